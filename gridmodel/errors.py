@@ -1,0 +1,54 @@
+"""Exceptions raised by gridmodel.
+
+Every error about user input derives from :class:`InputError` (a ``ValueError``) and
+its message names the culprit (file, row, value or asset) and the fix, in the manner of
+PyPSA's ``ConsistencyError``.
+"""
+
+from __future__ import annotations
+
+
+class GridmodelError(Exception):
+    """Base class of every error raised on purpose by gridmodel."""
+
+
+class InputError(GridmodelError, ValueError):
+    """Bad user input: a file, a value or a name that cannot be used as given."""
+
+
+class NetworkFileError(InputError):
+    """A network file is missing, unreadable or malformed, or a network name is unknown."""
+
+
+class StatusError(InputError):
+    """An asset-status table is malformed, names an unknown asset or misses the date."""
+
+
+class UnknownAssetError(InputError):
+    """One or more names could not be resolved to registry assets.
+
+    Parameters
+    ----------
+    problems : dict
+        ``{name: [closest registry names, ...]}`` for every unresolved name.
+    kind : str
+        ``"unknown"`` or ``"ambiguous"``.
+    """
+
+    def __init__(self, problems: dict[str, list[str]], kind: str = "unknown") -> None:
+        self.problems = dict(problems)
+        self.kind = kind
+        lines = [f"{len(problems)} {kind} asset name(s):"]
+        for name, close in problems.items():
+            hint = ", ".join(repr(c) for c in close) if close else "no close match"
+            verb = "matches" if kind == "ambiguous" else "closest"
+            lines.append(f"  {name!r}: {verb} {hint}")
+        lines.append(
+            "Use an asset id, name or alias from net.registry "
+            "(`gridmodel network assets` lists them)."
+        )
+        super().__init__("\n".join(lines))
+
+
+class SimulationError(GridmodelError, RuntimeError):
+    """A numerical result is invalid (for example NaN flows) and must not be used."""

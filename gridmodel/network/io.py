@@ -1,0 +1,149 @@
+"""Load a network: a built-in name, a network folder, a pandapower JSON or a MATPOWER case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from gridmodel._data import data_dir
+from gridmodel.errors import NetworkFileError, StatusError
+from gridmodel.network import status as st
+from gridmodel.network.registry import build_registry_from_elements, validate_registry
+from gridmodel.network.tables import net_from_folder, read_meta
+
+
+def builtin_networks() -> list[str]:
+    """Names of the networks shipped with gridmodel."""
+    root = data_dir("networks")
+    return sorted(p.name for p in root.iterdir() if (p / "network.toml").is_file())
+
+
+def network_folder(name: str) -> Path:
+    """Folder of built-in network ``name``."""
+    folder = data_dir("networks") / name
+    if not (folder / "network.toml").is_file():
+        msg = (f"unknown network {name!r}; built-in networks are {builtin_networks()}, "
+               "or pass the path of a network folder, a pandapower JSON or a MATPOWER case.")
+        raise NetworkFileError(msg)
+    return folder
+
+
+def load_network(name_or_path: str | Path, status_date=None):
+    """Load a network as a :class:`pandapower.pandapowerNet` with a registry.
+
+    Parameters
+    ----------
+    name_or_path : str or path
+        A built-in network name (``"ukraine"``), a network folder of CSV tables, a
+        pandapower JSON file (``.json``) or a MATPOWER case (``.m`` or ``.mat``).
+    status_date : str or datetime.date, optional
+        Apply the asset status in force on that date (occupied, destroyed, damaged).
+        Only for networks with a status table. ``None`` gives the system as built.
+
+    Returns
+    -------
+    pandapowerNet
+        The network, never wrapped, with ``net.registry`` (see
+        :mod:`gridmodel.network.registry`), ``net.meta``, ``net.parameters`` and, for
+        built-in networks, ``net.status_active`` (the status rows in force).
+
+    Raises
+    ------
+    NetworkFileError
+        Missing, unreadable or malformed file, unknown network name.
+    StatusError
+        Bad status table, or a ``status_date`` outside the table's range.
+    """
+    path = Path(name_or_path)
+    if path.suffix.lower() in (".json", ".m", ".mat"):
+        if not path.is_file():
+            msg = f"network file {path} does not exist."
+            raise NetworkFileError(msg)
+        net = _load_foreign(path)
+        if status_date is not None:
+            msg = (f"{path} has no status table, so status_date={status_date!r} cannot be "
+                   "applied; load it without status_date.")
+            raise StatusError(msg)
+        return net
+    folder = path if path.is_dir() else network_folder(str(name_or_path))
+    net = net_from_folder(folder)
+    meta = read_meta(folder)
+    known = set(net.registry["asset_id"])
+    avail_path = folder / "availability.csv"
+    if avail_path.is_file():
+        st.apply_availability(net, st.read_availability(avail_path))
+    net["status_active"] = pd.DataFrame(columns=st.STATUS_COLUMNS)
+    net["status_date"] = ""
+    if status_date is not None:
+        date = st.parse_date(status_date)
+        status_path = folder / "status.csv"
+        if not status_path.is_file():
+            msg = f"{folder} has no status.csv, so status_date cannot be applied."
+            raise StatusError(msg)
+        table = st.read_status(status_path, known)
+        rng = meta.get("status", {})
+        valid = (st.parse_date(rng.get("valid_from", "1900-01-01")),
+                 st.parse_date(rng.get("valid_to", "2100-01-01")))
+        active = st.apply_status(net, table, date, valid)
+        if avail_path.is_file():
+            st.apply_availability(net, st.read_availability(avail_path))
+        net["status_active"] = active.reset_index()
+        net["status_date"] = date.isoformat()
+    return net
+
+
+def _load_foreign(path: Path):
+    import pandapower as pp
+
+    try:
+        if path.suffix.lower() == ".json":
+            net = pp.from_json(str(path))
+        else:
+            from pandapower.converter import from_mpc
+
+            net = from_mpc(str(path))
+    except Exception as exc:  # pandapower raises many types on malformed files
+        msg = (f"cannot read network file {path}: {type(exc).__name__}: {exc}. "
+               "Check that it is a pandapower JSON (pp.to_json) or a MATPOWER case.")
+        raise NetworkFileError(msg) from exc
+    if "registry" in net and isinstance(net["registry"], pd.DataFrame) and len(net["registry"]):
+        try:
+            net["registry"] = validate_registry(net["registry"])
+        except ValueError as exc:
+            msg = f"{path}: bad registry table: {exc}"
+            raise NetworkFileError(msg) from exc
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            net["registry"] = build_registry_from_elements(net)
+    _ensure_columns(net)
+    return net
+
+
+def _ensure_columns(net) -> None:
+    """Give a foreign net the columns gridmodel's engines read (ids, oblast, classes)."""
+    reg = net.registry
+    if "substation_id" not in net.bus:
+        net.bus["substation_id"] = [f"sub:{i}" for i in net.bus.index]
+    if "oblast" not in net.bus:
+        net.bus["oblast"] = "unknown"
+    for element in ("gen", "sgen"):
+        tab = net[element]
+        if "plant_id" not in tab:
+            sub = reg[reg["element"] == element].set_index("element_index")["asset_id"]
+            tab["plant_id"] = [sub.get(i, f"{element}:{i}") for i in tab.index]
+        if "technology" not in tab:
+            tab["technology"] = "unknown"
+        if "installed_mw" not in tab:
+            cap = tab["max_p_mw"] if "max_p_mw" in tab else tab["p_mw"]
+            tab["installed_mw"] = cap.fillna(tab["p_mw"]).astype(float)
+    if "priority_class" not in net.load:
+        net.load["priority_class"] = "unknown"
+    if "oblast" not in net.load:
+        net.load["oblast"] = "unknown"
+    if "load_id" not in net.load:
+        net.load["load_id"] = [f"load:{i}" for i in net.load.index]
+    _ = dt  # dates are parsed in status

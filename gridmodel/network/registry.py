@@ -1,0 +1,348 @@
+"""Asset registry: stable ids, display names, kinds, places and aliases of every element.
+
+The registry is a plain :class:`pandas.DataFrame` stored on the network as
+``net.registry`` so that it survives pandapower's JSON round trip. One row per asset:
+
+========================  ==========================================================
+column                    meaning
+========================  ==========================================================
+``asset_id``              stable id, unique (``"sub:kyivska"``, ``"line:..."``, ...)
+``kind``                  ``substation``, ``bus``, ``line``, ``transformer``, ``plant``,
+                          ``load``, ``interconnector``, ``shunt``
+``element``               pandapower table (``bus``, ``line``, ``trafo``, ``gen``,
+                          ``sgen``, ``load``, ``ext_grid``, ``shunt``) or
+                          ``substation`` for a group of buses
+``element_index``         index in that table (-1 for a substation)
+``name``                  display name
+``aliases``               ``|``-separated alternative names (Latin and Ukrainian)
+``oblast``                oblast (region) or ``"unknown"``
+``lon``, ``lat``          coordinates [degrees]; NaN when unknown
+``vn_kv``                 highest nominal voltage [kV] (NaN for plants and loads)
+``technology``            generation technology for plants, else ``""``
+``priority_class``        load class for loads, else ``""``
+``substation``            asset id of the substation an element belongs to (or ``""``)
+========================  ==========================================================
+
+Name resolution (:func:`resolve`) is strict: every unknown or ambiguous name is
+reported at once with the closest registry names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import warnings
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from unidecode import unidecode
+
+from gridmodel.errors import UnknownAssetError
+
+REGISTRY_COLUMNS = [
+    "asset_id",
+    "kind",
+    "element",
+    "element_index",
+    "name",
+    "aliases",
+    "oblast",
+    "lon",
+    "lat",
+    "vn_kv",
+    "technology",
+    "priority_class",
+    "substation",
+]
+
+ASSET_KINDS = (
+    "substation",
+    "bus",
+    "line",
+    "transformer",
+    "plant",
+    "load",
+    "interconnector",
+    "shunt",
+)
+
+#: pandapower table -> registry kind, for networks that come without a registry.
+_ELEMENT_KIND = {
+    "bus": "bus",
+    "line": "line",
+    "trafo": "transformer",
+    "trafo3w": "transformer",
+    "gen": "plant",
+    "sgen": "plant",
+    "load": "load",
+    "ext_grid": "interconnector",
+    "shunt": "shunt",
+}
+
+_ID_PREFIX = {
+    "bus": "bus",
+    "line": "line",
+    "trafo": "trafo",
+    "trafo3w": "trafo3w",
+    "gen": "gen",
+    "sgen": "sgen",
+    "load": "load",
+    "ext_grid": "extgrid",
+    "shunt": "shunt",
+}
+
+# Words that reports add to asset names but that do not identify the asset.
+_NOISE = re.compile(
+    r"\b(ps|pc|substation|pidstantsiia|pidstantsiya|ss|kv|kb|tes|tets|tpp|chp|chpp|npp|aes|hpp|ges)\b"
+)
+
+
+def normalize_name(name: str) -> str:
+    """Return the matching key of a name: transliterated, case-folded, punctuation-free.
+
+    ``"Київська-750"``, ``"Kyivska 750"`` and ``"kyivska_750"`` all give ``"kyivska750"``
+    so that strike lists may spell names as reports do.
+    """
+    text = unidecode(str(name)).casefold()
+    text = text.replace("'", "").replace("`", "")
+    return re.sub(r"[^0-9a-z]+", "", text)
+
+
+def slug(name: str) -> str:
+    """Return a lower-case ASCII id fragment of ``name`` (``"Kyiv CHP-5"`` -> ``"kyiv-chp-5"``)."""
+    text = unidecode(str(name)).casefold().replace("'", "")
+    return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
+
+
+def empty_registry() -> pd.DataFrame:
+    """Return an empty registry with the documented columns and dtypes."""
+    return _typed(pd.DataFrame({c: [] for c in REGISTRY_COLUMNS}))
+
+
+def _typed(reg: pd.DataFrame) -> pd.DataFrame:
+    reg = reg.reindex(columns=REGISTRY_COLUMNS)
+    for col in ("asset_id", "kind", "element", "name", "aliases", "oblast", "technology",
+                "priority_class", "substation"):
+        reg[col] = reg[col].fillna("").astype(str)
+    reg["element_index"] = reg["element_index"].fillna(-1).astype(np.int64)
+    for col in ("lon", "lat", "vn_kv"):
+        reg[col] = pd.to_numeric(reg[col], errors="coerce").astype(float)
+    return reg.reset_index(drop=True)
+
+
+def validate_registry(reg: pd.DataFrame) -> pd.DataFrame:
+    """Check a registry's columns, kinds and id uniqueness; return it with clean dtypes.
+
+    Raises
+    ------
+    ValueError
+        Naming the missing columns, the duplicated ids or the unknown kinds.
+    """
+    missing = [c for c in REGISTRY_COLUMNS if c not in reg.columns]
+    if missing:
+        msg = f"registry lacks columns {missing}; expected {REGISTRY_COLUMNS}."
+        raise ValueError(msg)
+    reg = _typed(reg)
+    dup = reg.loc[reg["asset_id"].duplicated(keep=False), "asset_id"].unique().tolist()
+    if dup:
+        msg = f"registry has duplicated asset ids {dup[:10]}; every asset id must be unique."
+        raise ValueError(msg)
+    bad = sorted(set(reg["kind"]) - set(ASSET_KINDS))
+    if bad:
+        msg = f"registry has unknown kinds {bad}; allowed: {list(ASSET_KINDS)}."
+        raise ValueError(msg)
+    return reg
+
+
+def build_registry_from_elements(net) -> pd.DataFrame:
+    """Build a registry for a pandapower net that came without one.
+
+    Ids and names come from element names (or table and index when unnamed). Every bus
+    is its own substation. What a plain pandapower net cannot say (oblast, priority
+    class, technology) is set to ``"unknown"`` and a warning says so.
+    """
+    rows = []
+    bus_geo = _bus_lonlat(net)
+    for element, kind in _ELEMENT_KIND.items():
+        table = net[element] if element in net else None
+        if table is None or len(table) == 0:
+            continue
+        prefix = _ID_PREFIX[element]
+        for idx, row in table.iterrows():
+            raw = row.get("name")
+            name = str(raw) if isinstance(raw, str) and raw.strip() else f"{element} {idx}"
+            bus = _element_bus(element, row)
+            lon, lat = bus_geo.get(bus, (np.nan, np.nan))
+            vn = float(net.bus.at[bus, "vn_kv"]) if bus is not None and bus in net.bus.index else np.nan
+            rows.append(
+                {
+                    "asset_id": f"{prefix}:{idx}",
+                    "kind": kind,
+                    "element": element,
+                    "element_index": int(idx),
+                    "name": name,
+                    "aliases": name,
+                    "oblast": "unknown",
+                    "lon": lon,
+                    "lat": lat,
+                    "vn_kv": vn if element in ("bus", "line", "trafo", "trafo3w") else np.nan,
+                    "technology": (
+                        str(row.get("type", "unknown")) or "unknown" if kind == "plant" else ""
+                    ),
+                    "priority_class": "unknown" if kind == "load" else "",
+                    "substation": f"sub:{bus}" if bus is not None else "",
+                }
+            )
+    # every bus its own substation, so "strike the substation" works on any network
+    for idx in net.bus.index:
+        lon, lat = bus_geo.get(idx, (np.nan, np.nan))
+        raw = net.bus.at[idx, "name"] if "name" in net.bus else None
+        name = str(raw) if isinstance(raw, str) and raw.strip() else f"bus {idx}"
+        rows.append(
+            {
+                "asset_id": f"sub:{idx}",
+                "kind": "substation",
+                "element": "substation",
+                "element_index": -1,
+                "name": f"{name} substation",
+                "aliases": name,
+                "oblast": "unknown",
+                "lon": lon,
+                "lat": lat,
+                "vn_kv": float(net.bus.at[idx, "vn_kv"]),
+                "technology": "",
+                "priority_class": "",
+                "substation": "",
+            }
+        )
+    reg = validate_registry(pd.DataFrame(rows, columns=REGISTRY_COLUMNS))
+    warnings.warn(
+        "network has no registry: built one from element names; oblast, technology and "
+        "priority class are 'unknown'. Add a `registry` table to the network to set them.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return reg
+
+
+def _element_bus(element: str, row: pd.Series):
+    for col in ("bus", "from_bus", "hv_bus"):
+        if col in row.index and pd.notna(row[col]):
+            return int(row[col])
+    return None
+
+
+def _bus_lonlat(net) -> dict[int, tuple[float, float]]:
+    out: dict[int, tuple[float, float]] = {}
+    if "lon" in net.bus.columns and "lat" in net.bus.columns:
+        for idx, lon, lat in zip(net.bus.index, net.bus["lon"], net.bus["lat"], strict=True):
+            out[int(idx)] = (float(lon), float(lat))
+        return out
+    geo = net.bus["geo"] if "geo" in net.bus.columns else None
+    if geo is not None:
+        import json
+
+        for idx, g in geo.items():
+            if isinstance(g, str) and g:
+                try:
+                    coords = json.loads(g)["coordinates"]
+                    out[int(idx)] = (float(coords[0]), float(coords[1]))
+                except (ValueError, KeyError, TypeError, IndexError):
+                    continue
+    return out
+
+
+def registry(net) -> pd.DataFrame:
+    """Return ``net.registry``, raising a clear error when the network has none."""
+    if "registry" not in net or not isinstance(net["registry"], pd.DataFrame):
+        msg = "network has no registry table; load it with gridmodel.load_network()."
+        raise ValueError(msg)
+    return net["registry"]
+
+
+def _keys(reg: pd.DataFrame) -> dict[str, set[str]]:
+    """Map matching key -> set of asset ids, over ids, names and aliases."""
+    keys: dict[str, set[str]] = {}
+    for aid, name, aliases in zip(reg["asset_id"], reg["name"], reg["aliases"], strict=True):
+        names = {aid, name, *[a for a in aliases.split("|") if a]}
+        for n in names:
+            keys.setdefault(normalize_name(n), set()).add(aid)
+            stripped = normalize_name(_NOISE.sub(" ", unidecode(n).casefold()))
+            if stripped:
+                keys.setdefault(stripped, set()).add(aid)
+    return keys
+
+
+def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:
+    """Resolve names, ids or aliases to asset ids, strictly.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Network with a ``registry`` table.
+    names : iterable of str
+        Asset ids, display names or aliases, spelled as reports do.
+    kinds : iterable of str, optional
+        Restrict matches to these registry kinds (for example ``["substation"]``).
+
+    Returns
+    -------
+    list of str
+        Asset ids, in the order of ``names``.
+
+    Raises
+    ------
+    UnknownAssetError
+        Listing every unknown name with its closest registry names, or every ambiguous
+        name with the ids it matches; nothing is resolved partially.
+    """
+    reg = registry(net)
+    if kinds is not None:
+        kinds = list(kinds)
+        reg = reg[reg["kind"].isin(kinds)]
+    ids = set(reg["asset_id"])
+    keys = _keys(reg)
+    out: list[str] = []
+    unknown: dict[str, list[str]] = {}
+    ambiguous: dict[str, list[str]] = {}
+    for name in names:
+        if name in ids:
+            out.append(name)
+            continue
+        key = normalize_name(name)
+        hits = keys.get(key) or keys.get(normalize_name(_NOISE.sub(" ", unidecode(name).casefold())))
+        if not hits:
+            unknown[name] = suggest(reg, name)
+        elif len(hits) > 1:
+            ambiguous[name] = sorted(hits)
+        else:
+            out.append(next(iter(hits)))
+    if unknown:
+        raise UnknownAssetError(unknown, "unknown")
+    if ambiguous:
+        raise UnknownAssetError(ambiguous, "ambiguous")
+    return out
+
+
+def suggest(reg: pd.DataFrame, name: str, n: int = 3) -> list[str]:
+    """Return up to ``n`` registry names closest to ``name`` (as ``"name [asset_id]"``)."""
+    labels = {}
+    for aid, nm, aliases in zip(reg["asset_id"], reg["name"], reg["aliases"], strict=True):
+        for candidate in {nm, aid, *[a for a in aliases.split("|") if a]}:
+            labels.setdefault(normalize_name(candidate), f"{nm} [{aid}]")
+    close = difflib.get_close_matches(normalize_name(name), list(labels), n=n * 3, cutoff=0.5)
+    seen: list[str] = []
+    for c in close:
+        if labels[c] not in seen:
+            seen.append(labels[c])
+    return seen[:n]
+
+
+def lookup(net, asset_id: str) -> pd.Series:
+    """Return the registry row of ``asset_id`` (exact id)."""
+    reg = registry(net)
+    hit = reg.loc[reg["asset_id"] == asset_id]
+    if hit.empty:
+        raise UnknownAssetError({asset_id: suggest(reg, asset_id)})
+    return hit.iloc[0]

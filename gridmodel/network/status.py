@@ -1,0 +1,206 @@
+"""Asset status by date and availability per technology.
+
+``status.csv`` lists, per asset, date ranges in which it was ``occupied``,
+``destroyed``, ``damaged`` (with the fraction of capacity still available) or
+``repaired`` (back to full capacity, closing earlier rows). ``availability.csv`` gives
+one availability factor per technology, the same for every date. Applying a status
+never changes installed capacity; it sets ``in_service`` and the available capacity:
+
+    max_p_mw = installed_mw x status_fraction x availability_factor
+
+References
+----------
+FIELD_NOTES sections 2 and 7 (sources named in each row of the data files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import StatusError
+
+STATUS_COLUMNS = ["asset_id", "status", "available_fraction", "start", "end", "source"]
+STATUSES = ("occupied", "destroyed", "damaged", "disabled", "repaired")
+#: a status that takes the asset out of service entirely
+OUT = ("occupied", "destroyed", "disabled")
+
+
+def parse_date(value, what: str = "status date") -> dt.date:
+    """Parse an ISO date (``YYYY-MM-DD``) or a date/datetime object."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        msg = f"{what} {value!r} is not an ISO date; write it as YYYY-MM-DD, e.g. 2026-01-15."
+        raise StatusError(msg) from exc
+
+
+def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
+    """Read and validate a status table.
+
+    Raises
+    ------
+    StatusError
+        Naming the file, line and value of the first bad row: an unknown asset, an
+        unknown status, a fraction outside [0, 1], a malformed date or an end before
+        the start.
+    """
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"end": str})
+    except (OSError, pd.errors.ParserError) as exc:
+        msg = f"cannot read status table {path}: {exc}."
+        raise StatusError(msg) from exc
+    missing = [c for c in STATUS_COLUMNS if c not in df.columns]
+    if missing:
+        msg = f"{path} lacks columns {missing}; required {STATUS_COLUMNS}."
+        raise StatusError(msg)
+    starts, ends = [], []
+    for i, r in df.iterrows():
+        line = i + 2
+        where = f"{path}, line {line}"
+        if r["asset_id"] not in known_ids:
+            msg = (f"{where}: asset {r['asset_id']!r} does not exist in the network; "
+                   "use an asset id from net.registry or remove the row.")
+            raise StatusError(msg)
+        if r["status"] not in STATUSES:
+            msg = f"{where}: status {r['status']!r} is not one of {list(STATUSES)}."
+            raise StatusError(msg)
+        frac = r["available_fraction"]
+        if pd.isna(frac) or not 0.0 <= float(frac) <= 1.0:
+            msg = f"{where}: available_fraction {frac!r} must be a number in [0, 1]."
+            raise StatusError(msg)
+        s = parse_date(r["start"], f"{where}: start")
+        e = parse_date(r["end"], f"{where}: end") if pd.notna(r["end"]) else None
+        if e is not None and e <= s:
+            msg = f"{where}: end {e} is not after start {s}."
+            raise StatusError(msg)
+        starts.append(s)
+        ends.append(e)
+    df["start"] = starts
+    df["end"] = ends
+    df["available_fraction"] = df["available_fraction"].astype(float)
+    return df
+
+
+def status_on(status: pd.DataFrame, date: dt.date) -> pd.DataFrame:
+    """Return, per asset, the status in force on ``date`` (the latest row that started).
+
+    A ``repaired`` row ends the effect of earlier rows of the same asset.
+    """
+    active = status[(status["start"] <= date)
+                    & status["end"].map(lambda e: e is None or e > date)]
+    active = active.sort_values("start", kind="stable").groupby("asset_id").tail(1)
+    return active[active["status"] != "repaired"].set_index("asset_id")
+
+
+def read_availability(path: Path) -> pd.Series:
+    """Read ``availability.csv`` -> Series technology -> factor in [0, 1]."""
+    df = pd.read_csv(path)
+    for col in ("technology", "availability_factor", "source"):
+        if col not in df.columns:
+            msg = f"{path} lacks column {col!r}."
+            raise StatusError(msg)
+    bad = df[(df["availability_factor"] < 0) | (df["availability_factor"] > 1)]
+    if len(bad):
+        msg = (f"{path}, line {bad.index[0] + 2}: availability_factor "
+               f"{bad.iloc[0]['availability_factor']} must be in [0, 1].")
+        raise StatusError(msg)
+    return df.set_index("technology")["availability_factor"]
+
+
+def apply_availability(net, factors: pd.Series) -> None:
+    """Set ``availability_factor`` and ``max_p_mw`` of every generator from its technology.
+
+    Mutates ``net`` (called by the loader on a net it has just built).
+    """
+    for element in ("gen", "sgen"):
+        tab = net[element]
+        if not len(tab):
+            continue
+        tech = tab["technology"].astype(str)
+        unknown = sorted(set(tech) - set(factors.index) - {"import"})
+        if unknown:
+            msg = (f"availability.csv has no factor for technologies {unknown}; add a row "
+                   "per technology with its source.")
+            raise StatusError(msg)
+        tab["availability_factor"] = tech.map(factors).fillna(1.0).astype(float)
+        if "status_fraction" not in tab:
+            tab["status_fraction"] = 1.0
+        tab["max_p_mw"] = tab["installed_mw"].astype(float) * tab["status_fraction"] * tab[
+            "availability_factor"]
+
+
+def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date, dt.date]):
+    """Apply the status in force on ``date`` to ``net`` in place; return the active rows.
+
+    Occupied, destroyed and disabled assets go out of service (a substation with all its
+    buses and every element attached to them); damaged plants keep ``available_fraction``
+    of their capacity, damaged branches of their rating.
+    """
+    lo, hi = valid
+    if not lo <= date <= hi:
+        msg = (f"status date {date} is outside the status table's range {lo} to {hi}; "
+               "pick a date in that range or extend the table.")
+        raise StatusError(msg)
+    active = status_on(status, date)
+    reg = net.registry.set_index("asset_id")
+    for aid, row in active.iterrows():
+        r = reg.loc[aid]
+        out = row["status"] in OUT
+        frac = 0.0 if out else float(row["available_fraction"])
+        if r["kind"] == "substation":
+            buses = net.bus.index[net.bus["substation_id"] == aid]
+            if out:
+                deactivate_buses(net, buses)
+            else:
+                tr = net.trafo.index[net.trafo["substation_id"] == aid]
+                net.trafo.loc[tr, "sn_mva"] *= frac
+        elif r["element"] in ("gen", "sgen"):
+            tab = net[r["element"]]
+            tab.loc[r["element_index"], "status_fraction"] = frac
+            if out:
+                tab.loc[r["element_index"], "in_service"] = False
+        elif r["element"] == "line":
+            if out:
+                net.line.loc[r["element_index"], "in_service"] = False
+            else:
+                net.line.loc[r["element_index"], "max_i_ka"] *= frac
+        elif r["element"] == "trafo":
+            if out:
+                net.trafo.loc[r["element_index"], "in_service"] = False
+            else:
+                net.trafo.loc[r["element_index"], "sn_mva"] *= frac
+        elif r["element"] == "bus":
+            deactivate_buses(net, [r["element_index"]])
+        else:
+            net[r["element"]].loc[r["element_index"], "in_service"] = not out
+    return active
+
+
+def deactivate_buses(net, buses) -> None:
+    """Take buses out of service with every element attached to them (in place).
+
+    A bus out of service with a branch still in service can void a pandapower result
+    silently (PERFORMANCE_NOTES), so branches touching the buses go too.
+    """
+    buses = np.asarray(list(buses), dtype=np.int64)
+    if not len(buses):
+        return
+    net.bus.loc[buses, "in_service"] = False
+    for element, cols in (("line", ("from_bus", "to_bus")), ("trafo", ("hv_bus", "lv_bus"))):
+        tab = net[element]
+        hit = np.zeros(len(tab), dtype=bool)
+        for c in cols:
+            hit |= tab[c].isin(buses).to_numpy()
+        tab.loc[hit, "in_service"] = False
+    for element in ("gen", "sgen", "load", "shunt", "ext_grid", "storage", "ward", "xward"):
+        if element in net and len(net[element]):
+            tab = net[element]
+            tab.loc[tab["bus"].isin(buses), "in_service"] = False

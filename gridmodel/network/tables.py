@@ -1,0 +1,311 @@
+"""Build a :class:`pandapower.pandapowerNet` from a folder of plain CSV tables.
+
+A built-in network (``networks/<name>/``) is a folder of readable, diffable CSV files,
+written by the build script in ``networks/`` from public sources:
+
+- ``substations.csv``: substation id, name, aliases, oblast, lon, lat
+- ``buses.csv``: bus id, substation, vn_kv, oblast, lon, lat, abroad
+- ``lines.csv``, ``trafos.csv``: branches between bus ids with electrical parameters
+- ``plants.csv``: plants with technology, installed MW and the bus they feed
+- ``loads.csv``: loads per oblast and priority class at their substations
+- ``shunts.csv``: shunt reactors
+- ``interconnectors.csv``: EU import sources at the border
+- ``status.csv``: asset status by date (occupied, destroyed, damaged, repaired)
+- ``availability.csv``: availability factor per technology
+- ``network.toml``: metadata and national parameters
+
+Every element keeps its string id in a column (``bus_id``, ``line_id``, ...) and the
+registry (``net.registry``) ties ids, names, aliases and places together.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandapower as pp
+import pandas as pd
+
+from gridmodel.errors import NetworkFileError
+from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
+
+REQUIRED = {
+    "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
+    "buses.csv": ["bus_id", "substation_id", "vn_kv", "oblast", "lon", "lat", "abroad"],
+    "lines.csv": [
+        "line_id", "name", "from_bus", "to_bus", "length_km", "r_ohm_per_km",
+        "x_ohm_per_km", "c_nf_per_km", "max_i_ka", "parallel",
+    ],
+    "trafos.csv": [
+        "trafo_id", "name", "substation_id", "hv_bus", "lv_bus", "sn_mva", "vn_hv_kv",
+        "vn_lv_kv", "vk_percent", "vkr_percent", "pfe_kw", "i0_percent", "parallel",
+    ],
+    "plants.csv": [
+        "plant_id", "name", "aliases", "technology", "installed_mw", "bus_id", "oblast",
+        "lon", "lat", "dispatchable",
+    ],
+    "loads.csv": ["load_id", "name", "bus_id", "oblast", "priority_class", "p_mw", "q_mvar"],
+    "shunts.csv": ["shunt_id", "name", "bus_id", "q_mvar"],
+    "interconnectors.csv": ["interconnector_id", "name", "bus_id", "country", "share"],
+}
+
+OPTIONAL = {"shunts.csv", "interconnectors.csv"}
+
+#: national parameters a network.toml must define
+NETWORK_KEYS = ("name", "description")
+
+
+def read_table(folder: Path, fname: str) -> pd.DataFrame:
+    """Read one CSV table of a network folder, checking its required columns."""
+    path = folder / fname
+    if not path.is_file():
+        if fname in OPTIONAL:
+            return pd.DataFrame(columns=REQUIRED[fname])
+        msg = f"network folder {folder} lacks {fname}; a network folder needs {sorted(REQUIRED)}."
+        raise NetworkFileError(msg)
+    try:
+        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        msg = f"cannot read {path}: {exc}. Check that it is a UTF-8 CSV file."
+        raise NetworkFileError(msg) from exc
+    missing = [c for c in REQUIRED[fname] if c not in df.columns]
+    if missing:
+        msg = f"{path} lacks columns {missing}; required: {REQUIRED[fname]}."
+        raise NetworkFileError(msg)
+    id_col = REQUIRED[fname][0]
+    dup = df.loc[df[id_col].duplicated(keep=False), id_col].tolist()
+    if dup:
+        msg = f"{path}: duplicated {id_col} {sorted(set(dup))[:10]}; ids must be unique."
+        raise NetworkFileError(msg)
+    return df
+
+
+def read_meta(folder: Path) -> dict:
+    """Read ``network.toml`` of a network folder."""
+    path = folder / "network.toml"
+    if not path.is_file():
+        msg = f"network folder {folder} lacks network.toml (name, description, parameters)."
+        raise NetworkFileError(msg)
+    try:
+        with path.open("rb") as fh:
+            meta = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path} is not valid TOML: {exc}."
+        raise NetworkFileError(msg) from exc
+    missing = [k for k in NETWORK_KEYS if k not in meta]
+    if missing:
+        msg = f"{path} lacks keys {missing}."
+        raise NetworkFileError(msg)
+    return meta
+
+
+def _check_refs(path: Path, df: pd.DataFrame, cols: list[str], known: set, what: str) -> None:
+    for col in cols:
+        bad = df.loc[~df[col].isin(known)]
+        if len(bad):
+            row = bad.index[0] + 2  # header is line 1
+            msg = (
+                f"{path}, line {row}: {col}={bad.iloc[0][col]!r} is not a known {what} "
+                f"({len(bad)} row(s) like this). Fix the id or add the {what}."
+            )
+            raise NetworkFileError(msg)
+
+
+def net_from_folder(folder: str | Path) -> pd.DataFrame:
+    """Build a pandapowerNet from a network folder (see module docstring)."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    t = {fname: read_table(folder, fname) for fname in REQUIRED}
+    return net_from_tables(t, meta, folder)
+
+
+def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None = None):
+    """Build a pandapowerNet from network tables keyed by file name.
+
+    The net carries the string ids of its elements in ``<element>_id`` columns, the
+    tables' extra columns (oblast, technology, priority class, ...), the metadata in
+    ``net.meta`` and the asset registry in ``net.registry``.
+    """
+    where = Path(folder) if folder is not None else Path("<tables>")
+    subs, buses = t["substations.csv"], t["buses.csv"]
+    _check_refs(where / "buses.csv", buses, ["substation_id"], set(subs["substation_id"]),
+                "substation")
+    bus_ids = set(buses["bus_id"])
+    _check_refs(where / "lines.csv", t["lines.csv"], ["from_bus", "to_bus"], bus_ids, "bus")
+    _check_refs(where / "trafos.csv", t["trafos.csv"], ["hv_bus", "lv_bus"], bus_ids, "bus")
+    for fname in ("plants.csv", "loads.csv", "shunts.csv", "interconnectors.csv"):
+        _check_refs(where / fname, t[fname], ["bus_id"], bus_ids, "bus")
+
+    net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
+    bidx = pp.create_buses(
+        net, len(buses), vn_kv=buses["vn_kv"].to_numpy(float),
+        name=buses.get("name", buses["bus_id"]).astype(str).tolist(),
+        geodata=list(zip(buses["lon"].astype(float), buses["lat"].astype(float), strict=True)),
+        zone=buses["oblast"].astype(str).tolist(),
+    )
+    net.bus["bus_id"] = buses["bus_id"].astype(str).to_numpy()
+    net.bus["substation_id"] = buses["substation_id"].astype(str).to_numpy()
+    net.bus["oblast"] = buses["oblast"].astype(str).to_numpy()
+    net.bus["lon"] = buses["lon"].astype(float).to_numpy()
+    net.bus["lat"] = buses["lat"].astype(float).to_numpy()
+    net.bus["abroad"] = buses["abroad"].astype(bool).to_numpy()
+    pos = dict(zip(buses["bus_id"], bidx, strict=True))
+
+    lines = t["lines.csv"]
+    if len(lines):
+        pp.create_lines_from_parameters(
+            net, lines["from_bus"].map(pos).to_numpy(), lines["to_bus"].map(pos).to_numpy(),
+            length_km=lines["length_km"].to_numpy(float),
+            r_ohm_per_km=lines["r_ohm_per_km"].to_numpy(float),
+            x_ohm_per_km=lines["x_ohm_per_km"].to_numpy(float),
+            c_nf_per_km=lines["c_nf_per_km"].to_numpy(float),
+            max_i_ka=lines["max_i_ka"].to_numpy(float),
+            parallel=lines["parallel"].to_numpy(int),
+            name=lines["name"].astype(str).tolist(),
+            type="ol",
+        )
+        net.line["line_id"] = lines["line_id"].astype(str).to_numpy()
+        net.line["std_type"] = lines.get("std_type", pd.Series([None] * len(lines))).to_numpy()
+
+    tr = t["trafos.csv"]
+    if len(tr):
+        pp.create_transformers_from_parameters(
+            net, tr["hv_bus"].map(pos).to_numpy(), tr["lv_bus"].map(pos).to_numpy(),
+            sn_mva=tr["sn_mva"].to_numpy(float), vn_hv_kv=tr["vn_hv_kv"].to_numpy(float),
+            vn_lv_kv=tr["vn_lv_kv"].to_numpy(float), vk_percent=tr["vk_percent"].to_numpy(float),
+            vkr_percent=tr["vkr_percent"].to_numpy(float), pfe_kw=tr["pfe_kw"].to_numpy(float),
+            i0_percent=tr["i0_percent"].to_numpy(float), parallel=tr["parallel"].to_numpy(int),
+            name=tr["name"].astype(str).tolist(),
+        )
+        net.trafo["trafo_id"] = tr["trafo_id"].astype(str).to_numpy()
+        net.trafo["substation_id"] = tr["substation_id"].astype(str).to_numpy()
+
+    plants = t["plants.csv"]
+    disp = plants["dispatchable"].astype(bool).to_numpy()
+    g = plants.loc[disp]
+    if len(g):
+        pp.create_gens(
+            net, g["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(g)), vm_pu=1.0,
+            max_p_mw=g["installed_mw"].to_numpy(float), min_p_mw=np.zeros(len(g)),
+            name=g["name"].astype(str).tolist(), type=g["technology"].astype(str).tolist(),
+            controllable=True,
+        )
+        _extra(net.gen, g, ["plant_id", "technology", "oblast", "installed_mw"])
+    s = plants.loc[~disp]
+    if len(s):
+        pp.create_sgens(
+            net, s["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(s)),
+            max_p_mw=s["installed_mw"].to_numpy(float), min_p_mw=np.zeros(len(s)),
+            name=s["name"].astype(str).tolist(), type=s["technology"].astype(str).tolist(),
+        )
+        _extra(net.sgen, s, ["plant_id", "technology", "oblast", "installed_mw"])
+
+    ic = t["interconnectors.csv"]
+    if len(ic):
+        cap = float(meta.get("imports", {}).get("commercial_mw", 0.0)) + float(
+            meta.get("imports", {}).get("emergency_mw", 0.0)
+        )
+        share = ic["share"].to_numpy(float)
+        idx = pp.create_gens(
+            net, ic["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(ic)), vm_pu=1.0,
+            max_p_mw=cap * share, min_p_mw=np.zeros(len(ic)),
+            name=ic["name"].astype(str).tolist(), type="import", controllable=True,
+        )
+        net.gen.loc[idx, "plant_id"] = ic["interconnector_id"].astype(str).to_numpy()
+        net.gen.loc[idx, "technology"] = "import"
+        net.gen.loc[idx, "oblast"] = ic["bus_id"].map(
+            dict(zip(buses["bus_id"], buses["oblast"], strict=True))
+        ).to_numpy()
+        net.gen.loc[idx, "installed_mw"] = cap * share
+
+    loads = t["loads.csv"]
+    if len(loads):
+        pp.create_loads(
+            net, loads["bus_id"].map(pos).to_numpy(), p_mw=loads["p_mw"].to_numpy(float),
+            q_mvar=loads["q_mvar"].to_numpy(float), name=loads["name"].astype(str).tolist(),
+        )
+        _extra(net.load, loads, ["load_id", "oblast", "priority_class"])
+
+    sh = t["shunts.csv"]
+    for _, row in sh.iterrows():
+        i = pp.create_shunt(net, pos[row["bus_id"]], q_mvar=float(row["q_mvar"]),
+                            name=str(row["name"]))
+        net.shunt.loc[i, "shunt_id"] = str(row["shunt_id"])
+
+    net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
+    net["parameters"] = {k: v for k, v in meta.items() if isinstance(v, dict)}
+    net["registry"] = registry_from_tables(net, t)
+    return net
+
+
+def _extra(table: pd.DataFrame, src: pd.DataFrame, cols: list[str]) -> None:
+    n = len(src)
+    for col in cols:
+        table.loc[table.index[-n:], col] = src[col].to_numpy()
+
+
+def registry_from_tables(net, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Build the registry of a network built from tables."""
+    subs, buses = t["substations.csv"], t["buses.csv"]
+    bus_lookup = buses.set_index("bus_id")
+    vmax = buses.groupby("substation_id")["vn_kv"].max()
+    rows = []
+    for _, r in subs.iterrows():
+        rows.append(dict(asset_id=r["substation_id"], kind="substation", element="substation",
+                         element_index=-1, name=r["name"], aliases=r["aliases"],
+                         oblast=r["oblast"], lon=r["lon"], lat=r["lat"],
+                         vn_kv=vmax.get(r["substation_id"], np.nan)))
+    sub_name = dict(zip(subs["substation_id"], subs["name"], strict=True))
+    for i, r in net.bus.iterrows():
+        sname = sub_name.get(r["substation_id"], r["bus_id"])
+        rows.append(dict(asset_id=r["bus_id"], kind="bus", element="bus", element_index=i,
+                         name=f"{sname} {r['vn_kv']:g} kV", aliases="", oblast=r["oblast"],
+                         lon=r["lon"], lat=r["lat"], vn_kv=r["vn_kv"],
+                         substation=r["substation_id"]))
+    lines = t["lines.csv"]
+    for i, r in zip(net.line.index, lines.itertuples(), strict=True):
+        fb = bus_lookup.loc[r.from_bus]
+        tb = bus_lookup.loc[r.to_bus]
+        rows.append(dict(asset_id=r.line_id, kind="line", element="line", element_index=i,
+                         name=r.name, aliases=getattr(r, "aliases", "") or "",
+                         oblast=fb["oblast"], lon=(fb["lon"] + tb["lon"]) / 2,
+                         lat=(fb["lat"] + tb["lat"]) / 2, vn_kv=fb["vn_kv"]))
+    tr = t["trafos.csv"]
+    for i, r in zip(net.trafo.index, tr.itertuples(), strict=True):
+        hb = bus_lookup.loc[r.hv_bus]
+        rows.append(dict(asset_id=r.trafo_id, kind="transformer", element="trafo",
+                         element_index=i, name=r.name, aliases=getattr(r, "aliases", "") or "",
+                         oblast=hb["oblast"], lon=hb["lon"], lat=hb["lat"], vn_kv=r.vn_hv_kv,
+                         substation=r.substation_id))
+    plants = t["plants.csv"].set_index("plant_id")
+    for element in ("gen", "sgen"):
+        for i, r in net[element].iterrows():
+            pid = r["plant_id"]
+            if pid in plants.index:
+                p = plants.loc[pid]
+                rows.append(dict(asset_id=pid, kind="plant", element=element, element_index=i,
+                                 name=p["name"], aliases=p["aliases"], oblast=p["oblast"],
+                                 lon=p["lon"], lat=p["lat"], technology=p["technology"],
+                                 substation=bus_lookup.loc[p["bus_id"], "substation_id"]))
+    ic = t["interconnectors.csv"].set_index("interconnector_id")
+    gen_pid = dict(zip(net.gen["plant_id"], net.gen.index, strict=True)) if len(net.gen) else {}
+    for iid, r in ic.iterrows():
+        b = bus_lookup.loc[r["bus_id"]]
+        rows.append(dict(asset_id=iid, kind="interconnector", element="gen",
+                         element_index=gen_pid[iid], name=r["name"],
+                         aliases=r.get("aliases", "") or "", oblast=b["oblast"], lon=b["lon"],
+                         lat=b["lat"], technology="import", substation=b["substation_id"]))
+    loads = t["loads.csv"]
+    for i, r in zip(net.load.index, loads.itertuples(), strict=True):
+        b = bus_lookup.loc[r.bus_id]
+        rows.append(dict(asset_id=r.load_id, kind="load", element="load", element_index=i,
+                         name=r.name, aliases="", oblast=r.oblast, lon=b["lon"], lat=b["lat"],
+                         priority_class=r.priority_class, substation=b["substation_id"]))
+    for i, r in net.shunt.iterrows():
+        b = bus_lookup.loc[net.bus.at[r["bus"], "bus_id"]]
+        rows.append(dict(asset_id=r["shunt_id"], kind="shunt", element="shunt", element_index=i,
+                         name=r["name"], aliases="", oblast=b["oblast"], lon=b["lon"],
+                         lat=b["lat"], vn_kv=b["vn_kv"], substation=b["substation_id"]))
+    reg = pd.DataFrame(rows).reindex(columns=REGISTRY_COLUMNS)
+    return validate_registry(reg)
