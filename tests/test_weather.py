@@ -1,0 +1,302 @@
+"""Tests of gridmodel.weather: built-in profiles, loader validation, generators."""
+
+from __future__ import annotations
+
+import importlib.util
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmodel import weather
+from gridmodel.weather import (
+    PROFILES,
+    WeatherError,
+    from_daily_extremes,
+    list_profiles,
+    load_profile,
+    synthetic_cold_spell,
+)
+
+WEATHER_DIR = Path(__file__).resolve().parents[1] / "weather"
+TZ = "Europe/Kyiv"
+
+
+def _load_build_script():
+    spec = importlib.util.spec_from_file_location(
+        "_gridmodel_build_profiles", WEATHER_DIR / "build_profiles.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write(tmp_path, text, name="profile.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _good_lines(n=6, start="2026-02-03T00:00:00+02:00", temps=None):
+    index = pd.date_range(start, periods=n, freq="h")
+    temps = np.linspace(-20, -15, n) if temps is None else temps
+    return ["timestamp,temp_air"] + [
+        f"{ts.isoformat()},{t:.2f}" for ts, t in zip(index, temps, strict=True)
+    ]
+
+
+# ---------------------------------------------------------------- built-in profiles
+
+
+def test_list_profiles_and_files_exist():
+    frame = list_profiles()
+    assert set(frame.index) == {"kyiv-2026", "design-cold-spell", "normal-january"}
+    for name, entry in PROFILES.items():
+        assert (WEATHER_DIR / entry["file"]).is_file(), name
+        meta = tomllib.loads((WEATHER_DIR / entry["file"]).with_suffix(".meta.toml").read_text())
+        assert meta["name"] == name
+        assert meta["sources"]
+
+
+@pytest.mark.parametrize("name", list(PROFILES))
+def test_builtin_profiles_load_hourly_tz_aware(name):
+    series = load_profile(name)
+    assert series.name == "temp_air"
+    assert str(series.index.tz) == TZ
+    assert (np.diff(series.index.asi8) == 3600 * 10**9).all()
+    assert series.between(-40, 20).all()
+
+
+def test_reconstruction_monthly_means_match_observatory():
+    # FIELD_NOTES 5: Jan 2026 -7.6 °C, Feb 2026 -5.3 °C (observatory, [A]).
+    series = load_profile("kyiv-2026")
+    assert series.index[0] == pd.Timestamp("2026-01-01 00:00", tz=TZ)
+    assert series.index[-1] == pd.Timestamp("2026-02-28 23:00", tz=TZ)
+    monthly = series.groupby(series.index.month).mean()
+    assert monthly[1] == pytest.approx(-7.6, abs=0.1)
+    assert monthly[2] == pytest.approx(-5.3, abs=0.1)
+
+
+def test_reconstruction_keeps_reported_extremes():
+    series = load_profile("kyiv-2026")
+    jan = series[series.index.month == 1]
+    feb = series[series.index.month == 2]
+    assert jan.min() == pytest.approx(-16.5)
+    assert jan.idxmin().day == 18
+    assert feb.min() == pytest.approx(-20.2)
+    assert feb.idxmin().day == 10
+    night_2_3_feb = series["2026-02-02 18:00":"2026-02-03 09:00"]
+    day_3_feb = series["2026-02-03 10:00":"2026-02-03 18:00"]
+    assert night_2_3_feb.min() == pytest.approx(-20.0, abs=0.5)
+    assert day_3_feb.max() == pytest.approx(-12.0, abs=0.5)
+    # diurnal shape: daily minimum at 06:00, maximum at 14:00 local
+    assert (
+        jan.groupby(jan.index.hour).mean().idxmin(),
+        jan.groupby(jan.index.hour).mean().idxmax(),
+    ) == (6, 14)
+
+
+def test_normal_january_and_design_spell():
+    normal = load_profile("normal-january")
+    assert normal.mean() == pytest.approx(-3.2, abs=0.01)
+    assert len(normal) == 31 * 24
+    spell = load_profile("design-cold-spell")
+    daily = spell.resample("D").mean()
+    assert (daily.round(2) == -22.0).sum() == 5  # the coldest five days at -22 °C [C]
+    assert daily.iloc[0] == pytest.approx(-3.2, abs=0.01)
+
+
+def test_rebuild_is_byte_identical(tmp_path):
+    build = _load_build_script()
+    written = build.build_all(tmp_path)
+    assert len(written) == 2 * len(PROFILES)
+    for path in written:
+        shipped = WEATHER_DIR / path.name
+        assert shipped.read_bytes() == path.read_bytes(), f"{path.name} differs from rebuild"
+
+
+def test_shipped_csv_is_plain():
+    for entry in PROFILES.values():
+        first = (WEATHER_DIR / entry["file"]).read_text().splitlines()[:2]
+        assert first[0] == "timestamp,temp_air"
+        assert not first[1].startswith("#")
+
+
+# ---------------------------------------------------------------- user files: good
+
+
+def test_user_file_loads_and_converts_zone(tmp_path):
+    lines = ["timestamp,temp_air,station"] + [
+        f"2026-02-02T{h:02d}:00:00Z,{-10 - h / 2:.1f},x" for h in range(22, 24)
+    ]
+    lines += [f"2026-02-03T{h:02d}:00:00Z,{-11 - h / 2:.1f},x" for h in range(0, 3)]
+    path = _write(tmp_path, "\n".join(lines) + "\n")
+    before = path.read_bytes()
+    series = load_profile(path)
+    assert str(series.index.tz) == TZ
+    assert series.index[0] == pd.Timestamp("2026-02-03 00:00", tz=TZ)
+    assert series.iloc[0] == pytest.approx(-21.0)
+    assert path.read_bytes() == before  # never writes to user files
+    assert load_profile(str(path), tz=None).index.tz is not None
+
+
+def test_user_file_across_dst_change(tmp_path):
+    index = pd.date_range("2026-03-29 00:00", periods=6, freq="h", tz=TZ)
+    lines = ["timestamp,temp_air"] + [f"{ts.isoformat()},1.0" for ts in index]
+    series = load_profile(_write(tmp_path, "\n".join(lines) + "\n"))
+    assert len(series) == 6
+
+
+# ---------------------------------------------------------------- user files: bad
+
+
+def test_nonexistent_file(tmp_path):
+    with pytest.raises(WeatherError, match="no file at") as info:
+        load_profile(tmp_path / "missing.csv")
+    assert "kyiv-2026" in str(info.value)
+
+
+def test_naive_timestamp_named(tmp_path):
+    lines = _good_lines()
+    lines[3] = "2026-02-03T02:00:00,-18.0"
+    with pytest.raises(WeatherError, match=r"line 4.*no time zone.*\+02:00"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_gap_named(tmp_path):
+    lines = _good_lines(8)
+    del lines[5]
+    with pytest.raises(WeatherError, match=r"line 6: gap of 2 h") as info:
+        load_profile(_write(tmp_path, "\n".join(lines)))
+    assert "2026-02-03T05:00:00+02:00" in str(info.value)
+
+
+def test_duplicate_named(tmp_path):
+    lines = _good_lines(6)
+    lines.insert(4, lines[3])
+    with pytest.raises(WeatherError, match=r"line 5: duplicated timestamp"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_unsorted_named(tmp_path):
+    lines = _good_lines(6)
+    lines[3], lines[4] = lines[4], lines[3]
+    with pytest.raises(WeatherError, match=r"out of order|gap"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_nan_named(tmp_path):
+    lines = _good_lines(6)
+    lines[5] = lines[5].split(",")[0] + ","
+    with pytest.raises(WeatherError, match=r"line 6: temp_air is ''"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+    lines[5] = lines[5] + "NaN"
+    with pytest.raises(WeatherError, match=r"line 6: temp_air is 'NaN'"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_kelvin_values_refused(tmp_path):
+    lines = _good_lines(6, temps=np.linspace(253.15, 258.15, 6))
+    with pytest.raises(WeatherError, match=r"kelvin.*subtract 273.15"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_fahrenheit_values_refused(tmp_path):
+    lines = _good_lines(6, temps=np.linspace(36, 40, 6))
+    with pytest.raises(WeatherError, match=r"Fahrenheit.*\(F - 32\)"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+@pytest.mark.parametrize(
+    ("header", "unit"),
+    [("temp_f", "Fahrenheit"), ("temp_air_k", "kelvin"), ("Temperature (F)", "Fahrenheit")],
+)
+def test_unit_in_header_refused(tmp_path, header, unit):
+    lines = _good_lines(4)
+    lines[0] = f"timestamp,{header}"
+    with pytest.raises(WeatherError, match=unit):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_missing_column(tmp_path):
+    lines = _good_lines(4)
+    lines[0] = "timestamp,temperature"
+    with pytest.raises(WeatherError, match=r"missing column.*temp_air"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_impossible_value_named(tmp_path):
+    temps = np.array([-10, -11, -75, -12.0])
+    with pytest.raises(WeatherError, match=r"line 4: temp_air -75"):
+        load_profile(_write(tmp_path, "\n".join(_good_lines(4, temps=temps))))
+
+
+def test_unparseable_timestamp_named(tmp_path):
+    lines = _good_lines(4)
+    lines[2] = "2026-02-30T01:00:00+02:00,-3"
+    with pytest.raises(WeatherError, match=r"line 3: cannot parse"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_weather_error_is_value_error():
+    assert issubclass(WeatherError, ValueError)
+
+
+# ---------------------------------------------------------------- generators
+
+
+def test_synthetic_cold_spell_shape_and_plateau():
+    spell = synthetic_cold_spell(
+        "2026-01-10",
+        temp_spell_c=-20.0,
+        duration_h=72,
+        base_temp_c=-2.0,
+        ramp_h=24,
+        lead_h=24,
+        tail_h=24,
+        diurnal_range_k=6.0,
+    )
+    assert len(spell) == 24 + 24 + 72 + 24 + 24
+    assert spell.name == "temp_air"
+    assert str(spell.index.tz) == TZ
+    plateau = spell["2026-01-12":"2026-01-14"]
+    assert plateau.mean() == pytest.approx(-20.0, abs=1e-9)
+    assert plateau.min() == pytest.approx(-23.0, abs=1e-9)
+    assert plateau.idxmin().hour == 6
+    assert spell.iloc[:24].mean() == pytest.approx(-2.0, abs=1e-9)
+
+
+def test_synthetic_cold_spell_seeded_noise():
+    state = np.random.get_state()  # noqa: NPY002 - checks the legacy global state is untouched
+    a = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=42)
+    b = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=np.random.default_rng(42))
+    c = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=43)
+    quiet = synthetic_cold_spell("2026-01-10")
+    pd.testing.assert_series_equal(a, b)
+    assert not np.allclose(a, c)
+    assert 0.2 < (a - quiet).std() < 5
+    assert np.all(np.random.get_state()[1] == state[1])  # noqa: NPY002
+
+
+def test_synthetic_cold_spell_bad_arguments():
+    with pytest.raises(WeatherError, match="duration_h"):
+        synthetic_cold_spell("2026-01-10", duration_h=-5)
+
+
+def test_from_daily_extremes_meets_extremes():
+    days = pd.date_range("2026-02-01", periods=3, freq="D", tz=TZ)
+    tmin = pd.Series([-10.0, -20.0, -15.0], index=days)
+    tmax = pd.Series([-4.0, -12.0, 1.0], index=days)
+    hourly = from_daily_extremes(tmin, tmax)
+    assert len(hourly) == 72
+    np.testing.assert_allclose(hourly[hourly.index.hour == 6], tmin.to_numpy())
+    np.testing.assert_allclose(hourly[hourly.index.hour == 14], tmax.to_numpy())
+    # between the knots the profile stays within its neighbouring extremes
+    assert hourly.min() == pytest.approx(-20.0)
+    assert hourly.max() == pytest.approx(1.0)
+
+
+def test_weather_dir_points_at_repo_folder():
+    assert weather._weather_dir().resolve() == WEATHER_DIR
