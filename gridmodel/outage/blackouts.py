@@ -1,0 +1,388 @@
+"""Rolling blackouts: turn a power deficit into queue schedules, as Ukrainian operators do.
+
+When an energised island is short of power, the outage engine sheds MW. Operators do
+not cut the same consumers all day: in each supply area the residential and industrial
+consumers are split into **queues** (черги, FIELD_NOTES 2) that are switched off in turn.
+
+The rule (see ``docs/rolling_blackouts.md``)
+--------------------------------------------
+- **Supply areas**: each oblast; in Kyiv city each 110 kV district node
+  (``sub:kyiv-110-<district>``) is its own area (:func:`supply_areas`).
+- **Queues**: ``n_queues`` (default 6, the number of main queues in the DSOs' published
+  schedules), each holding an equal share of the area's residential + industry demand.
+- **Blocks**: the local day (Europe/Kyiv) is cut into blocks of ``block_h`` hours
+  (default 4: 00-04, 04-08, ..., 20-24); a queue is on or off for a whole block.
+- **Deficit**: in each area and step, the MW shed in energised islands (all classes) is
+  put on residential + industry first: ``deficit = min(shed, queued demand)``.
+  Critical and heat/water loads are exempt up to the available power; what the engine
+  sheds beyond the queued demand stays on them (``exempt_shed_mw``).
+- **Queues off per block**: with ``w_b = E_demand_b / n_queues`` the energy of one
+  queue in block ``b`` and ``x_b = E_deficit_b / w_b`` (queue-blocks needed), each
+  block gets ``floor(x_b)`` queues off, then extra queue-blocks go to the blocks with
+  the largest fractional parts as long as the day's switched-off energy gets closer to
+  the day's deficit. So per area and day
+  ``|energy switched off - deficit energy| <= max_b w_b / 2`` (half a queue-block).
+- **Rotation**: queues are switched off in turn: block after block a pointer runs over
+  queues 0, 1, ..., n-1, 0, ... (continuing over days), so each queue's daily off-time
+  differs from the others' by at most one block.
+- An area with no energised queued demand (a dark island) has every queue off.
+
+Customers are counted by demand: the share of residential customers without power is
+the share of residential demand that is dark or in a switched-off queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError
+
+__all__ = [
+    "EXEMPT_CLASSES",
+    "BlackoutSchedule",
+    "assign_queue",
+    "queue_power_on",
+    "queues_off_per_block",
+    "rolling_blackouts",
+    "supply_areas",
+]
+
+#: classes kept on (up to the available power) and never put in queues
+EXEMPT_CLASSES = ("critical", "heat_water")
+KYIV_AREA_PREFIX = "sub:kyiv-110-"
+
+
+@dataclass
+class BlackoutSchedule:
+    """A rolling-blackout schedule and its summaries (times in UTC).
+
+    Attributes
+    ----------
+    schedule : DataFrame
+        ``area, queue, time, power_on`` for every area, queue and step.
+    blocks : DataFrame
+        ``area, oblast, date, block, block_start, demand_mwh, deficit_mwh, queues_off,
+        off_mwh, queue_block_mwh, dark`` per area and block (``date`` local).
+    areas : DataFrame
+        ``area, oblast, time, queued_mw, deficit_mw, exempt_shed_mw, dark_mw,
+        residential_mw, residential_dark_mw`` per area and step.
+    oblast_hourly : DataFrame
+        ``oblast, time, residential_off_share`` (dark or in a switched-off queue).
+    daily : DataFrame
+        ``area, oblast, date, queue, supply_h`` hours of supply per queue and local day.
+    oblast_daily : DataFrame
+        ``oblast, date, supply_h_mean, supply_h_min, supply_h_max`` over queues, weighted
+        by residential demand.
+    n_queues, block_h, step_h, timezone
+        The rule's parameters.
+    """
+
+    schedule: pd.DataFrame
+    blocks: pd.DataFrame
+    areas: pd.DataFrame
+    oblast_hourly: pd.DataFrame
+    daily: pd.DataFrame
+    oblast_daily: pd.DataFrame
+    n_queues: int
+    block_h: int
+    step_h: float
+    timezone: str
+
+
+def supply_areas(net) -> pd.Series:
+    """Supply area of every load: its oblast, or its Kyiv 110 kV district node.
+
+    Returns
+    -------
+    pandas.Series
+        ``load_id -> area``; a load whose substation is ``sub:kyiv-110-<district>``
+        belongs to that area, every other load to its oblast.
+    """
+    reg = net.registry
+    loads = reg[reg["kind"] == "load"]
+    area = loads["oblast"].astype(str).where(
+        ~loads["substation"].astype(str).str.startswith(KYIV_AREA_PREFIX),
+        loads["substation"].astype(str))
+    return pd.Series(area.to_numpy(), index=loads["asset_id"].to_numpy(), name="area")
+
+
+def queues_off_per_block(deficit_mwh, demand_mwh, n_queues: int) -> np.ndarray:
+    """Number of queues off in each block of one area-day (module rule).
+
+    Parameters
+    ----------
+    deficit_mwh, demand_mwh : array_like
+        Queued deficit and queued demand energy per block [MWh]; deficit <= demand.
+    n_queues : int
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Queues off per block, in ``[0, n_queues]``; switched-off energy
+        ``sum(k_b * demand_b / n)`` is within ``max_b demand_b / (2 n)`` of the deficit.
+    """
+    deficit = np.asarray(deficit_mwh, dtype=float)
+    demand = np.asarray(demand_mwh, dtype=float)
+    w = np.where(demand > 0, demand / n_queues, 0.0)
+    x = np.where(w > 0, np.clip(deficit / np.where(w > 0, w, 1.0), 0.0, n_queues), 0.0)
+    k = np.floor(x + 1e-9).astype(np.int64)
+    gap = float(np.sum(deficit) - np.sum(k * w))
+    frac = x - k
+    for b in np.argsort(-frac, kind="stable"):
+        if frac[b] <= 1e-9 or k[b] >= n_queues:
+            continue
+        if gap >= w[b] / 2:
+            k[b] += 1
+            gap -= w[b]
+    return k
+
+
+def _check_params(n_queues: int, block_h: int, step_h: float) -> None:
+    if int(n_queues) != n_queues or n_queues < 1:
+        msg = f"n_queues must be a whole number >= 1; got {n_queues=}."
+        raise InputError(msg)
+    if int(block_h) != block_h or not 1 <= block_h <= 24 or 24 % block_h:
+        msg = ("block_h must be a whole number of hours dividing 24 (1, 2, 3, 4, 6, ...); "
+               f"got {block_h=}.")
+        raise InputError(msg)
+    ratio = block_h / step_h
+    if step_h <= 0 or abs(ratio - round(ratio)) > 1e-9:
+        msg = f"block_h={block_h} must be a whole number of steps of {step_h} h."
+        raise InputError(msg)
+
+
+def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
+                      n_queues: int = 6, block_h: int = 4, step_h: float = 1.0,
+                      timezone: str = "Europe/Kyiv", start_queue: int = 0) -> BlackoutSchedule:
+    """Build the rolling-blackout schedule from per-load results over time.
+
+    Parameters
+    ----------
+    loads : DataFrame
+        ``time`` (tz-aware), ``load_id, oblast, priority_class, demand_mw, shed_mw,
+        energised`` per step and load (``TimelineResult.loads``).
+    areas : pandas.Series, optional
+        ``load_id -> supply area`` (:func:`supply_areas`); default: the oblast.
+    n_queues : int
+        Queues per area (default 6).
+    block_h : int
+        Block length [h] (default 4), a divisor of 24 and a multiple of ``step_h``.
+    step_h : float
+        Step of ``loads`` [h].
+    timezone : str
+        Zone of the local day in which blocks are laid out.
+    start_queue : int
+        Queue switched off first on the first block.
+
+    Returns
+    -------
+    BlackoutSchedule
+    """
+    _check_params(n_queues, block_h, step_h)
+    need = ["time", "load_id", "oblast", "priority_class", "demand_mw", "shed_mw", "energised"]
+    missing = [c for c in need if c not in loads]
+    if missing:
+        msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
+        raise InputError(msg)
+    df = loads[need].copy()
+    df["time"] = pd.to_datetime(df["time"], utc=True)
+    if areas is None:
+        df["area"] = df["oblast"].astype(str)
+    else:
+        df["area"] = df["load_id"].map(areas).fillna(df["oblast"]).astype(str)
+    cls = df["priority_class"].astype(str)
+    queued = ~cls.isin(EXEMPT_CLASSES)
+    energised = df["energised"].astype(bool)
+    res = cls == "residential"
+    dem = df["demand_mw"].astype(float)
+    df["queued_mw"] = np.where(queued & energised, dem, 0.0)
+    df["shed_energised_mw"] = np.where(energised, df["shed_mw"].astype(float), 0.0)
+    df["dark_mw"] = np.where(queued & ~energised, dem, 0.0)
+    df["residential_mw"] = np.where(res, dem, 0.0)
+    df["residential_dark_mw"] = np.where(res & ~energised, dem, 0.0)
+    df["residential_queued_mw"] = np.where(res & energised, dem, 0.0)
+    cols = ["queued_mw", "shed_energised_mw", "dark_mw", "residential_mw",
+            "residential_dark_mw", "residential_queued_mw"]
+    area_oblast = df.groupby("area")["oblast"].agg(lambda s: s.mode().iloc[0])
+    a = df.groupby(["area", "time"], sort=True)[cols].sum().reset_index()
+    a["deficit_mw"] = np.minimum(a["shed_energised_mw"], a["queued_mw"])
+    a["exempt_shed_mw"] = a["shed_energised_mw"] - a["deficit_mw"]
+    a["oblast"] = a["area"].map(area_oblast)
+    local = a["time"].dt.tz_convert(timezone)
+    a["date"] = local.dt.date
+    a["block"] = (local.dt.hour // block_h).astype(np.int64)
+    a["dark"] = (a["queued_mw"] <= 0) & (a["dark_mw"] > 0)
+
+    block_rows = []
+    off_of: dict[tuple, list[int]] = {}
+    for area, ga in a.groupby("area", sort=True):
+        pointer = int(start_queue) % n_queues
+        for date, gd in ga.groupby("date", sort=True):
+            gb = gd.groupby("block", sort=True)
+            e_dem = gb["queued_mw"].sum().to_numpy() * step_h
+            e_def = gb["deficit_mw"].sum().to_numpy() * step_h
+            blocks = gb["queued_mw"].sum().index.to_numpy()
+            dark = gb["dark"].all().to_numpy()
+            k = queues_off_per_block(e_def, e_dem, n_queues)
+            for b, kb, dm, dfc, dk in zip(blocks, k, e_dem, e_def, dark, strict=True):
+                off = [(pointer + j) % n_queues for j in range(int(kb))]
+                pointer = (pointer + int(kb)) % n_queues
+                off_of[(area, date, int(b))] = off
+                block_rows.append({
+                    "area": area, "oblast": area_oblast[area], "date": date, "block": int(b),
+                    "demand_mwh": dm, "deficit_mwh": dfc, "queues_off": int(kb),
+                    "off_queues": off, "off_mwh": kb * dm / n_queues,
+                    "queue_block_mwh": dm / n_queues, "dark": bool(dk)})
+    blocks_df = pd.DataFrame(block_rows)
+    offs = [off_of[key] for key in zip(a["area"], a["date"], a["block"], strict=True)]
+    live = (a["queued_mw"] > 0).to_numpy()
+    frames = []
+    for q in range(n_queues):
+        on = live & np.array([q not in off for off in offs], dtype=bool)
+        frames.append(pd.DataFrame({"area": a["area"].to_numpy(), "queue": q,
+                                    "time": a["time"].to_numpy(), "power_on": on}))
+    schedule = pd.concat(frames, ignore_index=True).sort_values(
+        ["area", "queue", "time"], kind="stable").reset_index(drop=True)
+    schedule["time"] = pd.to_datetime(schedule["time"], utc=True)
+    a["queues_off"] = [len(off) for off in offs]
+
+    # per area and step: queues off -> residential share without power
+    a["residential_off_mw"] = (a["residential_dark_mw"]
+                               + a["residential_queued_mw"] * a["queues_off"] / n_queues)
+    g = a.groupby(["oblast", "time"], sort=True)[["residential_mw", "residential_off_mw"]].sum()
+    oblast_hourly = g.reset_index()
+    oblast_hourly["residential_off_share"] = np.where(
+        oblast_hourly["residential_mw"] > 0,
+        oblast_hourly["residential_off_mw"] / oblast_hourly["residential_mw"].where(
+            oblast_hourly["residential_mw"] > 0, 1.0), 0.0)
+
+    schedule["date"] = schedule["time"].dt.tz_convert(timezone).dt.date
+    daily = (schedule.assign(supply_h=schedule["power_on"] * step_h)
+             .groupby(["area", "date", "queue"], sort=True)["supply_h"].sum().reset_index())
+    daily["oblast"] = daily["area"].map(area_oblast)
+    daily = daily[["area", "oblast", "date", "queue", "supply_h"]]
+    schedule = schedule.drop(columns="date")
+    weights = a.groupby("area")["residential_mw"].sum()
+    dw = daily.assign(weight=daily["area"].map(weights).fillna(0.0) + 1e-12)
+    dw["wx"] = dw["weight"] * dw["supply_h"]
+    og = dw.groupby(["oblast", "date"], sort=True)
+    oblast_daily = pd.DataFrame({
+        "supply_h_mean": og["wx"].sum() / og["weight"].sum(),
+        "supply_h_min": og["supply_h"].min(),
+        "supply_h_max": og["supply_h"].max(),
+    }).reset_index()
+    areas_out = a[["area", "oblast", "time", "queued_mw", "deficit_mw", "exempt_shed_mw",
+                   "dark_mw", "residential_mw", "residential_dark_mw"]]
+    return BlackoutSchedule(schedule=schedule, blocks=blocks_df, areas=areas_out,
+                            oblast_hourly=oblast_hourly, daily=daily,
+                            oblast_daily=oblast_daily, n_queues=int(n_queues),
+                            block_h=int(block_h), step_h=float(step_h), timezone=timezone)
+
+
+def daily_schedule_from_snapshot(loads: pd.DataFrame, areas: pd.Series | None, day, *,
+                                 n_queues: int = 6, block_h: int = 4,
+                                 timezone: str = "Europe/Kyiv") -> BlackoutSchedule:
+    """Schedule for one local day, holding a snapshot's demand and shed constant.
+
+    Parameters
+    ----------
+    loads : DataFrame
+        A snapshot's per-load table (``OutageResult.loads``), without ``time``.
+    day : str or date
+        Local date (``"2026-01-15"``).
+    """
+    t0 = pd.Timestamp(str(day)).tz_localize(timezone)
+    times = pd.date_range(t0, periods=24, freq="h").tz_convert("UTC")
+    frames = [loads.assign(time=t) for t in times]
+    return rolling_blackouts(pd.concat(frames, ignore_index=True), areas, n_queues=n_queues,
+                             block_h=block_h, step_h=1.0, timezone=timezone)
+
+
+def queue_power_on(schedule: BlackoutSchedule | pd.DataFrame, area: str, queue: int,
+                   times) -> np.ndarray:
+    """Whether a queue of an area has power at the given times.
+
+    Parameters
+    ----------
+    schedule : BlackoutSchedule or DataFrame
+        A schedule (its ``schedule`` table: ``area, queue, time, power_on``).
+    area : str
+        Supply area (oblast name or ``sub:kyiv-110-<district>``).
+    queue : int
+        Queue number in ``[0, n_queues)`` (e.g. from :func:`assign_queue`).
+    times : DatetimeIndex or array of tz-aware times
+        Times to look up; each takes the state of the step it falls in.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+
+    Raises
+    ------
+    InputError
+        Unknown area or queue, naive times, or times outside the schedule.
+    """
+    tab = schedule.schedule if isinstance(schedule, BlackoutSchedule) else schedule
+    step_h = schedule.step_h if isinstance(schedule, BlackoutSchedule) else None
+    sub = tab[tab["area"] == area]
+    if sub.empty:
+        areas = sorted(tab["area"].unique())
+        msg = f"area {area!r} is not in the schedule; areas: {areas[:20]}."
+        raise InputError(msg)
+    sub = sub[sub["queue"] == queue]
+    if sub.empty:
+        msg = (f"queue {queue!r} is not in the schedule of {area!r}; queues are "
+               f"0..{tab['queue'].max()}.")
+        raise InputError(msg)
+    times = pd.DatetimeIndex(times)
+    if times.tz is None:
+        msg = "times must be tz-aware."
+        raise InputError(msg)
+    times = times.tz_convert("UTC")
+    s = sub.set_index("time")["power_on"].sort_index()
+    if step_h is None:
+        diffs = s.index.to_series().diff().dropna()
+        step_h = diffs.min() / pd.Timedelta(hours=1) if len(diffs) else 1.0
+    end = s.index.max() + pd.Timedelta(hours=step_h)
+    outside = (times < s.index.min()) | (times >= end)
+    if outside.any():
+        msg = (f"{int(outside.sum())} time(s) outside the schedule ({s.index.min()} to {end}); "
+               "simulate a longer horizon.")
+        raise InputError(msg)
+    pos = s.index.searchsorted(times, side="right") - 1
+    return s.to_numpy(bool)[pos]
+
+
+def assign_queue(building_ids, n_queues: int = 6, seed=0) -> np.ndarray:
+    """Assign buildings (or customers) to queues: deterministic and balanced.
+
+    The distinct ids are sorted, shuffled with ``numpy.random.default_rng(seed)`` and
+    dealt to queues 0, 1, ..., n-1 in turn, so queue sizes differ by at most one and the
+    result depends only on the set of ids and the seed (not on their order).
+
+    Parameters
+    ----------
+    building_ids : array_like
+        Ids (any hashable, compared as strings); repeated ids get the same queue.
+    n_queues : int
+    seed : int or numpy.random.SeedSequence
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Queue of each id, aligned with ``building_ids``.
+    """
+    if int(n_queues) != n_queues or n_queues < 1:
+        msg = f"n_queues must be a whole number >= 1; got {n_queues=}."
+        raise InputError(msg)
+    ids = np.asarray([str(b) for b in building_ids], dtype=object)
+    uniq = np.array(sorted(set(ids.tolist())), dtype=object)
+    perm = np.random.default_rng(seed).permutation(len(uniq))
+    queue_of = {}
+    for rank, i in enumerate(perm):
+        queue_of[uniq[i]] = rank % int(n_queues)
+    return np.array([queue_of[b] for b in ids], dtype=np.int64)
+

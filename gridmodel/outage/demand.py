@@ -1,0 +1,175 @@
+"""Hourly electricity demand: a daily profile per load class and temperature sensitivity.
+
+Demand of load ``i`` at time ``t`` (``gridmodel/data/demand_profile.toml``)::
+
+    demand_mw = p_mw x hour_factor[class][local hour]
+                     x clip(1 + sensitivity_per_k[class] x (temp_ref_c - temp_air), min, max)
+
+``p_mw`` (``net.load.p_mw``) is a load's demand at the national evening peak (18:00
+local) at the reference temperature. Classes not in the file (``unknown``) follow
+``residential``. Without ``temp_air`` the temperature factor is 1.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError
+
+__all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CLASSES = ("critical", "heat_water", "residential", "industry")
+_FALLBACK_CLASS = "residential"
+
+
+@dataclass(frozen=True)
+class DemandProfile:
+    """Daily demand shape per class [-] and temperature sensitivity [1/K]."""
+
+    hour_factor: dict[str, np.ndarray]
+    sensitivity_per_k: dict[str, float]
+    temp_ref_c: float
+    temp_factor_min: float
+    temp_factor_max: float
+    timezone: str
+    path: str
+
+
+def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
+    """Read and validate a demand-profile file (default: the packaged one).
+
+    Raises
+    ------
+    InputError
+        Naming the file and key: a class without 24 positive hour factors, a missing
+        sensitivity or source, bad limits.
+    """
+    where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
+    p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        msg = f"cannot read demand profile {where}: {exc}."
+        raise InputError(msg) from exc
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{where} is not valid TOML: {exc}."
+        raise InputError(msg) from exc
+    try:
+        hf, temp = doc["hour_factor"], doc["temperature"]
+        sens = temp["sensitivity_per_k"]
+        tz = doc.get("meta", {}).get("timezone", "Europe/Kyiv")
+    except KeyError as exc:
+        msg = f"{where}: missing table or key {exc}; see the packaged demand_profile.toml."
+        raise InputError(msg) from exc
+    for table, name in ((hf, "hour_factor"), (sens, "temperature.sensitivity_per_k")):
+        if not str(table.get("source", "")).strip():
+            msg = f"{where}: [{name}] has no source; name it or tag the values [C]."
+            raise InputError(msg)
+    factors: dict[str, np.ndarray] = {}
+    for cls in CLASSES:
+        vals = np.asarray(hf.get(cls, []), dtype=float)
+        if vals.shape != (24,) or not np.all(vals > 0):
+            msg = (f"{where}: hour_factor.{cls} must be 24 positive numbers (00 to 23 h "
+                   f"local); got {hf.get(cls)!r}.")
+            raise InputError(msg)
+        if cls not in sens:
+            msg = f"{where}: temperature.sensitivity_per_k lacks class {cls!r}."
+            raise InputError(msg)
+        factors[cls] = vals
+    lo, hi = float(temp.get("temp_factor_min", 0.0)), float(temp.get("temp_factor_max", np.inf))
+    if not 0 <= lo <= 1 <= hi:
+        msg = f"{where}: need 0 <= temp_factor_min <= 1 <= temp_factor_max; got {lo}, {hi}."
+        raise InputError(msg)
+    return DemandProfile(hour_factor=factors,
+                         sensitivity_per_k={c: float(sens[c]) for c in CLASSES},
+                         temp_ref_c=float(temp["temp_ref_c"]), temp_factor_min=lo,
+                         temp_factor_max=hi, timezone=str(tz), path=where)
+
+
+def _temps(times: pd.DatetimeIndex, temp_air) -> np.ndarray | None:
+    if temp_air is None:
+        return None
+    if np.isscalar(temp_air):
+        return np.full(len(times), float(temp_air))
+    if not isinstance(temp_air, pd.Series) or not isinstance(temp_air.index, pd.DatetimeIndex):
+        msg = ("temp_air must be a number [C] or a pandas Series [C] on a tz-aware "
+               f"DatetimeIndex (gridmodel.weather.load_profile); got {type(temp_air).__name__}.")
+        raise InputError(msg)
+    if temp_air.index.tz is None:
+        msg = "temp_air has a naive DatetimeIndex; localize it (e.g. tz_localize('Europe/Kyiv'))."
+        raise InputError(msg)
+    series = temp_air.tz_convert("UTC").sort_index()
+    series = series[~series.index.duplicated()]
+    lo, hi = series.index.min(), series.index.max()
+    outside = times[(times < lo) | (times > hi)]
+    if len(outside):
+        msg = (f"temp_air covers {lo} to {hi} but the run needs {times.min()} to "
+               f"{times.max()} ({len(outside)} step(s) outside); give a longer profile.")
+        raise InputError(msg)
+    # hourly steps inside the profile: take the latest value at or before each time
+    vals = series.reindex(series.index.union(times)).ffill().reindex(times).to_numpy(float)
+    if np.isnan(vals).any():
+        msg = "temp_air has missing values (NaN) in the run's period; fill them."
+        raise InputError(msg)
+    return vals
+
+
+def demand_factors(times, temp_air=None, profile: DemandProfile | None = None) -> pd.DataFrame:
+    """Demand factor [-] per class at each time (hour shape x temperature factor).
+
+    Parameters
+    ----------
+    times : DatetimeIndex
+        Tz-aware times (any zone; the local hour is taken in the profile's zone).
+    temp_air : float or pandas.Series, optional
+        Outdoor temperature [C]; a Series is sampled at ``times`` (value in force).
+    profile : DemandProfile, optional
+        Default: the packaged ``demand_profile.toml``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``times`` (UTC), one column per class.
+    """
+    profile = profile or load_demand_profile()
+    times = pd.DatetimeIndex(times)
+    if times.tz is None:
+        msg = "times must be tz-aware (UTC or Europe/Kyiv)."
+        raise InputError(msg)
+    times = times.tz_convert("UTC")
+    hours = times.tz_convert(profile.timezone).hour.to_numpy()
+    temps = _temps(times, temp_air)
+    out = {}
+    for cls in CLASSES:
+        f = profile.hour_factor[cls][hours]
+        if temps is not None:
+            tf = 1.0 + profile.sensitivity_per_k[cls] * (profile.temp_ref_c - temps)
+            f = f * np.clip(tf, profile.temp_factor_min, profile.temp_factor_max)
+        out[cls] = f
+    return pd.DataFrame(out, index=times)
+
+
+def demand_mw(net, times, temp_air=None, profile: DemandProfile | None = None) -> pd.DataFrame:
+    """Demand [MW] of every in-service load at each time.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``times`` (UTC), columns ``net.load.load_id``; ``net`` is not modified.
+    """
+    factors = demand_factors(times, temp_air, profile)
+    loads = net.load
+    ids = loads["load_id"].astype(str) if "load_id" in loads else pd.Series(
+        [f"load:{i}" for i in loads.index], index=loads.index)
+    cls = (loads["priority_class"].astype(str) if "priority_class" in loads
+           else pd.Series(_FALLBACK_CLASS, index=loads.index))
+    cls = cls.where(cls.isin(CLASSES), _FALLBACK_CLASS)
+    base = loads["p_mw"].astype(float) * loads.get("scaling", 1.0)
+    mat = factors[cls.to_list()].to_numpy() * base.to_numpy()[None, :]
+    return pd.DataFrame(mat, index=factors.index, columns=ids.to_list())

@@ -1,0 +1,313 @@
+"""Repair times of struck assets and the resulting asset-state periods.
+
+Repair times are drawn from scipy.stats distributions per asset kind, technology and
+damage level, described in ``gridmodel/data/repair_times.toml`` (one replaceable file,
+every entry with a source or a [C] tag). Draws are seeded: pass ``seed`` or ``rng`` (a
+:class:`numpy.random.Generator`); there is no global random state.
+
+Rules
+-----
+- A draw is taken for **every** strike, in the order of the strike table, and a
+  strike's own ``repair_h`` then replaces its draw; so adding an override to one row
+  never changes the draws of the others.
+- An asset is out (``remaining_fraction = 0`` for ``destroyed`` and ``disabled``,
+  ``1 - fraction_lost`` for ``damaged``) from the strike time until the repair is done,
+  then fully back (no partial return).
+- A strike on an asset that is back in service starts a new repair.
+- A strike on an asset still under repair: the **worst effect wins** (the lower
+  remaining fraction; at equal fractions the more severe effect, destroyed > damaged >
+  disabled) from the later strike on, and the asset returns at the **later** of the
+  running repair's end and the new strike's time plus its own repair time (the repair
+  restarts from the later strike; a re-strike never shortens an outage).
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from gridmodel.errors import InputError
+
+__all__ = [
+    "STATE_COLUMNS",
+    "RepairEntry",
+    "RepairTable",
+    "asset_states",
+    "load_repair_table",
+    "make_rng",
+    "repair_hours",
+    "repair_schedule",
+]
+
+#: package data folder (``gridmodel/data``)
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_EFFECTS = ("disabled", "damaged", "destroyed")  # mildest -> most severe
+#: columns of the asset-state table
+STATE_COLUMNS = ["asset_id", "start", "end", "remaining_fraction", "effect", "returns",
+                 "strike_rows"]
+
+
+def make_rng(seed=None, rng: np.random.Generator | None = None) -> np.random.Generator:
+    """Return ``rng`` if given, else ``numpy.random.default_rng(seed)``.
+
+    ``seed`` may be an int, a :class:`numpy.random.SeedSequence`, a Generator or None.
+    """
+    if rng is not None:
+        return rng
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+@dataclass(frozen=True)
+class RepairEntry:
+    """One repair-time distribution (hours) for a kind, technology and effect."""
+
+    kind: str
+    technology: str
+    effect: str
+    max_fraction_lost: float
+    dist_name: str
+    params: dict
+    source: str
+    dist: object = field(repr=False, compare=False)
+
+    def matches(self, kind: str, technology: str, effect: str, fraction_lost: float) -> bool:
+        """Whether the entry applies to a strike of this kind, technology and effect."""
+        if self.effect != effect or self.kind not in (kind, "*"):
+            return False
+        if self.technology not in ("*", technology):
+            return False
+        return not (effect == "damaged" and fraction_lost > self.max_fraction_lost + 1e-12)
+
+
+@dataclass
+class RepairTable:
+    """The repair-time distributions of one ``repair_times.toml`` file."""
+
+    entries: list[RepairEntry]
+    path: str
+
+    def lookup(self, kind: str, technology: str, effect: str,
+               fraction_lost: float = 1.0) -> RepairEntry:
+        """Return the entry for a strike: kind + technology, then kind, then ``*``.
+
+        Raises
+        ------
+        InputError
+            If no entry applies (the file lacks a ``kind = "*"`` fallback).
+        """
+        technology = technology or ""
+        tiers = (
+            lambda e: e.kind == kind and e.technology == technology and technology != "",
+            lambda e: e.kind == kind and e.technology == "*",
+            lambda e: e.kind == "*",
+        )
+        for tier in tiers:
+            for e in self.entries:
+                if tier(e) and e.matches(kind, technology, effect, fraction_lost):
+                    return e
+        msg = (f"{self.path}: no repair-time entry for kind={kind!r}, technology="
+               f"{technology!r}, effect={effect!r}, fraction_lost={fraction_lost:g}; add one "
+               "or a kind = \"*\" fallback for that effect.")
+        raise InputError(msg)
+
+    def describe(self) -> pd.DataFrame:
+        """Table of the entries with median and 10-90 % range [h]."""
+        rows = []
+        for e in self.entries:
+            rows.append({"kind": e.kind, "technology": e.technology, "effect": e.effect,
+                         "max_fraction_lost": e.max_fraction_lost, "dist": e.dist_name,
+                         "median_h": float(e.dist.median()),
+                         "p10_h": float(e.dist.ppf(0.1)), "p90_h": float(e.dist.ppf(0.9)),
+                         "source": e.source})
+        return pd.DataFrame(rows)
+
+
+def load_repair_table(path: str | Path | None = None) -> RepairTable:
+    """Read and validate a repair-time file (default: the packaged ``repair_times.toml``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, the entry number and the bad key (unknown distribution, bad
+        parameters, missing source, unknown effect, fraction outside [0, 1]).
+    """
+    if path is None:
+        ref = DATA_DIR / "repair_times.toml"
+        text, where = ref.read_text(encoding="utf-8"), "gridmodel/data/repair_times.toml"
+    else:
+        try:
+            text, where = Path(path).read_text(encoding="utf-8"), str(path)
+        except OSError as exc:
+            msg = f"cannot read repair-time file {path}: {exc}."
+            raise InputError(msg) from exc
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{where} is not valid TOML: {exc}."
+        raise InputError(msg) from exc
+    raw = doc.get("repair")
+    if not isinstance(raw, list) or not raw:
+        msg = f"{where}: no [[repair]] entries."
+        raise InputError(msg)
+    entries = []
+    for i, r in enumerate(raw, start=1):
+        at = f"{where}, [[repair]] entry {i}"
+        for key in ("kind", "effect", "dist", "params", "source"):
+            if key not in r:
+                msg = (f"{at}: missing key {key!r}; every entry needs kind, effect, dist, "
+                       "params, source.")
+                raise InputError(msg)
+        if r["effect"] not in _EFFECTS:
+            msg = f"{at}: effect {r['effect']!r} is not one of {list(_EFFECTS)}."
+            raise InputError(msg)
+        if not str(r["source"]).strip():
+            msg = f"{at}: empty source; name the source or tag the value [C]."
+            raise InputError(msg)
+        mfl = float(r.get("max_fraction_lost", 1.0))
+        if not 0.0 <= mfl <= 1.0:
+            msg = f"{at}: max_fraction_lost {mfl:g} is outside [0, 1]."
+            raise InputError(msg)
+        gen = getattr(scipy.stats, str(r["dist"]), None)
+        if not isinstance(gen, scipy.stats.rv_continuous):
+            msg = (f"{at}: dist {r['dist']!r} is not a continuous scipy.stats distribution "
+                   "(e.g. lognorm, uniform, gamma, weibull_min).")
+            raise InputError(msg)
+        try:
+            frozen = gen(**dict(r["params"]))
+            lo, med = float(frozen.ppf(0.0)), float(frozen.median())
+        except (TypeError, ValueError) as exc:
+            msg = f"{at}: params {r['params']!r} do not fit {r['dist']}: {exc}."
+            raise InputError(msg) from exc
+        if not math.isfinite(med) or lo < 0 or med <= 0:
+            msg = (f"{at}: {r['dist']}({r['params']}) allows negative or no repair time "
+                   f"(lowest {lo:g} h, median {med:g} h); repair hours must be >= 0.")
+            raise InputError(msg)
+        entries.append(RepairEntry(kind=str(r["kind"]), technology=str(r.get("technology", "*")),
+                                   effect=r["effect"], max_fraction_lost=mfl,
+                                   dist_name=str(r["dist"]), params=dict(r["params"]),
+                                   source=str(r["source"]), dist=frozen))
+    return RepairTable(entries, where)
+
+
+def _technology(net, strikes: pd.DataFrame) -> pd.Series:
+    if net is None or "registry" not in net:
+        return pd.Series("", index=strikes.index)
+    tech = net.registry.set_index("asset_id")["technology"]
+    return strikes["asset_id"].map(tech).fillna("").astype(str)
+
+
+def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
+                 rng: np.random.Generator | None = None,
+                 table: RepairTable | str | Path | None = None) -> pd.Series:
+    """Repair time [h] of every strike: a seeded draw, or the strike's ``repair_h``.
+
+    Parameters
+    ----------
+    strikes : pandas.DataFrame
+        Resolved strikes (``asset_id, kind, effect, fraction_lost, repair_h``).
+    net : pandapowerNet, optional
+        Gives plant technologies from ``net.registry`` (chp, nuclear, ...).
+    seed, rng
+        Seed or :class:`numpy.random.Generator` (``rng`` wins); one draw per row in row order.
+    table : RepairTable or path, optional
+        Repair-time distributions; default the packaged ``repair_times.toml``.
+
+    Returns
+    -------
+    pandas.Series
+        ``repair_h`` on the strikes' index, float hours >= 0.
+    """
+    if not isinstance(table, RepairTable):
+        table = load_repair_table(table)
+    gen = make_rng(seed, rng)
+    tech = _technology(net, strikes)
+    kinds = strikes["kind"] if "kind" in strikes else pd.Series("*", index=strikes.index)
+    out = np.empty(len(strikes))
+    u = gen.random(len(strikes))  # one uniform per row: inverse-CDF sampling, order-stable
+    for i, (idx, s) in enumerate(strikes.iterrows()):
+        entry = table.lookup(str(kinds[idx]), tech[idx], s["effect"],
+                             float(s["fraction_lost"]))
+        out[i] = max(float(entry.dist.ppf(u[i])), 0.0)
+    given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else np.full(
+        len(strikes), np.nan)
+    out = np.where(np.isnan(given), out, given)
+    return pd.Series(out, index=strikes.index, name="repair_h")
+
+
+def _severity(remaining: float, effect: str) -> tuple[float, int]:
+    return (-remaining, _EFFECTS.index(effect))
+
+
+def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
+    """Turn strikes and their repair times into periods of constant asset state.
+
+    Parameters
+    ----------
+    strikes : pandas.DataFrame
+        Resolved strikes (``asset_id, time, effect, fraction_lost, row``).
+    repair_h : pandas.Series
+        Repair time [h] per strike (same index), e.g. from :func:`repair_hours`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`STATE_COLUMNS`: one row per period in which an asset keeps
+        ``remaining_fraction`` of its capacity, from ``start`` to ``end`` (UTC);
+        ``returns`` is True when the asset is back in service at ``end`` (False when
+        a re-strike changes its state at ``end``); ``strike_rows`` lists the strike-list
+        rows behind the period. Re-strikes follow the module rules.
+    """
+    df = strikes.assign(_repair_h=repair_h.astype(float))
+    df = df.sort_values(["asset_id", "time"], kind="stable")
+    periods = []
+    for aid, group in df.groupby("asset_id", sort=True):
+        cur = None
+        for _, s in group.iterrows():
+            t = s["time"]
+            rem = 1.0 - float(s["fraction_lost"])
+            end = t + pd.Timedelta(hours=float(s["_repair_h"]))
+            row = str(s.get("row", ""))
+            if cur is None or t >= cur["end"]:
+                if end <= t:
+                    continue  # zero repair time: no effect
+                cur = {"asset_id": aid, "start": t, "end": end, "remaining_fraction": rem,
+                       "effect": s["effect"], "returns": True, "strike_rows": row}
+                periods.append(cur)
+                continue
+            worst = min((cur["remaining_fraction"], cur["effect"]), (rem, s["effect"]),
+                        key=lambda x: (x[0], -_EFFECTS.index(x[1])))
+            new_end = max(cur["end"], end)
+            rows = f"{cur['strike_rows']}|{row}"
+            if t == cur["start"]:
+                cur.update(remaining_fraction=worst[0], effect=worst[1], end=new_end,
+                           strike_rows=rows)
+                continue
+            cur["end"], cur["returns"] = t, False
+            cur = {"asset_id": aid, "start": t, "end": new_end, "remaining_fraction": worst[0],
+                   "effect": worst[1], "returns": True, "strike_rows": rows}
+            periods.append(cur)
+    out = pd.DataFrame(periods, columns=STATE_COLUMNS)
+    out["start"] = pd.to_datetime(out["start"], utc=True)
+    out["end"] = pd.to_datetime(out["end"], utc=True)
+    out["remaining_fraction"] = out["remaining_fraction"].astype(float)
+    out["returns"] = out["returns"].astype(bool)
+    return out.reset_index(drop=True)
+
+
+def repair_schedule(strikes: pd.DataFrame, net=None, *, seed=None,
+                    rng: np.random.Generator | None = None,
+                    table: RepairTable | str | Path | None = None) -> pd.DataFrame:
+    """Draw repair times and return the asset-state periods (:func:`asset_states`).
+
+    The strikes table is not modified; the drawn hours are in the ``repair_h`` used.
+    """
+    hours = repair_hours(strikes, net, seed=seed, rng=rng, table=table)
+    return asset_states(strikes, hours)

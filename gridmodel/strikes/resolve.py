@@ -1,0 +1,227 @@
+"""Resolve strike targets to registry asset ids, names, aliases and selectors.
+
+A target is either one asset (its id, display name or an alias, spelled as reports do;
+see :func:`gridmodel.network.registry.resolve`) or a **selector**: terms joined by
+``;``, all of which must hold::
+
+    kind=substation;vn_kv>=750;oblast=Kyivska
+    kind=plant;technology=chp;oblast=Kyiv
+    kind=substation;asset_id=sub:kyiv-110-*
+    kind=line;vn_kv=750;substation!=sub:kyivska-750
+
+- a term is ``field OP value`` with ``OP`` one of ``=``, ``!=``, ``>=``, ``<=``, ``>``, ``<``;
+- ``field`` is a registry column: ``asset_id`` (or ``id``), ``kind``, ``name``,
+  ``oblast``, ``technology``, ``priority_class``, ``substation``, ``element``, ``vn_kv``,
+  ``lon``, ``lat``;
+- text fields compare by matching key (case, transliteration and punctuation ignored,
+  so ``oblast=Київська`` works), ``*`` is a wildcard (``asset_id=sub:kyiv-110-*``) and
+  ``|`` separates alternatives (``oblast=Kyivska|Kyiv``); ``<``, ``>`` only for numbers;
+- every selector must contain a ``kind=`` term, so that a selector never strikes buses,
+  lines and loads of a whole oblast by accident;
+- a selector that matches nothing is an error; one that matches several assets
+  strikes each of them (one resolved row per asset, same ``row``).
+
+Resolution is strict: every unknown or ambiguous target and every bad selector of the
+list is reported at once, with the closest registry names, before anything runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import re
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import UnknownAssetError
+from gridmodel.network.registry import normalize_name, registry, resolve, suggest
+from gridmodel.strikes.strikelist import RAW_COLUMNS
+
+__all__ = ["RESOLVED_COLUMNS", "StrikeTargetError", "is_selector", "resolve_strikes",
+           "select_assets"]
+
+#: columns of a resolved strike table, before any extra column of the strike list
+RESOLVED_COLUMNS = ["asset_id", "time", "effect", "fraction_lost", "repair_h", "weapon",
+                    "source", "row", "file", "target", "kind", "name"]
+TEXT_FIELDS = ("asset_id", "kind", "name", "oblast", "technology", "priority_class",
+               "substation", "element")
+NUMBER_FIELDS = ("vn_kv", "lon", "lat")
+_FIELD_ALIASES = {"id": "asset_id", "class": "priority_class", "tech": "technology",
+                  "kv": "vn_kv"}
+_TERM = re.compile(r"^\s*(?P<field>[A-Za-z_]+)\s*(?P<op>!=|>=|<=|=|>|<)\s*(?P<value>.*?)\s*$")
+
+
+class StrikeTargetError(UnknownAssetError):
+    """Strike targets that resolve to no asset, to several, or bad selectors.
+
+    Attributes
+    ----------
+    problems : dict
+        ``{target: [closest names or matching ids]}``.
+    details : list of str
+        One line per problem, naming the file and rows.
+    """
+
+    def __init__(self, problems: dict[str, list[str]], details: list[str]) -> None:
+        self.problems = dict(problems)
+        self.kind = "unresolved"
+        self.details = list(details)
+        msg = (f"{len(details)} strike target(s) cannot be resolved:\n  " + "\n  ".join(details)
+               + "\nUse an asset id, name or alias from net.registry (`gridmodel network "
+               "assets` lists them) or a selector like kind=substation;vn_kv>=750.")
+        # skip UnknownAssetError's own message
+        Exception.__init__(self, msg)
+
+
+def is_selector(target: str) -> bool:
+    """Return whether a strike target is a selector (it contains ``=``, ``<`` or ``>``)."""
+    return any(ch in target for ch in "=<>")
+
+
+def _text_match(values: pd.Series, pattern: str) -> np.ndarray:
+    hit = np.zeros(len(values), dtype=bool)
+    raw = values.astype(str)
+    for alt in pattern.split("|"):
+        alt = alt.strip()
+        if "*" in alt or "?" in alt:
+            pat = alt.casefold()
+            hit |= raw.map(lambda v, p=pat: fnmatch.fnmatchcase(v.casefold(), p)).to_numpy()
+        else:
+            key = normalize_name(alt)
+            hit |= raw.map(lambda v, k=key: normalize_name(v) == k).to_numpy()
+    return hit
+
+
+def select_assets(net, selector: str) -> list[str]:
+    """Return the asset ids a selector matches (module docstring for the syntax).
+
+    Raises
+    ------
+    ValueError
+        With a message naming the bad term and the fix (unknown field, operator on a
+        text field, value not a number, no ``kind=`` term, no match).
+    """
+    reg = registry(net)
+    mask = np.ones(len(reg), dtype=bool)
+    has_kind = False
+    for term in [t for t in selector.split(";") if t.strip()]:
+        m = _TERM.match(term)
+        if not m:
+            msg = f"term {term.strip()!r} is not 'field OP value' (OP one of = != >= <= > <)"
+            raise ValueError(msg)
+        field = _FIELD_ALIASES.get(m["field"].lower(), m["field"].lower())
+        op, value = m["op"], m["value"]
+        if field not in TEXT_FIELDS + NUMBER_FIELDS:
+            msg = (f"unknown field {m['field']!r} in {term.strip()!r}; fields: "
+                   f"{list(TEXT_FIELDS + NUMBER_FIELDS)}")
+            raise ValueError(msg)
+        if not value:
+            msg = f"term {term.strip()!r} has no value"
+            raise ValueError(msg)
+        if field in TEXT_FIELDS:
+            if op not in ("=", "!="):
+                msg = f"{field} is text: use = or != in {term.strip()!r}, not {op}"
+                raise ValueError(msg)
+            hit = _text_match(reg[field], value)
+            if field == "kind" and op == "=":
+                has_kind = True
+                kinds = sorted(set(reg["kind"]))
+                if not hit.any():
+                    msg = f"kind {value!r} does not exist; kinds: {kinds}"
+                    raise ValueError(msg)
+            elif op == "=" and not hit.any():
+                values = sorted({v for v in reg[field].astype(str) if v})
+                close = difflib.get_close_matches(value, values, n=3, cutoff=0.5)
+                hint = f"closest {close}" if close else f"values include {values[:8]}"
+                msg = f"no asset has {field}={value!r} ({hint})"
+                raise ValueError(msg)
+            mask &= hit if op == "=" else ~hit
+        else:
+            try:
+                x = float(value)
+            except ValueError:
+                msg = f"{field} is a number: {value!r} in {term.strip()!r} is not one"
+                raise ValueError(msg) from None
+            col = reg[field].to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                cmp = {
+                    "=": np.isclose(col, x), "!=": ~np.isclose(col, x), ">=": col >= x,
+                    "<=": col <= x, ">": col > x, "<": col < x,
+                }[op]
+            mask &= np.nan_to_num(cmp, nan=0).astype(bool)
+    if not has_kind:
+        msg = "a selector needs a kind= term (e.g. kind=substation) to say what is struck"
+        raise ValueError(msg)
+    ids = reg.loc[mask, "asset_id"].tolist()
+    if not ids:
+        msg = "matches no asset; loosen a term"
+        raise ValueError(msg)
+    return ids
+
+
+def resolve_strikes(net, strikes: pd.DataFrame) -> pd.DataFrame:
+    """Resolve the targets of a raw strike table to asset ids, strictly.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Network with a registry (not modified).
+    strikes : pandas.DataFrame
+        Output of :func:`gridmodel.strikes.strikelist.read_strikes`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per struck asset, columns :data:`RESOLVED_COLUMNS` then the strike
+        list's extra columns, sorted by time (stable), index 0..n-1.
+
+    Raises
+    ------
+    StrikeTargetError
+        Listing every unknown or ambiguous target (with the closest registry names or
+        the ids it matches) and every bad selector, with file and rows.
+    """
+    reg = registry(net)
+    by_id = reg.set_index("asset_id")
+    problems: dict[str, list[str]] = {}
+    details: list[str] = []
+    resolved: dict[str, list[str]] = {}
+    for target, group in strikes.groupby("target", sort=False):
+        rows = ", ".join(str(r) for r in group["row"])
+        where = f"{group['file'].iloc[0]}, row(s) {rows}"
+        if is_selector(target):
+            try:
+                resolved[target] = select_assets(net, target)
+            except ValueError as exc:
+                problems[target] = []
+                details.append(f"{where}: selector {target!r}: {exc}.")
+            continue
+        try:
+            resolved[target] = resolve(net, [target])
+        except UnknownAssetError as exc:
+            close = exc.problems.get(target, suggest(reg, target))
+            problems[target] = close
+            if exc.kind == "ambiguous":
+                names = ", ".join(f"{by_id.at[a, 'name']} [{a}]" if a in by_id.index else a
+                                  for a in close)
+                details.append(f"{where}: {target!r} is ambiguous, it matches {names}; "
+                               "use the asset id.")
+            else:
+                hint = ", ".join(repr(c) for c in close) if close else "no close match"
+                details.append(f"{where}: {target!r} is unknown; closest: {hint}.")
+    if details:
+        raise StrikeTargetError(problems, details)
+    extra = [c for c in strikes.columns if c not in RAW_COLUMNS]
+    out = []
+    for _, s in strikes.iterrows():
+        for aid in resolved[s["target"]]:
+            rec = s.to_dict()
+            rec["asset_id"] = aid
+            rec["kind"] = by_id.at[aid, "kind"]
+            rec["name"] = by_id.at[aid, "name"]
+            out.append(rec)
+    df = pd.DataFrame(out).reindex(columns=RESOLVED_COLUMNS + extra)
+    df["time"] = pd.to_datetime(df["time"], utc=True)
+    df = df.sort_values("time", kind="stable").reset_index(drop=True)
+    return df
