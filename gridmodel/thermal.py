@@ -315,28 +315,45 @@ def _wrap(result, index, columns, one_d, name="temp_indoor"):
 
 
 def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0, step_s):
-    """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures."""
+    """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures.
+
+    Written with in-place operations on preallocated rows (memory-bound loop over time,
+    vectorised over buildings).
+    """
     n_t = temp_air.shape[0]
     n_b = max(temp_air.shape[1], heat_on.shape[1], np.size(h), np.size(c_j), np.size(temp0))
-    decay = np.exp(-step_s * h / c_j)  # exp(-dt / tau)
-    gain_rise = gains / h  # equilibrium rise from internal gains [K]
-    heat_rise = q_max / h * (1.0 - decay)  # extra rise in one step at full power [K]
+    decay = np.broadcast_to(np.exp(-step_s * h / c_j), (n_b,))  # exp(-dt / tau)
+    relax = 1.0 - decay
+    gain_rise = np.broadcast_to(gains / h, (n_b,))  # equilibrium rise from gains [K]
+    gain_step = relax * gain_rise
+    heat_rise = np.broadcast_to(q_max / h * relax, (n_b,))  # extra rise at full power [K]
     shared_air = temp_air.shape[1] == 1
     shared_heat = heat_on.shape[1] == 1
     out = np.empty((n_t, n_b))
-    temp = np.broadcast_to(np.asarray(temp0, dtype=float), (n_b,)).copy()
-    out[0] = temp
+    out[0] = np.broadcast_to(np.asarray(temp0, dtype=float), (n_b,))
+    buf = np.empty(n_b)
+    held = np.empty(n_b)
     for k in range(n_t - 1):
-        air = temp_air[k, 0] if shared_air else temp_air[k]
-        on = heat_on[k, 0] if shared_heat else heat_on[k]
-        free_eq = air + gain_rise
-        free = free_eq + (temp - free_eq) * decay  # eq. (2): no heating
-        full = free + heat_rise  # eq. (3): full heating power all step
-        if shared_heat:
-            temp = np.minimum(np.maximum(temp_setpoint, free), full) if on else free
+        nxt = out[k + 1]
+        # eq. (2), no heating: F = T decay + (1 - decay) (T_air + g / H)
+        np.multiply(out[k], decay, out=nxt)
+        if shared_air:
+            np.multiply(relax, temp_air[k, 0], out=buf)
+            buf += gain_step
         else:
-            temp = np.where(on, np.minimum(np.maximum(temp_setpoint, free), full), free)
-        out[k + 1] = temp
+            np.add(temp_air[k], gain_rise, out=buf)
+            buf *= relax
+        nxt += buf
+        # eqs. (3)-(4), heating: min(max(T_set, F), F + heat_rise)
+        if shared_heat and not heat_on[k, 0]:
+            continue
+        np.maximum(nxt, temp_setpoint, out=held)
+        np.add(nxt, heat_rise, out=buf)
+        np.minimum(held, buf, out=held)
+        if shared_heat:
+            nxt[:] = held
+        else:
+            np.copyto(nxt, held, where=heat_on[k])
     return out
 
 
