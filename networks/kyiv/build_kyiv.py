@@ -147,7 +147,7 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
                       zip(b["source_key"], b["district"], strict=True)]
     b["zone_id"] = "zone:" + b["source_key"] + "-" + b["district"]
     b["grid_node"] = b["district"].map(districts.set_index("district")["grid_node"])
-    b["queue"] = rng.integers(1, int(a["power"]["queues"]) + 1, len(b))
+    b["queue"] = rng.integers(0, int(a["power"]["queues"]), len(b))  # 0-based like outage.blackouts
     b["building_id"] = [f"kyiv-b{i:05d}" for i in range(1, len(b) + 1)]
     b["lon"] = b["lon"].round(5)
     b["lat"] = b["lat"].round(5)

@@ -1,0 +1,677 @@
+"""Build the stylized, sourced `ukraine` network from public data.
+
+Usage::
+
+    python networks/build_ukraine.py            # writes networks/ukraine/*.csv, network.toml
+    python networks/build_ukraine.py --out DIR  # writes elsewhere (used by the rebuild test)
+
+Inputs (all inside the repository, so anyone can rebuild and diff):
+
+- ``ukraine/sources/``: verbatim copies of the public source files (see
+  ``ukraine/sources/PROVENANCE.md`` for repository, commit and licence of each);
+- ``ukraine/curated/``: hand-made tables, every row with its source or a [C] tag:
+  substation names matched by how lines connect (``substation_names.csv``), the
+  occupied-asset list (``occupied.csv``), plants (``plants.csv``), line and
+  transformer types, oblast population and controlled shares, the stylized Kyiv
+  110 kV layer, status events, availability factors and national parameters.
+
+The script is deterministic: the same inputs give byte-identical outputs.
+Known pitfalls of the sources (FIELD_NOTES section 7) and how each is handled are
+listed in ``ukraine/README.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tomllib
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+from unidecode import unidecode
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "ukraine" / "sources"
+CUR = HERE / "ukraine" / "curated"
+
+KV = {750.0: 750.0, 300.0: 330.0, 220.0: 220.0, 380.0: 400.0}  # GridKit lower bound -> nominal
+KEEP_FOREIGN = {"PL", "HU", "SK", "RO", "MD"}  # EU neighbours (imports) and Moldova (transit)
+EU = {"PL", "HU", "SK", "RO"}
+CLASSES = ("critical", "heat_water", "residential", "industry")
+AUTO_MATCH_KM = 35.0
+
+
+def slug(text: str) -> str:
+    text = unidecode(str(text)).casefold().replace("'", "")
+    out = []
+    for ch in text:
+        out.append(ch if ch.isalnum() else "-")
+    s = "".join(out)
+    while "--" in s:
+        s = s.replace("--", "-")
+    return s.strip("-")
+
+
+def haversine_km(lon1, lat1, lon2, lat2):
+    lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+
+
+def read_sources():
+    s = {
+        "buses": pd.read_csv(SRC / "gridkit_entsoe2022_ua_buses.csv"),
+        "lines": pd.read_csv(SRC / "gridkit_entsoe2022_ua_lines.csv"),
+        "trafos": pd.read_csv(SRC / "gridkit_entsoe2022_ua_transformers.csv"),
+        "osm": pd.read_csv(SRC / "osm_ukr_energy_dash_ua_transmission_substations.csv"),
+        "ppm": pd.read_csv(SRC / "ppm_v0.6.0_ukraine_powerplants.csv"),
+    }
+    c = {
+        "names": pd.read_csv(CUR / "substation_names.csv", dtype={"station_id": int}),
+        "occupied": pd.read_csv(CUR / "occupied.csv", dtype={"until": str}),
+        "plants": pd.read_csv(CUR / "plants.csv", dtype={"gridkit_bus": str}),
+        "oblasts": pd.read_csv(CUR / "oblasts.csv"),
+        "line_types": pd.read_csv(CUR / "line_types.csv"),
+        "trafo_types": pd.read_csv(CUR / "trafo_types.csv"),
+        "kyiv": pd.read_csv(CUR / "kyiv_110kv.csv"),
+        "ring": pd.read_csv(CUR / "kyiv_ring.csv"),
+        "status": pd.read_csv(CUR / "status_events.csv", dtype={"end": str}),
+        "availability": pd.read_csv(CUR / "availability.csv"),
+    }
+    with (CUR / "parameters.toml").open("rb") as fh:
+        c["params"] = tomllib.load(fh)
+    return s, c
+
+
+class Report:
+    """Collects what the build decided, for ukraine/build_report.md."""
+
+    def __init__(self):
+        self.lines: list[str] = []
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def select_buses(s, c, rep: Report) -> pd.DataFrame:
+    """Buses kept: UA and joints at 220-750 kV, EU/MD endpoints of ties; minus occupied-2014."""
+    b = s["buses"].copy()
+    b = b[b["voltage_kv_lower_bound"].isin(list(KV))]
+    b = b[(b["country"].isin(["UA", "joint"])) | b["country"].isin(KEEP_FOREIGN)]
+    b = b[b["under_construction"] == "f"]
+    b["vn_kv"] = b["voltage_kv_lower_bound"].map(KV)
+    rep.add(f"- GridKit buses at 220/330/400/750 kV in UA, joints, EU and MD: {len(b)}")
+    # oblast of every bus: the oblast of the nearest OSM transmission substation
+    osm = s["osm"].dropna(subset=["lon", "lat"])
+    obl_map = {}
+    for _, r in c["oblasts"].iterrows():
+        for n in str(r["osm_names"]).split("|"):
+            obl_map[n] = r["oblast"]
+    d = haversine_km(
+        b["lon"].to_numpy()[:, None], b["lat"].to_numpy()[:, None],
+        osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :],
+    )
+    nearest = osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
+    b["oblast"] = [obl_map.get(n, "unknown") for n in nearest]
+    foreign = b["country"].isin(KEEP_FOREIGN)
+    b.loc[foreign, "oblast"] = "abroad:" + b.loc[foreign, "country"]
+    b["abroad"] = foreign
+    # Crimea and Sevastopol: occupied since 2014, outside the controlled system
+    crimea = b["oblast"].isin(["Crimea", "Sevastopol"])
+    rep.add(f"- dropped {int(crimea.sum())} buses in Crimea and Sevastopol (occupied since 2014)")
+    b = b[~crimea]
+    occ = c["occupied"]
+    early = set(occ.loc[occ["since"] < "2022-02-24", "station_id"])
+    drop = b["station_id"].isin(early)
+    rep.add(f"- dropped {int(drop.sum())} buses at {len(early)} stations occupied since 2014 "
+            "(curated/occupied.csv): outside the controlled system for the whole status range")
+    return b[~drop].copy()
+
+
+def select_lines(s, buses, rep: Report) -> pd.DataFrame:
+    ln = s["lines"].copy()
+    n0 = len(ln)
+    ln = ln[~ln["under_construction"]]
+    rep.add(f"- dropped {n0 - len(ln)} lines flagged under construction (none is assumed built)")
+    ln = ln[ln["voltage_kv_lower_bound"].isin(list(KV))]
+    keep = set(buses["bus_id"])
+    ln = ln[ln["bus0"].isin(keep) & ln["bus1"].isin(keep)]
+    ln["vn_kv"] = ln["voltage_kv_lower_bound"].map(KV)
+    ln["length_km"] = ln["length_m"] / 1000.0
+    rep.add(f"- lines kept (220-750 kV, both ends kept): {len(ln)}")
+    return ln
+
+
+def main_component(buses, lines, trafos, rep: Report):
+    g = nx.Graph()
+    g.add_nodes_from(buses["bus_id"])
+    g.add_edges_from(zip(lines["bus0"], lines["bus1"], strict=True))
+    g.add_edges_from(zip(trafos["bus0"], trafos["bus1"], strict=True))
+    comps = sorted(nx.connected_components(g), key=lambda x: (-len(x), min(x)))
+    main = comps[0]
+    dropped = buses[~buses["bus_id"].isin(main)]
+    rep.add(f"- kept the main connected system ({len(main)} buses); dropped {len(dropped)} buses "
+            f"in {len(comps) - 1} pieces not linked to it by in-service lines "
+            "(110 kV stubs, lines under construction, foreign ends): "
+            + ", ".join(str(x) for x in sorted(dropped["bus_id"])))
+    buses = buses[buses["bus_id"].isin(main)].copy()
+    lines = lines[lines["bus0"].isin(main) & lines["bus1"].isin(main)].copy()
+    trafos = trafos[trafos["bus0"].isin(main) & trafos["bus1"].isin(main)].copy()
+    return buses, lines, trafos
+
+
+def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
+    """One row per station (substation): curated names first, then a one-to-one assignment."""
+    st = (buses.sort_values("bus_id").groupby("station_id")
+          .agg(lon=("lon", "first"), lat=("lat", "first"), vn_kv=("vn_kv", "max"),
+               oblast=("oblast", "first"), country=("country", "first"),
+               gens=("attached_generator_names", lambda x: "; ".join(sorted(set(x.dropna())))))
+          .reset_index())
+    cur = c["names"].set_index("station_id")
+    st["name"] = ""
+    st["name_uk"] = ""
+    st["aliases"] = ""
+    st["confidence"] = ""
+    st["basis"] = ""
+    for i, r in st.iterrows():
+        sid = r["station_id"]
+        if sid in cur.index:
+            row = cur.loc[sid]
+            st.loc[i, ["name", "name_uk", "confidence", "basis"]] = [
+                row["name"], row["name_uk"] if isinstance(row["name_uk"], str) else "",
+                row["confidence"], row["basis"]]
+            st.loc[i, "aliases"] = row["aliases"] if isinstance(row["aliases"], str) else ""
+    # stations with a GridKit generator attached take the plant's name
+    for i, r in st.iterrows():
+        if not r["name"] and r["gens"] and r["country"] == "UA":
+            first = r["gens"].split("; ")[0]
+            st.loc[i, ["name", "confidence", "basis"]] = [
+                first, "plant", f"GridKit generator(s) attached: {r['gens']}"]
+    # one-to-one assignment of the other UA stations to named OSM substations of the same
+    # voltage class (Hungarian method on distance), so no OSM name is used twice
+    osm = s["osm"].dropna(subset=["lon", "lat", "name"]).copy()
+    osm = osm[osm["max_voltage_kv"].fillna(0) >= 220]
+    used = {str(x) for x in c["names"]["name_uk"].dropna()}
+    osm = osm[~osm["name"].isin(used)].reset_index(drop=True)
+    todo = st[(st["name"] == "") & (st["country"] == "UA")].reset_index()
+    if len(todo) and len(osm):
+        d = haversine_km(todo["lon"].to_numpy()[:, None], todo["lat"].to_numpy()[:, None],
+                         osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :])
+        vclass = np.where(todo["vn_kv"].to_numpy()[:, None] >= 330,
+                          osm["max_voltage_kv"].to_numpy()[None, :] >= 330,
+                          osm["max_voltage_kv"].to_numpy()[None, :] == 220)
+        cost = np.where(vclass, d, 1e4)
+        ri, ci = linear_sum_assignment(cost)
+        n_assigned = 0
+        for r_i, c_i in zip(ri, ci, strict=True):
+            if cost[r_i, c_i] > AUTO_MATCH_KM:
+                continue
+            o = osm.loc[c_i]
+            idx = todo.loc[r_i, "index"]
+            uk = str(o["name"])
+            en = o["name_en"] if isinstance(o["name_en"], str) and o["name_en"] else unidecode(uk).replace("'", "")
+            st.loc[idx, ["name", "name_uk", "aliases", "confidence", "basis"]] = [
+                en.strip(), uk, "", "assigned",
+                f"one-to-one assignment to OSM {o['osm_type']} {o['osm_id']} at "
+                f"{cost[r_i, c_i]:.1f} km (schematic GridKit coordinates)"]
+            n_assigned += 1
+        rep.add(f"- substation names: {int((st['confidence'] != '').sum()) - n_assigned} curated "
+                f"(curated/substation_names.csv), {n_assigned} assigned one-to-one to OSM "
+                f"substations within {AUTO_MATCH_KM:.0f} km")
+    for i, r in st.iterrows():
+        if r["name"]:
+            continue
+        if r["country"] == "joint":
+            st.loc[i, ["name", "confidence", "basis"]] = [
+                f"Junction {r['station_id']}", "junction",
+                "GridKit joint: line tee or crossing point, not a substation (FIELD_NOTES 7)"]
+        elif r["country"] in KEEP_FOREIGN:
+            st.loc[i, ["name", "confidence", "basis"]] = [
+                f"Border {r['country']} {r['station_id']}", "foreign",
+                "GridKit foreign end of a cross-border line"]
+        else:
+            gens = f" ({r['gens']})" if r["gens"] else ""
+            st.loc[i, ["name", "confidence", "basis"]] = [
+                f"Station {r['station_id']}{gens}", "unnamed",
+                "no OSM substation of its voltage class within reach"]
+    # unique names: suffix the voltage, then the station id
+    dup = st["name"].duplicated(keep=False)
+    st.loc[dup, "name"] = st.loc[dup, "name"] + " " + st.loc[dup, "station_id"].astype(str)
+    st["substation_id"] = "sub:" + st["name"].map(slug)
+    assert st["substation_id"].is_unique
+    ring = c["ring"].set_index("station_id")
+    for sid, r in ring.iterrows():
+        st.loc[st["station_id"] == sid, "oblast"] = r["oblast"]
+    return st
+
+
+def line_params(c, vn_kv: float) -> pd.Series:
+    lt = c["line_types"].set_index("vn_kv")
+    return lt.loc[vn_kv]
+
+
+def trafo_params(c, hv: float, lv: float) -> pd.Series:
+    tt = c["trafo_types"]
+    hit = tt[(tt["vn_hv_kv"] == hv) & (tt["vn_lv_kv"] == lv)]
+    if hit.empty:
+        msg = f"no transformer type for {hv}/{lv} kV in curated/trafo_types.csv"
+        raise SystemExit(msg)
+    return hit.iloc[0]
+
+
+def build(out: Path) -> None:
+    s, c = read_sources()
+    rep = Report()
+    rep.add("# Build report of the `ukraine` network\n")
+    rep.add("Written by `networks/build_ukraine.py`; do not edit by hand.\n")
+    buses = select_buses(s, c, rep)
+    lines = select_lines(s, buses, rep)
+    tr = s["trafos"]
+    tr = tr[tr["bus0"].isin(buses["bus_id"]) & tr["bus1"].isin(buses["bus_id"])].copy()
+    buses, lines, tr = main_component(buses, lines, tr, rep)
+    st = name_stations(s, c, buses, rep)
+
+    sid_of_station = dict(zip(st["station_id"], st["substation_id"], strict=True))
+    name_of_station = dict(zip(st["station_id"], st["name"], strict=True))
+    buses = buses.sort_values("bus_id").copy()
+    buses["substation_id"] = buses["station_id"].map(sid_of_station)
+    buses["oblast"] = buses["station_id"].map(dict(zip(st["station_id"], st["oblast"], strict=True)))
+    buses["bid"] = ("bus:" + buses["substation_id"].str[4:] + "-"
+                    + buses["vn_kv"].map(lambda v: f"{v:g}"))
+    assert buses["bid"].is_unique, buses[buses["bid"].duplicated(keep=False)]
+    bid = dict(zip(buses["bus_id"], buses["bid"], strict=True))
+
+    # ---- substations table
+    occ = c["occupied"]
+    subs = pd.DataFrame({
+        "substation_id": st["substation_id"], "name": st["name"],
+        "aliases": [
+            "|".join(x for x in [r["name_uk"], r["aliases"]] if isinstance(x, str) and x)
+            for _, r in st.iterrows()],
+        "oblast": st["oblast"], "lon": st["lon"].round(6), "lat": st["lat"].round(6),
+        "kind": np.where(st["confidence"] == "junction", "junction",
+                         np.where(st["confidence"] == "foreign", "border", "substation")),
+        "gridkit_station": st["station_id"], "name_confidence": st["confidence"],
+        "source": "GridKit ENTSO-E map extract (CC-BY-4.0); name: " + st["basis"],
+    })
+
+    # ---- buses table
+    bus_tab = pd.DataFrame({
+        "bus_id": buses["bid"], "name": buses["station_id"].map(name_of_station) + " "
+        + buses["vn_kv"].map(lambda v: f"{v:g} kV"),
+        "substation_id": buses["substation_id"], "vn_kv": buses["vn_kv"],
+        "oblast": buses["oblast"], "lon": buses["lon"].round(6), "lat": buses["lat"].round(6),
+        "abroad": buses["abroad"], "gridkit_bus": buses["bus_id"].astype(str),
+        "source": "GridKit ENTSO-E map extract bus " + buses["bus_id"].astype(str)
+        + " (voltage class lower bound mapped to nominal: 300->330, 380->400)",
+    })
+
+    # ---- lines table
+    rows = []
+    for _, r in lines.sort_values("line_id").iterrows():
+        p = line_params(c, r["vn_kv"])
+        a, b_ = bid[r["bus0"]], bid[r["bus1"]]
+        na = name_of_station[buses.set_index("bus_id").at[r["bus0"], "station_id"]]
+        nb = name_of_station[buses.set_index("bus_id").at[r["bus1"], "station_id"]]
+        rows.append({
+            "line_id": f"line:{slug(na)}--{slug(nb)}-{r['vn_kv']:g}",
+            "name": f"{na} - {nb} {r['vn_kv']:g} kV", "aliases": f"{nb} - {na}",
+            "from_bus": a, "to_bus": b_, "vn_kv": r["vn_kv"],
+            "length_km": round(float(r["length_km"]), 3),
+            "r_ohm_per_km": p["r_ohm_per_km"], "x_ohm_per_km": p["x_ohm_per_km"],
+            "c_nf_per_km": p["c_nf_per_km"], "max_i_ka": p["max_i_ka"],
+            "parallel": int(r["circuits"]), "std_type": p["conductor"],
+            "source": f"GridKit line {r['line_id']} (length, circuits); type: curated/line_types.csv",
+        })
+    line_tab = pd.DataFrame(rows)
+    line_tab["line_id"] = _dedupe(line_tab["line_id"])
+
+    # ---- transformers
+    rows = []
+    bus_kv = dict(zip(buses["bus_id"], buses["vn_kv"], strict=True))
+    bus_station = dict(zip(buses["bus_id"], buses["station_id"], strict=True))
+    for _, r in tr.sort_values("transformer_id").iterrows():
+        hv, lv = sorted([r["bus0"], r["bus1"]], key=lambda x: -bus_kv[x])
+        p = trafo_params(c, bus_kv[hv], bus_kv[lv])
+        sname = name_of_station[bus_station[hv]]
+        rows.append({
+            "trafo_id": f"trafo:{slug(sname)}-{bus_kv[hv]:g}-{bus_kv[lv]:g}",
+            "name": f"{sname} {bus_kv[hv]:g}/{bus_kv[lv]:g} kV autotransformers",
+            "aliases": f"{sname} AT|{sname} autotransformer",
+            "substation_id": sid_of_station[bus_station[hv]], "hv_bus": bid[hv], "lv_bus": bid[lv],
+            "sn_mva": p["sn_mva"], "vn_hv_kv": bus_kv[hv], "vn_lv_kv": bus_kv[lv],
+            "vk_percent": p["vk_percent"], "vkr_percent": p["vkr_percent"],
+            "pfe_kw": p["pfe_kw"], "i0_percent": p["i0_percent"], "parallel": int(p["parallel"]),
+            "std_type": p["type"],
+            "source": f"GridKit transformer {r['transformer_id']}; type: curated/trafo_types.csv",
+        })
+    trafo_tab = pd.DataFrame(rows)
+
+    # ---- stylized Kyiv 110 kV layer (FIELD_NOTES 9)
+    subs, bus_tab, line_tab, trafo_tab = add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab,
+                                                        rep)
+    trafo_tab["trafo_id"] = _dedupe(trafo_tab["trafo_id"])
+
+    # ---- plants
+    plant_tab = build_plants(s, c, st, bus_tab, buses, rep)
+
+    # ---- loads
+    load_tab = build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep)
+
+    # ---- shunts on 750 kV lines
+    comp = float(c["params"]["shunts"]["line_charging_compensation"])
+    rows = []
+    for _, r in line_tab[line_tab["vn_kv"] == 750].iterrows():
+        q_total = (750.0**2) * 2 * math.pi * 50 * r["c_nf_per_km"] * 1e-9 * r["length_km"] * r[
+            "parallel"]
+        for end in ("from_bus", "to_bus"):
+            rows.append({
+                "shunt_id": f"shunt:{r['line_id'][5:]}-{end[:-4]}", "name":
+                f"Shunt reactor {r['name']} ({end[:-4]} end)", "bus_id": r[end],
+                "q_mvar": round(comp * q_total / 2, 3),
+                "source": f"{comp:.0%} of the line's charging, half at each end (FIELD_NOTES 7)",
+            })
+    shunt_tab = pd.DataFrame(rows)
+
+    # ---- interconnectors: EU foreign ends of tie lines, cap shared by thermal rating
+    ic_rows = []
+    ties = line_tab[line_tab["from_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])
+                    | line_tab["to_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])]
+    abroad = bus_tab.set_index("bus_id")
+    for _, r in ties.iterrows():
+        fb = r["from_bus"] if abroad.at[r["from_bus"], "abroad"] else r["to_bus"]
+        country = abroad.at[fb, "oblast"].split(":")[1]
+        if country not in EU:
+            continue
+        rating = math.sqrt(3) * r["vn_kv"] * r["max_i_ka"] * r["parallel"]
+        ic_rows.append({"interconnector_id": f"import:{country.lower()}-{fb[4:]}",
+                        "name": f"Imports from {country} via {r['name']}", "bus_id": fb,
+                        "country": country, "rating_mva": rating})
+    ic = pd.DataFrame(ic_rows).drop_duplicates("interconnector_id").sort_values("interconnector_id")
+    ic["share"] = (ic["rating_mva"] / ic["rating_mva"].sum()).round(6)
+    ic["aliases"] = "EU imports " + ic["country"]
+    ic["source"] = ("FIELD_NOTES 2 [A]: 2.1 GW commercial + 0.25 GW emergency import cap, shared "
+                    "over EU tie lines in proportion to their thermal rating [C]")
+    ic = ic.drop(columns=["rating_mva"])
+    rep.add(f"- interconnectors: {len(ic)} EU tie ends ({', '.join(sorted(set(ic['country'])))})")
+
+    # ---- status table
+    status = build_status(c, st, subs, plant_tab, rep)
+
+    # ---- write
+    out.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "substations.csv": subs, "buses.csv": bus_tab, "lines.csv": line_tab,
+        "trafos.csv": trafo_tab, "plants.csv": plant_tab, "loads.csv": load_tab,
+        "shunts.csv": shunt_tab, "interconnectors.csv": ic, "status.csv": status,
+        "availability.csv": c["availability"],
+    }
+    for fname, df in tables.items():
+        df.to_csv(out / fname, index=False, lineterminator="\n", float_format="%.6g")
+    write_meta(out, c, tables)
+    rep.add("")
+    rep.add("## Totals\n")
+    for fname, df in tables.items():
+        rep.add(f"- {fname}: {len(df)} rows")
+    (out / "build_report.md").write_text("\n".join(rep.lines) + "\n", encoding="utf-8")
+
+
+def _dedupe(ids: pd.Series) -> pd.Series:
+    seen: dict[str, int] = {}
+    out = []
+    for x in ids:
+        n = seen.get(x, 0)
+        seen[x] = n + 1
+        out.append(x if n == 0 else f"{x}-{n + 1}")
+    return pd.Series(out, index=ids.index)
+
+
+def add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab, rep: Report):
+    kyiv, ring = c["kyiv"], c["ring"].set_index("station_id")
+    sid = dict(zip(st["station_id"], st["substation_id"], strict=True))
+    sname = dict(zip(st["station_id"], st["name"], strict=True))
+    lp = line_params(c, 110.0)
+    tp = trafo_params(c, 330.0, 110.0)
+    new_subs, new_buses, new_lines, new_trafos = [], [], [], []
+    for station, r in ring.iterrows():
+        s_id = sid[station]
+        hv = bus_tab.loc[(bus_tab["substation_id"] == s_id) & (bus_tab["vn_kv"] == 330), "bus_id"]
+        lv = f"bus:{s_id[4:]}-110"
+        new_buses.append({"bus_id": lv, "name": f"{sname[station]} 110 kV", "substation_id": s_id,
+                          "vn_kv": 110.0, "oblast": r["oblast"],
+                          "lon": round(float(r["osm_lon"]), 6), "lat": round(float(r["osm_lat"]), 6),
+                          "abroad": False, "gridkit_bus": "",
+                          "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]"})
+        new_trafos.append({
+            "trafo_id": f"trafo:{s_id[4:]}-330-110", "name": f"{sname[station]} 330/110 kV "
+            "autotransformers", "aliases": "", "substation_id": s_id, "hv_bus": hv.iloc[0],
+            "lv_bus": lv, "sn_mva": tp["sn_mva"], "vn_hv_kv": 330.0, "vn_lv_kv": 110.0,
+            "vk_percent": tp["vk_percent"], "vkr_percent": tp["vkr_percent"],
+            "pfe_kw": tp["pfe_kw"], "i0_percent": tp["i0_percent"],
+            "parallel": int(tp["parallel"]), "std_type": tp["type"],
+            "source": "stylized Kyiv 110 kV layer [C]; type: curated/trafo_types.csv"})
+    for _, d in kyiv.iterrows():
+        s_id = f"sub:kyiv-110-{d['district']}"
+        b_id = f"bus:kyiv-110-{d['district']}"
+        new_subs.append({"substation_id": s_id, "name": f"Kyiv 110 kV {d['name']}",
+                         "aliases": f"{d['name']}|{d['name_uk']}|{d['name']} district",
+                         "oblast": "Kyiv", "lon": d["lon"], "lat": d["lat"], "kind": "substation",
+                         "gridkit_station": "", "name_confidence": "stylized",
+                         "source": "stylized Kyiv 110 kV district node (FIELD_NOTES 9) [C]; "
+                         + d["source"]})
+        new_buses.append({"bus_id": b_id, "name": f"Kyiv 110 kV {d['name']}",
+                          "substation_id": s_id, "vn_kv": 110.0, "oblast": "Kyiv",
+                          "lon": d["lon"], "lat": d["lat"], "abroad": False, "gridkit_bus": "",
+                          "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]"})
+        for feed in (d["feed_1"], d["feed_2"]):
+            rr = ring.loc[feed]
+            km = 1.3 * float(haversine_km(rr["osm_lon"], rr["osm_lat"], d["lon"], d["lat"]))
+            new_lines.append({
+                "line_id": f"line:{sid[feed][4:]}--kyiv-110-{d['district']}-110",
+                "name": f"{sname[feed]} - Kyiv {d['name']} 110 kV",
+                "aliases": f"Kyiv {d['name']} - {sname[feed]} 110 kV",
+                "from_bus": f"bus:{sid[feed][4:]}-110", "to_bus": b_id, "vn_kv": 110.0,
+                "length_km": round(max(km, 2.0), 3), "r_ohm_per_km": lp["r_ohm_per_km"],
+                "x_ohm_per_km": lp["x_ohm_per_km"], "c_nf_per_km": lp["c_nf_per_km"],
+                "max_i_ka": lp["max_i_ka"], "parallel": 2, "std_type": lp["conductor"],
+                "source": "stylized Kyiv 110 kV layer [C]: double circuit, length = 1.3 x "
+                "straight distance from the OSM position of the feeding 330 kV substation"})
+    rep.add(f"- Kyiv 110 kV layer: {len(ring)} ring 330/110 kV substations, {len(kyiv)} district "
+            f"nodes, {len(new_lines)} double-circuit 110 kV lines (stylized, [C])")
+    subs = pd.concat([subs, pd.DataFrame(new_subs)], ignore_index=True)
+    bus_tab = pd.concat([bus_tab, pd.DataFrame(new_buses)], ignore_index=True)
+    line_tab = pd.concat([line_tab, pd.DataFrame(new_lines)], ignore_index=True)
+    trafo_tab = pd.concat([trafo_tab, pd.DataFrame(new_trafos)], ignore_index=True)
+    return subs, bus_tab, line_tab, trafo_tab
+
+
+def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
+    gk2bid = dict(zip(bus_tab["gridkit_bus"], bus_tab["bus_id"], strict=True))
+    rows = []
+    ua = bus_tab[(~bus_tab["abroad"]) & (bus_tab["vn_kv"] >= 220)
+                 & ~bus_tab["substation_id"].str.startswith("sub:junction")]
+    oblast_of = dict(zip(bus_tab["bus_id"], bus_tab["oblast"], strict=True))
+    for _, p in c["plants"].iterrows():
+        gb = str(p["gridkit_bus"])
+        if gb.startswith("kyiv-110:"):
+            b = f"bus:kyiv-110-{gb.split(':')[1]}"
+            how = "stylized Kyiv 110 kV district node"
+        elif gb == "nearest":
+            d = haversine_km(ua["lon"].to_numpy(), ua["lat"].to_numpy(), p["lon"], p["lat"])
+            b = ua["bus_id"].iloc[int(np.argmin(d))]
+            how = f"nearest 220-330 kV bus ({d.min():.0f} km; small plant, no GridKit bus)"
+        else:
+            if gb not in gk2bid:
+                rep.add(f"- plant {p['plant_id']}: GridKit bus {gb} not in the network; dropped")
+                continue
+            b = gk2bid[gb]
+            how = f"GridKit bus {gb}, attached by name"
+        rows.append({
+            "plant_id": p["plant_id"], "name": p["name"],
+            "aliases": "|".join(x for x in [p["name_uk"], p["aliases"]] if isinstance(x, str)),
+            "technology": p["technology"], "installed_mw": float(p["installed_mw"]), "bus_id": b,
+            "oblast": oblast_of[b], "lon": p["lon"], "lat": p["lat"], "dispatchable": True,
+            "heat_city": p["heat_city"] if isinstance(p["heat_city"], str) else "",
+            "source": f"{p['source']}; bus: {how}"})
+    # solar and wind aggregated per oblast from powerplantmatching, scaled to the controlled share
+    ppm = s["ppm"]
+    rn = ppm[ppm["Fueltype"].isin(["Solar", "Wind"])].dropna(subset=["lat", "lon"])
+    osm = s["osm"].dropna(subset=["lon", "lat"])
+    obl_map = {}
+    for _, r in c["oblasts"].iterrows():
+        for n in str(r["osm_names"]).split("|"):
+            obl_map[n] = r["oblast"]
+    d = haversine_km(rn["lon"].to_numpy()[:, None], rn["lat"].to_numpy()[:, None],
+                     osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :])
+    rn = rn.assign(oblast=[obl_map.get(x, "unknown") for x in
+                           osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]])
+    share = c["oblasts"].set_index("oblast")["controlled_share"]
+    agg = rn.groupby(["oblast", "Fueltype"])["Capacity"].sum().reset_index()
+    for _, r in agg.sort_values(["oblast", "Fueltype"]).iterrows():
+        o = r["oblast"]
+        if o == "Kyiv":
+            o_bus = "Kyivska"
+        else:
+            o_bus = o
+        mw = float(r["Capacity"]) * float(share.get(r["oblast"], 0.0))
+        cands = ua[ua["oblast"] == o_bus].sort_values(["vn_kv", "bus_id"], ascending=[False, True])
+        if mw <= 0 or cands.empty:
+            continue
+        tech = r["Fueltype"].lower()
+        b = cands["bus_id"].iloc[0]
+        rows.append({
+            "plant_id": f"plant:{tech}-{slug(r['oblast'])}", "name": f"{r['Fueltype']} {r['oblast']}",
+            "aliases": f"{r['Fueltype']} farms {r['oblast']}", "technology": tech,
+            "installed_mw": round(mw, 3), "bus_id": b, "oblast": oblast_of[b],
+            "lon": float(cands["lon"].iloc[0]), "lat": float(cands["lat"].iloc[0]),
+            "dispatchable": False, "heat_city": "",
+            "source": f"powerplantmatching v0.6.0 {r['Fueltype']} rows in {r['oblast']} "
+            f"(nearest OSM oblast), x controlled share {share.get(r['oblast'], 0.0)} "
+            "(curated/oblasts.csv); aggregated at the oblast's highest-voltage bus"})
+    tab = pd.DataFrame(rows)
+    rep.add(f"- plants: {int(tab['dispatchable'].sum())} dispatchable plants attached by name, "
+            f"{int((~tab['dispatchable']).sum())} aggregated solar/wind rows; dropped from the "
+            "sources as duplicates or retired: Trypilska gas row, Zaporizhzhia gas row, Chernihiv "
+            "coal row, Chornobyl (closed 2000)")
+    return tab
+
+
+def build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep: Report) -> pd.DataFrame:
+    p = c["params"]["demand"]
+    total = float(p["national_peak_mw"])
+    kyiv_mw = float(p["kyiv_city_peak_mw"])
+    shares = {k: float(p[f"class_share_{k}"]) for k in CLASSES}
+    tanphi = math.tan(math.acos(float(p["power_factor"])))
+    ob = c["oblasts"].copy()
+    ob["controlled_pop"] = ob["population_2021"] * ob["controlled_share"]
+    rest = ob[ob["oblast"] != "Kyiv"]
+    rest_mw = total - kyiv_mw
+    rest = rest.assign(p_mw=rest_mw * rest["controlled_pop"] / rest["controlled_pop"].sum())
+    # eligible buses: in Ukraine, 220 kV and above (110 kV for Kyiv districts), with an
+    # in-service line or transformer, never occupied
+    still = occ.loc[occ["until"].isna(), "station_id"]
+    occupied_subs = set(st.loc[st["station_id"].isin(still), "substation_id"])
+    connected = set(line_tab["from_bus"]) | set(line_tab["to_bus"]) | set(trafo_tab["hv_bus"])
+    elig = bus_tab[(~bus_tab["abroad"]) & bus_tab["bus_id"].isin(connected)
+                   & ~bus_tab["substation_id"].isin(occupied_subs)
+                   & ~bus_tab["substation_id"].str.startswith("sub:junction")
+                   & (bus_tab["vn_kv"] >= 220)]
+    # one load bus per substation: its lowest voltage level of 220 kV or above
+    elig = elig.sort_values(["substation_id", "vn_kv", "bus_id"]).groupby("substation_id").head(1)
+    rows = []
+    for _, o in rest.iterrows():
+        if o["p_mw"] <= 0:
+            continue
+        bb = elig[elig["oblast"] == o["oblast"]].sort_values("bus_id")
+        if bb.empty:
+            msg = f"oblast {o['oblast']} has demand but no eligible bus"
+            raise SystemExit(msg)
+        per_bus = o["p_mw"] / len(bb)
+        for _, b in bb.iterrows():
+            for k in CLASSES:
+                rows.append(_load_row(o["oblast"], b, k, per_bus * shares[k], tanphi,
+                                      f"national peak {total:g} MW less Kyiv city, spread by "
+                                      f"controlled population (curated/oblasts.csv) and equally "
+                                      f"over the oblast's {len(bb)} load substations; class share "
+                                      f"{shares[k]} [C]"))
+    kyiv = c["kyiv"]
+    for _, d in kyiv.iterrows():
+        b = bus_tab[bus_tab["bus_id"] == f"bus:kyiv-110-{d['district']}"].iloc[0]
+        mw = kyiv_mw * d["population_2021"] / kyiv["population_2021"].sum()
+        for k in CLASSES:
+            rows.append(_load_row("Kyiv", b, k, mw * shares[k], tanphi,
+                                  f"Kyiv city peak {kyiv_mw:g} MW (FIELD_NOTES 2 [B]) by district "
+                                  f"population (FIELD_NOTES 3); class share {shares[k]} [C]",
+                                  load_name=f"Kyiv {d['name']}"))
+    tab = pd.DataFrame(rows)
+    rep.add(f"- loads: {len(tab)} rows on {tab['bus_id'].nunique()} substations, "
+            f"{tab['p_mw'].sum():.0f} MW in all")
+    return tab
+
+
+def _load_row(oblast, b, k, p_mw, tanphi, source, load_name=None):
+    place = b["substation_id"][4:]
+    obl = slug(oblast)
+    lid = f"load:{obl}-{place}-{k}" if load_name is None else f"load:{slug(load_name)}-{k}"
+    return {"load_id": lid, "name": f"{load_name or b['name']} {k}", "bus_id": b["bus_id"],
+            "oblast": oblast, "priority_class": k, "p_mw": round(p_mw, 4),
+            "q_mvar": round(p_mw * tanphi, 4), "source": source}
+
+
+def build_status(c, st, subs, plant_tab, rep: Report) -> pd.DataFrame:
+    rows = []
+    occ = c["occupied"]
+    sid = dict(zip(st["station_id"], st["substation_id"], strict=True))
+    for _, r in occ[occ["since"] >= "2022-02-24"].iterrows():
+        if r["station_id"] not in sid:
+            continue
+        until = r["until"] if isinstance(r["until"], str) else ""
+        rows.append({"asset_id": sid[r["station_id"]], "status": "occupied",
+                     "available_fraction": 0.0, "start": r["since"], "end": until,
+                     "source": f"curated/occupied.csv: {r['place']} {r['basis']}"})
+    ev = c["status"]
+    known = set(plant_tab["plant_id"]) | set(subs["substation_id"])
+    for _, r in ev.iterrows():
+        if r["asset_id"] not in known:
+            rep.add(f"- status event for {r['asset_id']} skipped: the asset is not in the "
+                    "network (see above)")
+            continue
+        rows.append({"asset_id": r["asset_id"], "status": r["status"],
+                     "available_fraction": r["available_fraction"], "start": r["start"],
+                     "end": r["end"] if isinstance(r["end"], str) else "", "source": r["source"]})
+    tab = pd.DataFrame(rows).sort_values(["start", "asset_id"], kind="stable")
+    rep.add(f"- status rows: {len(tab)} ({(tab['status'] == 'occupied').sum()} occupied substations)")
+    return tab
+
+
+def write_meta(out: Path, c, tables) -> None:
+    params = (CUR / "parameters.toml").read_text(encoding="utf-8")
+    head = (
+        "# The `ukraine` network: written by networks/build_ukraine.py; do not edit by hand.\n"
+        'name = "ukraine"\n'
+        'description = "Stylized, sourced Ukrainian transmission network (750/400/330/220 kV '
+        'backbone, plants, oblast loads by priority class, EU imports) with a stylized Kyiv '
+        '110 kV layer"\n'
+        'version = "2026.1"\n'
+        'licence = "CC-BY-4.0 (GridKit/ENTSO-E extract, powerplantmatching) and ODbL-1.0 '
+        '(OpenStreetMap names); see sources/PROVENANCE.md"\n\n'
+    )
+    (out / "network.toml").write_text(head + params, encoding="utf-8")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=HERE / "ukraine",
+                    help="output folder (default: networks/ukraine)")
+    args = ap.parse_args(argv)
+    build(args.out)
+    print(f"wrote the ukraine network to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
