@@ -1,0 +1,424 @@
+"""Array view of a network shared by both outage engines, and outage application.
+
+:func:`build_model` reads a :class:`pandapower.pandapowerNet` once into plain numpy
+arrays (buses, branches, sources, loads, asset -> element maps). :func:`apply_outages`
+turns a ``{asset_id: remaining_fraction}`` mapping into the per-element state of one
+scenario. The pandapower engine and the compiled engine start from the same state, so
+they agree on what a strike removes or damages by construction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError, UnknownAssetError
+from gridmodel.network.registry import suggest
+from gridmodel.outage.balance import class_codes
+
+#: pandapower tables that feed power into the grid and can be dispatched by the balance
+SOURCE_TABLES = ("gen", "sgen", "ext_grid")
+
+
+@dataclass
+class Model:
+    """Plain-array description of a network (positions, not pandapower indices).
+
+    Attributes are documented inline; every ``*_mw`` array is in MW.
+    """
+
+    bus_index: np.ndarray  # pandapower bus index per bus position
+    bus_in_service: np.ndarray  # bool
+    bus_substation: np.ndarray  # object, substation id per bus ("" when unknown)
+    bus_name: np.ndarray  # object, bus id (registry id, bus_id column or "bus:<index>")
+    # branches: lines first, then transformers
+    br_element: np.ndarray  # object, "line" or "trafo"
+    br_index: np.ndarray  # pandapower index in its table
+    br_asset: np.ndarray  # object, asset id
+    br_from: np.ndarray  # bus position (line from_bus, trafo hv_bus)
+    br_to: np.ndarray  # bus position (line to_bus, trafo lv_bus)
+    br_in_service: np.ndarray  # bool
+    br_rating_mw: np.ndarray  # DC rating [MW], see docs/outage.md
+    # sources: gen, sgen, ext_grid rows
+    src_element: np.ndarray  # object
+    src_index: np.ndarray
+    src_asset: np.ndarray  # object
+    src_bus: np.ndarray  # bus position
+    src_cap_mw: np.ndarray  # available capacity [MW] (max_p_mw, clipped at 0)
+    src_is_import: np.ndarray  # bool, technology == "import"
+    src_in_service: np.ndarray  # bool
+    # loads
+    load_index: np.ndarray
+    load_id: np.ndarray  # object
+    load_bus: np.ndarray
+    load_demand_mw: np.ndarray  # p_mw x scaling, clipped at 0 [MW]
+    load_class: np.ndarray  # object, priority class as given
+    load_tier: np.ndarray  # int, shedding tier (balance.SHED_ORDER)
+    load_oblast: np.ndarray  # object
+    load_in_service: np.ndarray  # bool
+    # shunts
+    shunt_index: np.ndarray
+    shunt_bus: np.ndarray
+    shunt_in_service: np.ndarray
+    # registry view: asset id -> (kind, element, element_index)
+    assets: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    registry: pd.DataFrame | None = None
+    import_cap_mw: float = math.inf
+    # derived maps
+    bus_pos: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def n_bus(self) -> int:
+        """Number of buses."""
+        return len(self.bus_index)
+
+    @property
+    def n_branch(self) -> int:
+        """Number of branches (lines and transformers)."""
+        return len(self.br_index)
+
+
+def _col(table: pd.DataFrame, name: str, default) -> np.ndarray:
+    if name in table.columns:
+        return table[name].to_numpy()
+    return np.full(len(table), default, dtype=object if isinstance(default, str) else None)
+
+
+def _str_col(table: pd.DataFrame, name: str, default: str) -> np.ndarray:
+    if name in table.columns:
+        return table[name].fillna(default).astype(str).to_numpy(dtype=object)
+    return np.full(len(table), default, dtype=object)
+
+
+def _float_col(table: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    if name in table.columns:
+        return pd.to_numeric(table[name], errors="coerce").fillna(default).to_numpy(float)
+    return np.full(len(table), default, dtype=float)
+
+
+def default_import_cap_mw(net) -> float:
+    """Total import cap [MW] from ``net.parameters["imports"]`` or ``inf`` when absent.
+
+    The cap is ``commercial_mw + emergency_mw`` (either may be missing, counting 0).
+    """
+    params = net.get("parameters", None) if hasattr(net, "get") else None
+    if isinstance(params, dict) and isinstance(params.get("imports"), dict):
+        imp = params["imports"]
+        if "commercial_mw" in imp or "emergency_mw" in imp:
+            return float(imp.get("commercial_mw", 0.0)) + float(imp.get("emergency_mw", 0.0))
+    return math.inf
+
+
+def build_model(net) -> Model:
+    """Read ``net`` into a :class:`Model` (no pandapower call, ``net`` unchanged).
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Network with ``net.registry``.
+
+    Returns
+    -------
+    Model
+    """
+    if "registry" not in net or not isinstance(net["registry"], pd.DataFrame):
+        msg = "network has no registry table; load it with gridmodel.load_network()."
+        raise InputError(msg)
+    reg = net["registry"]
+    bus = net.bus
+    bus_pos = {int(b): i for i, b in enumerate(bus.index)}
+    sub = _str_col(bus, "substation_id", "")
+
+    lines, trafos = net.line, net.trafo
+    vn_from = bus["vn_kv"].to_numpy(float)[
+        np.array([bus_pos[int(b)] for b in lines["from_bus"]], dtype=np.int64)
+    ] if len(lines) else np.zeros(0)
+    line_rating = (math.sqrt(3.0) * vn_from * lines["max_i_ka"].to_numpy(float)
+                   * _float_col(lines, "parallel", 1.0) * _float_col(lines, "df", 1.0))
+    trafo_rating = (trafos["sn_mva"].to_numpy(float) * _float_col(trafos, "parallel", 1.0)
+                    * _float_col(trafos, "df", 1.0))
+
+    reg_by_elem: dict[tuple[str, int], str] = {}
+    assets: dict[str, tuple[str, str, int]] = {}
+    for aid, kind, element, eidx in zip(reg["asset_id"], reg["kind"], reg["element"],
+                                        reg["element_index"], strict=True):
+        assets[str(aid)] = (str(kind), str(element), int(eidx))
+        if element != "substation":
+            reg_by_elem.setdefault((str(element), int(eidx)), str(aid))
+
+    def ids(element: str, table: pd.DataFrame, col: str | None) -> np.ndarray:
+        out = []
+        own = table[col].to_numpy() if col and col in table.columns else None
+        for k, idx in enumerate(table.index):
+            aid = reg_by_elem.get((element, int(idx)))
+            if aid is None and own is not None and isinstance(own[k], str) and own[k]:
+                aid = own[k]
+            out.append(aid if aid is not None else f"{element}:{idx}")
+        return np.array(out, dtype=object)
+
+    br_element = np.array(["line"] * len(lines) + ["trafo"] * len(trafos), dtype=object)
+    br_index = np.concatenate([lines.index.to_numpy(np.int64), trafos.index.to_numpy(np.int64)])
+    br_asset = np.concatenate([ids("line", lines, "line_id"), ids("trafo", trafos, "trafo_id")])
+    fb = np.concatenate([lines["from_bus"].to_numpy(), trafos["hv_bus"].to_numpy()])
+    tb = np.concatenate([lines["to_bus"].to_numpy(), trafos["lv_bus"].to_numpy()])
+    br_from = np.array([bus_pos[int(b)] for b in fb], dtype=np.int64)
+    br_to = np.array([bus_pos[int(b)] for b in tb], dtype=np.int64)
+    br_in = np.concatenate([lines["in_service"].to_numpy(bool),
+                            trafos["in_service"].to_numpy(bool)])
+    br_rating = np.concatenate([line_rating, trafo_rating]).astype(float)
+
+    src_parts = []
+    for element in SOURCE_TABLES:
+        tab = net[element] if element in net else None
+        if tab is None or not len(tab):
+            continue
+        if element == "ext_grid":
+            # ext_grid has no p_mw: a missing max_p_mw means "unlimited" in pandapower;
+            # use the total demand of the network, which never binds.
+            total = float(np.clip(net.load["p_mw"].to_numpy(float)
+                                  * _float_col(net.load, "scaling", 1.0), 0, None).sum())
+            cap = _float_col(tab, "max_p_mw", np.nan)
+            cap = np.where(np.isnan(cap), total, cap)
+        else:
+            cap = _float_col(tab, "max_p_mw", np.nan)
+            cap = np.where(np.isnan(cap), tab["p_mw"].to_numpy(float), cap)
+        tech = _str_col(tab, "technology", "")
+        src_parts.append(pd.DataFrame({
+            "element": element,
+            "index": tab.index.to_numpy(np.int64),
+            "asset": ids(element, tab, "plant_id"),
+            "bus": [bus_pos[int(b)] for b in tab["bus"]],
+            "cap": np.clip(cap.astype(float), 0.0, None),
+            "imp": (tech == "import") if element != "ext_grid" else np.zeros(len(tab), bool),
+            "ins": tab["in_service"].to_numpy(bool),
+        }))
+    src = (pd.concat(src_parts, ignore_index=True) if src_parts else pd.DataFrame(
+        {"element": [], "index": [], "asset": [], "bus": [], "cap": [], "imp": [], "ins": []}))
+
+    bus_name = ids("bus", bus, "bus_id")
+    load = net.load
+    classes = _str_col(load, "priority_class", "unknown")
+    model = Model(
+        bus_index=bus.index.to_numpy(np.int64),
+        bus_in_service=bus["in_service"].to_numpy(bool),
+        bus_substation=sub,
+        bus_name=bus_name,
+        br_element=br_element,
+        br_index=br_index,
+        br_asset=br_asset,
+        br_from=br_from,
+        br_to=br_to,
+        br_in_service=br_in,
+        br_rating_mw=br_rating,
+        src_element=src["element"].to_numpy(dtype=object),
+        src_index=src["index"].to_numpy(np.int64),
+        src_asset=src["asset"].to_numpy(dtype=object),
+        src_bus=src["bus"].to_numpy(np.int64),
+        src_cap_mw=src["cap"].to_numpy(float),
+        src_is_import=src["imp"].to_numpy(bool),
+        src_in_service=src["ins"].to_numpy(bool),
+        load_index=load.index.to_numpy(np.int64),
+        load_id=ids("load", load, "load_id"),
+        load_bus=np.array([bus_pos[int(b)] for b in load["bus"]], dtype=np.int64),
+        load_demand_mw=np.clip(load["p_mw"].to_numpy(float) * _float_col(load, "scaling", 1.0),
+                               0.0, None),
+        load_class=classes,
+        load_tier=class_codes(classes),
+        load_oblast=_str_col(load, "oblast", "unknown"),
+        load_in_service=load["in_service"].to_numpy(bool),
+        shunt_index=net.shunt.index.to_numpy(np.int64),
+        shunt_bus=np.array([bus_pos[int(b)] for b in net.shunt["bus"]], dtype=np.int64),
+        shunt_in_service=net.shunt["in_service"].to_numpy(bool),
+        assets=assets,
+        registry=reg,
+        import_cap_mw=default_import_cap_mw(net),
+        bus_pos=bus_pos,
+    )
+    # element lookups used by apply_outages
+    model._br_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(br_element, br_index,
+                                                                    strict=True))}
+    model._src_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(model.src_element,
+                                                                     model.src_index,
+                                                                     strict=True))}
+    model._load_pos = {int(i): k for k, i in enumerate(model.load_index)}
+    model._shunt_pos = {int(i): k for k, i in enumerate(model.shunt_index)}
+    sub_buses: dict[str, list[int]] = {}
+    for k, s in enumerate(sub):
+        sub_buses.setdefault(s, []).append(k)
+    model._sub_buses = {s: np.array(v, dtype=np.int64) for s, v in sub_buses.items()}
+    trafo_sub = _str_col(trafos, "substation_id", "")
+    model._sub_trafos = {}
+    n_line = len(lines)
+    for k, s in enumerate(trafo_sub):
+        if s:
+            model._sub_trafos.setdefault(s, []).append(n_line + k)
+    return model
+
+
+@dataclass
+class State:
+    """Per-element state of one scenario after the outages (positions into a Model)."""
+
+    bus_alive: np.ndarray  # bool
+    br_alive: np.ndarray  # bool, in service and both ends alive
+    br_removed: np.ndarray  # bool, removed by the outages (not by status)
+    br_rating_mw: np.ndarray  # rating after damage [MW] (nominal for removed branches)
+    br_fraction: np.ndarray  # remaining rating fraction (1 when intact)
+    src_cap_mw: np.ndarray  # capacity after damage, 0 when out [MW]
+    load_demand_mw: np.ndarray  # demand [MW] (all loads, also those cut off)
+    load_connectable: np.ndarray  # fraction of demand that can be served (0..1)
+    load_alive: np.ndarray  # bool, in service and at an alive bus
+    removed: list[str]  # asset ids removed (fraction 0), in input order
+    import_cap_mw: float
+    shunt_in: np.ndarray | None = None  # bool, shunts in service
+
+
+def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str, float]:
+    """Validate an outage mapping: known ids, fractions in [0, 1].
+
+    Raises
+    ------
+    UnknownAssetError
+        Every unknown id, with the closest registry names.
+    InputError
+        A fraction that is not a number in [0, 1], naming the asset.
+    """
+    if outages is None:
+        return {}
+    if not isinstance(outages, Mapping):
+        msg = (f"outages must be a mapping {{asset_id: remaining_fraction}}; got "
+               f"{type(outages).__name__}.")
+        raise InputError(msg)
+    unknown = [a for a in outages if a not in model.assets]
+    if unknown:
+        raise UnknownAssetError({a: suggest(model.registry, str(a)) for a in unknown})
+    out: dict[str, float] = {}
+    for aid, frac in outages.items():
+        try:
+            f = float(frac)
+        except (TypeError, ValueError):
+            f = math.nan
+        if not 0.0 <= f <= 1.0:  # also catches NaN
+            msg = (f"outage fraction of {aid!r} is {frac!r}; it must be the remaining "
+                   "fraction in [0, 1] (0 = removed, 1 = intact).")
+            raise InputError(msg)
+        out[str(aid)] = f
+    return out
+
+
+def apply_outages(model: Model, outages: Mapping[str, float] | None,
+                  demand_mw: pd.Series | None = None,
+                  import_cap_mw: float | None = None) -> State:
+    """Return the state of ``model`` after ``outages`` (the model is not changed).
+
+    Parameters
+    ----------
+    model : Model
+    outages : mapping of str to float, optional
+        ``{asset_id: remaining_fraction}``; 0 removes the asset, ``0 < f < 1`` damages it
+        (plants and interconnectors keep ``f`` of their capacity, lines and transformers
+        ``f`` of their rating, a substation's or bus's transformers ``f`` of their rating,
+        a load ``f`` of its connection: the rest is shed). Shunts only switch off.
+    demand_mw : pandas.Series, optional
+        Demand per load [MW] indexed by ``load_id``; loads not in it keep
+        ``p_mw x scaling``.
+    import_cap_mw : float, optional
+        Total import cap [MW]; default ``model.import_cap_mw``.
+    """
+    outs = check_outages(model, outages)
+    bus_alive = model.bus_in_service.copy()
+    br_in = model.br_in_service.copy()
+    br_frac = np.ones(model.n_branch)
+    src_frac = np.where(model.src_in_service, 1.0, 0.0)
+    load_frac = np.where(model.load_in_service, 1.0, 0.0)
+    shunt_in = model.shunt_in_service.copy()
+    removed: list[str] = []
+    for aid, f in outs.items():
+        kind, element, eidx = model.assets[aid]
+        if f == 0.0:
+            removed.append(aid)
+        if kind == "substation" or element in ("substation", "bus"):
+            buses = (model._sub_buses.get(aid, np.zeros(0, np.int64))
+                     if element == "substation" else np.array([model.bus_pos[eidx]]))
+            if f == 0.0:
+                bus_alive[buses] = False
+            else:
+                if element == "substation":
+                    trs = list(model._sub_trafos.get(aid, []))
+                    if not trs:  # no substation_id on trafos: those touching its buses
+                        trs = [k for k in np.flatnonzero(model.br_element == "trafo")
+                               if model.br_from[k] in buses or model.br_to[k] in buses]
+                else:
+                    trs = [k for k in np.flatnonzero(model.br_element == "trafo")
+                           if model.br_from[k] in buses or model.br_to[k] in buses]
+                br_frac[trs] = np.minimum(br_frac[trs], f)
+        elif element in ("line", "trafo"):
+            k = model._br_pos[(element, eidx)]
+            if f == 0.0:
+                br_in[k] = False
+            br_frac[k] = min(br_frac[k], f)
+        elif element in SOURCE_TABLES:
+            k = model._src_pos[(element, eidx)]
+            src_frac[k] = min(src_frac[k], f)
+        elif element == "load":
+            k = model._load_pos[eidx]
+            load_frac[k] = min(load_frac[k], f)
+        elif element == "shunt":
+            if f == 0.0:
+                shunt_in[model._shunt_pos[eidx]] = False
+        else:
+            msg = f"asset {aid!r} has element {element!r}, which outages cannot act on."
+            raise InputError(msg)
+    br_alive = br_in & bus_alive[model.br_from] & bus_alive[model.br_to]
+    src_cap = model.src_cap_mw * src_frac * bus_alive[model.src_bus]
+    load_alive = (load_frac > 0) & bus_alive[model.load_bus] & model.load_in_service
+    demand = model.load_demand_mw.copy()
+    if demand_mw is not None:
+        demand = _demand_override(model, demand_mw)
+    # loads out of service before the strike (or at buses already out, e.g. occupied
+    # territory) are not part of the system's demand
+    demand = np.where(model.load_in_service & model.bus_in_service[model.load_bus], demand, 0.0)
+    cap = model.import_cap_mw if import_cap_mw is None else float(import_cap_mw)
+    if not cap >= 0:
+        msg = f"import_cap_mw must be >= 0 (or None for the network default); got {cap!r}."
+        raise InputError(msg)
+    state = State(
+        bus_alive=bus_alive,
+        br_alive=br_alive,
+        br_removed=model.br_in_service & ~br_alive,
+        br_rating_mw=model.br_rating_mw * np.where(br_frac > 0, br_frac, 1.0),
+        br_fraction=br_frac,
+        src_cap_mw=src_cap,
+        load_demand_mw=demand,
+        load_connectable=np.where(load_alive, load_frac, 0.0),
+        load_alive=load_alive,
+        removed=removed,
+        import_cap_mw=cap,
+        shunt_in=shunt_in,
+    )
+    return state
+
+
+def _demand_override(model: Model, demand_mw: pd.Series) -> np.ndarray:
+    if not isinstance(demand_mw, pd.Series):
+        msg = f"demand_mw must be a pandas Series indexed by load_id; got {type(demand_mw)}."
+        raise InputError(msg)
+    pos = {lid: k for k, lid in enumerate(model.load_id)}
+    unknown = [i for i in demand_mw.index if i not in pos]
+    if unknown:
+        msg = (f"demand_mw names loads that do not exist: {unknown[:10]}; index it by "
+               "net.load.load_id.")
+        raise InputError(msg)
+    values = pd.to_numeric(demand_mw, errors="coerce").to_numpy(float)
+    bad = [(i, v) for i, v in zip(demand_mw.index, values, strict=True) if not v >= 0]
+    if bad:
+        msg = f"demand_mw must be finite and >= 0 [MW]; got {bad[:5]}."
+        raise InputError(msg)
+    demand = model.load_demand_mw.copy()
+    idx = np.array([pos[i] for i in demand_mw.index], dtype=np.int64)
+    demand[idx] = values
+    return demand

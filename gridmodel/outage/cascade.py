@@ -1,0 +1,61 @@
+"""Overload cascade rule, shared by both engines.
+
+After each power flow, every live branch whose loading exceeds the threshold trips, all
+at once; the engine then re-islands, re-balances and re-flows, until no branch is
+overloaded or the round limit is reached. A branch that tripped never returns within a
+step.
+
+DC rating convention (both engines; also ``docs/outage.md``):
+
+- line: ``rating_mw = sqrt(3) * vn_kv(from bus) * max_i_ka * parallel * df``
+  (the thermal current limit at nominal voltage and unity power factor);
+- transformer: ``rating_mw = sn_mva * parallel * df``;
+- damage multiplies the rating by the remaining fraction.
+
+``loading = |p_from_mw| / rating_mw``. In AC the engine uses pandapower's
+``loading_percent / 100`` divided by the damage fraction.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def dc_loading(p_from_mw: np.ndarray, rating_mw: np.ndarray) -> np.ndarray:
+    """Loading of branches in DC as a fraction of their rating.
+
+    Parameters
+    ----------
+    p_from_mw : numpy.ndarray
+        Active power at the from (hv) end [MW].
+    rating_mw : numpy.ndarray
+        Rating [MW] after damage.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``|p_from_mw| / rating_mw``; ``inf`` for a zero rating carrying flow, 0 for a
+        branch without flow.
+    """
+    p = np.abs(np.asarray(p_from_mw, dtype=float))
+    r = np.asarray(rating_mw, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(r > 0, p / np.where(r > 0, r, 1.0), np.where(p > 0, np.inf, 0.0))
+    return out
+
+
+def overloaded(loading: np.ndarray, alive: np.ndarray, threshold: float) -> np.ndarray:
+    """Branches that trip this round: live and ``loading > threshold``."""
+    return np.asarray(alive, dtype=bool) & (np.asarray(loading, dtype=float) > threshold)
+
+
+def check_cascade_args(max_cascade_rounds: int, overload_threshold: float) -> None:
+    """Validate the cascade arguments, naming the bad value."""
+    from gridmodel.errors import InputError
+
+    if int(max_cascade_rounds) != max_cascade_rounds or max_cascade_rounds < 0:
+        msg = f"max_cascade_rounds must be an integer >= 0; got {max_cascade_rounds=}."
+        raise InputError(msg)
+    if not overload_threshold > 0:
+        msg = f"overload_threshold must be > 0 (1.0 = the rating); got {overload_threshold=}."
+        raise InputError(msg)

@@ -1,0 +1,168 @@
+"""One outage step: islands, balance, power flow and overload cascade.
+
+:func:`simulate_outage` is the entry point. Two engines give the same answer in DC:
+
+- ``"pandapower"``: networkx islands, the shared balance, pandapower ``runpp`` (with a
+  per-island DC fallback) or ``rundcpp`` on a private copy of the net;
+- ``"fast"``: the compiled engine of :mod:`gridmodel.outage.fast` (DC only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError
+from gridmodel.outage._model import Model, State, apply_outages, build_model
+from gridmodel.outage.balance import allocate_import_cap, balance_islands
+from gridmodel.outage.cascade import check_cascade_args, dc_loading, overloaded
+from gridmodel.outage.islands import labels_from_sets
+from gridmodel.outage.result import OutageResult, build_result
+
+ENGINES = ("pandapower", "fast")
+
+
+def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
+                    engine: str = "pandapower", ac: bool = True,
+                    demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
+                    max_cascade_rounds: int = 20,
+                    overload_threshold: float = 1.0) -> OutageResult:
+    """Simulate what a set of outages does to the system in one step.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Network with ``net.registry`` (see ``docs/architecture.md``). Never changed.
+    outages : mapping of str to float, optional
+        ``{asset_id: remaining_fraction}``: 0 removes the asset (a substation with all
+        its buses and everything attached), ``0 < f < 1`` damages it (plants and
+        interconnectors keep ``f`` x ``max_p_mw``; lines, transformers and a
+        substation's transformers keep ``f`` x their rating; a load keeps ``f`` of its
+        connection). ``None`` or ``{}``: the intact system.
+    engine : {"pandapower", "fast"}
+        ``"fast"`` is the compiled DC engine (requires ``ac=False``).
+    ac : bool
+        pandapower engine only: AC flow (``runpp``) with a DC fallback per island that
+        does not converge; ``False`` runs DC only.
+    demand_mw : pandas.Series, optional
+        Demand per load [MW] indexed by ``load_id``; default ``p_mw x scaling``.
+    import_cap_mw : float, optional
+        Total cap on imports [MW], shared over surviving interconnectors in proportion
+        to their capacity; default ``commercial_mw + emergency_mw`` of
+        ``net.parameters["imports"]``, or unlimited.
+    max_cascade_rounds : int
+        Most overload trip rounds; status ``"limit hit"`` when overloads remain.
+    overload_threshold : float
+        A live branch trips when its loading exceeds this fraction of its rating.
+
+    Returns
+    -------
+    OutageResult
+
+    Raises
+    ------
+    UnknownAssetError
+        An outage names an asset that is not in ``net.registry``.
+    InputError
+        A fraction outside [0, 1], an unknown engine, bad ``demand_mw``.
+    SimulationError
+        A power flow returned NaN on live elements.
+    """
+    if engine not in ENGINES:
+        msg = f"unknown engine {engine!r}; choose one of {list(ENGINES)}."
+        raise InputError(msg)
+    check_cascade_args(max_cascade_rounds, overload_threshold)
+    if engine == "fast":
+        if ac:
+            msg = ("the fast engine is DC only; call simulate_outage(..., engine='fast', "
+                   "ac=False) or use engine='pandapower' for AC.")
+            raise InputError(msg)
+        from gridmodel.outage.fast import compile_network, evaluate, to_result
+
+        compiled = compile_network(net)
+        ev = evaluate(compiled, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw,
+                      max_cascade_rounds=max_cascade_rounds,
+                      overload_threshold=overload_threshold)
+        return to_result(compiled, ev)
+    model = build_model(net)
+    state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
+    return run_pandapower(net, model, state, ac=ac, max_cascade_rounds=max_cascade_rounds,
+                          overload_threshold=overload_threshold)
+
+
+def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
+                   max_cascade_rounds: int = 20, overload_threshold: float = 1.0,
+                   islands: str = "networkx") -> OutageResult:
+    """The pandapower engine: the loop of islands, balance, flow and cascade.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        The caller's net (copied by :class:`~gridmodel.outage.powerflow.PandapowerFlow`).
+    model, state :
+        From :func:`~gridmodel.outage._model.build_model` and
+        :func:`~gridmodel.outage._model.apply_outages`.
+    ac : bool
+        AC with DC fallback per island, else DC only.
+    max_cascade_rounds : int
+    overload_threshold : float
+    islands : {"networkx", "csgraph"}
+        How islands are found (both give the same labels).
+
+    Returns
+    -------
+    OutageResult
+    """
+    from gridmodel.outage.islands import island_labels
+    from gridmodel.outage.powerflow import PandapowerFlow
+
+    flow = PandapowerFlow(net, model, state)
+    cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+    br_alive = state.br_alive.copy()
+    tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
+    log: list[tuple[int, str, float]] = []
+    rounds = 0
+    status = "converged"
+    while True:
+        if islands == "networkx":
+            sets = flow.islands_nx(state.bus_alive, br_alive)
+            n_isl, labels = len(sets), labels_from_sets(sets, model.bus_index)
+        else:
+            n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
+                                          state.bus_alive)
+        bal = _balance(model, state, cap, n_isl, labels)
+        fr = flow.flow(labels, bal, br_alive, cap, ac)
+        live = br_alive & (labels[model.br_from] >= 0)
+        live &= bal.energised[np.maximum(labels[model.br_from], 0)]
+        loading = dc_loading(fr.p_from_mw, state.br_rating_mw)
+        if fr.loading_ac is not None:
+            br_method = fr.method[np.maximum(labels[model.br_from], 0)]
+            use_ac = live & (br_method == "ac")
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ac_load = fr.loading_ac / state.br_fraction
+            loading = np.where(use_ac, ac_load, loading)
+        loading = np.where(live, loading, 0.0)
+        trip = overloaded(loading, live, overload_threshold)
+        if not trip.any():
+            break
+        if rounds >= max_cascade_rounds:
+            status = "limit hit"
+            break
+        rounds += 1
+        for k in np.flatnonzero(trip):
+            log.append((rounds, str(model.br_asset[k]), float(loading[k])))
+        br_alive[trip] = False
+        tripped[trip] = rounds
+    return build_result(model, state, engine="pandapower", n_islands=n_isl, bus_island=labels,
+                        balance=bal, island_method=fr.method, p_from_mw=fr.p_from_mw,
+                        loading=loading, br_alive=br_alive, tripped_round=tripped,
+                        cascade_log=log, cascade_rounds=rounds, cascade_status=status)
+
+
+def _balance(model: Model, state: State, cap: np.ndarray, n_isl: int, labels: np.ndarray):
+    src_isl = labels[model.src_bus]
+    load_isl = np.where(state.load_alive, labels[model.load_bus], -1)
+    return balance_islands(n_isl, src_isl, cap, load_isl, state.load_demand_mw,
+                           model.load_tier, state.load_connectable)
