@@ -1,0 +1,172 @@
+"""Bridging time and draining rules for stopped district-heating circulation.
+
+When circulation stops in frost, water standing in basement and heat-substation piping
+cools toward the outdoor air; Kyiv drains the buildings' heating water at -3 °C or colder
+when the stop will outlast what the coolant can bridge (FIELD_NOTES 3 [A]). All
+parameters default to ``networks/kyiv/assumptions.toml`` ``[bridging]`` (tagged [C]).
+
+Arrays are (time, group) with an hourly step; a *run* is a maximal stretch of consecutive
+stopped hours in one column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["bridging_time_h", "drain_triggers", "freeze_risk", "run_lengths"]
+
+
+def bridging_time_h(temp_air, start_c=40.0, freeze_c=0.0, tau_pipe_h=6.4,
+                    drain_max_temp_c=-3.0, *, apply_drain_threshold=True):
+    r"""Hours a stopped system can wait before its basement piping reaches ``freeze_c``.
+
+    Parameters
+    ----------
+    temp_air : numeric or array-like
+        Outdoor air temperature [°C].
+    start_c : float, default 40.0
+        Water temperature when circulation stops [°C] (return water) [C].
+    freeze_c : float, default 0.0
+        Temperature at which the piping is taken to be at risk [°C] (FIELD_NOTES 4).
+    tau_pipe_h : float, default 6.4
+        Time constant of basement piping water toward outdoor air [h] [C]; 6.4 h gives
+        7.0 h at -20 °C, inside the 6-8 h of FIELD_NOTES 4.
+    drain_max_temp_c : float, default -3.0
+        Kyiv drains only at this outdoor temperature or colder [°C] (FIELD_NOTES 3 [A]).
+    apply_drain_threshold : bool, default True
+        If True, return ``inf`` above ``drain_max_temp_c`` (the operator's rule: never
+        drain). If False, return the physical time to ``freeze_c`` (``inf`` only when
+        ``temp_air >= freeze_c``), used for the freeze-risk flag.
+
+    Returns
+    -------
+    numpy.ndarray or float
+        Bridging time [h].
+
+    Notes
+    -----
+    Newton cooling of the standing water, :math:`T(t) = T_{air} + (T_0 - T_{air})
+    e^{-t/\tau}`, solved for :math:`T(t) = T_f`:
+
+    .. math:: t_{bridge} = \tau \ln\frac{T_0 - T_{air}}{T_f - T_{air}}     \qquad (1)
+
+    valid for :math:`T_{air} < T_f`. Values: 7.0 h at -20 °C, 10.3 h at -10 °C, 17.0 h
+    at -3 °C.
+    """
+    t = np.asarray(temp_air, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = tau_pipe_h * np.log((start_c - t) / (freeze_c - t))  # (1)
+    out = np.where(t < freeze_c, out, np.inf)
+    if apply_drain_threshold:
+        out = np.where(t <= drain_max_temp_c, out, np.inf)
+    return out if out.ndim else float(out)
+
+
+def run_lengths(stopped, censored_long=None, censored_h=1.0e9):
+    """Elapsed and total length of the stop runs, per hour.
+
+    Parameters
+    ----------
+    stopped : array-like of bool, shape (time, group)
+        True while circulation is stopped.
+    censored_long : array-like of bool, shape (group,) or (time, group), optional
+        For runs still going at the last hour: True where the run is known to last
+        beyond the horizon (an unrepaired source or node outage); its total length is
+        then ``censored_h``. False keeps the visible length (a scheduled block).
+        With a 2-D array, the value at the last hour decides.
+    censored_h : float, default 1e9
+        Total length [h] given to censored-long runs.
+
+    Returns
+    -------
+    elapsed : numpy.ndarray of float, shape (time, group)
+        Hours since the run began, counting the current hour (1 at the first stopped
+        hour); 0 where not stopped.
+    total : numpy.ndarray of float, shape (time, group)
+        Total length of the run each stopped hour belongs to [h]; 0 where not stopped.
+    """
+    s = np.asarray(stopped, dtype=bool)
+    if s.ndim == 1:
+        s = s[:, None]
+    n_t, n_g = s.shape
+    idx = np.arange(n_t)[:, None]
+    # index of the last not-stopped hour at or before t (start of run - 1)
+    last_free = np.where(~s, idx, -1)
+    np.maximum.accumulate(last_free, axis=0, out=last_free)
+    elapsed = np.where(s, idx - last_free, 0).astype(float)
+    # index of the next not-stopped hour at or after t
+    nxt = np.where(~s, idx, n_t)
+    nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]
+    total = np.where(s, nxt - last_free - 1, 0).astype(float)
+    if censored_long is not None:
+        cl = np.asarray(censored_long, dtype=bool)
+        cl = cl[-1] if cl.ndim == 2 else cl
+        cl = np.broadcast_to(cl, (n_g,))
+        touches_end = s & (nxt == n_t) & cl[None, :]
+        total = np.where(touches_end, censored_h, total)
+    return elapsed, total
+
+
+def drain_triggers(stopped, total_h, temp_air, bridging_kwargs=None):
+    """Hours at which a stopped group is drained.
+
+    A stopped group is drained at the first hour of its stop run at which the outdoor
+    temperature is at or below the drain threshold and the run's expected total
+    duration (elapsed + known remaining) exceeds the bridging time at that hour's
+    temperature (:func:`bridging_time_h`). At most one trigger per run.
+
+    Parameters
+    ----------
+    stopped : array-like of bool, shape (time, group)
+    total_h : array-like of float, shape (time, group)
+        Expected total length of the run [h] (:func:`run_lengths`).
+    temp_air : array-like of float, shape (time,)
+        Outdoor temperature [°C].
+    bridging_kwargs : dict, optional
+        Keyword arguments of :func:`bridging_time_h`.
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (time, group)
+        True at the hour each drained run is drained.
+    """
+    s = np.asarray(stopped, dtype=bool)
+    if s.ndim == 1:
+        s = s[:, None]
+    bridge = np.asarray(bridging_time_h(np.asarray(temp_air, float), **(bridging_kwargs or {})))
+    cond = s & (np.asarray(total_h, float).reshape(s.shape) > bridge.reshape(-1, 1))
+    # keep the first True of each run: a condition hour whose run has no earlier condition
+    n_t = s.shape[0]
+    idx = np.arange(n_t)[:, None]
+    last_free = np.where(~s, idx, -1)
+    np.maximum.accumulate(last_free, axis=0, out=last_free)
+    last_cond = np.where(cond, idx, -1)
+    prev_cond = np.vstack([np.full((1, s.shape[1]), -1), last_cond[:-1]])
+    np.maximum.accumulate(prev_cond, axis=0, out=prev_cond)
+    return cond & (prev_cond <= last_free)
+
+
+def freeze_risk(stopped, drained_run, temp_air, elapsed_h, bridging_kwargs=None):
+    """Hours at which an undrained, stopped group has piping past its freezing time.
+
+    Parameters
+    ----------
+    stopped, drained_run : array-like of bool, shape (time, group)
+        Stopped hours; hours whose run has been drained (from its trigger on).
+    temp_air : array-like of float, shape (time,)
+    elapsed_h : array-like of float, shape (time, group)
+        Hours since the run began (:func:`run_lengths`).
+    bridging_kwargs : dict, optional
+        Keyword arguments of :func:`bridging_time_h` (the drain threshold is ignored).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (time, group)
+        True where the water is past ``freeze_c`` by the cooling formula and the
+        group was not drained (record as freeze risk).
+    """
+    kw = dict(bridging_kwargs or {})
+    kw["apply_drain_threshold"] = False
+    phys = np.asarray(bridging_time_h(np.asarray(temp_air, float), **kw)).reshape(-1, 1)
+    s = np.asarray(stopped, bool)
+    return s & ~np.asarray(drained_run, bool) & (np.asarray(elapsed_h, float) > phys)

@@ -1,0 +1,76 @@
+"""Bridging time and draining rules on hand-made timelines (values worked out on paper)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gridmodel.heat import draining
+
+
+def test_bridging_time_reference_values():
+    # FIELD_NOTES 4: 6-8 h to 0 C in basement piping at -20 C.
+    assert 6.0 <= draining.bridging_time_h(-20.0) <= 8.0
+    # tau * ln((40 + 10) / 10) = 6.4 * ln 5
+    assert draining.bridging_time_h(-10.0) == pytest.approx(6.4 * math.log(5.0), rel=1e-12)
+    # Kyiv drains only at -3 C or colder (FIELD_NOTES 3): no draining above.
+    assert np.isinf(draining.bridging_time_h(-2.0))
+    assert np.isfinite(draining.bridging_time_h(-3.0))
+    # physical freezing time still finite below 0 C when the threshold is ignored
+    assert np.isfinite(draining.bridging_time_h(-2.0, apply_drain_threshold=False))
+    # colder -> shorter
+    t = draining.bridging_time_h(np.array([-25.0, -15.0, -5.0]))
+    assert np.all(np.diff(t) > 0)
+
+
+def test_run_lengths_and_censoring():
+    stopped = np.array([0, 1, 1, 1, 0, 1, 1], dtype=bool)[:, None]
+    elapsed, total = draining.run_lengths(stopped)
+    assert elapsed[:, 0].tolist() == [0, 1, 2, 3, 0, 1, 2]
+    assert total[:, 0].tolist() == [0, 3, 3, 3, 0, 2, 2]
+    _, total_c = draining.run_lengths(stopped, censored_long=np.array([True]), censored_h=1e9)
+    assert total_c[:, 0].tolist() == [0, 3, 3, 3, 0, 1e9, 1e9]
+
+
+def _temp(n, value):
+    return np.full(n, value, dtype=float)
+
+
+def test_zone_drained_when_pumping_stop_outlasts_bridging_time():
+    # pumps stop at hour 2 for 10 h at -20 C (bridging 7.0 h): drained at hour 2
+    stopped = np.zeros((24, 1), dtype=bool)
+    stopped[2:12] = True
+    _, total = draining.run_lengths(stopped)
+    trig = draining.drain_triggers(stopped, total, _temp(24, -20.0))
+    assert np.flatnonzero(trig[:, 0]).tolist() == [2]
+
+
+def test_zone_not_drained_when_power_is_back_in_time():
+    # 5 h stop at -20 C (< 7.0 h): not drained; counts only as interruption
+    stopped = np.zeros((24, 1), dtype=bool)
+    stopped[2:7] = True
+    _, total = draining.run_lengths(stopped)
+    trig = draining.drain_triggers(stopped, total, _temp(24, -20.0))
+    assert not trig.any()
+
+
+def test_no_draining_above_minus_three():
+    stopped = np.zeros((48, 1), dtype=bool)
+    stopped[2:40] = True
+    elapsed, total = draining.run_lengths(stopped)
+    trig = draining.drain_triggers(stopped, total, _temp(48, -1.0))
+    assert not trig.any()
+    # ... but a long undrained stop below 0 C is recorded as freeze risk
+    risk = draining.freeze_risk(stopped, np.zeros_like(stopped), _temp(48, -1.0), elapsed)
+    assert risk.any()
+    assert not risk[:20].any()
+
+
+def test_one_trigger_per_run_and_cold_snap_inside_run():
+    # mild at first, then cold: drained at the first hour the rule holds, once
+    temp = np.r_[_temp(5, 0.0), _temp(19, -15.0)]
+    stopped = np.zeros((24, 1), dtype=bool)
+    stopped[1:20] = True
+    _, total = draining.run_lengths(stopped)
+    trig = draining.drain_triggers(stopped, total, temp)
+    assert np.flatnonzero(trig[:, 0]).tolist() == [5]
