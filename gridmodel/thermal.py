@@ -254,9 +254,9 @@ def _prepare(temp_air, heat_on, step_h):
         msg = f"temp_air has a missing or infinite value at time step {row}."
         raise ValueError(msg)
     one_d = temp.ndim == 1 and heat_raw.ndim <= 1
-    temp2 = temp.reshape(len(temp), -1)
+    temp2 = np.ascontiguousarray(temp.reshape(len(temp), -1))
     heat2 = np.broadcast_to(heat_raw, temp.shape) if heat_raw.ndim == 0 else heat_raw
-    heat2 = heat2.reshape(len(heat2), -1)
+    heat2 = np.ascontiguousarray(heat2.reshape(len(heat2), -1))  # rows read per step
     if len(heat2) != len(temp2):
         msg = f"heat_on has {len(heat2)} time steps but temp_air has {len(temp2)}."
         raise ValueError(msg)
