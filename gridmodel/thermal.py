@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 _S_PER_H = 3600.0
+_MAX_SWITCHES = 16  # thermostat mode switches allowed within one forcing step
 _J_PER_KJ = 1000.0
 
 _FN4 = (
@@ -485,9 +486,9 @@ def _ivp_step(node, y, span_s, temp_air, heat_on, q_max, temp_setpoint, method, 
     t, t_end = span_s
     y = np.array(y, dtype=float)
     band = 1e-9
-    for _ in range(16):
+    for _ in range(_MAX_SWITCHES):
         if t_end - t <= 0:
-            break
+            return y
         events = []
         if not heat_on:
             fun = lambda _t, yy: node.rhs(yy, temp_air, 0.0)  # noqa: E731
@@ -503,7 +504,7 @@ def _ivp_step(node, y, span_s, temp_air, heat_on, q_max, temp_setpoint, method, 
             else:
                 y[0] = temp_setpoint
                 if node.hold_is_static:
-                    break
+                    return y
                 fun = lambda _t, yy: node.rhs_hold(yy, temp_air)  # noqa: E731
                 events = [
                     _event(lambda _t, yy: node.q_hold(yy, temp_air) - q_max, +1),
@@ -519,10 +520,14 @@ def _ivp_step(node, y, span_s, temp_air, heat_on, q_max, temp_setpoint, method, 
         t = sol.t[-1]
         fired = events and any(len(te) for te in sol.t_events)
         if not fired:
-            break
-        if events and len(sol.t_events[0]) and len(events) == 1:
+            return y
+        if len(events) == 1:
             y[0] = temp_setpoint  # the air reached the set-point
-    return y
+    msg = (
+        f"thermostat switched more than {_MAX_SWITCHES} times within one step "
+        f"({span_s[0] / _S_PER_H:g}-{span_s[1] / _S_PER_H:g} h); use a shorter step."
+    )
+    raise RuntimeError(msg)
 
 
 def _event(fun, direction):

@@ -71,6 +71,8 @@ PROFILES: dict[str, dict[str, str]] = {
 _REQUIRED_COLUMNS = ("timestamp", "temp_air")
 _TEMP_MIN_C = -60.0
 _TEMP_MAX_C = 50.0
+_WINTER_MEAN_MAX_C = 15.0  # warmest Ukrainian winter months average below about +5 °C [C]
+_MEAN_MAX_C = 35.0
 _ZONE_RE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
 _KELVIN_NAME_RE = re.compile(r"(kelvin|_k$|\(k\)|\[k\]|\bk$|degk)")
 _FAHRENHEIT_NAME_RE = re.compile(r"(fahrenheit|_f$|\(f\)|\[f\]|°f|degf|\bf$)")
@@ -110,7 +112,9 @@ def list_profiles() -> pd.DataFrame:
     return frame
 
 
-def load_profile(name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ) -> pd.Series:
+def load_profile(
+    name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ, check_units: bool = True
+) -> pd.Series:
     """Load a built-in or user weather profile and validate it.
 
     Parameters
@@ -122,6 +126,11 @@ def load_profile(name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ) -
         ``2026-02-03T06:00:00+02:00``) and ``temp_air`` [°C]. Other columns are ignored.
     tz : str or None, default "Europe/Kyiv"
         Time zone of the returned index. ``None`` keeps the instants in UTC.
+    check_units : bool, default True
+        Refuse values whose mean is implausible in °C for Ukraine (above 15 °C when most
+        timestamps fall in November-March, above 35 °C otherwise) as probable
+        Fahrenheit. Header names with kelvin or Fahrenheit, medians above 200 (kelvin) and
+        values outside [-60, 50] °C are refused regardless.
 
     Returns
     -------
@@ -146,7 +155,7 @@ def load_profile(name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ) -
     raw = _read_csv(path)
     timestamps = _parse_timestamps(raw, path)
     _check_hourly_step(raw, timestamps, path)
-    temp_air = _parse_temperatures(raw, timestamps, path)
+    temp_air = _parse_temperatures(raw, timestamps, path, check_units)
     index = pd.DatetimeIndex(timestamps, name="timestamp")
     if tz is not None:
         index = index.tz_convert(tz)
@@ -193,7 +202,10 @@ def _check_column_units(raw: pd.DataFrame, path: Path) -> None:
     """Refuse temperature columns whose header names kelvin or Fahrenheit."""
     for column in raw.columns:
         lower = column.lower()
-        if "temp" not in lower and lower not in {"t", "k", "f"}:
+        if lower == "timestamp":
+            continue
+        named_unit = "kelvin" in lower or "fahrenheit" in lower
+        if not named_unit and "temp" not in lower and lower not in {"t", "k", "f"}:
             continue
         if _KELVIN_NAME_RE.search(lower):
             msg = (
@@ -267,7 +279,9 @@ def _check_hourly_step(raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Pa
     raise WeatherError(msg)
 
 
-def _parse_temperatures(raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Path) -> np.ndarray:
+def _parse_temperatures(
+    raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Path, check_units: bool = True
+) -> np.ndarray:
     text = raw["temp_air"].str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)
@@ -288,10 +302,13 @@ def _parse_temperatures(raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: P
         raise WeatherError(msg)
     mean = float(values.mean())
     winter = np.isin(timestamps.tz_convert(DEFAULT_TZ).month, (11, 12, 1, 2, 3)).mean() > 0.5
-    if mean > 35.0 and winter:
+    limit = _WINTER_MEAN_MAX_C if winter else _MEAN_MAX_C
+    if check_units and mean > limit:
+        season = "with mostly winter (Nov-Mar) timestamps" if winter else ""
         msg = (
-            f"{path}: temp_air looks like Fahrenheit (mean {mean:.1f} with mostly winter "
-            "timestamps). gridmodel needs °C: convert with (F - 32) * 5/9."
+            f"{path}: temp_air looks like Fahrenheit (mean {mean:.1f} {season}; a mean above "
+            f"{limit:g} °C is implausible for Ukraine). gridmodel needs °C: convert with "
+            "(F - 32) * 5/9. If the values really are °C, pass check_units=False."
         )
         raise WeatherError(msg)
     impossible = (values < _TEMP_MIN_C) | (values > _TEMP_MAX_C)

@@ -209,9 +209,24 @@ def test_fahrenheit_values_refused(tmp_path):
         load_profile(_write(tmp_path, "\n".join(lines)))
 
 
+def test_typical_kyiv_winter_in_fahrenheit_refused(tmp_path):
+    # -8..-4 °C is 17.6..24.8 °F: plausible-looking numbers, implausible as a winter mean in °C
+    temps = np.linspace(17.6, 24.8, 6)
+    path = _write(tmp_path, "\n".join(_good_lines(6, temps=temps)))
+    with pytest.raises(WeatherError, match=r"Fahrenheit.*check_units=False"):
+        load_profile(path)
+    assert load_profile(path, check_units=False).iloc[0] == pytest.approx(17.6)
+
+
 @pytest.mark.parametrize(
     ("header", "unit"),
-    [("temp_f", "Fahrenheit"), ("temp_air_k", "kelvin"), ("Temperature (F)", "Fahrenheit")],
+    [
+        ("temp_f", "Fahrenheit"),
+        ("temp_air_k", "kelvin"),
+        ("Temperature (F)", "Fahrenheit"),
+        ("kelvin", "kelvin"),
+        ("air_fahrenheit", "Fahrenheit"),
+    ],
 )
 def test_unit_in_header_refused(tmp_path, header, unit):
     lines = _good_lines(4)
