@@ -13,8 +13,9 @@ see :func:`gridmodel.network.registry.resolve`) or a **selector**: terms joined 
 - ``field`` is a registry column: ``asset_id`` (or ``id``), ``kind``, ``name``,
   ``oblast``, ``technology``, ``priority_class``, ``substation``, ``element``, ``vn_kv``,
   ``lon``, ``lat``;
-- text fields compare by matching key (case, transliteration and punctuation ignored,
-  so ``oblast=Київська`` works), ``*`` is a wildcard (``asset_id=sub:kyiv-110-*``) and
+- text fields compare by matching key (case and punctuation ignored, Cyrillic
+  transliterated as the registry does, so ``oblast=kyivska`` matches ``Kyivska``), ``*`` is a
+  wildcard (``asset_id=sub:kyiv-110-*``) and
   ``|`` separates alternatives (``oblast=Kyivska|Kyiv``); ``<``, ``>`` only for numbers;
 - every selector must contain a ``kind=`` term, so that a selector never strikes buses,
   lines and loads of a whole oblast by accident;

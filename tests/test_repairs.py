@@ -1,0 +1,173 @@
+"""Repair times: seeded draws, overrides, lookup order, re-strike rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmodel.errors import InputError
+from gridmodel.outage.repairs import (
+    asset_states,
+    load_repair_table,
+    repair_hours,
+    repair_schedule,
+)
+
+T0 = pd.Timestamp("2026-02-03T00:00Z")
+
+
+def strikes(rows):
+    """Resolved-strike-like table from (asset, kind, hour, effect, fraction_lost, repair_h)."""
+    df = pd.DataFrame(rows, columns=["asset_id", "kind", "hour", "effect", "fraction_lost",
+                                     "repair_h"])
+    df["time"] = T0 + pd.to_timedelta(df.pop("hour"), unit="h")
+    df["row"] = np.arange(2, len(df) + 2)
+    return df
+
+
+class FakeNet(dict):
+    """Just enough of a net: a registry with technologies."""
+
+    def __init__(self, tech):
+        super().__init__(registry=pd.DataFrame({"asset_id": list(tech),
+                                                "technology": list(tech.values())}))
+
+    def __getattr__(self, name):
+        return self[name]
+
+
+NET = FakeNet({"plant:chp": "chp", "plant:npp": "nuclear", "plant:coal": "coal",
+               "sub:a": "", "line:x": ""})
+
+
+def test_packaged_table_is_sourced_and_sane():
+    table = load_repair_table()
+    desc = table.describe()
+    assert desc["source"].str.len().min() > 5
+    # FIELD_NOTES 3: a CHP shut down returns in 1-2 days; destroyed CHP months
+    chp_off = table.lookup("plant", "chp", "disabled")
+    assert 24 <= chp_off.dist.ppf(0.01)
+    assert chp_off.dist.ppf(0.99) <= 48
+    chp_light = table.lookup("plant", "chp", "damaged", 0.2)
+    assert chp_light.dist.ppf(0.99) <= 48
+    chp_dead = table.lookup("plant", "chp", "destroyed")
+    assert chp_dead.dist.ppf(0.0) >= 60 * 24
+    # damaged autotransformer: weeks; disabled substation: hours to days
+    assert 7 * 24 <= table.lookup("substation", "", "damaged", 0.5).dist.median() <= 8 * 7 * 24
+    assert table.lookup("substation", "", "disabled").dist.median() <= 48
+    # destroyed plant: months
+    assert table.lookup("plant", "coal", "destroyed").dist.median() >= 60 * 24
+
+
+def test_lookup_order_technology_kind_default():
+    table = load_repair_table()
+    assert table.lookup("plant", "chp", "disabled").technology == "chp"
+    assert table.lookup("plant", "coal", "disabled").kind == "plant"
+    assert table.lookup("plant", "coal", "disabled").technology == "*"
+    assert table.lookup("shunt", "", "destroyed").kind == "*"
+    # heavier CHP damage skips the light-damage entry
+    assert table.lookup("plant", "chp", "damaged", 0.8).max_fraction_lost == 1.0
+
+
+def test_seeded_draws_reproducible_and_seed_sensitive():
+    s = strikes([("plant:chp", "plant", 0, "destroyed", 1.0, np.nan),
+                 ("sub:a", "substation", 1, "damaged", 0.5, np.nan),
+                 ("line:x", "line", 2, "disabled", 1.0, np.nan)])
+    a = repair_hours(s, NET, seed=7)
+    b = repair_hours(s, NET, rng=np.random.default_rng(7))
+    pd.testing.assert_series_equal(a, b)
+    c = repair_hours(s, NET, seed=8)
+    assert not np.allclose(a, c)
+    assert (a > 0).all()
+    assert 60 * 24 <= a.iloc[0] <= 120 * 24
+
+
+def test_override_replaces_only_its_row():
+    base = strikes([("plant:chp", "plant", 0, "destroyed", 1.0, np.nan),
+                    ("sub:a", "substation", 1, "damaged", 0.5, np.nan)])
+    over = base.copy()
+    over.loc[0, "repair_h"] = 10.0
+    a = repair_hours(base, NET, seed=3)
+    b = repair_hours(over, NET, seed=3)
+    assert b.iloc[0] == 10.0
+    assert b.iloc[1] == a.iloc[1]  # other draws unchanged
+
+
+def test_restrike_after_repair_starts_new_repair():
+    s = strikes([("sub:a", "substation", 0, "disabled", 1.0, 5.0),
+                 ("sub:a", "substation", 10, "damaged", 0.5, 20.0)])
+    st = asset_states(s, s["repair_h"])
+    assert len(st) == 2
+    assert st.loc[0, "end"] == T0 + pd.Timedelta(hours=5)
+    assert st.loc[0, "returns"]
+    assert st.loc[1, "start"] == T0 + pd.Timedelta(hours=10)
+    assert st.loc[1, "end"] == T0 + pd.Timedelta(hours=30)
+    assert st.loc[1, "remaining_fraction"] == 0.5
+
+
+def test_restrike_under_repair_worst_wins_later_end():
+    # damaged (half lost, 100 h) then destroyed at 10 h (repair 200 h): worst from 10 h,
+    # back at 10 + 200 h
+    s = strikes([("sub:a", "substation", 0, "damaged", 0.5, 100.0),
+                 ("sub:a", "substation", 10, "destroyed", 1.0, 200.0)])
+    st = asset_states(s, s["repair_h"])
+    assert st[["remaining_fraction", "effect", "returns"]].values.tolist() == [
+        [0.5, "damaged", False], [0.0, "destroyed", True]]
+    assert st.loc[0, "end"] == st.loc[1, "start"] == T0 + pd.Timedelta(hours=10)
+    assert st.loc[1, "end"] == T0 + pd.Timedelta(hours=210)
+    assert st.loc[1, "strike_rows"] == "2|3"
+    # a milder re-strike under repair never shortens the outage nor improves the state
+    s = strikes([("sub:a", "substation", 0, "destroyed", 1.0, 100.0),
+                 ("sub:a", "substation", 10, "disabled", 1.0, 5.0)])
+    st = asset_states(s, s["repair_h"])
+    assert st["effect"].tolist() == ["destroyed", "destroyed"]
+    assert st["end"].max() == T0 + pd.Timedelta(hours=100)
+    # two strikes at the same time merge into one period
+    s = strikes([("sub:a", "substation", 3, "damaged", 0.3, 50.0),
+                 ("sub:a", "substation", 3, "damaged", 0.6, 20.0)])
+    st = asset_states(s, s["repair_h"])
+    assert len(st) == 1
+    assert st.loc[0, "remaining_fraction"] == pytest.approx(0.4)
+    assert st.loc[0, "end"] == T0 + pd.Timedelta(hours=53)
+
+
+def test_repair_schedule_end_to_end():
+    s = strikes([("plant:npp", "plant", 0, "disabled", 1.0, np.nan)])
+    st = repair_schedule(s, NET, seed=1)
+    assert len(st) == 1
+    assert st.loc[0, "remaining_fraction"] == 0.0
+    assert st.loc[0, "end"] > st.loc[0, "start"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "match"),
+    [
+        ('kind="plant"\neffect="disabled"\ndist="norm"\nparams={loc=5,scale=1}\nsource="x"',
+         "negative"),
+        ('kind="plant"\neffect="disabled"\ndist="nosuch"\nparams={}\nsource="x"',
+         "not a continuous scipy.stats"),
+        ('kind="plant"\neffect="zapped"\ndist="uniform"\nparams={}\nsource="x"', "effect"),
+        ('kind="plant"\neffect="disabled"\ndist="uniform"\nparams={loc=1,scale=2}\nsource=""',
+         "empty source"),
+        ('kind="plant"\neffect="disabled"\ndist="lognorm"\nparams={bogus=1}\nsource="x"',
+         "do not fit"),
+        ('kind="plant"\neffect="disabled"\ndist="uniform"\nparams={loc=1,scale=2}',
+         "missing key 'source'"),
+    ],
+)
+def test_bad_repair_file(tmp_path, entry, match):
+    p = tmp_path / "r.toml"
+    p.write_text("[[repair]]\n" + entry + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=match) as info:
+        load_repair_table(p)
+    assert "entry 1" in str(info.value)
+
+
+def test_no_matching_entry(tmp_path):
+    p = tmp_path / "r.toml"
+    p.write_text('[[repair]]\nkind="plant"\neffect="disabled"\ndist="uniform"\n'
+                 'params={loc=1,scale=2}\nsource="[C]"\n', encoding="utf-8")
+    table = load_repair_table(p)
+    with pytest.raises(InputError, match="no repair-time entry for kind='line'"):
+        table.lookup("line", "", "disabled")

@@ -1,0 +1,291 @@
+"""Strike lists: formats, validation, strict resolution, selectors."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gridmodel.errors import InputError, UnknownAssetError
+from gridmodel.network.tables import net_from_tables
+from gridmodel.strikes import (
+    StrikeListError,
+    StrikeTargetError,
+    load_strikes,
+    parse_time,
+    read_strikes,
+    remaining_fractions,
+    resolve_strikes,
+    select_assets,
+    strikes_from_records,
+)
+
+
+def tiny_net():
+    """Four substations, two plants, four loads; names chosen to test resolution.
+
+    ``Bravo`` is ambiguous on purpose (a substation name and another's alias).
+    """
+    subs = pd.DataFrame({
+        "substation_id": ["sub:alpha-750", "sub:bravo", "sub:kyiv-110-darnytskyi", "sub:charlie"],
+        "name": ["Alpha-750", "Bravo", "Darnytskyi 110", "Charlie"],
+        "aliases": ["Альфа|Alpha 750", "Браво", "", "Charlie North|Bravo"],
+        "oblast": ["Kyivska", "Kyivska", "Kyiv", "Lvivska"],
+        "lon": [30.0, 30.5, 30.6, 24.0], "lat": [50.0, 50.4, 50.45, 49.8],
+    })
+    buses = pd.DataFrame({
+        "bus_id": ["bus:alpha-750", "bus:bravo-330", "bus:kyiv-110-darnytskyi", "bus:charlie-330"],
+        "substation_id": subs["substation_id"],
+        "vn_kv": [750.0, 330.0, 110.0, 330.0],
+        "oblast": subs["oblast"], "lon": subs["lon"], "lat": subs["lat"],
+        "abroad": [False] * 4,
+    })
+    lines = pd.DataFrame({
+        "line_id": ["line:bravo-charlie"], "name": ["Bravo - Charlie"],
+        "from_bus": ["bus:bravo-330"], "to_bus": ["bus:charlie-330"], "length_km": [300.0],
+        "r_ohm_per_km": [0.03], "x_ohm_per_km": [0.3], "c_nf_per_km": [10.0],
+        "max_i_ka": [2.0], "parallel": [1],
+    })
+    trafos = pd.DataFrame({
+        "trafo_id": ["trafo:alpha-750-330", "trafo:bravo-330-110"],
+        "name": ["Alpha AT-1", "Bravo T-1"],
+        "substation_id": ["sub:alpha-750", "sub:bravo"],
+        "hv_bus": ["bus:alpha-750", "bus:bravo-330"],
+        "lv_bus": ["bus:bravo-330", "bus:kyiv-110-darnytskyi"],
+        "sn_mva": [1000.0, 500.0], "vn_hv_kv": [750.0, 330.0], "vn_lv_kv": [330.0, 110.0],
+        "vk_percent": [12.0, 10.0], "vkr_percent": [0.3, 0.3], "pfe_kw": [0.0, 0.0],
+        "i0_percent": [0.0, 0.0], "parallel": [1, 1],
+    })
+    plants = pd.DataFrame({
+        "plant_id": ["plant:alpha-npp", "plant:darnytsia-chp-4"],
+        "name": ["Alpha NPP", "Darnytsia CHP-4"], "aliases": ["", "ТЕЦ-4"],
+        "technology": ["nuclear", "chp"], "installed_mw": [1000.0, 160.0],
+        "bus_id": ["bus:alpha-750", "bus:kyiv-110-darnytskyi"],
+        "oblast": ["Kyivska", "Kyiv"], "lon": [30.0, 30.6], "lat": [50.0, 50.45],
+        "dispatchable": [True, True],
+    })
+    loads = pd.DataFrame({
+        "load_id": ["load:kyiv-darnytskyi-residential", "load:kyiv-darnytskyi-critical",
+                    "load:lvivska-charlie-residential", "load:lvivska-charlie-industry"],
+        "name": ["Kyiv res", "Kyiv crit", "Lviv res", "Lviv ind"],
+        "bus_id": ["bus:kyiv-110-darnytskyi", "bus:kyiv-110-darnytskyi", "bus:charlie-330",
+                   "bus:charlie-330"],
+        "oblast": ["Kyiv", "Kyiv", "Lvivska", "Lvivska"],
+        "priority_class": ["residential", "critical", "residential", "industry"],
+        "p_mw": [400.0, 100.0, 300.0, 200.0], "q_mvar": [0.0] * 4,
+    })
+    tables = {"substations.csv": subs, "buses.csv": buses, "lines.csv": lines,
+              "trafos.csv": trafos, "plants.csv": plants, "loads.csv": loads,
+              "shunts.csv": pd.DataFrame(columns=["shunt_id", "name", "bus_id", "q_mvar"]),
+              "interconnectors.csv": pd.DataFrame(
+                  columns=["interconnector_id", "name", "bus_id", "country", "share"])}
+    return net_from_tables(tables, {"name": "tiny", "description": "test network"})
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net()
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+GOOD_CSV = """# a comment line
+target,time,effect,fraction_lost,repair_h,weapon,source,reliability
+Alpha 750,2026-02-03T04:00+02:00,damaged,0.5,,ballistic,TASS,C
+ТЕЦ-4,2026-02-03T02:00Z,destroyed,,1500,ballistic,ukrinform,A
+plant:alpha-npp,2026-02-03T04:30[Europe/Kyiv],disabled,,,,,A
+sub:alpha-750,2026-02-03T05:00+02:00,destroyed,,,,,C
+"""
+
+
+def test_good_csv_resolves_every_spelling(tmp_path, net):
+    df = load_strikes(write(tmp_path, "s.csv", GOOD_CSV), net)
+    assert list(df.columns[:12]) == ["asset_id", "time", "effect", "fraction_lost", "repair_h",
+                                     "weapon", "source", "row", "file", "target", "kind", "name"]
+    assert "reliability" in df.columns
+    assert str(df["time"].dt.tz) == "UTC"
+    # sorted by time; rows are CSV line numbers (comment = line 1, header = line 2)
+    assert df["asset_id"].tolist() == ["sub:alpha-750", "plant:darnytsia-chp-4",
+                                       "plant:alpha-npp", "sub:alpha-750"]
+    assert df["row"].tolist() == [3, 4, 5, 6]
+    assert df.loc[0, "time"] == pd.Timestamp("2026-02-03T02:00Z")
+    assert df.loc[2, "time"] == pd.Timestamp("2026-02-03T02:30Z")
+    assert df["fraction_lost"].tolist() == [0.5, 1.0, 1.0, 1.0]
+    assert df.loc[1, "repair_h"] == 1500.0
+    assert pd.isna(df.loc[0, "repair_h"])
+    # repeated strike on one asset kept; the snapshot keeps the worst
+    assert remaining_fractions(df) == {"sub:alpha-750": 0.0, "plant:darnytsia-chp-4": 0.0,
+                                       "plant:alpha-npp": 0.0}
+
+
+def test_toml_tables_and_csv_pointer(tmp_path, net):
+    write(tmp_path, "list.csv", GOOD_CSV)
+    toml_csv = write(tmp_path, "scen.toml", 'name = "x"\nstrikes_csv = "list.csv"\n')
+    assert len(load_strikes(toml_csv, net)) == 4
+    toml_tab = write(tmp_path, "scen2.toml", """
+name = "scenario"
+[[strikes]]
+target = "Alpha NPP"
+time = 2026-02-03T04:00:00+02:00
+effect = "disabled"
+[[strikes]]
+target = "kind=substation;vn_kv>=330;oblast=Kyivska"
+time = "2026-02-03T05:00+02:00"
+effect = "damaged"
+fraction_lost = 0.25
+repair_h = 12
+""")
+    df = load_strikes(toml_tab, net)
+    assert df["asset_id"].tolist() == ["plant:alpha-npp", "sub:alpha-750", "sub:bravo"]
+    assert df["row"].tolist() == [1, 2, 2]
+    assert (df["fraction_lost"].iloc[1:] == 0.25).all()
+
+
+def test_toml_both_or_neither_is_an_error(tmp_path):
+    write(tmp_path, "l.csv", GOOD_CSV)
+    p = write(tmp_path, "a.toml", 'strikes_csv = "l.csv"\n[[strikes]]\ntarget = "x"\n')
+    with pytest.raises(StrikeListError, match="both"):
+        read_strikes(p)
+    p = write(tmp_path, "b.toml", 'name = "none"\n')
+    with pytest.raises(StrikeListError, match="no strikes"):
+        read_strikes(p)
+    p = write(tmp_path, "c.toml", 'strikes_csv = "missing.csv"\n')
+    with pytest.raises(StrikeListError, match="relative to the TOML"):
+        read_strikes(p)
+
+
+def test_unknown_and_ambiguous_targets_reported_at_once(tmp_path, net):
+    p = write(tmp_path, "bad.csv", """target,time,effect
+Alpha-75O,2026-02-03T04:00Z,destroyed
+Bravo,2026-02-03T04:00Z,destroyed
+Zulu,2026-02-03T04:00Z,destroyed
+Darnytsia CHP 4,2026-02-03T04:00Z,destroyed
+""")
+    with pytest.raises(StrikeTargetError) as info:
+        load_strikes(p, net)
+    err = info.value
+    assert isinstance(err, UnknownAssetError)
+    assert isinstance(err, InputError)
+    text = str(err)
+    assert "3 strike target(s)" in text
+    assert "row(s) 2: 'Alpha-75O' is unknown; closest: 'Alpha-750 [sub:alpha-750]'" in text
+    assert "row(s) 3: 'Bravo' is ambiguous" in text
+    assert "sub:charlie" in text
+    assert "'Zulu' is unknown" in text
+    assert set(err.problems) == {"Alpha-75O", "Bravo", "Zulu"}
+
+
+@pytest.mark.parametrize(
+    ("row", "match"),
+    [
+        ("Alpha 750,2026-02-03T04:00,destroyed,", "row 2, field time: '2026-02-03T04:00' has "
+         "no time zone; write it with a zone"),
+        ("Alpha 750,03/02/2026,destroyed,", "row 2, field time: '03/02/2026' is not an ISO 8601"),
+        ("Alpha 750,2026-02-03T04:00Z,hit,", "row 2, field effect: 'hit' is not one of"),
+        ("Alpha 750,2026-02-03T04:00Z,damaged,1.5", "row 2, field fraction_lost: 1.5 is "
+         "outside \\[0, 1\\]"),
+        ("Alpha 750,2026-02-03T04:00Z,damaged,-0.1", "fraction_lost: -0.1 is outside"),
+        ("Alpha 750,2026-02-03T04:00Z,damaged,", "fraction_lost: missing"),
+        ("Alpha 750,2026-02-03T04:00Z,destroyed,0.5", "contradicts effect 'destroyed'"),
+        ("Alpha 750,2026-02-03T04:00Z,damaged,half", "fraction_lost: 'half' is not a number"),
+        (",2026-02-03T04:00Z,destroyed,", "row 2, field target: missing"),
+        ("Alpha 750,2026-02-03T04:00[Mars/Olympus],destroyed,", "unknown time zone"),
+    ],
+)
+def test_bad_rows_name_file_row_field(tmp_path, row, match):
+    p = write(tmp_path, "bad.csv", "target,time,effect,fraction_lost\n" + row + "\n")
+    with pytest.raises(StrikeListError, match=match) as info:
+        read_strikes(p)
+    assert str(p) in str(info.value)
+
+
+def test_every_bad_row_listed(tmp_path):
+    p = write(tmp_path, "bad.csv", "target,time,effect\nA,2026-02-03T04:00,destroyed\n"
+              "B,2026-02-03T04:00Z,smashed\nC,2026-02-03T04:00Z,destroyed\n")
+    with pytest.raises(StrikeListError, match="2 problem") as info:
+        read_strikes(p)
+    assert "row 2" in str(info.value)
+    assert "row 3" in str(info.value)
+
+
+def test_repair_h_negative_and_missing_column(tmp_path):
+    p = write(tmp_path, "a.csv", "target,time,effect,repair_h\nA,2026-02-03T04:00Z,disabled,-3\n")
+    with pytest.raises(StrikeListError, match="repair_h: -3 is negative"):
+        read_strikes(p)
+    p = write(tmp_path, "b.csv", "target,when,effect\nA,2026-02-03T04:00Z,disabled\n")
+    with pytest.raises(StrikeListError, match=r"header lacks columns \['time'\]"):
+        read_strikes(p)
+
+
+def test_empty_list_says_how_to_run_baseline(tmp_path):
+    p = write(tmp_path, "empty.csv", "target,time,effect,fraction_lost\n")
+    with pytest.raises(StrikeListError, match="empty.*baseline"):
+        read_strikes(p)
+    p = write(tmp_path, "empty.toml", "strikes = []\n")
+    with pytest.raises(StrikeListError, match="empty"):
+        read_strikes(p)
+    with pytest.raises(StrikeListError, match="baseline"):
+        strikes_from_records([])
+
+
+def test_missing_file_and_format(tmp_path):
+    with pytest.raises(StrikeListError, match="does not exist"):
+        read_strikes(tmp_path / "nope.csv")
+    p = write(tmp_path, "s.xlsx", "x")
+    with pytest.raises(StrikeListError, match="use .csv or .toml"):
+        read_strikes(p)
+
+
+def test_parse_time_forms():
+    utc = pd.Timestamp("2026-02-03T02:00Z")
+    assert parse_time("2026-02-03T04:00+02:00") == utc
+    assert parse_time("2026-02-03T02:00Z") == utc
+    assert parse_time("2026-02-03T04:00[Europe/Kyiv]") == utc
+    assert parse_time(pd.Timestamp("2026-02-03T04:00", tz="Europe/Kyiv")) == utc
+    with pytest.raises(StrikeListError, match="no time zone"):
+        parse_time(pd.Timestamp("2026-02-03T04:00"))
+
+
+def test_selectors(net):
+    assert select_assets(net, "kind=substation;vn_kv>=750") == ["sub:alpha-750"]
+    assert select_assets(net, "kind=substation;oblast=kyivska") == ["sub:alpha-750", "sub:bravo"]
+    assert select_assets(net, "kind=substation;asset_id=sub:kyiv-110-*") == [
+        "sub:kyiv-110-darnytskyi"]
+    assert select_assets(net, "kind=plant;technology=chp|nuclear") == [
+        "plant:alpha-npp", "plant:darnytsia-chp-4"]
+    assert select_assets(net, "kind=load;class=residential;oblast!=Kyiv") == [
+        "load:lvivska-charlie-residential"]
+    for bad, match in [
+        ("oblast=Kyivska", "needs a kind= term"),
+        ("kind=substation;voltage>=750", "unknown field 'voltage'"),
+        ("kind=substation;vn_kv>=high", "is not one"),
+        ("kind=substation;oblast>Kyivska", "is text"),
+        ("kind=substation;vn_kv>=1000", "matches no asset"),
+        ("kind=substaton", "kind 'substaton' does not exist"),
+        ("kind=substation;oblast=Kyivskaa", "closest \\['Kyivska'"),
+        ("kind=substation;vn_kv", "not 'field OP value'"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            select_assets(net, bad)
+
+
+def test_bad_selector_reported_with_rows(net):
+    raw = strikes_from_records([
+        {"target": "kind=substation;vn_kv>=1000", "time": "2026-02-03T04:00Z",
+         "effect": "destroyed"},
+        {"target": "Nowhere", "time": "2026-02-03T04:00Z", "effect": "destroyed"},
+    ], where="x.csv", rows=[5, 7])
+    with pytest.raises(StrikeTargetError, match="x.csv, row\\(s\\) 5: selector") as info:
+        resolve_strikes(net, raw)
+    assert "row(s) 7: 'Nowhere' is unknown" in str(info.value)
+
+
+def test_resolution_does_not_touch_net(net):
+    before = net.registry.copy()
+    raw = strikes_from_records([{"target": "Alpha 750", "time": "2026-02-03T04:00Z",
+                                 "effect": "disabled"}])
+    resolve_strikes(net, raw)
+    pd.testing.assert_frame_equal(net.registry, before)

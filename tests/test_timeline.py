@@ -1,0 +1,231 @@
+"""Outages over time: binning, repairs, demand, the re-run cache, real engine end to end."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gridmodel.outage.timeline as tl
+from gridmodel.errors import InputError
+from gridmodel.network.tables import net_from_tables
+from gridmodel.outage.demand import demand_factors, demand_mw, load_demand_profile
+from gridmodel.strikes import resolve_strikes, strikes_from_records
+
+START = "2026-02-03T00:00+02:00"
+
+
+def tiny_net():
+    """Four substations, two plants, four loads; names chosen to test resolution.
+
+    ``Bravo`` is ambiguous on purpose (a substation name and another's alias).
+    """
+    subs = pd.DataFrame({
+        "substation_id": ["sub:alpha-750", "sub:bravo", "sub:kyiv-110-darnytskyi", "sub:charlie"],
+        "name": ["Alpha-750", "Bravo", "Darnytskyi 110", "Charlie"],
+        "aliases": ["Альфа|Alpha 750", "Браво", "", "Charlie North|Bravo"],
+        "oblast": ["Kyivska", "Kyivska", "Kyiv", "Lvivska"],
+        "lon": [30.0, 30.5, 30.6, 24.0], "lat": [50.0, 50.4, 50.45, 49.8],
+    })
+    buses = pd.DataFrame({
+        "bus_id": ["bus:alpha-750", "bus:bravo-330", "bus:kyiv-110-darnytskyi", "bus:charlie-330"],
+        "substation_id": subs["substation_id"],
+        "vn_kv": [750.0, 330.0, 110.0, 330.0],
+        "oblast": subs["oblast"], "lon": subs["lon"], "lat": subs["lat"],
+        "abroad": [False] * 4,
+    })
+    lines = pd.DataFrame({
+        "line_id": ["line:bravo-charlie"], "name": ["Bravo - Charlie"],
+        "from_bus": ["bus:bravo-330"], "to_bus": ["bus:charlie-330"], "length_km": [300.0],
+        "r_ohm_per_km": [0.03], "x_ohm_per_km": [0.3], "c_nf_per_km": [10.0],
+        "max_i_ka": [2.0], "parallel": [1],
+    })
+    trafos = pd.DataFrame({
+        "trafo_id": ["trafo:alpha-750-330", "trafo:bravo-330-110"],
+        "name": ["Alpha AT-1", "Bravo T-1"],
+        "substation_id": ["sub:alpha-750", "sub:bravo"],
+        "hv_bus": ["bus:alpha-750", "bus:bravo-330"],
+        "lv_bus": ["bus:bravo-330", "bus:kyiv-110-darnytskyi"],
+        "sn_mva": [1000.0, 500.0], "vn_hv_kv": [750.0, 330.0], "vn_lv_kv": [330.0, 110.0],
+        "vk_percent": [12.0, 10.0], "vkr_percent": [0.3, 0.3], "pfe_kw": [0.0, 0.0],
+        "i0_percent": [0.0, 0.0], "parallel": [1, 1],
+    })
+    plants = pd.DataFrame({
+        "plant_id": ["plant:alpha-npp", "plant:darnytsia-chp-4"],
+        "name": ["Alpha NPP", "Darnytsia CHP-4"], "aliases": ["", "ТЕЦ-4"],
+        "technology": ["nuclear", "chp"], "installed_mw": [1000.0, 160.0],
+        "bus_id": ["bus:alpha-750", "bus:kyiv-110-darnytskyi"],
+        "oblast": ["Kyivska", "Kyiv"], "lon": [30.0, 30.6], "lat": [50.0, 50.45],
+        "dispatchable": [True, True],
+    })
+    loads = pd.DataFrame({
+        "load_id": ["load:kyiv-darnytskyi-residential", "load:kyiv-darnytskyi-critical",
+                    "load:lvivska-charlie-residential", "load:lvivska-charlie-industry"],
+        "name": ["Kyiv res", "Kyiv crit", "Lviv res", "Lviv ind"],
+        "bus_id": ["bus:kyiv-110-darnytskyi", "bus:kyiv-110-darnytskyi", "bus:charlie-330",
+                   "bus:charlie-330"],
+        "oblast": ["Kyiv", "Kyiv", "Lvivska", "Lvivska"],
+        "priority_class": ["residential", "critical", "residential", "industry"],
+        "p_mw": [400.0, 100.0, 300.0, 200.0], "q_mvar": [0.0] * 4,
+    })
+    tables = {"substations.csv": subs, "buses.csv": buses, "lines.csv": lines,
+              "trafos.csv": trafos, "plants.csv": plants, "loads.csv": loads,
+              "shunts.csv": pd.DataFrame(columns=["shunt_id", "name", "bus_id", "q_mvar"]),
+              "interconnectors.csv": pd.DataFrame(
+                  columns=["interconnector_id", "name", "bus_id", "country", "share"])}
+    return net_from_tables(tables, {"name": "tiny", "description": "test network"})
+
+
+
+@pytest.fixture(scope="module")
+def net():
+    return tiny_net()
+
+
+def resolved(net, records):
+    return resolve_strikes(net, strikes_from_records(records))
+
+
+class Recorder:
+    """Stand-in engine: serves everything, records each call's outages and demand."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, net, outages, *, demand_mw=None, **kwargs):
+        self.calls.append((dict(outages or {}), demand_mw.copy(), kwargs))
+        reg = net.registry.set_index("asset_id")
+        ids = demand_mw.index
+        loads = pd.DataFrame({
+            "load_id": ids, "oblast": reg.loc[ids, "oblast"].to_numpy(),
+            "priority_class": reg.loc[ids, "priority_class"].to_numpy(), "island": 0,
+            "demand_mw": demand_mw.to_numpy(), "served_mw": demand_mw.to_numpy(),
+            "shed_mw": 0.0, "energised": True})
+        islands = pd.DataFrame({"island": [0], "n_buses": [4], "energised": [True],
+                                "demand_mw": [demand_mw.sum()]})
+        return SimpleNamespace(loads=loads, islands=islands)
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    rec = Recorder()
+    monkeypatch.setattr(tl, "_simulate", rec)
+    return rec
+
+
+def test_binning_and_repair_return(net, recorder):
+    s = resolved(net, [
+        {"target": "plant:alpha-npp", "time": "2026-02-03T04:20+02:00", "effect": "disabled",
+         "repair_h": 5},  # out 02:20Z -> 07:20Z: steps 02Z..07Z, back at 08Z
+        {"target": "sub:bravo", "time": "2026-02-03T03:00+02:00", "effect": "damaged",
+         "fraction_lost": 0.5, "repair_h": 2},  # 01Z -> 03Z: steps 01Z, 02Z
+    ])
+    res = tl.simulate_outages(net, s, START, 12, seed=0, blackouts=False)
+    out = res.runs.set_index(res.runs["time"].dt.hour)["n_assets_out"]
+    assert out.to_dict() == {22: 0, 23: 0, 0: 0, 1: 1, 2: 2, 3: 1, 4: 1, 5: 1, 6: 1, 7: 1,
+                             8: 0, 9: 0}
+    states = [c[0] for c in recorder.calls]
+    assert {"sub:bravo": 0.5, "plant:alpha-npp": 0.0} in states
+    assert res.assets["asset_id"].tolist() == ["plant:alpha-npp", "sub:bravo"]
+    assert res.assets["kind"].tolist() == ["plant", "substation"]
+    # every step carries every load, and the oblast/class frames sum to the load frame
+    assert len(res.loads) == 12 * len(net.load)
+    assert np.isclose(res.oblasts["demand_mw"].sum(), res.loads["demand_mw"].sum())
+    assert np.isclose(res.classes["served_mw"].sum(), res.loads["served_mw"].sum())
+
+
+def test_rerun_only_when_state_or_demand_changes(net, recorder):
+    s = resolved(net, [{"target": "Alpha NPP", "time": "2026-02-03T10:00+02:00",
+                        "effect": "destroyed"}])
+    res = tl.simulate_outages(net, s, START, 72, seed=0, blackouts=False)
+    # profile repeats daily without temperature: 24 distinct demand states before the
+    # strike and 24 after, at most; the strike at 08Z splits day one.
+    assert res.n_engine_runs == len(recorder.calls)
+    assert res.n_engine_runs <= 48
+    assert res.runs["cached"].sum() == 72 - res.n_engine_runs
+    # cached steps reuse a run made with identical inputs
+    first = res.runs.drop_duplicates("run").set_index("run")
+    for _, r in res.runs[res.runs["cached"]].iterrows():
+        assert first.loc[r["run"], "n_assets_out"] == r["n_assets_out"]
+        assert first.loc[r["run"], "time"].hour == r["time"].hour
+
+
+def test_exact_demand_reruns_every_changed_hour(net, recorder):
+    temps = pd.Series(np.linspace(-20, 0, 48), index=pd.date_range(
+        "2026-02-02T22:00Z", periods=48, freq="h"))
+    res = tl.simulate_outages(net, None, START, 48, temp_air=temps, demand_step=0,
+                              blackouts=False)
+    assert res.n_engine_runs == 48
+    d = recorder.calls[0][1]
+    expect = demand_mw(net, [pd.Timestamp("2026-02-02T22:00Z")], temps)
+    assert np.allclose(d.to_numpy(), expect.iloc[0].to_numpy())
+
+
+def test_quantised_demand_within_half_step(net, recorder):
+    temps = pd.Series(-7.6, index=pd.date_range("2026-02-02T22:00Z", periods=24, freq="h"))
+    tl.simulate_outages(net, None, START, 24, temp_air=temps, demand_step=0.01,
+                        blackouts=False)
+    times = pd.date_range("2026-02-02T22:00Z", periods=24, freq="h")
+    exact = demand_mw(net, times, temps)
+    for k, (_, d, _) in enumerate(recorder.calls):
+        rel = np.abs(d.to_numpy() - exact.iloc[k].to_numpy()) / net.load["p_mw"].to_numpy()
+        assert rel.max() <= 0.005 + 1e-12
+
+
+def test_input_errors(net, recorder):
+    s = resolved(net, [{"target": "Alpha NPP", "time": "2026-02-05T00:00Z",
+                        "effect": "destroyed"}])
+    with pytest.raises(InputError, match="outside the simulated period.*row 1"):
+        tl.simulate_outages(net, s, START, 24)
+    early = resolved(net, [{"target": "Alpha NPP", "time": "2026-02-01T00:00Z",
+                            "effect": "destroyed"}])
+    with pytest.raises(InputError, match="Move start earlier"):
+        tl.simulate_outages(net, early, START, 24)
+    with pytest.raises(InputError, match="no time zone"):
+        tl.simulate_outages(net, None, "2026-02-03T00:00", 24)
+    with pytest.raises(InputError, match="start is required"):
+        tl.simulate_outages(net, None, None, 24)
+    with pytest.raises(InputError, match="whole number of steps"):
+        tl.simulate_outages(net, None, START, 10, step_h=3)
+    short = pd.Series(-5.0, index=pd.date_range("2026-02-02T22:00Z", periods=5, freq="h"))
+    with pytest.raises(InputError, match="temp_air covers"):
+        tl.simulate_outages(net, None, START, 24, temp_air=short)
+    with pytest.raises(InputError, match="resolved strike table"):
+        tl.simulate_outages(net, [1, 2], START, 24)
+
+
+def test_demand_profile_shape_and_temperature():
+    prof = load_demand_profile()
+    times = pd.date_range("2026-01-15T00:00", periods=24, freq="h", tz="Europe/Kyiv")
+    f = demand_factors(times, None, prof)
+    # every class peaks at 1.0 at 18 h local (p_mw is the national evening peak)
+    assert np.allclose(f.iloc[18], 1.0)
+    assert f["residential"].min() < 0.6
+    # colder -> more demand, at the documented sensitivity
+    g = demand_factors(times, prof.temp_ref_c - 10.0, prof)
+    expect = 1 + 10 * prof.sensitivity_per_k["residential"]
+    assert np.allclose(g["residential"] / f["residential"], expect)
+    with pytest.raises(InputError, match="tz-aware"):
+        demand_factors(pd.date_range("2026-01-15", periods=2, freq="h"))
+
+
+def test_real_engine_end_to_end(net):
+    before = net.load.copy()
+    s = resolved(net, [
+        {"target": "Darnytsia CHP-4", "time": "2026-02-03T04:00+02:00", "effect": "destroyed"},
+        {"target": "Alpha NPP", "time": "2026-02-03T04:00+02:00", "effect": "damaged",
+         "fraction_lost": 0.5, "repair_h": 6},
+    ])
+    res = tl.simulate_outages(net, s, START, 24, seed=1, engine="pandapower")
+    pd.testing.assert_frame_equal(net.load, before)  # caller's net untouched
+    by_t = res.loads.groupby("time")[["demand_mw", "served_mw", "shed_mw"]].sum()
+    assert np.allclose(by_t["served_mw"] + by_t["shed_mw"], by_t["demand_mw"])
+    # before the strikes (steps 0-3): 1160 MW of plants, at most 1000 MW demand -> nothing shed
+    assert by_t["shed_mw"].iloc[:4].max() == pytest.approx(0.0, abs=1e-6)
+    # NPP at half (500 MW) and CHP gone: shed while damaged, at least demand - 500 MW
+    hit = by_t.iloc[4:10]  # strike at 04:00 local = step 4, six hours of repair
+    assert (hit["shed_mw"] >= hit["demand_mw"] - 500 - 1e-6).all()
+    assert res.blackouts is not None
+    assert set(res.blackouts.schedule["area"]) == {"Lvivska", "sub:kyiv-110-darnytskyi"}
