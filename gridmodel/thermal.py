@@ -598,11 +598,12 @@ def indoor_temperature_ivp(
     r"""Indoor temperature of a 1R1C building with :func:`scipy.integrate.solve_ivp`.
 
     The reference implementation of :func:`indoor_temperature` (same parameters, same
-    result to solver tolerance, 50-100 times slower): eq. (1) of
-    :func:`indoor_temperature` is integrated over each forcing interval separately
-    (restarting at every step, so no step crosses an on/off switch), and the
-    thermostat switches mode at the exact instant the air reaches the set-point
-    (a terminal event).
+    result to solver tolerance): eq. (1) of :func:`indoor_temperature` is integrated
+    over each forcing interval separately (restarting at every step, so no step crosses
+    an on/off switch), building by building, and the thermostat switches mode at the
+    exact instant the air reaches the set-point (a terminal event). Written for
+    clarity, not speed: thousands of times slower per building-hour than the exact
+    update (see ``benchmarks/bench_thermal.py``).
 
     Parameters
     ----------
