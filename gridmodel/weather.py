@@ -178,7 +178,9 @@ def _resolve_profile(name_or_path: str | os.PathLike) -> Path:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+        )
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         msg = f"{path}: cannot read the weather file as CSV ({exc})."
         raise WeatherError(msg) from exc
@@ -186,10 +188,15 @@ def _read_csv(path: Path) -> pd.DataFrame:
     _check_column_units(raw, path)
     missing = [c for c in _REQUIRED_COLUMNS if c not in raw.columns]
     if missing:
+        hint = (
+            " The file seems to use ';' as separator: use commas."
+            if (len(raw.columns) == 1 and ";" in raw.columns[0])
+            else ""
+        )
         msg = (
             f"{path}: missing column(s) {missing}; found {list(raw.columns)}. A weather "
             "file needs a header 'timestamp,temp_air' (ISO 8601 time with zone offset, "
-            "temperature in °C)."
+            f"temperature in °C).{hint}"
         )
         raise WeatherError(msg)
     if raw.empty:

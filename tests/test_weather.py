@@ -242,6 +242,18 @@ def test_missing_column(tmp_path):
         load_profile(_write(tmp_path, "\n".join(lines)))
 
 
+def test_semicolon_separator_hint(tmp_path):
+    lines = [line.replace(",", ";") for line in _good_lines(4)]
+    with pytest.raises(WeatherError, match="separator"):
+        load_profile(_write(tmp_path, "\n".join(lines)))
+
+
+def test_byte_order_mark_and_crlf_accepted(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(_good_lines(4)) + "\r\n").encode("utf-8"))
+    assert len(load_profile(path)) == 4
+
+
 def test_impossible_value_named(tmp_path):
     temps = np.array([-10, -11, -75, -12.0])
     with pytest.raises(WeatherError, match=r"line 4: temp_air -75"):
