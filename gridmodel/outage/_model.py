@@ -50,6 +50,7 @@ class Model:
     src_bus: np.ndarray  # bus position
     src_cap_mw: np.ndarray  # available capacity [MW] (max_p_mw, clipped at 0)
     src_is_import: np.ndarray  # bool, technology == "import"
+    src_technology: np.ndarray  # object, technology ("" when unknown)
     src_in_service: np.ndarray  # bool
     # loads
     load_index: np.ndarray
@@ -194,10 +195,12 @@ def build_model(net) -> Model:
             "bus": [bus_pos[int(b)] for b in tab["bus"]],
             "cap": np.clip(cap.astype(float), 0.0, None),
             "imp": (tech == "import") if element != "ext_grid" else np.zeros(len(tab), bool),
+            "tech": tech,
             "ins": tab["in_service"].to_numpy(bool),
         }))
     src = (pd.concat(src_parts, ignore_index=True) if src_parts else pd.DataFrame(
-        {"element": [], "index": [], "asset": [], "bus": [], "cap": [], "imp": [], "ins": []}))
+        {"element": [], "index": [], "asset": [], "bus": [], "cap": [], "imp": [], "ins": [],
+         "tech": []}))
 
     bus_name = ids("bus", bus, "bus_id")
     load = net.load
@@ -220,6 +223,7 @@ def build_model(net) -> Model:
         src_bus=src["bus"].to_numpy(np.int64),
         src_cap_mw=src["cap"].to_numpy(float),
         src_is_import=src["imp"].to_numpy(bool),
+        src_technology=src["tech"].astype(str).to_numpy(dtype=object),
         src_in_service=src["ins"].to_numpy(bool),
         load_index=load.index.to_numpy(np.int64),
         load_id=ids("load", load, "load_id"),

@@ -152,7 +152,8 @@ def balance_islands(n_islands: int, src_island: np.ndarray, src_cap_mw: np.ndarr
     cut = np.clip(deficit[:, None] - before, 0.0, tier_mw)
     with np.errstate(divide="ignore", invalid="ignore"):
         keep = np.where(tier_mw > 0, 1.0 - cut / tier_mw, 1.0)
-    keep = np.clip(keep, 0.0, 1.0)
+    keep = np.where(cut >= tier_mw, 0.0, np.clip(keep, 0.0, 1.0))  # a fully cut tier is 0
+    keep[~energised] = 0.0
     served = np.zeros(len(demand))
     served[lin] = conn[lin] * keep[lisl[lin], np.asarray(load_tier, dtype=np.int64)[lin]]
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -158,7 +158,8 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
     return build_result(model, state, engine="pandapower", n_islands=n_isl, bus_island=labels,
                         balance=bal, island_method=fr.method, p_from_mw=fr.p_from_mw,
                         loading=loading, br_alive=br_alive, tripped_round=tripped,
-                        cascade_log=log, cascade_rounds=rounds, cascade_status=status)
+                        cascade_log=log, cascade_rounds=rounds, cascade_status=status,
+                        src_cap_mw=cap)
 
 
 def _balance(model: Model, state: State, cap: np.ndarray, n_isl: int, labels: np.ndarray):

@@ -93,6 +93,10 @@ def _ppc_branch_params(net) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     from pandapower.run import _init_rundcpp_options
 
     work = copy.deepcopy(net)
+    # branch data do not depend on status; with everything in service every bus and
+    # branch has a ppc row
+    for table in ("bus", "line", "trafo"):
+        work[table]["in_service"] = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         # a reference bus is required to build the ppc; it does not change branch data
@@ -180,6 +184,8 @@ class Evaluation:
     cascade_log : list of (int, str, float)
     cascade_rounds : int
     cascade_status : str
+    src_cap_mw : numpy.ndarray
+        Capacity per source after damage and the import cap [MW].
     """
 
     state: State
@@ -193,6 +199,7 @@ class Evaluation:
     cascade_log: list
     cascade_rounds: int
     cascade_status: str
+    src_cap_mw: np.ndarray
 
     @property
     def shed_mw(self) -> float:
@@ -276,7 +283,8 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
         tripped[trip] = rounds
     return Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
                       p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
-                      cascade_log=log, cascade_rounds=rounds, cascade_status=status)
+                      cascade_log=log, cascade_rounds=rounds, cascade_status=status,
+                      src_cap_mw=cap)
 
 
 def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.ndarray,
@@ -346,5 +354,6 @@ def to_result(compiled: CompiledNetwork, ev: Evaluation) -> OutageResult:
                         bus_island=ev.bus_island, balance=ev.balance, island_method=method,
                         p_from_mw=ev.p_from_mw, loading=ev.loading, br_alive=ev.br_alive,
                         tripped_round=ev.tripped_round, cascade_log=ev.cascade_log,
-                        cascade_rounds=ev.cascade_rounds, cascade_status=ev.cascade_status)
+                        cascade_rounds=ev.cascade_rounds, cascade_status=ev.cascade_status,
+                        src_cap_mw=ev.src_cap_mw)
 

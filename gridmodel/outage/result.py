@@ -15,6 +15,7 @@ OBLAST_COLUMNS = ["oblast", "demand_mw", "served_mw", "shed_mw", "shed_fraction"
 BRANCH_COLUMNS = ["asset_id", "element", "p_from_mw", "loading", "rating_mw", "in_service",
                   "tripped_round"]
 CASCADE_COLUMNS = ["round", "asset_id", "loading"]
+SOURCE_COLUMNS = ["asset_id", "element", "technology", "island", "capacity_mw", "p_mw"]
 
 
 @dataclass
@@ -44,6 +45,10 @@ class OutageResult:
         ``round, asset_id, loading`` of every branch that tripped on overload.
     removed : list of str
         Asset ids the outages removed (fraction 0).
+    sources : pandas.DataFrame
+        ``asset_id, element, technology`` (``"import"`` for interconnectors),
+        ``island`` (``-1`` on a dead bus), ``capacity_mw`` (after damage and the
+        import cap) and ``p_mw`` (dispatch from the balance).
     engine : str
         ``"pandapower"`` or ``"fast"``.
     cascade_rounds : int
@@ -60,6 +65,7 @@ class OutageResult:
     branches: pd.DataFrame
     cascade_log: pd.DataFrame
     removed: list[str]
+    sources: pd.DataFrame
     engine: str
     cascade_rounds: int = 0
     cascade_status: str = "converged"
@@ -146,7 +152,7 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
                  balance, island_method: np.ndarray, p_from_mw: np.ndarray,
                  loading: np.ndarray, br_alive: np.ndarray, tripped_round: np.ndarray,
                  cascade_log: list[tuple[int, str, float]], cascade_rounds: int,
-                 cascade_status: str) -> OutageResult:
+                 cascade_status: str, src_cap_mw: np.ndarray) -> OutageResult:
     """Assemble an :class:`OutageResult` from the arrays of an engine run.
 
     Both engines call this, so their results have the same shape by construction.
@@ -201,6 +207,14 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
     log = pd.DataFrame(cascade_log, columns=CASCADE_COLUMNS)
     log["round"] = log["round"].astype(np.int64)
     log["loading"] = log["loading"].astype(float)
+    sources = pd.DataFrame({
+        "asset_id": model.src_asset,
+        "element": model.src_element,
+        "technology": np.where(model.src_is_import, "import", model.src_technology),
+        "island": src_island,
+        "capacity_mw": src_cap_mw,
+        "p_mw": balance.dispatch_mw,
+    }, columns=SOURCE_COLUMNS)
     return OutageResult(
         islands=islands,
         loads=loads,
@@ -208,6 +222,7 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
         branches=branches,
         cascade_log=log,
         removed=list(state.removed),
+        sources=sources,
         engine=engine,
         cascade_rounds=int(cascade_rounds),
         cascade_status=cascade_status,
