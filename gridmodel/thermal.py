@@ -35,9 +35,15 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
+try:  # the package-wide base class of input errors, when present
+    from gridmodel.errors import InputError as _BaseError
+except ImportError:  # pragma: no cover - only before gridmodel.errors exists
+    _BaseError = ValueError
+
 __all__ = [
     "ARCHETYPE_PARAMETERS",
     "DistinctTrajectories",
+    "UnknownArchetypeError",
     "archetype_parameters",
     "building_temperatures",
     "cooling_time_h",
@@ -124,6 +130,16 @@ ARCHETYPE_PARAMETERS: dict[str, dict] = {
 }
 
 
+class UnknownArchetypeError(_BaseError, KeyError):
+    """An archetype name is not a key of :data:`ARCHETYPE_PARAMETERS`.
+
+    Both a ``KeyError`` (a failed lookup, as in pvlib) and a ``ValueError`` /
+    ``gridmodel.errors.InputError`` (bad user input).
+    """
+
+    __str__ = BaseException.__str__  # KeyError would quote the message
+
+
 def archetype_parameters(archetype: str) -> dict:
     """Return the parameter set of a named archetype.
 
@@ -139,9 +155,9 @@ def archetype_parameters(archetype: str) -> dict:
 
     Raises
     ------
-    KeyError
-        If ``archetype`` is not a key of :data:`ARCHETYPE_PARAMETERS`; the message lists
-        the valid names.
+    UnknownArchetypeError
+        A ``KeyError`` and ``ValueError``, if ``archetype`` is not a key of
+        :data:`ARCHETYPE_PARAMETERS`; the message lists the valid names.
     """
     try:
         return dict(ARCHETYPE_PARAMETERS[archetype])
@@ -150,7 +166,7 @@ def archetype_parameters(archetype: str) -> dict:
         msg = (
             f"{archetype!r} is not a named archetype in ARCHETYPE_PARAMETERS; valid names: {valid}."
         )
-        raise KeyError(msg) from None
+        raise UnknownArchetypeError(msg) from None
 
 
 def time_constant_h(h_w_per_m2k, c_kj_per_m2k):
