@@ -32,9 +32,9 @@ from gridmodel.thermal import (  # noqa: E402
 
 N_HOURS = 14 * 24
 ARCHETYPES = np.array(list(ARCHETYPE_PARAMETERS))
-# Kyiv stock shares, loosely after FIELD_NOTES section 9 (about 20 % Khrushchyovkas, panel
-# high-rises dominant on the left bank, older brick in the centre, about 20 % newer) [C].
-SHARES = np.array([0.20, 0.33, 0.15, 0.12, 0.20])
+# Kyiv stock shares (order of ARCHETYPE_PARAMETERS): the archetype counts of the Kyiv heat
+# layer's 12,000-building registry (networks/kyiv/buildings.csv, [C], FIELD_NOTES section 9).
+SHARES = np.array([2612, 3504, 1927, 2123, 1834]) / 12000
 
 
 def best_time(func, repeat):

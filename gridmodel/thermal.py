@@ -101,9 +101,10 @@ ARCHETYPE_PARAMETERS: dict[str, dict] = {
         "c_kj_per_m2k": 370.0,
         "c_kj_per_m2k_range": (300.0, 480.0),
         "gains_w_per_m2": 2.5,
-        "floor_area_m2": 12000.0,
+        "floor_area_m2": 9500.0,
         "floors": 16,
-        "source": _FN4 + "; C range as khrushchyovka_5 [C]; floor area 12,000 m2 [C]",
+        "source": _FN4 + "; C range as khrushchyovka_5 [C]; floor area 9,500 m2 (16 floors x "
+        "about 600 m2) and floors [C], as networks/kyiv/assumptions.toml",
     },
     "brick_stalin": {
         "label": "brick, Stalin-era (1930s-1950s)",
@@ -112,9 +113,10 @@ ARCHETYPE_PARAMETERS: dict[str, dict] = {
         "c_kj_per_m2k": 450.0,
         "c_kj_per_m2k_range": (370.0, 600.0),
         "gains_w_per_m2": 2.0,
-        "floor_area_m2": 4000.0,
+        "floor_area_m2": 3500.0,
         "floors": 5,
-        "source": _FN4 + "; floor area 4,000 m2 and 5 floors [C]",
+        "source": _FN4 + "; floor area 3,500 m2 and 5 floors (3-8) [C], as "
+        "networks/kyiv/assumptions.toml",
     },
     "modern_monolithic": {
         "label": "modern monolithic concrete frame (2000s on)",
@@ -123,9 +125,10 @@ ARCHETYPE_PARAMETERS: dict[str, dict] = {
         "c_kj_per_m2k": 280.0,
         "c_kj_per_m2k_range": (220.0, 370.0),
         "gains_w_per_m2": 2.5,
-        "floor_area_m2": 15000.0,
-        "floors": 20,
-        "source": _FN4 + "; floor area 15,000 m2 and 20 floors [C]",
+        "floor_area_m2": 11000.0,
+        "floors": 16,
+        "source": _FN4 + "; floor area 11,000 m2 and 16 floors (10-25) [C], as "
+        "networks/kyiv/assumptions.toml",
     },
 }
 
