@@ -58,7 +58,10 @@ def slug(text: str) -> str:
 
 def haversine_km(lon1, lat1, lon2, lat2):
     lon1, lat1, lon2, lat2 = map(np.radians, (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
@@ -112,8 +115,10 @@ def select_buses(s, c, rep: Report) -> pd.DataFrame:
         for n in str(r["osm_names"]).split("|"):
             obl_map[n] = r["oblast"]
     d = haversine_km(
-        b["lon"].to_numpy()[:, None], b["lat"].to_numpy()[:, None],
-        osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :],
+        b["lon"].to_numpy()[:, None],
+        b["lat"].to_numpy()[:, None],
+        osm["lon"].to_numpy()[None, :],
+        osm["lat"].to_numpy()[None, :],
     )
     nearest = osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
     b["oblast"] = [obl_map.get(n, "unknown") for n in nearest]
@@ -127,8 +132,10 @@ def select_buses(s, c, rep: Report) -> pd.DataFrame:
     occ = c["occupied"]
     early = set(occ.loc[occ["since"] < "2022-02-24", "station_id"])
     drop = b["station_id"].isin(early)
-    rep.add(f"- dropped {int(drop.sum())} buses at {len(early)} stations occupied since 2014 "
-            "(curated/occupied.csv): outside the controlled system for the whole status range")
+    rep.add(
+        f"- dropped {int(drop.sum())} buses at {len(early)} stations occupied since 2014 "
+        "(curated/occupied.csv): outside the controlled system for the whole status range"
+    )
     return b[~drop].copy()
 
 
@@ -154,10 +161,12 @@ def main_component(buses, lines, trafos, rep: Report):
     comps = sorted(nx.connected_components(g), key=lambda x: (-len(x), min(x)))
     main = comps[0]
     dropped = buses[~buses["bus_id"].isin(main)]
-    rep.add(f"- kept the main connected system ({len(main)} buses); dropped {len(dropped)} buses "
-            f"in {len(comps) - 1} pieces not linked to it by in-service lines "
-            "(110 kV stubs, lines under construction, foreign ends): "
-            + ", ".join(str(x) for x in sorted(dropped["bus_id"])))
+    rep.add(
+        f"- kept the main connected system ({len(main)} buses); dropped {len(dropped)} buses "
+        f"in {len(comps) - 1} pieces not linked to it by in-service lines "
+        "(110 kV stubs, lines under construction, foreign ends): "
+        + ", ".join(str(x) for x in sorted(dropped["bus_id"]))
+    )
     buses = buses[buses["bus_id"].isin(main)].copy()
     lines = lines[lines["bus0"].isin(main) & lines["bus1"].isin(main)].copy()
     trafos = trafos[trafos["bus0"].isin(main) & trafos["bus1"].isin(main)].copy()
@@ -166,11 +175,19 @@ def main_component(buses, lines, trafos, rep: Report):
 
 def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
     """One row per station (substation): curated names first, then a one-to-one assignment."""
-    st = (buses.sort_values("bus_id").groupby("station_id")
-          .agg(lon=("lon", "first"), lat=("lat", "first"), vn_kv=("vn_kv", "max"),
-               oblast=("oblast", "first"), country=("country", "first"),
-               gens=("attached_generator_names", lambda x: "; ".join(sorted(set(x.dropna())))))
-          .reset_index())
+    st = (
+        buses.sort_values("bus_id")
+        .groupby("station_id")
+        .agg(
+            lon=("lon", "first"),
+            lat=("lat", "first"),
+            vn_kv=("vn_kv", "max"),
+            oblast=("oblast", "first"),
+            country=("country", "first"),
+            gens=("attached_generator_names", lambda x: "; ".join(sorted(set(x.dropna())))),
+        )
+        .reset_index()
+    )
     cur = c["names"].set_index("station_id")
     st["name"] = ""
     st["name_uk"] = ""
@@ -182,15 +199,21 @@ def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
         if sid in cur.index:
             row = cur.loc[sid]
             st.loc[i, ["name", "name_uk", "confidence", "basis"]] = [
-                row["name"], row["name_uk"] if isinstance(row["name_uk"], str) else "",
-                row["confidence"], row["basis"]]
+                row["name"],
+                row["name_uk"] if isinstance(row["name_uk"], str) else "",
+                row["confidence"],
+                row["basis"],
+            ]
             st.loc[i, "aliases"] = row["aliases"] if isinstance(row["aliases"], str) else ""
     # stations with a GridKit generator attached take the plant's name
     for i, r in st.iterrows():
         if not r["name"] and r["gens"] and r["country"] == "UA":
             first = r["gens"].split("; ")[0]
             st.loc[i, ["name", "confidence", "basis"]] = [
-                first, "plant", f"GridKit generator(s) attached: {r['gens']}"]
+                f"{first} substation",
+                "plant",
+                f"GridKit generator(s) attached: {r['gens']}",
+            ]
     # one-to-one assignment of the other UA stations to named OSM substations of the same
     # voltage class (Hungarian method on distance), so no OSM name is used twice
     osm = s["osm"].dropna(subset=["lon", "lat", "name"]).copy()
@@ -199,11 +222,17 @@ def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
     osm = osm[~osm["name"].isin(used)].reset_index(drop=True)
     todo = st[(st["name"] == "") & (st["country"] == "UA")].reset_index()
     if len(todo) and len(osm):
-        d = haversine_km(todo["lon"].to_numpy()[:, None], todo["lat"].to_numpy()[:, None],
-                         osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :])
-        vclass = np.where(todo["vn_kv"].to_numpy()[:, None] >= 330,
-                          osm["max_voltage_kv"].to_numpy()[None, :] >= 330,
-                          osm["max_voltage_kv"].to_numpy()[None, :] == 220)
+        d = haversine_km(
+            todo["lon"].to_numpy()[:, None],
+            todo["lat"].to_numpy()[:, None],
+            osm["lon"].to_numpy()[None, :],
+            osm["lat"].to_numpy()[None, :],
+        )
+        vclass = np.where(
+            todo["vn_kv"].to_numpy()[:, None] >= 330,
+            osm["max_voltage_kv"].to_numpy()[None, :] >= 330,
+            osm["max_voltage_kv"].to_numpy()[None, :] == 220,
+        )
         cost = np.where(vclass, d, 1e4)
         ri, ci = linear_sum_assignment(cost)
         n_assigned = 0
@@ -213,31 +242,47 @@ def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
             o = osm.loc[c_i]
             idx = todo.loc[r_i, "index"]
             uk = str(o["name"])
-            en = o["name_en"] if isinstance(o["name_en"], str) and o["name_en"] else unidecode(uk).replace("'", "")
+            en = (
+                o["name_en"]
+                if isinstance(o["name_en"], str) and o["name_en"]
+                else unidecode(uk).replace("'", "")
+            )
             st.loc[idx, ["name", "name_uk", "aliases", "confidence", "basis"]] = [
-                en.strip(), uk, "", "assigned",
+                en.strip(),
+                uk,
+                "",
+                "assigned",
                 f"one-to-one assignment to OSM {o['osm_type']} {o['osm_id']} at "
-                f"{cost[r_i, c_i]:.1f} km (schematic GridKit coordinates)"]
+                f"{cost[r_i, c_i]:.1f} km (schematic GridKit coordinates)",
+            ]
             n_assigned += 1
-        rep.add(f"- substation names: {int((st['confidence'] != '').sum()) - n_assigned} curated "
-                f"(curated/substation_names.csv), {n_assigned} assigned one-to-one to OSM "
-                f"substations within {AUTO_MATCH_KM:.0f} km")
+        rep.add(
+            f"- substation names: {int((st['confidence'] != '').sum()) - n_assigned} curated "
+            f"(curated/substation_names.csv), {n_assigned} assigned one-to-one to OSM "
+            f"substations within {AUTO_MATCH_KM:.0f} km"
+        )
     for i, r in st.iterrows():
         if r["name"]:
             continue
         if r["country"] == "joint":
             st.loc[i, ["name", "confidence", "basis"]] = [
-                f"Junction {r['station_id']}", "junction",
-                "GridKit joint: line tee or crossing point, not a substation (FIELD_NOTES 7)"]
+                f"Junction {r['station_id']}",
+                "junction",
+                "GridKit joint: line tee or crossing point, not a substation (FIELD_NOTES 7)",
+            ]
         elif r["country"] in KEEP_FOREIGN:
             st.loc[i, ["name", "confidence", "basis"]] = [
-                f"Border {r['country']} {r['station_id']}", "foreign",
-                "GridKit foreign end of a cross-border line"]
+                f"Border {r['country']} {r['station_id']}",
+                "foreign",
+                "GridKit foreign end of a cross-border line",
+            ]
         else:
             gens = f" ({r['gens']})" if r["gens"] else ""
             st.loc[i, ["name", "confidence", "basis"]] = [
-                f"Station {r['station_id']}{gens}", "unnamed",
-                "no OSM substation of its voltage class within reach"]
+                f"Station {r['station_id']}{gens}",
+                "unnamed",
+                "no OSM substation of its voltage class within reach",
+            ]
     # unique names: suffix the voltage, then the station id
     dup = st["name"].duplicated(keep=False)
     st.loc[dup, "name"] = st.loc[dup, "name"] + " " + st.loc[dup, "station_id"].astype(str)
@@ -279,36 +324,58 @@ def build(out: Path) -> None:
     name_of_station = dict(zip(st["station_id"], st["name"], strict=True))
     buses = buses.sort_values("bus_id").copy()
     buses["substation_id"] = buses["station_id"].map(sid_of_station)
-    buses["oblast"] = buses["station_id"].map(dict(zip(st["station_id"], st["oblast"], strict=True)))
-    buses["bid"] = ("bus:" + buses["substation_id"].str[4:] + "-"
-                    + buses["vn_kv"].map(lambda v: f"{v:g}"))
+    buses["oblast"] = buses["station_id"].map(
+        dict(zip(st["station_id"], st["oblast"], strict=True))
+    )
+    buses["bid"] = (
+        "bus:" + buses["substation_id"].str[4:] + "-" + buses["vn_kv"].map(lambda v: f"{v:g}")
+    )
     assert buses["bid"].is_unique, buses[buses["bid"].duplicated(keep=False)]
     bid = dict(zip(buses["bus_id"], buses["bid"], strict=True))
 
     # ---- substations table
     occ = c["occupied"]
-    subs = pd.DataFrame({
-        "substation_id": st["substation_id"], "name": st["name"],
-        "aliases": [
-            "|".join(x for x in [r["name_uk"], r["aliases"]] if isinstance(x, str) and x)
-            for _, r in st.iterrows()],
-        "oblast": st["oblast"], "lon": st["lon"].round(6), "lat": st["lat"].round(6),
-        "kind": np.where(st["confidence"] == "junction", "junction",
-                         np.where(st["confidence"] == "foreign", "border", "substation")),
-        "gridkit_station": st["station_id"], "name_confidence": st["confidence"],
-        "source": "GridKit ENTSO-E map extract (CC-BY-4.0); name: " + st["basis"],
-    })
+    subs = pd.DataFrame(
+        {
+            "substation_id": st["substation_id"],
+            "name": st["name"],
+            "aliases": [
+                "|".join(x for x in [r["name_uk"], r["aliases"]] if isinstance(x, str) and x)
+                for _, r in st.iterrows()
+            ],
+            "oblast": st["oblast"],
+            "lon": st["lon"].round(6),
+            "lat": st["lat"].round(6),
+            "kind": np.where(
+                st["confidence"] == "junction",
+                "junction",
+                np.where(st["confidence"] == "foreign", "border", "substation"),
+            ),
+            "gridkit_station": st["station_id"],
+            "name_confidence": st["confidence"],
+            "source": "GridKit ENTSO-E map extract (CC-BY-4.0); name: " + st["basis"],
+        }
+    )
 
     # ---- buses table
-    bus_tab = pd.DataFrame({
-        "bus_id": buses["bid"], "name": buses["station_id"].map(name_of_station) + " "
-        + buses["vn_kv"].map(lambda v: f"{v:g} kV"),
-        "substation_id": buses["substation_id"], "vn_kv": buses["vn_kv"],
-        "oblast": buses["oblast"], "lon": buses["lon"].round(6), "lat": buses["lat"].round(6),
-        "abroad": buses["abroad"], "gridkit_bus": buses["bus_id"].astype(str),
-        "source": "GridKit ENTSO-E map extract bus " + buses["bus_id"].astype(str)
-        + " (voltage class lower bound mapped to nominal: 300->330, 380->400)",
-    })
+    bus_tab = pd.DataFrame(
+        {
+            "bus_id": buses["bid"],
+            "name": buses["station_id"].map(name_of_station)
+            + " "
+            + buses["vn_kv"].map(lambda v: f"{v:g} kV"),
+            "substation_id": buses["substation_id"],
+            "vn_kv": buses["vn_kv"],
+            "oblast": buses["oblast"],
+            "lon": buses["lon"].round(6),
+            "lat": buses["lat"].round(6),
+            "abroad": buses["abroad"],
+            "gridkit_bus": buses["bus_id"].astype(str),
+            "source": "GridKit ENTSO-E map extract bus "
+            + buses["bus_id"].astype(str)
+            + " (voltage class lower bound mapped to nominal: 300->330, 380->400)",
+        }
+    )
 
     # ---- lines table
     rows = []
@@ -317,16 +384,25 @@ def build(out: Path) -> None:
         a, b_ = bid[r["bus0"]], bid[r["bus1"]]
         na = name_of_station[buses.set_index("bus_id").at[r["bus0"], "station_id"]]
         nb = name_of_station[buses.set_index("bus_id").at[r["bus1"], "station_id"]]
-        rows.append({
-            "line_id": f"line:{slug(na)}--{slug(nb)}-{r['vn_kv']:g}",
-            "name": f"{na} - {nb} {r['vn_kv']:g} kV", "aliases": f"{nb} - {na}",
-            "from_bus": a, "to_bus": b_, "vn_kv": r["vn_kv"],
-            "length_km": round(float(r["length_km"]), 3),
-            "r_ohm_per_km": p["r_ohm_per_km"], "x_ohm_per_km": p["x_ohm_per_km"],
-            "c_nf_per_km": p["c_nf_per_km"], "max_i_ka": p["max_i_ka"],
-            "parallel": int(r["circuits"]), "std_type": p["conductor"],
-            "source": f"GridKit line {r['line_id']} (length, circuits); type: curated/line_types.csv",
-        })
+        rows.append(
+            {
+                "line_id": f"line:{slug(na)}--{slug(nb)}-{r['vn_kv']:g}",
+                "name": f"{na} - {nb} {r['vn_kv']:g} kV",
+                "aliases": f"{nb} - {na}",
+                "from_bus": a,
+                "to_bus": b_,
+                "vn_kv": r["vn_kv"],
+                "length_km": round(float(r["length_km"]), 3),
+                "r_ohm_per_km": p["r_ohm_per_km"],
+                "x_ohm_per_km": p["x_ohm_per_km"],
+                "c_nf_per_km": p["c_nf_per_km"],
+                "max_i_ka": p["max_i_ka"],
+                "parallel": int(r["circuits"]),
+                "std_type": p["conductor"],
+                "source": f"GridKit line {r['line_id']} (length, circuits); "
+                "type: curated/line_types.csv",
+            }
+        )
     line_tab = pd.DataFrame(rows)
     line_tab["line_id"] = _dedupe(line_tab["line_id"])
 
@@ -338,22 +414,33 @@ def build(out: Path) -> None:
         hv, lv = sorted([r["bus0"], r["bus1"]], key=lambda x: -bus_kv[x])
         p = trafo_params(c, bus_kv[hv], bus_kv[lv])
         sname = name_of_station[bus_station[hv]]
-        rows.append({
-            "trafo_id": f"trafo:{slug(sname)}-{bus_kv[hv]:g}-{bus_kv[lv]:g}",
-            "name": f"{sname} {bus_kv[hv]:g}/{bus_kv[lv]:g} kV autotransformers",
-            "aliases": f"{sname} AT|{sname} autotransformer",
-            "substation_id": sid_of_station[bus_station[hv]], "hv_bus": bid[hv], "lv_bus": bid[lv],
-            "sn_mva": p["sn_mva"], "vn_hv_kv": bus_kv[hv], "vn_lv_kv": bus_kv[lv],
-            "vk_percent": p["vk_percent"], "vkr_percent": p["vkr_percent"],
-            "pfe_kw": p["pfe_kw"], "i0_percent": p["i0_percent"], "parallel": int(p["parallel"]),
-            "std_type": p["type"],
-            "source": f"GridKit transformer {r['transformer_id']}; type: curated/trafo_types.csv",
-        })
+        rows.append(
+            {
+                "trafo_id": f"trafo:{slug(sname)}-{bus_kv[hv]:g}-{bus_kv[lv]:g}",
+                "name": f"{sname} {bus_kv[hv]:g}/{bus_kv[lv]:g} kV autotransformers",
+                "aliases": f"{sname} AT|{sname} autotransformer",
+                "substation_id": sid_of_station[bus_station[hv]],
+                "hv_bus": bid[hv],
+                "lv_bus": bid[lv],
+                "sn_mva": p["sn_mva"],
+                "vn_hv_kv": bus_kv[hv],
+                "vn_lv_kv": bus_kv[lv],
+                "vk_percent": p["vk_percent"],
+                "vkr_percent": p["vkr_percent"],
+                "pfe_kw": p["pfe_kw"],
+                "i0_percent": p["i0_percent"],
+                "parallel": int(p["parallel"]),
+                "std_type": p["type"],
+                "source": f"GridKit transformer {r['transformer_id']}; "
+                "type: curated/trafo_types.csv",
+            }
+        )
     trafo_tab = pd.DataFrame(rows)
 
     # ---- stylized Kyiv 110 kV layer (FIELD_NOTES 9)
-    subs, bus_tab, line_tab, trafo_tab = add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab,
-                                                        rep)
+    subs, bus_tab, line_tab, trafo_tab = add_kyiv_layer(
+        c, st, subs, bus_tab, line_tab, trafo_tab, rep
+    )
     trafo_tab["trafo_id"] = _dedupe(trafo_tab["trafo_id"])
 
     # ---- plants
@@ -366,21 +453,28 @@ def build(out: Path) -> None:
     comp = float(c["params"]["shunts"]["line_charging_compensation"])
     rows = []
     for _, r in line_tab[line_tab["vn_kv"] == 750].iterrows():
-        q_total = (750.0**2) * 2 * math.pi * 50 * r["c_nf_per_km"] * 1e-9 * r["length_km"] * r[
-            "parallel"]
+        q_total = (
+            (750.0**2) * 2 * math.pi * 50 * r["c_nf_per_km"] * 1e-9 * r["length_km"] * r["parallel"]
+        )
         for end in ("from_bus", "to_bus"):
-            rows.append({
-                "shunt_id": f"shunt:{r['line_id'][5:]}-{end[:-4]}", "name":
-                f"Shunt reactor {r['name']} ({end[:-4]} end)", "bus_id": r[end],
-                "q_mvar": round(comp * q_total / 2, 3),
-                "source": f"{comp:.0%} of the line's charging, half at each end (FIELD_NOTES 7)",
-            })
+            rows.append(
+                {
+                    "shunt_id": f"shunt:{r['line_id'][5:]}-{end[:-4]}",
+                    "name": f"Shunt reactor {r['name']} ({end[:-4]} end)",
+                    "bus_id": r[end],
+                    "q_mvar": round(comp * q_total / 2, 3),
+                    "source": f"{comp:.0%} of the line's charging, half at each end "
+                    "(FIELD_NOTES 7)",
+                }
+            )
     shunt_tab = pd.DataFrame(rows)
 
     # ---- interconnectors: EU foreign ends of tie lines, cap shared by thermal rating
     ic_rows = []
-    ties = line_tab[line_tab["from_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])
-                    | line_tab["to_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])]
+    ties = line_tab[
+        line_tab["from_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])
+        | line_tab["to_bus"].isin(bus_tab.loc[bus_tab["abroad"], "bus_id"])
+    ]
     abroad = bus_tab.set_index("bus_id")
     for _, r in ties.iterrows():
         fb = r["from_bus"] if abroad.at[r["from_bus"], "abroad"] else r["to_bus"]
@@ -388,14 +482,22 @@ def build(out: Path) -> None:
         if country not in EU:
             continue
         rating = math.sqrt(3) * r["vn_kv"] * r["max_i_ka"] * r["parallel"]
-        ic_rows.append({"interconnector_id": f"import:{country.lower()}-{fb[4:]}",
-                        "name": f"Imports from {country} via {r['name']}", "bus_id": fb,
-                        "country": country, "rating_mva": rating})
+        ic_rows.append(
+            {
+                "interconnector_id": f"import:{country.lower()}-{fb[4:]}",
+                "name": f"Imports from {country} via {r['name']}",
+                "bus_id": fb,
+                "country": country,
+                "rating_mva": rating,
+            }
+        )
     ic = pd.DataFrame(ic_rows).drop_duplicates("interconnector_id").sort_values("interconnector_id")
     ic["share"] = (ic["rating_mva"] / ic["rating_mva"].sum()).round(6)
     ic["aliases"] = "EU imports " + ic["country"]
-    ic["source"] = ("FIELD_NOTES 2 [A]: 2.1 GW commercial + 0.25 GW emergency import cap, shared "
-                    "over EU tie lines in proportion to their thermal rating [C]")
+    ic["source"] = (
+        "FIELD_NOTES 2 [A]: 2.1 GW commercial + 0.25 GW emergency import cap, shared "
+        "over EU tie lines in proportion to their thermal rating [C]"
+    )
     ic = ic.drop(columns=["rating_mva"])
     rep.add(f"- interconnectors: {len(ic)} EU tie ends ({', '.join(sorted(set(ic['country'])))})")
 
@@ -405,9 +507,15 @@ def build(out: Path) -> None:
     # ---- write
     out.mkdir(parents=True, exist_ok=True)
     tables = {
-        "substations.csv": subs, "buses.csv": bus_tab, "lines.csv": line_tab,
-        "trafos.csv": trafo_tab, "plants.csv": plant_tab, "loads.csv": load_tab,
-        "shunts.csv": shunt_tab, "interconnectors.csv": ic, "status.csv": status,
+        "substations.csv": subs,
+        "buses.csv": bus_tab,
+        "lines.csv": line_tab,
+        "trafos.csv": trafo_tab,
+        "plants.csv": plant_tab,
+        "loads.csv": load_tab,
+        "shunts.csv": shunt_tab,
+        "interconnectors.csv": ic,
+        "status.csv": status,
         "availability.csv": c["availability"],
     }
     for fname, df in tables.items():
@@ -441,47 +549,97 @@ def add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab, rep: Report):
         s_id = sid[station]
         hv = bus_tab.loc[(bus_tab["substation_id"] == s_id) & (bus_tab["vn_kv"] == 330), "bus_id"]
         lv = f"bus:{s_id[4:]}-110"
-        new_buses.append({"bus_id": lv, "name": f"{sname[station]} 110 kV", "substation_id": s_id,
-                          "vn_kv": 110.0, "oblast": r["oblast"],
-                          "lon": round(float(r["osm_lon"]), 6), "lat": round(float(r["osm_lat"]), 6),
-                          "abroad": False, "gridkit_bus": "",
-                          "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]"})
-        new_trafos.append({
-            "trafo_id": f"trafo:{s_id[4:]}-330-110", "name": f"{sname[station]} 330/110 kV "
-            "autotransformers", "aliases": "", "substation_id": s_id, "hv_bus": hv.iloc[0],
-            "lv_bus": lv, "sn_mva": tp["sn_mva"], "vn_hv_kv": 330.0, "vn_lv_kv": 110.0,
-            "vk_percent": tp["vk_percent"], "vkr_percent": tp["vkr_percent"],
-            "pfe_kw": tp["pfe_kw"], "i0_percent": tp["i0_percent"],
-            "parallel": int(tp["parallel"]), "std_type": tp["type"],
-            "source": "stylized Kyiv 110 kV layer [C]; type: curated/trafo_types.csv"})
+        new_buses.append(
+            {
+                "bus_id": lv,
+                "name": f"{sname[station]} 110 kV",
+                "substation_id": s_id,
+                "vn_kv": 110.0,
+                "oblast": r["oblast"],
+                "lon": round(float(r["osm_lon"]), 6),
+                "lat": round(float(r["osm_lat"]), 6),
+                "abroad": False,
+                "gridkit_bus": "",
+                "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]",
+            }
+        )
+        new_trafos.append(
+            {
+                "trafo_id": f"trafo:{s_id[4:]}-330-110",
+                "name": f"{sname[station]} 330/110 kV autotransformers",
+                "aliases": "",
+                "substation_id": s_id,
+                "hv_bus": hv.iloc[0],
+                "lv_bus": lv,
+                "sn_mva": tp["sn_mva"],
+                "vn_hv_kv": 330.0,
+                "vn_lv_kv": 110.0,
+                "vk_percent": tp["vk_percent"],
+                "vkr_percent": tp["vkr_percent"],
+                "pfe_kw": tp["pfe_kw"],
+                "i0_percent": tp["i0_percent"],
+                "parallel": int(tp["parallel"]),
+                "std_type": tp["type"],
+                "source": "stylized Kyiv 110 kV layer [C]; type: curated/trafo_types.csv",
+            }
+        )
     for _, d in kyiv.iterrows():
         s_id = f"sub:kyiv-110-{d['district']}"
         b_id = f"bus:kyiv-110-{d['district']}"
-        new_subs.append({"substation_id": s_id, "name": f"Kyiv 110 kV {d['name']}",
-                         "aliases": f"{d['name']}|{d['name_uk']}|{d['name']} district",
-                         "oblast": "Kyiv", "lon": d["lon"], "lat": d["lat"], "kind": "substation",
-                         "gridkit_station": "", "name_confidence": "stylized",
-                         "source": "stylized Kyiv 110 kV district node (FIELD_NOTES 9) [C]; "
-                         + d["source"]})
-        new_buses.append({"bus_id": b_id, "name": f"Kyiv 110 kV {d['name']}",
-                          "substation_id": s_id, "vn_kv": 110.0, "oblast": "Kyiv",
-                          "lon": d["lon"], "lat": d["lat"], "abroad": False, "gridkit_bus": "",
-                          "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]"})
+        new_subs.append(
+            {
+                "substation_id": s_id,
+                "name": f"Kyiv 110 kV {d['name']}",
+                "aliases": f"{d['name']}|{d['name_uk']}|{d['name']} district",
+                "oblast": "Kyiv",
+                "lon": d["lon"],
+                "lat": d["lat"],
+                "kind": "substation",
+                "gridkit_station": "",
+                "name_confidence": "stylized",
+                "source": "stylized Kyiv 110 kV district node (FIELD_NOTES 9) [C]; " + d["source"],
+            }
+        )
+        new_buses.append(
+            {
+                "bus_id": b_id,
+                "name": f"Kyiv 110 kV {d['name']}",
+                "substation_id": s_id,
+                "vn_kv": 110.0,
+                "oblast": "Kyiv",
+                "lon": d["lon"],
+                "lat": d["lat"],
+                "abroad": False,
+                "gridkit_bus": "",
+                "source": "stylized Kyiv 110 kV layer (FIELD_NOTES 9) [C]",
+            }
+        )
         for feed in (d["feed_1"], d["feed_2"]):
             rr = ring.loc[feed]
             km = 1.3 * float(haversine_km(rr["osm_lon"], rr["osm_lat"], d["lon"], d["lat"]))
-            new_lines.append({
-                "line_id": f"line:{sid[feed][4:]}--kyiv-110-{d['district']}-110",
-                "name": f"{sname[feed]} - Kyiv {d['name']} 110 kV",
-                "aliases": f"Kyiv {d['name']} - {sname[feed]} 110 kV",
-                "from_bus": f"bus:{sid[feed][4:]}-110", "to_bus": b_id, "vn_kv": 110.0,
-                "length_km": round(max(km, 2.0), 3), "r_ohm_per_km": lp["r_ohm_per_km"],
-                "x_ohm_per_km": lp["x_ohm_per_km"], "c_nf_per_km": lp["c_nf_per_km"],
-                "max_i_ka": lp["max_i_ka"], "parallel": 2, "std_type": lp["conductor"],
-                "source": "stylized Kyiv 110 kV layer [C]: double circuit, length = 1.3 x "
-                "straight distance from the OSM position of the feeding 330 kV substation"})
-    rep.add(f"- Kyiv 110 kV layer: {len(ring)} ring 330/110 kV substations, {len(kyiv)} district "
-            f"nodes, {len(new_lines)} double-circuit 110 kV lines (stylized, [C])")
+            new_lines.append(
+                {
+                    "line_id": f"line:{sid[feed][4:]}--kyiv-110-{d['district']}-110",
+                    "name": f"{sname[feed]} - Kyiv {d['name']} 110 kV",
+                    "aliases": f"Kyiv {d['name']} - {sname[feed]} 110 kV",
+                    "from_bus": f"bus:{sid[feed][4:]}-110",
+                    "to_bus": b_id,
+                    "vn_kv": 110.0,
+                    "length_km": round(max(km, 2.0), 3),
+                    "r_ohm_per_km": lp["r_ohm_per_km"],
+                    "x_ohm_per_km": lp["x_ohm_per_km"],
+                    "c_nf_per_km": lp["c_nf_per_km"],
+                    "max_i_ka": lp["max_i_ka"],
+                    "parallel": 2,
+                    "std_type": lp["conductor"],
+                    "source": "stylized Kyiv 110 kV layer [C]: double circuit, length = 1.3 x "
+                    "straight distance from the OSM position of the feeding 330 kV substation",
+                }
+            )
+    rep.add(
+        f"- Kyiv 110 kV layer: {len(ring)} ring 330/110 kV substations, {len(kyiv)} district "
+        f"nodes, {len(new_lines)} double-circuit 110 kV lines (stylized, [C])"
+    )
     subs = pd.concat([subs, pd.DataFrame(new_subs)], ignore_index=True)
     bus_tab = pd.concat([bus_tab, pd.DataFrame(new_buses)], ignore_index=True)
     line_tab = pd.concat([line_tab, pd.DataFrame(new_lines)], ignore_index=True)
@@ -492,8 +650,11 @@ def add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab, rep: Report):
 def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
     gk2bid = dict(zip(bus_tab["gridkit_bus"], bus_tab["bus_id"], strict=True))
     rows = []
-    ua = bus_tab[(~bus_tab["abroad"]) & (bus_tab["vn_kv"] >= 220)
-                 & ~bus_tab["substation_id"].str.startswith("sub:junction")]
+    ua = bus_tab[
+        (~bus_tab["abroad"])
+        & (bus_tab["vn_kv"] >= 220)
+        & ~bus_tab["substation_id"].str.startswith("sub:junction")
+    ]
     oblast_of = dict(zip(bus_tab["bus_id"], bus_tab["oblast"], strict=True))
     for _, p in c["plants"].iterrows():
         gb = str(p["gridkit_bus"])
@@ -510,13 +671,22 @@ def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
                 continue
             b = gk2bid[gb]
             how = f"GridKit bus {gb}, attached by name"
-        rows.append({
-            "plant_id": p["plant_id"], "name": p["name"],
-            "aliases": "|".join(x for x in [p["name_uk"], p["aliases"]] if isinstance(x, str)),
-            "technology": p["technology"], "installed_mw": float(p["installed_mw"]), "bus_id": b,
-            "oblast": oblast_of[b], "lon": p["lon"], "lat": p["lat"], "dispatchable": True,
-            "heat_city": p["heat_city"] if isinstance(p["heat_city"], str) else "",
-            "source": f"{p['source']}; bus: {how}"})
+        rows.append(
+            {
+                "plant_id": p["plant_id"],
+                "name": p["name"],
+                "aliases": "|".join(x for x in [p["name_uk"], p["aliases"]] if isinstance(x, str)),
+                "technology": p["technology"],
+                "installed_mw": float(p["installed_mw"]),
+                "bus_id": b,
+                "oblast": oblast_of[b],
+                "lon": p["lon"],
+                "lat": p["lat"],
+                "dispatchable": True,
+                "heat_city": p["heat_city"] if isinstance(p["heat_city"], str) else "",
+                "source": f"{p['source']}; bus: {how}",
+            }
+        )
     # solar and wind aggregated per oblast from powerplantmatching, scaled to the controlled share
     ppm = s["ppm"]
     rn = ppm[ppm["Fueltype"].isin(["Solar", "Wind"])].dropna(subset=["lat", "lon"])
@@ -525,10 +695,17 @@ def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
     for _, r in c["oblasts"].iterrows():
         for n in str(r["osm_names"]).split("|"):
             obl_map[n] = r["oblast"]
-    d = haversine_km(rn["lon"].to_numpy()[:, None], rn["lat"].to_numpy()[:, None],
-                     osm["lon"].to_numpy()[None, :], osm["lat"].to_numpy()[None, :])
-    rn = rn.assign(oblast=[obl_map.get(x, "unknown") for x in
-                           osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]])
+    d = haversine_km(
+        rn["lon"].to_numpy()[:, None],
+        rn["lat"].to_numpy()[:, None],
+        osm["lon"].to_numpy()[None, :],
+        osm["lat"].to_numpy()[None, :],
+    )
+    rn = rn.assign(
+        oblast=[
+            obl_map.get(x, "unknown") for x in osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
+        ]
+    )
     share = c["oblasts"].set_index("oblast")["controlled_share"]
     agg = rn.groupby(["oblast", "Fueltype"])["Capacity"].sum().reset_index()
     for _, r in agg.sort_values(["oblast", "Fueltype"]).iterrows():
@@ -543,20 +720,31 @@ def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
             continue
         tech = r["Fueltype"].lower()
         b = cands["bus_id"].iloc[0]
-        rows.append({
-            "plant_id": f"plant:{tech}-{slug(r['oblast'])}", "name": f"{r['Fueltype']} {r['oblast']}",
-            "aliases": f"{r['Fueltype']} farms {r['oblast']}", "technology": tech,
-            "installed_mw": round(mw, 3), "bus_id": b, "oblast": oblast_of[b],
-            "lon": float(cands["lon"].iloc[0]), "lat": float(cands["lat"].iloc[0]),
-            "dispatchable": False, "heat_city": "",
-            "source": f"powerplantmatching v0.6.0 {r['Fueltype']} rows in {r['oblast']} "
-            f"(nearest OSM oblast), x controlled share {share.get(r['oblast'], 0.0)} "
-            "(curated/oblasts.csv); aggregated at the oblast's highest-voltage bus"})
+        rows.append(
+            {
+                "plant_id": f"plant:{tech}-{slug(r['oblast'])}",
+                "name": f"{r['Fueltype']} {r['oblast']}",
+                "aliases": f"{r['Fueltype']} farms {r['oblast']}",
+                "technology": tech,
+                "installed_mw": round(mw, 3),
+                "bus_id": b,
+                "oblast": oblast_of[b],
+                "lon": float(cands["lon"].iloc[0]),
+                "lat": float(cands["lat"].iloc[0]),
+                "dispatchable": False,
+                "heat_city": "",
+                "source": f"powerplantmatching v0.6.0 {r['Fueltype']} rows in {r['oblast']} "
+                f"(nearest OSM oblast), x controlled share {share.get(r['oblast'], 0.0)} "
+                "(curated/oblasts.csv); aggregated at the oblast's highest-voltage bus",
+            }
+        )
     tab = pd.DataFrame(rows)
-    rep.add(f"- plants: {int(tab['dispatchable'].sum())} dispatchable plants attached by name, "
-            f"{int((~tab['dispatchable']).sum())} aggregated solar/wind rows; dropped from the "
-            "sources as duplicates or retired: Trypilska gas row, Zaporizhzhia gas row, Chernihiv "
-            "coal row, Chornobyl (closed 2000)")
+    rep.add(
+        f"- plants: {int(tab['dispatchable'].sum())} dispatchable plants attached by name, "
+        f"{int((~tab['dispatchable']).sum())} aggregated solar/wind rows; dropped from the "
+        "sources as duplicates or retired: Trypilska gas row, Zaporizhzhia gas row, Chernihiv "
+        "coal row, Chornobyl (closed 2000)"
+    )
     return tab
 
 
@@ -576,10 +764,13 @@ def build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep: Report) -> pd.Dat
     still = occ.loc[occ["until"].isna(), "station_id"]
     occupied_subs = set(st.loc[st["station_id"].isin(still), "substation_id"])
     connected = set(line_tab["from_bus"]) | set(line_tab["to_bus"]) | set(trafo_tab["hv_bus"])
-    elig = bus_tab[(~bus_tab["abroad"]) & bus_tab["bus_id"].isin(connected)
-                   & ~bus_tab["substation_id"].isin(occupied_subs)
-                   & ~bus_tab["substation_id"].str.startswith("sub:junction")
-                   & (bus_tab["vn_kv"] >= 220)]
+    elig = bus_tab[
+        (~bus_tab["abroad"])
+        & bus_tab["bus_id"].isin(connected)
+        & ~bus_tab["substation_id"].isin(occupied_subs)
+        & ~bus_tab["substation_id"].str.startswith("sub:junction")
+        & (bus_tab["vn_kv"] >= 220)
+    ]
     # one load bus per substation: its lowest voltage level of 220 kV or above
     elig = elig.sort_values(["substation_id", "vn_kv", "bus_id"]).groupby("substation_id").head(1)
     rows = []
@@ -593,23 +784,41 @@ def build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep: Report) -> pd.Dat
         per_bus = o["p_mw"] / len(bb)
         for _, b in bb.iterrows():
             for k in CLASSES:
-                rows.append(_load_row(o["oblast"], b, k, per_bus * shares[k], tanphi,
-                                      f"national peak {total:g} MW less Kyiv city, spread by "
-                                      f"controlled population (curated/oblasts.csv) and equally "
-                                      f"over the oblast's {len(bb)} load substations; class share "
-                                      f"{shares[k]} [C]"))
+                rows.append(
+                    _load_row(
+                        o["oblast"],
+                        b,
+                        k,
+                        per_bus * shares[k],
+                        tanphi,
+                        f"national peak {total:g} MW less Kyiv city, spread by "
+                        f"controlled population (curated/oblasts.csv) and equally "
+                        f"over the oblast's {len(bb)} load substations; class share "
+                        f"{shares[k]} [C]",
+                    )
+                )
     kyiv = c["kyiv"]
     for _, d in kyiv.iterrows():
         b = bus_tab[bus_tab["bus_id"] == f"bus:kyiv-110-{d['district']}"].iloc[0]
         mw = kyiv_mw * d["population_2021"] / kyiv["population_2021"].sum()
         for k in CLASSES:
-            rows.append(_load_row("Kyiv", b, k, mw * shares[k], tanphi,
-                                  f"Kyiv city peak {kyiv_mw:g} MW (FIELD_NOTES 2 [B]) by district "
-                                  f"population (FIELD_NOTES 3); class share {shares[k]} [C]",
-                                  load_name=f"Kyiv {d['name']}"))
+            rows.append(
+                _load_row(
+                    "Kyiv",
+                    b,
+                    k,
+                    mw * shares[k],
+                    tanphi,
+                    f"Kyiv city peak {kyiv_mw:g} MW (FIELD_NOTES 2 [B]) by district "
+                    f"population (FIELD_NOTES 3); class share {shares[k]} [C]",
+                    load_name=f"Kyiv {d['name']}",
+                )
+            )
     tab = pd.DataFrame(rows)
-    rep.add(f"- loads: {len(tab)} rows on {tab['bus_id'].nunique()} substations, "
-            f"{tab['p_mw'].sum():.0f} MW in all")
+    rep.add(
+        f"- loads: {len(tab)} rows on {tab['bus_id'].nunique()} substations, "
+        f"{tab['p_mw'].sum():.0f} MW in all"
+    )
     return tab
 
 
@@ -617,9 +826,16 @@ def _load_row(oblast, b, k, p_mw, tanphi, source, load_name=None):
     place = b["substation_id"][4:]
     obl = slug(oblast)
     lid = f"load:{obl}-{place}-{k}" if load_name is None else f"load:{slug(load_name)}-{k}"
-    return {"load_id": lid, "name": f"{load_name or b['name']} {k}", "bus_id": b["bus_id"],
-            "oblast": oblast, "priority_class": k, "p_mw": round(p_mw, 4),
-            "q_mvar": round(p_mw * tanphi, 4), "source": source}
+    return {
+        "load_id": lid,
+        "name": f"{load_name or b['name']} {k}",
+        "bus_id": b["bus_id"],
+        "oblast": oblast,
+        "priority_class": k,
+        "p_mw": round(p_mw, 4),
+        "q_mvar": round(p_mw * tanphi, 4),
+        "source": source,
+    }
 
 
 def build_status(c, st, subs, plant_tab, rep: Report) -> pd.DataFrame:
@@ -630,21 +846,39 @@ def build_status(c, st, subs, plant_tab, rep: Report) -> pd.DataFrame:
         if r["station_id"] not in sid:
             continue
         until = r["until"] if isinstance(r["until"], str) else ""
-        rows.append({"asset_id": sid[r["station_id"]], "status": "occupied",
-                     "available_fraction": 0.0, "start": r["since"], "end": until,
-                     "source": f"curated/occupied.csv: {r['place']} {r['basis']}"})
+        rows.append(
+            {
+                "asset_id": sid[r["station_id"]],
+                "status": "occupied",
+                "available_fraction": 0.0,
+                "start": r["since"],
+                "end": until,
+                "source": f"curated/occupied.csv: {r['place']} {r['basis']}",
+            }
+        )
     ev = c["status"]
     known = set(plant_tab["plant_id"]) | set(subs["substation_id"])
     for _, r in ev.iterrows():
         if r["asset_id"] not in known:
-            rep.add(f"- status event for {r['asset_id']} skipped: the asset is not in the "
-                    "network (see above)")
+            rep.add(
+                f"- status event for {r['asset_id']} skipped: the asset is not in the "
+                "network (see above)"
+            )
             continue
-        rows.append({"asset_id": r["asset_id"], "status": r["status"],
-                     "available_fraction": r["available_fraction"], "start": r["start"],
-                     "end": r["end"] if isinstance(r["end"], str) else "", "source": r["source"]})
+        rows.append(
+            {
+                "asset_id": r["asset_id"],
+                "status": r["status"],
+                "available_fraction": r["available_fraction"],
+                "start": r["start"],
+                "end": r["end"] if isinstance(r["end"], str) else "",
+                "source": r["source"],
+            }
+        )
     tab = pd.DataFrame(rows).sort_values(["start", "asset_id"], kind="stable")
-    rep.add(f"- status rows: {len(tab)} ({(tab['status'] == 'occupied').sum()} occupied substations)")
+    rep.add(
+        f"- status rows: {len(tab)} ({(tab['status'] == 'occupied').sum()} occupied substations)"
+    )
     return tab
 
 
@@ -654,7 +888,7 @@ def write_meta(out: Path, c, tables) -> None:
         "# The `ukraine` network: written by networks/build_ukraine.py; do not edit by hand.\n"
         'name = "ukraine"\n'
         'description = "Stylized, sourced Ukrainian transmission network (750/400/330/220 kV '
-        'backbone, plants, oblast loads by priority class, EU imports) with a stylized Kyiv '
+        "backbone, plants, oblast loads by priority class, EU imports) with a stylized Kyiv "
         '110 kV layer"\n'
         'version = "2026.1"\n'
         'licence = "CC-BY-4.0 (GridKit/ENTSO-E extract, powerplantmatching) and ODbL-1.0 '
@@ -665,8 +899,12 @@ def write_meta(out: Path, c, tables) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=HERE / "ukraine",
-                    help="output folder (default: networks/ukraine)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=HERE / "ukraine",
+        help="output folder (default: networks/ukraine)",
+    )
     args = ap.parse_args(argv)
     build(args.out)
     print(f"wrote the ukraine network to {args.out}")

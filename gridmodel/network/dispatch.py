@@ -40,5 +40,10 @@ def proportional_dispatch(net, *, scale_load: bool = True) -> dict:
     slack = int(np.argmax(cap_g)) if len(cap_g) else -1
     if slack >= 0:
         net.gen.loc[net.gen.index[slack], "slack"] = True
-    return {"demand_mw": demand, "available_mw": available, "dispatch_mw": demand,
-            "load_scaling": factor, "slack_gen": net.gen.index[slack] if slack >= 0 else None}
+    return {
+        "demand_mw": demand,
+        "available_mw": available,
+        "dispatch_mw": demand,
+        "load_scaling": factor,
+        "slack_gen": net.gen.index[slack] if slack >= 0 else None,
+    }

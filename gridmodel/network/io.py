@@ -25,8 +25,10 @@ def network_folder(name: str) -> Path:
     """Folder of built-in network ``name``."""
     folder = data_dir("networks") / name
     if not (folder / "network.toml").is_file():
-        msg = (f"unknown network {name!r}; built-in networks are {builtin_networks()}, "
-               "or pass the path of a network folder, a pandapower JSON or a MATPOWER case.")
+        msg = (
+            f"unknown network {name!r}; built-in networks are {builtin_networks()}, "
+            "or pass the path of a network folder, a pandapower JSON or a MATPOWER case."
+        )
         raise NetworkFileError(msg)
     return folder
 
@@ -64,8 +66,10 @@ def load_network(name_or_path: str | Path, status_date=None):
             raise NetworkFileError(msg)
         net = _load_foreign(path)
         if status_date is not None:
-            msg = (f"{path} has no status table, so status_date={status_date!r} cannot be "
-                   "applied; load it without status_date.")
+            msg = (
+                f"{path} has no status table, so status_date={status_date!r} cannot be "
+                "applied; load it without status_date."
+            )
             raise StatusError(msg)
         return net
     folder = path if path.is_dir() else network_folder(str(name_or_path))
@@ -85,8 +89,10 @@ def load_network(name_or_path: str | Path, status_date=None):
             raise StatusError(msg)
         table = st.read_status(status_path, known)
         rng = meta.get("status", {})
-        valid = (st.parse_date(rng.get("valid_from", "1900-01-01")),
-                 st.parse_date(rng.get("valid_to", "2100-01-01")))
+        valid = (
+            st.parse_date(rng.get("valid_from", "1900-01-01")),
+            st.parse_date(rng.get("valid_to", "2100-01-01")),
+        )
         active = st.apply_status(net, table, date, valid)
         if avail_path.is_file():
             st.apply_availability(net, st.read_availability(avail_path))
@@ -99,15 +105,21 @@ def _load_foreign(path: Path):
     import pandapower as pp
 
     try:
-        if path.suffix.lower() == ".json":
-            net = pp.from_json(str(path))
-        else:
-            from pandapower.converter import from_mpc
+        # pandapower's readers emit pandas deprecation warnings about its own code
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            if path.suffix.lower() == ".json":
+                net = pp.from_json(str(path))
+            else:
+                from pandapower.converter.matpower import from_mpc
 
-            net = from_mpc(str(path))
+                net = from_mpc(str(path))
     except Exception as exc:  # pandapower raises many types on malformed files
-        msg = (f"cannot read network file {path}: {type(exc).__name__}: {exc}. "
-               "Check that it is a pandapower JSON (pp.to_json) or a MATPOWER case.")
+        msg = (
+            f"cannot read network file {path}: {type(exc).__name__}: {exc}. "
+            "Check that it is a pandapower JSON (pp.to_json) or a MATPOWER case."
+        )
         raise NetworkFileError(msg) from exc
     if "registry" in net and isinstance(net["registry"], pd.DataFrame) and len(net["registry"]):
         try:

@@ -122,8 +122,17 @@ def empty_registry() -> pd.DataFrame:
 
 def _typed(reg: pd.DataFrame) -> pd.DataFrame:
     reg = reg.reindex(columns=REGISTRY_COLUMNS)
-    for col in ("asset_id", "kind", "element", "name", "aliases", "oblast", "technology",
-                "priority_class", "substation"):
+    for col in (
+        "asset_id",
+        "kind",
+        "element",
+        "name",
+        "aliases",
+        "oblast",
+        "technology",
+        "priority_class",
+        "substation",
+    ):
         reg[col] = reg[col].fillna("").astype(str)
     reg["element_index"] = reg["element_index"].fillna(-1).astype(np.int64)
     for col in ("lon", "lat", "vn_kv"):
@@ -174,7 +183,11 @@ def build_registry_from_elements(net) -> pd.DataFrame:
             name = str(raw) if isinstance(raw, str) and raw.strip() else f"{element} {idx}"
             bus = _element_bus(element, row)
             lon, lat = bus_geo.get(bus, (np.nan, np.nan))
-            vn = float(net.bus.at[bus, "vn_kv"]) if bus is not None and bus in net.bus.index else np.nan
+            vn = (
+                float(net.bus.at[bus, "vn_kv"])
+                if bus is not None and bus in net.bus.index
+                else np.nan
+            )
             rows.append(
                 {
                     "asset_id": f"{prefix}:{idx}",
@@ -261,17 +274,26 @@ def registry(net) -> pd.DataFrame:
     return net["registry"]
 
 
-def _keys(reg: pd.DataFrame) -> dict[str, set[str]]:
-    """Map matching key -> set of asset ids, over ids, names and aliases."""
-    keys: dict[str, set[str]] = {}
+def _keys(reg: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Map matching keys -> asset ids over ids, names and aliases.
+
+    Returns the exact keys and, as a fallback, the keys with noise words ("PS", "kV",
+    "TPP", ...) stripped.
+    """
+    exact: dict[str, set[str]] = {}
+    loose: dict[str, set[str]] = {}
     for aid, name, aliases in zip(reg["asset_id"], reg["name"], reg["aliases"], strict=True):
         names = {aid, name, *[a for a in aliases.split("|") if a]}
         for n in names:
-            keys.setdefault(normalize_name(n), set()).add(aid)
-            stripped = normalize_name(_NOISE.sub(" ", unidecode(n).casefold()))
+            exact.setdefault(normalize_name(n), set()).add(aid)
+            stripped = _strip(n)
             if stripped:
-                keys.setdefault(stripped, set()).add(aid)
-    return keys
+                loose.setdefault(stripped, set()).add(aid)
+    return exact, loose
+
+
+def _strip(name: str) -> str:
+    return normalize_name(_NOISE.sub(" ", unidecode(str(name)).casefold()))
 
 
 def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:
@@ -302,7 +324,7 @@ def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> li
         kinds = list(kinds)
         reg = reg[reg["kind"].isin(kinds)]
     ids = set(reg["asset_id"])
-    keys = _keys(reg)
+    exact, loose = _keys(reg)
     out: list[str] = []
     unknown: dict[str, list[str]] = {}
     ambiguous: dict[str, list[str]] = {}
@@ -310,8 +332,7 @@ def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> li
         if name in ids:
             out.append(name)
             continue
-        key = normalize_name(name)
-        hits = keys.get(key) or keys.get(normalize_name(_NOISE.sub(" ", unidecode(name).casefold())))
+        hits = exact.get(normalize_name(name)) or loose.get(_strip(name))
         if not hits:
             unknown[name] = suggest(reg, name)
         elif len(hits) > 1:

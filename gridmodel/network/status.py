@@ -66,8 +66,10 @@ def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
         line = i + 2
         where = f"{path}, line {line}"
         if r["asset_id"] not in known_ids:
-            msg = (f"{where}: asset {r['asset_id']!r} does not exist in the network; "
-                   "use an asset id from net.registry or remove the row.")
+            msg = (
+                f"{where}: asset {r['asset_id']!r} does not exist in the network; "
+                "use an asset id from net.registry or remove the row."
+            )
             raise StatusError(msg)
         if r["status"] not in STATUSES:
             msg = f"{where}: status {r['status']!r} is not one of {list(STATUSES)}."
@@ -94,8 +96,7 @@ def status_on(status: pd.DataFrame, date: dt.date) -> pd.DataFrame:
 
     A ``repaired`` row ends the effect of earlier rows of the same asset.
     """
-    active = status[(status["start"] <= date)
-                    & status["end"].map(lambda e: e is None or e > date)]
+    active = status[(status["start"] <= date) & status["end"].map(lambda e: e is None or e > date)]
     active = active.sort_values("start", kind="stable").groupby("asset_id").tail(1)
     return active[active["status"] != "repaired"].set_index("asset_id")
 
@@ -109,8 +110,10 @@ def read_availability(path: Path) -> pd.Series:
             raise StatusError(msg)
     bad = df[(df["availability_factor"] < 0) | (df["availability_factor"] > 1)]
     if len(bad):
-        msg = (f"{path}, line {bad.index[0] + 2}: availability_factor "
-               f"{bad.iloc[0]['availability_factor']} must be in [0, 1].")
+        msg = (
+            f"{path}, line {bad.index[0] + 2}: availability_factor "
+            f"{bad.iloc[0]['availability_factor']} must be in [0, 1]."
+        )
         raise StatusError(msg)
     return df.set_index("technology")["availability_factor"]
 
@@ -127,14 +130,17 @@ def apply_availability(net, factors: pd.Series) -> None:
         tech = tab["technology"].astype(str)
         unknown = sorted(set(tech) - set(factors.index) - {"import"})
         if unknown:
-            msg = (f"availability.csv has no factor for technologies {unknown}; add a row "
-                   "per technology with its source.")
+            msg = (
+                f"availability.csv has no factor for technologies {unknown}; add a row "
+                "per technology with its source."
+            )
             raise StatusError(msg)
         tab["availability_factor"] = tech.map(factors).fillna(1.0).astype(float)
         if "status_fraction" not in tab:
             tab["status_fraction"] = 1.0
-        tab["max_p_mw"] = tab["installed_mw"].astype(float) * tab["status_fraction"] * tab[
-            "availability_factor"]
+        tab["max_p_mw"] = (
+            tab["installed_mw"].astype(float) * tab["status_fraction"] * tab["availability_factor"]
+        )
 
 
 def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date, dt.date]):
@@ -146,8 +152,10 @@ def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date,
     """
     lo, hi = valid
     if not lo <= date <= hi:
-        msg = (f"status date {date} is outside the status table's range {lo} to {hi}; "
-               "pick a date in that range or extend the table.")
+        msg = (
+            f"status date {date} is outside the status table's range {lo} to {hi}; "
+            "pick a date in that range or extend the table."
+        )
         raise StatusError(msg)
     active = status_on(status, date)
     reg = net.registry.set_index("asset_id")

@@ -34,16 +34,43 @@ REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
     "buses.csv": ["bus_id", "substation_id", "vn_kv", "oblast", "lon", "lat", "abroad"],
     "lines.csv": [
-        "line_id", "name", "from_bus", "to_bus", "length_km", "r_ohm_per_km",
-        "x_ohm_per_km", "c_nf_per_km", "max_i_ka", "parallel",
+        "line_id",
+        "name",
+        "from_bus",
+        "to_bus",
+        "length_km",
+        "r_ohm_per_km",
+        "x_ohm_per_km",
+        "c_nf_per_km",
+        "max_i_ka",
+        "parallel",
     ],
     "trafos.csv": [
-        "trafo_id", "name", "substation_id", "hv_bus", "lv_bus", "sn_mva", "vn_hv_kv",
-        "vn_lv_kv", "vk_percent", "vkr_percent", "pfe_kw", "i0_percent", "parallel",
+        "trafo_id",
+        "name",
+        "substation_id",
+        "hv_bus",
+        "lv_bus",
+        "sn_mva",
+        "vn_hv_kv",
+        "vn_lv_kv",
+        "vk_percent",
+        "vkr_percent",
+        "pfe_kw",
+        "i0_percent",
+        "parallel",
     ],
     "plants.csv": [
-        "plant_id", "name", "aliases", "technology", "installed_mw", "bus_id", "oblast",
-        "lon", "lat", "dispatchable",
+        "plant_id",
+        "name",
+        "aliases",
+        "technology",
+        "installed_mw",
+        "bus_id",
+        "oblast",
+        "lon",
+        "lat",
+        "dispatchable",
     ],
     "loads.csv": ["load_id", "name", "bus_id", "oblast", "priority_class", "p_mw", "q_mvar"],
     "shunts.csv": ["shunt_id", "name", "bus_id", "q_mvar"],
@@ -129,8 +156,9 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     """
     where = Path(folder) if folder is not None else Path("<tables>")
     subs, buses = t["substations.csv"], t["buses.csv"]
-    _check_refs(where / "buses.csv", buses, ["substation_id"], set(subs["substation_id"]),
-                "substation")
+    _check_refs(
+        where / "buses.csv", buses, ["substation_id"], set(subs["substation_id"]), "substation"
+    )
     bus_ids = set(buses["bus_id"])
     _check_refs(where / "lines.csv", t["lines.csv"], ["from_bus", "to_bus"], bus_ids, "bus")
     _check_refs(where / "trafos.csv", t["trafos.csv"], ["hv_bus", "lv_bus"], bus_ids, "bus")
@@ -139,7 +167,9 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
 
     net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
     bidx = pp.create_buses(
-        net, len(buses), vn_kv=buses["vn_kv"].to_numpy(float),
+        net,
+        len(buses),
+        vn_kv=buses["vn_kv"].to_numpy(float),
         name=buses.get("name", buses["bus_id"]).astype(str).tolist(),
         geodata=list(zip(buses["lon"].astype(float), buses["lat"].astype(float), strict=True)),
         zone=buses["oblast"].astype(str).tolist(),
@@ -155,7 +185,9 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     lines = t["lines.csv"]
     if len(lines):
         pp.create_lines_from_parameters(
-            net, lines["from_bus"].map(pos).to_numpy(), lines["to_bus"].map(pos).to_numpy(),
+            net,
+            lines["from_bus"].map(pos).to_numpy(),
+            lines["to_bus"].map(pos).to_numpy(),
             length_km=lines["length_km"].to_numpy(float),
             r_ohm_per_km=lines["r_ohm_per_km"].to_numpy(float),
             x_ohm_per_km=lines["x_ohm_per_km"].to_numpy(float),
@@ -171,11 +203,17 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     tr = t["trafos.csv"]
     if len(tr):
         pp.create_transformers_from_parameters(
-            net, tr["hv_bus"].map(pos).to_numpy(), tr["lv_bus"].map(pos).to_numpy(),
-            sn_mva=tr["sn_mva"].to_numpy(float), vn_hv_kv=tr["vn_hv_kv"].to_numpy(float),
-            vn_lv_kv=tr["vn_lv_kv"].to_numpy(float), vk_percent=tr["vk_percent"].to_numpy(float),
-            vkr_percent=tr["vkr_percent"].to_numpy(float), pfe_kw=tr["pfe_kw"].to_numpy(float),
-            i0_percent=tr["i0_percent"].to_numpy(float), parallel=tr["parallel"].to_numpy(int),
+            net,
+            tr["hv_bus"].map(pos).to_numpy(),
+            tr["lv_bus"].map(pos).to_numpy(),
+            sn_mva=tr["sn_mva"].to_numpy(float),
+            vn_hv_kv=tr["vn_hv_kv"].to_numpy(float),
+            vn_lv_kv=tr["vn_lv_kv"].to_numpy(float),
+            vk_percent=tr["vk_percent"].to_numpy(float),
+            vkr_percent=tr["vkr_percent"].to_numpy(float),
+            pfe_kw=tr["pfe_kw"].to_numpy(float),
+            i0_percent=tr["i0_percent"].to_numpy(float),
+            parallel=tr["parallel"].to_numpy(int),
             name=tr["name"].astype(str).tolist(),
         )
         net.trafo["trafo_id"] = tr["trafo_id"].astype(str).to_numpy()
@@ -186,18 +224,27 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     g = plants.loc[disp]
     if len(g):
         pp.create_gens(
-            net, g["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(g)), vm_pu=1.0,
-            max_p_mw=g["installed_mw"].to_numpy(float), min_p_mw=np.zeros(len(g)),
-            name=g["name"].astype(str).tolist(), type=g["technology"].astype(str).tolist(),
+            net,
+            g["bus_id"].map(pos).to_numpy(),
+            p_mw=np.zeros(len(g)),
+            vm_pu=1.0,
+            max_p_mw=g["installed_mw"].to_numpy(float),
+            min_p_mw=np.zeros(len(g)),
+            name=g["name"].astype(str).tolist(),
+            type=g["technology"].astype(str).tolist(),
             controllable=True,
         )
         _extra(net.gen, g, ["plant_id", "technology", "oblast", "installed_mw"])
     s = plants.loc[~disp]
     if len(s):
         pp.create_sgens(
-            net, s["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(s)),
-            max_p_mw=s["installed_mw"].to_numpy(float), min_p_mw=np.zeros(len(s)),
-            name=s["name"].astype(str).tolist(), type=s["technology"].astype(str).tolist(),
+            net,
+            s["bus_id"].map(pos).to_numpy(),
+            p_mw=np.zeros(len(s)),
+            max_p_mw=s["installed_mw"].to_numpy(float),
+            min_p_mw=np.zeros(len(s)),
+            name=s["name"].astype(str).tolist(),
+            type=s["technology"].astype(str).tolist(),
         )
         _extra(net.sgen, s, ["plant_id", "technology", "oblast", "installed_mw"])
 
@@ -208,29 +255,39 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
         )
         share = ic["share"].to_numpy(float)
         idx = pp.create_gens(
-            net, ic["bus_id"].map(pos).to_numpy(), p_mw=np.zeros(len(ic)), vm_pu=1.0,
-            max_p_mw=cap * share, min_p_mw=np.zeros(len(ic)),
-            name=ic["name"].astype(str).tolist(), type="import", controllable=True,
+            net,
+            ic["bus_id"].map(pos).to_numpy(),
+            p_mw=np.zeros(len(ic)),
+            vm_pu=1.0,
+            max_p_mw=cap * share,
+            min_p_mw=np.zeros(len(ic)),
+            name=ic["name"].astype(str).tolist(),
+            type="import",
+            controllable=True,
         )
         net.gen.loc[idx, "plant_id"] = ic["interconnector_id"].astype(str).to_numpy()
         net.gen.loc[idx, "technology"] = "import"
-        net.gen.loc[idx, "oblast"] = ic["bus_id"].map(
-            dict(zip(buses["bus_id"], buses["oblast"], strict=True))
-        ).to_numpy()
+        net.gen.loc[idx, "oblast"] = (
+            ic["bus_id"].map(dict(zip(buses["bus_id"], buses["oblast"], strict=True))).to_numpy()
+        )
         net.gen.loc[idx, "installed_mw"] = cap * share
 
     loads = t["loads.csv"]
     if len(loads):
         pp.create_loads(
-            net, loads["bus_id"].map(pos).to_numpy(), p_mw=loads["p_mw"].to_numpy(float),
-            q_mvar=loads["q_mvar"].to_numpy(float), name=loads["name"].astype(str).tolist(),
+            net,
+            loads["bus_id"].map(pos).to_numpy(),
+            p_mw=loads["p_mw"].to_numpy(float),
+            q_mvar=loads["q_mvar"].to_numpy(float),
+            name=loads["name"].astype(str).tolist(),
         )
         _extra(net.load, loads, ["load_id", "oblast", "priority_class"])
 
     sh = t["shunts.csv"]
     for _, row in sh.iterrows():
-        i = pp.create_shunt(net, pos[row["bus_id"]], q_mvar=float(row["q_mvar"]),
-                            name=str(row["name"]))
+        i = pp.create_shunt(
+            net, pos[row["bus_id"]], q_mvar=float(row["q_mvar"]), name=str(row["name"])
+        )
         net.shunt.loc[i, "shunt_id"] = str(row["shunt_id"])
 
     net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
@@ -252,60 +309,148 @@ def registry_from_tables(net, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     vmax = buses.groupby("substation_id")["vn_kv"].max()
     rows = []
     for _, r in subs.iterrows():
-        rows.append(dict(asset_id=r["substation_id"], kind="substation", element="substation",
-                         element_index=-1, name=r["name"], aliases=r["aliases"],
-                         oblast=r["oblast"], lon=r["lon"], lat=r["lat"],
-                         vn_kv=vmax.get(r["substation_id"], np.nan)))
+        rows.append(
+            dict(
+                asset_id=r["substation_id"],
+                kind="substation",
+                element="substation",
+                element_index=-1,
+                name=r["name"],
+                aliases=r["aliases"],
+                oblast=r["oblast"],
+                lon=r["lon"],
+                lat=r["lat"],
+                vn_kv=vmax.get(r["substation_id"], np.nan),
+            )
+        )
     sub_name = dict(zip(subs["substation_id"], subs["name"], strict=True))
     for i, r in net.bus.iterrows():
         sname = sub_name.get(r["substation_id"], r["bus_id"])
-        rows.append(dict(asset_id=r["bus_id"], kind="bus", element="bus", element_index=i,
-                         name=f"{sname} {r['vn_kv']:g} kV", aliases="", oblast=r["oblast"],
-                         lon=r["lon"], lat=r["lat"], vn_kv=r["vn_kv"],
-                         substation=r["substation_id"]))
+        rows.append(
+            dict(
+                asset_id=r["bus_id"],
+                kind="bus",
+                element="bus",
+                element_index=i,
+                name=f"{sname} {r['vn_kv']:g} kV",
+                aliases="",
+                oblast=r["oblast"],
+                lon=r["lon"],
+                lat=r["lat"],
+                vn_kv=r["vn_kv"],
+                substation=r["substation_id"],
+            )
+        )
     lines = t["lines.csv"]
     for i, r in zip(net.line.index, lines.itertuples(), strict=True):
         fb = bus_lookup.loc[r.from_bus]
         tb = bus_lookup.loc[r.to_bus]
-        rows.append(dict(asset_id=r.line_id, kind="line", element="line", element_index=i,
-                         name=r.name, aliases=getattr(r, "aliases", "") or "",
-                         oblast=fb["oblast"], lon=(fb["lon"] + tb["lon"]) / 2,
-                         lat=(fb["lat"] + tb["lat"]) / 2, vn_kv=fb["vn_kv"]))
+        rows.append(
+            dict(
+                asset_id=r.line_id,
+                kind="line",
+                element="line",
+                element_index=i,
+                name=r.name,
+                aliases=getattr(r, "aliases", "") or "",
+                oblast=fb["oblast"],
+                lon=(fb["lon"] + tb["lon"]) / 2,
+                lat=(fb["lat"] + tb["lat"]) / 2,
+                vn_kv=fb["vn_kv"],
+            )
+        )
     tr = t["trafos.csv"]
     for i, r in zip(net.trafo.index, tr.itertuples(), strict=True):
         hb = bus_lookup.loc[r.hv_bus]
-        rows.append(dict(asset_id=r.trafo_id, kind="transformer", element="trafo",
-                         element_index=i, name=r.name, aliases=getattr(r, "aliases", "") or "",
-                         oblast=hb["oblast"], lon=hb["lon"], lat=hb["lat"], vn_kv=r.vn_hv_kv,
-                         substation=r.substation_id))
+        rows.append(
+            dict(
+                asset_id=r.trafo_id,
+                kind="transformer",
+                element="trafo",
+                element_index=i,
+                name=r.name,
+                aliases=getattr(r, "aliases", "") or "",
+                oblast=hb["oblast"],
+                lon=hb["lon"],
+                lat=hb["lat"],
+                vn_kv=r.vn_hv_kv,
+                substation=r.substation_id,
+            )
+        )
     plants = t["plants.csv"].set_index("plant_id")
     for element in ("gen", "sgen"):
         for i, r in net[element].iterrows():
             pid = r["plant_id"]
             if pid in plants.index:
                 p = plants.loc[pid]
-                rows.append(dict(asset_id=pid, kind="plant", element=element, element_index=i,
-                                 name=p["name"], aliases=p["aliases"], oblast=p["oblast"],
-                                 lon=p["lon"], lat=p["lat"], technology=p["technology"],
-                                 substation=bus_lookup.loc[p["bus_id"], "substation_id"]))
+                rows.append(
+                    dict(
+                        asset_id=pid,
+                        kind="plant",
+                        element=element,
+                        element_index=i,
+                        name=p["name"],
+                        aliases=p["aliases"],
+                        oblast=p["oblast"],
+                        lon=p["lon"],
+                        lat=p["lat"],
+                        technology=p["technology"],
+                        substation=bus_lookup.loc[p["bus_id"], "substation_id"],
+                    )
+                )
     ic = t["interconnectors.csv"].set_index("interconnector_id")
     gen_pid = dict(zip(net.gen["plant_id"], net.gen.index, strict=True)) if len(net.gen) else {}
     for iid, r in ic.iterrows():
         b = bus_lookup.loc[r["bus_id"]]
-        rows.append(dict(asset_id=iid, kind="interconnector", element="gen",
-                         element_index=gen_pid[iid], name=r["name"],
-                         aliases=r.get("aliases", "") or "", oblast=b["oblast"], lon=b["lon"],
-                         lat=b["lat"], technology="import", substation=b["substation_id"]))
+        rows.append(
+            dict(
+                asset_id=iid,
+                kind="interconnector",
+                element="gen",
+                element_index=gen_pid[iid],
+                name=r["name"],
+                aliases=r.get("aliases", "") or "",
+                oblast=b["oblast"],
+                lon=b["lon"],
+                lat=b["lat"],
+                technology="import",
+                substation=b["substation_id"],
+            )
+        )
     loads = t["loads.csv"]
     for i, r in zip(net.load.index, loads.itertuples(), strict=True):
         b = bus_lookup.loc[r.bus_id]
-        rows.append(dict(asset_id=r.load_id, kind="load", element="load", element_index=i,
-                         name=r.name, aliases="", oblast=r.oblast, lon=b["lon"], lat=b["lat"],
-                         priority_class=r.priority_class, substation=b["substation_id"]))
+        rows.append(
+            dict(
+                asset_id=r.load_id,
+                kind="load",
+                element="load",
+                element_index=i,
+                name=r.name,
+                aliases="",
+                oblast=r.oblast,
+                lon=b["lon"],
+                lat=b["lat"],
+                priority_class=r.priority_class,
+                substation=b["substation_id"],
+            )
+        )
     for i, r in net.shunt.iterrows():
         b = bus_lookup.loc[net.bus.at[r["bus"], "bus_id"]]
-        rows.append(dict(asset_id=r["shunt_id"], kind="shunt", element="shunt", element_index=i,
-                         name=r["name"], aliases="", oblast=b["oblast"], lon=b["lon"],
-                         lat=b["lat"], vn_kv=b["vn_kv"], substation=b["substation_id"]))
+        rows.append(
+            dict(
+                asset_id=r["shunt_id"],
+                kind="shunt",
+                element="shunt",
+                element_index=i,
+                name=r["name"],
+                aliases="",
+                oblast=b["oblast"],
+                lon=b["lon"],
+                lat=b["lat"],
+                vn_kv=b["vn_kv"],
+                substation=b["substation_id"],
+            )
+        )
     reg = pd.DataFrame(rows).reindex(columns=REGISTRY_COLUMNS)
     return validate_registry(reg)

@@ -1,0 +1,159 @@
+"""The ``gridmodel`` command line: argument parsing only, no model logic.
+
+Errors about user input (:class:`gridmodel.errors.InputError`) are printed as one
+clear message with exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import click
+
+from gridmodel.errors import GridmodelError, InputError
+
+
+class _Group(click.Group):
+    """A click group that turns gridmodel's input errors into clean messages."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+        except GridmodelError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except FileNotFoundError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="gridmodel")
+def main() -> None:
+    """gridmodel: strikes on Ukraine's power system and the heat in people's homes."""
+    # pandapower and numba warn about optional dependencies on import; not for users.
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
+
+
+@main.group(cls=_Group)
+def network() -> None:
+    """Inspect networks: summary, plot, assets."""
+
+
+_NETWORK = click.option(
+    "--network",
+    "network_name",
+    default="ukraine",
+    show_default=True,
+    help="built-in network name, network folder, pandapower JSON or MATPOWER case",
+)
+_STATUS = click.option(
+    "--status-date",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="apply the asset status in force on this date",
+)
+
+
+@network.command("summary")
+@_NETWORK
+@_STATUS
+def network_summary(network_name: str, status_date: str | None) -> None:
+    """Buses, lines, generation, load and imports of a network."""
+    from gridmodel.network.io import load_network
+    from gridmodel.network.summary import summary_text
+
+    net = load_network(network_name, status_date=status_date)
+    click.echo(summary_text(net))
+
+
+@network.command("plot")
+@_NETWORK
+@_STATUS
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write",
+)
+@click.option("--force", is_flag=True, help="overwrite an existing file")
+def network_plot(network_name: str, status_date: str | None, out: Path, force: bool) -> None:
+    """Draw the network in lon/lat, coloured by voltage, plants sized by MW."""
+    from gridmodel.network.io import load_network
+    from gridmodel.network.plot import save_network_plot
+
+    if out.exists() and not force:
+        msg = f"{out} exists; pass --force to overwrite it or choose another --out."
+        raise InputError(msg)
+    if not out.parent.exists():
+        msg = f"folder {out.parent} does not exist; create it first."
+        raise InputError(msg)
+    net = load_network(network_name, status_date=status_date)
+    save_network_plot(net, out)
+    click.echo(f"wrote {out}")
+
+
+@network.command("assets")
+@_NETWORK
+@click.option("--kind", default=None, help="only this kind (substation, line, plant, ...)")
+@click.option("--oblast", default=None, help="only this oblast")
+@click.option("--match", "match", default=None, help="only names or aliases containing this")
+def network_assets(
+    network_name: str, kind: str | None, oblast: str | None, match: str | None
+) -> None:
+    """List registry assets (ids, names, aliases) for writing strike lists."""
+    from gridmodel.network.io import load_network
+    from gridmodel.network.registry import normalize_name
+
+    net = load_network(network_name)
+    reg = net.registry
+    if kind:
+        reg = reg[reg["kind"] == kind]
+    if oblast:
+        reg = reg[reg["oblast"].str.casefold() == oblast.casefold()]
+    if match:
+        key = normalize_name(match)
+        hay = (reg["name"] + "|" + reg["aliases"] + "|" + reg["asset_id"]).map(normalize_name)
+        reg = reg[hay.str.contains(key, regex=False)]
+    cols = ["asset_id", "kind", "name", "oblast", "vn_kv", "technology", "aliases"]
+    with_pd_width(lambda: click.echo(reg[cols].to_string(index=False)))
+
+
+def with_pd_width(fn):
+    import pandas as pd
+
+    with pd.option_context(
+        "display.width", 200, "display.max_colwidth", 60, "display.max_rows", 5000
+    ):
+        return fn()
+
+
+def _attach_optional_commands() -> None:
+    """Attach the commands that live in their own modules."""
+    try:
+        from gridmodel.cli_outage import outage_command
+    except ImportError:  # pragma: no cover - module not present in a partial install
+        outage_command = None
+    if outage_command is not None:
+        main.add_command(outage_command, "outage")
+    try:
+        from gridmodel.cli_run import reproduce_command, run_command
+    except ImportError:  # pragma: no cover
+        run_command = reproduce_command = None
+    if run_command is not None:
+        main.add_command(run_command, "run")
+        main.add_command(reproduce_command, "reproduce")
+
+
+_attach_optional_commands()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Draw a network in lon/lat with matplotlib (no internet tiles)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+VOLTAGE_COLOURS = {750: "#7b2cbf", 400: "#d62828", 330: "#f77f00", 220: "#2a9d8f", 110: "#8d99ae"}
+TECH_COLOURS = {
+    "nuclear": "#9b5de5",
+    "coal": "#343a40",
+    "chp": "#e76f51",
+    "hydro": "#0077b6",
+    "pumped_storage": "#00b4d8",
+    "solar": "#ffb703",
+    "wind": "#90be6d",
+    "import": "#adb5bd",
+}
+
+
+def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, struck_buses=None):
+    """Plot lines coloured by voltage and plants sized by installed MW.
+
+    Out-of-service branches are drawn grey and dashed. ``dark_buses`` (bus indices)
+    are drawn as black crosses, ``struck_buses`` as red stars. Returns the axes.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 7.5))
+    lon, lat = net.bus["lon"], net.bus["lat"]
+    for element, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
+        t = net[element]
+        for _, r in t.iterrows():
+            x = [lon[r[a]], lon[r[b]]]
+            y = [lat[r[a]], lat[r[b]]]
+            vn = net.bus.at[r[a], "vn_kv"]
+            if r["in_service"]:
+                ax.plot(
+                    x,
+                    y,
+                    color=VOLTAGE_COLOURS.get(int(vn), "#999999"),
+                    lw={750: 2.6, 400: 2.0, 330: 1.5}.get(int(vn), 0.9),
+                    zorder=2,
+                )
+            else:
+                ax.plot(x, y, color="#bbbbbb", lw=0.8, ls="--", zorder=1)
+    on = net.bus["in_service"].astype(bool)
+    ax.scatter(lon[on], lat[on], s=6, color="#555555", zorder=3)
+    ax.scatter(lon[~on], lat[~on], s=10, color="#cccccc", marker="x", zorder=3)
+    for element in ("gen", "sgen"):
+        t = net[element]
+        if not len(t):
+            continue
+        t = t[t["technology"] != "import"]
+        x = lon[t["bus"]].to_numpy()
+        y = lat[t["bus"]].to_numpy()
+        size = np.sqrt(t["installed_mw"].astype(float).to_numpy()) * 3
+        colours = [TECH_COLOURS.get(x_, "#6c757d") for x_ in t["technology"]]
+        alive = t["in_service"].astype(bool).to_numpy() & (t["max_p_mw"].to_numpy() > 0)
+        ax.scatter(
+            x[alive],
+            y[alive],
+            s=size[alive],
+            c=np.array(colours)[alive],
+            alpha=0.6,
+            edgecolors="k",
+            linewidths=0.4,
+            zorder=4,
+        )
+        ax.scatter(
+            x[~alive],
+            y[~alive],
+            s=size[~alive],
+            facecolors="none",
+            edgecolors="#999999",
+            linewidths=0.8,
+            zorder=4,
+        )
+    if dark_buses is not None and len(dark_buses):
+        ax.scatter(
+            lon[dark_buses],
+            lat[dark_buses],
+            s=28,
+            color="k",
+            marker="x",
+            zorder=5,
+            label="dark (no supply)",
+        )
+    if struck_buses is not None and len(struck_buses):
+        ax.scatter(
+            lon[struck_buses],
+            lat[struck_buses],
+            s=120,
+            color="red",
+            marker="*",
+            zorder=6,
+            label="struck",
+        )
+    ua = net.bus[~net.bus.get("abroad", False).astype(bool)] if "abroad" in net.bus else net.bus
+    if "oblast" in ua:
+        centres = ua.groupby("oblast")[["lon", "lat"]].median()
+        for oblast, (x, y) in centres.iterrows():
+            if oblast in ("unknown", "Kyiv"):
+                continue
+            ax.annotate(
+                oblast,
+                (x, y),
+                fontsize=6.5,
+                color="#6c757d",
+                ha="center",
+                xytext=(0, 7),
+                textcoords="offset points",
+                zorder=7,
+            )
+    handles = [
+        plt.Line2D([], [], color=c, lw=2, label=f"{v} kV")
+        for v, c in VOLTAGE_COLOURS.items()
+        if (net.bus["vn_kv"] == v).any()
+    ]
+    handles += [
+        plt.Line2D([], [], marker="o", ls="", color=c, label=k, alpha=0.6)
+        for k, c in TECH_COLOURS.items()
+        if k != "import"
+        and ((net.gen["technology"] == k).any() or (net.sgen["technology"] == k).any())
+    ]
+    handles += [plt.Line2D([], [], ls="--", color="#bbbbbb", label="out of service")]
+    ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
+    ax.set_xlabel("longitude [deg]")
+    ax.set_ylabel("latitude [deg]")
+    ax.set_aspect(1 / np.cos(np.radians(float(lat.mean()))))
+    ax.grid(alpha=0.3)
+    meta = net.get("meta", {})
+    date = net.get("status_date", "")
+    ax.set_title(
+        title
+        or f"{meta.get('name', 'network')}"
+        + (f", status {date}" if date else ", as built")
+        + " (schematic coordinates)"
+    )
+    return ax
+
+
+def save_network_plot(net, path: str | Path, **kwargs) -> Path:
+    """Plot ``net`` and save a PNG to ``path`` (the folder must exist)."""
+    path = Path(path)
+    fig, ax = plt.subplots(figsize=(11, 7.5))
+    plot_network(net, ax=ax, **kwargs)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path

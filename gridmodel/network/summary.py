@@ -1,0 +1,175 @@
+"""Tables that describe a loaded network: voltages, lengths, capacity, load, imports.
+
+Each function returns a small :class:`pandas.DataFrame`; :func:`summary_text` joins
+them into the report printed by ``gridmodel network summary``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Reported figures the `ukraine` network is checked against (FIELD_NOTES 2).
+REPORTED = {
+    "available_domestic_generation_mw": (
+        11000.0,
+        "about 11 GW available on 15 Jan 2026 (Zelensky via Reuters) [A]",
+    ),
+    "demand_mw": (18000.0, "about 18 GW needed (same source); winter peak 18-18.5 GW (IEA 2024)"),
+}
+
+
+def buses_by_voltage(net) -> pd.DataFrame:
+    """Buses per nominal voltage: in service and out of service."""
+    b = net.bus.assign(in_service=net.bus["in_service"].astype(bool))
+    out = b.groupby("vn_kv")["in_service"].agg(buses="size", in_service="sum")
+    return out.sort_index(ascending=False).astype(int)
+
+
+def lines_by_voltage(net) -> pd.DataFrame:
+    """Lines and route length per voltage [km], counting parallel circuits once."""
+    vn = net.bus.loc[net.line["from_bus"], "vn_kv"].to_numpy()
+    ln = net.line.assign(vn_kv=vn)
+    out = ln.groupby("vn_kv").agg(
+        lines=("length_km", "size"),
+        length_km=("length_km", "sum"),
+        in_service=("in_service", "sum"),
+    )
+    out["length_km"] = out["length_km"].round(0)
+    return out.sort_index(ascending=False)
+
+
+def generation_by_technology(net) -> pd.DataFrame:
+    """Installed and available MW per technology (imports separate)."""
+    frames = []
+    for element in ("gen", "sgen"):
+        t = net[element]
+        if not len(t):
+            continue
+        avail = t["max_p_mw"].where(t["in_service"].astype(bool), 0.0)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "technology": t["technology"].astype(str),
+                    "installed_mw": t["installed_mw"].astype(float),
+                    "available_mw": avail.astype(float),
+                    "units": 1,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(columns=["installed_mw", "available_mw", "plants"])
+    df = pd.concat(frames, ignore_index=True)
+    out = df.groupby("technology").agg(
+        plants=("units", "sum"),
+        installed_mw=("installed_mw", "sum"),
+        available_mw=("available_mw", "sum"),
+    )
+    return out.sort_values("installed_mw", ascending=False).round(1)
+
+
+def load_by_class(net) -> pd.DataFrame:
+    """Demand per priority class [MW] (loads in service)."""
+    ld = net.load[net.load["in_service"].astype(bool)]
+    p = ld["p_mw"] * ld["scaling"]
+    return p.groupby(ld["priority_class"]).sum().round(1).to_frame("p_mw")
+
+
+def load_by_region(net) -> pd.DataFrame:
+    """Demand per oblast [MW] (loads in service), largest first."""
+    ld = net.load[net.load["in_service"].astype(bool)]
+    p = ld["p_mw"] * ld["scaling"]
+    return p.groupby(ld["oblast"]).sum().sort_values(ascending=False).round(1).to_frame("p_mw")
+
+
+def interconnector_limits(net) -> pd.DataFrame:
+    """EU import sources with their share of the cap and the national cap parameters."""
+    g = net.gen[net.gen["technology"] == "import"]
+    out = pd.DataFrame(
+        {
+            "name": g["name"],
+            "max_p_mw": g["max_p_mw"].round(1),
+            "in_service": g["in_service"].astype(bool),
+        }
+    )
+    return out.set_index("name")
+
+
+def totals(net) -> dict[str, float]:
+    """Headline totals: available domestic generation, imports cap, demand [MW]."""
+    gen = generation_by_technology(net)
+    domestic = gen.drop(index="import", errors="ignore")["available_mw"].sum()
+    imp = net.get("parameters", {}).get("imports", {})
+    return {
+        "available_domestic_generation_mw": float(domestic),
+        "installed_domestic_generation_mw": float(
+            gen.drop(index="import", errors="ignore")["installed_mw"].sum()
+        ),
+        "import_cap_mw": float(imp.get("commercial_mw", 0.0) + imp.get("emergency_mw", 0.0)),
+        "demand_mw": float(load_by_class(net)["p_mw"].sum()),
+    }
+
+
+def residuals(net) -> pd.DataFrame:
+    """Model totals against the reported figures (value, reported, residual, relative)."""
+    t = totals(net)
+    rows = []
+    for key, (reported, source) in REPORTED.items():
+        rows.append(
+            {
+                "quantity": key,
+                "model_mw": round(t[key], 1),
+                "reported_mw": reported,
+                "residual_mw": round(t[key] - reported, 1),
+                "relative": round((t[key] - reported) / reported, 3),
+                "source": source,
+            }
+        )
+    return pd.DataFrame(rows).set_index("quantity")
+
+
+def summary_text(net) -> str:
+    """The readable summary printed by ``gridmodel network summary``."""
+    meta = net.get("meta", {})
+    date = net.get("status_date", "") or "none (as built)"
+    parts = [
+        f"network {meta.get('name', '?')} {meta.get('version', '')}: {meta.get('description', '')}",
+        f"status date: {date}",
+        "",
+        "buses per voltage [kV]",
+        buses_by_voltage(net).to_string(),
+        "",
+        "lines and route length per voltage [kV]",
+        lines_by_voltage(net).to_string(),
+        "",
+        f"transformers: {len(net.trafo)} ({int(net.trafo['in_service'].sum())} in service); "
+        f"shunt reactors: {len(net.shunt)}",
+        "",
+        "generation by technology [MW]",
+        generation_by_technology(net).to_string(),
+        "",
+        "load by priority class [MW]",
+        load_by_class(net).to_string(),
+        "",
+        "load by region [MW]",
+        load_by_region(net).to_string(),
+        "",
+        "interconnectors (EU imports)",
+        interconnector_limits(net).to_string(),
+    ]
+    imp = net.get("parameters", {}).get("imports", {})
+    if imp:
+        parts.append(
+            f"import cap: {imp.get('commercial_mw', 0):g} MW commercial + "
+            f"{imp.get('emergency_mw', 0):g} MW emergency "
+            f"(practical peak about {imp.get('practical_peak_mw', 0):g} MW)"
+        )
+    if net.get("status_date"):
+        active = net.get("status_active")
+        if active is not None and len(active):
+            parts += [
+                "",
+                f"assets with a status on {net['status_date']}",
+                active[["asset_id", "status", "available_fraction"]].to_string(index=False),
+            ]
+    parts += ["", "against reported figures", residuals(net).to_string()]
+    return "\n".join(parts)
