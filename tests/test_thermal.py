@@ -198,7 +198,7 @@ def test_kyiv_observation_panel_and_brick(archetype):
 def test_finnish_cross_check_modern_archetype():
     # Finnish Security Committee 2015 (FIELD_NOTES 4): precast apartment blocks reach
     # +10 °C in about 36 h at -20 °C. That stock is better insulated (tau > 100 h) than
-    # the central modern_monolithic (tau 91 h, gives about 26 h from 19 °C), the start
+    # the central modern_monolithic (tau 91 h, gives about 29 h from 20 °C), the start
     # temperature is not reported (20-21 °C assumed) and the figure is rounded. So the
     # check is (a) the central value lies within a third of 36 h (24-48 h), and (b) the
     # FIELD_NOTES parameter range of the archetype brackets 36 h: slowest (low H, high C)
