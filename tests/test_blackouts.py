@@ -51,7 +51,11 @@ def test_hand_calculation_national_deficit():
     supply = sched.daily.set_index("queue")["supply_h"]
     assert supply.tolist() == [12.0, 16.0, 16.0, 16.0, 16.0, 16.0]
     assert supply.mean() == pytest.approx(24 * (1 - 13 / 36))
-    assert sched.oblast_daily["supply_h_min"].iloc[0] == 12.0
+    od = sched.oblast_daily.iloc[0]
+    assert od["queue_supply_h_min"] == 12.0
+    assert od["queue_supply_h_max"] == 16.0
+    assert od["supply_h_mean"] == pytest.approx(24 * (1 - 13 / 36))
+    assert od["residential_dark_share"] == 0.0
     # the exempt critical load keeps power: the deficit is all on queues
     assert sched.areas["exempt_shed_mw"].max() == pytest.approx(0.0)
     assert sched.areas["deficit_mw"].iloc[0] == pytest.approx(5400.0)
@@ -73,6 +77,8 @@ def test_dark_area_has_every_queue_off_and_counts_as_off():
     assert sched.blocks["dark"].all()
     assert not sched.schedule["power_on"].any()
     assert sched.oblast_hourly["residential_off_share"].eq(1.0).all()
+    assert sched.oblast_daily["supply_h_mean"].iloc[0] == 0.0
+    assert sched.oblast_daily["residential_dark_share"].iloc[0] == 1.0
 
 
 def test_no_deficit_all_on():

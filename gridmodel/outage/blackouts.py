@@ -74,8 +74,10 @@ class BlackoutSchedule:
     daily : DataFrame
         ``area, oblast, date, queue, supply_h`` hours of supply per queue and local day.
     oblast_daily : DataFrame
-        ``oblast, date, supply_h_mean, supply_h_min, supply_h_max`` over queues, weighted
-        by residential demand.
+        ``oblast, date, supply_h_mean`` (hours with power per residential customer and
+        local day, dark hours counting as none), ``queue_supply_h_min,
+        queue_supply_h_max`` (range over the queues of energised areas) and
+        ``residential_dark_share`` (mean share of residential demand in dark islands).
     n_queues, block_h, step_h, timezone
         The rule's parameters.
     """
@@ -254,10 +256,10 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
                                + a["residential_queued_mw"] * a["queues_off"] / n_queues)
     g = a.groupby(["oblast", "time"], sort=True)[["residential_mw", "residential_off_mw"]].sum()
     oblast_hourly = g.reset_index()
-    oblast_hourly["residential_off_share"] = np.where(
+    oblast_hourly["residential_off_share"] = np.clip(np.where(
         oblast_hourly["residential_mw"] > 0,
         oblast_hourly["residential_off_mw"] / oblast_hourly["residential_mw"].where(
-            oblast_hourly["residential_mw"] > 0, 1.0), 0.0)
+            oblast_hourly["residential_mw"] > 0, 1.0), 0.0), 0.0, 1.0)
 
     schedule["date"] = schedule["time"].dt.tz_convert(timezone).dt.date
     daily = (schedule.assign(supply_h=schedule["power_on"] * step_h)
@@ -265,14 +267,22 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     daily["oblast"] = daily["area"].map(area_oblast)
     daily = daily[["area", "oblast", "date", "queue", "supply_h"]]
     schedule = schedule.drop(columns="date")
-    weights = a.groupby("area")["residential_mw"].sum()
-    dw = daily.assign(weight=daily["area"].map(weights).fillna(0.0) + 1e-12)
-    dw["wx"] = dw["weight"] * dw["supply_h"]
-    og = dw.groupby(["oblast", "date"], sort=True)
+    # per oblast and day: hours with power per residential customer (dark counts as
+    # none), and the range over queues of energised areas
+    oh = oblast_hourly.assign(
+        date=oblast_hourly["time"].dt.tz_convert(timezone).dt.date,
+        on_h=(1.0 - oblast_hourly["residential_off_share"]) * step_h,
+        dark_share=a.groupby(["oblast", "time"], sort=True)["residential_dark_mw"].sum()
+        .to_numpy() / oblast_hourly["residential_mw"].where(
+            oblast_hourly["residential_mw"] > 0, 1.0).to_numpy())
+    og = oh.groupby(["oblast", "date"], sort=True)
+    live_daily = daily[daily["area"].isin(a.loc[a["queued_mw"] > 0, "area"])]
+    qg = live_daily.groupby(["oblast", "date"], sort=True)["supply_h"]
     oblast_daily = pd.DataFrame({
-        "supply_h_mean": og["wx"].sum() / og["weight"].sum(),
-        "supply_h_min": og["supply_h"].min(),
-        "supply_h_max": og["supply_h"].max(),
+        "supply_h_mean": og["on_h"].sum(),
+        "queue_supply_h_min": qg.min(),
+        "queue_supply_h_max": qg.max(),
+        "residential_dark_share": og["dark_share"].mean(),
     }).reset_index()
     areas_out = a[["area", "oblast", "time", "queued_mw", "deficit_mw", "exempt_shed_mw",
                    "dark_mw", "residential_mw", "residential_dark_mw"]]
