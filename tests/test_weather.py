@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 import tomllib
 from pathlib import Path
 
@@ -29,7 +30,12 @@ def _load_build_script():
         "_gridmodel_build_profiles", WEATHER_DIR / "build_profiles.py"
     )
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    keep = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True  # keep weather/ (shipped in the wheel) free of __pycache__
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.dont_write_bytecode = keep
     return module
 
 
