@@ -289,3 +289,81 @@ def test_resolution_does_not_touch_net(net):
                                  "effect": "disabled"}])
     resolve_strikes(net, raw)
     pd.testing.assert_frame_equal(net.registry, before)
+
+
+# ---- example strike lists and the `outage` command on the ukraine network -------------
+
+EXAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "examples" / "strikes"
+
+
+@pytest.fixture(scope="module")
+def ukraine():
+    import gridmodel
+
+    try:
+        return gridmodel.load_network("ukraine", status_date="2026-01-15")
+    except FileNotFoundError as exc:  # pragma: no cover - network data not built
+        pytest.skip(f"ukraine network not available: {exc}")
+
+
+def test_example_strike_lists_resolve(ukraine):
+    one = load_strikes(EXAMPLES / "kyivska_750.csv", ukraine)
+    assert one["asset_id"].tolist() == ["sub:kyivska-750"]
+    npp = load_strikes(EXAMPLES / "npp_750_substations.csv", ukraine)
+    assert sorted(npp["asset_id"]) == ["sub:khmelnytskyi-npp", "sub:rivne-npp",
+                                       "sub:south-ukraine-npp"]
+    feb = load_strikes(EXAMPLES / "kyiv_2026_02_03.csv", ukraine)
+    assert len(feb) == 6
+    assert (feb["source"].str.len() > 5).all()
+    base = feb[feb["reliability"] == "A"]
+    assert sorted(base["asset_id"]) == ["plant:darnytsia-chp-4", "plant:kharkiv-chp-5",
+                                        "sub:kharkivska", "sub:zaliutyne"]
+    assert (feb["time"] == pd.Timestamp("2026-02-03T02:00Z")).all()
+
+
+def _invoke(args):
+    from click.testing import CliRunner
+
+    from gridmodel.cli_outage import outage_command
+
+    return CliRunner().invoke(outage_command, [str(a) for a in args])
+
+
+def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
+    out = tmp_path / "run"
+    res = _invoke([EXAMPLES / "kyivska_750.csv", "--status-date", "2026-01-15",
+                   "--engine", "fast", "--out", out])
+    assert res.exit_code == 0, res.output
+    assert "Islands:" in res.output
+    assert "Shed by oblast" in res.output
+    for name in ("islands", "loads", "oblasts", "strikes", "blackouts_oblast_daily"):
+        assert (out / f"{name}.csv").is_file()
+        assert (out / f"{name}.parquet").is_file()
+    assert (out / "map.png").stat().st_size > 10_000
+    loads = pd.read_parquet(out / "loads.parquet")
+    assert loads["demand_mw"].sum() == pytest.approx(
+        loads["served_mw"].sum() + loads["shed_mw"].sum())
+    # refuses to overwrite without --force, cleanly
+    again = _invoke([EXAMPLES / "kyivska_750.csv", "--engine", "fast", "--out", out])
+    assert again.exit_code == 2
+    assert "exists; pass --force" in again.output
+    assert "Traceback" not in again.output
+    forced = _invoke([EXAMPLES / "kyivska_750.csv", "--engine", "fast", "--dc", "--out", out,
+                      "--force"])
+    assert forced.exit_code == 0, forced.output
+
+
+def test_cli_outage_input_errors_one_line(tmp_path, ukraine):
+    bad = write(tmp_path, "bad.csv", "target,time,effect\nKyivska 75O,2026-02-03T04:00Z,"
+                "destroyed\nVinnytsa-750,2026-02-03T04:00,destroyed\n")
+    res = _invoke([bad, "--engine", "fast"])
+    assert res.exit_code == 2
+    assert res.output.startswith("error: ")
+    assert len(res.output.strip().splitlines()) == 1
+    assert "row 3, field time" in res.output
+    bad = write(tmp_path, "bad2.csv", "target,time,effect\nKyivska 75O,2026-02-03T04:00Z,"
+                "destroyed\n")
+    res = _invoke([bad, "--engine", "fast"])
+    assert res.exit_code == 2
+    assert "sub:kyivska-750" in res.output  # the suggestion
+    assert len(res.output.strip().splitlines()) == 1
