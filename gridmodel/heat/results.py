@@ -1,0 +1,257 @@
+"""Summary, result frames and the readable explanation of a heat run.
+
+The summary schema is documented in ``docs/scenario.md``; definitions of "without heat",
+"drained" and "interrupted" in ``docs/heat.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gridmodel import metrics
+from gridmodel.heat.availability import CAUSES
+from gridmodel.heat.draining import bridging_time_h
+
+__all__ = ["build_frames", "build_summary", "explain"]
+
+
+def _iso(ts) -> str | None:
+    return None if ts is None else pd.Timestamp(ts).isoformat()
+
+
+def _status(tl) -> dict:
+    isl = tl.islands
+    per_step = isl.groupby("time")
+    shed = tl.loads.groupby("time")["shed_mw"].sum()
+    k = shed.idxmax() if len(shed) else None
+    at = isl[isl["time"] == k] if k is not None else isl.iloc[0:0]
+    return {
+        "islands_max": int(per_step.size().max()) if len(isl) else 0,
+        "islands_at_peak_shed": int(len(at)),
+        "energised_islands_at_peak_shed": int(at["energised"].sum()),
+        "dark_islands_at_peak_shed": int((~at["energised"].astype(bool)).sum()),
+        "all_energised_islands_converged": bool(
+            isl.loc[isl["energised"].astype(bool), "converged"].astype(bool).all()),
+        "steps": int(len(shed)),
+        "engine_runs": int(tl.n_engine_runs),
+        "peak_shed_time": _iso(k),
+        "mw_shed_at_peak": float(shed.max()) if len(shed) else 0.0,
+        "method": sorted(set(isl["method"].astype(str))),
+    }
+
+
+def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strikes: int,
+                  schema_version: int) -> dict:
+    """The ``summary.json`` dictionary (schema: docs/scenario.md)."""
+    b = layer.buildings
+    n = metrics.without_heat_count(bh.without_heat, index)
+    k = int(n.to_numpy().argmax())
+    peak = int(n.iloc[k])
+    comfort = layer.assumptions["comfort"]
+    below = temps.hours_below((float(comfort["health_risk_c"]),))[0]
+    shed = metrics.load_shed_mw(tl.loads)
+    kyiv_shed = metrics.load_shed_mw(tl.loads[tl.loads["load_id"].str.startswith("load:kyiv-")])
+    drained_ever = bh.drain_time >= 0
+    heat = {
+        "layer": layer.name,
+        "buildings_total": int(len(b)),
+        "residents_total": int(b["residents"].sum()),
+        "buildings_without_heat_peak": peak,
+        "buildings_without_heat_peak_time": _iso(index[k]) if peak > 0 else None,
+        "people_without_heat_peak": metrics.people_at(bh.without_heat,
+                                                      b["residents"].to_numpy(), k),
+        "by_district": metrics.by_district_peak(bh.without_heat, b["district"].to_numpy(),
+                                                index),
+        "by_cause": metrics.by_cause_at(bh.cause, k),
+        "by_district_at_peak": {d: int(bh.without_heat[k, (b["district"] == d).to_numpy()]
+                                       .sum()) for d in sorted(set(b["district"]))},
+        "buildings_without_heat_end": int(n.iloc[-1]),
+        "buildings_drained_total": int(drained_ever.sum()),
+        "buildings_drained_end": int(bh.drained[-1].sum()),
+        "first_drain_time": _iso(index[int(bh.drain_time[drained_ever].min())])
+        if drained_ever.any() else None,
+        "buildings_restarted": int((bh.heat_back >= 0).sum()),
+        "building_hours_without_heat": int(bh.without_heat.sum()),
+        "building_hours_below_12c": metrics.building_hours_below(below),
+        "buildings_below_12c_ever": int((below > 0).sum()),
+        "interrupted_building_hours": int(bh.interrupted.sum()),
+        "freeze_risk_building_hours": int(bh.freeze_risk.sum()),
+        "indoor_temp_min_c": float(np.round(temps.temp_indoor.min(), 2)),
+        "distinct_trajectories": int(temps.n_distinct),
+        "groups": int(len(ga.groups)),
+        "definition": ("without heat = cut off from heat supply: the building's source or "
+                       "zone pumping is down, or it is drained and not yet restarted"),
+    }
+    rp = layer.assumptions["restart"]
+    heat["crews_for_restarts"] = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    grid = {
+        "load_shed_mw_peak": float(shed.max()) if len(shed) else 0.0,
+        "energy_not_served_mwh": metrics.energy_not_served_mwh(tl.loads,
+                                                               float(tl.meta["step_h"])),
+        "kyiv_load_shed_mw_peak": float(kyiv_shed.max()) if len(kyiv_shed) else 0.0,
+        "assets_out": [
+            {"asset_id": r.asset_id, "start": _iso(r.start), "end": _iso(r.end),
+             "remaining_fraction": float(r.remaining_fraction), "effect": r.effect}
+            for r in tl.assets.itertuples()],
+    }
+    return {
+        "schema_version": schema_version,
+        "scenario": {"name": sc.name, "description": sc.description,
+                     "file": str(sc.path) if sc.path else None, "network": sc.network,
+                     "status_date": sc.status_date.isoformat(), "weather": sc.weather,
+                     "start": _iso(index[0]), "horizon_h": sc.horizon_h,
+                     "n_strikes": n_strikes},
+        "seed": sc.seed,
+        "hashes": hashes,
+        "status": _status(tl),
+        "grid": grid,
+        "heat": heat,
+        "weather": {"temp_air_min_c": float(temp.min()), "temp_air_mean_c":
+                    round(float(temp.mean()), 2)},
+    }
+
+
+def build_frames(layer, index, temp, tl, ga, bh, temps) -> dict[str, pd.DataFrame]:
+    """Tables written as Parquet: hourly heat by district, per building, indoor bands, grid."""
+    b = layer.buildings
+    dist = b["district"].to_numpy()
+    res = b["residents"].to_numpy()
+    rows = []
+    for d in sorted(set(dist)):
+        m = dist == d
+        w = bh.without_heat[:, m]
+        c = bh.cause[:, m]
+        frame = pd.DataFrame({
+            "time": index, "district": d,
+            "buildings_without_heat": w.sum(1),
+            "people_without_heat": (w * res[m]).sum(1),
+            "drained": bh.drained[:, m].sum(1),
+            "interrupted": bh.interrupted[:, m].sum(1),
+            "heat_on": bh.heat_on[:, m].sum(1),
+        })
+        for code, name in CAUSES.items():
+            if code:
+                frame[name] = (c == code).sum(1)
+        rows.append(frame)
+    heat_hourly = pd.concat(rows, ignore_index=True)
+    heat_hourly.insert(2, "temp_air", np.tile(temp.to_numpy(), len(set(dist))))
+    below = temps.hours_below((16.0, 12.0, 8.0))
+    ti = temps.temp_indoor
+    t_min = ti.min(axis=0)[temps.inverse]
+    t_end = ti[-1][temps.inverse]
+
+    def _time(k):
+        return pd.Series([index[i] if i >= 0 else pd.NaT for i in k],
+                         dtype=f"datetime64[ns, {index.tz}]")
+
+    buildings = pd.DataFrame({
+        "building_id": b["building_id"], "district": b["district"], "zone_id": b["zone_id"],
+        "source_id": b["source_id"], "archetype": b["archetype"], "floors": b["floors"],
+        "residents": b["residents"],
+        "hours_without_heat": bh.without_heat.sum(0),
+        "hours_interrupted": bh.interrupted.sum(0),
+        "drain_time": _time(bh.drain_time), "restart_start": _time(bh.restart_start),
+        "heat_back": _time(bh.heat_back),
+        "hours_below_16c": below[0], "hours_below_12c": below[1], "hours_below_8c": below[2],
+        "temp_indoor_min_c": t_min.round(2), "temp_indoor_end_c": t_end.round(2),
+    })
+    # indoor temperature bands per archetype (over buildings)
+    bands = []
+    arch = b["archetype"].to_numpy()
+    for a in sorted(set(arch)):
+        cols = temps.inverse[arch == a]
+        uniq, counts = np.unique(cols, return_counts=True)
+        traj = ti[:, uniq]
+        order = np.argsort(traj, axis=1)
+        cw = np.cumsum(counts[order], axis=1) / counts.sum()
+        sorted_t = np.take_along_axis(traj, order, axis=1)
+        q = {}
+        for p in (0.05, 0.5, 0.95):
+            j = (cw < p).sum(axis=1)
+            q[p] = sorted_t[np.arange(len(index)), np.minimum(j, traj.shape[1] - 1)]
+        bands.append(pd.DataFrame({"time": index, "archetype": a, "p05_c": q[0.05],
+                                   "median_c": q[0.5], "p95_c": q[0.95],
+                                   "min_c": traj.min(1), "max_c": traj.max(1)}))
+    indoor = pd.concat(bands, ignore_index=True)
+    loads = tl.loads.copy()
+    islands = tl.islands.drop(columns=[c for c in ("buses",) if c in tl.islands.columns])
+    sources = ga.source_capacity.copy()
+    sources.insert(0, "time", index)
+    sources = sources.melt(id_vars="time", var_name="source_id", value_name="capacity_fraction")
+    out = {"heat_hourly": heat_hourly, "heat_buildings": buildings, "indoor_bands": indoor,
+           "heat_sources_hourly": sources, "grid_loads": loads, "grid_islands": islands,
+           "grid_assets": tl.assets.astype({"strike_rows": str})}
+    if tl.blackouts is not None:
+        out["grid_blackouts"] = tl.blackouts.schedule
+    return out
+
+
+def explain(sc, layer, index, temp, tl, ga, bh, summary) -> str:
+    """A readable account of the run: which source, which zone, which rule, when."""
+    from gridmodel.heat.availability import bridging_kwargs
+
+    h = summary["heat"]
+    kw = bridging_kwargs(layer)
+    lines = [f"Scenario {sc.name}: {sc.description}".rstrip(": "),
+             f"Network {sc.network} on the status of {sc.status_date}; weather {sc.weather}; "
+             f"{len(index)} h from {index[0]:%Y-%m-%d %H:%M %Z}.",
+             ""]
+    # grid events
+    if len(tl.assets):
+        lines.append("Grid assets out (repair timeline):")
+        for r in tl.assets.itertuples():
+            end = pd.Timestamp(r.end).tz_convert(index.tz)
+            beyond = " (beyond the horizon)" if end > index[-1] else ""
+            lines.append(f"  {r.asset_id}: {r.effect}, {r.remaining_fraction:.0%} left, "
+                         f"from {pd.Timestamp(r.start).tz_convert(index.tz):%d %b %H:%M} to "
+                         f"{end:%d %b %H:%M}{beyond}")
+    else:
+        lines.append("No grid asset out.")
+    lines.append(f"Grid: peak shed {summary['grid']['load_shed_mw_peak']:.0f} MW nationally, "
+                 f"{summary['grid']['kyiv_load_shed_mw_peak']:.0f} MW in Kyiv; energy not served "
+                 f"{summary['grid']['energy_not_served_mwh']:.0f} MWh.")
+    lines.append("")
+    # drain events grouped by hour, zone, cause
+    g = ga.groups
+    ev = []
+    for t, gi in zip(*np.nonzero(ga.drain_trigger), strict=True):
+        ev.append((int(t), g.at[gi, "zone_id"], int(ga.drain_cause[t, gi]),
+                   int(g.at[gi, "buildings"]), g.at[gi, "source_id"]))
+    if ev:
+        df = pd.DataFrame(ev, columns=["t", "zone", "cause", "n", "source"])
+        agg = df.groupby(["t", "zone", "cause", "source"], sort=True)["n"].sum().reset_index()
+        lines.append("Draining (rule: drain when the stop's expected duration exceeds the "
+                     "bridging time at the current outdoor temperature, at -3 C or colder):")
+        src_names = layer.sources.set_index("source_id")["name"]
+        shown = 0
+        for r in agg.itertuples():
+            ta = float(temp.iloc[r.t])
+            tb = bridging_time_h(ta, **kw)
+            why = {1: f"source {src_names.get(r.source, r.source)} lost",
+                   2: "zone pumping without power (grid and backup fuel)",
+                   3: "tall buildings' own power block (rolling blackout)"}[r.cause]
+            if shown < 25:
+                lines.append(f"  {index[r.t]:%d %b %H:%M}: {r.zone} - {r.n} buildings drained; "
+                             f"{why}; {ta:.1f} C, bridging time {tb:.1f} h")
+            shown += 1
+        if shown > 25:
+            lines.append(f"  ... and {shown - 25} more drain events (heat_buildings.parquet).")
+    else:
+        lines.append("No building was drained.")
+    lines.append("")
+    peak_t = h["buildings_without_heat_peak_time"]
+    lines.append(f"Peak: {h['buildings_without_heat_peak']} of {h['buildings_total']} buildings "
+                 f"without heat ({h['people_without_heat_peak']:,} residents)"
+                 + (f" at {pd.Timestamp(peak_t):%d %b %H:%M}" if peak_t else "") + ".")
+    top = sorted(h["by_district_at_peak"].items(), key=lambda kv: -kv[1])
+    lines.append("  by district at the peak: " + ", ".join(f"{d} {v}" for d, v in top if v))
+    lines.append("  by cause at the peak: " + ", ".join(f"{c} {v}" for c, v in
+                                                        h["by_cause"].items()))
+    lines.append(f"End of horizon: {h['buildings_without_heat_end']} buildings without heat; "
+                 f"{h['buildings_restarted']} restarted by crews "
+                 f"({h['crews_for_restarts']} crews on restarts, first drained first).")
+    lines.append(f"Indoor: {h['building_hours_below_12c']:.0f} building-hours below 12 C; "
+                 f"{h['interrupted_building_hours']} interrupted building-hours (short stops); "
+                 f"{h['freeze_risk_building_hours']} building-hours at freeze risk.")
+    return "\n".join(lines)

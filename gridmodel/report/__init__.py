@@ -1,0 +1,1 @@
+"""Reports of a run: PNG plots (:mod:`gridmodel.report.plots`)."""

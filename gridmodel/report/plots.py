@@ -1,0 +1,107 @@
+"""PNG plots of a heat run (matplotlib, Agg backend, no map tiles).
+
+* ``heat_without_by_district.png``: buildings without heat over time, stacked by district.
+* ``indoor_bands_by_archetype.png``: indoor temperature median and 5-95 % band per archetype.
+* ``map_without_heat_peak.png``: buildings at their lon/lat, those without heat at the peak
+  highlighted (scatter; the registry is synthetic, positions are illustrative).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_plots"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_without_heat(ax, index, without_heat, district):
+    """Stacked area of buildings without heat per district."""
+    ds = sorted(set(district))
+    ys = [np.asarray(without_heat)[:, np.asarray(district) == d].sum(1) for d in ds]
+    ax.stackplot(index, *ys, labels=ds)
+    ax.set_ylabel("buildings without heat")
+    ax.set_title("Buildings cut off from heat supply, by district")
+    ax.legend(loc="upper right", fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+
+
+def plot_indoor_bands(ax, index, temps, archetype):
+    """Median and 5-95 % band of indoor temperature per archetype."""
+    ti = temps.temp_indoor
+    arch = np.asarray(archetype)
+    for a in sorted(set(arch)):
+        cols = temps.inverse[arch == a]
+        uniq, counts = np.unique(cols, return_counts=True)
+        traj = ti[:, uniq]
+        order = np.argsort(traj, axis=1)
+        cw = np.cumsum(counts[order], axis=1) / counts.sum()
+        st = np.take_along_axis(traj, order, axis=1)
+        rows = np.arange(len(index))
+
+        def q(p, st=st, cw=cw, rows=rows):
+            return st[rows, np.minimum((cw < p).sum(1), st.shape[1] - 1)]
+
+        line = ax.plot(index, q(0.5), label=a, lw=1.2)[0]
+        ax.fill_between(index, q(0.05), q(0.95), color=line.get_color(), alpha=0.15)
+    ax.axhline(12.0, color="k", ls="--", lw=0.8)
+    ax.set_ylabel("indoor temperature [°C]")
+    ax.set_title("Indoor temperature by archetype (median, 5-95 % of buildings)")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
+def plot_map(ax, buildings: pd.DataFrame, without_at_peak, when: str):
+    """Lon/lat scatter of buildings; without heat at the peak in red."""
+    w = np.asarray(without_at_peak, bool)
+    ax.scatter(buildings["lon"][~w], buildings["lat"][~w], s=1.5, c="0.7", label="heat")
+    ax.scatter(buildings["lon"][w], buildings["lat"][w], s=3, c="tab:red",
+               label=f"without heat ({int(w.sum())})")
+    ax.set_xlabel("longitude [°E]")
+    ax.set_ylabel("latitude [°N]")
+    ax.set_aspect(1 / np.cos(np.radians(50.45)))
+    ax.set_title(f"Kyiv apartment buildings without heat at the peak ({when})\n"
+                 "synthetic registry: positions illustrative", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left", markerscale=4)
+
+
+def write_plots(out: Path, layer, index, bh, temps, summary) -> list[str]:
+    """Write the three PNG plots into ``out``; return their file names."""
+    plt = _plt()
+    b = layer.buildings
+    files = []
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    plot_without_heat(ax, index, bh.without_heat, b["district"].to_numpy())
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(out / "heat_without_by_district.png", dpi=110)
+    plt.close(fig)
+    files.append("heat_without_by_district.png")
+
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    plot_indoor_bands(ax, index, temps, b["archetype"].to_numpy())
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(out / "indoor_bands_by_archetype.png", dpi=110)
+    plt.close(fig)
+    files.append("indoor_bands_by_archetype.png")
+
+    wt = bh.without_heat.sum(1)
+    k = int(wt.argmax())
+    fig, ax = plt.subplots(figsize=(7, 7))
+    plot_map(ax, b, bh.without_heat[k], f"{index[k]:%d %b %Y %H:%M}")
+    fig.tight_layout()
+    fig.savefig(out / "map_without_heat_peak.png", dpi=110)
+    plt.close(fig)
+    files.append("map_without_heat_peak.png")
+    return files

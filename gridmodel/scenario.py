@@ -1,0 +1,418 @@
+"""One scenario file -> one run: the thin orchestrator.
+
+A scenario (TOML, schema in ``docs/scenario.md``, validated strictly: an unknown key or a
+wrong type is an error naming the file and line) gives network + status date + strikes
++ weather + horizon. :func:`run` chains the layers::
+
+    network (load_network, status date) -> strikes (load_strikes) -> grid outages over
+    time (simulate_outages: islands, balance, repairs, rolling blackouts) -> heat inputs
+    (asset availability, node power, queue power) -> heat availability and draining ->
+    crew-limited restarts -> indoor temperatures (distinct trajectories once) ->
+    metrics -> summary.json, Parquet frames, PNG plots, explanation.
+
+Nothing here is tuned to an event: every rule parameter lives in the heat layer's
+``assumptions.toml`` or in the grid modules' data files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gridmodel.errors import InputError
+
+__all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
+           "run"]
+
+SCHEMA_VERSION = 1
+
+
+class ScenarioError(InputError):
+    """A scenario file is malformed (message names the file, line and key)."""
+
+
+class OutputExistsError(InputError):
+    """The output folder exists and ``force`` was not given."""
+
+
+# ------------------------------------------------------------------------- schema
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class StrikesConfig(_Strict):
+    """Strike list: a CSV/TOML file (relative to the scenario file) and a row filter."""
+
+    file: str
+    reliability: list[str] | None = Field(
+        default=None, description="keep rows whose `reliability` column is in this list")
+
+
+class GridConfig(_Strict):
+    """Grid timeline options (:func:`gridmodel.outage.timeline.simulate_outages`)."""
+
+    engine: Literal["fast", "pandapower"] = "fast"
+    ac: bool = False
+    n_queues: int = Field(6, ge=1)
+    block_h: int = Field(4, ge=1)
+    demand_step: float = Field(0.01, ge=0.0)
+
+
+class HeatConfig(_Strict):
+    """Heat layer (built-in name or folder) and an optional replacement assumptions file."""
+
+    layer: str = "kyiv"
+    assumptions: str | None = None
+
+
+class OutputConfig(_Strict):
+    """What to write besides summary.json."""
+
+    frames: bool = True
+    plots: bool = True
+
+
+class Scenario(_Strict):
+    """A scenario file (see docs/scenario.md)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    network: str = "ukraine"
+    status_date: dt.date
+    weather: str = "kyiv-2026"
+    start: dt.datetime
+    horizon_h: int = Field(336, gt=0)
+    seed: int = 0
+    strikes: StrikesConfig | None = None
+    grid: GridConfig = GridConfig()
+    heat: HeatConfig = HeatConfig()
+    outputs: OutputConfig = OutputConfig()
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            msg = "start needs a UTC offset, e.g. 2026-02-03T00:00:00+02:00"
+            raise ValueError(msg)
+        return v
+
+    def resolve(self, p: str | None) -> Path | None:
+        """A path from the scenario file, relative to the file's folder."""
+        if p is None:
+            return None
+        q = Path(p)
+        if not q.is_absolute() and self.path is not None:
+            q = self.path.parent / q
+        return q
+
+
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Line number (1-based) of a key path in TOML text, or of its table header."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    table, key = keys[:-1], keys[-1]
+    current: list[str] = []
+    header_line = None
+    for i, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        m = re.match(r"^\[\[?([^\]]+)\]\]?", s)
+        if m:
+            current = [p.strip().strip('"') for p in m.group(1).split(".")]
+            if current == keys:
+                header_line = i
+            continue
+        km = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', s)
+        if km and km.group(1) == key and current == table:
+            return i
+        if km and current == [] and table and km.group(1) == table[0]:
+            return i  # inline table at top level
+    return header_line
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Read and validate a scenario TOML file.
+
+    Raises
+    ------
+    ScenarioError
+        Missing file, TOML syntax error, unknown key, wrong type or bad value; the
+        message names the file, the line and the key.
+    """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"scenario file {path} does not exist."
+        raise ScenarioError(msg)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path}: TOML syntax error: {exc}"
+        raise ScenarioError(msg) from None
+    try:
+        sc = Scenario.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(k) for k in loc)
+            ln = _line_of(text, loc)
+            at = f"line {ln}" if ln else "top level"
+            if err["type"] == "extra_forbidden":
+                known = _known_keys(loc[:-1])
+                lines.append(f"{path}:{ln or '?'}: unknown key {where!r} ({at}); "
+                             f"allowed here: {known}")
+            else:
+                lines.append(f"{path}:{ln or '?'}: {where}: {err['msg']} "
+                             f"(got {err.get('input')!r})")
+        raise ScenarioError("\n".join(lines)) from None
+    sc.path = path.resolve()
+    return sc
+
+
+def _known_keys(loc: tuple) -> list[str]:
+    model: type[BaseModel] = Scenario
+    for k in loc:
+        ann = model.model_fields[str(k)].annotation
+        sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
+               and issubclass(a, BaseModel)]
+        if not sub:
+            return []
+        model = sub[0]
+    return sorted(k for k in model.model_fields if k != "path")
+
+
+# ------------------------------------------------------------------------- run
+@dataclass
+class RunResult:
+    """What :func:`run` returns.
+
+    Attributes
+    ----------
+    scenario : Scenario
+    summary : dict
+        The content of ``summary.json`` (schema: docs/scenario.md).
+    frames : dict of str to pandas.DataFrame
+        Hourly and per-building tables (also written as Parquet).
+    explanation : str
+        Readable account: which source, which zone, which rule, when.
+    out : Path or None
+        Output folder (None when nothing was written).
+    timings_s : dict
+        Wall time of ``startup``, ``model`` and ``outputs`` [s].
+    """
+
+    scenario: Scenario
+    summary: dict
+    frames: dict
+    explanation: str
+    out: Path | None = None
+    timings_s: dict = field(default_factory=dict)
+    heat: object = None
+    temperatures: object = None
+    layer: object = None
+
+
+def _sha256_path(p: Path) -> str:
+    h = hashlib.sha256()
+    if p.is_dir():
+        for f in sorted(q for q in p.rglob("*") if q.is_file() and "__pycache__" not in q.parts):
+            h.update(str(f.relative_to(p)).encode())
+            h.update(b"\0")
+            h.update(f.read_bytes())
+    else:
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _prepare_out(out, force: bool) -> Path | None:
+    if out is None:
+        return None
+    out = Path(out)
+    if out.exists():
+        if not force:
+            msg = (f"output folder {out} already exists; choose another folder or pass "
+                   "force=True (--force) to replace it.")
+            raise OutputExistsError(msg)
+        if out.is_dir():
+            shutil.rmtree(out)
+        else:
+            out.unlink()
+    return out
+
+
+def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> pd.DataFrame:
+    if cfg.reliability is None:
+        return strikes
+    if "reliability" not in strikes.columns:
+        msg = (f"{where}: strikes.reliability is set but the strike list has no "
+               "'reliability' column.")
+        raise ScenarioError(msg)
+    keep = strikes["reliability"].astype(str).str.strip().isin(cfg.reliability)
+    return strikes[keep.to_numpy()].reset_index(drop=True)
+
+
+def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) -> RunResult:
+    """Run one scenario end to end.
+
+    Parameters
+    ----------
+    scenario_or_path : Scenario, str or path
+        A validated :class:`Scenario` or the path of a scenario TOML file.
+    out : str or path, optional
+        Output folder for summary.json, Parquet frames and PNG plots. Never overwritten
+        unless ``force``. None writes nothing.
+    force : bool
+        Replace an existing output folder.
+    progress : bool
+        Show tqdm progress bars (grid hours, heat stages).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ScenarioError, OutputExistsError, InputError
+        Bad scenario, existing output folder, bad inputs downstream.
+    """
+    import gridmodel
+    from gridmodel.heat import grid as hgrid
+    from gridmodel.heat.availability import group_availability
+    from gridmodel.heat.layer import load_layer
+    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.network.io import network_folder
+    from gridmodel.outage.timeline import simulate_outages
+    from gridmodel.strikes import load_strikes
+    from gridmodel.thermal import building_temperatures
+    from gridmodel.weather import _resolve_profile, load_profile
+
+    t_start = time.perf_counter()
+    sc = scenario_or_path if isinstance(scenario_or_path, Scenario) else load_scenario(
+        scenario_or_path)
+    out = _prepare_out(out, force)
+
+    # ------------------------------------------------------------ start-up: inputs
+    net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+    layer = load_layer(sc.heat.layer, assumptions=sc.resolve(sc.heat.assumptions))
+    known = set(net.registry["asset_id"])
+    missing = [n for n in layer.grid_nodes if n not in known]
+    if missing:
+        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
+               f"{sc.network!r}: {missing}.")
+        raise InputError(msg)
+    weather = load_profile(sc.weather)
+    start = pd.Timestamp(sc.start)
+    index = pd.date_range(start, periods=sc.horizon_h, freq="h").tz_convert(weather.index.tz)
+    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
+        msg = (f"{sc.path}: start + horizon_h ({index[0]} .. {index[-1]}) lies outside the "
+               f"weather profile {sc.weather!r} ({weather.index[0]} .. {weather.index[-1]}).")
+        raise ScenarioError(msg)
+    temp = weather.reindex(index)
+    if temp.isna().any():
+        msg = f"weather profile {sc.weather!r} has gaps inside the run period."
+        raise ScenarioError(msg)
+    strikes = None
+    strikes_path = None
+    if sc.strikes is not None:
+        strikes_path = sc.resolve(sc.strikes.file)
+        strikes = _filter_strikes(load_strikes(strikes_path, net), sc.strikes, sc.path)
+        if strikes.empty:
+            strikes = None
+    t_model = time.perf_counter()
+
+    # ------------------------------------------------------------ model
+    tl = simulate_outages(net, strikes, start=start, horizon_h=float(sc.horizon_h),
+                          temp_air=weather, seed=sc.seed, engine=sc.grid.engine,
+                          ac=sc.grid.ac, n_queues=sc.grid.n_queues, block_h=sc.grid.block_h,
+                          demand_step=sc.grid.demand_step, progress=progress)
+    assets = sorted(set(layer.sources["power_asset"]) - {""}
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    aa = hgrid.asset_available(tl.assets, index, assets=assets)
+    nodes = sorted(set(layer.pumping["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    npow = hgrid.node_power(tl.loads, net.registry, index, nodes,
+                            min_served=float(layer.param("power", "heat_water_served_min")))
+    tall_floors = int(layer.param("power", "tall_floors"))
+    b = layer.buildings
+    tallb = b[b["floors"] > tall_floors]
+    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    sched = tl.blackouts.schedule if tl.blackouts is not None else None
+    bpow = hgrid.building_power(sched, net.registry, index, nq)
+    ga = group_availability(layer, temp, asset_available=aa, node_power=npow,
+                            building_power=bpow)
+    rp = layer.assumptions["restart"]
+    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
+                           float(rp["heat_to_flats_h"]))
+    comfort = layer.assumptions["comfort"]
+    temps = building_temperatures(temp, bh.heat_on, b["archetype"].to_numpy(),
+                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+    t_outputs = time.perf_counter()
+
+    # ------------------------------------------------------------ metrics and outputs
+    from gridmodel.heat.results import build_frames, build_summary, explain
+
+    hashes = {
+        "network_sha256": _sha256_path(network_folder(sc.network)
+                                       if Path(sc.network).name == sc.network
+                                       and not Path(sc.network).is_dir()
+                                       else Path(sc.network)),
+        "heat_layer_sha256": _sha256_path(layer.folder),
+        "weather_sha256": _sha256_path(_resolve_profile(sc.weather)),
+        "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
+    }
+    summary = build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes,
+                            n_strikes=0 if strikes is None else len(strikes),
+                            schema_version=SCHEMA_VERSION)
+    frames = build_frames(layer, index, temp, tl, ga, bh, temps)
+    text = explain(sc, layer, index, temp, tl, ga, bh, summary)
+    result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
+                       out=out, heat=bh, temperatures=temps, layer=layer)
+    if out is not None:
+        out.mkdir(parents=True)
+        if sc.outputs.frames:
+            for name, df in frames.items():
+                df.to_parquet(out / f"{name}.parquet", index=False)
+        if sc.outputs.plots:
+            from gridmodel.report.plots import write_plots
+
+            summary["plots"] = write_plots(out, layer, index, bh, temps, summary)
+        (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
+    t_end = time.perf_counter()
+    result.timings_s = {"startup": t_model - t_start, "model": t_outputs - t_model,
+                        "outputs": t_end - t_outputs}
+    summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
+    if out is not None:
+        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n",
+                                          encoding="utf-8")
+    return result
+
+
+def _json(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, dt.date | dt.datetime | pd.Timestamp):
+        return o.isoformat()
+    if isinstance(o, Path):
+        return str(o)
+    msg = f"not JSON serialisable: {type(o).__name__}"
+    raise TypeError(msg)
