@@ -1,0 +1,121 @@
+"""``gridmodel run`` and ``gridmodel reproduce``: thin click commands over scenario.run.
+
+Attach to the main group with ``main.add_command(run_command)`` and
+``main.add_command(reproduce_command)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from gridmodel.errors import InputError
+
+__all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
+
+_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+#: Named reproductions: name -> (scenario files, one-line description, targets).
+REPRODUCTIONS: dict[str, dict] = {
+    "kyiv-2026-02-03": {
+        "files": ["kyiv_2026_02_03.toml", "kyiv_2026_02_03_all.toml"],
+        "description": ("Night of 2-3 Feb 2026: Darnytsia CHP-4 destroyed; Kyiv heat over "
+                        "14 days (base: [A] strikes; sensitivity: all strikes)"),
+        "target": ("reported: 1,100-1,170 buildings without heat (city list 1,126), drained "
+                   "the same morning in Darnytskyi and Dniprovskyi, cold to the end of the "
+                   "season (FIELD_NOTES 1)"),
+    },
+}
+
+
+def _examples_dir() -> Path:
+    for cand in (_EXAMPLES, Path.cwd() / "examples"):
+        if cand.is_dir():
+            return cand
+    msg = "the examples/ folder with the reproduction scenarios was not found."
+    raise click.ClickException(msg)
+
+
+def _headline(res) -> str:
+    h = res.summary["heat"]
+    g = res.summary["grid"]
+    t = res.timings_s
+    return (f"{res.scenario.name}: peak {h['buildings_without_heat_peak']} of "
+            f"{h['buildings_total']} buildings without heat at "
+            f"{h['buildings_without_heat_peak_time']}; {h['buildings_without_heat_end']} at the "
+            f"end; grid peak shed {g['load_shed_mw_peak']:.0f} MW "
+            f"(start-up {t['startup']:.1f} s, model {t['model']:.1f} s, "
+            f"outputs {t['outputs']:.1f} s)")
+
+
+def _run_one(path, out, force, quiet):
+    from gridmodel.scenario import run
+
+    try:
+        return run(path, out=out, force=force, progress=not quiet)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("run")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Output folder (must not exist unless --force).")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
+def run_command(scenario: Path, out: Path, force: bool, quiet: bool) -> None:
+    """Run SCENARIO.toml end to end and write summary.json, Parquet frames and PNG plots."""
+    res = _run_one(scenario, out, force, quiet)
+    if not quiet:
+        click.echo(res.explanation)
+        click.echo("")
+    click.echo(_headline(res))
+    click.echo(f"Outputs in {out}")
+
+
+@click.command("reproduce")
+@click.argument("name", required=False)
+@click.option("--out", "out", type=click.Path(path_type=Path),
+              help="Output folder; one sub-folder per scenario file.")
+@click.option("--list", "list_", is_flag=True, help="List the named reproductions.")
+@click.option("--force", is_flag=True, help="Replace existing output folders.")
+@click.option("--base-only", is_flag=True, help="Run only the base scenario.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
+def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
+    """Reproduce a reported event (e.g. kyiv-2026-02-03) from its scenario files."""
+    if list_ or not name:
+        for key, spec in REPRODUCTIONS.items():
+            click.echo(f"{key}: {spec['description']}")
+            click.echo(f"    files: {', '.join(spec['files'])}")
+            click.echo(f"    reported: {spec['target']}")
+        if not name:
+            return
+        if list_:
+            return
+    if name not in REPRODUCTIONS:
+        msg = f"unknown reproduction {name!r}; known: {sorted(REPRODUCTIONS)} (see --list)."
+        raise click.ClickException(msg)
+    if out is None:
+        msg = "--out DIR is required."
+        raise click.ClickException(msg)
+    spec = REPRODUCTIONS[name]
+    folder = _examples_dir()
+    files = spec["files"][:1] if base_only else spec["files"]
+    out = Path(out)
+    if out.exists() and not force:
+        msg = f"output folder {out} already exists; choose another folder or pass --force."
+        raise click.ClickException(msg)
+    out.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for f in files:
+        sub = out / Path(f).stem
+        res = _run_one(folder / f, sub, force, quiet)
+        if not quiet:
+            click.echo(res.explanation)
+            click.echo("")
+        lines.append(_headline(res))
+    click.echo(f"Reported: {spec['target']}")
+    for line in lines:
+        click.echo(line)
+    click.echo(f"Outputs in {out}")
