@@ -65,6 +65,23 @@ def haversine_km(lon1, lat1, lon2, lat2):
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
+def nearest_oblast(s, c, lon, lat) -> list[str]:
+    """Oblast of the nearest OSM transmission substation, in this project's oblast names."""
+    osm = s["osm"].dropna(subset=["lon", "lat"])
+    obl_map = {}
+    for _, r in c["oblasts"].iterrows():
+        for n in str(r["osm_names"]).split("|"):
+            obl_map[n] = r["oblast"]
+    d = haversine_km(
+        np.asarray(lon, float)[:, None],
+        np.asarray(lat, float)[:, None],
+        osm["lon"].to_numpy()[None, :],
+        osm["lat"].to_numpy()[None, :],
+    )
+    nearest = osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
+    return [obl_map.get(n, "unknown") for n in nearest]
+
+
 def read_sources():
     s = {
         "buses": pd.read_csv(SRC / "gridkit_entsoe2022_ua_buses.csv"),
@@ -109,19 +126,7 @@ def select_buses(s, c, rep: Report) -> pd.DataFrame:
     b["vn_kv"] = b["voltage_kv_lower_bound"].map(KV)
     rep.add(f"- GridKit buses at 220/330/400/750 kV in UA, joints, EU and MD: {len(b)}")
     # oblast of every bus: the oblast of the nearest OSM transmission substation
-    osm = s["osm"].dropna(subset=["lon", "lat"])
-    obl_map = {}
-    for _, r in c["oblasts"].iterrows():
-        for n in str(r["osm_names"]).split("|"):
-            obl_map[n] = r["oblast"]
-    d = haversine_km(
-        b["lon"].to_numpy()[:, None],
-        b["lat"].to_numpy()[:, None],
-        osm["lon"].to_numpy()[None, :],
-        osm["lat"].to_numpy()[None, :],
-    )
-    nearest = osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
-    b["oblast"] = [obl_map.get(n, "unknown") for n in nearest]
+    b["oblast"] = nearest_oblast(s, c, b["lon"], b["lat"])
     foreign = b["country"].isin(KEEP_FOREIGN)
     b.loc[foreign, "oblast"] = "abroad:" + b.loc[foreign, "country"]
     b["abroad"] = foreign
@@ -690,22 +695,7 @@ def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:
     # solar and wind aggregated per oblast from powerplantmatching, scaled to the controlled share
     ppm = s["ppm"]
     rn = ppm[ppm["Fueltype"].isin(["Solar", "Wind"])].dropna(subset=["lat", "lon"])
-    osm = s["osm"].dropna(subset=["lon", "lat"])
-    obl_map = {}
-    for _, r in c["oblasts"].iterrows():
-        for n in str(r["osm_names"]).split("|"):
-            obl_map[n] = r["oblast"]
-    d = haversine_km(
-        rn["lon"].to_numpy()[:, None],
-        rn["lat"].to_numpy()[:, None],
-        osm["lon"].to_numpy()[None, :],
-        osm["lat"].to_numpy()[None, :],
-    )
-    rn = rn.assign(
-        oblast=[
-            obl_map.get(x, "unknown") for x in osm["oblast_name_en"].to_numpy()[d.argmin(axis=1)]
-        ]
-    )
+    rn = rn.assign(oblast=nearest_oblast(s, c, rn["lon"], rn["lat"]))
     share = c["oblasts"].set_index("oblast")["controlled_share"]
     agg = rn.groupby(["oblast", "Fueltype"])["Capacity"].sum().reset_index()
     for _, r in agg.sort_values(["oblast", "Fueltype"]).iterrows():
