@@ -279,7 +279,7 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     live_daily = daily[daily["area"].isin(a.loc[a["queued_mw"] > 0, "area"])]
     qg = live_daily.groupby(["oblast", "date"], sort=True)["supply_h"]
     oblast_daily = pd.DataFrame({
-        "supply_h_mean": og["on_h"].sum(),
+        "supply_h_mean": og["on_h"].sum().round(9),
         "queue_supply_h_min": qg.min(),
         "queue_supply_h_max": qg.max(),
         "residential_dark_share": og["dark_share"].mean(),
