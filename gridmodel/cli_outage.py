@@ -109,7 +109,8 @@ def save_outage_map(net, result, struck_asset_ids, path: Path, title: str = "") 
 
 def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str | None = None,
                engine: str = "pandapower", ac: bool = True, out: Path | None = None,
-               force: bool = False, n_queues: int = 6, block_h: int = 4) -> dict:
+               force: bool = False, n_queues: int = 6, block_h: int = 4,
+               only: dict | None = None) -> dict:
     """Load, resolve and apply a strike list at once; optionally write the results.
 
     Returns
@@ -131,7 +132,7 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
         msg = f"{out} exists; pass --force to overwrite it or choose another --out."
         raise InputError(msg)
     net = load_network(network, status_date=status_date)
-    strikes = load_strikes(strikes_path, net)
+    strikes = load_strikes(strikes_path, net, only=only)
     if engine == "fast":
         ac = False
     result = snapshot(net, strikes, engine=engine, ac=ac)
@@ -192,15 +193,27 @@ def format_report(run: dict) -> str:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="folder for CSV + Parquet frames and map.png (must not exist)")
 @click.option("--force", is_flag=True, help="replace an existing --out folder")
+@click.option("--only", "only", multiple=True, metavar="COLUMN=VALUE",
+              help="keep only strike rows with this value, e.g. --only reliability=A "
+              "(repeatable; values of one column are alternatives)")
 def outage_command(strikes: Path, status_date: str | None, network_name: str, engine: str,
-                   dc: bool, out: Path | None, force: bool) -> None:
+                   dc: bool, out: Path | None, force: bool, only: tuple[str, ...]) -> None:
     """Apply every strike in STRIKES (CSV or TOML) at once and report islands and shed."""
     warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
     ctx = click.get_current_context()
+    selection: dict[str, list[str]] = {}
+    for term in only:
+        col, sep, val = term.partition("=")
+        if not sep or not col.strip():
+            click.echo(f"error: --only {term!r} is not COLUMN=VALUE (e.g. reliability=A).",
+                       err=True)
+            ctx.exit(2)
+        selection.setdefault(col.strip(), []).append(val.strip())
     try:
         run = run_outage(strikes, network=network_name, status_date=status_date,
-                         engine=engine, ac=not dc, out=out, force=force)
+                         engine=engine, ac=not dc, out=out, force=force,
+                         only=selection or None)
     except InputError as exc:
         click.echo(f"error: {_one_line(exc)}", err=True)
         ctx.exit(2)

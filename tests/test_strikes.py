@@ -319,6 +319,12 @@ def test_example_strike_lists_resolve(ukraine):
     assert sorted(base["asset_id"]) == ["plant:darnytsia-chp-4", "plant:kharkiv-chp-5",
                                         "sub:kharkivska", "sub:zaliutyne"]
     assert (feb["time"] == pd.Timestamp("2026-02-03T02:00Z")).all()
+    only_a = load_strikes(EXAMPLES / "kyiv_2026_02_03.csv", ukraine, only={"reliability": "A"})
+    assert sorted(only_a["asset_id"]) == sorted(base["asset_id"])
+    with pytest.raises(StrikeListError, match="no such column"):
+        load_strikes(EXAMPLES / "kyiv_2026_02_03.csv", ukraine, only={"rel": "A"})
+    with pytest.raises(StrikeListError, match="no strike row has"):
+        load_strikes(EXAMPLES / "kyiv_2026_02_03.csv", ukraine, only={"reliability": "B"})
 
 
 def _invoke(args):
@@ -348,9 +354,13 @@ def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
     assert again.exit_code == 2
     assert "exists; pass --force" in again.output
     assert "Traceback" not in again.output
-    forced = _invoke([EXAMPLES / "kyivska_750.csv", "--engine", "fast", "--dc", "--out", out,
-                      "--force"])
+    forced = _invoke([EXAMPLES / "kyiv_2026_02_03.csv", "--engine", "fast", "--out", out,
+                      "--force", "--only", "reliability=A"])
     assert forced.exit_code == 0, forced.output
+    assert "4 struck asset(s)" in forced.output
+    assert len(pd.read_csv(out / "strikes.csv")) == 4
+    bad = _invoke([EXAMPLES / "kyivska_750.csv", "--only", "reliability"])
+    assert bad.exit_code == 2
 
 
 def test_cli_outage_input_errors_one_line(tmp_path, ukraine):

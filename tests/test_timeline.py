@@ -229,3 +229,13 @@ def test_real_engine_end_to_end(net):
     assert (hit["shed_mw"] >= hit["demand_mw"] - 500 - 1e-6).all()
     assert res.blackouts is not None
     assert set(res.blackouts.schedule["area"]) == {"Lvivska", "sub:kyiv-110-darnytskyi"}
+
+
+def test_strike_file_path_and_default_start(tmp_path, net, recorder):
+    p = tmp_path / "scenario.toml"
+    p.write_text('[[strikes]]\ntarget = "Alpha NPP"\ntime = "2026-02-03T04:30+02:00"\n'
+                 'effect = "disabled"\nrepair_h = 2\n', encoding="utf-8")
+    res = tl.simulate_outages(net, p, None, 6, blackouts=False)
+    assert res.meta["start"] == pd.Timestamp("2026-02-03T02:00Z")  # floored to the hour
+    assert res.runs["n_assets_out"].tolist() == [1, 1, 1, 0, 0, 0]  # 02:30Z + 2 h -> 05Z
+    assert res.strikes["repair_h"].tolist() == [2.0]
