@@ -166,6 +166,7 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
         _check_refs(where / fname, t[fname], ["bus_id"], bus_ids, "bus")
 
     net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
+    vm_pu = float(meta.get("operation", {}).get("generator_vm_pu", 1.0))
     bidx = pp.create_buses(
         net,
         len(buses),
@@ -227,7 +228,7 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
             net,
             g["bus_id"].map(pos).to_numpy(),
             p_mw=np.zeros(len(g)),
-            vm_pu=1.0,
+            vm_pu=vm_pu,
             max_p_mw=g["installed_mw"].to_numpy(float),
             min_p_mw=np.zeros(len(g)),
             name=g["name"].astype(str).tolist(),
@@ -258,7 +259,7 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
             net,
             ic["bus_id"].map(pos).to_numpy(),
             p_mw=np.zeros(len(ic)),
-            vm_pu=1.0,
+            vm_pu=vm_pu,
             max_p_mw=cap * share,
             min_p_mw=np.zeros(len(ic)),
             name=ic["name"].astype(str).tolist(),
