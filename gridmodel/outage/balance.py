@@ -131,37 +131,27 @@ def balance_islands(n_islands: int, src_island: np.ndarray, src_cap_mw: np.ndarr
     Returns
     -------
     Balance
+
+    Notes
+    -----
+    The arithmetic is :func:`balance_core`, which the compiled engine calls from inside
+    its numba kernel: both engines run the same operations in the same order.
     """
     n = int(n_islands)
-    demand = np.asarray(load_demand_mw, dtype=float)
-    conn = demand if load_connectable is None else demand * load_connectable
-    lisl = np.asarray(load_island, dtype=np.int64)
-    sisl = np.asarray(src_island, dtype=np.int64)
-    cap = np.where(sisl >= 0, np.asarray(src_cap_mw, dtype=float), 0.0)
-    lin = lisl >= 0
-    sin = sisl >= 0
-    avail = np.bincount(sisl[sin], weights=cap[sin], minlength=n)[:n]
-    energised = avail > 0.0
-    # connectable demand per (island, tier)
-    key = lisl[lin] * N_TIERS + np.asarray(load_tier, dtype=np.int64)[lin]
-    tier_mw = np.bincount(key, weights=conn[lin], minlength=n * N_TIERS).reshape(n, N_TIERS)
-    need = tier_mw.sum(axis=1)
-    served_isl = np.where(energised, np.minimum(need, avail), 0.0)
-    deficit = need - served_isl
-    before = np.cumsum(tier_mw, axis=1) - tier_mw  # demand of earlier tiers
-    cut = np.clip(deficit[:, None] - before, 0.0, tier_mw)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keep = np.where(tier_mw > 0, 1.0 - cut / tier_mw, 1.0)
-    keep = np.where(cut >= tier_mw, 0.0, np.clip(keep, 0.0, 1.0))  # a fully cut tier is 0
-    keep[~energised] = 0.0
+    demand = np.ascontiguousarray(load_demand_mw, dtype=np.float64)
+    conn = (demand.copy() if load_connectable is None
+            else demand * np.asarray(load_connectable, dtype=np.float64))
+    dispatch = np.zeros(len(src_cap_mw))
     served = np.zeros(len(demand))
-    served[lin] = conn[lin] * keep[lisl[lin], np.asarray(load_tier, dtype=np.int64)[lin]]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(energised, served_isl / np.where(energised, avail, 1.0), 0.0)
-    dispatch = np.zeros(len(cap))
-    dispatch[sin] = cap[sin] * ratio[sisl[sin]]
-    isl_served = np.bincount(lisl[lin], weights=served[lin], minlength=n)[:n]
-    isl_demand = np.bincount(lisl[lin], weights=demand[lin], minlength=n)[:n]
+    avail = np.zeros(n)
+    isl_demand = np.zeros(n)
+    isl_served = np.zeros(n)
+    energised = np.zeros(n, dtype=np.bool_)
+    balance_core(n, np.ascontiguousarray(src_island, dtype=np.int64),
+                 np.ascontiguousarray(src_cap_mw, dtype=np.float64),
+                 np.ascontiguousarray(load_island, dtype=np.int64), demand, conn,
+                 np.ascontiguousarray(load_tier, dtype=np.int64),
+                 dispatch, served, avail, isl_demand, isl_served, energised)
     return Balance(
         dispatch_mw=dispatch,
         served_mw=served,
@@ -171,3 +161,64 @@ def balance_islands(n_islands: int, src_island: np.ndarray, src_cap_mw: np.ndarr
         island_served_mw=isl_served,
         energised=energised,
     )
+
+
+def _balance_core(n, src_island, src_cap_mw, load_island, demand_mw, conn_mw, load_tier,
+                  dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw, energised):
+    """Balance arithmetic over flat arrays, writing into the output arrays.
+
+    Loop form so that numba compiles it; see the module docstring for the rule.
+    ``conn_mw`` is the connectable demand per load (demand x connectable fraction).
+    """
+    n_tiers = 4  # len(SHED_ORDER)
+    tier_mw = np.zeros((n, n_tiers))
+    for i in range(n):
+        avail_mw[i] = 0.0
+        isl_demand_mw[i] = 0.0
+        isl_served_mw[i] = 0.0
+    for k in range(len(src_island)):
+        i = src_island[k]
+        if i >= 0:
+            avail_mw[i] += src_cap_mw[k]
+    for j in range(len(load_island)):
+        i = load_island[j]
+        if i >= 0:
+            tier_mw[i, load_tier[j]] += conn_mw[j]
+            isl_demand_mw[i] += demand_mw[j]
+    keep = np.zeros((n, n_tiers))
+    ratio = np.zeros(n)
+    for i in range(n):
+        energised[i] = avail_mw[i] > 0.0
+        need = 0.0
+        for c in range(n_tiers):
+            need += tier_mw[i, c]
+        served = min(need, avail_mw[i]) if energised[i] else 0.0
+        deficit = need - served
+        before = 0.0
+        for c in range(n_tiers):
+            tot = tier_mw[i, c]
+            cut = min(max(deficit - before, 0.0), tot)
+            if not energised[i] or cut >= tot:
+                keep[i, c] = 0.0 if tot > 0.0 or not energised[i] else 1.0
+            else:
+                keep[i, c] = min(max(1.0 - cut / tot, 0.0), 1.0)
+            before += tot
+        ratio[i] = served / avail_mw[i] if energised[i] else 0.0
+    for j in range(len(load_island)):
+        i = load_island[j]
+        if i >= 0:
+            served_mw[j] = conn_mw[j] * keep[i, load_tier[j]]
+            isl_served_mw[i] += served_mw[j]
+        else:
+            served_mw[j] = 0.0
+    for k in range(len(src_island)):
+        i = src_island[k]
+        dispatch_mw[k] = src_cap_mw[k] * ratio[i] if i >= 0 else 0.0
+
+
+try:  # numba is optional: without it the same function runs as plain Python
+    import numba as _numba
+
+    balance_core = _numba.njit(cache=True)(_balance_core)
+except ImportError:  # pragma: no cover
+    balance_core = _balance_core

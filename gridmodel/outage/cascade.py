@@ -12,7 +12,9 @@ DC rating convention (both engines; also ``docs/outage.md``):
 - transformer: ``rating_mw = sn_mva * parallel * df``;
 - damage multiplies the rating by the remaining fraction.
 
-``loading = |p_from_mw| / rating_mw``. In AC the engine uses pandapower's
+``loading = |p_from_mw| / rating_mw``; a branch trips when ``loading > threshold`` (with
+a relative margin of :data:`TRIP_RTOL`, so that round-off never decides a trip of a
+branch loaded exactly at its rating). In AC the engine uses pandapower's
 ``loading_percent / 100`` divided by the damage fraction.
 """
 
@@ -44,9 +46,15 @@ def dc_loading(p_from_mw: np.ndarray, rating_mw: np.ndarray) -> np.ndarray:
     return out
 
 
+#: relative margin above the threshold before a branch trips, so that round-off in the
+#: flows (1e-12 relative between solvers) never decides a trip at exactly the rating
+TRIP_RTOL: float = 1e-9
+
+
 def overloaded(loading: np.ndarray, alive: np.ndarray, threshold: float) -> np.ndarray:
-    """Branches that trip this round: live and ``loading > threshold``."""
-    return np.asarray(alive, dtype=bool) & (np.asarray(loading, dtype=float) > threshold)
+    """Branches that trip this round: live and ``loading > threshold * (1 + TRIP_RTOL)``."""
+    limit = threshold * (1.0 + TRIP_RTOL)
+    return np.asarray(alive, dtype=bool) & (np.asarray(loading, dtype=float) > limit)
 
 
 def check_cascade_args(max_cascade_rounds: int, overload_threshold: float) -> None:

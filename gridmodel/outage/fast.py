@@ -46,9 +46,16 @@ from scipy.sparse.linalg import splu
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import Balance, allocate_import_cap, balance_islands
-from gridmodel.outage.cascade import check_cascade_args, dc_loading, overloaded
+from gridmodel.outage.cascade import TRIP_RTOL, check_cascade_args, dc_loading, overloaded
 from gridmodel.outage.islands import island_labels
 from gridmodel.outage.result import OutageResult, build_result
+
+try:
+    import numba  # noqa: F401  (the kernel needs it; without it the numpy loop runs)
+
+    _HAVE_NUMBA = True
+except ImportError:  # pragma: no cover
+    _HAVE_NUMBA = False
 
 
 @dataclass
@@ -126,7 +133,7 @@ def _ppc_branch_params(net) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
             float(ppc["baseMVA"]))
 
 
-def compile_network(net, *, lowrank: bool = False) -> CompiledNetwork:
+def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
     """Compile ``net`` for fast DC scenario evaluation (``net`` is not changed).
 
     Parameters
@@ -246,6 +253,62 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     model = compiled.model
     state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
     cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+    if solver == "lowrank" and _HAVE_NUMBA:
+        ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
+        if ev is not None:
+            return ev
+    return _evaluate_loop(compiled, state, cap, max_cascade_rounds, overload_threshold,
+                          solver)
+
+
+def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
+                     max_rounds: int, threshold: float) -> Evaluation | None:
+    """Run all rounds in the numba kernel; None when the low-rank update does not apply."""
+    from gridmodel.outage._kernel import run_scenario_nb
+
+    model = compiled.model
+    lr = compiled.extra["lowrank"]
+    n, n_br = model.n_bus, model.n_branch
+    br_alive = state.br_alive.copy()
+    tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
+    labels = np.empty(n, dtype=np.int64)
+    dispatch = np.zeros(len(model.src_bus))
+    served = np.zeros(len(model.load_bus))
+    avail, isl_demand, isl_served = np.zeros(n), np.zeros(n), np.zeros(n)
+    energised = np.zeros(n, dtype=np.bool_)
+    p, loading, trip_loading = np.zeros(n_br), np.zeros(n_br), np.zeros(n_br)
+    conn = state.load_demand_mw * state.load_connectable
+    try:
+        n_isl, rounds, status = run_scenario_nb(
+            n, model.br_from, model.br_to, compiled.b_pu, compiled.shift_rad,
+            compiled.base_mva, lr.in_b0, lr.x_inv, lr.z_t, lr.max_rank, state.bus_alive,
+            br_alive, state.br_rating_mw, model.src_bus, cap, model.load_bus,
+            state.load_alive, state.load_demand_mw, conn, model.load_tier,
+            threshold * (1.0 + TRIP_RTOL), int(max_rounds), labels, dispatch, served, avail,
+            isl_demand, isl_served, energised, p, loading, tripped, trip_loading)
+    except np.linalg.LinAlgError:  # singular low-rank update: refactorise instead
+        return None
+    if status < 0:
+        return None
+    bal = Balance(dispatch_mw=dispatch, served_mw=served,
+                  shed_mw=state.load_demand_mw - served,
+                  island_available_mw=avail[:n_isl], island_demand_mw=isl_demand[:n_isl],
+                  island_served_mw=isl_served[:n_isl], energised=energised[:n_isl])
+    hit = np.flatnonzero(tripped > 0)
+    hit = hit[np.argsort(tripped[hit], kind="stable")]
+    log = [(int(tripped[k]), str(model.br_asset[k]), float(trip_loading[k])) for k in hit]
+    return Evaluation(state=state, n_islands=int(n_isl), bus_island=labels, balance=bal,
+                      p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
+                      cascade_log=log, cascade_rounds=int(rounds),
+                      cascade_status="limit hit" if status == 1 else "converged",
+                      src_cap_mw=cap)
+
+
+def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
+                   max_cascade_rounds: int, overload_threshold: float,
+                   solver: str) -> Evaluation:
+    """The round loop in numpy/scipy (reference for the kernel, and its fallback)."""
+    model = compiled.model
     br_alive = state.br_alive.copy()
     tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
     log: list[tuple[int, str, float]] = []
@@ -266,7 +329,7 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
         if solver == "lowrank":
             from gridmodel.outage._lowrank import solve_lowrank
 
-            p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw)
+            p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive)
         if p is None:
             p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
         loading = np.where(on, dc_loading(p, state.br_rating_mw), 0.0)

@@ -1,0 +1,195 @@
+"""numba kernel of the compiled engine: one scenario, all cascade rounds, no Python.
+
+Each round: islands by union-find (labels numbered by lowest bus position, as
+:func:`gridmodel.outage.islands.canonical_labels`), the shared balance
+(:func:`gridmodel.outage.balance.balance_core`, the very function the pandapower engine
+runs), the low-rank DC flow of :mod:`gridmodel.outage._lowrank`, and the overload rule of
+:mod:`gridmodel.outage.cascade` (the threshold with its margin is passed in).
+
+Status codes: 0 converged, 1 round limit hit, -1 the low-rank update does not apply
+(too many removed branches or a singular update): the caller refactorises instead.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from gridmodel.outage.balance import balance_core
+
+
+@njit(cache=True)
+def _find(parent, a):
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True)
+def island_labels_nb(n_bus, br_from, br_to, br_alive, bus_alive, labels):
+    """Union-find islands; writes ``labels`` (-1 for dead buses), returns their number."""
+    parent = np.arange(n_bus)
+    for k in range(len(br_from)):
+        if br_alive[k]:
+            ra = _find(parent, br_from[k])
+            rb = _find(parent, br_to[k])
+            if ra != rb:
+                if ra < rb:
+                    parent[rb] = ra
+                else:
+                    parent[ra] = rb
+    root_label = np.full(n_bus, -1, dtype=np.int64)
+    n_isl = 0
+    for i in range(n_bus):
+        if not bus_alive[i]:
+            labels[i] = -1
+            continue
+        r = _find(parent, i)
+        if root_label[r] < 0:
+            root_label[r] = n_isl
+            n_isl += 1
+        labels[i] = root_label[r]
+    return n_isl
+
+
+@njit(cache=True)
+def flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv, z_t,
+                     max_rank, labels, n_isl, energ_bus, br_alive, on, inj_mw, p_out):
+    """Low-rank DC flows; writes ``p_out`` [MW]; False when the update does not apply."""
+    n_br = len(br_from)
+    inj = np.zeros(n_bus)
+    for i in range(n_bus):
+        if energ_bus[i]:
+            inj[i] = inj_mw[i] / base_mva
+    pfinj = np.zeros(n_br)
+    for k in range(n_br):
+        if on[k]:
+            pfinj[k] = -b_pu[k] * shift_rad[k]
+            inj[br_from[k]] -= pfinj[k]
+            inj[br_to[k]] += pfinj[k]
+    theta = np.zeros(n_bus)
+    for j in range(n_bus):  # X symmetric: theta = sum_j X[j, :] inj[j]
+        v = inj[j]
+        if v != 0.0:
+            row = x_inv[j]
+            for i in range(n_bus):
+                theta[i] += row[i] * v
+    # removed branches of the intact matrix; a spanning forest of them stays as ties
+    parent = np.arange(n_isl + n_bus)
+    w = np.empty(n_br, dtype=np.int64)
+    n_w = 0
+    for k in range(n_br):
+        if in_b0[k] and not br_alive[k]:
+            a = labels[br_from[k]]
+            if a < 0:
+                a = n_isl + br_from[k]
+            c = labels[br_to[k]]
+            if c < 0:
+                c = n_isl + br_to[k]
+            ra = _find(parent, a)
+            rc = _find(parent, c)
+            if ra != rc:
+                parent[ra] = rc
+            else:
+                w[n_w] = k
+                n_w += 1
+    if n_w > max_rank:
+        return False
+    if n_w > 0:
+        cmat = np.zeros((n_w, n_w))
+        rhs = np.zeros(n_w)
+        for i in range(n_w):
+            fi = br_from[w[i]]
+            ti = br_to[w[i]]
+            for j in range(n_w):
+                cmat[i, j] = -(z_t[w[j], fi] - z_t[w[j], ti])
+            cmat[i, i] += 1.0 / b_pu[w[i]]
+            rhs[i] = theta[fi] - theta[ti]
+        y = np.linalg.solve(cmat, rhs)
+        for j in range(n_w):
+            col = z_t[w[j]]
+            yj = y[j]
+            for i in range(n_bus):
+                theta[i] += col[i] * yj
+    for k in range(n_br):
+        if on[k]:
+            p_out[k] = (b_pu[k] * (theta[br_from[k]] - theta[br_to[k]]) + pfinj[k]) * base_mva
+            if not np.isfinite(p_out[k]):
+                return False
+        else:
+            p_out[k] = 0.0
+    return True
+
+
+@njit(cache=True)
+def run_scenario_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv, z_t,
+                    max_rank, bus_alive, br_alive, rating_mw, src_bus, src_cap_mw, load_bus,
+                    load_alive, demand_mw, conn_mw, load_tier, trip_limit, max_rounds,
+                    labels, dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw,
+                    energised, p_mw, loading, tripped, trip_loading):
+    """All rounds of one scenario; returns ``(n_islands, rounds, status)``.
+
+    ``br_alive`` and ``tripped`` are updated in place; island arrays are sized
+    ``n_bus`` (only the first ``n_islands`` entries are meaningful).
+    """
+    n_br = len(br_from)
+    n_src = len(src_bus)
+    n_load = len(load_bus)
+    src_isl = np.empty(n_src, dtype=np.int64)
+    load_isl = np.empty(n_load, dtype=np.int64)
+    energ_bus = np.zeros(n_bus, dtype=np.bool_)
+    on = np.zeros(n_br, dtype=np.bool_)
+    inj = np.zeros(n_bus)
+    rounds = 0
+    status = 0
+    n_isl = 0
+    while True:
+        n_isl = island_labels_nb(n_bus, br_from, br_to, br_alive, bus_alive, labels)
+        for k in range(n_src):
+            src_isl[k] = labels[src_bus[k]]
+        for j in range(n_load):
+            load_isl[j] = labels[load_bus[j]] if load_alive[j] else -1
+        balance_core(n_isl, src_isl, src_cap_mw, load_isl, demand_mw, conn_mw, load_tier,
+                     dispatch_mw, served_mw, avail_mw[:n_isl], isl_demand_mw[:n_isl],
+                     isl_served_mw[:n_isl], energised[:n_isl])
+        for i in range(n_bus):
+            energ_bus[i] = labels[i] >= 0 and energised[labels[i]]
+            inj[i] = 0.0
+        for k in range(n_br):
+            on[k] = br_alive[k] and energ_bus[br_from[k]]
+        for k in range(n_src):
+            inj[src_bus[k]] += dispatch_mw[k]
+        for j in range(n_load):
+            inj[load_bus[j]] -= served_mw[j]
+        ok = flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv,
+                              z_t, max_rank, labels, n_isl, energ_bus, br_alive, on, inj, p_mw)
+        if not ok:
+            return n_isl, rounds, -1
+        any_trip = False
+        for k in range(n_br):
+            if on[k]:
+                pk = abs(p_mw[k])
+                r = rating_mw[k]
+                if r > 0.0:
+                    loading[k] = pk / r
+                elif pk > 0.0:
+                    loading[k] = np.inf
+                else:
+                    loading[k] = 0.0
+                if loading[k] > trip_limit:
+                    any_trip = True
+            else:
+                loading[k] = 0.0
+        if not any_trip:
+            break
+        if rounds >= max_rounds:
+            status = 1
+            break
+        rounds += 1
+        for k in range(n_br):
+            if on[k] and loading[k] > trip_limit:
+                br_alive[k] = False
+                tripped[k] = rounds
+                trip_loading[k] = loading[k]
+    return n_isl, rounds, status
