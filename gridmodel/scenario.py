@@ -340,6 +340,7 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
                           temp_air=weather, seed=sc.seed, engine=sc.grid.engine,
                           ac=sc.grid.ac, n_queues=sc.grid.n_queues, block_h=sc.grid.block_h,
                           demand_step=sc.grid.demand_step, progress=progress)
+    t_heat = time.perf_counter()
     assets = sorted(set(layer.sources["power_asset"]) - {""}
                     | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
     aa = hgrid.asset_available(tl.assets, index, assets=assets)
@@ -395,6 +396,7 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
         (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
     t_end = time.perf_counter()
     result.timings_s = {"startup": t_model - t_start, "model": t_outputs - t_model,
+                        "model_grid": t_heat - t_model, "model_heat": t_outputs - t_heat,
                         "outputs": t_end - t_outputs}
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
     if out is not None:
