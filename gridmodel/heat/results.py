@@ -20,7 +20,7 @@ def _iso(ts) -> str | None:
     return None if ts is None else pd.Timestamp(ts).isoformat()
 
 
-def _status(tl) -> dict:
+def _status(tl, tz) -> dict:
     isl = tl.islands
     per_step = isl.groupby("time")
     shed = tl.loads.groupby("time")["shed_mw"].sum()
@@ -35,7 +35,7 @@ def _status(tl) -> dict:
             isl.loc[isl["energised"].astype(bool), "converged"].astype(bool).all()),
         "steps": int(len(shed)),
         "engine_runs": int(tl.n_engine_runs),
-        "peak_shed_time": _iso(k),
+        "peak_shed_time": _iso(pd.Timestamp(k).tz_convert(tz)) if k is not None else None,
         "mw_shed_at_peak": float(shed.max()) if len(shed) else 0.0,
         "method": sorted(set(isl["method"].astype(str))),
     }
@@ -104,7 +104,7 @@ def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strike
                      "n_strikes": n_strikes},
         "seed": sc.seed,
         "hashes": hashes,
-        "status": _status(tl),
+        "status": _status(tl, index.tz),
         "grid": grid,
         "heat": heat,
         "weather": {"temp_air_min_c": float(temp.min()), "temp_air_mean_c":
