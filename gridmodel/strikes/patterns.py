@@ -1,0 +1,852 @@
+"""Strike patterns: salvo, air defence, targeting doctrine and damage -> sampled nights.
+
+A **pattern** (TOML, documented in ``docs/patterns.md``) describes a kind of night rather
+than one night: how many weapons of each class are launched, how likely each is to be
+intercepted, what the attacker aims at, and how much damage an arriving hit does.
+:func:`sample_night` draws one night from it with a caller's :class:`numpy.random.Generator`
+and returns a strike table in the same resolved format as
+:func:`gridmodel.strikes.load_strikes`; :func:`write_night` saves it as a strike-list CSV
+that ``gridmodel outage`` / ``gridmodel run`` read back unchanged.
+
+Sampling one night (all draws from the one ``rng``, in this order)
+-----------------------------------------------------------------
+1. Interception: ``intercepted_c ~ Binomial(n_c, p_c)`` per weapon class ``c`` (classes
+   in :data:`WEAPON_CLASSES` order); the rest arrive.
+2. Times: every arriving weapon ``~ Uniform(night.first, night.last)``, to the minute.
+3. Targets: a target group per arriving weapon with probability proportional to the
+   group's weight, then an asset of the group: uniform (``order = "random"``) or greedy
+   (``"centrality"`` / ``"load_served"``: the top-ranked asset takes
+   ``hits_per_target`` hits, then the next, ...).
+4. Damage: the share of capacity lost per hit is drawn (inverse CDF of one uniform) from
+   the asset kind's and protection level's distribution and multiplied by the weapon's
+   ``damage_factor``; hits on one asset combine as ``remaining = prod(1 - loss)``;
+   ``remaining <= destroyed_below`` is ``destroyed``, otherwise ``damaged`` with
+   ``fraction_lost = 1 - remaining`` (rounded to 1e-4). The asset is struck at its first
+   hit's time.
+5. Repair times: drawn per struck asset from ``gridmodel/data/repair_times.toml``
+   (:func:`gridmodel.outage.repairs.repair_hours`, rounded to 0.1 h) and written into the
+   strike list, so a saved night replays without any further randomness.
+
+Values without a source are in ``gridmodel/data/patterns_defaults.toml``, tagged [C]; a
+pattern can point to a replacement with ``defaults = "file.toml"``. Sampled nights carry
+``source = "sampled ... [C] illustrative"``.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.optimize
+import scipy.stats
+
+from gridmodel.errors import InputError
+
+__all__ = [
+    "DEFAULTS_PATH",
+    "ORDERS",
+    "WEAPON_CLASSES",
+    "Doctrine",
+    "Pattern",
+    "PatternError",
+    "check_pattern",
+    "fit_interception",
+    "interception_presets",
+    "load_defaults",
+    "load_pattern",
+    "pattern_from_dict",
+    "sample_night",
+    "write_night",
+]
+
+#: weapon classes of a salvo, in sampling order
+WEAPON_CLASSES = ("cruise", "ballistic", "drone")
+#: how an asset is chosen inside a target group
+ORDERS = ("random", "centrality", "load_served")
+#: the packaged defaults file ([C] illustrative values)
+DEFAULTS_PATH = Path(__file__).resolve().parent.parent / "data" / "patterns_defaults.toml"
+#: name of the interception preset fitted to the reported tallies
+FITTED_PRESET = "reported"
+_TOP_KEYS = {"name", "description", "defaults", "salvo", "night", "air_defence", "doctrine",
+             "protection", "run"}
+_RUN_KEYS = {"network", "status_date", "weather", "start", "horizon_h", "heat_layer",
+             "n_queues", "block_h", "demand_step"}
+
+
+class PatternError(InputError):
+    """A strike pattern or a defaults file is malformed (the message names file and key)."""
+
+
+# ------------------------------------------------------------------ defaults and fit
+def _read_toml(path: Path, what: str) -> dict:
+    if not path.is_file():
+        msg = f"{what} {path} does not exist."
+        raise PatternError(msg)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{what} {path} is not valid TOML: {exc}."
+        raise PatternError(msg) from None
+
+
+def _frozen_dist(spec: dict, where: str):
+    spec = dict(spec)
+    name = spec.pop("dist", None)
+    gen = getattr(scipy.stats, str(name), None)
+    if not isinstance(gen, scipy.stats.rv_continuous):
+        msg = (f"{where}: dist {name!r} is not a continuous scipy.stats distribution; use "
+               "e.g. dist = \"beta\" with a = 2.0, b = 3.0.")
+        raise PatternError(msg)
+    try:
+        frozen = gen(**spec)
+        lo, hi = frozen.support()
+    except (TypeError, ValueError) as exc:
+        msg = f"{where}: bad parameters {spec} for scipy.stats.{name}: {exc}."
+        raise PatternError(msg) from None
+    if lo < 0 or hi > 1:
+        msg = (f"{where}: scipy.stats.{name}({spec}) has support [{lo:g}, {hi:g}]; the share "
+               "of capacity lost per hit must lie in [0, 1] (beta or uniform(0, 1) work).")
+        raise PatternError(msg)
+    return frozen
+
+
+def load_defaults(path: str | Path | None = None) -> dict:
+    """Read a pattern-defaults file (default: the packaged ``patterns_defaults.toml``).
+
+    Parameters
+    ----------
+    path : str or path, optional
+        Replacement file with the same tables (``weapons``, ``tallies``, ``interception``,
+        ``damage``, ``doctrine``).
+
+    Returns
+    -------
+    dict
+        The parsed file plus ``damage_dists`` (``{kind: {level: frozen scipy.stats
+        distribution}}``), ``interception_presets`` (:func:`interception_presets`) and
+        ``path``.
+
+    Raises
+    ------
+    PatternError
+        Missing tables, unknown weapon classes, probabilities outside [0, 1], bad
+        distributions.
+    """
+    p = DEFAULTS_PATH if path is None else Path(path)
+    doc = _read_toml(p, "pattern defaults file")
+    for key in ("weapons", "interception", "damage", "doctrine"):
+        if key not in doc:
+            msg = f"{p}: missing table [{key}] (see {DEFAULTS_PATH.name} for the layout)."
+            raise PatternError(msg)
+    unknown = sorted(set(doc["weapons"]) - set(WEAPON_CLASSES))
+    missing = sorted(set(WEAPON_CLASSES) - set(doc["weapons"]))
+    if unknown or missing:
+        msg = (f"{p}: [weapons] must define exactly {list(WEAPON_CLASSES)}; unknown "
+               f"{unknown}, missing {missing}.")
+        raise PatternError(msg)
+    dmg = dict(doc["damage"])
+    destroyed_below = float(dmg.pop("destroyed_below", 0.05))
+    if not 0.0 <= destroyed_below < 1.0:
+        msg = f"{p}: damage.destroyed_below = {destroyed_below:g} must lie in [0, 1)."
+        raise PatternError(msg)
+    dists: dict[str, dict] = {}
+    for kind, levels in dmg.items():
+        if not isinstance(levels, dict):
+            msg = f"{p}: damage.{kind} must be a table of protection levels."
+            raise PatternError(msg)
+        dists[kind] = {lvl: _frozen_dist(spec, f"{p}: damage.{kind}.{lvl}")
+                       for lvl, spec in levels.items()}
+    out = dict(doc)
+    out["path"] = str(p)
+    out["destroyed_below"] = destroyed_below
+    out["damage_dists"] = dists
+    out["interception_presets"] = interception_presets(doc, where=str(p))
+    return out
+
+
+def fit_interception(tallies: list[dict]) -> dict[str, dict]:
+    """Fit interception probabilities per weapon class to reported tallies.
+
+    Binomial maximum likelihood over the rows with ``use = true``: a row that splits
+    launched and intercepted by class contributes ``Binomial(n_c, p_c)`` per class, so with
+    only such rows the estimate is the pooled ratio ``sum intercepted_c / sum launched_c``;
+    a row that gives a class mix ``n_c`` but only the missile total intercepted
+    (``intercepted_missiles``) contributes ``Binomial(sum n_c, sum n_c p_c / sum n_c)``.
+    Rows without a class split (``launched_any``, ``launched_missiles`` only) are left
+    out of the fit.
+
+    Parameters
+    ----------
+    tallies : list of dict
+        The ``[[tallies]]`` rows of the defaults file.
+
+    Returns
+    -------
+    dict
+        ``{class: {"p": float, "launched": int, "intercepted": float, "pooled": float,
+        "rows": [nights]}}``; ``pooled`` is the plain ratio over the class-split rows.
+    """
+    pure = {c: [0.0, 0.0, []] for c in WEAPON_CLASSES}  # launched, intercepted, rows
+    mixed = []  # (n_c dict, intercepted)
+    for row in tallies:
+        if not row.get("use", False):
+            continue
+        launched = row.get("launched", {})
+        inter = row.get("intercepted", {})
+        for c, n in launched.items():
+            if c in inter:
+                pure[c][0] += float(n)
+                pure[c][1] += float(inter[c])
+                pure[c][2].append(row.get("night", "?"))
+        mix = {c: float(n) for c, n in launched.items() if c not in inter}
+        if mix and "intercepted_missiles" in row:
+            mixed.append((mix, float(row["intercepted_missiles"]), row.get("night", "?")))
+    classes = list(WEAPON_CLASSES)
+
+    def nll(p: np.ndarray) -> float:
+        p = np.clip(p, 1e-9, 1 - 1e-9)
+        total = 0.0
+        for i, c in enumerate(classes):
+            n, k = pure[c][0], pure[c][1]
+            total -= k * math.log(p[i]) + (n - k) * math.log(1 - p[i])
+        for mix, k, _ in mixed:
+            n = sum(mix.values())
+            q = sum(mix[c] * p[classes.index(c)] for c in mix) / n
+            total -= k * math.log(q) + (n - k) * math.log(1 - q)
+        return total
+
+    x0 = np.array([pure[c][1] / pure[c][0] if pure[c][0] else 0.5 for c in classes])
+    res = scipy.optimize.minimize(nll, x0, bounds=[(1e-6, 1 - 1e-6)] * len(classes),
+                                  method="L-BFGS-B")
+    out = {}
+    for i, c in enumerate(classes):
+        rows = list(pure[c][2]) + [night for mix, _, night in mixed if c in mix]
+        n_mixed = sum(mix.get(c, 0.0) for mix, _, _ in mixed)
+        out[c] = {"p": round(float(res.x[i]), 4), "launched": int(pure[c][0] + n_mixed),
+                  "intercepted_split": float(pure[c][1]),
+                  "pooled": (round(pure[c][1] / pure[c][0], 4) if pure[c][0] else None),
+                  "rows": rows}
+    return out
+
+
+def interception_presets(defaults: dict, where: str = "defaults") -> dict[str, dict]:
+    """Named air-defence postures: the fitted ``"reported"`` one and the file's presets.
+
+    Returns
+    -------
+    dict
+        ``{name: {"p": {class: probability}, "basis": str}}``.
+
+    Raises
+    ------
+    PatternError
+        A preset naming an unknown weapon class or a probability outside [0, 1].
+    """
+    out = {}
+    fit = fit_interception(defaults.get("tallies", []))
+    out[FITTED_PRESET] = {
+        "p": {c: fit[c]["p"] for c in WEAPON_CLASSES},
+        "basis": ("binomial maximum-likelihood fit to the Air Force tallies of FIELD_NOTES 8 "
+                  "(rows with a class split; the 3 Feb 2026 row through its known mix of 32 "
+                  "ballistic and 38 cruise); see docs/patterns.md"),
+        "fit": fit,
+    }
+    for name, spec in defaults.get("interception", {}).items():
+        probs = {k: v for k, v in spec.items() if k != "basis"}
+        out[name] = {"p": _check_probs(probs, f"{where}: interception.{name}"),
+                     "basis": str(spec.get("basis", "[C]"))}
+    return out
+
+
+def _check_probs(probs: dict, where: str) -> dict[str, float]:
+    unknown = sorted(set(probs) - set(WEAPON_CLASSES))
+    if unknown:
+        msg = (f"{where}: unknown weapon class(es) {unknown}; weapon classes are "
+               f"{list(WEAPON_CLASSES)}.")
+        raise PatternError(msg)
+    out = {}
+    for c in WEAPON_CLASSES:
+        if c not in probs:
+            msg = (f"{where}: no interception probability for {c!r}; give all of "
+                   f"{list(WEAPON_CLASSES)}.")
+            raise PatternError(msg)
+        try:
+            x = float(probs[c])
+        except (TypeError, ValueError):
+            x = math.nan
+        if not 0.0 <= x <= 1.0:
+            msg = (f"{where}: interception probability of {c!r} is {probs[c]!r}, outside "
+                   "[0, 1]; give a probability, e.g. 0.6 for 60 % intercepted.")
+            raise PatternError(msg)
+        out[c] = x
+    return out
+
+
+# ------------------------------------------------------------------ the pattern
+@dataclass(frozen=True)
+class Doctrine:
+    """A targeting doctrine: weighted target groups and how assets are picked in a group.
+
+    Attributes
+    ----------
+    name : str
+    targets : tuple of (str, float)
+        ``(selector, weight)`` per group (selector syntax: :mod:`gridmodel.strikes.resolve`).
+    order : {"random", "centrality", "load_served"}
+    hits_per_target : int
+        Greedy orders: hits on the top-ranked asset before the next one.
+    basis : str
+    """
+
+    name: str
+    targets: tuple
+    order: str = "random"
+    hits_per_target: int = 3
+    basis: str = "[C]"
+
+
+@dataclass
+class Pattern:
+    """A strike pattern (see the module docstring and ``docs/patterns.md``).
+
+    Attributes
+    ----------
+    name, description : str
+    salvo : dict of str to int
+        Weapons launched per class.
+    interception : dict of str to float
+        Probability that a weapon of a class is intercepted, in [0, 1].
+    interception_name, interception_basis : str
+    doctrine : Doctrine
+    protection : dict of str to list of str
+        Protection level -> selectors of the assets that have it (others: ``"none"``).
+    night_first, night_last : pandas.Timestamp
+        Window of the hits (UTC).
+    run : dict
+        How a night is run end to end: ``network, status_date, weather, start, horizon_h
+        [h], heat_layer, n_queues, block_h, demand_step``.
+    defaults : dict
+        :func:`load_defaults` of the defaults file used.
+    path : Path or None
+    """
+
+    name: str
+    description: str
+    salvo: dict
+    interception: dict
+    interception_name: str
+    interception_basis: str
+    doctrine: Doctrine
+    protection: dict
+    night_first: pd.Timestamp
+    night_last: pd.Timestamp
+    run: dict
+    defaults: dict = field(repr=False)
+    path: Path | None = None
+    raw: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def illustrative(self) -> bool:
+        """True: patterns rest on [C] values (see the defaults file)."""
+        return bool(self.defaults.get("illustrative", True))
+
+    @property
+    def n_weapons(self) -> int:
+        """Weapons launched in the salvo."""
+        return int(sum(self.salvo.values()))
+
+    def key(self) -> str:
+        """Short hash of the pattern's content (for manifests and caches)."""
+        text = repr(sorted(_flatten(self.raw).items())) + self.defaults["path"]
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = repr(v)
+    return out
+
+
+def _timestamp(value, where: str) -> pd.Timestamp:
+    from gridmodel.strikes.strikelist import StrikeListError, parse_time
+
+    try:
+        return parse_time(value, where)
+    except StrikeListError as exc:
+        raise PatternError(str(exc)) from None
+
+
+DEFAULT_RUN = {
+    "network": "ukraine", "status_date": dt.date(2026, 2, 2), "weather": "kyiv-2026",
+    "start": "2026-02-03T00:00:00+02:00", "horizon_h": 168, "heat_layer": "kyiv",
+    "n_queues": 6, "block_h": 4, "demand_step": 0.01,
+}
+
+
+def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = None) -> Pattern:
+    """Validate a parsed pattern document (the TOML layout of ``docs/patterns.md``).
+
+    Raises
+    ------
+    PatternError
+        Unknown keys, unknown weapon classes, counts < 0 or an empty salvo, interception
+        probabilities outside [0, 1], unknown presets, bad night window or run options.
+        Selectors are checked against a network by :func:`check_pattern`.
+    """
+    doc = copy.deepcopy(doc)
+    unknown = sorted(set(doc) - _TOP_KEYS)
+    if unknown:
+        msg = f"{where}: unknown key(s) {unknown}; allowed: {sorted(_TOP_KEYS)}."
+        raise PatternError(msg)
+    defaults_path = doc.get("defaults")
+    if defaults_path is not None:
+        q = Path(defaults_path)
+        defaults_path = q if q.is_absolute() or base is None else base / q
+    defaults = load_defaults(defaults_path)
+
+    salvo_doc = doc.get("salvo")
+    if not isinstance(salvo_doc, dict) or not salvo_doc:
+        msg = (f"{where}: [salvo] is missing; give weapons launched per class, e.g. "
+               "cruise = 40, ballistic = 30, drone = 450.")
+        raise PatternError(msg)
+    bad = sorted(set(salvo_doc) - set(WEAPON_CLASSES))
+    if bad:
+        msg = (f"{where}: [salvo] names unknown weapon class(es) {bad}; weapon classes are "
+               f"{list(WEAPON_CLASSES)}.")
+        raise PatternError(msg)
+    salvo = {}
+    for c in WEAPON_CLASSES:
+        n = salvo_doc.get(c, 0)
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            msg = f"{where}: salvo.{c} = {n!r}; give a whole number of weapons >= 0."
+            raise PatternError(msg)
+        salvo[c] = int(n)
+    if sum(salvo.values()) < 1:
+        msg = f"{where}: the salvo launches no weapon; give at least one in [salvo]."
+        raise PatternError(msg)
+
+    ad = dict(doc.get("air_defence", {"preset": FITTED_PRESET}))
+    presets = defaults["interception_presets"]
+    preset = ad.pop("preset", None)
+    basis = ad.pop("basis", None)
+    if preset is not None:
+        if preset not in presets:
+            msg = (f"{where}: air_defence.preset {preset!r} is unknown; presets: "
+                   f"{sorted(presets)} (file {defaults['path']}).")
+            raise PatternError(msg)
+        probs = dict(presets[preset]["p"])
+        probs.update(ad)  # explicit values override the preset
+        name = preset if not ad else f"{preset} (modified)"
+        basis = basis or presets[preset]["basis"]
+    else:
+        probs, name = ad, "custom"
+        basis = basis or "[C] given in the pattern file"
+    probs = _check_probs(probs, f"{where}: [air_defence]")
+
+    doc_d = dict(doc.get("doctrine", {}))
+    dpreset = doc_d.pop("preset", None)
+    if dpreset is not None:
+        if dpreset not in defaults["doctrine"]:
+            msg = (f"{where}: doctrine.preset {dpreset!r} is unknown; presets: "
+                   f"{sorted(defaults['doctrine'])} (file {defaults['path']}).")
+            raise PatternError(msg)
+        merged = dict(defaults["doctrine"][dpreset])
+        merged.update(doc_d)
+        doc_d, dname = merged, dpreset
+    else:
+        dname = "custom"
+    targets = doc_d.get("targets")
+    if not targets:
+        msg = (f"{where}: [doctrine] has no targets; give preset = "
+               f"{sorted(defaults['doctrine'])} or targets = [{{select = \"kind=plant\", "
+               "weight = 1.0}, ...].")
+        raise PatternError(msg)
+    groups = []
+    for i, t in enumerate(targets, start=1):
+        if not isinstance(t, dict) or "select" not in t:
+            msg = f"{where}: doctrine target {i} needs select = \"kind=...\" and weight."
+            raise PatternError(msg)
+        w = t.get("weight", 1.0)
+        if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
+            msg = f"{where}: doctrine target {i} ({t['select']!r}) weight {w!r}; give a number > 0."
+            raise PatternError(msg)
+        groups.append((str(t["select"]), float(w)))
+    order = str(doc_d.get("order", "random"))
+    if order not in ORDERS:
+        msg = f"{where}: doctrine order {order!r}; choose one of {list(ORDERS)}."
+        raise PatternError(msg)
+    hpt = doc_d.get("hits_per_target", 3)
+    if isinstance(hpt, bool) or not isinstance(hpt, int) or hpt < 1:
+        msg = f"{where}: doctrine hits_per_target = {hpt!r}; give a whole number >= 1."
+        raise PatternError(msg)
+    doctrine = Doctrine(name=dname, targets=tuple(groups), order=order, hits_per_target=hpt,
+                        basis=str(doc_d.get("basis", "[C]")))
+
+    protection = {}
+    levels = {lvl for k in defaults["damage_dists"].values() for lvl in k}
+    for lvl, sels in dict(doc.get("protection", {})).items():
+        if lvl not in levels:
+            msg = (f"{where}: protection level {lvl!r} has no damage curves; levels: "
+                   f"{sorted(levels)} (file {defaults['path']}).")
+            raise PatternError(msg)
+        if isinstance(sels, str):
+            sels = [sels]
+        protection[lvl] = [str(s) for s in sels]
+
+    night = dict(doc.get("night", {}))
+    if "first" not in night or "last" not in night:
+        msg = (f"{where}: [night] needs first and last, the window of the hits, e.g. "
+               "first = 2026-02-03T01:00:00+02:00, last = 2026-02-03T07:00:00+02:00.")
+        raise PatternError(msg)
+    first = _timestamp(night["first"], f"{where}: night.first")
+    last = _timestamp(night["last"], f"{where}: night.last")
+    if last < first:
+        msg = f"{where}: night.last {last} is before night.first {first}."
+        raise PatternError(msg)
+
+    run = dict(DEFAULT_RUN)
+    run_doc = dict(doc.get("run", {}))
+    bad = sorted(set(run_doc) - _RUN_KEYS)
+    if bad:
+        msg = f"{where}: unknown [run] key(s) {bad}; allowed: {sorted(_RUN_KEYS)}."
+        raise PatternError(msg)
+    run.update(run_doc)
+    start = _timestamp(run["start"], f"{where}: run.start")
+    h = run["horizon_h"]
+    if isinstance(h, bool) or not isinstance(h, int) or h < 1:
+        msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1."
+        raise PatternError(msg)
+    if first < start or last >= start + pd.Timedelta(hours=h):
+        msg = (f"{where}: the night {first} .. {last} lies outside the run period starting "
+               f"{start} for {h} h; move run.start or the night.")
+        raise PatternError(msg)
+    if isinstance(run["status_date"], str):
+        run["status_date"] = dt.date.fromisoformat(run["status_date"])
+    run["start"] = start
+    return Pattern(name=str(doc.get("name", "pattern")),
+                   description=str(doc.get("description", "")), salvo=salvo,
+                   interception=probs, interception_name=name, interception_basis=basis,
+                   doctrine=doctrine, protection=protection, night_first=first,
+                   night_last=last, run=run, defaults=defaults, raw=doc)
+
+
+def load_pattern(path: str | Path) -> Pattern:
+    """Read and validate a strike-pattern TOML file (layout: ``docs/patterns.md``).
+
+    Raises
+    ------
+    PatternError
+        Naming the file and key of every problem found before any work.
+    """
+    path = Path(path)
+    doc = _read_toml(path, "strike pattern")
+    pat = pattern_from_dict(doc, where=str(path), base=path.parent)
+    if "name" not in doc:
+        pat.name = path.stem
+    pat.path = path.resolve()
+    return pat
+
+
+# ------------------------------------------------------------------ targeting on a net
+@dataclass
+class _Targeting:
+    groups: list  # list of arrays of asset ids (ranked for greedy orders)
+    weights: np.ndarray
+    kind: dict
+    level: dict
+
+
+_TARGET_CACHE: dict = {}
+
+
+def _scores(net, ids: list[str], order: str) -> np.ndarray:
+    reg = net.registry.set_index("asset_id")
+    bus_of_sub = net.bus.groupby("substation_id").groups if "substation_id" in net.bus else {}
+    bus_by_id = pd.Series(net.bus.index, index=net.bus["bus_id"]) if "bus_id" in net.bus \
+        else pd.Series(dtype=int)
+
+    def buses(aid: str) -> list[int]:
+        kind = reg.at[aid, "kind"]
+        if kind == "substation":
+            return list(bus_of_sub.get(aid, []))
+        if kind == "bus":
+            return [int(bus_by_id[aid])] if aid in bus_by_id.index else []
+        el, idx = reg.at[aid, "element"], int(reg.at[aid, "element_index"])
+        tab = net[el] if el in net else None
+        if tab is None or idx not in tab.index:
+            return []
+        row = tab.loc[idx]
+        for cols in (("bus",), ("from_bus", "to_bus"), ("hv_bus", "lv_bus")):
+            if all(c in row.index for c in cols):
+                return [int(row[c]) for c in cols]
+        return []
+
+    if order == "centrality":
+        import networkx as nx
+
+        from gridmodel.network.graph import graph
+
+        bc = nx.betweenness_centrality(nx.Graph(graph(net)), normalized=True)
+        return np.array([max((bc.get(b, 0.0) for b in buses(a)), default=0.0) for a in ids])
+    load_mw = (net.load["p_mw"] * net.load.get("scaling", 1.0)).groupby(net.load["bus"]).sum()
+    out = []
+    for a in ids:
+        if reg.at[a, "kind"] in ("plant", "interconnector"):
+            el, idx = reg.at[a, "element"], int(reg.at[a, "element_index"])
+            out.append(float(net[el].at[idx, "max_p_mw"]) if "max_p_mw" in net[el] else 0.0)
+        else:
+            out.append(float(sum(load_mw.get(b, 0.0) for b in buses(a))))
+    return np.array(out)
+
+
+def check_pattern(pattern: Pattern, net) -> _Targeting:
+    """Check a pattern's selectors against ``net`` and resolve its target groups.
+
+    Every doctrine group must match at least one asset of a kind with damage curves,
+    and every protection selector must match something; all problems are listed at once.
+
+    Returns
+    -------
+    _Targeting
+        Asset ids per group (ranked for greedy orders), weights, kind and protection
+        level per asset. Cached per (network, pattern).
+
+    Raises
+    ------
+    PatternError
+        Naming every selector that matches nothing or names kinds without damage curves.
+    """
+    from gridmodel.strikes.resolve import select_assets
+
+    key = (id(net), pattern.key())
+    hit = _TARGET_CACHE.get(key)
+    if hit is not None and hit[0] is net:
+        return hit[1]
+    where = str(pattern.path) if pattern.path else pattern.name
+    dists = pattern.defaults["damage_dists"]
+    reg = net.registry.set_index("asset_id")
+    problems, groups = [], []
+    for sel, _w in pattern.doctrine.targets:
+        try:
+            ids = select_assets(net, sel)
+        except ValueError as exc:
+            problems.append(f"doctrine target {sel!r}: {exc}")
+            continue
+        kinds = sorted({reg.at[a, "kind"] for a in ids} - set(dists))
+        if kinds:
+            problems.append(f"doctrine target {sel!r} matches kind(s) {kinds} without damage "
+                            f"curves (kinds with curves: {sorted(dists)}); add a kind= term.")
+            continue
+        groups.append(ids)
+    level: dict[str, str] = {}
+    for lvl, sels in pattern.protection.items():
+        for sel in sels:
+            try:
+                for a in select_assets(net, sel):
+                    level[a] = lvl
+            except ValueError as exc:
+                problems.append(f"protection {lvl} selector {sel!r}: {exc}")
+    if problems:
+        msg = (f"{where}: {len(problems)} selector problem(s) on network "
+               f"{net.meta.get('name', '?') if hasattr(net, 'meta') else '?'}:\n  "
+               + "\n  ".join(problems)
+               + "\nList assets with `gridmodel network assets --kind substation`.")
+        raise PatternError(msg)
+    missing_curves = sorted({(reg.at[a, "kind"], level.get(a, "none")) for g in groups
+                             for a in g if level.get(a, "none") not in dists[reg.at[a, "kind"]]})
+    if missing_curves:
+        msg = (f"{where}: no damage curve for (kind, protection) {missing_curves} in "
+               f"{pattern.defaults['path']}.")
+        raise PatternError(msg)
+    if pattern.doctrine.order != "random":
+        ranked = []
+        for ids in groups:
+            s = _scores(net, ids, pattern.doctrine.order)
+            order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
+            ranked.append([ids[i] for i in order])
+        groups = ranked
+    kind = {a: str(reg.at[a, "kind"]) for g in groups for a in g}
+    tg = _Targeting(groups=[np.array(g, dtype=object) for g in groups],
+                    weights=np.array([w for _, w in pattern.doctrine.targets], dtype=float),
+                    kind=kind, level=level)
+    _TARGET_CACHE[key] = (net, tg)
+    return tg
+
+
+# ------------------------------------------------------------------ sampling
+def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFrame:
+    """Draw one night of a pattern as a resolved strike table.
+
+    Parameters
+    ----------
+    pattern : Pattern
+        From :func:`load_pattern`.
+    net : pandapowerNet
+        Network with a registry (not modified).
+    rng : numpy.random.Generator
+        The only source of randomness (e.g. ``default_rng(SeedSequence(seed).spawn(n)[i])``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Resolved strikes, exactly as :func:`gridmodel.strikes.load_strikes` returns them for
+        the CSV that :func:`write_night` writes (one row per struck asset; extra columns
+        ``n_hits, protection``), or an empty frame with those columns when every weapon
+        was intercepted. ``attrs`` holds ``launched``, ``intercepted``, ``arrived`` per
+        class [weapons] and ``illustrative``.
+
+    Raises
+    ------
+    PatternError
+        Selectors that match nothing (checked before any draw).
+    """
+    from gridmodel.outage.repairs import repair_hours
+    from gridmodel.strikes.resolve import RESOLVED_COLUMNS
+    from gridmodel.strikes.strikelist import strikes_from_records
+
+    if not isinstance(rng, np.random.Generator):
+        msg = (f"rng must be a numpy.random.Generator, got {type(rng).__name__}; use "
+               "numpy.random.default_rng(seed).")
+        raise InputError(msg)
+    tg = check_pattern(pattern, net)
+    launched = {c: pattern.salvo[c] for c in WEAPON_CLASSES}
+    intercepted = {c: int(rng.binomial(launched[c], pattern.interception[c]))
+                   for c in WEAPON_CLASSES}
+    arrived = {c: launched[c] - intercepted[c] for c in WEAPON_CLASSES}
+    cls = np.repeat(np.array(WEAPON_CLASSES, dtype=object),
+                    [arrived[c] for c in WEAPON_CLASSES])
+    n = len(cls)
+    attrs = {"launched": launched, "intercepted": intercepted, "arrived": arrived,
+             "illustrative": pattern.illustrative}
+    span_min = int((pattern.night_last - pattern.night_first) / pd.Timedelta(minutes=1))
+    minutes = rng.integers(0, span_min + 1, size=n)
+    p = tg.weights / tg.weights.sum()
+    grp = rng.choice(len(tg.groups), size=n, p=p)
+    u_pick = rng.random(n)
+    u_dmg = rng.random(n)
+    assets = np.empty(n, dtype=object)
+    counter = np.zeros(len(tg.groups), dtype=np.int64)
+    hpt = pattern.doctrine.hits_per_target
+    for i in range(n):
+        g = tg.groups[grp[i]]
+        if pattern.doctrine.order == "random":
+            assets[i] = g[min(int(u_pick[i] * len(g)), len(g) - 1)]
+        else:
+            assets[i] = g[(counter[grp[i]] // hpt) % len(g)]
+            counter[grp[i]] += 1
+    dists = pattern.defaults["damage_dists"]
+    factor = {c: float(pattern.defaults["weapons"][c].get("damage_factor", 1.0))
+              for c in WEAPON_CLASSES}
+    loss = np.empty(n)
+    for i in range(n):
+        a = assets[i]
+        d = dists[tg.kind[a]][tg.level.get(a, "none")]
+        loss[i] = min(max(float(d.ppf(u_dmg[i])) * factor[cls[i]], 0.0), 1.0)
+    hits = pd.DataFrame({"asset_id": assets, "cls": cls, "minute": minutes, "loss": loss})
+    if not n:
+        empty = pd.DataFrame(columns=[*RESOLVED_COLUMNS, "n_hits", "protection"])
+        empty.attrs.update(attrs)
+        return empty
+    records = []
+    src = (f"sampled: pattern {pattern.name} ({pattern.doctrine.name} doctrine, "
+           f"{pattern.interception_name} air defence) [C] illustrative")
+    thr = pattern.defaults["destroyed_below"]
+    for aid, h in hits.groupby("asset_id", sort=True):
+        remaining = float(np.prod(1.0 - h["loss"].to_numpy()))
+        t = pattern.night_first + pd.Timedelta(minutes=int(h["minute"].min()))
+        counts = h["cls"].value_counts()
+        weapon = "; ".join(f"{c} x{int(counts[c])}" for c in WEAPON_CLASSES if c in counts)
+        if remaining <= thr:
+            effect, frac = "destroyed", None
+        else:
+            effect, frac = "damaged", round(1.0 - remaining, 4)
+        records.append({"target": aid, "time": t.isoformat(), "effect": effect,
+                        "fraction_lost": frac, "repair_h": None, "weapon": weapon,
+                        "source": src, "n_hits": int(len(h)),
+                        "protection": tg.level.get(aid, "none")})
+    where = f"<night of {pattern.name}>"
+    resolved = _resolve_ids(net, strikes_from_records(records, where=where))
+    hours = repair_hours(resolved, net, rng=rng)
+    by_target = {r["target"]: r for r in records}
+    for idx, aid in resolved["asset_id"].items():
+        by_target[aid]["repair_h"] = round(float(hours[idx]), 1)
+    # rebuild from the final records so the table equals a reading of the saved CSV
+    final = [by_target[a] for a in resolved["asset_id"]]
+    out = _resolve_ids(net, strikes_from_records(final, where=where))
+    out["n_hits"] = out["n_hits"].astype("int64")
+    out.attrs.update(attrs)
+    return out
+
+
+def _resolve_ids(net, raw: pd.DataFrame) -> pd.DataFrame:
+    """:func:`gridmodel.strikes.resolve.resolve_strikes` for targets that are asset ids.
+
+    Same columns, order and sorting (stable by time) as ``resolve_strikes``, without its
+    name matching (the targets are exact ids, checked against the registry).
+    """
+    from gridmodel.strikes.resolve import RAW_COLUMNS, RESOLVED_COLUMNS
+
+    reg = net.registry.set_index("asset_id")
+    unknown = sorted(set(raw["target"]) - set(reg.index))
+    if unknown:
+        msg = f"sampled targets {unknown} are not in the network registry."
+        raise InputError(msg)
+    extra = [c for c in raw.columns if c not in RAW_COLUMNS]
+    df = raw.assign(asset_id=raw["target"], kind=raw["target"].map(reg["kind"]),
+                    name=raw["target"].map(reg["name"]))
+    df = df.reindex(columns=RESOLVED_COLUMNS + extra)
+    df["time"] = pd.to_datetime(df["time"], utc=True)
+    return df.sort_values("time", kind="stable").reset_index(drop=True)
+
+
+_CSV_COLUMNS = ["target", "time", "effect", "fraction_lost", "repair_h", "weapon", "source",
+                "n_hits", "protection"]
+
+
+def write_night(strikes: pd.DataFrame, path: str | Path, *, header: str = "",
+                force: bool = False) -> Path:
+    """Save a sampled night as a strike-list CSV (readable by ``gridmodel.strikes``).
+
+    Parameters
+    ----------
+    strikes : pandas.DataFrame
+        From :func:`sample_night` (not empty).
+    path : str or path
+        CSV file; never overwritten unless ``force``.
+    header : str
+        Comment lines written first (``# `` is prepended to each).
+
+    Raises
+    ------
+    InputError
+        Existing file without ``force``, or an empty night (a strike list needs a row).
+    """
+    path = Path(path)
+    if path.exists() and not force:
+        msg = f"{path} exists; choose another file or pass force=True."
+        raise InputError(msg)
+    if strikes.empty:
+        msg = ("the night has no strike (every weapon intercepted); there is no strike "
+               "list to save: run the baseline instead.")
+        raise InputError(msg)
+    df = strikes.assign(target=strikes["asset_id"])
+    df = df[[c for c in _CSV_COLUMNS if c in df.columns]].copy()
+    df["time"] = [t.isoformat() for t in pd.to_datetime(df["time"], utc=True)]
+    lines = ["# " + ln for ln in (header.splitlines() if header else [])]
+    lines.append("# illustrative [C]: sampled from a strike pattern (gridmodel.strikes.patterns)")
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("\n".join(lines) + "\n")
+        df.to_csv(fh, index=False, lineterminator="\n")
+    return path
