@@ -1,0 +1,562 @@
+"""Evaluate interventions against the same sampled nights as the baseline.
+
+The method (``docs/planning.md``):
+
+1. **Nights.** A night is an attack on the base scenario's target list (its strike list).
+   For each replicate *r*, :func:`sample_nights` draws from a child of
+   ``SeedSequence(seed)`` one uniform ``u_intercept`` and one ``u_damage`` per listed
+   strike and the repair time of every listed strike (drawn on the full list, so a strike's
+   repair time does not depend on which other strikes got through).
+2. **Common random numbers.** Every variant (baseline, each intervention, each chosen
+   combination) sees the same nights. A strike lands when ``u_intercept >= p_intercept``
+   and does its listed damage when ``u_damage < damage_prob x damage_factor(asset)``;
+   raising ``p_intercept`` (interceptors) or lowering the factor (protection) removes
+   strikes from the same night, never adds them (a monotone coupling). Spare
+   transformers cap the repair time of strikes on their assets.
+3. **Paired differences.** For each replicate, ``avoided = baseline - variant`` for
+   building-hours below 12 °C, people-hours without heat and energy not served; the
+   table shows the mean and the 5-95 % range of the paired differences over replicates,
+   also per million of capital cost.
+4. **Cost sensitivity.** The ranking by avoided metric per unit of cost is recomputed
+   with each intervention's own cost at x0.5 and x1.5 (the others unchanged), and by
+   Monte Carlo over independent cost factors U(0.5, 1.5): the probability that each
+   intervention ranks first and in the top three.
+
+The runner is any callable ``runner(variant, night) -> {metric: value}``;
+:class:`ScenarioRunner` is the full model (grid timeline, heat availability, restarts,
+indoor temperatures), and tests use cheap runners. :func:`evaluate` does the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError
+
+__all__ = [
+    "METRICS",
+    "Night",
+    "PlanResult",
+    "ScenarioRunner",
+    "evaluate",
+    "heat_outcome",
+    "realise",
+    "sample_nights",
+]
+
+#: Ranked metrics: name -> (label, unit). Larger values are worse; "avoided" = base - variant.
+METRICS: dict[str, tuple[str, str]] = {
+    "building_hours_below_12c": ("building-hours below 12 °C", "building-h"),
+    "people_hours_without_heat": ("people-hours without heat", "person-h"),
+    "energy_not_served_mwh": ("energy not served", "MWh"),
+}
+
+
+@dataclass(frozen=True)
+class Night:
+    """One sampled attack night (shared by every variant: common random numbers).
+
+    Attributes
+    ----------
+    replicate : int
+    strikes : pandas.DataFrame
+        The full target list (resolved strikes) with ``repair_h`` drawn for every row [h].
+    u_intercept, u_damage : numpy.ndarray
+        One uniform per listed strike.
+    seed : int
+        Entropy of the replicate's child seed (for the report).
+    """
+
+    replicate: int
+    strikes: pd.DataFrame | None
+    u_intercept: np.ndarray
+    u_damage: np.ndarray
+    seed: int = 0
+
+
+def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> list[Night]:
+    """Draw ``n`` nights over a target list.
+
+    Parameters
+    ----------
+    strikes : pandas.DataFrame or None
+        Resolved target list (:func:`gridmodel.strikes.load_strikes`); None: no strikes.
+    n : int
+        Replicates (>= 1).
+    seed : int
+        Root seed; replicate *r* uses ``SeedSequence(seed).spawn(n)[r]``.
+    net : pandapowerNet, optional
+        For plant technologies in the repair-time draw.
+
+    Returns
+    -------
+    list of Night
+    """
+    if not isinstance(n, int | np.integer) or n < 1:
+        msg = f"number of nights n must be a whole number >= 1; got {n=}."
+        raise InputError(msg)
+    from gridmodel.outage.repairs import repair_hours
+
+    children = np.random.SeedSequence(seed).spawn(int(n))
+    nights = []
+    for r, ss in enumerate(children):
+        rng = np.random.default_rng(ss)
+        m = 0 if strikes is None else len(strikes)
+        u_i = rng.random(m)
+        u_d = rng.random(m)
+        s = None
+        if strikes is not None and m:
+            s = strikes.reset_index(drop=True).copy()
+            s["repair_h"] = repair_hours(s, net, rng=rng).to_numpy(float)
+        nights.append(Night(replicate=r, strikes=s, u_intercept=u_i, u_damage=u_d,
+                            seed=int(ss.generate_state(1)[0])))
+    return nights
+
+
+def realise(night: Night, variant) -> pd.DataFrame | None:
+    """The strikes that land and do damage in ``night`` under ``variant``.
+
+    Parameters
+    ----------
+    night : Night
+    variant : gridmodel.planning.interventions.Variant
+        Uses ``interception_prob``, ``damage_prob``, ``damage_factor``, ``repair_cap_h``.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Resolved strikes with ``repair_h`` set; None when nothing lands.
+    """
+    s = night.strikes
+    if s is None or not len(s):
+        return None
+    ids = s["asset_id"].astype(str).to_numpy()
+    factor = np.array([variant.damage_factor.get(a, 1.0) for a in ids])
+    land = night.u_intercept >= variant.interception_prob
+    dmg = night.u_damage < variant.damage_prob * factor
+    keep = land & dmg
+    if not keep.any():
+        return None
+    out = s.loc[keep].copy()
+    cap = np.array([variant.repair_cap_h.get(a, math.inf) for a in out["asset_id"]])
+    out["repair_h"] = np.minimum(out["repair_h"].to_numpy(float), cap)
+    return out.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------- the model
+def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
+    """Heat availability, restarts and indoor temperatures after a grid timeline.
+
+    The same chain as :func:`gridmodel.scenario.run` (heat inputs -> availability and
+    draining -> crew-limited restarts -> building temperatures).
+
+    Parameters
+    ----------
+    net : pandapowerNet
+    layer : HeatLayer
+    temp : pandas.Series
+        Outdoor temperature on the run's hourly index [°C].
+    tl : gridmodel.outage.timeline.TimelineResult
+
+    Returns
+    -------
+    dict
+        ``bh`` (BuildingHeat), ``temps`` (DistinctTrajectories), ``ga`` and the
+        :data:`METRICS` values plus ``buildings_without_heat_peak`` and
+        ``people_without_heat_peak``.
+    """
+    from gridmodel import metrics
+    from gridmodel.heat import grid as hgrid
+
+    index = temp.index
+    assets = sorted(set(layer.sources["power_asset"]) - {""}
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    aa = hgrid.asset_available(tl.assets, index, assets=assets)
+    nodes = sorted(set(layer.pumping["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    npow = hgrid.node_power(tl.loads, net.registry, index, nodes,
+                            min_served=float(layer.param("power", "heat_water_served_min")))
+    tall_floors = int(layer.param("power", "tall_floors"))
+    b = layer.buildings
+    tallb = b[b["floors"] > tall_floors]
+    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    sched = tl.blackouts.schedule if tl.blackouts is not None else None
+    bpow = hgrid.building_power(sched, net.registry, index, nq)
+    return _heat_from_inputs(layer, temp, aa, npow, bpow,
+                             ens_mwh=metrics.energy_not_served_mwh(
+                                 tl.loads, float(tl.meta.get("step_h", 1.0))))
+
+
+def _heat_from_inputs(layer, temp: pd.Series, aa, npow, bpow, ens_mwh: float = 0.0) -> dict:
+    from gridmodel import metrics
+    from gridmodel.heat.availability import group_availability
+    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.thermal import building_temperatures
+
+    b = layer.buildings
+    ga = group_availability(layer, temp, asset_available=aa, node_power=npow,
+                            building_power=bpow)
+    rp = layer.assumptions["restart"]
+    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
+                           float(rp["heat_to_flats_h"]))
+    comfort = layer.assumptions["comfort"]
+    temps = building_temperatures(temp, bh.heat_on, b["archetype"].to_numpy(),
+                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+    below = temps.hours_below((float(comfort["health_risk_c"]),))[0]
+    res = b["residents"].to_numpy(float)
+    wh = np.asarray(bh.without_heat)
+    n_wh = wh.sum(axis=1)
+    k = int(n_wh.argmax()) if len(n_wh) else 0
+    return {
+        "bh": bh, "temps": temps, "ga": ga,
+        "building_hours_below_12c": metrics.building_hours_below(below),
+        "people_hours_without_heat": float(wh.sum(axis=0) @ res),
+        "energy_not_served_mwh": float(ens_mwh),
+        "buildings_without_heat_peak": int(n_wh.max(initial=0)),
+        "people_without_heat_peak": float(res[wh[k]].sum()) if len(n_wh) else 0.0,
+    }
+
+
+@contextlib.contextmanager
+def compiled_engine(net):
+    """Within the block, the timeline's fast engine reuses one compiled copy of ``net``.
+
+    :func:`gridmodel.outage.engine.simulate_outage` compiles the network at every call;
+    an ensemble calls it hundreds of times on the same network. This context manager
+    swaps the timeline's engine hook for one that compiles each network once (keyed by
+    object identity) and restores the hook on exit. Results are identical.
+    """
+    from gridmodel.outage import timeline
+    from gridmodel.outage.fast import compile_network, to_result
+    from gridmodel.outage.fast import evaluate as fast_eval
+
+    original = timeline._simulate
+    cache: dict[int, object] = {}
+
+    def simulate(net_, outages, **kw):
+        if kw.get("engine") != "fast" or kw.get("ac"):
+            return original(net_, outages, **kw)
+        c = cache.get(id(net_))
+        if c is None or c[0] is not net_:
+            c = (net_, compile_network(net_))
+            cache[id(net_)] = c
+        ev = fast_eval(c[1], outages, demand_mw=kw.get("demand_mw"),
+                       import_cap_mw=kw.get("import_cap_mw"),
+                       max_cascade_rounds=kw.get("max_cascade_rounds", 20))
+        return to_result(c[1], ev)
+
+    timeline._simulate = simulate
+    try:
+        yield
+    finally:
+        timeline._simulate = original
+
+
+class ScenarioRunner:
+    """The full model as a runner: ``runner(variant, night) -> {metric: value}``.
+
+    Parameters
+    ----------
+    scenario : gridmodel.scenario.Scenario
+        Start, horizon, weather, seed and grid options; the strike list is the target
+        list of the nights.
+    horizon_h : int, optional
+        Override the scenario's horizon [h] (shorter runs for quick plans).
+
+    Notes
+    -----
+    The grid timeline of a (network, realised strikes) pair is computed once and reused
+    by every variant that changes only the heat layer (backup generators, modular
+    boilers, crews).
+    """
+
+    def __init__(self, scenario, horizon_h: int | None = None) -> None:
+        import gridmodel
+        from gridmodel.heat.layer import load_layer
+        from gridmodel.strikes import load_strikes
+        from gridmodel.weather import load_profile
+
+        sc = scenario
+        self.scenario = sc
+        self.net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+        self.layer = load_layer(sc.heat.layer, assumptions=sc.resolve(sc.heat.assumptions))
+        weather = load_profile(sc.weather)
+        self.weather = weather
+        self.horizon_h = int(horizon_h or sc.horizon_h)
+        start = pd.Timestamp(sc.start)
+        self.start = start
+        index = pd.date_range(start, periods=self.horizon_h, freq="h").tz_convert(
+            weather.index.tz)
+        temp = weather.reindex(index)
+        if temp.isna().any():
+            msg = (f"{sc.path}: start + horizon ({index[0]} .. {index[-1]}) lies outside the "
+                   f"weather profile {sc.weather!r}.")
+            raise InputError(msg)
+        self.temp = temp
+        self.strikes = None
+        if sc.strikes is not None:
+            from gridmodel.scenario import _filter_strikes
+
+            self.strikes = _filter_strikes(load_strikes(sc.resolve(sc.strikes.file),
+                                                        self.net), sc.strikes, sc.path)
+        self._tl_cache: dict = {}
+
+    def timeline(self, net, strikes):
+        """Grid timeline for a network and realised strikes (cached)."""
+        from gridmodel.outage.timeline import simulate_outages
+
+        key = (id(net), None if strikes is None else tuple(
+            (str(a), str(t), float(f), float(h)) for a, t, f, h in strikes[
+                ["asset_id", "time", "fraction_lost", "repair_h"]].itertuples(index=False)))
+        if key in self._tl_cache:
+            return self._tl_cache[key]
+        g = self.scenario.grid
+        with compiled_engine(net):
+            tl = simulate_outages(net, strikes, start=self.start, horizon_h=float(self.horizon_h),
+                                  temp_air=self.weather, seed=self.scenario.seed,
+                                  engine=g.engine, ac=g.ac, n_queues=g.n_queues,
+                                  block_h=g.block_h, demand_step=g.demand_step)
+        self._tl_cache[key] = tl
+        return tl
+
+    def __call__(self, variant, night: Night) -> dict:
+        strikes = realise(night, variant)
+        tl = self.timeline(variant.net, strikes)
+        out = heat_outcome(variant.net, variant.layer, self.temp, tl)
+        return {k: out[k] for k in (*METRICS, "buildings_without_heat_peak",
+                                    "people_without_heat_peak")}
+
+
+# ----------------------------------------------------------------------- evaluate
+@dataclass
+class PlanResult:
+    """Replicate results and the ranking tables.
+
+    Attributes
+    ----------
+    replicates : pandas.DataFrame
+        ``variant, replicate`` and one column per metric (raw values).
+    variants : pandas.DataFrame
+        ``variant, interventions, capital_cost, annual_cost, currency, illustrative``.
+    nights : list of Night
+    metric : str
+        Primary metric for the per-cost ranking.
+    """
+
+    replicates: pd.DataFrame
+    variants: pd.DataFrame
+    nights: list = field(default_factory=list)
+    metric: str = "building_hours_below_12c"
+    currency: str = "USD"
+
+    def paired(self) -> pd.DataFrame:
+        """Avoided metric per replicate: ``baseline - variant`` (positive = better)."""
+        rep = self.replicates.set_index(["variant", "replicate"])
+        base = rep.loc["baseline"]
+        rows = []
+        for v in self.variants["variant"]:
+            if v == "baseline":
+                continue
+            d = base[list(METRICS)] - rep.loc[v][list(METRICS)]
+            d = d.reset_index()
+            d.insert(0, "variant", v)
+            rows.append(d)
+        if not rows:
+            return pd.DataFrame(columns=["variant", "replicate", *METRICS])
+        return pd.concat(rows, ignore_index=True)
+
+    def ranking(self) -> pd.DataFrame:
+        """One row per variant: mean avoided and 5-95 % range of each metric, per cost.
+
+        Columns ``avoided_<m>``, ``avoided_<m>_p05``, ``avoided_<m>_p95`` and
+        ``avoided_<m>_per_musd`` (per million of capital cost) for every metric,
+        ``capital_cost``, ``rank`` (by the primary metric per cost, 1 = best).
+        """
+        p = self.paired()
+        var = self.variants.set_index("variant")
+        rows = []
+        for v, g in p.groupby("variant", sort=False):
+            row = {"variant": v, "interventions": var.loc[v, "interventions"],
+                   "capital_cost": float(var.loc[v, "capital_cost"]),
+                   "illustrative": bool(var.loc[v, "illustrative"])}
+            for m in METRICS:
+                x = g[m].to_numpy(float)
+                row[f"avoided_{m}"] = float(x.mean())
+                row[f"avoided_{m}_p05"] = float(np.percentile(x, 5))
+                row[f"avoided_{m}_p95"] = float(np.percentile(x, 95))
+                row[f"avoided_{m}_per_m{self.currency.lower()}"] = (
+                    float(x.mean()) / (row["capital_cost"] / 1e6))
+            rows.append(row)
+        df = pd.DataFrame(rows)
+        if df.empty:
+            return df
+        key = f"avoided_{self.metric}_per_m{self.currency.lower()}"
+        df = df.sort_values([key, f"avoided_{self.metric}"], ascending=False,
+                            kind="mergesort")
+        df["rank"] = np.arange(1, len(df) + 1)
+        return df.reset_index(drop=True)
+
+    def _score(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        r = self.ranking()
+        return (r[f"avoided_{self.metric}"].to_numpy(float), r["capital_cost"].to_numpy(float),
+                r["variant"].tolist())
+
+    @staticmethod
+    def _ranks(score: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        """Rank (1 = best) by score per cost; ties keep the given order."""
+        per = score / cost
+        order = np.lexsort((np.arange(len(per)), -per))
+        ranks = np.empty(len(per), dtype=np.int64)
+        ranks[order] = np.arange(1, len(per) + 1)
+        return ranks
+
+    def cost_sensitivity(self, factors: Sequence[float] = (0.5, 1.0, 1.5)) -> pd.DataFrame:
+        """Each variant's rank with its own cost times each factor (others unchanged).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``variant`` and ``rank_cost_x<f>`` per factor, plus ``rank_range`` (best-worst).
+        """
+        score, cost, names = self._score()
+        out = {"variant": names}
+        for f in factors:
+            col = []
+            for i in range(len(names)):
+                c = cost.copy()
+                c[i] *= f
+                col.append(int(self._ranks(score, c)[i]))
+            out[f"rank_cost_x{f:g}"] = col
+        df = pd.DataFrame(out)
+        cols = [c for c in df.columns if c.startswith("rank_cost_x")]
+        df["rank_range"] = df[cols].min(axis=1).astype(str) + "-" + df[cols].max(
+            axis=1).astype(str)
+        return df
+
+    def cost_monte_carlo(self, n: int = 2000, seed: int = 0, low: float = 0.5,
+                         high: float = 1.5) -> pd.DataFrame:
+        """Probability of ranking first / in the top three under independent cost factors.
+
+        Parameters
+        ----------
+        n : int
+            Draws.
+        seed : int
+            Seed of the factor draws (``numpy.random.default_rng``).
+        low, high : float
+            Bounds of the uniform cost factor per variant [-].
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``variant, p_top1, p_top3, median_rank``.
+        """
+        score, cost, names = self._score()
+        rng = np.random.default_rng(seed)
+        f = rng.uniform(low, high, size=(n, len(names)))
+        per = score[None, :] / (cost[None, :] * f)
+        order = np.argsort(-per, axis=1, kind="stable")
+        ranks = np.empty_like(order)
+        rows = np.arange(n)[:, None]
+        ranks[rows, order] = np.arange(1, len(names) + 1)[None, :]
+        return pd.DataFrame({"variant": names, "p_top1": (ranks == 1).mean(axis=0),
+                             "p_top3": (ranks <= 3).mean(axis=0),
+                             "median_rank": np.median(ranks, axis=0)})
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The tables for the report: ranking, cost sensitivity, cost Monte Carlo."""
+        return {"ranking": self.ranking(), "cost_sensitivity": self.cost_sensitivity(),
+                "cost_monte_carlo": self.cost_monte_carlo()}
+
+
+def evaluate(base, interventions: Iterable, nights: Sequence[Night],
+             runner: Callable, *, combinations: Iterable[Sequence[str]] = (),
+             metric: str = "building_hours_below_12c", currency: str = "USD",
+             progress: bool = False) -> PlanResult:
+    """Run the baseline, each intervention and each combination over the same nights.
+
+    Parameters
+    ----------
+    base : dict or Plan-like
+        ``net``, ``layer``, ``interception_prob``, ``damage_prob`` (a mapping, or an
+        object with these attributes).
+    interventions : iterable of Intervention
+        Validated, asset ids resolved.
+    nights : sequence of Night
+        From :func:`sample_nights` (shared by every variant).
+    runner : callable
+        ``runner(variant, night) -> {metric: value}`` for every name in :data:`METRICS`.
+    combinations : iterable of sequence of str
+        Intervention ids evaluated together.
+    metric : str
+        Primary ranking metric (a key of :data:`METRICS`).
+    currency : str
+    progress : bool
+        tqdm bar over runs.
+
+    Returns
+    -------
+    PlanResult
+
+    Raises
+    ------
+    InputError
+        No nights, unknown metric or combination id, runner missing a metric.
+    """
+    from gridmodel.planning.interventions import build_variant
+
+    if metric not in METRICS:
+        msg = f"unknown metric {metric!r}; choose one of {list(METRICS)}."
+        raise InputError(msg)
+    if not nights:
+        msg = "evaluate needs at least one night (sample_nights(strikes, n, seed))."
+        raise InputError(msg)
+
+    def get(k, default=None):
+        return base.get(k, default) if isinstance(base, dict) else getattr(base, k, default)
+
+    ivs = list(interventions)
+    by_id = {iv.id: iv for iv in ivs}
+    kw = dict(interception_prob=float(get("interception_prob", 0.5)),
+              damage_prob=float(get("damage_prob", 1.0)))
+    net, layer = get("net"), get("layer")
+    variants = [build_variant(net, layer, (), **kw)]
+    variants += [build_variant(net, layer, (iv,), **kw) for iv in ivs]
+    for combo in combinations:
+        bad = [c for c in combo if c not in by_id]
+        if bad:
+            msg = f"combination {list(combo)} names unknown intervention ids {bad}."
+            raise InputError(msg)
+        variants.append(build_variant(net, layer, [by_id[c] for c in combo], **kw))
+    rows = []
+    jobs = [(v, n) for v in variants for n in nights]
+    it = jobs
+    if progress:
+        from tqdm import tqdm
+
+        it = tqdm(jobs, desc="plan runs", unit="run")
+    for v, night in it:
+        res = runner(v, night)
+        missing = [m for m in METRICS if m not in res]
+        if missing:
+            msg = f"runner returned no value for {missing} (variant {v.name!r})."
+            raise InputError(msg)
+        rows.append({"variant": v.name, "replicate": night.replicate,
+                     **{k: float(x) for k, x in res.items()}})
+    vt = pd.DataFrame([{
+        "variant": v.name,
+        "interventions": "+".join(iv.id for iv in v.interventions) or "-",
+        "capital_cost": v.capital_cost,
+        "annual_cost": float(sum(iv.annual_cost for iv in v.interventions)),
+        "currency": currency,
+        "illustrative": any(iv.illustrative for iv in v.interventions),
+    } for v in variants])
+    return PlanResult(replicates=pd.DataFrame(rows), variants=vt, nights=list(nights),
+                      metric=metric, currency=currency)
