@@ -134,6 +134,9 @@ def test_binning_and_repair_return(net, recorder):
     assert len(res.loads) == 12 * len(net.load)
     assert np.isclose(res.oblasts["demand_mw"].sum(), res.loads["demand_mw"].sum())
     assert np.isclose(res.classes["served_mw"].sum(), res.loads["served_mw"].sum())
+    summ = res.summary()
+    assert set(summ.index) == {"Kyiv", "Lvivska"}
+    assert np.isclose(summ["demand_mwh"].sum(), res.loads["demand_mw"].sum())
 
 
 def test_rerun_only_when_state_or_demand_changes(net, recorder):

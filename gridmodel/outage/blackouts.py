@@ -44,6 +44,7 @@ __all__ = [
     "EXEMPT_CLASSES",
     "BlackoutSchedule",
     "assign_queue",
+    "daily_schedule_from_snapshot",
     "queue_power_on",
     "queues_off_per_block",
     "rolling_blackouts",
