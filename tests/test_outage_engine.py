@@ -348,3 +348,43 @@ def test_invariants_ac(data):
     br = res.branches
     assert not br.loc[br["asset_id"].isin(removed), "in_service"].any()
     assert not br.loc[br["tripped_round"] >= 0, "in_service"].any()
+
+
+def test_ac_divergence_falls_back_to_dc_per_island(tiny, monkeypatch):
+    import pandapower as pp
+    from pandapower.auxiliary import LoadflowNotConverged
+
+    def diverge(*args, **kwargs):
+        raise LoadflowNotConverged("forced by the test")
+
+    monkeypatch.setattr(pp, "runpp", diverge)
+    res = simulate_outage(tiny, {"line:city-east": 0.0}, ac=True)
+    assert res.islands["method"].tolist() == ["dc", "none"]
+    assert res.islands["converged"].tolist() == [True, False]
+    assert res.shed_mw == pytest.approx(40.0)
+
+
+def test_open_line_switch_counts_as_out_and_bus_switches_are_refused(tiny):
+    import pandapower as pp
+
+    net = copy.deepcopy(tiny)
+    line = int(net.line.index[net.line["line_id"] == "line:city-east"][0])
+    pp.create_switch(net, bus=int(net.line.at[line, "from_bus"]), element=line, et="l",
+                     closed=False)
+    for engine in ENGINES:
+        res = _run(net, {}, engine)
+        assert res.shed_mw == pytest.approx(40.0)
+    pp.create_switch(net, bus=0, element=1, et="b", closed=True)
+    with pytest.raises(InputError, match="bus-bus switches"):
+        simulate_outage(net, {})
+
+
+def test_three_winding_transformers_are_refused(tiny):
+    import pandapower as pp
+
+    net = copy.deepcopy(tiny)
+    b = pp.create_bus(net, vn_kv=35.0)
+    pp.create_transformer3w(net, hv_bus=2, mv_bus=b, lv_bus=3,
+                            std_type="63/25/38 MVA 110/20/10 kV")
+    with pytest.raises(InputError, match="trafo3w"):
+        simulate_outage(net, {})

@@ -69,8 +69,15 @@ class Model:
     assets: dict[str, tuple[str, str, int]] = field(default_factory=dict)
     registry: pd.DataFrame | None = None
     import_cap_mw: float = math.inf
-    # derived maps
+    # derived maps (element -> position)
     bus_pos: dict[int, int] = field(default_factory=dict)
+    br_pos: dict[tuple[str, int], int] = field(default_factory=dict)
+    src_pos: dict[tuple[str, int], int] = field(default_factory=dict)
+    load_pos: dict[int, int] = field(default_factory=dict)
+    load_pos_by_id: dict[str, int] = field(default_factory=dict)
+    shunt_pos: dict[int, int] = field(default_factory=dict)
+    sub_buses: dict[str, np.ndarray] = field(default_factory=dict)
+    sub_trafos: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def n_bus(self) -> int:
@@ -129,10 +136,17 @@ def build_model(net) -> Model:
     if "registry" not in net or not isinstance(net["registry"], pd.DataFrame):
         msg = "network has no registry table; load it with gridmodel.load_network()."
         raise InputError(msg)
+    _check_supported(net)
     reg = net["registry"]
     bus = net.bus
     bus_pos = {int(b): i for i, b in enumerate(bus.index)}
-    sub = _str_col(bus, "substation_id", "")
+    if "substation_id" in bus.columns:
+        sub = _str_col(bus, "substation_id", "")
+    else:  # registry bus rows name their substation; else pandapower's one-per-bus
+        by_idx = {int(i): str(sb) for i, sb, k in zip(reg["element_index"], reg["substation"],
+                                                       reg["kind"], strict=True)
+                  if k == "bus" and sb}
+        sub = np.array([by_idx.get(int(i), f"sub:{i}") for i in bus.index], dtype=object)
 
     lines, trafos = net.line, net.trafo
     vn_from = bus["vn_kv"].to_numpy(float)[
@@ -243,24 +257,56 @@ def build_model(net) -> Model:
         bus_pos=bus_pos,
     )
     # element lookups used by apply_outages
-    model._br_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(br_element, br_index,
+    model.br_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(br_element, br_index,
+                                                                   strict=True))}
+    model.src_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(model.src_element,
+                                                                    model.src_index,
                                                                     strict=True))}
-    model._src_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(model.src_element,
-                                                                     model.src_index,
-                                                                     strict=True))}
-    model._load_pos = {int(i): k for k, i in enumerate(model.load_index)}
-    model._shunt_pos = {int(i): k for k, i in enumerate(model.shunt_index)}
+    model.load_pos = {int(i): k for k, i in enumerate(model.load_index)}
+    model.load_pos_by_id = {str(lid): k for k, lid in enumerate(model.load_id)}
+    model.shunt_pos = {int(i): k for k, i in enumerate(model.shunt_index)}
     sub_buses: dict[str, list[int]] = {}
     for k, s in enumerate(sub):
         sub_buses.setdefault(s, []).append(k)
-    model._sub_buses = {s: np.array(v, dtype=np.int64) for s, v in sub_buses.items()}
+    model.sub_buses = {s: np.array(v, dtype=np.int64) for s, v in sub_buses.items()}
     trafo_sub = _str_col(trafos, "substation_id", "")
-    model._sub_trafos = {}
     n_line = len(lines)
     for k, s in enumerate(trafo_sub):
         if s:
-            model._sub_trafos.setdefault(s, []).append(n_line + k)
+            model.sub_trafos.setdefault(s, []).append(n_line + k)
+    _apply_switches(net, model)
     return model
+
+
+def _check_supported(net) -> None:
+    """Refuse elements the engines do not model, naming them and the way out."""
+    for element in ("trafo3w", "dcline", "impedance", "tcsc", "ssc", "vsc"):
+        if element in net and len(net[element]) and net[element]["in_service"].any():
+            msg = (f"network has in-service {element} elements, which the outage engine "
+                   f"does not model; replace them (e.g. trafo3w by two-winding "
+                   "transformers) or take them out of service.")
+            raise InputError(msg)
+    sw = net["switch"] if "switch" in net else None
+    if sw is not None and len(sw):
+        fuse = sw[(sw["et"] == "b") & sw["closed"].astype(bool)]
+        if len(fuse):
+            msg = (f"network has {len(fuse)} closed bus-bus switches (e.g. switch "
+                   f"{fuse.index[0]}), which fuse buses; the outage engine needs one bus "
+                   "per node: merge the buses or open the switches.")
+            raise InputError(msg)
+
+
+def _apply_switches(net, model: Model) -> None:
+    """Open line/transformer switches take their branch out of service (as pandapower)."""
+    sw = net["switch"] if "switch" in net else None
+    if sw is None or not len(sw):
+        return
+    for et, element in (("l", "line"), ("t", "trafo")):
+        open_ = sw[(sw["et"] == et) & ~sw["closed"].astype(bool)]
+        for idx in open_["element"]:
+            k = model.br_pos.get((element, int(idx)))
+            if k is not None:
+                model.br_in_service[k] = False
 
 
 @dataclass
@@ -346,13 +392,13 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         if f == 0.0:
             removed.append(aid)
         if kind == "substation" or element in ("substation", "bus"):
-            buses = (model._sub_buses.get(aid, np.zeros(0, np.int64))
+            buses = (model.sub_buses.get(aid, np.zeros(0, np.int64))
                      if element == "substation" else np.array([model.bus_pos[eidx]]))
             if f == 0.0:
                 bus_alive[buses] = False
             else:
                 if element == "substation":
-                    trs = list(model._sub_trafos.get(aid, []))
+                    trs = list(model.sub_trafos.get(aid, []))
                     if not trs:  # no substation_id on trafos: those touching its buses
                         trs = [k for k in np.flatnonzero(model.br_element == "trafo")
                                if model.br_from[k] in buses or model.br_to[k] in buses]
@@ -361,19 +407,19 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
                            if model.br_from[k] in buses or model.br_to[k] in buses]
                 br_frac[trs] = np.minimum(br_frac[trs], f)
         elif element in ("line", "trafo"):
-            k = model._br_pos[(element, eidx)]
+            k = model.br_pos[(element, eidx)]
             if f == 0.0:
                 br_in[k] = False
             br_frac[k] = min(br_frac[k], f)
         elif element in SOURCE_TABLES:
-            k = model._src_pos[(element, eidx)]
+            k = model.src_pos[(element, eidx)]
             src_frac[k] = min(src_frac[k], f)
         elif element == "load":
-            k = model._load_pos[eidx]
+            k = model.load_pos[eidx]
             load_frac[k] = min(load_frac[k], f)
         elif element == "shunt":
             if f == 0.0:
-                shunt_in[model._shunt_pos[eidx]] = False
+                shunt_in[model.shunt_pos[eidx]] = False
         else:
             msg = f"asset {aid!r} has element {element!r}, which outages cannot act on."
             raise InputError(msg)
@@ -411,7 +457,7 @@ def _demand_override(model: Model, demand_mw: pd.Series) -> np.ndarray:
     if not isinstance(demand_mw, pd.Series):
         msg = f"demand_mw must be a pandas Series indexed by load_id; got {type(demand_mw)}."
         raise InputError(msg)
-    pos = {lid: k for k, lid in enumerate(model.load_id)}
+    pos = model.load_pos_by_id
     unknown = [i for i in demand_mw.index if i not in pos]
     if unknown:
         msg = (f"demand_mw names loads that do not exist: {unknown[:10]}; index it by "
