@@ -1,0 +1,608 @@
+"""Ensembles: many sampled nights of a strike pattern, run end to end, on many workers.
+
+:func:`run` draws ``n`` nights of a pattern (:func:`gridmodel.strikes.patterns.sample_night`)
+and runs each through the scenario chain (grid timeline with the fast engine, rolling
+blackouts, heat availability, restarts, indoor temperatures; see
+:mod:`gridmodel.ensemble_replicate`). :func:`compare` does the same for several patterns
+with common random numbers. Details and the output layout: ``docs/ensembles.md``.
+
+Reproducibility
+---------------
+Replicate ``i`` draws everything from ``numpy.random.default_rng(SeedSequence(seed,
+spawn_key=(i,)))``, which is ``SeedSequence(seed).spawn(n)[i]``: the result of a replicate
+depends only on ``(seed, i)`` and the pattern, never on the number of workers, the
+chunking, the scheduler or the order in which chunks finish. In :func:`compare`, replicate
+``i`` of every pattern uses the same child (common random numbers).
+
+Output folder
+-------------
+``manifest.json`` (pattern keys, n, seed entropy, chunk size), one Parquet part file per
+finished chunk (``parts/p{pattern}-{first:07d}.parquet``, written atomically), then
+``replicates.parquet``; ``resume=True`` skips chunks whose part file exists. A folder is
+never overwritten without ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import threading
+import time
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.ensemble_replicate import METRICS
+from gridmodel.errors import InputError
+
+__all__ = [
+    "ROW_COLUMNS",
+    "EnsembleError",
+    "EnsembleResult",
+    "OutputExistsError",
+    "compare",
+    "replay",
+    "run",
+    "summarise",
+]
+
+MANIFEST_VERSION = 1
+#: columns of a replicate row
+ROW_COLUMNS = ["pattern", "replicate", "seed_entropy", "spawn_key", "n_launched",
+               "n_intercepted", "n_arrived", "n_strikes", "struck_assets", *METRICS,
+               "status", "error"]
+
+
+class EnsembleError(InputError):
+    """Bad ensemble arguments, an unreachable scheduler or a mismatching resume folder."""
+
+
+class OutputExistsError(EnsembleError):
+    """The output folder exists and neither ``resume`` nor ``force`` was given."""
+
+
+@dataclass
+class EnsembleResult:
+    """What :func:`run` and :func:`compare` return.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per replicate (:data:`ROW_COLUMNS`), sorted by pattern and replicate.
+    summary : pandas.DataFrame
+        Median and 5-95 % range per pattern and metric (:func:`summarise`).
+    out : Path or None
+    complete : bool
+        False when the run stopped early (``stop_after``); resume to finish.
+    timings_s : dict
+    """
+
+    frame: pd.DataFrame
+    summary: pd.DataFrame
+    out: Path | None = None
+    complete: bool = True
+    timings_s: dict = field(default_factory=dict)
+    patterns: list = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ worker side
+_CTX: dict = {}
+_CTX_LOCK = threading.Lock()
+
+
+def _run_key(run: dict) -> str:
+    return repr(sorted((k, str(v)) for k, v in run.items()))
+
+
+def _context(run: dict):
+    from gridmodel.ensemble_replicate import build_context
+
+    key = _run_key(run)
+    with _CTX_LOCK:
+        ctx = _CTX.get(key)
+        if ctx is None:
+            ctx = build_context(run)
+            _CTX[key] = ctx
+    return ctx
+
+
+def _init_worker(patterns) -> None:
+    """Process-pool initializer: load and compile each run configuration once."""
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
+    for p in patterns:
+        _context(p.run)
+
+
+def child_seed(entropy: int, i: int) -> np.random.SeedSequence:
+    """The SeedSequence of replicate ``i``: ``SeedSequence(entropy).spawn(n)[i]``."""
+    return np.random.SeedSequence(entropy, spawn_key=(int(i),))
+
+
+def _timeline_seed(rng: np.random.Generator) -> int:
+    return int(rng.integers(0, 2**31 - 1))
+
+
+def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
+               keep_night: bool) -> tuple[dict, pd.DataFrame | None]:
+    from gridmodel.ensemble_replicate import row_metrics
+    from gridmodel.strikes.patterns import sample_night
+
+    row = {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
+           "spawn_key": str(i), "n_launched": pattern.n_weapons}
+    night = None
+    try:
+        ctx = _context(pattern.run)
+        rng = np.random.default_rng(child_seed(entropy, i))
+        night = sample_night(pattern, ctx.net, rng)
+        tseed = _timeline_seed(rng)
+        row.update(n_intercepted=int(sum(night.attrs["intercepted"].values())),
+                   n_arrived=int(sum(night.attrs["arrived"].values())),
+                   n_strikes=int(len(night)),
+                   struck_assets=";".join(night["asset_id"].astype(str)),
+                   timeline_seed=tseed)
+        if i in fail:
+            msg = f"injected failure of replicate {i} (test hook fail_replicates)"
+            raise RuntimeError(msg)
+        tl, bh, temps = _model(ctx, night, tseed)
+        row.update(row_metrics(tl.loads, tl.blackouts, bh, temps, ctx.layer, ctx.population,
+                               float(tl.meta["step_h"])))
+        row.update(status="ok", error="")
+    except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, not raised
+        tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        row.update(status="failed", error=tb[:2000])
+    return row, (night if keep_night else None)
+
+
+def _model(ctx, night, tseed):
+    from gridmodel.ensemble_replicate import model
+
+    return model(ctx, night, tseed)
+
+
+def _run_chunk(patterns, k: int, indices: Sequence[int], entropy: int, fail: frozenset,
+               keep_nights: bool):
+    rows, nights = [], {}
+    for i in indices:
+        row, night = _replicate(patterns[k], k, i, entropy, fail, keep_nights)
+        rows.append(row)
+        if night is not None:
+            nights[i] = night
+    return k, list(indices), rows, nights
+
+
+# ------------------------------------------------------------------ orchestration
+def _as_patterns(patterns) -> list:
+    from gridmodel.strikes.patterns import Pattern, load_pattern
+
+    out = []
+    for p in patterns:
+        out.append(p if isinstance(p, Pattern) else load_pattern(p))
+    names = [p.name for p in out]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        msg = (f"patterns {dup} appear more than once (names must differ: they label the "
+               "rows); give each pattern file its own name.")
+        raise EnsembleError(msg)
+    return out
+
+
+def _check_n(n) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
+        msg = f"n must be a whole number of replicates >= 1; got {n=!r}."
+        raise EnsembleError(msg)
+    return int(n)
+
+
+def _connect(scheduler, timeout_s: float):
+    """A dask.distributed Client for a scheduler address, Client or cluster."""
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:  # pragma: no cover - optional dependency
+        msg = ("scheduler= needs dask.distributed: pip install 'dask[distributed]'; or leave "
+               "scheduler=None for the local process pool.")
+        raise EnsembleError(msg) from exc
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    if isinstance(scheduler, str):
+        try:
+            return Client(scheduler, timeout=f"{timeout_s}s"), True
+        except (OSError, TimeoutError) as exc:
+            msg = (f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s "
+                   f"({type(exc).__name__}: {exc}); start it (`dask scheduler`) or check the "
+                   "address (tcp://host:8786).")
+            raise EnsembleError(msg) from None
+    if hasattr(scheduler, "scheduler_address"):  # a cluster object (LocalCluster, ...)
+        return Client(scheduler, timeout=f"{timeout_s}s"), True
+    msg = (f"scheduler must be None, an address 'tcp://host:port', a dask.distributed "
+           f"Client or a cluster; got {type(scheduler).__name__}.")
+    raise EnsembleError(msg)
+
+
+def _prepare_out(out, resume: bool, force: bool, manifest: dict) -> Path | None:
+    if out is None:
+        if resume:
+            msg = "resume=True needs the output folder of the interrupted run (out=...)."
+            raise EnsembleError(msg)
+        return None
+    out = Path(out)
+    mpath = out / "manifest.json"
+    if out.exists():
+        if force:
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        elif resume:
+            if not mpath.is_file():
+                msg = (f"{out} has no manifest.json: it is not an ensemble folder; choose "
+                       "another folder.")
+                raise EnsembleError(msg)
+            old = json.loads(mpath.read_text(encoding="utf-8"))
+            for key in ("patterns", "n", "seed_entropy", "chunk_size", "version"):
+                if old.get(key) != manifest.get(key):
+                    msg = (f"cannot resume in {out}: {key} differs (folder: {old.get(key)!r}, "
+                           f"now: {manifest.get(key)!r}); rerun with the same patterns, n, "
+                           "seed and chunk_size, or use a new folder.")
+                    raise EnsembleError(msg)
+            return out
+        else:
+            msg = (f"output folder {out} already exists; choose another folder, pass "
+                   "resume=True (--resume) to finish an interrupted run, or force=True "
+                   "(--force) to replace it.")
+            raise OutputExistsError(msg)
+    (out / "parts").mkdir(parents=True)
+    mpath.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def _part_path(out: Path, k: int, first: int) -> Path:
+    return out / "parts" / f"p{k:02d}-{first:07d}.parquet"
+
+
+def _to_frame(rows: list[dict]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    for c in ROW_COLUMNS:
+        if c not in df:
+            df[c] = np.nan if c in METRICS or c.startswith("n_") else ""
+    extra = [c for c in df.columns if c not in ROW_COLUMNS]
+    df = df[ROW_COLUMNS + extra]
+    for c in ("n_intercepted", "n_arrived", "n_strikes", "timeline_seed"):
+        if c in df:
+            df[c] = df[c].astype("float64")
+    for c in METRICS:
+        df[c] = df[c].astype("float64")
+    df["struck_assets"] = df["struck_assets"].fillna("").astype(str)
+    df["error"] = df["error"].fillna("").astype(str)
+    return df
+
+
+def _write_part(out: Path, k: int, first: int, rows: list[dict]) -> None:
+    path = _part_path(out, k, first)
+    tmp = path.with_suffix(".tmp")
+    _to_frame(rows).to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+
+
+def _write_nights(out: Path, pattern, nights: dict, rows: list[dict]) -> None:
+    from gridmodel.strikes.patterns import write_night
+
+    folder = out / "nights" / pattern.name
+    folder.mkdir(parents=True, exist_ok=True)
+    seeds = {r["replicate"]: r.get("timeline_seed") for r in rows}
+    for i, night in nights.items():
+        if night.empty:
+            continue
+        csv = folder / f"night_{i:07d}.csv"
+        write_night(night, csv, force=True,
+                    header=f"pattern {pattern.name}, replicate {i}")
+        _write_scenario(folder / f"night_{i:07d}.toml", pattern, csv.name, i,
+                        int(seeds.get(i) or 0))
+
+
+def _write_scenario(path: Path, pattern, csv_name: str, i: int, seed: int) -> None:
+    """A scenario file that runs a saved night with ``gridmodel run`` (engine fast)."""
+    r = pattern.run
+    start = pd.Timestamp(r["start"]).isoformat()
+    text = f"""# Sampled night {i} of pattern {pattern.name} (illustrative [C]).
+# gridmodel run {path.name} --out DIR  reproduces the ensemble row of this replicate.
+name = "{pattern.name}-night-{i}"
+description = "illustrative [C]: night {i} sampled from strike pattern {pattern.name}"
+network = "{r['network']}"
+status_date = {r['status_date']}
+weather = "{r['weather']}"
+start = {start}
+horizon_h = {int(r['horizon_h'])}
+seed = {seed}
+
+[strikes]
+file = "{csv_name}"
+
+[grid]
+engine = "fast"
+ac = false
+n_queues = {int(r['n_queues'])}
+block_h = {int(r['block_h'])}
+demand_step = {float(r['demand_step'])!r}
+
+[heat]
+layer = "{r['heat_layer']}"
+
+[outputs]
+frames = true
+plots = false
+"""
+    path.write_text(text, encoding="utf-8")
+
+
+def _chunks(n: int, size: int) -> list[list[int]]:
+    return [list(range(a, min(a + size, n))) for a in range(0, n, size)]
+
+
+def run(pattern, n: int, seed: int | None = 0, *, workers: int = 1, scheduler=None,
+        out=None, resume: bool = False, force: bool = False, progress: bool = True,
+        chunk_size: int | None = None, save_nights: bool = False,
+        scheduler_timeout_s: float = 5.0, stop_after: int | None = None,
+        fail_replicates: Iterable[int] = ()) -> EnsembleResult:
+    """Draw ``n`` nights of a pattern and run each end to end.
+
+    Parameters
+    ----------
+    pattern : Pattern or path
+        A strike pattern (:func:`gridmodel.strikes.patterns.load_pattern`).
+    n : int
+        Replicates (>= 1).
+    seed : int or None
+        Root entropy of :class:`numpy.random.SeedSequence`; None draws fresh entropy (it is
+        recorded in the rows and the manifest).
+    workers : int
+        Local worker processes (``1``: in this process). Ignored with ``scheduler``.
+    scheduler : str, dask.distributed.Client or cluster, optional
+        Run on Dask instead: ``"tcp://host:8786"``, a Client, or a ``LocalCluster``. An
+        unreachable address raises :class:`EnsembleError` within ``scheduler_timeout_s``.
+    out : str or path, optional
+        Output folder (module docstring); None keeps results in memory only.
+    resume : bool
+        Finish an interrupted run in ``out``: finished chunks are not recomputed.
+    force : bool
+        Replace an existing ``out``.
+    progress : bool
+        tqdm bar over replicates (rate and ETA).
+    chunk_size : int, optional
+        Replicates per task and part file; default ``ceil(n / (8 x workers))`` capped at
+        50.
+    save_nights : bool
+        Also write every night as ``nights/<pattern>/night_<i>.csv`` with a scenario
+        ``night_<i>.toml`` that ``gridmodel run`` replays (needs ``out``).
+    scheduler_timeout_s : float
+        Time allowed to connect to a Dask scheduler [s].
+    stop_after : int, optional
+        Test hook: stop after this many chunks are written (simulates an interruption);
+        the result has ``complete=False``.
+    fail_replicates : iterable of int
+        Test hook: these replicate indices raise on purpose after sampling (the row is
+        recorded as failed).
+
+    Returns
+    -------
+    EnsembleResult
+
+    Raises
+    ------
+    PatternError, EnsembleError, OutputExistsError
+        Bad pattern or n, existing folder, unreachable scheduler: before any replicate.
+    """
+    return _run_many([pattern], n, seed, workers=workers, scheduler=scheduler, out=out,
+                     resume=resume, force=force, progress=progress, chunk_size=chunk_size,
+                     save_nights=save_nights, scheduler_timeout_s=scheduler_timeout_s,
+                     stop_after=stop_after, fail_replicates=fail_replicates)
+
+
+def compare(patterns: Sequence, n: int, seed: int | None = 0, **kwargs) -> EnsembleResult:
+    """Run the same replicates (common random numbers) for several patterns.
+
+    Replicate ``i`` of every pattern draws from the same child
+    ``SeedSequence(seed, spawn_key=(i,))``. Keyword arguments are those of :func:`run`;
+    with ``out`` the folder also gets ``summary.csv`` and PNG plots
+    (:mod:`gridmodel.ensemble_plots`).
+    """
+    if len(patterns) < 1:
+        msg = "compare needs at least one pattern file."
+        raise EnsembleError(msg)
+    return _run_many(list(patterns), n, seed, plots=True, **kwargs)
+
+
+def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=False,
+              force=False, progress=True, chunk_size=None, save_nights=False,
+              scheduler_timeout_s=5.0, stop_after=None, fail_replicates=(),
+              plots=False) -> EnsembleResult:
+    t0 = time.perf_counter()
+    n = _check_n(n)
+    pats = _as_patterns(patterns)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        msg = f"workers must be a whole number >= 1; got {workers=!r}."
+        raise EnsembleError(msg)
+    if save_nights and out is None:
+        msg = "save_nights=True needs an output folder (out=...)."
+        raise EnsembleError(msg)
+    if seed is None:
+        seed = int(np.random.SeedSequence().entropy)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        msg = f"seed must be a whole number >= 0 or None; got {seed=!r}."
+        raise EnsembleError(msg)
+    seed = int(seed)
+    n_exec = 1 if scheduler is not None else workers
+    size = chunk_size or max(1, min(50, math.ceil(n / (8 * n_exec))))
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        msg = f"chunk_size must be a whole number >= 1; got {chunk_size=!r}."
+        raise EnsembleError(msg)
+    fail = frozenset(int(i) for i in fail_replicates)
+    # network-dependent checks before any work (selectors match, heat layer fits)
+    client, own_client = None, False
+    if scheduler is not None:
+        client, own_client = _connect(scheduler, scheduler_timeout_s)
+    try:
+        for p in pats:
+            from gridmodel.strikes.patterns import check_pattern
+
+            check_pattern(p, _context(p.run).net)
+        manifest = {"version": MANIFEST_VERSION,
+                    "patterns": [{"name": p.name, "key": p.key(),
+                                  "file": str(p.path) if p.path else None} for p in pats],
+                    "n": n, "seed_entropy": str(seed), "chunk_size": size,
+                    "illustrative": True}
+        outp = _prepare_out(out, resume, force, manifest)
+        tasks = [(k, idx) for k in range(len(pats)) for idx in _chunks(n, size)]
+        done_rows: list[pd.DataFrame] = []
+        todo = []
+        for k, idx in tasks:
+            if outp is not None and _part_path(outp, k, idx[0]).is_file():
+                done_rows.append(pd.read_parquet(_part_path(outp, k, idx[0])))
+            else:
+                todo.append((k, idx))
+        t_setup = time.perf_counter()
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=n * len(pats), initial=sum(len(d) for d in done_rows),
+                       unit="rep", desc="replicates", smoothing=0.1)
+        new_rows: list[list[dict]] = []
+        written = 0
+        complete = True
+
+        def _collect(res) -> bool:
+            nonlocal written
+            k, idx, rows, nights = res
+            new_rows.append(rows)
+            if outp is not None:
+                if save_nights:
+                    _write_nights(outp, pats[k], nights, rows)
+                _write_part(outp, k, idx[0], rows)
+            written += 1
+            if bar is not None:
+                bar.update(len(rows))
+            return stop_after is not None and written >= stop_after
+
+        if not todo:
+            pass
+        elif client is not None:
+            from dask.distributed import as_completed as dask_completed
+
+            futs = [client.submit(_run_chunk, pats, k, idx, seed, fail, save_nights,
+                                  pure=False) for k, idx in todo]
+            for fut in dask_completed(futs):
+                if _collect(fut.result()):
+                    complete = False
+                    for f in futs:
+                        f.cancel()
+                    break
+        elif workers == 1:
+            for k, idx in todo:
+                if _collect(_run_chunk(pats, k, idx, seed, fail, save_nights)):
+                    complete = False
+                    break
+        else:
+            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                     initargs=(pats,)) as pool:
+                futs = [pool.submit(_run_chunk, pats, k, idx, seed, fail, save_nights)
+                        for k, idx in todo]
+                for fut in as_completed(futs):
+                    if _collect(fut.result()):
+                        complete = False
+                        for f in futs:
+                            f.cancel()
+                        break
+        if bar is not None:
+            bar.close()
+    finally:
+        if own_client and client is not None:
+            client.close()
+    if complete and written < len(todo):
+        complete = False
+    frames = done_rows + [_to_frame(r) for r in new_rows]
+    frame = (pd.concat(frames, ignore_index=True) if frames
+             else _to_frame([]).iloc[0:0])
+    order = {p.name: k for k, p in enumerate(pats)}
+    frame = frame.sort_values(["pattern", "replicate"], key=lambda s: s.map(order)
+                              if s.name == "pattern" else s, kind="stable")
+    frame = frame.reset_index(drop=True)
+    summary = summarise(frame)
+    t_end = time.perf_counter()
+    timings = {"setup": t_setup - t0, "replicates": t_end - t_setup,
+               "replicates_per_s": (sum(len(r) for r in new_rows) / (t_end - t_setup)
+                                    if t_end > t_setup else float("nan"))}
+    if outp is not None and complete:
+        frame.to_parquet(outp / "replicates.parquet", index=False)
+        summary.to_csv(outp / "summary.csv", index=False)
+        if plots:
+            from gridmodel.ensemble_plots import write_plots
+
+            write_plots(outp, frame)
+    return EnsembleResult(frame=frame, summary=summary, out=outp, complete=complete,
+                          timings_s=timings, patterns=pats)
+
+
+def summarise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median and 5-95 % range of every metric per pattern (successful replicates).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pattern, metric, median, p05, p95, n_ok, n_failed, illustrative``.
+    """
+    rows = []
+    for name, g in frame.groupby("pattern", sort=False):
+        ok = g[g["status"] == "ok"]
+        for m in METRICS:
+            x = ok[m].to_numpy(float)
+            x = x[np.isfinite(x)]
+            q = np.quantile(x, [0.5, 0.05, 0.95]) if len(x) else [np.nan] * 3
+            rows.append({"pattern": name, "metric": m, "median": float(q[0]),
+                         "p05": float(q[1]), "p95": float(q[2]), "n_ok": int(len(ok)),
+                         "n_failed": int((g["status"] != "ok").sum()),
+                         "illustrative": True})
+    return pd.DataFrame(rows, columns=["pattern", "metric", "median", "p05", "p95", "n_ok",
+                                       "n_failed", "illustrative"])
+
+
+def replay(path, *, progress: bool = False) -> dict:
+    """Run a saved night with :func:`gridmodel.scenario.run` and compute its ensemble row.
+
+    Parameters
+    ----------
+    path : str or path
+        The scenario file ``night_<i>.toml`` written by ``save_nights`` (or its
+        ``night_<i>.csv``; the ``.toml`` beside it is used).
+
+    Returns
+    -------
+    dict
+        ``n_strikes`` and the metric columns (:data:`gridmodel.ensemble_replicate.METRICS`),
+        computed as in the ensemble; equal to the replicate's row.
+    """
+    import gridmodel
+    from gridmodel.ensemble_replicate import oblast_population, row_metrics
+    from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
+    from gridmodel.scenario import load_scenario
+    from gridmodel.scenario import run as run_scenario
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        path = path.with_suffix(".toml")
+    sc = load_scenario(path)
+    res = run_scenario(sc, out=None, progress=progress)
+    net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+    loads = res.frames["grid_loads"]
+    bo = rolling_blackouts(loads, supply_areas(net), n_queues=sc.grid.n_queues,
+                           block_h=sc.grid.block_h, step_h=1.0)
+    row = {"n_strikes": int(res.summary["scenario"]["n_strikes"])}
+    row.update(row_metrics(loads, bo, res.heat, res.temperatures, res.layer,
+                           oblast_population(sc.network), 1.0))
+    return row

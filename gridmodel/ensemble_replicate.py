@@ -1,0 +1,261 @@
+"""One ensemble replicate end to end, and the metrics of its row.
+
+The model chain is the one of :func:`gridmodel.scenario.run` (grid timeline with the fast
+engine -> heat availability -> crew-limited restarts -> indoor temperatures), split in
+two so that an ensemble pays the start-up once per worker:
+
+- :func:`build_context` loads the network, compiles it for the fast engine, and loads
+  the heat layer and the weather (once per worker and run configuration);
+- :func:`model` runs one strike table through the chain;
+- :func:`row_metrics` reduces the results to one ensemble row.
+
+``gridmodel run`` on a saved night (:func:`gridmodel.ensemble.replay`) goes through
+:func:`gridmodel.scenario.run` instead and must give the same row; the tests check it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError
+
+__all__ = ["METRICS", "Context", "build_context", "model", "oblast_population", "row_metrics"]
+
+#: metric columns of a replicate row, with units
+METRICS = {
+    "mw_shed_peak": "MW shed at the peak hour (national)",
+    "energy_not_served_mwh": "energy not served over the horizon [MWh]",
+    "people_without_power_peak": "people without power at the peak hour [people]",
+    "buildings_without_heat_peak": "buildings without heat at the peak hour [buildings]",
+    "buildings_without_heat_7d": "buildings without heat at start + 167 h [buildings]",
+    "building_hours_below_12c": "building-hours below 12 C indoors [building-h]",
+    "people_hours_without_heat": "people-hours without heat [person-h]",
+}
+#: hour index of "after 7 days" (the last hour of day 7)
+HOUR_7D = 7 * 24 - 1
+_LOCK = threading.Lock()
+_COMPILED: dict[int, tuple] = {}
+
+
+@dataclass
+class Context:
+    """Everything a replicate needs that does not depend on the night.
+
+    Attributes
+    ----------
+    run : dict
+        The pattern's ``[run]`` table.
+    net : pandapowerNet
+    layer : gridmodel.heat.layer.HeatLayer
+    weather : pandas.Series
+        Outdoor temperature profile [C].
+    temp : pandas.Series
+        Outdoor temperature on the run's hourly index [C].
+    index : pandas.DatetimeIndex
+    population : pandas.Series
+        Controlled population per oblast [people] (empty when unknown).
+    """
+
+    run: dict
+    net: object
+    layer: object
+    weather: pd.Series
+    temp: pd.Series
+    index: pd.DatetimeIndex
+    population: pd.Series
+
+
+def oblast_population(network: str) -> pd.Series:
+    """Controlled population per oblast [people] from the network's ``curated/oblasts.csv``.
+
+    ``population_2021 x controlled_share``; an empty Series when the network has no such
+    file (then "people without power" is NaN).
+    """
+    from pathlib import Path
+
+    from gridmodel.network.io import network_folder
+
+    try:
+        folder = network_folder(network) if not Path(network).exists() else Path(network)
+    except (InputError, FileNotFoundError):
+        return pd.Series(dtype=float)
+    f = Path(folder) / "curated" / "oblasts.csv"
+    if not f.is_file():
+        return pd.Series(dtype=float)
+    df = pd.read_csv(f)
+    return (df["population_2021"] * df["controlled_share"]).set_axis(df["oblast"]).astype(float)
+
+
+def _install_compiled_engine() -> None:
+    """Let the timeline use a network compiled once (same answer as ``engine="fast"``).
+
+    ``gridmodel.outage.timeline._simulate`` (the hook the timeline calls per engine run) is
+    wrapped once per process: for a network registered by :func:`build_context` with
+    ``engine="fast"`` it evaluates on the registered compiled network, exactly as
+    :func:`gridmodel.outage.engine.simulate_outage` does after compiling; any other call
+    goes to the original function.
+    """
+    from gridmodel.outage import timeline
+
+    if getattr(timeline._simulate, "_gridmodel_ensemble", False):
+        return
+    original = timeline._simulate
+
+    def _simulate(net, outages, **kwargs):
+        entry = _COMPILED.get(id(net))
+        if entry is None or entry[0] is not net or kwargs.get("engine") != "fast" \
+                or kwargs.get("ac"):
+            return original(net, outages, **kwargs)
+        from gridmodel.outage.fast import evaluate, to_result
+
+        kw = {k: v for k, v in kwargs.items() if k not in ("engine", "ac")}
+        return to_result(entry[1], evaluate(entry[1], outages, **kw))
+
+    _simulate._gridmodel_ensemble = True
+    _simulate.original = original
+    timeline._simulate = _simulate
+
+
+def build_context(run: dict) -> Context:
+    """Load and compile what every replicate of a run configuration shares.
+
+    Parameters
+    ----------
+    run : dict
+        ``network, status_date, weather, start, horizon_h, heat_layer, ...`` (a pattern's
+        ``run``).
+
+    Raises
+    ------
+    InputError
+        The heat layer names assets absent from the network, or the run period lies
+        outside the weather profile.
+    """
+    import gridmodel
+    from gridmodel.heat.layer import load_layer
+    from gridmodel.outage.fast import compile_network
+    from gridmodel.weather import load_profile
+
+    net = gridmodel.load_network(run["network"], status_date=run["status_date"])
+    layer = load_layer(run["heat_layer"])
+    known = set(net.registry["asset_id"])
+    missing = [n for n in layer.grid_nodes if n not in known]
+    if missing:
+        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
+               f"{run['network']!r}: {missing}.")
+        raise InputError(msg)
+    weather = load_profile(run["weather"])
+    start = pd.Timestamp(run["start"])
+    index = pd.date_range(start, periods=int(run["horizon_h"]), freq="h").tz_convert(
+        weather.index.tz)
+    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
+        msg = (f"run period {index[0]} .. {index[-1]} lies outside the weather profile "
+               f"{run['weather']!r} ({weather.index[0]} .. {weather.index[-1]}).")
+        raise InputError(msg)
+    temp = weather.reindex(index)
+    compiled = compile_network(net)
+    with _LOCK:
+        _install_compiled_engine()
+        _COMPILED[id(net)] = (net, compiled)
+    return Context(run=dict(run), net=net, layer=layer, weather=weather, temp=temp,
+                   index=index, population=oblast_population(run["network"]))
+
+
+def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, progress: bool = False):
+    """Run one strike table through the chain of :func:`gridmodel.scenario.run`.
+
+    Returns
+    -------
+    (TimelineResult, HeatState, temperatures)
+    """
+    from gridmodel.heat import grid as hgrid
+    from gridmodel.heat.availability import group_availability
+    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.outage.timeline import simulate_outages
+    from gridmodel.thermal import building_temperatures
+
+    run, net, layer, index, temp = ctx.run, ctx.net, ctx.layer, ctx.index, ctx.temp
+    if strikes is not None and strikes.empty:
+        strikes = None
+    tl = simulate_outages(net, strikes, start=pd.Timestamp(run["start"]),
+                          horizon_h=float(run["horizon_h"]), temp_air=ctx.weather, seed=seed,
+                          engine="fast", ac=False, n_queues=int(run["n_queues"]),
+                          block_h=int(run["block_h"]), demand_step=float(run["demand_step"]),
+                          progress=progress)
+    assets = sorted(set(layer.sources["power_asset"]) - {""}
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    aa = hgrid.asset_available(tl.assets, index, assets=assets)
+    nodes = sorted(set(layer.pumping["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    npow = hgrid.node_power(tl.loads, net.registry, index, nodes,
+                            min_served=float(layer.param("power", "heat_water_served_min")))
+    tall_floors = int(layer.param("power", "tall_floors"))
+    b = layer.buildings
+    tallb = b[b["floors"] > tall_floors]
+    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    sched = tl.blackouts.schedule if tl.blackouts is not None else None
+    bpow = hgrid.building_power(sched, net.registry, index, nq)
+    ga = group_availability(layer, temp, asset_available=aa, node_power=npow,
+                            building_power=bpow)
+    rp = layer.assumptions["restart"]
+    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
+                           float(rp["heat_to_flats_h"]))
+    comfort = layer.assumptions["comfort"]
+    temps = building_temperatures(temp, bh.heat_on, b["archetype"].to_numpy(),
+                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+    return tl, bh, temps
+
+
+def row_metrics(loads: pd.DataFrame, blackouts, bh, temps, layer, population: pd.Series,
+                step_h: float = 1.0) -> dict:
+    """The metric columns of a replicate row (:data:`METRICS`).
+
+    Parameters
+    ----------
+    loads : pandas.DataFrame
+        ``TimelineResult.loads`` (``time, load_id, shed_mw, ...``).
+    blackouts : BlackoutSchedule or None
+        Rolling blackouts; ``oblast_hourly.residential_off_share`` (share of residential
+        demand dark or in a switched-off queue) x ``population`` gives people without power.
+    bh : HeatState
+        From :func:`gridmodel.heat.restoration.restart_buildings` (``without_heat`` is
+        (hour, building) boolean).
+    temps : BuildingTemperatures
+        From :func:`gridmodel.thermal.building_temperatures`.
+    layer : HeatLayer
+    population : pandas.Series
+        Controlled population per oblast [people].
+    step_h : float
+        Step [h].
+
+    Returns
+    -------
+    dict
+    """
+    from gridmodel import metrics
+
+    shed = metrics.load_shed_mw(loads)
+    if blackouts is not None and len(population):
+        oh = blackouts.oblast_hourly
+        people = (oh["residential_off_share"] * oh["oblast"].map(population).fillna(0.0))
+        people_peak = float(people.groupby(oh["time"]).sum().max())
+    else:
+        people_peak = float("nan")
+    wh = np.asarray(bh.without_heat)
+    n = wh.sum(axis=1)
+    residents = layer.buildings["residents"].to_numpy(float)
+    below = temps.hours_below((12.0,))[0]
+    return {
+        "mw_shed_peak": float(shed.max()) if len(shed) else 0.0,
+        "energy_not_served_mwh": metrics.energy_not_served_mwh(loads, step_h),
+        "people_without_power_peak": people_peak,
+        "buildings_without_heat_peak": int(n.max(initial=0)),
+        "buildings_without_heat_7d": float(n[HOUR_7D]) if len(n) > HOUR_7D else float("nan"),
+        "building_hours_below_12c": metrics.building_hours_below(below),
+        "people_hours_without_heat": float((wh * residents[None, :]).sum()),
+    }
