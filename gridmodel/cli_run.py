@@ -22,7 +22,7 @@ REPRODUCTIONS: dict[str, dict] = {
         "files": ["kyiv_2026_02_03.toml", "kyiv_2026_02_03_all.toml"],
         "description": ("Night of 2-3 Feb 2026: Darnytsia CHP-4 destroyed; Kyiv heat over "
                         "14 days (base: [A] strikes; sensitivity: all strikes)"),
-        "target": ("reported: 1,100-1,170 buildings without heat (city list 1,126), drained "
+        "target": ("1,100-1,170 buildings without heat (city list 1,126), drained "
                    "the same morning in Darnytskyi and Dniprovskyi, cold to the end of the "
                    "season (FIELD_NOTES 1)"),
     },

@@ -69,6 +69,7 @@ class GridConfig(_Strict):
     n_queues: int = Field(6, ge=1)
     block_h: int = Field(4, ge=1)
     demand_step: float = Field(0.01, ge=0.0)
+    max_cascade_rounds: int = Field(20, ge=0)
 
 
 class HeatConfig(_Strict):
@@ -339,7 +340,8 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
     tl = simulate_outages(net, strikes, start=start, horizon_h=float(sc.horizon_h),
                           temp_air=weather, seed=sc.seed, engine=sc.grid.engine,
                           ac=sc.grid.ac, n_queues=sc.grid.n_queues, block_h=sc.grid.block_h,
-                          demand_step=sc.grid.demand_step, progress=progress)
+                          demand_step=sc.grid.demand_step,
+                          max_cascade_rounds=sc.grid.max_cascade_rounds, progress=progress)
     t_heat = time.perf_counter()
     assets = sorted(set(layer.sources["power_asset"]) - {""}
                     | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
