@@ -111,6 +111,12 @@ class Scenario(_Strict):
             raise ValueError(msg)
         return v
 
+    def resolve_name(self, p: str) -> str:
+        """A built-in name as given, or a path made relative to the scenario file."""
+        if "/" in p or "\\" in p or Path(p).suffix:
+            return str(self.resolve(p))
+        return p
+
     def resolve(self, p: str | None) -> Path | None:
         """A path from the scenario file, relative to the file's folder."""
         if p is None:
@@ -308,15 +314,18 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
     out = _prepare_out(out, force)
 
     # ------------------------------------------------------------ start-up: inputs
-    net = gridmodel.load_network(sc.network, status_date=sc.status_date)
-    layer = load_layer(sc.heat.layer, assumptions=sc.resolve(sc.heat.assumptions))
+    network = sc.resolve_name(sc.network)
+    net = gridmodel.load_network(network, status_date=sc.status_date)
+    layer = load_layer(sc.resolve_name(sc.heat.layer),
+                       assumptions=sc.resolve(sc.heat.assumptions))
     known = set(net.registry["asset_id"])
     missing = [n for n in layer.grid_nodes if n not in known]
     if missing:
         msg = (f"heat layer {layer.name!r} names grid assets absent from network "
                f"{sc.network!r}: {missing}.")
         raise InputError(msg)
-    weather = load_profile(sc.weather)
+    weather_name = sc.resolve_name(sc.weather)
+    weather = load_profile(weather_name)
     start = pd.Timestamp(sc.start)
     index = pd.date_range(start, periods=sc.horizon_h, freq="h").tz_convert(weather.index.tz)
     if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
@@ -371,12 +380,10 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
     from gridmodel.heat.results import build_frames, build_summary, explain
 
     hashes = {
-        "network_sha256": _sha256_path(network_folder(sc.network)
-                                       if Path(sc.network).name == sc.network
-                                       and not Path(sc.network).is_dir()
-                                       else Path(sc.network)),
+        "network_sha256": _sha256_path(Path(network) if Path(network).exists()
+                                       else network_folder(network)),
         "heat_layer_sha256": _sha256_path(layer.folder),
-        "weather_sha256": _sha256_path(_resolve_profile(sc.weather)),
+        "weather_sha256": _sha256_path(_resolve_profile(weather_name)),
         "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
     }
     summary = build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes,
