@@ -28,11 +28,11 @@ def _case(name: str):
 
 
 @functools.cache
-def _ukraine():
+def _ukraine(status_date: str | None = None):
     try:
         import gridmodel
 
-        net = gridmodel.load_network("ukraine")
+        net = gridmodel.load_network("ukraine", status_date=status_date)
     except Exception as exc:  # the network is built by another module; skip if broken
         pytest.skip(f"ukraine network not loadable: {type(exc).__name__}: {exc}")
     return net, compile_network(net, lowrank=True)
@@ -80,6 +80,13 @@ def test_fast_matches_pandapower_dc_case118_50_scenarios():
 def test_fast_matches_pandapower_dc_ukraine_50_scenarios():
     net, compiled = _ukraine()
     scenarios = random_strikes(net, 50, np.random.default_rng(7), damage_share=0.2)
+    _agree(net, compiled, scenarios)
+
+
+def test_fast_matches_pandapower_dc_ukraine_with_status():
+    """Assets already out (occupied, destroyed) are out of the intact matrix too."""
+    net, compiled = _ukraine("2026-01-15")
+    scenarios = random_strikes(net, 20, np.random.default_rng(8), damage_share=0.3)
     _agree(net, compiled, scenarios)
 
 

@@ -286,6 +286,12 @@ def _check_supported(net) -> None:
                    f"does not model; replace them (e.g. trafo3w by two-winding "
                    "transformers) or take them out of service.")
             raise InputError(msg)
+    for element in ("storage", "ward", "xward", "motor"):
+        if element in net and len(net[element]) and net[element]["in_service"].any():
+            msg = (f"network has in-service {element} elements, whose power the outage "
+                   "balance does not dispatch; model them as gen/sgen/load or take them "
+                   "out of service.")
+            raise InputError(msg)
     sw = net["switch"] if "switch" in net else None
     if sw is not None and len(sw):
         fuse = sw[(sw["et"] == "b") & sw["closed"].astype(bool)]
