@@ -30,6 +30,13 @@ REPRODUCTIONS: dict[str, dict] = {
 
 
 def _examples_dir() -> Path:
+    """The examples folder: gridmodel/_data/examples in a wheel, examples/ in a checkout."""
+    from gridmodel._data import data_dir
+
+    try:
+        return data_dir("examples")
+    except FileNotFoundError:
+        pass
     for cand in (_EXAMPLES, Path.cwd() / "examples"):
         if cand.is_dir():
             return cand
