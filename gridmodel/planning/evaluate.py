@@ -560,3 +560,183 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     } for v in variants])
     return PlanResult(replicates=pd.DataFrame(rows), variants=vt, nights=list(nights),
                       metric=metric, currency=currency)
+
+
+# ----------------------------------------------------------------------- orchestration
+def prepare_out(out, force: bool):
+    """Create a fresh output folder; an existing one is replaced only with ``force``.
+
+    Raises
+    ------
+    InputError
+        The folder exists and ``force`` is False.
+    """
+    import shutil
+    from pathlib import Path
+
+    out = Path(out)
+    if out.exists():
+        if not force:
+            msg = (f"output folder {out} already exists; choose another --out or pass "
+                   "--force to replace it.")
+            raise InputError(msg)
+        if out.is_dir():
+            shutil.rmtree(out)
+        else:
+            out.unlink()
+    out.mkdir(parents=True)
+    return out
+
+
+def plot_ranking(result: PlanResult, path) -> None:
+    """Bar chart of the avoided primary metric per million of cost, 5-95 % whiskers."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    r = result.ranking()
+    m = result.metric
+    cur = result.currency.lower()
+    scale = r["capital_cost"].to_numpy(float) / 1e6
+    mean = r[f"avoided_{m}_per_m{cur}"].to_numpy(float)
+    lo = r[f"avoided_{m}_p05"].to_numpy(float) / scale
+    hi = r[f"avoided_{m}_p95"].to_numpy(float) / scale
+    fig, axes = plt.subplots(1, 2, figsize=(11, 0.45 * len(r) + 2.0))
+    y = np.arange(len(r))[::-1]
+    ax = axes[0]
+    ax.barh(y, mean, color=["#e9a100" if i else "#3a86ff" for i in r["illustrative"]])
+    ax.errorbar(mean, y, xerr=[np.maximum(mean - lo, 0), np.maximum(hi - mean, 0)],
+                fmt="none", ecolor="k", capsize=3, lw=1)
+    ax.set_yticks(y, r["variant"])
+    ax.set_xlabel(f"avoided {METRICS[m][0]} per M{result.currency} [{METRICS[m][1]}/M]")
+    ax.set_title("Per unit of cost (orange: illustrative cost) - 5-95 % of nights")
+    ax.grid(axis="x", alpha=0.3)
+    ax = axes[1]
+    a = r[f"avoided_{m}"].to_numpy(float)
+    ax.barh(y, a, color="#8d99ae")
+    ax.errorbar(a, y, xerr=[np.maximum(a - r[f"avoided_{m}_p05"], 0),
+                            np.maximum(r[f"avoided_{m}_p95"] - a, 0)],
+                fmt="none", ecolor="k", capsize=3, lw=1)
+    ax.set_yticks(y, [""] * len(r))
+    ax.set_xlabel(f"avoided {METRICS[m][0]} [{METRICS[m][1]}]")
+    ax.set_title("Absolute (mean over nights)")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
+             horizon_h: int | None = None, force: bool = False, progress: bool = True,
+             runner=None):
+    """``gridmodel plan``: evaluate a plan file against a base scenario and write outputs.
+
+    Parameters
+    ----------
+    base_path : path
+        Base scenario TOML (its strike list is the target list of every night).
+    plan_path : path
+        Plan file (:func:`gridmodel.planning.interventions.load_plan`).
+    n : int
+        Sampled nights (replicates).
+    out : path
+        Output folder (``ranking.csv``, ``cost_sensitivity.csv``, ``cost_monte_carlo.csv``,
+        ``replicates.csv``, ``plan.json``, ``ranking.png``, ``report.html``).
+    seed : int, optional
+        Root seed of the nights (default: the scenario's seed).
+    horizon_h : int, optional
+        Shorter horizon than the scenario's [h].
+    force : bool
+        Replace an existing output folder.
+    progress : bool
+    runner : callable, optional
+        Replace the full model (tests).
+
+    Returns
+    -------
+    PlanResult
+    """
+    import json
+    from pathlib import Path
+
+    from gridmodel.planning.interventions import load_plan
+    from gridmodel.report.html import write_report
+    from gridmodel.scenario import _sha256_path, load_scenario
+
+    sc = load_scenario(base_path)
+    out = Path(out)
+    if out.exists() and not force:
+        msg = (f"output folder {out} already exists; choose another --out or pass --force "
+               "to replace it.")
+        raise InputError(msg)
+    model = runner if runner is not None else ScenarioRunner(sc, horizon_h=horizon_h)
+    plan = load_plan(plan_path, net=model.net, layer=model.layer)
+    root = sc.seed if seed is None else int(seed)
+    nights = sample_nights(model.strikes, n, root, model.net)
+    base = {"net": model.net, "layer": model.layer,
+            "interception_prob": plan.interception_prob, "damage_prob": plan.damage_prob}
+    result = evaluate(base, plan.interventions, nights, model,
+                      combinations=plan.combinations, metric=plan.metric,
+                      currency=plan.currency, progress=progress)
+    out = prepare_out(out, force)
+    tabs = result.tables()
+    for name, df in tabs.items():
+        df.to_csv(out / f"{name}.csv", index=False)
+    result.replicates.to_csv(out / "replicates.csv", index=False)
+    plot_ranking(result, out / "ranking.png")
+    ivs = pd.DataFrame([{
+        "id": iv.id, "kind": iv.kind, "label": iv.label, "units": iv.units, "unit": iv.unit,
+        "capital_cost": iv.capital_cost, "currency": iv.currency, "price_year": iv.price_year,
+        "lifetime_years": iv.lifetime_years, "annual_cost": iv.annual_cost, "tag": iv.tag,
+        "source": iv.source} for iv in plan.interventions])
+    ivs.to_csv(out / "interventions.csv", index=False)
+    best = tabs["ranking"].iloc[0] if len(tabs["ranking"]) else None
+    base_rep = result.replicates[result.replicates["variant"] == "baseline"]
+    summary = {
+        "plan": plan.name, "nights": n, "seed": root,
+        "horizon_h": getattr(model, "horizon_h", None),
+        "interception_prob_base": plan.interception_prob,
+        "primary_metric": plan.metric,
+        "baseline_mean": {m: float(base_rep[m].mean()) for m in METRICS},
+        "best_per_cost": None if best is None else {
+            "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
+            f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
+    }
+    (out / "plan.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n",
+                                   encoding="utf-8")
+    strikes = getattr(model, "strikes", None)
+    prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
+            "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
+            "network": sc.network, "status_date": sc.status_date.isoformat(),
+            "weather": sc.weather,
+            "night_seeds": [nt.seed for nt in nights],
+            "method": "common random numbers: every variant sees the same nights; "
+                      "ranges are 5-95 % of paired differences over nights"}
+    if strikes is not None:
+        prov["target_list"] = strikes[[c for c in ("asset_id", "time", "effect",
+                                                   "fraction_lost", "source")
+                                       if c in strikes]]
+    illus = [f"{iv.id}: {iv.source}" for iv in plan.interventions if iv.illustrative]
+    write_report(out, title=f"Resilience plan: {plan.name}", scenario=sc,
+                 summary=summary, figures=[("Ranking per unit of cost", out / "ranking.png")],
+                 tables={"Ranking (avoided = baseline - variant, mean and 5-95 % over "
+                         "nights)": tabs["ranking"],
+                         "Rank when one intervention's cost is x0.5 / x1 / x1.5":
+                         tabs["cost_sensitivity"],
+                         "Cost Monte Carlo (independent factors U(0.5, 1.5))":
+                         tabs["cost_monte_carlo"],
+                         "Interventions and costs": ivs},
+                 network=model.net,
+                 struck_assets=sorted(set(strikes["asset_id"])) if strikes is not None
+                 else (), illustrative=illus, provenance=prov,
+                 notes=[plan.description] if plan.description else ())
+    return result
+
+
+def _json(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    return str(o)

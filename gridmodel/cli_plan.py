@@ -1,0 +1,81 @@
+"""``gridmodel plan`` and ``gridmodel rank``: argument parsing and output only.
+
+The model lives in :func:`gridmodel.planning.evaluate.run_plan` and
+:func:`gridmodel.planning.criticality.run_rank`. Attach to the main group with
+``main.add_command(plan_command, "plan")`` and ``main.add_command(rank_command, "rank")``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+__all__ = ["plan_command", "rank_command"]
+
+_OUT = click.option("--out", "out", required=True,
+                    type=click.Path(file_okay=False, path_type=Path),
+                    help="output folder (must not exist unless --force)")
+_FORCE = click.option("--force", is_flag=True, help="replace an existing output folder")
+_QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
+
+
+@click.command("plan")
+@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--interventions", "plan_file", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="plan TOML with [plan] and [[intervention]] tables (docs/planning.md)")
+@click.option("-n", "--nights", "n", default=8, show_default=True, type=click.IntRange(1),
+              help="sampled nights (replicates), shared by every intervention")
+@click.option("--seed", default=None, type=int,
+              help="root seed of the nights (default: the scenario's seed)")
+@click.option("--horizon-h", default=None, type=click.IntRange(1),
+              help="shorter horizon than the scenario's [h]")
+@_OUT
+@_FORCE
+@_QUIET
+def plan_command(base: Path, plan_file: Path, n: int, seed: int | None, horizon_h: int | None,
+                 out: Path, force: bool, quiet: bool) -> None:
+    """Rank interventions of a plan file against the same sampled nights as BASE."""
+    from gridmodel.planning.evaluate import run_plan
+
+    res = run_plan(base, plan_file, n, out, seed=seed, horizon_h=horizon_h, force=force,
+                   progress=not quiet)
+    r = res.ranking()
+    cur = res.currency.lower()
+    m = res.metric
+    cols = ["rank", "variant", "capital_cost", f"avoided_{m}", f"avoided_{m}_p05",
+            f"avoided_{m}_p95", f"avoided_{m}_per_m{cur}"]
+    click.echo(r[cols].to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    click.echo(f"wrote {out}/report.html")
+
+
+@click.command("rank")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--outage-h", default=None, type=click.IntRange(1),
+              help="hours each asset stays lost from the start (default: the horizon)")
+@click.option("-k", "k", default=3, show_default=True, type=click.IntRange(1),
+              help="size of the worst-case sets")
+@click.option("--top", default=20, show_default=True, type=click.IntRange(1),
+              help="assets shown in the report")
+@click.option("--pool", default=30, show_default=True, type=click.IntRange(1),
+              help="candidates of the greedy k-set search")
+@click.option("--exact-pool", default=14, show_default=True, type=click.IntRange(1),
+              help="candidates of the exact k-set search")
+@_OUT
+@_FORCE
+@_QUIET
+def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: int,
+                 exact_pool: int, out: Path, force: bool, quiet: bool) -> None:
+    """Rank assets by the heat in homes lost if each alone is lost; worst k-sets."""
+    from gridmodel.planning.criticality import SCORE, run_rank
+
+    res = run_rank(scenario, out, outage_h=outage_h, k=k, top=top, pool=pool,
+                   exact_pool=exact_pool, force=force, progress=not quiet)
+    click.echo(res.top(top)[["rank", "asset_id", *SCORE]].to_string(
+        index=False, float_format=lambda v: f"{v:,.0f}"))
+    for row in res.worst_sets.itertuples(index=False):
+        click.echo(f"worst set ({row.method}): {row.assets} -> "
+                   f"{row.buildings_without_heat:,.0f} buildings, "
+                   f"{row.people_without_heat:,.0f} people without heat")
+    click.echo(f"wrote {out}/report.html")

@@ -1,0 +1,595 @@
+"""One self-contained ``report.html`` for any output folder.
+
+:func:`write_report` writes a single HTML file that opens without a network connection:
+PNG figures are embedded as base64 data URIs, the interactive map is inline SVG driven by
+a few lines of inline JavaScript (no library, no CDN), and all data are embedded as JSON.
+Every section is optional, so ``gridmodel run``, ``outage``, ``compare``, ``plan`` and
+``rank`` call the same function with what they have. See ``docs/report.md``.
+
+Sections, in order: scenario and sources, summary figures, illustrative values, plots,
+map (network: what was struck and what went dark; Kyiv districts: buildings without heat
+over time, with a time slider), tables, provenance.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["write_report"]
+
+_MAX_ROWS = 200
+_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+         ".svg": "image/svg+xml", ".gif": "image/gif"}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;
+background:#fafafa}
+header{background:#1d3557;color:#fff;padding:14px 24px}
+header h1{margin:0;font-size:1.4em} header p{margin:4px 0 0;opacity:.85;font-size:.9em}
+main{max-width:1200px;margin:0 auto;padding:8px 24px 40px}
+section{background:#fff;border:1px solid #ddd;border-radius:6px;margin:16px 0;padding:8px 16px}
+h2{font-size:1.15em;border-bottom:1px solid #eee;padding-bottom:4px}
+table{border-collapse:collapse;font-size:.85em;margin:6px 0 12px}
+th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;vertical-align:top}
+th{background:#f0f3f7} td.k,th.k{text-align:left}
+td:first-child{text-align:left}
+.note{font-size:.85em;color:#555}
+.warn{background:#fff6e0;border-left:4px solid #e9a100;padding:6px 12px;margin:8px 0}
+figure{margin:10px 0} figure img{max-width:100%;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555}
+.maps{display:flex;flex-wrap:wrap;gap:12px}
+.map{flex:1 1 520px;min-width:320px}
+.map svg{width:100%;height:auto;background:#f4f7fb;border:1px solid #ccd}
+.legend span{display:inline-block;margin-right:12px;font-size:.8em}
+.sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
+#slider{width:100%} .tbl{overflow-x:auto}
+"""
+
+_JS = """
+(function(){
+  var el = document.getElementById('report-data');
+  if (!el) { return; }
+  var D = JSON.parse(el.textContent);
+  var H = D.heat;
+  var slider = document.getElementById('slider');
+  var label = document.getElementById('slider-label');
+  function colour(f){
+    var r = Math.round(255*Math.min(1, 2*f));
+    var g = Math.round(200*Math.min(1, 2*(1-f)));
+    return 'rgb(' + r + ',' + g + ',60)';
+  }
+  function show(k){
+    if (H) {
+      var total = 0, people = 0;
+      for (var i = 0; i < H.districts.length; i++) {
+        var v = H.values[i][k], n = H.stock[i] > 0 ? H.stock[i] : 1;
+        total += v; people += (H.people ? H.people[i][k] : 0);
+        var c = document.getElementById('d-' + i);
+        if (c) {
+          var f = Math.min(1, v / n);
+          c.setAttribute('fill', v > 0 ? colour(f) : '#9cc89c');
+          c.setAttribute('r', (6 + 22*Math.sqrt(f)).toFixed(1));
+          var t = c.getElementsByTagName('title')[0];
+          if (t) { t.textContent = H.labels[i] + ': ' + v + ' of ' + H.stock[i] +
+                   ' buildings without heat'; }
+        }
+        var tx = document.getElementById('dv-' + i);
+        if (tx) { tx.textContent = String(v); }
+      }
+      if (label) {
+        label.textContent = H.times[k] + ' | buildings without heat: ' + total +
+          (H.people ? ' | people: ' + people : '');
+      }
+    }
+    if (D.dark && D.dark.steps) {
+      var s = D.dark.steps.length === 1 ? 0 : Math.min(k, D.dark.steps.length - 1);
+      var on = {};
+      var ids = D.dark.steps[s];
+      for (var j = 0; j < ids.length; j++) { on[ids[j]] = true; }
+      var nodes = document.querySelectorAll('circle.bus');
+      for (var m = 0; m < nodes.length; m++) {
+        var b = nodes[m];
+        b.setAttribute('fill', on[b.getAttribute('data-bus')] ? '#222' : '#4a7fb5');
+      }
+    }
+  }
+  if (slider) {
+    slider.addEventListener('input', function(){ show(parseInt(slider.value, 10)); });
+    show(parseInt(slider.value, 10));
+  } else { show(0); }
+  document.body.setAttribute('data-report-ready', '1');
+})();
+"""
+
+
+# ----------------------------------------------------------------------- helpers
+def _esc(x) -> str:
+    return html.escape(str(x), quote=True)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, bool | np.bool_):
+        return "yes" if v else "no"
+    if isinstance(v, int | np.integer):
+        return f"{int(v):,}"
+    if isinstance(v, float | np.floating):
+        v = float(v)
+        if not math.isfinite(v):
+            return str(v)
+        if v != 0 and (abs(v) >= 1e7 or abs(v) < 1e-3):
+            return f"{v:.3g}"
+        return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
+    if isinstance(v, pd.Timestamp | dt.datetime | dt.date):
+        return v.isoformat()
+    return str(v)
+
+
+def _jsonable(o):
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.bool_):
+        return bool(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, pd.Timestamp | dt.datetime | dt.date):
+        return o.isoformat()
+    return str(o)
+
+
+def _as_dict(obj) -> dict:
+    if obj is None:
+        return {}
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if hasattr(obj, "model_dump"):
+        return obj.model_dump(mode="json")
+    if hasattr(obj, "__dict__"):
+        return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
+    return {"value": obj}
+
+
+def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
+    rows: list[tuple[str, object]] = []
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            rows.extend(_flatten(v, key + "."))
+        elif isinstance(v, list | tuple) and (len(v) > 12 or any(
+                isinstance(x, Mapping | list | tuple) for x in v)):
+            rows.append((key, f"[{len(v)} items]"))
+        elif isinstance(v, list | tuple):
+            rows.append((key, ", ".join(_fmt(x) for x in v)))
+        else:
+            rows.append((key, v))
+    return rows
+
+
+def _kv_table(d: Mapping) -> str:
+    rows = _flatten(d)
+    if not rows:
+        return '<p class="note">(none)</p>'
+    body = "".join(f'<tr><td class="k">{_esc(k)}</td><td class="k">{_esc(_fmt(v))}</td></tr>'
+                   for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _df_table(df, name: str) -> str:
+    if isinstance(df, Mapping):
+        df = pd.DataFrame([df]) if not any(isinstance(v, list | tuple) for v in df.values()) \
+            else pd.DataFrame(df)
+    elif isinstance(df, list | tuple):
+        df = pd.DataFrame(list(df))
+    elif isinstance(df, pd.Series):
+        df = df.to_frame()
+    if not isinstance(df, pd.DataFrame):
+        return f"<p>{_esc(df)}</p>"
+    n = len(df)
+    shown = df.head(_MAX_ROWS)
+    if not isinstance(shown.index, pd.RangeIndex):
+        shown = shown.reset_index()
+    head = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        body.append("<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>")
+    more = (f'<p class="note">showing {_MAX_ROWS} of {n} rows; the full table is in the '
+            "output folder.</p>" if n > _MAX_ROWS else "")
+    return (f'<div class="tbl"><table data-table="{_esc(name)}"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table></div>{more}')
+
+
+def _figure(item) -> str:
+    caption = None
+    if isinstance(item, tuple | list) and len(item) == 2:
+        caption, item = item
+    p = Path(item)
+    caption = caption or p.stem.replace("_", " ")
+    if not p.is_file():
+        return f'<p class="warn">figure not found: {_esc(p)}</p>'
+    mime = _MIME.get(p.suffix.lower(), "application/octet-stream")
+    data = base64.b64encode(p.read_bytes()).decode("ascii")
+    return (f'<figure><img alt="{_esc(caption)}" src="data:{mime};base64,{data}">'
+            f"<figcaption>{_esc(caption)}</figcaption></figure>")
+
+
+# ----------------------------------------------------------------------- map
+class _Proj:
+    """Equirectangular projection of lon/lat into an SVG box."""
+
+    def __init__(self, lon, lat, width: float = 600.0, pad: float = 20.0) -> None:
+        lon = np.asarray(lon, float)
+        lat = np.asarray(lat, float)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        lon, lat = lon[ok], lat[ok]
+        if not len(lon):
+            lon, lat = np.array([30.0, 31.0]), np.array([50.0, 51.0])
+        self.k = math.cos(math.radians(float(np.mean(lat))))
+        self.x0, self.x1 = float(lon.min()) * self.k, float(lon.max()) * self.k
+        self.y0, self.y1 = float(lat.min()), float(lat.max())
+        span = max(self.x1 - self.x0, self.y1 - self.y0, 1e-6)
+        self.s = (width - 2 * pad) / span
+        self.pad = pad
+        self.w = width
+        self.h = (self.y1 - self.y0) * self.s + 2 * pad
+
+    def __call__(self, lon, lat):
+        x = (np.asarray(lon, float) * self.k - self.x0) * self.s + self.pad
+        y = (self.y1 - np.asarray(lat, float)) * self.s + self.pad
+        return x, y
+
+
+def _bus_table(net) -> pd.DataFrame:
+    bus = net.bus
+    lon = bus["lon"] if "lon" in bus else pd.Series(np.nan, index=bus.index)
+    lat = bus["lat"] if "lat" in bus else pd.Series(np.nan, index=bus.index)
+    if (lon.isna().all() or lat.isna().all()) and "geo" in bus:
+        def _xy(g):
+            try:
+                return json.loads(g)["coordinates"]
+            except (TypeError, ValueError, KeyError):
+                return [np.nan, np.nan]
+        xy = bus["geo"].map(_xy)
+        lon = xy.map(lambda c: c[0])
+        lat = xy.map(lambda c: c[1])
+    bid = bus["bus_id"].astype(str) if "bus_id" in bus else pd.Series(
+        [f"bus:{i}" for i in bus.index], index=bus.index)
+    return pd.DataFrame({"bus": bid, "lon": pd.to_numeric(lon, errors="coerce"),
+                         "lat": pd.to_numeric(lat, errors="coerce"),
+                         "vn_kv": bus["vn_kv"].astype(float) if "vn_kv" in bus else np.nan,
+                         "name": bus["name"].astype(str) if "name" in bus else bid},
+                        index=bus.index)
+
+
+def _dark_ids(dark, buses: pd.DataFrame) -> list[list[str]] | None:
+    """Normalise ``dark_buses`` to a list of steps, each a list of bus ids."""
+    if dark is None:
+        return None
+    by_index = dict(zip(buses.index, buses["bus"], strict=True))
+
+    def ids(seq) -> list[str]:
+        out = []
+        for b in seq:
+            if isinstance(b, int | np.integer) and int(b) in by_index:
+                out.append(by_index[int(b)])
+            else:
+                out.append(str(b))
+        return out
+
+    if isinstance(dark, pd.DataFrame):  # [time x bus] bool
+        return [ids([c for c in dark.columns if bool(r[c])]) for _, r in dark.iterrows()]
+    if isinstance(dark, Mapping):
+        return [ids(v) for _, v in sorted(dark.items(), key=lambda kv: str(kv[0]))]
+    return [ids(list(dark))]
+
+
+def _network_svg(net, struck: list[str], dark_steps) -> tuple[str, list[str]]:
+    buses = _bus_table(net)
+    ok = buses["lon"].notna() & buses["lat"].notna()
+    if not ok.any():
+        return '<p class="note">the network has no bus coordinates to draw.</p>', []
+    proj = _Proj(buses.loc[ok, "lon"], buses.loc[ok, "lat"])
+    x, y = proj(buses["lon"], buses["lat"])
+    pos = {i: (x[k], y[k]) for k, i in enumerate(buses.index) if ok.iloc[k]}
+    parts = [f'<svg id="map-network" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
+             'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="network map">']
+    reg = net.registry if "registry" in net else None
+    struck_set = set(struck)
+    struck_lines = set()
+    if reg is not None and struck_set:
+        struck_lines = set(reg.loc[reg["asset_id"].isin(struck_set)
+                                   & (reg["element"] == "line"), "element_index"].astype(int))
+    for table, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
+        if table not in net or not len(net[table]):
+            continue
+        for idx, r in net[table].iterrows():
+            p, q = pos.get(r[a]), pos.get(r[b])
+            if p is None or q is None:
+                continue
+            hit = table == "line" and idx in struck_lines
+            kv = buses.loc[r[a], "vn_kv"]
+            col = "#d62828" if hit else ("#7b2cbf" if kv >= 700 else "#3a86ff" if kv >= 300
+                                         else "#8d99ae")
+            parts.append(f'<line x1="{p[0]:.1f}" y1="{p[1]:.1f}" x2="{q[0]:.1f}" '
+                         f'y2="{q[1]:.1f}" stroke="{col}" stroke-width="{2.5 if hit else 1}"'
+                         f' opacity="0.8"/>')
+    dark0 = set(dark_steps[0]) if dark_steps else set()
+    for k, i in enumerate(buses.index):
+        if not ok.iloc[k]:
+            continue
+        bid = buses.loc[i, "bus"]
+        fill = "#222" if bid in dark0 else "#4a7fb5"
+        parts.append(f'<circle class="bus" data-bus="{_esc(bid)}" cx="{x[k]:.1f}" '
+                     f'cy="{y[k]:.1f}" r="2.6" fill="{fill}"><title>'
+                     f"{_esc(buses.loc[i, 'name'])} [{_esc(bid)}]</title></circle>")
+    listed = []
+    if reg is not None and struck_set:
+        sr = reg[reg["asset_id"].isin(struck_set)]
+        for r in sr.itertuples(index=False):
+            lon, lat = getattr(r, "lon", np.nan), getattr(r, "lat", np.nan)
+            if not (np.isfinite(lon) and np.isfinite(lat)):
+                continue
+            sx, sy = proj(lon, lat)
+            sx, sy = float(sx), float(sy)
+            parts.append(f'<g class="struck"><path d="M{sx - 6:.1f},{sy - 6:.1f}L{sx + 6:.1f},'
+                         f'{sy + 6:.1f}M{sx - 6:.1f},{sy + 6:.1f}L{sx + 6:.1f},{sy - 6:.1f}" '
+                         'stroke="#d62828" stroke-width="3"/><title>struck: '
+                         f"{_esc(r.name)} [{_esc(r.asset_id)}]</title></g>")
+            listed.append(str(r.asset_id))
+    parts.append("</svg>")
+    return "".join(parts), listed
+
+
+def _district_table(heat: pd.DataFrame, districts) -> pd.DataFrame | None:
+    if districts is not None:
+        d = pd.DataFrame(districts).copy()
+    else:
+        try:
+            from gridmodel._data import data_dir
+
+            d = pd.read_csv(data_dir("networks") / "kyiv" / "districts.csv")
+        except (FileNotFoundError, OSError):
+            return None
+    lon = "centroid_lon" if "centroid_lon" in d else "lon"
+    lat = "centroid_lat" if "centroid_lat" in d else "lat"
+    if "district" not in d or lon not in d or lat not in d:
+        return None
+    d = d.rename(columns={lon: "lon", lat: "lat"})
+    names = set(heat["district"].astype(str))
+    d = d[d["district"].astype(str).isin(names)]
+    return d if len(d) else None
+
+
+def _heat_payload(heat_frames, districts, stock):
+    """Per-district hourly buildings (and people) without heat for the slider."""
+    if heat_frames is None:
+        return None, None
+    h = heat_frames
+    if isinstance(h, Mapping):
+        h = h.get("heat_hourly")
+    if not isinstance(h, pd.DataFrame) or h.empty:
+        return None, None
+    if "district" not in h or "buildings_without_heat" not in h:
+        if {"district"}.isdisjoint(h.columns):  # wide: [time x district]
+            h = h.rename_axis("time").reset_index().melt(
+                id_vars="time", var_name="district", value_name="buildings_without_heat")
+        else:
+            return None, None
+    h = h.copy()
+    h["time"] = pd.to_datetime(h["time"], utc=True)
+    d = _district_table(h, districts)
+    if d is None:
+        return None, None
+    times = sorted(h["time"].unique())
+    piv = h.pivot_table(index="time", columns="district", values="buildings_without_heat",
+                        aggfunc="sum").reindex(times).fillna(0)
+    ppl = None
+    if "people_without_heat" in h:
+        ppl = h.pivot_table(index="time", columns="district", values="people_without_heat",
+                            aggfunc="sum").reindex(times).fillna(0)
+    names = d["district"].astype(str).tolist()
+    st = []
+    for n in names:
+        if stock is not None and n in stock:
+            st.append(int(stock[n]))
+        elif "buildings" in d:
+            st.append(int(d.loc[d["district"] == n, "buildings"].iloc[0]))
+        else:
+            st.append(int(max(piv[n].max(), 1)) if n in piv else 1)
+    payload = {
+        "times": [pd.Timestamp(t).tz_convert("Europe/Kyiv").strftime("%Y-%m-%d %H:%M")
+                  for t in times],
+        "districts": names,
+        "labels": (d["name"] if "name" in d else d["district"]).astype(str).tolist(),
+        "stock": st,
+        "values": [[int(v) for v in (piv[n] if n in piv else np.zeros(len(times)))]
+                   for n in names],
+        "people": None if ppl is None else [
+            [int(v) for v in (ppl[n] if n in ppl else np.zeros(len(times)))] for n in names],
+    }
+    return payload, d
+
+
+def _kyiv_svg(payload, d: pd.DataFrame) -> str:
+    proj = _Proj(d["lon"], d["lat"], width=520, pad=50)
+    x, y = proj(d["lon"], d["lat"])
+    parts = [f'<svg id="map-kyiv" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
+             'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Kyiv districts">']
+    for i, (name, xi, yi) in enumerate(zip(payload["labels"], x, y, strict=True)):
+        parts.append(f'<circle id="d-{i}" class="district" cx="{xi:.1f}" cy="{yi:.1f}" r="8" '
+                     f'fill="#9cc89c" stroke="#333" stroke-width="0.8" opacity="0.85">'
+                     f"<title>{_esc(name)}</title></circle>"
+                     f'<text x="{xi:.1f}" y="{yi + 34:.1f}" font-size="11" '
+                     f'text-anchor="middle">{_esc(name)}</text>'
+                     f'<text id="dv-{i}" x="{xi:.1f}" y="{yi + 4:.1f}" font-size="10" '
+                     'text-anchor="middle" font-weight="bold">0</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+# ----------------------------------------------------------------------- main
+def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
+                 scenario=None, summary: Mapping | None = None,
+                 figures: Iterable = (), tables: Mapping | None = None, network=None,
+                 struck_assets: Iterable[str] = (), dark_buses=None, heat_frames=None,
+                 districts=None, building_stock: Mapping | None = None,
+                 illustrative: Iterable[str] = (), provenance: Mapping | None = None,
+                 notes: Iterable[str] = (), filename: str = "report.html") -> Path:
+    """Write one self-contained HTML report into an output folder.
+
+    Every argument but ``out_dir`` is optional; absent sections are left out.
+
+    Parameters
+    ----------
+    out_dir : path
+        The command's output folder (created if missing). The caller owns the folder and
+        has already applied its ``--force`` rule; ``report.html`` inside it is (re)written.
+    title : str
+    scenario : Scenario, dict or None
+        Shown as key/value pairs (name, network, status date, weather, start, horizon,
+        strike file and its sources).
+    summary : dict, optional
+        Key figures (nested dicts are flattened as ``a.b``; long lists are counted).
+    figures : iterable of path or (caption, path)
+        PNG/JPEG/SVG files, embedded as base64 data URIs (a missing file is reported in
+        the page, not raised).
+    tables : dict of str to DataFrame (or list of dicts, or dict)
+        Shown in order; at most 200 rows each.
+    network : pandapowerNet, optional
+        Drawn from bus lon/lat (lines by voltage) with ``struck_assets`` marked.
+    struck_assets : iterable of str
+        Registry asset ids struck (red crosses; struck lines in red).
+    dark_buses : list, dict or DataFrame, optional
+        Buses that went dark: a list of bus ids / pandapower indices (one state), a dict
+        ``{time: [bus ids]}``, or a [time x bus] bool DataFrame (follows the time slider).
+    heat_frames : DataFrame or dict, optional
+        ``heat_hourly`` (``time, district, buildings_without_heat[, people_without_heat]``,
+        as written by ``gridmodel run``), or a dict holding it, or a wide [time x district]
+        frame; drawn on the district map with a time slider.
+    districts : DataFrame, optional
+        ``district, name, centroid_lon, centroid_lat[, buildings]``; default the built-in
+        Kyiv ``networks/kyiv/districts.csv``.
+    building_stock : dict, optional
+        ``{district: buildings}`` for the colour scale (default the peak value).
+    illustrative : iterable of str
+        Values or files that are illustrative ([C]); listed in a highlighted box.
+    provenance : dict, optional
+        Seed, network / weather / heat-layer versions and hashes, strike list, command.
+        A DataFrame value (e.g. the strike list) is shown as a table.
+    notes : iterable of str
+        Free text paragraphs under the title.
+    filename : str
+        Default ``report.html``.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    from gridmodel import __version__
+
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sec: list[str] = []
+    notes = list(notes)
+    if notes:
+        sec.append("<section><h2>About this report</h2>"
+                   + "".join(f"<p>{_esc(n)}</p>" for n in notes) + "</section>")
+    sc = _as_dict(scenario)
+    sc.pop("path", None) if sc.get("path") is None else None
+    if sc:
+        sec.append(f'<section id="scenario"><h2>Scenario and sources</h2>{_kv_table(sc)}'
+                   "</section>")
+    if summary:
+        sec.append(f'<section id="summary"><h2>Summary figures</h2>{_kv_table(summary)}'
+                   "</section>")
+    ill = [str(x) for x in illustrative]
+    if ill:
+        sec.append('<section id="illustrative"><h2>Illustrative values</h2>'
+                   '<div class="warn">These values have no public source ([C]) and are '
+                   "illustrative: read results that depend on them as orders of magnitude."
+                   "<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in ill) + "</ul></div>"
+                   "</section>")
+    figs = list(figures or ())
+    if figs:
+        sec.append('<section id="figures"><h2>Figures</h2>'
+                   + "".join(_figure(f) for f in figs) + "</section>")
+
+    data: dict = {}
+    maps = []
+    dark_steps = None
+    if network is not None:
+        try:
+            dark_steps = _dark_ids(dark_buses, _bus_table(network))
+        except (KeyError, TypeError, ValueError):
+            dark_steps = None
+        svg, listed = _network_svg(network, [str(a) for a in struck_assets], dark_steps)
+        legend = ('<p class="legend"><span><i class="sw" style="background:#7b2cbf"></i>'
+                  '750 kV</span><span><i class="sw" style="background:#3a86ff"></i>330 kV'
+                  '</span><span><i class="sw" style="background:#8d99ae"></i>lower</span>'
+                  '<span><i class="sw" style="background:#4a7fb5"></i>bus energised</span>'
+                  '<span><i class="sw" style="background:#222"></i>bus dark</span>'
+                  '<span><i class="sw" style="background:#d62828"></i>struck</span></p>')
+        miss = sorted(set(map(str, struck_assets)) - set(listed))
+        extra = (f'<p class="note">struck without coordinates: {_esc(", ".join(miss))}</p>'
+                 if miss else "")
+        maps.append(f'<div class="map"><h3>Network: struck and dark</h3>{svg}{legend}'
+                    f"{extra}</div>")
+        if dark_steps is not None:
+            data["dark"] = {"steps": dark_steps}
+    payload, dtab = _heat_payload(heat_frames, districts, building_stock)
+    slider = ""
+    if payload is not None:
+        data["heat"] = payload
+        maps.append('<div class="map"><h3>Kyiv districts: buildings without heat</h3>'
+                    f"{_kyiv_svg(payload, dtab)}"
+                    '<p class="note">circle size and colour: share of the district\'s '
+                    "buildings cut off from heat at the selected hour.</p></div>")
+        n_t = len(payload["times"])
+        peak = int(np.argmax(np.sum(payload["values"], axis=0))) if n_t else 0
+        slider = (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
+                  f'value="{peak}" step="1" aria-label="time">'
+                  f'<p id="slider-label" class="note"></p>')
+    if maps:
+        sec.append('<section id="map"><h2>Map</h2>' + slider
+                   + f'<div class="maps">{"".join(maps)}</div></section>')
+
+    for name, df in (tables or {}).items():
+        sec.append(f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}'
+                   "</section>")
+    prov = dict(provenance or {})
+    if prov:
+        frames = {k: v for k, v in prov.items() if isinstance(v, pd.DataFrame | list)
+                  and (isinstance(v, pd.DataFrame) or (v and isinstance(v[0], Mapping)))}
+        plain = {k: v for k, v in prov.items() if k not in frames}
+        plain.setdefault("gridmodel_version", __version__)
+        plain.setdefault("report_written", now)
+        body = _kv_table(plain) + "".join(f"<h3>{_esc(k)}</h3>{_df_table(v, k)}"
+                                          for k, v in frames.items())
+        sec.append(f'<section id="provenance"><h2>Provenance</h2>{body}</section>')
+
+    payload_json = json.dumps(data, default=_jsonable).replace("</", "<\\/")
+    doc = (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>{_esc(title)}</h1><p>gridmodel {_esc(__version__)} - written {now}"
+        " - self-contained: opens without a network connection</p></header><main>"
+        + "".join(sec)
+        + f'</main><script id="report-data" type="application/json">{payload_json}</script>'
+        f"<script>{_JS}</script></body></html>\n"
+    )
+    path = out / filename
+    path.write_text(doc, encoding="utf-8")
+    return path
