@@ -125,3 +125,24 @@ def test_lowrank_falls_back_for_many_outages():
     ev = evaluate(compiled, scen, solver="lowrank")
     np.testing.assert_allclose(ev.p_from_mw, ref.branches["p_from_mw"], atol=TOL_MW)
     assert ev.shed_mw == pytest.approx(ref.shed_mw, abs=TOL_MW)
+
+
+def test_simulate_outage_fast_reuses_compilation_until_the_net_changes(tiny, monkeypatch):
+    import gridmodel.outage.fast as fast
+
+    calls = []
+    real = fast.compile_network
+
+    def counting(net, **kw):
+        calls.append(1)
+        return real(net, **kw)
+
+    monkeypatch.setattr(fast, "compile_network", counting)
+    a = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    b = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    assert len(calls) == 1
+    assert a.shed_mw == b.shed_mw == pytest.approx(10.0)
+    tiny.gen.loc[tiny.gen["plant_id"] == "plant:tpp", "max_p_mw"] = 60.0  # edit: recompile
+    c = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    assert len(calls) == 2
+    assert c.shed_mw == pytest.approx(30.0)

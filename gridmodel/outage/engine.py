@@ -79,9 +79,9 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
             msg = ("the fast engine is DC only; call simulate_outage(..., engine='fast', "
                    "ac=False) or use engine='pandapower' for AC.")
             raise InputError(msg)
-        from gridmodel.outage.fast import compile_network, evaluate, to_result
+        from gridmodel.outage.fast import compile_cached, evaluate, to_result
 
-        compiled = compile_network(net)
+        compiled = compile_cached(net)  # compiled once per (unchanged) net
         ev = evaluate(compiled, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw,
                       max_cascade_rounds=max_cascade_rounds,
                       overload_threshold=overload_threshold)

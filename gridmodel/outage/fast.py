@@ -34,7 +34,9 @@ Two solvers give the same flows:
 from __future__ import annotations
 
 import copy
+import hashlib
 import warnings
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -166,6 +168,53 @@ def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
         from gridmodel.outage._lowrank import prepare_lowrank
 
         compiled.extra["lowrank"] = prepare_lowrank(compiled)
+    return compiled
+
+
+#: tables whose content the compiled network depends on
+_FINGERPRINT_TABLES = ("bus", "line", "trafo", "gen", "sgen", "ext_grid", "load", "shunt",
+                       "switch", "registry")
+#: id(net) -> (weak reference to net, fingerprint, compiled network)
+_CACHE: dict[int, tuple] = {}
+
+
+def fingerprint(net) -> str | None:
+    """Hash of everything :func:`compile_network` reads (None if it cannot be hashed)."""
+    h = hashlib.blake2b(digest_size=16)
+    try:
+        for name in _FINGERPRINT_TABLES:
+            tab = net[name] if name in net else None
+            if not isinstance(tab, pd.DataFrame):
+                continue
+            h.update(name.encode())
+            h.update(repr(list(tab.columns)).encode())
+            if len(tab):
+                h.update(pd.util.hash_pandas_object(tab, index=True).to_numpy().tobytes())
+        params = net.get("parameters", None) if hasattr(net, "get") else None
+        h.update(repr(params).encode())
+    except TypeError:  # unhashable cell values (lists, dicts): do not cache
+        return None
+    return h.hexdigest()
+
+
+def compile_cached(net) -> CompiledNetwork:
+    """:func:`compile_network`, reused while ``net`` is unchanged.
+
+    The cache is keyed by the net object (weakly) and checked against a fingerprint
+    of every table the compilation reads, so an edited net is recompiled.
+    """
+    key = fingerprint(net)
+    hit = _CACHE.get(id(net))
+    if key is not None and hit is not None and hit[0]() is net and hit[1] == key:
+        return hit[2]
+    compiled = compile_network(net, lowrank=True)
+    if key is not None:
+        net_id = id(net)
+        try:
+            ref = weakref.ref(net, lambda _: _CACHE.pop(net_id, None))
+        except TypeError:  # not weak-referenceable: do not cache
+            return compiled
+        _CACHE[net_id] = (ref, key, compiled)
     return compiled
 
 
