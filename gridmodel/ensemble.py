@@ -572,6 +572,9 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
                                        "n_failed", "illustrative"])
 
 
+_REPLAY_NETS: dict = {}
+
+
 def replay(path, *, progress: bool = False) -> dict:
     """Run a saved night with :func:`gridmodel.scenario.run` and compute its ensemble row.
 
@@ -598,7 +601,11 @@ def replay(path, *, progress: bool = False) -> dict:
         path = path.with_suffix(".toml")
     sc = load_scenario(path)
     res = run_scenario(sc, out=None, progress=progress)
-    net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+    key = (sc.network, sc.status_date)
+    net = _REPLAY_NETS.get(key)
+    if net is None:  # only supply areas are read from it
+        net = _REPLAY_NETS[key] = gridmodel.load_network(sc.network,
+                                                         status_date=sc.status_date)
     loads = res.frames["grid_loads"]
     bo = rolling_blackouts(loads, supply_areas(net), n_queues=sc.grid.n_queues,
                            block_h=sc.grid.block_h, step_h=1.0)

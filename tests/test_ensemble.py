@@ -1,0 +1,207 @@
+"""Ensembles: identical results for any number of workers and on Dask, resume, failed
+replicates, saved nights replayed through ``gridmodel.scenario.run``, bad input, CLI.
+
+A cheap configuration keeps the file fast: a small salvo aimed at Kyiv's heat sources,
+hits between 01:00 and 05:00, a 12-hour horizon.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmodel import ensemble
+from gridmodel.ensemble_replicate import METRICS
+from gridmodel.strikes.patterns import pattern_from_dict
+
+CHEAP = {
+    "name": "cheap",
+    "salvo": {"cruise": 4, "ballistic": 3, "drone": 20},
+    "night": {"first": "2026-02-03T01:00+02:00", "last": "2026-02-03T05:00+02:00"},
+    "doctrine": {"preset": "heat_source_first"},
+    "run": {"start": "2026-02-03T00:00+02:00", "horizon_h": 12},
+}
+N = 8
+
+
+@pytest.fixture(scope="module")
+def cheap():
+    return pattern_from_dict(CHEAP)
+
+
+@pytest.fixture(scope="module")
+def reference(cheap):
+    """The uninterrupted in-process run everything else is compared with."""
+    return ensemble.run(cheap, N, seed=11, progress=False, chunk_size=2)
+
+
+def _metrics(df: pd.DataFrame) -> pd.DataFrame:
+    return df.drop(columns=["error"]).reset_index(drop=True)
+
+
+def test_reference_rows_are_complete(reference):
+    f = reference.frame
+    assert list(f["replicate"]) == list(range(N))
+    assert (f["status"] == "ok").all()
+    assert set(ensemble.ROW_COLUMNS) <= set(f.columns)
+    assert f["spawn_key"].tolist() == [str(i) for i in range(N)]
+    assert (f["seed_entropy"] == "11").all()
+    assert np.isfinite(f[[m for m in METRICS if m != "buildings_without_heat_7d"]]).all().all()
+    assert f["buildings_without_heat_7d"].isna().all()  # horizon shorter than 7 days
+    assert (f["n_intercepted"] + f["n_arrived"] == f["n_launched"]).all()
+    assert reference.complete
+    assert set(reference.summary["metric"]) == set(METRICS)
+
+
+def test_two_workers_give_identical_rows(cheap, reference):
+    res = ensemble.run(cheap, N, seed=11, workers=2, progress=False, chunk_size=3)
+    pd.testing.assert_frame_equal(res.frame, reference.frame)
+
+
+def test_dask_local_cluster_gives_identical_rows(cheap, reference):
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = ensemble.run(cheap, N, seed=11, scheduler=cluster, progress=False,
+                           chunk_size=2)
+    pd.testing.assert_frame_equal(res.frame, reference.frame)
+
+
+def test_unreachable_scheduler_fails_fast(cheap):
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ensemble.EnsembleError, match="cannot reach the Dask scheduler"):
+        ensemble.run(cheap, 2, scheduler="tcp://127.0.0.1:9", scheduler_timeout_s=1,
+                     progress=False)
+
+
+def test_resume_equals_uninterrupted_and_skips_finished_chunks(cheap, reference, tmp_path):
+    out = tmp_path / "ens"
+    part = ensemble.run(cheap, N, seed=11, out=out, progress=False, chunk_size=2,
+                        stop_after=2)
+    assert not part.complete
+    assert len(list((out / "parts").glob("*.parquet"))) == 2
+    assert not (out / "replicates.parquet").exists()
+    with pytest.raises(ensemble.OutputExistsError, match="resume"):
+        ensemble.run(cheap, N, seed=11, out=out, progress=False, chunk_size=2)
+    with pytest.raises(ensemble.EnsembleError, match="n differs"):
+        ensemble.run(cheap, N + 1, seed=11, out=out, resume=True, progress=False,
+                     chunk_size=2)
+    done = set(pd.concat([pd.read_parquet(p) for p in (out / "parts").glob("*")])[
+        "replicate"])
+    # a finished replicate is not recomputed: its injected failure never happens
+    res = ensemble.run(cheap, N, seed=11, out=out, resume=True, progress=False,
+                       chunk_size=2, fail_replicates=sorted(done))
+    assert res.complete
+    pd.testing.assert_frame_equal(res.frame, reference.frame)
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "replicates.parquet"),
+                                  reference.frame)
+    assert json.loads((out / "manifest.json").read_text())["n"] == N
+
+
+def test_failing_replicate_is_isolated(cheap, reference):
+    res = ensemble.run(cheap, N, seed=11, progress=False, chunk_size=3,
+                       fail_replicates=[3])
+    f = res.frame
+    bad = f[f["status"] == "failed"]
+    assert bad["replicate"].tolist() == [3]
+    assert "RuntimeError" in bad["error"].iloc[0]
+    assert bad["seed_entropy"].iloc[0] == "11"
+    assert bad["spawn_key"].iloc[0] == "3"
+    assert bad[list(METRICS)].isna().all().all()
+    ok = f["status"] == "ok"
+    pd.testing.assert_frame_equal(_metrics(f[ok]), _metrics(reference.frame[ok]))
+    assert res.summary["n_failed"].eq(1).all()
+
+
+def test_saved_nights_replay_to_their_rows(tmp_path, monkeypatch):
+    """20 saved nights through gridmodel.scenario.run (engine fast) give the same rows.
+
+    The test memoises the fast engine's compile step (deterministic for one network and
+    status date) so that 20 scenario runs fit in the time budget; everything else runs
+    the scenario path as ``gridmodel run`` does.
+    """
+    from gridmodel.outage import fast
+
+    original = fast.compile_network
+    cache = {}
+
+    def memo(net, **kw):
+        key = (net.meta.get("name"), str(getattr(net, "status_date", None)),
+               tuple(sorted(kw.items())))
+        if key not in cache:
+            cache[key] = original(net, **kw)
+        return cache[key]
+
+    monkeypatch.setattr(fast, "compile_network", memo)
+    n = 20
+    out = tmp_path / "nights"
+    short = pattern_from_dict({**CHEAP, "night": {"first": "2026-02-03T01:00+02:00",
+                                                  "last": "2026-02-03T03:00+02:00"},
+                               "run": {"start": "2026-02-03T00:00+02:00", "horizon_h": 6}})
+    res = ensemble.run(short, n, seed=5, out=out, save_nights=True, progress=False)
+    tomls = sorted((out / "nights" / "cheap").glob("night_*.toml"))
+    assert len(tomls) == int((res.frame["n_strikes"] > 0).sum())
+    assert len(tomls) >= 18
+    rows = res.frame.set_index("replicate")
+    for t in tomls:
+        i = int(t.stem.split("_")[1])
+        got = ensemble.replay(t)
+        want = rows.loc[i]
+        assert got["n_strikes"] == want["n_strikes"]
+        for m in METRICS:
+            if np.isnan(want[m]):
+                assert np.isnan(got[m]), (i, m)
+            else:
+                assert got[m] == want[m], (i, m, got[m], want[m])
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"n": 0}, "n must be"),
+    ({"n": 2.5}, "n must be"),
+    ({"n": 2, "workers": 0}, "workers"),
+    ({"n": 2, "seed": -1}, "seed"),
+    ({"n": 2, "save_nights": True}, "output folder"),
+    ({"n": 2, "resume": True}, "resume=True needs"),
+    ({"n": 2, "scheduler": 42}, "scheduler must be"),
+])
+def test_bad_arguments_fail_before_work(cheap, kwargs, match):
+    with pytest.raises(ensemble.EnsembleError, match=match):
+        ensemble.run(cheap, progress=False, **kwargs)
+
+
+def test_compare_cli_writes_table_frame_and_plots(tmp_path):
+    from click.testing import CliRunner
+
+    from gridmodel.cli_ensemble import compare_command
+
+    files = []
+    for doctrine in ("heat_source_first", "substation_first"):
+        text = (f'name = "{doctrine}"\n[salvo]\ncruise = 3\ndrone = 10\n'
+                '[night]\nfirst = 2026-02-03T01:00:00+02:00\n'
+                'last = 2026-02-03T03:00:00+02:00\n'
+                f'[doctrine]\npreset = "{doctrine}"\n'
+                '[run]\nstart = 2026-02-03T00:00:00+02:00\nhorizon_h = 6\n')
+        p = tmp_path / f"{doctrine}.toml"
+        p.write_text(text)
+        files.append(str(p))
+    out = tmp_path / "cmp"
+    args = [*files, "-n", "4", "--out", str(out), "--seed", "2", "--quiet"]
+    r = CliRunner().invoke(compare_command, args)
+    assert r.exit_code == 0, r.output
+    assert "illustrative" in r.output
+    for name in ("summary.csv", "replicates.parquet", "distributions.png",
+                 "decisive_assets.png", "manifest.json"):
+        assert (out / name).is_file(), name
+    table = pd.read_csv(out / "summary.csv")
+    assert set(table["pattern"]) == {"heat_source_first", "substation_first"}
+    frame = pd.read_parquet(out / "replicates.parquet")
+    # common random numbers: the same interception draws for the same salvo
+    a, b = (frame[frame["pattern"] == p].reset_index() for p in
+            ("heat_source_first", "substation_first"))
+    assert a["n_intercepted"].tolist() == b["n_intercepted"].tolist()
+    r2 = CliRunner().invoke(compare_command, args)
+    assert r2.exit_code != 0
+    assert "already exists" in str(r2.exception) + r2.output
