@@ -770,6 +770,9 @@ def _reduce_node_demand(net, layer, iv: Intervention) -> None:
     net.load.loc[rows, "p_mw"] = p * (1.0 - cut / total)
 
 
+_LAYER_KINDS = ("backup_generators", "modular_boilers", "cogeneration", "restart_crews")
+
+
 def build_variant(base_net, base_layer, interventions=(), *, interception_prob: float = 0.5,
                   damage_prob: float = 1.0, name: str | None = None) -> Variant:
     """Apply interventions to copies of the network and heat layer.
@@ -800,16 +803,17 @@ def build_variant(base_net, base_layer, interventions=(), *, interception_prob: 
     p_int = float(interception_prob)
     dmg: dict[str, float] = {}
     cap: dict[str, float] = {}
-    if any(iv.kind in ("backup_generators", "modular_boilers", "cogeneration",
-                       "restart_crews") for iv in ivs):
+    if base_layer is not None and any(iv.kind in _LAYER_KINDS for iv in ivs):
         layer = _copy_layer(base_layer)
     for iv in ivs:
         k = iv.kind
+        if k in _LAYER_KINDS and layer is None:
+            continue  # no layer (cheap test runners): heat-side effects are not modelled
         if k == "backup_generators":
             _add_backup(layer, iv)
         elif k in ("modular_boilers", "cogeneration"):
             _add_local_supply(layer, iv, self_powered=(k == "cogeneration"))
-            if k == "cogeneration":
+            if k == "cogeneration" and base_net is not None:
                 if not net_changed:
                     net = copy.deepcopy(base_net)
                     net_changed = True

@@ -1,0 +1,207 @@
+"""Evaluation of interventions: common random numbers, paired differences, ranking and
+cost sensitivity (cheap runners worked out by hand), and one short run of the full model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gridmodel
+from gridmodel.errors import InputError
+from gridmodel.heat.layer import load_layer
+from gridmodel.planning import Intervention, build_variant, load_plan
+from gridmodel.planning.evaluate import (
+    METRICS,
+    Night,
+    ScenarioRunner,
+    evaluate,
+    realise,
+    run_plan,
+    sample_nights,
+)
+from gridmodel.scenario import load_scenario
+from gridmodel.strikes import load_strikes
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples" / "planning"
+
+
+def iv(id_, kind="restart_crews", cost=1e6, tag="C", **params):
+    params = params or {"crews": 1}
+    return Intervention(id=id_, kind=kind, label=id_, params=params, units=1.0, unit="u",
+                        capital_cost=cost, currency="USD", price_year=2026,
+                        lifetime_years=10.0, source="test", tag=tag)
+
+
+# effect of each intervention on every metric (avoided per night = effect x night weight)
+EFFECT = {"a": 100.0, "b": 300.0, "c": 50.0}
+
+
+def cheap_runner(variant, night):
+    """Baseline 1000 x w(night); each intervention removes EFFECT x w(night)."""
+    w = 1.0 + night.replicate  # nights 1, 2, 3, ...
+    saved = sum(EFFECT[i.id] for i in variant.interventions)
+    return {m: 1000.0 * w - saved * w for m in METRICS}
+
+
+def nights(n):
+    return [Night(replicate=r, strikes=None, u_intercept=np.zeros(0), u_damage=np.zeros(0))
+            for r in range(n)]
+
+
+def test_paired_differences_ranking_and_ranges():
+    ivs = [iv("a", cost=1e6), iv("b", cost=6e6), iv("c", cost=0.25e6)]
+    res = evaluate({"net": None, "layer": None}, ivs, nights(3), cheap_runner,
+                   combinations=[("a", "c")])
+    r = res.ranking().set_index("variant")
+    # avoided = EFFECT x w over w = 1, 2, 3: mean 2 x EFFECT
+    assert r.loc["a", "avoided_building_hours_below_12c"] == pytest.approx(200.0)
+    assert r.loc["b", "avoided_building_hours_below_12c"] == pytest.approx(600.0)
+    assert r.loc["a+c", "avoided_building_hours_below_12c"] == pytest.approx(300.0)
+    # 5-95 % of the paired differences (100, 200, 300) for a: numpy linear percentiles
+    assert r.loc["a", "avoided_building_hours_below_12c_p05"] == pytest.approx(110.0)
+    assert r.loc["a", "avoided_building_hours_below_12c_p95"] == pytest.approx(290.0)
+    # per M USD: a 200, b 100, c 400, a+c 240 -> ranks c, a+c, a, b
+    assert r.loc["c", "avoided_building_hours_below_12c_per_musd"] == pytest.approx(400.0)
+    assert list(res.ranking()["variant"]) == ["c", "a+c", "a", "b"]
+    assert r.loc["a+c", "capital_cost"] == pytest.approx(1.25e6)
+
+
+def test_cost_sensitivity_and_monte_carlo():
+    ivs = [iv("a", cost=1e6), iv("b", cost=6e6), iv("c", cost=0.25e6)]
+    res = evaluate({"net": None, "layer": None}, ivs, nights(2), cheap_runner)
+    s = res.cost_sensitivity().set_index("variant")
+    # mean avoided over w = 1, 2 (mean 1.5): a 150, b 450, c 75 -> per M USD a 150,
+    # b 75, c 300
+    assert s.loc["c", "rank_cost_x1"] == 1
+    assert s.loc["a", "rank_cost_x0.5"] == 2  # 300 per M ties c; ties keep the order
+    assert s.loc["a", "rank_cost_x1.5"] == 2  # 100 per M, still above b
+    assert s.loc["b", "rank_cost_x0.5"] == 3  # 150 per M ties a, which ranks first
+    assert s.loc["c", "rank_cost_x1.5"] == 1  # 200 per M
+    mc = res.cost_monte_carlo(n=4000, seed=1).set_index("variant")
+    assert mc["p_top1"].sum() == pytest.approx(1.0)
+    assert (mc["p_top3"] == 1.0).all()  # only three variants
+    assert mc.loc["b", "p_top1"] == 0.0  # b cannot win within +-50 %
+    # a beats c iff 150/fa > 300/fc, i.e. fc > 2 fa: P = 1/16 for U(0.5, 1.5)
+    assert mc.loc["a", "p_top1"] == pytest.approx(1 / 16, abs=0.015)
+    # same seed, same answer
+    assert mc.equals(res.cost_monte_carlo(n=4000, seed=1).set_index("variant"))
+
+
+def test_evaluate_errors():
+    with pytest.raises(InputError, match="at least one night"):
+        evaluate({}, [iv("a")], [], cheap_runner)
+    with pytest.raises(InputError, match="unknown metric"):
+        evaluate({}, [iv("a")], nights(1), cheap_runner, metric="joy")
+    with pytest.raises(InputError, match="unknown intervention ids"):
+        evaluate({"net": None, "layer": None}, [iv("a")], nights(1), cheap_runner,
+                 combinations=[("a", "x")])
+
+    def bad(variant, night):
+        return {"building_hours_below_12c": 1.0}
+
+    with pytest.raises(InputError, match="runner returned no value"):
+        evaluate({"net": None, "layer": None}, [iv("a")], nights(1), bad)
+
+
+@pytest.fixture(scope="module")
+def net():
+    return gridmodel.load_network("ukraine", status_date="2026-02-02")
+
+
+@pytest.fixture(scope="module")
+def targets(net):
+    return load_strikes(EX / "kyiv_winter_targets.toml", net)
+
+
+def test_nights_are_reproducible_and_coupled(net, targets):
+    a = sample_nights(targets, 4, seed=7, net=net)
+    b = sample_nights(targets, 4, seed=7, net=net)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x.u_intercept, y.u_intercept)
+        np.testing.assert_array_equal(x.strikes["repair_h"], y.strikes["repair_h"])
+    # the first nights do not depend on how many are drawn
+    c = sample_nights(targets, 2, seed=7, net=net)
+    np.testing.assert_array_equal(c[1].u_damage, a[1].u_damage)
+    layer = None
+    base = build_variant(net, layer, (), interception_prob=0.3)
+    more = build_variant(net, layer, (iv("i", kind="interceptors",
+                                         interception_prob=0.7),), interception_prob=0.3)
+    prot = build_variant(net, layer, (iv("p", kind="protection", assets=["sub:pivnichna"],
+                                         damage_prob_factor=0.0),), interception_prob=0.3)
+    spare = build_variant(net, layer, (iv("s", kind="spare_transformers",
+                                          assets=["sub:novokyivska"], repair_h_max=10.0),),
+                          interception_prob=0.3)
+    for night in a:
+        s0 = realise(night, base)
+        s1 = realise(night, more)
+        k0 = set() if s0 is None else set(s0["asset_id"])
+        k1 = set() if s1 is None else set(s1["asset_id"])
+        assert k1 <= k0  # more interceptors only remove strikes from the same night
+        s2 = realise(night, prot)
+        assert s2 is None or "sub:pivnichna" not in set(s2["asset_id"])
+        s3 = realise(night, spare)
+        if s3 is not None and "sub:novokyivska" in set(s3["asset_id"]):
+            assert s3.loc[s3["asset_id"] == "sub:novokyivska", "repair_h"].max() <= 10.0
+    with pytest.raises(InputError, match="n must be"):
+        sample_nights(targets, 0, seed=1)
+
+
+def test_run_plan_writes_outputs_and_never_overwrites(tmp_path):
+    class Cheap:
+        def __init__(self):
+            sc = load_scenario(EX / "kyiv_winter_base.toml")
+            self.net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+            self.layer = load_layer("kyiv")
+            self.strikes = load_strikes(EX / "kyiv_winter_targets.toml", self.net)
+            self.horizon_h = 24
+
+        def __call__(self, variant, night):
+            s = realise(night, variant)
+            n = 0 if s is None else len(s)
+            crews = variant.layer.assumptions["restart"]["crews"]
+            return {m: 1000.0 * n + 1e5 / crews for m in METRICS}
+
+    out = tmp_path / "plan"
+    res = run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 3, out,
+                   runner=Cheap(), progress=False)
+    rk = res.ranking()
+    assert len(rk) == 8  # 7 interventions + 1 combination
+    for f in ("ranking.csv", "cost_sensitivity.csv", "cost_monte_carlo.csv", "replicates.csv",
+              "interventions.csv", "plan.json", "ranking.png", "report.html"):
+        assert (out / f).is_file(), f
+    summary = json.loads((out / "plan.json").read_text())
+    assert summary["nights"] == 3
+    html = (out / "report.html").read_text()
+    assert "Rank when one intervention" in html
+    assert "protect-330" in html
+    assert "data:image/png;base64," in html
+    with pytest.raises(InputError, match="already exists"):
+        run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 1, out,
+                 runner=Cheap(), progress=False)
+    run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 1, out,
+             runner=Cheap(), progress=False, force=True)
+    assert len(pd.read_csv(out / "replicates.csv")) == 9  # 9 variants x 1 night
+
+
+def test_full_model_short_horizon():
+    """The real runner on a one-day horizon: crews and protection against the baseline."""
+    sc = load_scenario(EX / "kyiv_winter_base.toml")
+    runner = ScenarioRunner(sc, horizon_h=36)
+    plan = load_plan(EX / "kyiv_winter_plan.toml", net=runner.net, layer=runner.layer)
+    by = plan.by_id()
+    ns = sample_nights(runner.strikes, 1, seed=3, net=runner.net)
+    res = evaluate({"net": runner.net, "layer": runner.layer, "interception_prob": 0.0},
+                   [by["protect-330"], by["backup-pumps"]], ns, runner)
+    rep = res.replicates.set_index("variant")
+    assert rep.loc["baseline", "energy_not_served_mwh"] > 0
+    # every strike lands (interception 0); backups never make heat worse
+    assert rep.loc["backup-pumps", "building_hours_below_12c"] <= rep.loc[
+        "baseline", "building_hours_below_12c"]
+    # backup generators do not change the grid: same energy not served
+    assert rep.loc["backup-pumps", "energy_not_served_mwh"] == pytest.approx(
+        rep.loc["baseline", "energy_not_served_mwh"])
