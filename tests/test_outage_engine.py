@@ -250,6 +250,9 @@ def test_summary_is_readable(tiny):
     assert "east" in text
     assert "plant:tpp" in text
     assert "OutageResult(" in repr(res)
+    res = simulate_outage(tiny, {"plant:tpp": 0.25}, ac=False)
+    assert res.damaged == {"plant:tpp": 0.25}
+    assert "plant:tpp (25% left)" in res.summary()
 
 
 def test_ac_on_meshed_agrees_with_dc_on_balance(meshed):

@@ -331,6 +331,7 @@ class State:
     removed: list[str]  # asset ids removed (fraction 0), in input order
     import_cap_mw: float
     shunt_in: np.ndarray | None = None  # bool, shunts in service
+    damaged: dict = field(default_factory=dict)  # asset id -> remaining fraction (0 < f < 1)
 
 
 def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str, float]:
@@ -453,6 +454,7 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         load_connectable=np.where(load_alive, load_frac, 0.0),
         load_alive=load_alive,
         removed=removed,
+        damaged={a: f for a, f in outs.items() if 0.0 < f < 1.0},
         import_cap_mw=cap,
         shunt_in=shunt_in,
     )

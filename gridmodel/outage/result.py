@@ -45,6 +45,8 @@ class OutageResult:
         ``round, asset_id, loading`` of every branch that tripped on overload.
     removed : list of str
         Asset ids the outages removed (fraction 0).
+    damaged : dict
+        ``{asset_id: remaining_fraction}`` of the damaged assets (``0 < f < 1``).
     sources : pandas.DataFrame
         ``asset_id, element, technology`` (``"import"`` for interconnectors),
         ``island`` (``-1`` on a dead bus), ``capacity_mw`` (after damage and the
@@ -70,6 +72,7 @@ class OutageResult:
     cascade_rounds: int = 0
     cascade_status: str = "converged"
     import_cap_mw: float = float("inf")
+    damaged: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -106,6 +109,7 @@ class OutageResult:
         n_dark = int((~isl["energised"]).sum()) if len(isl) else 0
         lines = [
             f"Outage step ({self.engine} engine): {len(self.removed)} asset(s) removed, "
+            f"{len(self.damaged)} damaged, "
             f"{self.n_islands} island(s), {n_dark} dark.",
             f"Demand {d:,.1f} MW, served {self.served_mw:,.1f} MW, shed {self.shed_mw:,.1f} MW "
             f"({pct:.1f} %).",
@@ -140,6 +144,11 @@ class OutageResult:
             shown = ", ".join(self.removed[:max_rows])
             more = f" (+{len(self.removed) - max_rows})" if len(self.removed) > max_rows else ""
             lines += ["", f"Removed: {shown}{more}"]
+        if self.damaged:
+            items = list(self.damaged.items())
+            shown = ", ".join(f"{a} ({f:.0%} left)" for a, f in items[:max_rows])
+            more = f" (+{len(items) - max_rows})" if len(items) > max_rows else ""
+            lines += [f"Damaged: {shown}{more}"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -227,4 +236,5 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
         cascade_rounds=int(cascade_rounds),
         cascade_status=cascade_status,
         import_cap_mw=float(state.import_cap_mw),
+        damaged=dict(state.damaged),
     )
