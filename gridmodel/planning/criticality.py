@@ -4,9 +4,10 @@ Method (``docs/planning.md``), for a scenario's network (status date), weather, 
 and horizon:
 
 1. **Grid state per loss.** The network is compiled once for the fast DC engine
-   (:mod:`gridmodel.outage.fast`); each candidate set of lost assets is one engine call
-   at the demand of the horizon's peak-demand hour (conservative: that hour's shedding
-   share is held for the whole outage).
+   (:mod:`gridmodel.outage.fast`). The horizon's hours are split into ``n_levels`` demand
+   levels (quantiles of total demand); each level is represented by its highest-demand
+   hour (conservative within the level), so a candidate set of lost assets costs
+   ``n_levels`` engine calls and every hour takes the state of its level.
 2. **Heat.** The loss lasts ``outage_h`` hours from ``start`` (default the whole
    horizon, i.e. not repaired within it); afterwards the baseline state returns. The
    heat layer's nodes get power from the engine's energised flags and heat_water
@@ -17,7 +18,7 @@ and horizon:
    leave the heat inputs unchanged share one heat evaluation (cached by signature).
 3. **Score.** Against the no-loss baseline: peak buildings without heat, people at that
    peak, building-hours below 12 °C, MW shed in Kyiv and in the whole system at the
-   peak-demand hour. Assets are ordered by these, in this order (lexicographic).
+   peak-demand hour (the top level). Assets are ordered by these, in this order (lexicographic).
 4. **Worst-case k-sets.** *Greedy*: start from nothing and add, k times, the candidate
    that makes the set's score largest. *Exact*: every k-subset of the ``exact_pool``
    best-scoring candidates (when ``C(exact_pool, k) <= max_exact``). The candidate pool
@@ -86,7 +87,7 @@ class Criticality:
         Hours the assets stay lost from the start (default: the scenario's horizon).
     """
 
-    def __init__(self, scenario, outage_h: int | None = None) -> None:
+    def __init__(self, scenario, outage_h: int | None = None, n_levels: int = 6) -> None:
         import gridmodel
         from gridmodel.heat.grid import bus_of_substation
         from gridmodel.heat.layer import load_layer
@@ -116,12 +117,23 @@ class Criticality:
         self.compiled = compile_network(self.net, lowrank=True)
         model = self.compiled.model
         dem = demand_mw(self.net, index, temp_air=weather)
-        k_peak = int(dem.sum(axis=1).to_numpy().argmax())
+        total = dem.sum(axis=1).to_numpy()
+        k_peak = int(total.argmax())
         self.peak_time = index[k_peak]
         self.demand_peak = dem.iloc[k_peak]
-        # hourly demand of each load relative to its peak-hour demand
-        peak = self.demand_peak.replace(0, np.nan)
-        self.hourly_ratio = (dem / peak).fillna(0.0)
+        self.demand = dem
+        # demand levels: quantile bins of total demand; each represented by its max hour
+        n_levels = max(1, min(int(n_levels), len(index)))
+        edges = np.quantile(total, np.linspace(0, 1, n_levels + 1)[1:-1])
+        level = np.searchsorted(edges, total, side="left")
+        reps = []
+        for lv in np.unique(level):
+            hours = np.flatnonzero(level == lv)
+            reps.append(int(hours[total[hours].argmax()]))
+        remap = {lv: i for i, lv in enumerate(np.unique(level))}
+        self.level_of_hour = np.array([remap[v] for v in level])
+        self.level_demand = [dem.iloc[h] for h in reps]
+        self.top_level = int(self.level_of_hour[k_peak])
         reg = self.net.registry.set_index("asset_id")
         b_of_s = bus_of_substation(self.net.registry)
         node_of_load = pd.Series(model.load_id).map(reg["substation"]).map(b_of_s)
@@ -147,30 +159,39 @@ class Criticality:
         self.baseline = self._evaluate(())
 
     # ------------------------------------------------------------------ pieces
-    def _grid(self, lost: tuple[str, ...]):
+    def _grid(self, lost: tuple[str, ...]) -> list:
+        """One engine evaluation per demand level."""
         from gridmodel.outage.fast import evaluate
 
         grid_lost = {a: 0.0 for a in lost if not a.startswith(("heat:", "pump:"))}
-        self.n_grid_evals += 1
-        return evaluate(self.compiled, grid_lost, demand_mw=self.demand_peak)
+        self.n_grid_evals += len(self.level_demand)
+        return [evaluate(self.compiled, grid_lost, demand_mw=d) for d in self.level_demand]
 
-    def _signature(self, ev, lost) -> tuple:
+    def _load_state(self, ev) -> tuple[np.ndarray, np.ndarray]:
+        """Energised flag and served share of the heat-relevant loads."""
         m = self.node_loads
         dem = ev.state.load_demand_mw[m]
         share = np.where(dem > 0, ev.balance.served_mw[m] / np.where(dem > 0, dem, 1), 1.0)
         island = np.where(ev.state.load_alive, ev.bus_island[self.compiled.model.load_bus],
                           -1)[m]
         energ = (island >= 0) & ev.balance.energised[np.maximum(island, 0)]
+        return energ, share
+
+    def _signature(self, evs, lost) -> tuple:
+        parts = []
+        for ev in evs:
+            energ, share = self._load_state(ev)
+            parts.append((tuple(energ.tolist()), tuple(np.round(share, 3).tolist())))
         out = tuple(sorted(a for a in lost if a in self.heat_assets
                            or a in self.plant_assets))
-        return (tuple(energ.tolist()), tuple(np.round(share, 3).tolist()), out)
+        return (tuple(parts), out)
 
-    def _heat(self, ev, lost) -> dict:
+    def _heat(self, evs, lost) -> dict:
         from gridmodel.heat.grid import building_power
         from gridmodel.outage.blackouts import rolling_blackouts
         from gridmodel.planning.evaluate import _heat_from_inputs
 
-        sig = self._signature(ev, lost)
+        sig = self._signature(evs, lost)
         hit = self._heat_cache.get(sig)
         if hit is not None:
             return hit
@@ -180,28 +201,24 @@ class Criticality:
         idx = self.index
         n_t = len(idx)
         during = np.arange(n_t) < self.outage_h
-        base = getattr(self, "_base_ev", None) or ev
+        base = getattr(self, "_base_ev", None) or evs
         # asset availability
-        out_assets = set(sig[2])
+        out_assets = set(sig[1])
         cols = sorted(out_assets)
         aa = pd.DataFrame(1.0, index=idx, columns=pd.Index(cols, name="asset_id"))
         for a in cols:
             aa.loc[during, a] = 0.0
         # per-load state during and after the outage
         m = np.flatnonzero(self.node_loads)
-
-        def load_state(e):
-            dem = e.state.load_demand_mw[m]
-            served = e.balance.served_mw[m]
-            isl = np.where(e.state.load_alive, e.bus_island[model.load_bus], -1)[m]
-            energ = (isl >= 0) & e.balance.energised[np.maximum(isl, 0)]
-            share = np.where(dem > 0, served / np.where(dem > 0, dem, 1), 1.0)
-            return energ, share
-
-        en_d, sh_d = load_state(ev)
-        en_b, sh_b = load_state(base)
-        energ = np.where(during[:, None], en_d[None, :], en_b[None, :])
-        share = np.where(during[:, None], sh_d[None, :], sh_b[None, :])
+        lv = self.level_of_hour
+        st_d = [self._load_state(e) for e in evs]
+        st_b = [self._load_state(e) for e in base]
+        en_d = np.array([x[0] for x in st_d])[lv]
+        sh_d = np.array([x[1] for x in st_d])[lv]
+        en_b = np.array([x[0] for x in st_b])[lv]
+        sh_b = np.array([x[1] for x in st_b])[lv]
+        energ = np.where(during[:, None], en_d, en_b)
+        share = np.where(during[:, None], sh_d, sh_b)
         ids = model.load_id[m]
         cls = model.load_class[m]
         nodes = self.load_node[m]
@@ -218,8 +235,7 @@ class Criticality:
             npow[nd] = ok
         # rolling blackouts at the Kyiv district areas
         kyiv = self.kyiv_load[m]
-        ratio = self.hourly_ratio[list(ids[kyiv])].to_numpy()
-        dem_h = ratio * self.demand_peak[list(ids[kyiv])].to_numpy()[None, :]
+        dem_h = self.demand[list(ids[kyiv])].to_numpy()
         shed_h = dem_h * (1.0 - share[:, kyiv])
         kyiv_ids = ids[kyiv]
         frame = pd.DataFrame({
@@ -242,11 +258,11 @@ class Criticality:
         return out
 
     def _evaluate(self, lost: tuple[str, ...]) -> dict:
-        ev = self._grid(lost)
+        evs = self._grid(lost)
         if not lost:
-            self._base_ev = ev
-        h = self._heat(ev, lost)
-        shed = ev.balance.shed_mw
+            self._base_ev = evs
+        h = self._heat(evs, lost)
+        shed = evs[self.top_level].balance.shed_mw
         return {"buildings_without_heat": float(h["buildings_without_heat_peak"]),
                 "people_without_heat": float(h["people_without_heat_peak"]),
                 "building_hours_below_12c": float(h["building_hours_below_12c"]),
@@ -281,7 +297,7 @@ class Criticality:
 
 def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int = 30,
                 exact_pool: int = 14, max_exact: int = 500, candidates=None,
-                progress: bool = False) -> CriticalityResult:
+                n_levels: int = 6, progress: bool = False) -> CriticalityResult:
     """Rank assets by the heat lost if each alone is lost; find worst-case k-sets.
 
     Parameters
@@ -301,6 +317,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
         greedy result is reported.
     candidates : list of str, optional
         Restrict the single-asset ranking to these asset ids.
+    n_levels : int
+        Demand levels of the horizon (engine calls per candidate set).
     progress : bool
 
     Returns
@@ -311,7 +329,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
         msg = f"k must be a whole number >= 1; got {k=}."
         raise InputError(msg)
     t0 = time.perf_counter()
-    crit = Criticality(scenario, outage_h=outage_h)
+    crit = Criticality(scenario, outage_h=outage_h, n_levels=n_levels)
     cand = crit.candidates()
     if candidates is not None:
         want = set(candidates)
@@ -379,6 +397,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     t3 = time.perf_counter()
     worst = pd.DataFrame(sets)
     meta = {"peak_demand_time": crit.peak_time.isoformat(), "outage_h": crit.outage_h,
+            "demand_levels": len(crit.level_demand),
             "horizon_h": int(scenario.horizon_h), "candidates": int(len(cand)),
             "pool": pool_ids, "grid_evaluations": crit.n_grid_evals,
             "heat_evaluations": crit.n_heat_evals,
@@ -455,7 +474,8 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
         network=res.net, struck_assets=worst_assets,
         illustrative=["Kyiv heat layer: building registry, zones and rule parameters "
                       "(networks/kyiv/assumptions.toml) are [C]",
-                      "the peak-hour shedding share is held for the whole outage [C]"],
+                      "each hour takes the grid state of its demand level's "
+                      "highest-demand hour [C]"],
         provenance={"scenario_file": str(sc.path), "network": sc.network,
                     "weather": sc.weather, "seed": sc.seed,
                     "method": "fast DC engine at the peak-demand hour; heat chain of "

@@ -1,0 +1,112 @@
+"""report.html: self-contained, every section optional, content escaped."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import gridmodel
+from gridmodel.report.html import write_report
+
+matplotlib.use("Agg", force=True)
+
+
+@pytest.fixture(scope="module")
+def net():
+    return gridmodel.load_network("ukraine", status_date="2026-02-02")
+
+
+def png(path):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def heat_hourly():
+    times = pd.date_range("2026-02-03T00:00+02:00", periods=6, freq="h")
+    rows = []
+    for d, k in (("darnytskyi", 100), ("obolonskyi", 40), ("pecherskyi", 0)):
+        for i, t in enumerate(times):
+            rows.append({"time": t, "district": d, "buildings_without_heat": k * i,
+                         "people_without_heat": 30 * k * i})
+    return pd.DataFrame(rows)
+
+
+def external_refs(text: str) -> list[str]:
+    """src/href attributes that would need a network connection."""
+    return [m for m in re.findall(r'(?:src|href)="([^"]+)"', text)
+            if not m.startswith(("data:", "#"))]
+
+
+def test_minimal_report(tmp_path):
+    p = write_report(tmp_path / "out")
+    text = p.read_text(encoding="utf-8")
+    assert p.name == "report.html"
+    assert text.startswith("<!DOCTYPE html>")
+    assert "gridmodel report" in text
+    assert external_refs(text) == []
+
+
+def test_full_report_sections(tmp_path, net):
+    fig = png(tmp_path / "a.png")
+    p = write_report(
+        tmp_path / "out", title="Test <run>", scenario={"name": "x", "network": "ukraine"},
+        summary={"heat": {"buildings_without_heat_peak": 5762}, "seed": 3,
+                 "assets": list(range(50))},
+        figures=[fig, ("missing one", tmp_path / "nope.png")],
+        tables={"ranking": pd.DataFrame({"asset": ["<script>alert(1)</script>"],
+                                         "mw": [1.5]}),
+                "as records": [{"a": 1, "b": 2}]},
+        network=net, struck_assets=["plant:darnytsia-chp-4", "sub:pivnichna",
+                                    "line:khmelnytskyi-npp--shepetivka-330"],
+        dark_buses={"2026-02-03T01:00": ["bus:pivnichna-330"], "2026-02-03T02:00": []},
+        heat_frames={"heat_hourly": heat_hourly()},
+        illustrative=["repair times [C]"],
+        provenance={"seed": 3, "network_sha256": "abc",
+                    "strikes": pd.DataFrame({"asset_id": ["sub:pivnichna"]})})
+    text = p.read_text(encoding="utf-8")
+    assert external_refs(text) == []
+    assert "Test &lt;run&gt;" in text
+    assert text.count("data:image/png;base64,") == 1
+    assert "figure not found" in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<script>alert(1)" not in text
+    for needle in ('id="map-network"', 'id="map-kyiv"', 'id="slider"', "Illustrative values",
+                   "Provenance", "heat.buildings_without_heat_peak", "5,762", "[50 items]",
+                   'class="struck"', "struck: Darnytsia"):
+        assert needle in text, needle
+    # the slider starts at the peak hour (index 5) of the heat frame
+    assert re.search(r'id="slider"[^>]*value="5"', text)
+    # data for the map is embedded as JSON
+    assert '"districts": ["darnytskyi", "obolonskyi", "pecherskyi"]' in text
+
+
+def test_wide_heat_frame_and_dark_list(tmp_path, net):
+    idx = pd.date_range("2026-02-03", periods=3, freq="h", tz="UTC")
+    wide = pd.DataFrame({"darnytskyi": [0, 5, 9], "podilskyi": [1, 1, 1]}, index=idx)
+    dark = list(net.bus.index[:5])  # pandapower indices are mapped to bus ids
+    p = write_report(tmp_path, heat_frames=wide, network=net, dark_buses=dark,
+                     building_stock={"darnytskyi": 10, "podilskyi": 2})
+    text = p.read_text(encoding="utf-8")
+    assert '"stock": [10, 2]' in text
+    assert str(net.bus["bus_id"].iloc[0]) in text
+
+
+def test_network_without_coordinates(tmp_path, net):
+    import copy
+
+    n2 = copy.deepcopy(net)
+    n2.bus["lon"] = np.nan
+    n2.bus["lat"] = np.nan
+    if "geo" in n2.bus:
+        n2.bus["geo"] = None
+    text = write_report(tmp_path, network=n2).read_text(encoding="utf-8")
+    assert "no bus coordinates" in text
