@@ -62,16 +62,22 @@ def plan_command(base: Path, plan_file: Path, n: int, seed: int | None, horizon_
               help="candidates of the greedy k-set search")
 @click.option("--exact-pool", default=14, show_default=True, type=click.IntRange(1),
               help="candidates of the exact k-set search")
+@click.option("--horizon-h", default=None, type=click.IntRange(1),
+              help="shorter horizon than the scenario's [h]")
+@click.option("--asset", "assets", multiple=True,
+              help="rank only these asset ids (repeatable; default: every asset)")
 @_OUT
 @_FORCE
 @_QUIET
 def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: int,
-                 exact_pool: int, out: Path, force: bool, quiet: bool) -> None:
+                 exact_pool: int, horizon_h: int | None, assets: tuple[str, ...], out: Path,
+                 force: bool, quiet: bool) -> None:
     """Rank assets by the heat in homes lost if each alone is lost; worst k-sets."""
     from gridmodel.planning.criticality import SCORE, run_rank
 
     res = run_rank(scenario, out, outage_h=outage_h, k=k, top=top, pool=pool,
-                   exact_pool=exact_pool, force=force, progress=not quiet)
+                   exact_pool=exact_pool, force=force, progress=not quiet,
+                   candidates=list(assets) or None, horizon_h=horizon_h)
     click.echo(res.top(top)[["rank", "asset_id", *SCORE]].to_string(
         index=False, float_format=lambda v: f"{v:,.0f}"))
     for row in res.worst_sets.itertuples(index=False):

@@ -411,7 +411,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
 
 def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top: int = 20,
              pool: int = 30, exact_pool: int = 14, force: bool = False,
-             progress: bool = True) -> CriticalityResult:
+             progress: bool = True, candidates=None,
+             horizon_h: int | None = None) -> CriticalityResult:
     """``gridmodel rank``: rank assets for a scenario and write ``ranking.csv``,
     ``worst_sets.csv``, ``criticality.json``, ``criticality.png`` and ``report.html``.
 
@@ -420,8 +421,10 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     scenario_path : path
     out : path
         Output folder; never replaced without ``force``.
-    outage_h, k, pool, exact_pool
+    outage_h, k, pool, exact_pool, candidates
         See :func:`rank_assets`.
+    horizon_h : int, optional
+        Shorter horizon than the scenario's [h].
     top : int
         Assets shown in the report and the plot.
     force : bool
@@ -439,13 +442,15 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     from gridmodel.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
+    if horizon_h is not None:
+        sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
     out = Path(out)
     if out.exists() and not force:
         msg = (f"output folder {out} already exists; choose another --out or pass --force "
                "to replace it.")
         raise InputError(msg)
     res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
-                      progress=progress)
+                      candidates=candidates, progress=progress)
     out = prepare_out(out, force)
     res.single.to_csv(out / "ranking.csv", index=False)
     res.worst_sets.to_csv(out / "worst_sets.csv", index=False)

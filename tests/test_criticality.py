@@ -1,0 +1,102 @@
+"""Criticality ranking: hand-checkable single losses, greedy vs exact k-sets, outputs,
+errors. Short horizon and a handful of candidates keep it quick."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gridmodel.errors import InputError
+from gridmodel.planning.criticality import SCORE, Criticality, rank_assets
+from gridmodel.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "examples" / "kyiv_2026_02_03.toml"
+ZONES = pd.read_csv(ROOT / "networks" / "kyiv" / "zones.csv").set_index("zone_id")
+CANDIDATES = ["plant:kyiv-chp-5", "pump:chp-5-holosiivskyi", "heat:boilers-podilskyi",
+              "sub:kyiv-110-obolonskyi", "plant:solar-kyivska"]
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(SCENARIO).model_copy(update={"horizon_h": 48})
+
+
+@pytest.fixture(scope="module")
+def result(scenario):
+    return rank_assets(scenario, k=2, pool=5, exact_pool=5, candidates=CANDIDATES)
+
+
+def test_single_losses_by_hand(result):
+    s = result.single.set_index("asset_id")
+    # a lost pumping station cuts off exactly its zone's buildings (docs/heat.md)
+    assert s.loc["pump:chp-5-holosiivskyi", "buildings_without_heat"] == ZONES.loc[
+        "zone:chp-5-holosiivskyi", "buildings"]
+    assert s.loc["pump:chp-5-holosiivskyi", "people_without_heat"] == ZONES.loc[
+        "zone:chp-5-holosiivskyi", "residents"]
+    assert s.loc["heat:boilers-podilskyi", "buildings_without_heat"] == ZONES.loc[
+        "zone:boilers-podilskyi", "buildings"]
+    # heat assets shed no electricity
+    assert s.loc["pump:chp-5-holosiivskyi", "mw_shed"] == 0.0
+    # CHP-5 heats more buildings than any single zone pump
+    assert s.loc["plant:kyiv-chp-5", "rank"] == 1
+    chp5 = ZONES[ZONES["source_id"] == "heat:kyiv-chp-5"]["buildings"].sum()
+    assert s.loc["plant:kyiv-chp-5", "buildings_without_heat"] <= chp5
+    # ranks follow the lexicographic score
+    keys = [tuple(r) for r in result.single[list(SCORE)].to_numpy()]
+    assert keys == sorted(keys, reverse=True)
+    assert list(result.single["rank"]) == list(range(1, len(CANDIDATES) + 1))
+
+
+def test_worst_sets(result):
+    w = result.worst_sets.set_index("method")
+    assert len(w) == 2
+    greedy = w.loc["greedy"]
+    exact = w.loc[[m for m in w.index if m.startswith("exact")][0]]
+    assert "plant:kyiv-chp-5" in greedy["assets"]
+    # the exact search over the same pool is at least as bad as the greedy one
+    assert tuple(exact[list(SCORE)]) >= tuple(greedy[list(SCORE)])
+    # a set is at least as bad as its worst member
+    assert exact["buildings_without_heat"] >= result.single["buildings_without_heat"].max()
+
+
+def test_score_is_monotone_in_zones(scenario):
+    c = Criticality(scenario)
+    one = c.score(("pump:chp-5-holosiivskyi",))
+    two = c.score(("pump:chp-5-holosiivskyi", "heat:boilers-podilskyi"))
+    assert two["buildings_without_heat"] == one["buildings_without_heat"] + ZONES.loc[
+        "zone:boilers-podilskyi", "buildings"]
+    assert c.score(())["buildings_without_heat"] == 0.0
+
+
+def test_errors(scenario):
+    with pytest.raises(InputError, match="unknown candidate"):
+        rank_assets(scenario, candidates=["sub:pivnichnaa"])
+    with pytest.raises(InputError, match="k must be"):
+        rank_assets(scenario, k=0)
+
+
+def test_cli_rank_outputs(tmp_path):
+    from gridmodel.cli_plan import rank_command
+
+    out = tmp_path / "rank"
+    args = [str(SCENARIO), "--out", str(out), "--horizon-h", "24", "-k", "2", "--pool", "3",
+            "--exact-pool", "3", "--quiet"] + [a for c in CANDIDATES[:3] for a in ("--asset", c)]
+    res = CliRunner().invoke(rank_command, args)
+    assert res.exit_code == 0, res.output
+    assert "worst set (greedy)" in res.output
+    for f in ("ranking.csv", "worst_sets.csv", "criticality.json", "criticality.png",
+              "report.html"):
+        assert (out / f).is_file(), f
+    meta = json.loads((out / "criticality.json").read_text())
+    assert meta["candidates"] == 3
+    html = (out / "report.html").read_text()
+    assert "Worst-case sets of k = 2" in html
+    assert 'id="map-network"' in html
+    again = CliRunner().invoke(rank_command, args)
+    assert again.exit_code != 0
+    assert "already exists" in str(again.exception) + again.output
