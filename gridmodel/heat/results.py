@@ -208,6 +208,24 @@ def explain(sc, layer, index, temp, tl, ga, bh, summary) -> str:
                          f"{end:%d %b %H:%M}{beyond}")
     else:
         lines.append("No grid asset out.")
+    st = summary["status"]
+    rounds = int(tl.islands["cascade_rounds"].max()) if "cascade_rounds" in tl.islands else 0
+    lines.append(f"Grid: up to {st['islands_max']} islands; overload cascade up to {rounds} "
+                 f"round(s) in a step.")
+    if tl.blackouts is not None:
+        sch = tl.blackouts.schedule
+        ky = sch[sch["area"].astype(str).str.startswith("sub:kyiv-110-")]
+        if len(ky):
+            longest = 0
+            for _, q in ky.groupby(["area", "queue"]):
+                off = ~q.sort_values("time")["power_on"].to_numpy(bool)
+                run = 0
+                for v in off:
+                    run = run + 1 if v else 0
+                    longest = max(longest, run)
+            share = 1.0 - float(ky["power_on"].mean())
+            lines.append(f"Kyiv rolling blackouts: queues off {share:.0%} of queue-hours; "
+                         f"longest block without power {longest} h in a row.")
     lines.append(f"Grid: peak shed {summary['grid']['load_shed_mw_peak']:.0f} MW nationally, "
                  f"{summary['grid']['kyiv_load_shed_mw_peak']:.0f} MW in Kyiv; energy not served "
                  f"{summary['grid']['energy_not_served_mwh']:.0f} MWh.")
