@@ -4,6 +4,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridmodel.heat import draining
 
@@ -74,3 +76,23 @@ def test_one_trigger_per_run_and_cold_snap_inside_run():
     _, total = draining.run_lengths(stopped)
     trig = draining.drain_triggers(stopped, total, temp)
     assert np.flatnonzero(trig[:, 0]).tolist() == [5]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=60),
+       st.floats(min_value=-30.0, max_value=5.0))
+def test_runs_and_triggers_properties(stops, temp):
+    stopped = np.array(stops, dtype=bool)[:, None]
+    elapsed, total = draining.run_lengths(stopped)
+    assert (elapsed <= total).all()
+    assert ((elapsed > 0) == stopped).all()
+    assert total[stopped].min(initial=np.inf) >= 1
+    trig = draining.drain_triggers(stopped, total, np.full(len(stops), temp))
+    assert not (trig & ~stopped).any()
+    # at most one trigger per run, and only when the run outlasts the bridging time
+    starts = stopped[:, 0] & np.r_[True, ~stopped[:-1, 0]]
+    assert trig.sum() <= starts.sum()
+    bridge = draining.bridging_time_h(temp)
+    assert (total[trig] > bridge).all()
+    if temp > -3.0:
+        assert not trig.any()
