@@ -536,6 +536,7 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
     summary = summarise(frame)
     t_end = time.perf_counter()
     timings = {"setup": t_setup - t0, "replicates": t_end - t_setup,
+               "n_computed": sum(len(r) for r in new_rows),
                "replicates_per_s": (sum(len(r) for r in new_rows) / (t_end - t_setup)
                                     if t_end > t_setup else float("nan"))}
     if outp is not None and complete:
