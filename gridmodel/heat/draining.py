@@ -54,7 +54,7 @@ def bridging_time_h(temp_air, start_c=40.0, freeze_c=0.0, tau_pipe_h=6.4,
     at -3 °C.
     """
     t = np.asarray(temp_air, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = tau_pipe_h * np.log((start_c - t) / (freeze_c - t))  # (1)
     out = np.where(t < freeze_c, out, np.inf)
     if apply_drain_threshold:
