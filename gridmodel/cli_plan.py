@@ -31,16 +31,18 @@ _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
               help="root seed of the nights (default: the scenario's seed)")
 @click.option("--horizon-h", default=None, type=click.IntRange(1),
               help="shorter horizon than the scenario's [h]")
+@click.option("--pattern", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="draw nights from this strike pattern instead of BASE's strike list")
 @_OUT
 @_FORCE
 @_QUIET
 def plan_command(base: Path, plan_file: Path, n: int, seed: int | None, horizon_h: int | None,
-                 out: Path, force: bool, quiet: bool) -> None:
+                 pattern: Path | None, out: Path, force: bool, quiet: bool) -> None:
     """Rank interventions of a plan file against the same sampled nights as BASE."""
     from gridmodel.planning.evaluate import run_plan
 
     res = run_plan(base, plan_file, n, out, seed=seed, horizon_h=horizon_h, force=force,
-                   progress=not quiet)
+                   progress=not quiet, pattern=pattern)
     r = res.ranking()
     cur = res.currency.lower()
     m = res.metric

@@ -205,3 +205,22 @@ def test_full_model_short_horizon():
     # backup generators do not change the grid: same energy not served
     assert rep.loc["backup-pumps", "energy_not_served_mwh"] == pytest.approx(
         rep.loc["baseline", "energy_not_served_mwh"])
+
+
+def test_pattern_nights_couple_interception(net):
+    from gridmodel.planning.evaluate import sample_pattern_nights
+    from gridmodel.strikes.patterns import load_pattern
+
+    pat = load_pattern(ROOT / "examples" / "patterns" / "heat_source_first.toml")
+    ns = sample_pattern_nights(pat, net, 2, seed=5, p_intercept_applied=0.5)
+    again = sample_pattern_nights(pat, net, 2, seed=5, p_intercept_applied=0.5)
+    assert ns[0].strikes is not None
+    pd.testing.assert_frame_equal(ns[0].strikes, again[0].strikes)
+    base = build_variant(net, None, (), interception_prob=0.5)
+    assert len(realise(ns[0], base)) == len(ns[0].strikes)  # nothing more intercepted
+    more = build_variant(net, None, (iv("i", kind="interceptors", interception_prob=0.75),),
+                         interception_prob=0.5)
+    s1 = realise(ns[0], more)
+    kept = 0 if s1 is None else len(s1)
+    # conditional extra interception (0.75 - 0.5) / (1 - 0.5) = 0.5 with the night's uniforms
+    assert kept == int((ns[0].u_intercept >= 0.5).sum())

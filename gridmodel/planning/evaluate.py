@@ -48,6 +48,7 @@ __all__ = [
     "heat_outcome",
     "realise",
     "sample_nights",
+    "sample_pattern_nights",
 ]
 
 #: Ranked metrics: name -> (label, unit). Larger values are worse; "avoided" = base - variant.
@@ -71,6 +72,9 @@ class Night:
         One uniform per listed strike.
     seed : int
         Entropy of the replicate's child seed (for the report).
+    p_intercept_applied : float
+        Interception already applied when the night was drawn (a strike pattern's
+        nights hold only arriving weapons); 0 for a target list.
     """
 
     replicate: int
@@ -78,6 +82,7 @@ class Night:
     u_intercept: np.ndarray
     u_damage: np.ndarray
     seed: int = 0
+    p_intercept_applied: float = 0.0
 
 
 def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> list[Night]:
@@ -119,6 +124,46 @@ def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> 
     return nights
 
 
+def sample_pattern_nights(pattern, net, n: int, seed: int,
+                          p_intercept_applied: float) -> list[Night]:
+    """Draw ``n`` nights from a strike pattern (:mod:`gridmodel.strikes.patterns`).
+
+    The pattern's own interception has already removed weapons; ``p_intercept_applied``
+    says how much (e.g. the plan's ``interception_prob``). An ``interceptors``
+    intervention raising it to ``p`` removes each remaining strike with the conditional
+    probability ``(p - p_applied) / (1 - p_applied)``, with the night's own uniforms.
+
+    Parameters
+    ----------
+    pattern : gridmodel.strikes.patterns.Pattern
+    net : pandapowerNet
+    n : int
+    seed : int
+        Root seed; replicate *r* draws everything from ``SeedSequence(seed).spawn(n)[r]``
+        (the pattern's draws first, then the coupling uniforms).
+    p_intercept_applied : float
+
+    Returns
+    -------
+    list of Night
+    """
+    from gridmodel.strikes.patterns import sample_night
+
+    if not isinstance(n, int | np.integer) or n < 1:
+        msg = f"number of nights n must be a whole number >= 1; got {n=}."
+        raise InputError(msg)
+    nights = []
+    for r, ss in enumerate(np.random.SeedSequence(seed).spawn(int(n))):
+        rng = np.random.default_rng(ss)
+        s = sample_night(pattern, net, rng)
+        m = len(s)
+        nights.append(Night(replicate=r, strikes=s.reset_index(drop=True) if m else None,
+                            u_intercept=rng.random(m), u_damage=rng.random(m),
+                            seed=int(ss.generate_state(1)[0]),
+                            p_intercept_applied=float(p_intercept_applied)))
+    return nights
+
+
 def realise(night: Night, variant) -> pd.DataFrame | None:
     """The strikes that land and do damage in ``night`` under ``variant``.
 
@@ -138,7 +183,9 @@ def realise(night: Night, variant) -> pd.DataFrame | None:
         return None
     ids = s["asset_id"].astype(str).to_numpy()
     factor = np.array([variant.damage_factor.get(a, 1.0) for a in ids])
-    land = night.u_intercept >= variant.interception_prob
+    p0 = night.p_intercept_applied
+    p_eff = max(0.0, (variant.interception_prob - p0) / (1.0 - p0)) if p0 < 1 else 0.0
+    land = night.u_intercept >= p_eff
     dmg = night.u_damage < variant.damage_prob * factor
     keep = land & dmg
     if not keep.any():
@@ -629,7 +676,7 @@ def plot_ranking(result: PlanResult, path) -> None:
 
 def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
              horizon_h: int | None = None, force: bool = False, progress: bool = True,
-             runner=None):
+             runner=None, pattern=None):
     """``gridmodel plan``: evaluate a plan file against a base scenario and write outputs.
 
     Parameters
@@ -652,6 +699,10 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     progress : bool
     runner : callable, optional
         Replace the full model (tests).
+    pattern : path, optional
+        Strike pattern (``docs/patterns.md``): nights are drawn from it instead of
+        thinning the base scenario's strike list; the plan's ``interception_prob`` is
+        taken as the interception the pattern already includes.
 
     Returns
     -------
@@ -673,7 +724,13 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     model = runner if runner is not None else ScenarioRunner(sc, horizon_h=horizon_h)
     plan = load_plan(plan_path, net=model.net, layer=model.layer)
     root = sc.seed if seed is None else int(seed)
-    nights = sample_nights(model.strikes, n, root, model.net)
+    if pattern is not None:
+        from gridmodel.strikes.patterns import load_pattern
+
+        pat = load_pattern(pattern)
+        nights = sample_pattern_nights(pat, model.net, n, root, plan.interception_prob)
+    else:
+        nights = sample_nights(model.strikes, n, root, model.net)
     base = {"net": model.net, "layer": model.layer,
             "interception_prob": plan.interception_prob, "damage_prob": plan.damage_prob}
     result = evaluate(base, plan.interventions, nights, model,
@@ -711,6 +768,8 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
             "network": sc.network, "status_date": sc.status_date.isoformat(),
             "weather": sc.weather,
             "night_seeds": [nt.seed for nt in nights],
+            "nights_from": (f"strike pattern {pattern}" if pattern is not None
+                            else "the base scenario's strike list (target list)"),
             "method": "common random numbers: every variant sees the same nights; "
                       "ranges are 5-95 % of paired differences over nights"}
     if strikes is not None:
