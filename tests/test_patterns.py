@@ -199,3 +199,24 @@ def test_saved_night_reads_back_identically(net, tmp_path):
     assert "illustrative" in path.read_text()
     with pytest.raises(ValueError, match="exists"):
         write_night(s, path)
+
+
+def test_protection_level_lowers_damage(net):
+    sel = "kind=substation;vn_kv>=750"
+    kw = {"salvo": {"cruise": 40}, "air_defence": {"preset": "none"},
+          "doctrine": {"targets": [{"select": sel, "weight": 1.0}]}}
+    bare = sample_night(pattern_from_dict(doc(**kw)), net, np.random.default_rng(3))
+    armoured = sample_night(pattern_from_dict(doc(**kw, protection={"level2": [sel]})), net,
+                            np.random.default_rng(3))
+    assert (armoured["protection"] == "level2").all()
+    assert (bare["protection"] == "none").all()
+    # same draws (same rng), so every asset loses less behind concrete
+    a = bare.set_index("asset_id")["fraction_lost"].fillna(1.0)
+    b = armoured.set_index("asset_id")["fraction_lost"].fillna(1.0)
+    assert (b <= a.loc[b.index]).all()
+    assert b.mean() < a.mean()
+
+
+def test_unknown_protection_level_is_refused():
+    with pytest.raises(PatternError, match="protection level"):
+        pattern_from_dict(doc(protection={"bunker": ["kind=substation"]}))
