@@ -20,11 +20,14 @@ and horizon:
    peak, building-hours below 12 °C, MW shed in Kyiv and in the whole system at the
    peak-demand hour (the top level). Assets are ordered by these, in this order (lexicographic).
 4. **Worst-case k-sets.** *Greedy*: start from nothing and add, k times, the candidate
-   that makes the set's score largest. *Exact*: every k-subset of the ``exact_pool``
-   best-scoring candidates (when ``C(exact_pool, k) <= max_exact``). The candidate pool
-   is the ``pool`` assets with the highest single scores, filled up with grid assets of
-   Kyiv city and oblast, so that pairs that only matter together (two lines into one
-   node) can be found.
+   that makes the set's score largest. *Exact*: every k-subset of the greedy set plus the
+   first ``exact_pool`` pool candidates (when there are at most ``max_exact`` subsets), so
+   the exact answer is never worse than the greedy one. The pool lists one asset per
+   distinct single-loss heat outcome first (assets that tie, e.g. by deepening the
+   national deficit the same way, do not crowd out different ones), then the other
+   assets with an effect by rank, up to ``pool``, filled up with grid assets of Kyiv city
+   and oblast so that pairs that only matter together (two lines into one node) can be
+   found.
 
 Candidates: every substation, line, transformer, plant and interconnector of the
 registry, and every heat source with a zone and every pumping station of the heat
@@ -359,9 +362,14 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     single.insert(0, "rank", np.arange(1, len(single) + 1))
     t2 = time.perf_counter()
 
-    # candidate pool for sets: top by single score, filled with Kyiv-area grid assets
+    # candidate pool for sets: one asset per distinct heat outcome first (so that assets
+    # tied by the same outcome do not crowd out different ones), then the rest by rank,
+    # then Kyiv-area grid assets
     effect = single[(single[list(SCORE)].abs() > 1e-9).any(axis=1)]
-    pool_ids = effect["asset_id"].head(pool).tolist()
+    heat_cols = ["buildings_without_heat", "people_without_heat", "building_hours_below_12c"]
+    first = ~effect[heat_cols].round(3).duplicated(keep="first")
+    ordered = effect.loc[first, "asset_id"].tolist() + effect.loc[~first, "asset_id"].tolist()
+    pool_ids = ordered[:pool]
     kyiv = single[single["oblast"].astype(str).str.contains("Kyiv", case=False)
                   & single["kind"].isin(GRID_KINDS)]["asset_id"]
     for a in kyiv:
@@ -384,7 +392,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     if best is not None:
         sets.append({"method": "greedy", "k": len(chosen), "assets": ", ".join(chosen),
                      **best[1]})
-    ex_ids = pool_ids[:exact_pool]
+    ex_ids = list(dict.fromkeys(chosen + pool_ids))[:max(exact_pool, len(chosen))]
     n_comb = math.comb(len(ex_ids), k) if len(ex_ids) >= k else 0
     if 0 < n_comb <= max_exact:
         bx = None
@@ -392,7 +400,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
             s = crit.score(combo)
             if bx is None or crit.key(s) > crit.key(bx[1]):
                 bx = (combo, s)
-        sets.append({"method": f"exact (all {n_comb} {k}-sets of the top {len(ex_ids)})",
+        sets.append({"method": f"exact (all {n_comb} {k}-sets of {len(ex_ids)} candidates)",
                      "k": k, "assets": ", ".join(bx[0]), **bx[1]})
     t3 = time.perf_counter()
     worst = pd.DataFrame(sets)
