@@ -483,6 +483,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
                   out / "criticality.png")],
         tables={f"Top {top} assets for Kyiv heat (increase over the baseline)":
                 res.top(top),
+                f"Top {top} among Kyiv city / oblast grid assets and heat-layer assets":
+                res.single[res.single["oblast"].astype(str).str.contains("Kyiv", case=False)
+                           ].head(top),
                 f"Worst-case sets of k = {k}": res.worst_sets},
         network=res.net, struck_assets=worst_assets,
         illustrative=["Kyiv heat layer: building registry, zones and rule parameters "

@@ -176,12 +176,23 @@ def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
     return rows
 
 
+_RAW_KEYS = ("seed", "year", "sha", "hash", "id")
+
+
+def _fmt_key(key: str, v) -> str:
+    """Format a value; identifiers (seeds, years, hashes) without thousands separators."""
+    last = key.rsplit(".", 1)[-1].lower()
+    if isinstance(v, int | np.integer) and any(t in last for t in _RAW_KEYS):
+        return str(int(v))
+    return _fmt(v)
+
+
 def _kv_table(d: Mapping) -> str:
     rows = _flatten(d)
     if not rows:
         return '<p class="note">(none)</p>'
-    body = "".join(f'<tr><td class="k">{_esc(k)}</td><td class="k">{_esc(_fmt(v))}</td></tr>'
-                   for k, v in rows)
+    body = "".join(f'<tr><td class="k">{_esc(k)}</td><td class="k">{_esc(_fmt_key(k, v))}'
+                   "</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
 
 
@@ -199,10 +210,17 @@ def _df_table(df, name: str) -> str:
     shown = df.head(_MAX_ROWS)
     if not isinstance(shown.index, pd.RangeIndex):
         shown = shown.reset_index()
-    head = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    text_col = [not pd.api.types.is_numeric_dtype(shown[c])
+                or any(t in str(c).lower() for t in _RAW_KEYS) for c in shown.columns]
+    head = "".join(f'<th{" class=k" if t else ""}>{_esc(c)}</th>'
+                   for c, t in zip(shown.columns, text_col, strict=True))
     body = []
     for row in shown.itertuples(index=False):
-        body.append("<tr>" + "".join(f"<td>{_esc(_fmt(v))}</td>" for v in row) + "</tr>")
+        cells = "".join(
+            f'<td{" class=k" if t else ""}>'
+            f"{_esc(_fmt_key(str(c), v) if t else _fmt(v))}</td>"
+            for v, t, c in zip(row, text_col, shown.columns, strict=True))
+        body.append(f"<tr>{cells}</tr>")
     more = (f'<p class="note">showing {_MAX_ROWS} of {n} rows; the full table is in the '
             "output folder.</p>" if n > _MAX_ROWS else "")
     return (f'<div class="tbl"><table data-table="{_esc(name)}"><thead><tr>{head}</tr></thead>'
