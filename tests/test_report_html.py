@@ -110,3 +110,33 @@ def test_network_without_coordinates(tmp_path, net):
         n2.bus["geo"] = None
     text = write_report(tmp_path, network=n2).read_text(encoding="utf-8")
     assert "no bus coordinates" in text
+
+
+def test_run_report_from_a_run_result(tmp_path, net):
+    """run_report on a RunResult-like object (the shape gridmodel.scenario.run returns)."""
+    from types import SimpleNamespace
+
+    from gridmodel.report.html import dark_buses_from_loads, run_report
+
+    t = pd.Timestamp("2026-02-03T00:00+02:00")
+    loads = pd.DataFrame({"time": [t, t], "load_id": ["load:kyiv-obolonskyi-critical",
+                                                      "load:kyiv-podilskyi-critical"],
+                          "energised": [False, True]})
+    dark = dark_buses_from_loads(loads, net)
+    assert dark == {t.isoformat(): ["bus:kyiv-110-obolonskyi"]}
+    fig = png(tmp_path / "p.png")
+    res = SimpleNamespace(
+        scenario=SimpleNamespace(name="demo", network="ukraine", status_date="2026-02-02",
+                                 model_dump=lambda mode="json": {"name": "demo"}),
+        summary={"seed": 20260203, "hashes": {"network_sha256": "abc"}, "plots": [str(fig)],
+                 "heat": {"by_district": {"darnytskyi": {"buildings": 1000, "peak": 200},
+                                          "obolonskyi": {"buildings": 400, "peak": 40},
+                                          "pecherskyi": {"buildings": 50, "peak": 0}}}},
+        frames={"heat_hourly": heat_hourly(), "grid_loads": loads,
+                "grid_assets": pd.DataFrame({"asset_id": ["sub:pivnichna"]})},
+        explanation="First paragraph.\n\nMore.", out=tmp_path / "run")
+    text = run_report(res, net=net).read_text(encoding="utf-8")
+    assert '"stock": [1000, 400, 50]' in text
+    assert "20260203" in text  # seeds without thousands separators
+    assert "First paragraph." in text
+    assert "struck: " in text

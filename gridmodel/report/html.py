@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["write_report"]
+__all__ = ["dark_buses_from_loads", "run_report", "write_report"]
 
 _MAX_ROWS = 200
 _MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
@@ -420,8 +420,9 @@ def _heat_payload(heat_frames, districts, stock):
     for n in names:
         if stock is not None and n in stock:
             st.append(int(stock[n]))
-        elif "buildings" in d:
-            st.append(int(d.loc[d["district"] == n, "buildings"].iloc[0]))
+        elif "buildings" in d or "buildings_2014" in d:
+            col = "buildings" if "buildings" in d else "buildings_2014"
+            st.append(int(d.loc[d["district"] == n, col].iloc[0]))
         else:
             st.append(int(max(piv[n].max(), 1)) if n in piv else 1)
     payload = {
@@ -611,3 +612,83 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     path = out / filename
     path.write_text(doc, encoding="utf-8")
     return path
+
+
+# ----------------------------------------------------------------------- conveniences
+def dark_buses_from_loads(loads: pd.DataFrame, net) -> dict[str, list[str]]:
+    """``{time: [bus ids]}`` of buses whose loads are all de-energised, per step.
+
+    Parameters
+    ----------
+    loads : pandas.DataFrame
+        ``time, load_id, energised`` (``TimelineResult.loads`` or the ``grid_loads`` frame).
+    net : pandapowerNet
+        Its registry maps loads to substations and substations to buses.
+    """
+    from gridmodel.heat.grid import bus_of_substation
+
+    reg = net.registry.set_index("asset_id")
+    b_of_s = bus_of_substation(net.registry)
+    df = loads[["time", "load_id", "energised"]].copy()
+    df["bus"] = df["load_id"].map(reg["substation"]).map(b_of_s)
+    df = df.dropna(subset=["bus"])
+    on = df.groupby(["time", "bus"])["energised"].any()
+    out: dict[str, list[str]] = {}
+    for t, g in on.groupby(level="time"):
+        out[pd.Timestamp(t).isoformat()] = sorted(
+            b for (_, b), v in g.items() if not bool(v))
+    return out
+
+
+def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
+    """``report.html`` for a :class:`gridmodel.scenario.RunResult` (``gridmodel run``).
+
+    Parameters
+    ----------
+    result : RunResult
+        With ``summary`` and ``frames`` (``heat_hourly``, ``grid_loads``, ``grid_assets``).
+    out : path, optional
+        Default ``result.out``.
+    net : pandapowerNet, optional
+        Default: ``load_network(scenario.network, status_date=scenario.status_date)``.
+    title : str, optional
+
+    Returns
+    -------
+    Path
+    """
+    out = Path(out if out is not None else result.out)
+    sc = result.scenario
+    summary = dict(result.summary)
+    frames = result.frames or {}
+    if net is None:
+        import gridmodel
+
+        net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+    assets = frames.get("grid_assets")
+    struck = sorted(set(assets["asset_id"])) if assets is not None and len(assets) else []
+    loads = frames.get("grid_loads")
+    dark = dark_buses_from_loads(loads, net) if loads is not None and len(loads) else None
+    figs = []
+    for p in summary.get("plots") or []:
+        q = Path(p)
+        figs.append(q if q.is_absolute() else out / q)
+    prov = {"seed": summary.get("seed"), **(summary.get("hashes") or {}),
+            "schema_version": summary.get("schema_version")}
+    if assets is not None and len(assets):
+        prov["assets out (strikes and repairs)"] = assets.drop(
+            columns=[c for c in ("strike_rows",) if c in assets])
+    short = {k: v for k, v in summary.items() if k not in ("hashes", "plots", "scenario")}
+    by_d = (summary.get("heat") or {}).get("by_district") or {}
+    stock = {d: int(v["buildings"]) for d, v in by_d.items()
+             if isinstance(v, Mapping) and "buildings" in v} or None
+    return write_report(
+        out, title=title or f"Scenario: {sc.name}", scenario=sc, summary=short,
+        figures=figs, network=net, struck_assets=struck, dark_buses=dark,
+        heat_frames=frames, building_stock=stock, provenance=prov,
+        illustrative=["heat-layer assumptions: building registry, zones, bridging, crews "
+                      "(networks/kyiv/assumptions.toml) [C]",
+                      "repair times without a named source "
+                      "(gridmodel/data/repair_times.toml) [C]"],
+        notes=[result.explanation.split("\n\n")[0]] if getattr(result, "explanation", "")
+        else ())
