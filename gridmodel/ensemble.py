@@ -82,6 +82,9 @@ class EnsembleResult:
     complete : bool
         False when the run stopped early (``stop_after``); resume to finish.
     timings_s : dict
+        ``setup``, ``replicates`` [s], ``n_computed`` (replicates computed in this call,
+        not read from part files) and ``replicates_per_s``.
+    patterns : list of Pattern
     """
 
     frame: pd.DataFrame
@@ -509,16 +512,18 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
                     complete = False
                     break
         else:
-            with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                     initargs=(pats,)) as pool:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                                       initargs=(pats,))
+            try:
                 futs = [pool.submit(_run_chunk, pats, k, idx, seed, fail, save_nights)
                         for k, idx in todo]
                 for fut in as_completed(futs):
                     if _collect(fut.result()):
                         complete = False
-                        for f in futs:
-                            f.cancel()
                         break
+            finally:
+                # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
+                pool.shutdown(wait=True, cancel_futures=True)
         if bar is not None:
             bar.close()
     finally:
