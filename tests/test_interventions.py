@@ -205,7 +205,7 @@ def test_variants_leave_base_untouched(net, layer):
     assert v.interception_prob == pytest.approx(0.65)
     assert v.damage_factor["sub:pivnichna"] == pytest.approx(0.3)
     assert v.damage_factor["trafo:pivnichna-330-110"] == pytest.approx(0.3)
-    assert v.repair_cap_h["sub:kyivska-750"] == pytest.approx(168.0)
+    assert v.repair_cap_h["sub:kyivska-750"] == pytest.approx(72.0)
     assert v.layer.assumptions["restart"]["crews"] == crews0 + 40
     pump = v.layer.pumping.set_index("pump_id")
     assert pump.loc["pump:chp-6-obolonskyi", "backup_mw"] == pytest.approx(
