@@ -57,6 +57,22 @@ def overloaded(loading: np.ndarray, alive: np.ndarray, threshold: float) -> np.n
     return np.asarray(alive, dtype=bool) & (np.asarray(loading, dtype=float) > limit)
 
 
+#: trip loading used when neither the caller nor the network says otherwise
+DEFAULT_TRIP_LOADING: float = 1.0
+
+
+def trip_loading(parameters: dict | None, overload_threshold: float | None) -> float:
+    """The loading above which branches trip: the argument, else the network's parameter.
+
+    Networks give it as ``operation.trip_loading`` in their ``network.toml`` (for
+    `ukraine`: the short-time emergency rating, a documented [C] parameter).
+    """
+    if overload_threshold is not None:
+        return float(overload_threshold)
+    op = (parameters or {}).get("operation", {})
+    return float(op.get("trip_loading", DEFAULT_TRIP_LOADING))
+
+
 def check_cascade_args(max_cascade_rounds: int, overload_threshold: float) -> None:
     """Validate the cascade arguments, naming the bad value."""
     from gridmodel.errors import InputError

@@ -17,7 +17,7 @@ import pandas as pd
 from gridmodel.errors import InputError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import allocate_import_cap, balance_islands
-from gridmodel.outage.cascade import check_cascade_args, dc_loading, overloaded
+from gridmodel.outage.cascade import check_cascade_args, dc_loading, overloaded, trip_loading
 from gridmodel.outage.islands import labels_from_sets
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -28,7 +28,7 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
                     engine: str = "pandapower", ac: bool = True,
                     demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
                     max_cascade_rounds: int = 20,
-                    overload_threshold: float = 1.0) -> OutageResult:
+                    overload_threshold: float | None = None) -> OutageResult:
     """Simulate what a set of outages does to the system in one step.
 
     Parameters
@@ -54,8 +54,10 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
         ``net.parameters["imports"]``, or unlimited.
     max_cascade_rounds : int
         Most overload trip rounds; status ``"limit hit"`` when overloads remain.
-    overload_threshold : float
-        A live branch trips when its loading exceeds this fraction of its rating.
+    overload_threshold : float, optional
+        A live branch trips when its loading exceeds this fraction of its rating;
+        default ``net.parameters["operation"]["trip_loading"]`` (the short-time
+        emergency rating), else 1.0.
 
     Returns
     -------
@@ -73,6 +75,7 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
     if engine not in ENGINES:
         msg = f"unknown engine {engine!r}; choose one of {list(ENGINES)}."
         raise InputError(msg)
+    overload_threshold = trip_loading(net.get("parameters"), overload_threshold)
     check_cascade_args(max_cascade_rounds, overload_threshold)
     if engine == "fast":
         if ac:

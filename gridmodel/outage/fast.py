@@ -48,7 +48,13 @@ from scipy.sparse.linalg import splu
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import Balance, allocate_import_cap, balance_islands
-from gridmodel.outage.cascade import TRIP_RTOL, check_cascade_args, dc_loading, overloaded
+from gridmodel.outage.cascade import (
+    TRIP_RTOL,
+    check_cascade_args,
+    dc_loading,
+    overloaded,
+    trip_loading,
+)
 from gridmodel.outage.islands import island_labels
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -164,6 +170,7 @@ def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
     b[ok] = 1.0 / (x[ok] * tap[ok])
     compiled = CompiledNetwork(model=model, b_pu=b, shift_rad=np.deg2rad(shift_deg),
                                base_mva=base)
+    compiled.extra["trip_loading"] = trip_loading(net.get("parameters"), None)
     if lowrank:
         from gridmodel.outage._lowrank import prepare_lowrank
 
@@ -275,7 +282,7 @@ class Evaluation:
 
 def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = None, *,
              demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
-             max_cascade_rounds: int = 20, overload_threshold: float = 1.0,
+             max_cascade_rounds: int = 20, overload_threshold: float | None = None,
              solver: str = "lowrank") -> Evaluation:
     """Evaluate one outage scenario on a compiled network (DC).
 
@@ -293,6 +300,8 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     Evaluation
         Arrays; :func:`to_result` turns them into an :class:`OutageResult`.
     """
+    if overload_threshold is None:
+        overload_threshold = float(compiled.extra.get("trip_loading", 1.0))
     check_cascade_args(max_cascade_rounds, overload_threshold)
     if solver not in ("lowrank", "splu"):
         msg = f"unknown solver {solver!r}; choose 'lowrank' or 'splu'."
