@@ -310,7 +310,7 @@ def _invariants(res: OutageResult, outages: dict[str, float]) -> None:
 
 
 def _outage_strategy(net):
-    ids = sorted(a for a in net.registry["asset_id"] if not a.startswith("load:"))
+    ids = sorted(net.registry["asset_id"])
     return st.dictionaries(st.sampled_from(ids),
                            st.sampled_from([0.0, 0.0, 0.3, 0.7, 1.0]), max_size=6)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from gridmodel.outage.balance import SHED_ORDER
 from gridmodel.outage.engine import simulate_outage
+from gridmodel.outage.fast import CompiledNetwork, Evaluation, compile_network, evaluate
 from gridmodel.outage.result import OutageResult
 
-__all__ = ["SHED_ORDER", "OutageResult", "simulate_outage"]
+__all__ = ["SHED_ORDER", "CompiledNetwork", "Evaluation", "OutageResult", "compile_network",
+           "evaluate", "simulate_outage"]
