@@ -205,3 +205,26 @@ def test_compare_cli_writes_table_frame_and_plots(tmp_path):
     r2 = CliRunner().invoke(compare_command, args)
     assert r2.exit_code != 0
     assert "already exists" in str(r2.exception) + r2.output
+
+
+def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
+    from click.testing import CliRunner
+
+    from gridmodel.cli_ensemble import ensemble_command
+
+    p = tmp_path / "p.toml"
+    p.write_text('name = "tiny"\n[salvo]\nballistic = 2\n'
+                 '[night]\nfirst = 2026-02-03T01:00:00+02:00\n'
+                 'last = 2026-02-03T02:00:00+02:00\n'
+                 '[doctrine]\npreset = "heat_source_first"\n'
+                 '[run]\nstart = 2026-02-03T00:00:00+02:00\nhorizon_h = 4\n')
+    out = tmp_path / "e"
+    args = [str(p), "-n", "2", "--out", str(out), "--quiet"]
+    r = CliRunner().invoke(ensemble_command, args)
+    assert r.exit_code == 0, r.output
+    assert "mw_shed_peak" in r.output
+    assert (out / "replicates.parquet").is_file()
+    r2 = CliRunner().invoke(ensemble_command, args)
+    assert isinstance(r2.exception, ensemble.OutputExistsError)
+    r3 = CliRunner().invoke(ensemble_command, [*args, "--force"])
+    assert r3.exit_code == 0, r3.output
