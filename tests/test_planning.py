@@ -224,3 +224,28 @@ def test_pattern_nights_couple_interception(net):
     kept = 0 if s1 is None else len(s1)
     # conditional extra interception (0.75 - 0.5) / (1 - 0.5) = 0.5 with the night's uniforms
     assert kept == int((ns[0].u_intercept >= 0.5).sum())
+
+
+def test_cli_plan_bad_input_is_a_clean_error(tmp_path):
+    import click
+    from click.testing import CliRunner
+
+    from gridmodel.cli import _Group
+    from gridmodel.cli_plan import plan_command
+
+    @click.group(cls=_Group)
+    def cli():
+        pass
+
+    cli.add_command(plan_command, "plan")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[intervention]]\nid = "x"\nkind = "protection"\nassets = ["sub:nowhere"]\n'
+                   "unit_cost = -1\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["plan", str(EX / "kyiv_winter_base.toml"),
+                                   "--interventions", str(bad), "-n", "1",
+                                   "--out", str(tmp_path / "o"), "--quiet"])
+    assert res.exit_code == 2
+    assert f"{bad}:5:" in res.output
+    assert "unit_cost must be >= 0" in res.output
+    assert "Traceback" not in res.output
+    assert not (tmp_path / "o").exists()
