@@ -278,7 +278,9 @@ def compiled_engine(net):
     :func:`gridmodel.outage.engine.simulate_outage` compiles the network at every call;
     an ensemble calls it hundreds of times on the same network. This context manager
     swaps the timeline's engine hook for one that compiles each network once (keyed by
-    object identity) and restores the hook on exit. Results are identical.
+    object identity) and restores the hook on exit. Results are identical. The swap is
+    process-wide: do not run other timelines in other threads meanwhile (processes, as
+    in the ensemble's workers, are fine).
     """
     from gridmodel.outage import timeline
     from gridmodel.outage.fast import compile_network, to_result
