@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/gridmodel network summary --status-date 2026-01-15
+	$(VENV)/bin/gridmodel reproduce kyiv-2026-02-03 --out out/kyiv-2026-02-03 --force
 
 test: $(STAMP)
 	$(PY) -m pytest -q

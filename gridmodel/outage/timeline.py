@@ -279,7 +279,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(iterator, desc="hours", unit="h")
+        iterator = tqdm(iterator, desc="hours", unit="h", disable=None, mininterval=0.5)
     for k in iterator:
         f = factors.iloc[k]
         state = states[k]
