@@ -35,10 +35,7 @@ import numpy as np
 import pandas as pd
 from scipy.integrate import solve_ivp
 
-try:  # the package-wide base class of input errors, when present
-    from gridmodel.errors import InputError as _BaseError
-except ImportError:  # pragma: no cover - only before gridmodel.errors exists
-    _BaseError = ValueError
+from gridmodel.errors import InputError as _BaseError
 
 __all__ = [
     "ARCHETYPE_PARAMETERS",

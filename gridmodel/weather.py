@@ -22,10 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-try:  # the package-wide base class of input errors, when present
-    from gridmodel.errors import InputError as _BaseError
-except ImportError:  # pragma: no cover - only before gridmodel.errors exists
-    _BaseError = ValueError
+from gridmodel.errors import InputError as _BaseError
 
 __all__ = [
     "PROFILES",
@@ -86,16 +83,10 @@ class WeatherError(_BaseError):
 
 
 def _weather_dir() -> Path:
-    """Return the folder of built-in weather profiles.
+    """Return the folder of built-in weather profiles (see :func:`gridmodel._data.data_dir`)."""
+    from gridmodel._data import data_dir
 
-    The installed wheel carries the repository's ``weather/`` folder as
-    ``gridmodel/_data/weather``; a checkout has it next to the package.
-    """
-    package_dir = Path(__file__).resolve().parent
-    installed = package_dir / "_data" / "weather"
-    if installed.is_dir():
-        return installed
-    return package_dir.parent / "weather"
+    return data_dir("weather")
 
 
 def list_profiles() -> pd.DataFrame:
