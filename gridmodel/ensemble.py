@@ -333,6 +333,7 @@ ac = false
 n_queues = {int(r['n_queues'])}
 block_h = {int(r['block_h'])}
 demand_step = {float(r['demand_step'])!r}
+max_cascade_rounds = {int(r.get('max_cascade_rounds', 20))}
 
 [heat]
 layer = "{r['heat_layer']}"

@@ -190,6 +190,7 @@ def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str 
                           horizon_h=float(run["horizon_h"]), temp_air=ctx.weather, seed=seed,
                           engine=engine, ac=False, n_queues=int(run["n_queues"]),
                           block_h=int(run["block_h"]), demand_step=float(run["demand_step"]),
+                          max_cascade_rounds=int(run.get("max_cascade_rounds", 20)),
                           progress=progress)
     assets = sorted(set(layer.sources["power_asset"]) - {""}
                     | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))

@@ -77,7 +77,7 @@ FITTED_PRESET = "reported"
 _TOP_KEYS = {"name", "description", "defaults", "salvo", "night", "air_defence", "doctrine",
              "protection", "run"}
 _RUN_KEYS = {"network", "status_date", "weather", "start", "horizon_h", "heat_layer",
-             "n_queues", "block_h", "demand_step"}
+             "n_queues", "block_h", "demand_step", "max_cascade_rounds"}
 
 
 class PatternError(InputError):
@@ -332,7 +332,7 @@ class Pattern:
         Window of the hits (UTC).
     run : dict
         How a night is run end to end: ``network, status_date, weather, start, horizon_h
-        [h], heat_layer, n_queues, block_h, demand_step``.
+        [h], heat_layer, n_queues, block_h, demand_step, max_cascade_rounds``.
     defaults : dict
         :func:`load_defaults` of the defaults file used.
     path : Path or None
@@ -391,7 +391,7 @@ def _timestamp(value, where: str) -> pd.Timestamp:
 DEFAULT_RUN = {
     "network": "ukraine", "status_date": dt.date(2026, 2, 2), "weather": "kyiv-2026",
     "start": "2026-02-03T00:00:00+02:00", "horizon_h": 168, "heat_layer": "kyiv",
-    "n_queues": 6, "block_h": 4, "demand_step": 0.01,
+    "n_queues": 6, "block_h": 4, "demand_step": 0.01, "max_cascade_rounds": 20,
 }
 
 
