@@ -126,7 +126,7 @@ def _fmt(v) -> str:
         v = float(v)
         if not math.isfinite(v):
             return str(v)
-        if v != 0 and (abs(v) >= 1e7 or abs(v) < 1e-3):
+        if v != 0 and (abs(v) >= 1e15 or abs(v) < 1e-3):
             return f"{v:.3g}"
         return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
     if isinstance(v, pd.Timestamp | dt.datetime | dt.date):
