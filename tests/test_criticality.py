@@ -97,6 +97,7 @@ def test_cli_rank_outputs(tmp_path):
     html = (out / "report.html").read_text()
     assert "Worst-case sets of k = 2" in html
     assert 'id="map-network"' in html
+    assert 'id="map-kyiv"' in html  # buildings without heat of the worst set, hour by hour
     again = CliRunner().invoke(rank_command, args)
     assert again.exit_code != 0
     assert "already exists" in str(again.exception) + again.output

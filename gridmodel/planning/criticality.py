@@ -68,12 +68,21 @@ class CriticalityResult:
         Baseline values (no loss) of the score quantities.
     meta : dict
         Peak-demand hour, outage hours, candidates, evaluations, timings.
+    net : pandapowerNet or None
+        The network at the status date (for maps).
+    detail : dict or None
+        :meth:`Criticality.detail` of the worst set (dark buses, hourly heat by district).
+    building_stock : dict or None
+        ``{district: buildings}`` of the heat layer.
     """
 
     single: pd.DataFrame
     worst_sets: pd.DataFrame
     baseline: dict
     meta: dict = field(default_factory=dict)
+    net: object = None
+    detail: dict | None = None
+    building_stock: dict | None = None
 
     def top(self, n: int = 20) -> pd.DataFrame:
         """The ``n`` most critical assets."""
@@ -189,14 +198,14 @@ class Criticality:
                            or a in self.plant_assets))
         return (tuple(parts), out)
 
-    def _heat(self, evs, lost) -> dict:
+    def _heat(self, evs, lost, raw: bool = False) -> dict:
         from gridmodel.heat.grid import building_power
         from gridmodel.outage.blackouts import rolling_blackouts
         from gridmodel.planning.evaluate import _heat_from_inputs
 
         sig = self._signature(evs, lost)
         hit = self._heat_cache.get(sig)
-        if hit is not None:
+        if hit is not None and not raw:
             return hit
         self.n_heat_evals += 1
         model = self.compiled.model
@@ -258,6 +267,8 @@ class Criticality:
         out = {k: res[k] for k in ("buildings_without_heat_peak", "people_without_heat_peak",
                                    "building_hours_below_12c", "people_hours_without_heat")}
         self._heat_cache[sig] = out
+        if raw:
+            return res
         return out
 
     def _evaluate(self, lost: tuple[str, ...]) -> dict:
@@ -277,6 +288,36 @@ class Criticality:
         """Increase over the baseline of every score quantity for a set of lost assets."""
         v = self._evaluate(tuple(sorted(lost)))
         return {k: v[k] - self.baseline[k] for k in v}
+
+    def detail(self, lost) -> dict:
+        """Map inputs for a set of lost assets.
+
+        Returns
+        -------
+        dict
+            ``dark_buses`` (bus ids dead or in unsupplied islands at the peak-demand
+            hour) and ``heat_hourly`` (``time, district, buildings_without_heat,
+            people_without_heat``).
+        """
+        lost = tuple(sorted(lost))
+        evs = self._grid(lost)
+        ev = evs[self.top_level]
+        model = self.compiled.model
+        lab = ev.bus_island
+        energ = (lab >= 0) & ev.balance.energised[np.maximum(lab, 0)]
+        dark = sorted(str(b) for b in model.bus_name[~energ])
+        res = self._heat(evs, lost, raw=True)
+        b = self.layer.buildings
+        wh = np.asarray(res["bh"].without_heat)
+        dist = b["district"].to_numpy()
+        resid = b["residents"].to_numpy(float)
+        rows = []
+        for d in sorted(set(dist)):
+            m = dist == d
+            rows.append(pd.DataFrame({"time": self.index, "district": d,
+                                      "buildings_without_heat": wh[:, m].sum(axis=1),
+                                      "people_without_heat": wh[:, m] @ resid[m]}))
+        return {"dark_buses": dark, "heat_hourly": pd.concat(rows, ignore_index=True)}
 
     @staticmethod
     def key(s: dict) -> tuple:
@@ -414,6 +455,10 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     base = {k_: v for k_, v in crit.baseline.items()}
     res = CriticalityResult(single=single, worst_sets=worst, baseline=base, meta=meta)
     res.net = crit.net
+    res.detail = None
+    res.building_stock = crit.layer.buildings["district"].value_counts().to_dict()
+    if len(worst):
+        res.detail = crit.detail(worst["assets"].iloc[-1].split(", "))
     return res
 
 
@@ -488,6 +533,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
                            ].head(top),
                 f"Worst-case sets of k = {k}": res.worst_sets},
         network=res.net, struck_assets=worst_assets,
+        dark_buses=res.detail["dark_buses"] if res.detail else None,
+        heat_frames=res.detail["heat_hourly"] if res.detail else None,
+        building_stock=res.building_stock,
         illustrative=["Kyiv heat layer: building registry, zones and rule parameters "
                       "(networks/kyiv/assumptions.toml) are [C]",
                       "each hour takes the grid state of its demand level's "
@@ -498,7 +546,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
                               "gridmodel.scenario.run; greedy and exact k-set search"},
         notes=["Each asset is removed alone (remaining fraction 0) from the start of the "
                "scenario for the outage duration; the figures are increases over the "
-               "no-loss baseline at the status date. The map marks the worst-case set."])
+               "no-loss baseline at the status date. The map shows the worst-case set: "
+               "struck (red), buses dark at the peak-demand hour, and Kyiv buildings "
+               "without heat hour by hour."])
     return res
 
 
