@@ -391,3 +391,23 @@ def test_three_winding_transformers_are_refused(tiny):
                             std_type="63/25/38 MVA 110/20/10 kV")
     with pytest.raises(InputError, match="trafo3w"):
         simulate_outage(net, {})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_default_trip_loading_comes_from_the_network(triangle, engine):
+    # A-C would carry 1.8 x its rating; the network says branches trip above 2.0
+    triangle["parameters"] = {"operation": {"trip_loading": 2.0}}
+    res = _run(triangle, {"line:a-b": 0.0}, engine)
+    assert res.cascade_rounds == 0
+    assert res.shed_mw == pytest.approx(0.0, abs=TOL)
+    res = _run(triangle, {"line:a-b": 0.0}, engine, overload_threshold=1.0)
+    assert res.cascade_log["asset_id"].tolist() == ["line:a-c"]
+
+
+def test_fast_evaluate_reads_the_compiled_trip_loading(triangle):
+    from gridmodel.outage.fast import compile_network, evaluate
+
+    triangle["parameters"] = {"operation": {"trip_loading": 2.0}}
+    compiled = compile_network(triangle)
+    assert evaluate(compiled, {"line:a-b": 0.0}).cascade_rounds == 0
+    assert evaluate(compiled, {"line:a-b": 0.0}, overload_threshold=1.0).cascade_rounds == 1
