@@ -90,12 +90,6 @@ class Model:
         return len(self.br_index)
 
 
-def _col(table: pd.DataFrame, name: str, default) -> np.ndarray:
-    if name in table.columns:
-        return table[name].to_numpy()
-    return np.full(len(table), default, dtype=object if isinstance(default, str) else None)
-
-
 def _str_col(table: pd.DataFrame, name: str, default: str) -> np.ndarray:
     if name in table.columns:
         return table[name].fillna(default).astype(str).to_numpy(dtype=object)

@@ -103,6 +103,15 @@ class PandapowerFlow:
         self.src_by_table = {t: (np.flatnonzero(self.src_table == t),
                                  self.src_row[self.src_table == t]) for t in ("gen", "sgen")}
         self.gen_vm = work.gen["vm_pu"].to_numpy(float) if len(work.gen) else np.zeros(0)
+        # struck plants and loads are switched off (a destroyed plant holds no voltage in AC)
+        gone = (model.src_cap_mw > 0) & (state.src_cap_mw <= 0)
+        for t, (ks, rows) in self.src_by_table.items():
+            if len(ks) and t in self.base_in:
+                posn = work[t].index.get_indexer(rows)
+                self.base_in[t][posn[gone[ks]]] = False
+        if "load" in self.base_in:
+            posn = work.load.index.get_indexer(model.load_index)
+            self.base_in["load"][posn[~state.load_alive]] = False
 
     # ------------------------------------------------------------------ set-up
     def islands_nx(self, bus_alive: np.ndarray, br_alive: np.ndarray) -> list[set[int]]:
