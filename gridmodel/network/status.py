@@ -148,7 +148,8 @@ def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date,
 
     Occupied, destroyed and disabled assets go out of service (a substation with all its
     buses and every element attached to them); damaged plants keep ``available_fraction``
-    of their capacity, damaged branches of their rating.
+    of their capacity, damaged branches of their rating (the derating factor ``df``, so
+    impedances stay as built).
     """
     lo, hi = valid
     if not lo <= date <= hi:
@@ -169,7 +170,7 @@ def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date,
                 deactivate_buses(net, buses)
             else:
                 tr = net.trafo.index[net.trafo["substation_id"] == aid]
-                net.trafo.loc[tr, "sn_mva"] *= frac
+                net.trafo.loc[tr, "df"] *= frac
         elif r["element"] in ("gen", "sgen"):
             tab = net[r["element"]]
             tab.loc[r["element_index"], "status_fraction"] = frac
@@ -179,12 +180,12 @@ def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date,
             if out:
                 net.line.loc[r["element_index"], "in_service"] = False
             else:
-                net.line.loc[r["element_index"], "max_i_ka"] *= frac
+                net.line.loc[r["element_index"], "df"] *= frac
         elif r["element"] == "trafo":
             if out:
                 net.trafo.loc[r["element_index"], "in_service"] = False
             else:
-                net.trafo.loc[r["element_index"], "sn_mva"] *= frac
+                net.trafo.loc[r["element_index"], "df"] *= frac
         elif r["element"] == "bus":
             deactivate_buses(net, [r["element_index"]])
         else:
