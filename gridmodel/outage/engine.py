@@ -28,7 +28,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
                     engine: str = "pandapower", ac: bool = True,
                     demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
                     max_cascade_rounds: int = 20,
-                    overload_threshold: float | None = None) -> OutageResult:
+                    overload_threshold: float | None = None,
+                    compiled=None) -> OutageResult:
     """Simulate what a set of outages does to the system in one step.
 
     Parameters
@@ -58,6 +59,9 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
         A live branch trips when its loading exceeds this fraction of its rating;
         default ``net.parameters["operation"]["trip_loading"]`` (the short-time
         emergency rating), else 1.0.
+    compiled : CompiledNetwork, optional
+        Fast engine only: ``gridmodel.outage.fast.compile_network(net)`` to reuse, for
+        callers that evaluate many scenarios on one net (skips the cache check).
 
     Returns
     -------
@@ -84,7 +88,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
             raise InputError(msg)
         from gridmodel.outage.fast import compile_cached, evaluate, to_result
 
-        compiled = compile_cached(net)  # compiled once per (unchanged) net
+        if compiled is None:
+            compiled = compile_cached(net)  # compiled once per (unchanged) net
         ev = evaluate(compiled, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw,
                       max_cascade_rounds=max_cascade_rounds,
                       overload_threshold=overload_threshold)

@@ -272,6 +272,10 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     meta = _loads_meta(net)
     kwargs = dict(engine=engine, ac=ac, import_cap_mw=import_cap_mw,
                   max_cascade_rounds=max_cascade_rounds, **dict(engine_kwargs or {}))
+    if engine == "fast" and "compiled" not in kwargs:
+        from gridmodel.outage.fast import compile_cached
+
+        kwargs["compiled"] = compile_cached(net)  # once per timeline, not once per run
 
     cache: dict[tuple, tuple[int, object]] = {}
     load_frames, island_frames, run_rows = [], [], []
