@@ -150,6 +150,20 @@ def _attach_optional_commands() -> None:
     if run_command is not None:
         main.add_command(run_command, "run")
         main.add_command(reproduce_command, "reproduce")
+    try:
+        from gridmodel.cli_plan import plan_command, rank_command
+    except ImportError:  # pragma: no cover
+        plan_command = rank_command = None
+    if plan_command is not None:
+        main.add_command(plan_command, "plan")
+        main.add_command(rank_command, "rank")
+    try:
+        from gridmodel.cli_ensemble import compare_command, ensemble_command
+    except ImportError:  # pragma: no cover - not written yet
+        compare_command = ensemble_command = None
+    if compare_command is not None:
+        main.add_command(ensemble_command, "ensemble")
+        main.add_command(compare_command, "compare")
 
 
 _attach_optional_commands()

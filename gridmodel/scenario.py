@@ -411,6 +411,9 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
     if out is not None:
         (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n",
                                           encoding="utf-8")
+        from gridmodel.report.html import run_report
+
+        run_report(result, out, net=net)
     return result
 
 
