@@ -107,6 +107,32 @@ def save_outage_map(net, result, struck_asset_ids, path: Path, title: str = "") 
     return path
 
 
+def _write_html(out, net, strikes, result, schedule, strikes_path, title, figures):
+    """``report.html`` of a snapshot: status, islands, shed by oblast, map, provenance."""
+    from gridmodel.report.html import write_report
+
+    dark = result.islands.loc[~result.islands["energised"].astype(bool)]
+    dark_buses = [b for buses in dark.get("buses", []) for b in buses] if "buses" in dark else []
+    summary = {"status": {"islands": int(result.n_islands),
+                          "energised_islands": int(result.islands["energised"].sum()),
+                          "all_converged": bool(result.islands.loc[
+                              result.islands["energised"].astype(bool), "converged"].all()),
+                          "cascade": result.cascade_status,
+                          "cascade_rounds": int(result.islands["cascade_rounds"].max())},
+               "grid": {"demand_mw": round(result.demand_mw, 1),
+                        "served_mw": round(result.served_mw, 1),
+                        "shed_mw": round(result.shed_mw, 1)}}
+    return write_report(
+        out, title=f"Outage snapshot: {title}", summary=summary, figures=[("Map", figures[0])],
+        tables={"Islands": result.islands.drop(columns=["buses"], errors="ignore"),
+                "Shed by oblast": result.oblasts, "Strikes": strikes,
+                "Hours of supply per day by oblast": schedule.oblast_daily},
+        network=net, struck_assets=list(strikes["asset_id"].unique()), dark_buses=dark_buses,
+        provenance={"strike_list": str(strikes_path), "network": net.get("meta", {}).get("name"),
+                    "status_date": net.get("status_date", "") or "as built",
+                    "engine": result.engine})
+
+
 def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str | None = None,
                engine: str = "pandapower", ac: bool = True, out: Path | None = None,
                force: bool = False, n_queues: int = 6, block_h: int = 4,
@@ -155,6 +181,8 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
                  f"status {net.get('status_date', '') or 'as built'} (schematic coordinates)")
         files.append(save_outage_map(net, result, strikes["asset_id"].unique(),
                                      out / "map.png", title))
+        files.append(_write_html(out, net, strikes, result, schedule, strikes_path, title,
+                                 [files[-1]]))
     return {"net": net, "strikes": strikes, "result": result, "schedule": schedule,
             "files": files}
 

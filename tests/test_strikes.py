@@ -346,6 +346,9 @@ def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
         assert (out / f"{name}.csv").is_file()
         assert (out / f"{name}.parquet").is_file()
     assert (out / "map.png").stat().st_size > 10_000
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Islands" in html
+    assert "<svg" in html
     loads = pd.read_parquet(out / "loads.parquet")
     assert loads["demand_mw"].sum() == pytest.approx(
         loads["served_mw"].sum() + loads["shed_mw"].sum())
