@@ -228,3 +228,20 @@ def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
     assert isinstance(r2.exception, ensemble.OutputExistsError)
     r3 = CliRunner().invoke(ensemble_command, [*args, "--force"])
     assert r3.exit_code == 0, r3.output
+
+
+def test_decisive_assets_are_over_represented_in_the_worst_decile():
+    from gridmodel.ensemble_plots import decisive_assets
+
+    n = 10
+    frame = pd.DataFrame({
+        "pattern": "p", "status": "ok", "mw_shed_peak": 1.0,
+        "people_hours_without_heat": [float(i) for i in range(n)],
+        # "common" is hit every night; "key" only in the worst night
+        "struck_assets": ["common"] * (n - 1) + ["common;key"],
+    })
+    d = decisive_assets(frame, top=2)
+    assert d["asset_id"].tolist() == ["key", "common"]
+    assert d["share_of_worst"].tolist() == [1.0, 1.0]
+    assert d["lift"].iloc[0] == pytest.approx(0.9)
+    assert d["lift"].iloc[1] == 0.0
