@@ -78,6 +78,8 @@ class Model:
     shunt_pos: dict[int, int] = field(default_factory=dict)
     sub_buses: dict[str, np.ndarray] = field(default_factory=dict)
     sub_trafos: dict[str, list[int]] = field(default_factory=dict)
+    # per-model precomputation for apply_outages (filled on first use)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_bus(self) -> int:
@@ -328,6 +330,45 @@ class State:
     damaged: dict = field(default_factory=dict)  # asset id -> remaining fraction (0 < f < 1)
 
 
+def _base_arrays(model: Model) -> dict:
+    """Arrays and per-asset actions that :func:`apply_outages` reuses on every call."""
+    base = model.cache.get("apply")
+    if base is None:
+        base = {
+            "ones_br": np.ones(model.n_branch),
+            "src_frac0": np.where(model.src_in_service, 1.0, 0.0),
+            "load_frac0": np.where(model.load_in_service, 1.0, 0.0),
+            # loads out of service before the strike (or at buses already out, e.g.
+            # occupied territory) are not part of the system's demand
+            "load_counts": model.load_in_service & model.bus_in_service[model.load_bus],
+            "actions": {},
+        }
+        model.cache["apply"] = base
+    return base
+
+
+def _asset_action(model: Model, aid: str) -> tuple:
+    """What an outage of ``aid`` acts on: ``(code, positions, transformer positions)``."""
+    kind, element, eidx = model.assets[aid]
+    if kind == "substation" or element in ("substation", "bus"):
+        buses = (model.sub_buses.get(aid, np.zeros(0, np.int64))
+                 if element == "substation" else np.array([model.bus_pos[eidx]]))
+        trs = list(model.sub_trafos.get(aid, [])) if element == "substation" else []
+        if not trs:  # no substation_id on trafos: those touching its buses
+            trs = [k for k in np.flatnonzero(model.br_element == "trafo")
+                   if model.br_from[k] in buses or model.br_to[k] in buses]
+        return ("buses", np.asarray(buses, dtype=np.int64), np.asarray(trs, dtype=np.int64))
+    if element in ("line", "trafo"):
+        return ("branch", model.br_pos[(element, eidx)], None)
+    if element in SOURCE_TABLES:
+        return ("source", model.src_pos[(element, eidx)], None)
+    if element == "load":
+        return ("load", model.load_pos[eidx], None)
+    if element == "shunt":
+        return ("shunt", model.shunt_pos[eidx], None)
+    return ("unsupported", element, None)
+
+
 def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str, float]:
     """Validate an outage mapping: known ids, fractions in [0, 1].
 
@@ -381,48 +422,40 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         Total import cap [MW]; default ``model.import_cap_mw``.
     """
     outs = check_outages(model, outages)
+    base = _base_arrays(model)
     bus_alive = model.bus_in_service.copy()
     br_in = model.br_in_service.copy()
-    br_frac = np.ones(model.n_branch)
-    src_frac = np.where(model.src_in_service, 1.0, 0.0)
-    load_frac = np.where(model.load_in_service, 1.0, 0.0)
+    br_frac = base["ones_br"].copy()
+    src_frac = base["src_frac0"].copy()
+    load_frac = base["load_frac0"].copy()
     shunt_in = model.shunt_in_service.copy()
     removed: list[str] = []
+    actions = base["actions"]
     for aid, f in outs.items():
-        kind, element, eidx = model.assets[aid]
+        act = actions.get(aid)
+        if act is None:
+            act = actions[aid] = _asset_action(model, aid)
+        code, pos, trs = act
         if f == 0.0:
             removed.append(aid)
-        if kind == "substation" or element in ("substation", "bus"):
-            buses = (model.sub_buses.get(aid, np.zeros(0, np.int64))
-                     if element == "substation" else np.array([model.bus_pos[eidx]]))
+        if code == "buses":
             if f == 0.0:
-                bus_alive[buses] = False
+                bus_alive[pos] = False
             else:
-                if element == "substation":
-                    trs = list(model.sub_trafos.get(aid, []))
-                    if not trs:  # no substation_id on trafos: those touching its buses
-                        trs = [k for k in np.flatnonzero(model.br_element == "trafo")
-                               if model.br_from[k] in buses or model.br_to[k] in buses]
-                else:
-                    trs = [k for k in np.flatnonzero(model.br_element == "trafo")
-                           if model.br_from[k] in buses or model.br_to[k] in buses]
                 br_frac[trs] = np.minimum(br_frac[trs], f)
-        elif element in ("line", "trafo"):
-            k = model.br_pos[(element, eidx)]
+        elif code == "branch":
             if f == 0.0:
-                br_in[k] = False
-            br_frac[k] = min(br_frac[k], f)
-        elif element in SOURCE_TABLES:
-            k = model.src_pos[(element, eidx)]
-            src_frac[k] = min(src_frac[k], f)
-        elif element == "load":
-            k = model.load_pos[eidx]
-            load_frac[k] = min(load_frac[k], f)
-        elif element == "shunt":
+                br_in[pos] = False
+            br_frac[pos] = min(br_frac[pos], f)
+        elif code == "source":
+            src_frac[pos] = min(src_frac[pos], f)
+        elif code == "load":
+            load_frac[pos] = min(load_frac[pos], f)
+        elif code == "shunt":
             if f == 0.0:
-                shunt_in[model.shunt_pos[eidx]] = False
+                shunt_in[pos] = False
         else:
-            msg = f"asset {aid!r} has element {element!r}, which outages cannot act on."
+            msg = f"asset {aid!r} has element {pos!r}, which outages cannot act on."
             raise InputError(msg)
     br_alive = br_in & bus_alive[model.br_from] & bus_alive[model.br_to]
     src_cap = model.src_cap_mw * src_frac * bus_alive[model.src_bus]
@@ -432,7 +465,7 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         demand = _demand_override(model, demand_mw)
     # loads out of service before the strike (or at buses already out, e.g. occupied
     # territory) are not part of the system's demand
-    demand = np.where(model.load_in_service & model.bus_in_service[model.load_bus], demand, 0.0)
+    demand = np.where(base["load_counts"], demand, 0.0)
     cap = model.import_cap_mw if import_cap_mw is None else float(import_cap_mw)
     if not cap >= 0:
         msg = f"import_cap_mw must be >= 0 (or None for the network default); got {cap!r}."

@@ -328,13 +328,14 @@ def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     lr = compiled.extra["lowrank"]
     n, n_br = model.n_bus, model.n_branch
     br_alive = state.br_alive.copy()
-    tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
+    tripped = np.full(n_br, -1, dtype=np.int64)
+    tripped[state.br_removed] = 0
     labels = np.empty(n, dtype=np.int64)
     dispatch = np.zeros(len(model.src_bus))
     served = np.zeros(len(model.load_bus))
-    avail, isl_demand, isl_served = np.zeros(n), np.zeros(n), np.zeros(n)
+    avail, isl_demand, isl_served = np.zeros((3, n))
     energised = np.zeros(n, dtype=np.bool_)
-    p, loading, trip_loading = np.zeros(n_br), np.zeros(n_br), np.zeros(n_br)
+    p, loading, trip_loading = np.zeros((3, n_br))
     conn = state.load_demand_mw * state.load_connectable
     try:
         n_isl, rounds, status = run_scenario_nb(
@@ -352,9 +353,11 @@ def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                   shed_mw=state.load_demand_mw - served,
                   island_available_mw=avail[:n_isl], island_demand_mw=isl_demand[:n_isl],
                   island_served_mw=isl_served[:n_isl], energised=energised[:n_isl])
-    hit = np.flatnonzero(tripped > 0)
-    hit = hit[np.argsort(tripped[hit], kind="stable")]
-    log = [(int(tripped[k]), str(model.br_asset[k]), float(trip_loading[k])) for k in hit]
+    log = []
+    if rounds > 0:
+        hit = np.flatnonzero(tripped > 0)
+        hit = hit[np.argsort(tripped[hit], kind="stable")]
+        log = [(int(tripped[k]), str(model.br_asset[k]), float(trip_loading[k])) for k in hit]
     return Evaluation(state=state, n_islands=int(n_isl), bus_island=labels, balance=bal,
                       p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
                       cascade_log=log, cascade_rounds=int(rounds),
