@@ -219,43 +219,22 @@ def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
         ``people_without_heat_peak``.
     """
     from gridmodel import metrics
-    from gridmodel.heat import grid as hgrid
+    from gridmodel.heat.chain import heat_inputs
 
-    index = temp.index
-    assets = sorted(set(layer.sources["power_asset"]) - {""}
-                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
-    aa = hgrid.asset_available(tl.assets, index, assets=assets)
-    nodes = sorted(set(layer.pumping["grid_node"])
-                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
-    npow = hgrid.node_power(tl.loads, net.registry, index, nodes,
-                            min_served=float(layer.param("power", "heat_water_served_min")))
-    tall_floors = int(layer.param("power", "tall_floors"))
-    b = layer.buildings
-    tallb = b[b["floors"] > tall_floors]
-    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
-    sched = tl.blackouts.schedule if tl.blackouts is not None else None
-    bpow = hgrid.building_power(sched, net.registry, index, nq)
-    return _heat_from_inputs(layer, temp, aa, npow, bpow,
+    hi = heat_inputs(layer, net, tl, temp.index)
+    return _heat_from_inputs(layer, temp, hi.asset_available, hi.node_power, hi.building_power,
                              ens_mwh=metrics.energy_not_served_mwh(
                                  tl.loads, float(tl.meta.get("step_h", 1.0))))
 
 
 def _heat_from_inputs(layer, temp: pd.Series, aa, npow, bpow, ens_mwh: float = 0.0) -> dict:
     from gridmodel import metrics
-    from gridmodel.heat.availability import group_availability
-    from gridmodel.heat.restoration import restart_buildings
-    from gridmodel.thermal import building_temperatures
+    from gridmodel.heat.chain import HeatInputs, heat_chain
 
     b = layer.buildings
-    ga = group_availability(layer, temp, asset_available=aa, node_power=npow,
-                            building_power=bpow)
-    rp = layer.assumptions["restart"]
-    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
-    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
-                           float(rp["heat_to_flats_h"]))
+    chain = heat_chain(layer, temp, HeatInputs(aa, npow, bpow))
+    ga, bh, temps = chain.availability, chain.heat, chain.temperatures
     comfort = layer.assumptions["comfort"]
-    temps = building_temperatures(temp, bh.heat_on, b["archetype"].to_numpy(),
-                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
     below = temps.hours_below((float(comfort["health_risk_c"]),))[0]
     res = b["residents"].to_numpy(float)
     wh = np.asarray(bh.without_heat)

@@ -1,0 +1,103 @@
+"""The heat chain after the grid: grid timeline -> heat availability -> restarts -> indoor.
+
+One place for the steps that ``gridmodel run``, ensembles and planning all take after the
+outage timeline, so the three cannot drift apart:
+
+1. :func:`heat_inputs`: from the grid timeline, what the heat layer needs hour by hour:
+   availability of its sources and pumps as grid assets, power at its grid nodes (heat and
+   water loads served), and the on/off hours of tall buildings' blackout queues;
+2. :func:`heat_chain`: heat availability and draining per building group, crew-limited
+   restarts, and indoor temperatures (distinct trajectories computed once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class HeatInputs:
+    """Hourly inputs of the heat layer from the grid (see :mod:`gridmodel.heat.grid`).
+
+    Attributes
+    ----------
+    asset_available : DataFrame
+        [time x asset id] remaining fraction of heat-relevant grid assets.
+    node_power : DataFrame
+        [time x bus id] bool: heat/water loads at the node served.
+    building_power : DataFrame
+        [time x (bus id, queue)] bool: the queue has power.
+    """
+
+    asset_available: pd.DataFrame
+    node_power: pd.DataFrame
+    building_power: pd.DataFrame
+
+
+@dataclass
+class HeatChain:
+    """Result of :func:`heat_chain`: availability, heat per building, indoor temperatures."""
+
+    availability: object  # gridmodel.heat.availability.GroupAvailability
+    heat: object  # gridmodel.heat.restoration.BuildingHeat
+    temperatures: object  # gridmodel.thermal.DistinctTrajectories
+
+
+def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
+    """What the heat layer reads from a grid timeline, hour by hour.
+
+    Parameters
+    ----------
+    layer : gridmodel.heat.layer.HeatLayer
+    net : pandapowerNet
+        The network of the timeline (its registry maps loads to nodes).
+    timeline : gridmodel.outage.timeline.TimelineResult
+    index : DatetimeIndex
+        The hours of the heat model.
+    """
+    from gridmodel.heat import grid as hgrid
+
+    assets = sorted(set(layer.sources["power_asset"]) - {""}
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    aa = hgrid.asset_available(timeline.assets, index, assets=assets)
+    nodes = sorted(set(layer.pumping["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    npow = hgrid.node_power(timeline.loads, net.registry, index, nodes,
+                            min_served=float(layer.param("power", "heat_water_served_min")))
+    tall_floors = int(layer.param("power", "tall_floors"))
+    b = layer.buildings
+    tallb = b[b["floors"] > tall_floors]
+    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    sched = timeline.blackouts.schedule if timeline.blackouts is not None else None
+    bpow = hgrid.building_power(sched, net.registry, index, nq)
+    return HeatInputs(asset_available=aa, node_power=npow, building_power=bpow)
+
+
+def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
+    """Heat availability, draining, crew-limited restarts and indoor temperatures.
+
+    Parameters
+    ----------
+    layer : gridmodel.heat.layer.HeatLayer
+    temp_air : Series
+        Outdoor temperature [°C] on the model's hourly index.
+    inputs : HeatInputs
+        From :func:`heat_inputs` (or built by hand, as planning does for heat-only
+        interventions).
+    """
+    from gridmodel.heat.availability import group_availability
+    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.thermal import building_temperatures
+
+    ga = group_availability(layer, temp_air, asset_available=inputs.asset_available,
+                            node_power=inputs.node_power, building_power=inputs.building_power)
+    rp = layer.assumptions["restart"]
+    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
+                           float(rp["heat_to_flats_h"]))
+    comfort = layer.assumptions["comfort"]
+    temps = building_temperatures(temp_air, bh.heat_on, layer.buildings["archetype"].to_numpy(),
+                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+    return HeatChain(availability=ga, heat=bh, temperatures=temps)
