@@ -29,7 +29,6 @@ indoor temperatures), and tests use cheap runners. :func:`evaluate` does the res
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -250,43 +249,6 @@ def _heat_from_inputs(layer, temp: pd.Series, aa, npow, bpow, ens_mwh: float = 0
     }
 
 
-@contextlib.contextmanager
-def compiled_engine(net):
-    """Within the block, the timeline's fast engine reuses one compiled copy of ``net``.
-
-    :func:`gridmodel.outage.engine.simulate_outage` compiles the network at every call;
-    an ensemble calls it hundreds of times on the same network. This context manager
-    swaps the timeline's engine hook for one that compiles each network once (keyed by
-    object identity) and restores the hook on exit. Results are identical. The swap is
-    process-wide: do not run other timelines in other threads meanwhile (processes, as
-    in the ensemble's workers, are fine).
-    """
-    from gridmodel.outage import timeline
-    from gridmodel.outage.fast import compile_network, to_result
-    from gridmodel.outage.fast import evaluate as fast_eval
-
-    original = timeline._simulate
-    cache: dict[int, object] = {}
-
-    def simulate(net_, outages, **kw):
-        if kw.get("engine") != "fast" or kw.get("ac"):
-            return original(net_, outages, **kw)
-        c = cache.get(id(net_))
-        if c is None or c[0] is not net_:
-            c = (net_, compile_network(net_))
-            cache[id(net_)] = c
-        ev = fast_eval(c[1], outages, demand_mw=kw.get("demand_mw"),
-                       import_cap_mw=kw.get("import_cap_mw"),
-                       max_cascade_rounds=kw.get("max_cascade_rounds", 20))
-        return to_result(c[1], ev)
-
-    timeline._simulate = simulate
-    try:
-        yield
-    finally:
-        timeline._simulate = original
-
-
 class ScenarioRunner:
     """The full model as a runner: ``runner(variant, night) -> {metric: value}``.
 
@@ -346,11 +308,11 @@ class ScenarioRunner:
         if key in self._tl_cache:
             return self._tl_cache[key]
         g = self.scenario.grid
-        with compiled_engine(net):
-            tl = simulate_outages(net, strikes, start=self.start, horizon_h=float(self.horizon_h),
-                                  temp_air=self.weather, seed=self.scenario.seed,
-                                  engine=g.engine, ac=g.ac, n_queues=g.n_queues,
-                                  block_h=g.block_h, demand_step=g.demand_step)
+        # the timeline compiles the fast engine once per network (weakly cached)
+        tl = simulate_outages(net, strikes, start=self.start, horizon_h=float(self.horizon_h),
+                              temp_air=self.weather, seed=self.scenario.seed,
+                              engine=g.engine, ac=g.ac, n_queues=g.n_queues,
+                              block_h=g.block_h, demand_step=g.demand_step)
         self._tl_cache[key] = tl
         return tl
 
