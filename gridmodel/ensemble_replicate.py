@@ -4,7 +4,7 @@ The model chain is the one of :func:`gridmodel.scenario.run` (grid timeline with
 engine -> heat availability -> crew-limited restarts -> indoor temperatures), split in
 two so that an ensemble pays the start-up once per worker:
 
-- :func:`build_context` loads the network, compiles it for the fast engine, and loads
+- :func:`build_context` loads the network, compiles it once for the fast engine, and loads
   the heat layer and the weather (once per worker and run configuration);
 - :func:`model` runs one strike table through the chain;
 - :func:`row_metrics` reduces the results to one ensemble row.
@@ -15,7 +15,6 @@ two so that an ensemble pays the start-up once per worker:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +36,6 @@ METRICS = {
 }
 #: hour index of "after 7 days" (the last hour of day 7)
 HOUR_7D = 7 * 24 - 1
-_LOCK = threading.Lock()
-_COMPILED: dict[int, tuple] = {}
 
 
 @dataclass
@@ -58,6 +55,9 @@ class Context:
     index : pandas.DatetimeIndex
     population : pandas.Series
         Controlled population per oblast [people] (empty when unknown).
+    compiled : gridmodel.outage.fast.CompiledNetwork
+        The network compiled once for the fast engine (passed to the timeline as
+        ``engine_kwargs={"compiled": ...}``, so no replicate recompiles or re-fingerprints).
     """
 
     run: dict
@@ -67,6 +67,7 @@ class Context:
     temp: pd.Series
     index: pd.DatetimeIndex
     population: pd.Series
+    compiled: object = None
 
 
 def oblast_population(network: str) -> pd.Series:
@@ -90,37 +91,6 @@ def oblast_population(network: str) -> pd.Series:
     return (df["population_2021"] * df["controlled_share"]).set_axis(df["oblast"]).astype(float)
 
 
-def _install_compiled_engine() -> None:
-    """Let the timeline use a network compiled once (same answer as ``engine="fast"``).
-
-    ``gridmodel.outage.timeline._simulate`` (the hook the timeline calls per engine run) is
-    wrapped once per process: for a network registered by :func:`build_context` with
-    ``engine="fast"`` it evaluates on the registered compiled network, exactly as
-    :func:`gridmodel.outage.engine.simulate_outage` does with ``compile_cached``, but
-    without re-fingerprinting the net on every call (about 30 ms per engine run, i.e.
-    seconds per replicate); any other call goes to the original function.
-    """
-    from gridmodel.outage import timeline
-
-    if getattr(timeline._simulate, "_gridmodel_ensemble", False):
-        return
-    original = timeline._simulate
-
-    def _simulate(net, outages, **kwargs):
-        entry = _COMPILED.get(id(net))
-        if entry is None or entry[0] is not net or kwargs.get("engine") != "fast" \
-                or kwargs.get("ac"):
-            return original(net, outages, **kwargs)
-        from gridmodel.outage.fast import evaluate, to_result
-
-        kw = {k: v for k, v in kwargs.items() if k not in ("engine", "ac")}
-        return to_result(entry[1], evaluate(entry[1], outages, **kw))
-
-    _simulate._gridmodel_ensemble = True
-    _simulate.original = original
-    timeline._simulate = _simulate
-
-
 def build_context(run: dict) -> Context:
     """Load and compile what every replicate of a run configuration shares.
 
@@ -138,7 +108,7 @@ def build_context(run: dict) -> Context:
     """
     import gridmodel
     from gridmodel.heat.layer import load_layer
-    from gridmodel.outage.fast import compile_network
+    from gridmodel.outage.fast import compile_cached
     from gridmodel.weather import load_profile
 
     net = gridmodel.load_network(run["network"], status_date=run["status_date"])
@@ -158,12 +128,9 @@ def build_context(run: dict) -> Context:
                f"{run['weather']!r} ({weather.index[0]} .. {weather.index[-1]}).")
         raise InputError(msg)
     temp = weather.reindex(index)
-    compiled = compile_network(net, lowrank=True)  # as compile_cached (engine="fast")
-    with _LOCK:
-        _install_compiled_engine()
-        _COMPILED[id(net)] = (net, compiled)
     return Context(run=dict(run), net=net, layer=layer, weather=weather, temp=temp,
-                   index=index, population=oblast_population(run["network"]))
+                   index=index, population=oblast_population(run["network"]),
+                   compiled=compile_cached(net))
 
 
 def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str = "fast",
@@ -191,7 +158,8 @@ def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str 
                           engine=engine, ac=False, n_queues=int(run["n_queues"]),
                           block_h=int(run["block_h"]), demand_step=float(run["demand_step"]),
                           max_cascade_rounds=int(run.get("max_cascade_rounds", 20)),
-                          progress=progress)
+                          engine_kwargs={"compiled": ctx.compiled} if engine == "fast"
+                          else None, progress=progress)
     assets = sorted(set(layer.sources["power_asset"]) - {""}
                     | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
     aa = hgrid.asset_available(tl.assets, index, assets=assets)
