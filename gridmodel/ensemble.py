@@ -548,12 +548,37 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
     if outp is not None and complete:
         frame.to_parquet(outp / "replicates.parquet", index=False)
         summary.to_csv(outp / "summary.csv", index=False)
+        figures = []
         if plots:
             from gridmodel.ensemble_plots import write_plots
 
-            write_plots(outp, frame)
+            figures = [outp / f for f in write_plots(outp, frame)]
+        _write_html(outp, pats, frame, summary, figures, seed, n)
     return EnsembleResult(frame=frame, summary=summary, out=outp, complete=complete,
                           timings_s=timings, patterns=pats)
+
+
+def _write_html(outp: Path, pats, frame: pd.DataFrame, summary: pd.DataFrame, figures,
+                seed: int, n: int) -> None:
+    """``report.html`` of an ensemble or comparison (gridmodel.report.html)."""
+    from gridmodel.report.html import write_report
+
+    names = ", ".join(p.name for p in pats)
+    failed = frame[frame["status"] != "ok"]
+    write_report(
+        outp, title=f"Ensemble: {names} ({n} replicates each)",
+        summary={"patterns": names, "replicates_per_pattern": n, "seed": seed,
+                 "failed_replicates": int(len(failed))},
+        figures=[(Path(f).stem.replace("_", " "), f) for f in figures],
+        tables={"Median and 5-95 % range per pattern and metric": summary,
+                "Failed replicates (seed and error)": failed[
+                    [c for c in ("pattern", "replicate", "seed_entropy", "error")
+                     if c in failed.columns]]},
+        illustrative=["Strike patterns, interception presets and damage distributions are "
+                      "illustrative [C] (gridmodel/data/patterns_defaults.toml); read the "
+                      "results as comparisons between patterns, not as forecasts."],
+        provenance={"seed": seed, "patterns": [str(p.path) if p.path else p.name
+                                               for p in pats]})
 
 
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:

@@ -193,7 +193,7 @@ def test_compare_cli_writes_table_frame_and_plots(tmp_path):
     assert r.exit_code == 0, r.output
     assert "illustrative" in r.output
     for name in ("summary.csv", "replicates.parquet", "distributions.png",
-                 "decisive_assets.png", "manifest.json"):
+                 "decisive_assets.png", "manifest.json", "report.html"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "summary.csv")
     assert set(table["pattern"]) == {"heat_source_first", "substation_first"}
