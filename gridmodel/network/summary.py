@@ -171,5 +171,10 @@ def summary_text(net) -> str:
                 f"assets with a status on {net['status_date']}",
                 active[["asset_id", "status", "available_fraction"]].to_string(index=False),
             ]
-    parts += ["", "against reported figures", residuals(net).to_string()]
+    if net.get("status_date"):
+        parts += ["", f"against reported figures (reported for 15 Jan 2026; status "
+                  f"{net['status_date']})", residuals(net).to_string()]
+    else:
+        parts += ["", "as built: pass --status-date 2026-01-15 to compare with the reported "
+                  "figures (11 GW available, 18 GW needed)"]
     return "\n".join(parts)
