@@ -30,6 +30,7 @@ reported at once with the closest registry names.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import warnings
 from collections.abc import Iterable
@@ -104,7 +105,13 @@ def normalize_name(name: str) -> str:
     ``"Київська-750"``, ``"Kyivska 750"`` and ``"kyivska_750"`` all give ``"kyivska750"``
     so that strike lists may spell names as reports do.
     """
-    text = unidecode(str(name)).casefold()
+    return _normalize_str(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalize_str(name: str) -> str:
+    """:func:`normalize_name` of a string (memoised: registries resolve the same names often)."""
+    text = unidecode(name).casefold()
     text = text.replace("'", "").replace("`", "")
     return re.sub(r"[^0-9a-z]+", "", text)
 
@@ -293,7 +300,12 @@ def _keys(reg: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 
 def _strip(name: str) -> str:
-    return normalize_name(_NOISE.sub(" ", unidecode(str(name)).casefold()))
+    return _strip_str(str(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _strip_str(name: str) -> str:
+    return normalize_name(_NOISE.sub(" ", unidecode(name).casefold()))
 
 
 def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:

@@ -191,7 +191,7 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
         raise InputError(msg)
     df = loads[need].copy()
-    df["time"] = pd.to_datetime(df["time"], utc=True)
+    df["time"] = _utc_times(df["time"])
     if areas is None:
         df["area"] = df["oblast"].astype(str)
     else:
@@ -219,38 +219,8 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     a["block"] = (local.dt.hour // block_h).astype(np.int64)
     a["dark"] = (a["queued_mw"] <= 0) & (a["dark_mw"] > 0)
 
-    block_rows = []
-    off_of: dict[tuple, list[int]] = {}
-    for area, ga in a.groupby("area", sort=True):
-        pointer = int(start_queue) % n_queues
-        for date, gd in ga.groupby("date", sort=True):
-            gb = gd.groupby("block", sort=True)
-            e_dem = gb["queued_mw"].sum().to_numpy() * step_h
-            e_def = gb["deficit_mw"].sum().to_numpy() * step_h
-            blocks = gb["queued_mw"].sum().index.to_numpy()
-            dark = gb["dark"].all().to_numpy()
-            k = queues_off_per_block(e_def, e_dem, n_queues)
-            for b, kb, dm, dfc, dk in zip(blocks, k, e_dem, e_def, dark, strict=True):
-                off = [(pointer + j) % n_queues for j in range(int(kb))]
-                pointer = (pointer + int(kb)) % n_queues
-                off_of[(area, date, int(b))] = off
-                block_rows.append({
-                    "area": area, "oblast": area_oblast[area], "date": date, "block": int(b),
-                    "demand_mwh": dm, "deficit_mwh": dfc, "queues_off": int(kb),
-                    "off_queues": off, "off_mwh": kb * dm / n_queues,
-                    "queue_block_mwh": dm / n_queues, "dark": bool(dk)})
-    blocks_df = pd.DataFrame(block_rows)
-    offs = [off_of[key] for key in zip(a["area"], a["date"], a["block"], strict=True)]
-    live = (a["queued_mw"] > 0).to_numpy()
-    frames = []
-    for q in range(n_queues):
-        on = live & np.array([q not in off for off in offs], dtype=bool)
-        frames.append(pd.DataFrame({"area": a["area"].to_numpy(), "queue": q,
-                                    "time": a["time"].to_numpy(), "power_on": on}))
-    schedule = pd.concat(frames, ignore_index=True).sort_values(
-        ["area", "queue", "time"], kind="stable").reset_index(drop=True)
-    schedule["time"] = pd.to_datetime(schedule["time"], utc=True)
-    a["queues_off"] = [len(off) for off in offs]
+    blocks_df, schedule, queues_off = _schedule(a, area_oblast, n_queues, step_h, start_queue)
+    a["queues_off"] = queues_off
 
     # per area and step: queues off -> residential share without power
     a["residential_off_mw"] = (a["residential_dark_mw"]
@@ -262,7 +232,6 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         oblast_hourly["residential_off_mw"] / oblast_hourly["residential_mw"].where(
             oblast_hourly["residential_mw"] > 0, 1.0), 0.0), 0.0, 1.0)
 
-    schedule["date"] = schedule["time"].dt.tz_convert(timezone).dt.date
     daily = (schedule.assign(supply_h=schedule["power_on"] * step_h)
              .groupby(["area", "date", "queue"], sort=True)["supply_h"].sum().reset_index())
     daily["oblast"] = daily["area"].map(area_oblast)
@@ -291,6 +260,82 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
                             oblast_hourly=oblast_hourly, daily=daily,
                             oblast_daily=oblast_daily, n_queues=int(n_queues),
                             block_h=int(block_h), step_h=float(step_h), timezone=timezone)
+
+
+def _utc_times(col: pd.Series) -> pd.Series:
+    """``pd.to_datetime(col, utc=True)``, without the element-wise pass for tz-aware columns."""
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return col.dt.tz_convert("UTC")
+    return pd.to_datetime(col, utc=True)
+
+
+def _schedule(a: pd.DataFrame, area_oblast: pd.Series, n_queues: int, step_h: float,
+              start_queue: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Blocks table, queue schedule (with the local ``date``) and queues off per row of ``a``.
+
+    ``a`` has one row per area and step, sorted by area and time.
+
+    Queue-blocks per area-day from :func:`queues_off_per_block`; the switched-off queues
+    of a block are ``pointer, pointer + 1, ...`` (mod ``n_queues``), the pointer running
+    on over the blocks of an area.
+    """
+    gb = a.groupby(["area", "date", "block"], sort=True)
+    sums = gb[["queued_mw", "deficit_mw"]].sum()
+    dark_all = gb["dark"].all().to_numpy()
+    gid = gb.ngroup().to_numpy()
+    keys = sums.index
+    g_area = keys.get_level_values(0).to_numpy()
+    g_date = keys.get_level_values(1).to_numpy()
+    g_block = keys.get_level_values(2).to_numpy().astype(np.int64)
+    e_dem_all = sums["queued_mw"].to_numpy() * step_h
+    e_def_all = sums["deficit_mw"].to_numpy() * step_h
+    n_g = len(keys)
+    k_all = np.zeros(n_g, dtype=np.int64)
+    first_q = np.zeros(n_g, dtype=np.int64)
+    off_lists: list[list[int]] = []
+    # area-day runs of consecutive groups (groups are sorted by area, date, block)
+    if n_g:
+        new_day = np.ones(n_g, dtype=bool)
+        new_day[1:] = (g_area[1:] != g_area[:-1]) | (g_date[1:] != g_date[:-1])
+        new_area = np.ones(n_g, dtype=bool)
+        new_area[1:] = g_area[1:] != g_area[:-1]
+        bounds = np.append(np.flatnonzero(new_day), n_g).tolist()
+        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+            k_all[s:e] = queues_off_per_block(e_def_all[s:e], e_dem_all[s:e], n_queues)
+        pointer = 0
+        start = int(start_queue) % n_queues
+        for i, (kb, na) in enumerate(zip(k_all.tolist(), new_area.tolist(), strict=True)):
+            if na:
+                pointer = start
+            first_q[i] = pointer
+            off_lists.append([(pointer + j) % n_queues for j in range(kb)])
+            pointer = (pointer + kb) % n_queues
+    if n_g:
+        blocks_df = pd.DataFrame({
+            "area": g_area, "oblast": area_oblast.reindex(g_area).to_numpy(),
+            "date": g_date, "block": g_block, "demand_mwh": e_dem_all,
+            "deficit_mwh": e_def_all, "queues_off": k_all, "off_queues": off_lists,
+            "off_mwh": k_all * e_dem_all / n_queues, "queue_block_mwh": e_dem_all / n_queues,
+            "dark": dark_all.astype(bool)})
+    else:
+        blocks_df = pd.DataFrame([])
+    k_row = k_all[gid]
+    p_row = first_q[gid]
+    live = (a["queued_mw"] > 0).to_numpy()
+    n_rows = len(a)
+    area_arr = a["area"].to_numpy()
+    area_code = np.zeros(n_rows, dtype=np.int64)
+    if n_rows:
+        area_code[1:] = np.cumsum(area_arr[1:] != area_arr[:-1])
+    rows = np.tile(np.arange(n_rows, dtype=np.int64), n_queues)
+    qs = np.repeat(np.arange(n_queues, dtype=np.int64), n_rows)
+    order = np.lexsort((rows, qs, area_code[rows]))
+    rows, qs = rows[order], qs[order]
+    on = live[rows] & ((qs - p_row[rows]) % n_queues >= k_row[rows])
+    times = pd.DatetimeIndex(_utc_times(a["time"])).as_unit("ns")
+    schedule = pd.DataFrame({"area": area_arr[rows], "queue": qs, "time": times[rows],
+                             "power_on": on, "date": a["date"].to_numpy()[rows]})
+    return blocks_df, schedule, k_row
 
 
 def daily_schedule_from_snapshot(loads: pd.DataFrame, areas: pd.Series | None, day, *,

@@ -157,6 +157,61 @@ class OutageResult:
                 f"shed_mw={self.shed_mw:.1f}, cascade_rounds={self.cascade_rounds})")
 
 
+def island_members(model, n_islands: int, bus_island: np.ndarray) -> list[list[str]]:
+    """Bus names of each island, in bus order (``buses`` column of the island table)."""
+    idx = np.flatnonzero(bus_island >= 0)
+    isl = bus_island[idx]
+    order = np.argsort(isl, kind="stable")
+    names = model.bus_name[idx[order]].tolist()
+    counts = np.bincount(isl, minlength=n_islands)[:n_islands]
+    ends = np.cumsum(counts).tolist()
+    members: list[list[str]] = []
+    start = 0
+    for end in ends:
+        members.append(names[start:end])
+        start = end
+    return members
+
+
+def island_columns(model, n_islands: int, bus_island: np.ndarray, balance,
+                   island_method: np.ndarray, cascade_rounds: int) -> dict:
+    """Columns of the island table (:data:`ISLAND_COLUMNS`) as arrays."""
+    src_island = bus_island[model.src_bus]
+    gen_isl = np.bincount(src_island[src_island >= 0],
+                          weights=balance.dispatch_mw[src_island >= 0],
+                          minlength=n_islands)[:n_islands]
+    return {
+        "island": np.arange(n_islands, dtype=np.int64),
+        "n_buses": np.bincount(bus_island[bus_island >= 0], minlength=n_islands)[:n_islands],
+        "buses": island_members(model, n_islands, bus_island),
+        "energised": balance.energised.astype(bool),
+        "generation_mw": gen_isl,
+        "demand_mw": balance.island_demand_mw,
+        "served_mw": balance.island_served_mw,
+        "shed_mw": balance.island_demand_mw - balance.island_served_mw,
+        "converged": np.isin(island_method, ("ac", "dc")),
+        "method": island_method.astype(object),
+        "cascade_rounds": np.full(n_islands, cascade_rounds, dtype=np.int64),
+    }
+
+
+def load_columns(model, state, bus_island: np.ndarray, balance) -> dict:
+    """Columns of the per-load table (:data:`LOAD_COLUMNS`) as arrays."""
+    load_island = np.where(state.load_alive, bus_island[model.load_bus], -1)
+    energised_isl = balance.energised
+    load_energised = (load_island >= 0) & energised_isl[np.maximum(load_island, 0)]
+    return {
+        "load_id": model.load_id,
+        "oblast": model.load_oblast,
+        "priority_class": model.load_class,
+        "island": load_island,
+        "demand_mw": state.load_demand_mw,
+        "served_mw": balance.served_mw,
+        "shed_mw": balance.shed_mw,
+        "energised": load_energised,
+    }
+
+
 def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.ndarray,
                  balance, island_method: np.ndarray, p_from_mw: np.ndarray,
                  loading: np.ndarray, br_alive: np.ndarray, tripped_round: np.ndarray,
@@ -166,40 +221,9 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
 
     Both engines call this, so their results have the same shape by construction.
     """
-    load_island = np.where(state.load_alive, bus_island[model.load_bus], -1)
-    energised_isl = balance.energised
-    src_island = bus_island[model.src_bus]
-    gen_isl = np.bincount(src_island[src_island >= 0],
-                          weights=balance.dispatch_mw[src_island >= 0],
-                          minlength=n_islands)[:n_islands]
-    members: list[list[str]] = [[] for _ in range(n_islands)]
-    for k in np.flatnonzero(bus_island >= 0):
-        members[bus_island[k]].append(model.bus_name[k])
-    islands = pd.DataFrame({
-        "island": np.arange(n_islands, dtype=np.int64),
-        "n_buses": np.bincount(bus_island[bus_island >= 0], minlength=n_islands)[:n_islands],
-        "buses": members,
-        "energised": energised_isl.astype(bool),
-        "generation_mw": gen_isl,
-        "demand_mw": balance.island_demand_mw,
-        "served_mw": balance.island_served_mw,
-        "shed_mw": balance.island_demand_mw - balance.island_served_mw,
-        "converged": np.isin(island_method, ("ac", "dc")),
-        "method": island_method.astype(object),
-        "cascade_rounds": np.full(n_islands, cascade_rounds, dtype=np.int64),
-    }, columns=ISLAND_COLUMNS)
-    served = balance.served_mw
-    load_energised = (load_island >= 0) & energised_isl[np.maximum(load_island, 0)]
-    loads = pd.DataFrame({
-        "load_id": model.load_id,
-        "oblast": model.load_oblast,
-        "priority_class": model.load_class,
-        "island": load_island,
-        "demand_mw": state.load_demand_mw,
-        "served_mw": served,
-        "shed_mw": balance.shed_mw,
-        "energised": load_energised,
-    }, columns=LOAD_COLUMNS)
+    islands = pd.DataFrame(island_columns(model, n_islands, bus_island, balance, island_method,
+                                          cascade_rounds), columns=ISLAND_COLUMNS)
+    loads = pd.DataFrame(load_columns(model, state, bus_island, balance), columns=LOAD_COLUMNS)
     ob = loads.groupby("oblast", sort=True)[["demand_mw", "served_mw", "shed_mw"]].sum()
     ob = ob.reset_index()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -216,6 +240,7 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
     log = pd.DataFrame(cascade_log, columns=CASCADE_COLUMNS)
     log["round"] = log["round"].astype(np.int64)
     log["loading"] = log["loading"].astype(float)
+    src_island = bus_island[model.src_bus]
     sources = pd.DataFrame({
         "asset_id": model.src_asset,
         "element": model.src_element,

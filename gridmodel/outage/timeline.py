@@ -49,6 +49,9 @@ def _simulate(net, outages, **kwargs):
     return simulate_outage(net, outages, **kwargs)
 
 
+_ENGINE_SIMULATE = _simulate
+
+
 @dataclass
 class TimelineResult:
     """Hourly results of :func:`simulate_outages` (tidy frames, times in UTC).
@@ -185,7 +188,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                      demand_profile: DemandProfile | str | Path | None = None,
                      demand_step: float = 0.01, blackouts: bool = True, n_queues: int = 6,
                      block_h: int = 4, engine_kwargs: Mapping | None = None,
-                     progress: bool = False) -> TimelineResult:
+                     progress: bool = False, _lean: bool = True) -> TimelineResult:
     """Simulate strikes, repairs and demand hour by hour.
 
     Parameters
@@ -277,13 +280,34 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
 
         kwargs["compiled"] = compile_cached(net)  # once per timeline, not once per run
 
-    cache: dict[tuple, tuple[int, object]] = {}
-    load_frames, island_frames, run_rows = [], [], []
     iterator = range(n_steps)
     if progress:
         from tqdm import tqdm
 
         iterator = tqdm(iterator, desc="hours", unit="h", disable=None, mininterval=0.5)
+    steps = _steps_lean if _lean and _lean_applies(kwargs) else _steps_results
+    loads, islands, run_rows = steps(net, kwargs, states, factors, meta, times, iterator)
+    num = ["demand_mw", "served_mw", "shed_mw"]
+    oblasts = loads.groupby(["time", "oblast"], sort=True)[num].sum().reset_index()
+    classes = loads.groupby(["time", "priority_class"], sort=True)[num].sum().reset_index()
+    result = TimelineResult(
+        loads=loads, oblasts=oblasts, classes=classes, islands=islands, assets=periods,
+        strikes=strikes, runs=pd.DataFrame(run_rows),
+        meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
+              "ac": ac, "seed": seed, "demand_step": demand_step},
+    )
+    if blackouts:
+        from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
+
+        result.blackouts = rolling_blackouts(loads, supply_areas(net), n_queues=n_queues,
+                                             block_h=block_h, step_h=step_h)
+    return result
+
+
+def _steps_results(net, kwargs, states, factors, meta, times, iterator):
+    """Step loop through the engine's :class:`OutageResult` (any engine; the reference)."""
+    cache: dict[tuple, tuple[int, object]] = {}
+    load_frames, island_frames, run_rows = [], [], []
     for k in iterator:
         f = factors.iloc[k]
         state = states[k]
@@ -308,23 +332,112 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         run_rows.append({"time": t, "run": run, "cached": cached,
                          "n_assets_out": len(state),
                          "demand_mw": float(res.loads["demand_mw"].sum())})
-    loads = pd.concat(load_frames, ignore_index=True)
-    islands = pd.concat(island_frames, ignore_index=True)
-    num = ["demand_mw", "served_mw", "shed_mw"]
-    oblasts = loads.groupby(["time", "oblast"], sort=True)[num].sum().reset_index()
-    classes = loads.groupby(["time", "priority_class"], sort=True)[num].sum().reset_index()
-    result = TimelineResult(
-        loads=loads, oblasts=oblasts, classes=classes, islands=islands, assets=periods,
-        strikes=strikes, runs=pd.DataFrame(run_rows),
-        meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
-              "ac": ac, "seed": seed, "demand_step": demand_step},
-    )
-    if blackouts:
-        from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
+    return (pd.concat(load_frames, ignore_index=True),
+            pd.concat(island_frames, ignore_index=True), run_rows)
 
-        result.blackouts = rolling_blackouts(loads, supply_areas(net), n_queues=n_queues,
-                                             block_h=block_h, step_h=step_h)
-    return result
+
+#: keyword arguments of ``simulate_outage`` the array path understands
+_LEAN_KEYS = frozenset({"engine", "ac", "import_cap_mw", "max_cascade_rounds",
+                        "overload_threshold", "compiled"})
+
+
+def _lean_applies(kwargs) -> bool:
+    """Whether the step loop can call the fast engine's arrays directly."""
+    return (_simulate is _ENGINE_SIMULATE and kwargs.get("engine") == "fast"
+            and not kwargs.get("ac") and set(kwargs) <= _LEAN_KEYS
+            and kwargs.get("compiled") is not None)
+
+
+def _static_load_columns(compiled, n_steps: int) -> dict:
+    """``load_id, oblast, priority_class`` tiled over ``n_steps`` (cached per network)."""
+    cache = compiled.extra.setdefault("_timeline_static", {})
+    hit = cache.get(n_steps)
+    if hit is None:
+        model = compiled.model
+        hit = {"load_id": np.tile(model.load_id, n_steps),
+               "oblast": np.tile(model.load_oblast, n_steps),
+               "priority_class": np.tile(model.load_class, n_steps)}
+        if len(cache) > 8:
+            cache.clear()
+        cache[n_steps] = hit
+    return hit
+
+
+def _steps_lean(net, kwargs, states, factors, meta, times, iterator):
+    """Step loop on the fast engine's arrays; builds the tidy frames once at the end.
+
+    Same frames as :func:`_steps_results` with ``engine="fast"`` (checked in
+    ``tests/test_timeline_fast_equal.py``).
+    """
+    from gridmodel.outage.cascade import check_cascade_args, trip_loading
+    from gridmodel.outage.fast import evaluate
+    from gridmodel.outage.result import ISLAND_COLUMNS, LOAD_COLUMNS, island_columns, load_columns
+
+    compiled = kwargs["compiled"]
+    model = compiled.model
+    threshold = trip_loading(net.get("parameters"), kwargs.get("overload_threshold"))
+    max_rounds = kwargs.get("max_cascade_rounds", 20)
+    check_cascade_args(max_rounds, threshold)
+    fcols = list(factors.columns)
+    fvals = factors.to_numpy()
+    key_pos = [fcols.index(c) for c in CLASSES]
+    load_pos = np.array([fcols.index(c) for c in meta["class_for_profile"]], dtype=np.int64)
+    peak = meta["p_peak_mw"].to_numpy()
+    load_ids = pd.Index(meta["load_id"].to_numpy())  # built once, shared by every run
+    cache: dict[tuple, int] = {}
+    runs_load: list[dict] = []
+    runs_isl: list[dict] = []
+    runs_demand: list[float] = []
+    step_run = np.empty(len(times), dtype=np.int64)
+    run_rows = []
+    for k in iterator:
+        fk = fvals[k]
+        state = states[k]
+        key = (tuple(sorted((a, round(v, 9)) for a, v in state.items())),
+               tuple(round(float(fk[j]), 9) for j in key_pos))
+        cached = key in cache
+        if not cached:
+            demand = pd.Series(peak * fk[load_pos], index=load_ids)
+            ev = evaluate(compiled, dict(state), demand_mw=demand,
+                          import_cap_mw=kwargs.get("import_cap_mw"),
+                          max_cascade_rounds=max_rounds, overload_threshold=threshold)
+            method = np.where(ev.balance.energised, "dc", "none").astype(object)
+            cache[key] = len(cache)
+            lc = load_columns(model, ev.state, ev.bus_island, ev.balance)
+            runs_load.append(lc)
+            runs_isl.append(island_columns(model, ev.n_islands, ev.bus_island, ev.balance,
+                                           method, ev.cascade_rounds))
+            runs_demand.append(float(np.nansum(lc["demand_mw"])))  # = Series.sum
+        run = cache[key]
+        step_run[k] = run
+        run_rows.append({"time": times[k], "run": run, "cached": cached,
+                         "n_assets_out": len(state), "demand_mw": runs_demand[run]})
+    n_steps, n_loads = len(times), len(model.load_id)
+    static = _static_load_columns(compiled, n_steps)
+    cols = {"time": times.repeat(n_loads)}
+    for c in LOAD_COLUMNS:
+        if c in static:
+            cols[c] = static[c]
+        else:
+            cols[c] = np.stack([r[c] for r in runs_load])[step_run].reshape(-1)
+    loads = pd.DataFrame(cols, columns=["time", *LOAD_COLUMNS])
+    counts = np.array([len(r["island"]) for r in runs_isl], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    lens = counts[step_run]
+    total = int(lens.sum())
+    first = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    rows = np.arange(total, dtype=np.int64) + np.repeat(starts[step_run] - first, lens)
+    icols = {"time": times.repeat(lens), "run": np.repeat(step_run, lens)}
+    for c in ISLAND_COLUMNS:
+        if c == "buses":
+            stacked = np.empty(int(counts.sum()), dtype=object)
+            for i, m in enumerate(m for r in runs_isl for m in r[c]):
+                stacked[i] = m
+        else:
+            stacked = np.concatenate([np.asarray(r[c]) for r in runs_isl])
+        icols[c] = stacked[rows]
+    islands = pd.DataFrame(icols, columns=["time", "run", *ISLAND_COLUMNS])
+    return loads, islands, run_rows
 
 
 def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, **kwargs):
