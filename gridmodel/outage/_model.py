@@ -492,18 +492,22 @@ def _demand_override(model: Model, demand_mw: pd.Series) -> np.ndarray:
     if not isinstance(demand_mw, pd.Series):
         msg = f"demand_mw must be a pandas Series indexed by load_id; got {type(demand_mw)}."
         raise InputError(msg)
-    pos = model.load_pos_by_id
-    unknown = [i for i in demand_mw.index if i not in pos]
-    if unknown:
+    ids = model.cache.get("load_id_index")
+    if ids is None:
+        ids = model.cache["load_id_index"] = pd.Index(
+            sorted(model.load_pos_by_id, key=model.load_pos_by_id.get))
+    idx = ids.get_indexer(demand_mw.index)
+    if (idx < 0).any():
+        unknown = list(demand_mw.index[idx < 0])
         msg = (f"demand_mw names loads that do not exist: {unknown[:10]}; index it by "
                "net.load.load_id.")
         raise InputError(msg)
     values = pd.to_numeric(demand_mw, errors="coerce").to_numpy(float)
-    bad = [(i, v) for i, v in zip(demand_mw.index, values, strict=True) if not v >= 0]
-    if bad:
+    bad_mask = ~(values >= 0) | ~np.isfinite(values)
+    if bad_mask.any():
+        bad = list(zip(demand_mw.index[bad_mask], values[bad_mask], strict=True))
         msg = f"demand_mw must be finite and >= 0 [MW]; got {bad[:5]}."
         raise InputError(msg)
     demand = model.load_demand_mw.copy()
-    idx = np.array([pos[i] for i in demand_mw.index], dtype=np.int64)
     demand[idx] = values
     return demand

@@ -23,6 +23,7 @@ Rules
 
 from __future__ import annotations
 
+import functools
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -148,6 +149,12 @@ def load_repair_table(path: str | Path | None = None) -> RepairTable:
         except OSError as exc:
             msg = f"cannot read repair-time file {path}: {exc}."
             raise InputError(msg) from exc
+    return _parse_repair_table(text, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_repair_table(text: str, where: str) -> RepairTable:
+    """Parse and validate repair-time TOML text (cached by content: tables are read-only)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
