@@ -330,6 +330,24 @@ class State:
     damaged: dict = field(default_factory=dict)  # asset id -> remaining fraction (0 < f < 1)
 
 
+def _finish_numpy(bus_alive, br_in, br_from, br_to, br_in_service, br_frac, br_rating0,
+                  src_cap0, src_frac, src_bus, load_frac, load_bus, load_in_service,
+                  load_counts, demand):
+    """numpy version of :func:`gridmodel.outage._kernel.finish_state_nb`."""
+    br_alive = br_in & bus_alive[br_from] & bus_alive[br_to]
+    src_cap = src_cap0 * src_frac * bus_alive[src_bus]
+    load_alive = (load_frac > 0) & bus_alive[load_bus] & load_in_service
+    return (br_alive, br_in_service & ~br_alive,
+            br_rating0 * np.where(br_frac > 0, br_frac, 1.0), src_cap, load_alive,
+            np.where(load_counts, demand, 0.0), np.where(load_alive, load_frac, 0.0))
+
+
+try:  # one compiled pass instead of a dozen small numpy operations per scenario
+    from gridmodel.outage._kernel import finish_state_nb as _finish
+except ImportError:  # pragma: no cover - numba missing
+    _finish = _finish_numpy
+
+
 def _base_arrays(model: Model) -> dict:
     """Arrays and per-asset actions that :func:`apply_outages` reuses on every call."""
     base = model.cache.get("apply")
@@ -381,19 +399,23 @@ def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str
     """
     if outages is None:
         return {}
-    if not isinstance(outages, Mapping):
+    if type(outages) is not dict and not isinstance(outages, Mapping):
         msg = (f"outages must be a mapping {{asset_id: remaining_fraction}}; got "
                f"{type(outages).__name__}.")
         raise InputError(msg)
-    unknown = [a for a in outages if a not in model.assets]
+    assets = model.assets
+    unknown = [a for a in outages if a not in assets]
     if unknown:
         raise UnknownAssetError({a: suggest(model.registry, str(a)) for a in unknown})
     out: dict[str, float] = {}
     for aid, frac in outages.items():
-        try:
-            f = float(frac)
-        except (TypeError, ValueError):
-            f = math.nan
+        if type(frac) is float:
+            f = frac
+        else:
+            try:
+                f = float(frac)
+            except (TypeError, ValueError):
+                f = math.nan
         if not 0.0 <= f <= 1.0:  # also catches NaN
             msg = (f"outage fraction of {aid!r} is {frac!r}; it must be the remaining "
                    "fraction in [0, 1] (0 = removed, 1 = intact).")
@@ -457,28 +479,28 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         else:
             msg = f"asset {aid!r} has element {pos!r}, which outages cannot act on."
             raise InputError(msg)
-    br_alive = br_in & bus_alive[model.br_from] & bus_alive[model.br_to]
-    src_cap = model.src_cap_mw * src_frac * bus_alive[model.src_bus]
-    load_alive = (load_frac > 0) & bus_alive[model.load_bus] & model.load_in_service
-    demand = model.load_demand_mw.copy()
+    demand = model.load_demand_mw
     if demand_mw is not None:
         demand = _demand_override(model, demand_mw)
-    # loads out of service before the strike (or at buses already out, e.g. occupied
-    # territory) are not part of the system's demand
-    demand = np.where(base["load_counts"], demand, 0.0)
     cap = model.import_cap_mw if import_cap_mw is None else float(import_cap_mw)
     if not cap >= 0:
         msg = f"import_cap_mw must be >= 0 (or None for the network default); got {cap!r}."
         raise InputError(msg)
+    # loads out of service before the strike (or at buses already out, e.g. occupied
+    # territory) are not part of the system's demand (load_counts)
+    br_alive, br_removed, br_rating, src_cap, load_alive, demand, conn = _finish(
+        bus_alive, br_in, model.br_from, model.br_to, model.br_in_service, br_frac,
+        model.br_rating_mw, model.src_cap_mw, src_frac, model.src_bus, load_frac,
+        model.load_bus, model.load_in_service, base["load_counts"], demand)
     state = State(
         bus_alive=bus_alive,
         br_alive=br_alive,
-        br_removed=model.br_in_service & ~br_alive,
-        br_rating_mw=model.br_rating_mw * np.where(br_frac > 0, br_frac, 1.0),
+        br_removed=br_removed,
+        br_rating_mw=br_rating,
         br_fraction=br_frac,
         src_cap_mw=src_cap,
         load_demand_mw=demand,
-        load_connectable=np.where(load_alive, load_frac, 0.0),
+        load_connectable=conn,
         load_alive=load_alive,
         removed=removed,
         damaged={a: f for a, f in outs.items() if 0.0 < f < 1.0},
