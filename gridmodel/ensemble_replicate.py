@@ -144,11 +144,7 @@ def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str 
     -------
     (TimelineResult, HeatState, temperatures)
     """
-    from gridmodel.heat import grid as hgrid
-    from gridmodel.heat.availability import group_availability
-    from gridmodel.heat.restoration import restart_buildings
     from gridmodel.outage.timeline import simulate_outages
-    from gridmodel.thermal import building_temperatures
 
     run, net, layer, index, temp = ctx.run, ctx.net, ctx.layer, ctx.index, ctx.temp
     if strikes is not None and strikes.empty:
@@ -160,28 +156,10 @@ def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str 
                           max_cascade_rounds=int(run.get("max_cascade_rounds", 20)),
                           engine_kwargs={"compiled": ctx.compiled} if engine == "fast"
                           else None, progress=progress)
-    assets = sorted(set(layer.sources["power_asset"]) - {""}
-                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
-    aa = hgrid.asset_available(tl.assets, index, assets=assets)
-    nodes = sorted(set(layer.pumping["grid_node"])
-                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
-    npow = hgrid.node_power(tl.loads, net.registry, index, nodes,
-                            min_served=float(layer.param("power", "heat_water_served_min")))
-    tall_floors = int(layer.param("power", "tall_floors"))
-    b = layer.buildings
-    tallb = b[b["floors"] > tall_floors]
-    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
-    sched = tl.blackouts.schedule if tl.blackouts is not None else None
-    bpow = hgrid.building_power(sched, net.registry, index, nq)
-    ga = group_availability(layer, temp, asset_available=aa, node_power=npow,
-                            building_power=bpow)
-    rp = layer.assumptions["restart"]
-    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
-    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
-                           float(rp["heat_to_flats_h"]))
-    comfort = layer.assumptions["comfort"]
-    temps = building_temperatures(temp, bh.heat_on, b["archetype"].to_numpy(),
-                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+    from gridmodel.heat.chain import heat_chain, heat_inputs
+
+    chain = heat_chain(layer, temp, heat_inputs(layer, net, tl, index))
+    bh, temps = chain.heat, chain.temperatures
     return tl, bh, temps
 
 
