@@ -476,7 +476,7 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
             from tqdm import tqdm
 
             bar = tqdm(total=n * len(pats), initial=sum(len(d) for d in done_rows),
-                       unit="rep", desc="replicates", smoothing=0.1)
+                       unit="rep", desc="replicates", smoothing=0.1, disable=None)
         new_rows: list[list[dict]] = []
         written = 0
         complete = True

@@ -390,7 +390,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(it, total=len(cand), desc="assets", unit="asset")
+        it = tqdm(it, total=len(cand), desc="assets", unit="asset", disable=None)
     t1 = time.perf_counter()
     for r in it:
         s = crit.score((r.asset_id,))

@@ -531,7 +531,7 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     if progress:
         from tqdm import tqdm
 
-        it = tqdm(jobs, desc="plan runs", unit="run")
+        it = tqdm(jobs, desc="plan runs", unit="run", disable=None)
     for v, night in it:
         res = runner(v, night)
         missing = [m for m in METRICS if m not in res]
