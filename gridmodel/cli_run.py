@@ -56,11 +56,11 @@ def _headline(res) -> str:
             f"outputs {t['outputs']:.1f} s)")
 
 
-def _run_one(path, out, force, quiet):
+def _run_one(path, out, force, quiet, engine=None):
     from gridmodel.scenario import run
 
     try:
-        return run(path, out=out, force=force, progress=not quiet)
+        return run(path, out=out, force=force, progress=not quiet, engine=engine)
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -71,9 +71,12 @@ def _run_one(path, out, force, quiet):
               help="Output folder (must not exist unless --force).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
-def run_command(scenario: Path, out: Path, force: bool, quiet: bool) -> None:
+@click.option("--engine", type=click.Choice(["fast", "pandapower"]), default=None,
+              help="grid engine; default: the scenario's [grid] engine (fast unless set)")
+def run_command(scenario: Path, out: Path, force: bool, quiet: bool,
+                engine: str | None) -> None:
     """Run SCENARIO.toml end to end and write summary.json, Parquet frames and PNG plots."""
-    res = _run_one(scenario, out, force, quiet)
+    res = _run_one(scenario, out, force, quiet, engine)
     if not quiet:
         click.echo(res.explanation)
         click.echo("")

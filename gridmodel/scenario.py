@@ -273,7 +273,8 @@ def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> p
     return strikes[keep.to_numpy()].reset_index(drop=True)
 
 
-def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) -> RunResult:
+def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
+        engine: str | None = None) -> RunResult:
     """Run one scenario end to end.
 
     Parameters
@@ -287,6 +288,9 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
         Replace an existing output folder.
     progress : bool
         Show tqdm progress bars (grid hours, heat stages).
+    engine : {"fast", "pandapower"}, optional
+        Override the scenario's ``[grid] engine`` (default: the file's value, ``"fast"``
+        when the file says nothing).
 
     Returns
     -------
@@ -307,6 +311,11 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True) 
     t_start = time.perf_counter()
     sc = scenario_or_path if isinstance(scenario_or_path, Scenario) else load_scenario(
         scenario_or_path)
+    if engine is not None:
+        if engine not in ("fast", "pandapower"):
+            msg = f"unknown engine {engine!r}; choose 'fast' or 'pandapower'."
+            raise InputError(msg)
+        sc = sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
     out = _prepare_out(out, force)
 
     # ------------------------------------------------------------ start-up: inputs

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from gridmodel.errors import InputError
 from gridmodel.scenario import OutputExistsError, ScenarioError, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,3 +167,29 @@ def test_cli_reproduce_list_and_existing_out(tmp_path):
     assert r.exit_code != 0
     assert "unknown reproduction" in r.output
     shutil.rmtree(out)
+
+
+def test_engine_override_pandapower_equals_fast(tmp_path):
+    """`gridmodel run --engine`: both engines give the same heat result (DC, 48 h)."""
+    from click.testing import CliRunner
+
+    from gridmodel.cli_run import run_command
+
+    text = BASE.read_text().replace("horizon_h = 336", "horizon_h = 48")
+    path = tmp_path / "short.toml"
+    path.write_text(text.replace('file = "strikes/', f'file = "{BASE.parent}/strikes/'),
+                    encoding="utf-8")
+    sums = {}
+    for engine in ("fast", "pandapower"):
+        out = tmp_path / engine
+        r = CliRunner().invoke(run_command, [str(path), "--out", str(out), "--quiet",
+                                             "--engine", engine])
+        assert r.exit_code == 0, r.output
+        sums[engine] = json.loads((out / "summary.json").read_text())
+    for key in ("buildings_without_heat_peak", "building_hours_below_12c",
+                "interrupted_building_hours"):
+        assert sums["fast"]["heat"][key] == sums["pandapower"]["heat"][key], key
+    assert sums["fast"]["grid"]["load_shed_mw_peak"] == pytest.approx(
+        sums["pandapower"]["grid"]["load_shed_mw_peak"], abs=1e-6)
+    with pytest.raises(InputError, match="unknown engine"):
+        run(path, engine="bogus")
