@@ -104,6 +104,9 @@ def node_power(loads: pd.DataFrame, registry: pd.DataFrame, index: pd.DatetimeIn
     """
     reg = registry.set_index("asset_id")
     b_of_s = bus_of_substation(registry)
+    fast = _node_power_fast(loads, reg, b_of_s, index, nodes, min_served)
+    if fast is not None:
+        return fast
     df = loads[["time", "load_id", "priority_class", "demand_mw", "served_mw",
                 "energised"]].copy()
     df["node"] = df["load_id"].map(reg["substation"]).map(b_of_s)
@@ -152,6 +155,9 @@ def building_power(schedule: pd.DataFrame, registry: pd.DataFrame, index: pd.Dat
     if schedule is None or not len(schedule):
         return out
     s_of_b = {b: s for s, b in bus_of_substation(registry).items()}
+    fast = _building_power_fast(schedule, s_of_b, index, list(node_queues), cols)
+    if fast is not None:
+        return fast
     sch = schedule.copy()
     sch["time"] = pd.to_datetime(sch["time"], utc=True)
     areas = set(sch["area"])
@@ -163,3 +169,112 @@ def building_power(schedule: pd.DataFrame, registry: pd.DataFrame, index: pd.Dat
             col = piv[(area, q)]
             out[(node, q)] = _bool_or_true(col)
     return out
+
+
+def _ns_utc_positions(times: pd.Series, index: pd.DatetimeIndex) -> np.ndarray | None:
+    """Row of ``index`` of each (tz-aware, ns) time, -1 where absent; None: not applicable."""
+    dt = times.dtype
+    if not isinstance(dt, pd.DatetimeTZDtype) or dt.unit != "ns":
+        return None
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None or index.unit != "ns":
+        return None
+    if not (index.is_monotonic_increasing and index.is_unique):
+        return None
+    ref = index.asi8
+    t = np.asarray(times.array.asi8)
+    if not len(ref):
+        return np.full(len(t), -1, dtype=np.int64)
+    pos = np.searchsorted(ref, t)
+    pos = np.minimum(pos, len(ref) - 1)
+    return np.where(ref[pos] == t, pos, -1).astype(np.int64)
+
+
+def _node_power_fast(loads, reg, b_of_s, index, nodes, min_served):
+    """:func:`node_power` with integer codes and bincount (None: use the general path).
+
+    Applies when times are tz-aware (ns), ``energised`` is boolean, node names are unique
+    and no (time, node) has more than two heat_water loads (sums then equal pandas').
+    """
+    nodes = list(nodes)
+    if len(set(nodes)) != len(nodes) or loads["energised"].dtype != bool:
+        return None
+    ti = _ns_utc_positions(loads["time"], index)
+    if ti is None:
+        return None
+    codes, uniq = pd.factorize(loads["load_id"].to_numpy(), use_na_sentinel=True)
+    u_node = pd.Series(uniq, dtype=object).map(reg["substation"]).map(b_of_s)
+    npos = {n: j for j, n in enumerate(nodes)}
+    u_col = u_node.map(npos).fillna(-1).to_numpy(dtype=np.int64)
+    col = np.where(codes >= 0, u_col[codes] if len(u_col) else -1, -1)
+    keep = col >= 0  # rows whose node is reported
+    n_t, n_n = len(index), len(nodes)
+    out = np.ones((n_t, n_n), dtype=bool)
+    if not keep.any():
+        return pd.DataFrame(out, index=index, columns=pd.Index(nodes, name="grid_node"))
+    c_all = col[keep]
+    t_all = ti[keep]
+    node_seen = np.zeros(n_n, dtype=bool)
+    node_seen[c_all] = True
+    inr = t_all >= 0
+    c, t = c_all[inr], t_all[inr]
+    time_seen = np.zeros(n_t, dtype=bool)
+    time_seen[t] = True
+    cell = t * n_n + c
+    en = np.zeros(n_t * n_n, dtype=bool)
+    en[cell[loads["energised"].to_numpy()[keep][inr]]] = True
+    ok = en.reshape(n_t, n_n)
+    hw = (loads["priority_class"].to_numpy()[keep][inr] == "heat_water")
+    if hw.any():
+        dem = loads["demand_mw"].to_numpy(dtype=float)[keep][inr][hw]
+        srv = loads["served_mw"].to_numpy(dtype=float)[keep][inr][hw]
+        if np.isnan(dem).any() or np.isnan(srv).any():
+            return None
+        hc = cell[hw]
+        if np.bincount(hc, minlength=n_t * n_n).max(initial=0) > 2:
+            return None
+        d = np.bincount(hc, weights=dem, minlength=n_t * n_n)
+        sv = np.bincount(hc, weights=srv, minlength=n_t * n_n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(d > 0, sv / np.where(d > 0, d, 1.0), 1.0)
+        share = np.where(np.isnan(share), 1.0, share)
+        ok = ok & (share >= min_served).reshape(n_t, n_n)
+    # rows of the index without data, and nodes without loads, have no information
+    ok = ok | ~time_seen[:, None] | ~node_seen[None, :]
+    return pd.DataFrame(ok, index=index, columns=pd.Index(nodes, name="grid_node"))
+
+
+def _building_power_fast(schedule, s_of_b, index, node_queues, cols):
+    """:func:`building_power` with integer codes (None: use the general path)."""
+    if len(set(node_queues)) != len(node_queues) or schedule["power_on"].dtype != bool:
+        return None
+    if schedule["queue"].dtype.kind not in "iu" or not all(
+            isinstance(q, int | np.integer) for _, q in node_queues):
+        return None
+    ti = _ns_utc_positions(schedule["time"], index)
+    if ti is None:
+        return None
+    n_t = len(index)
+    out = np.ones((n_t, len(node_queues)), dtype=bool)
+    pair_col: dict[tuple, int] = {}
+    for j, (node, q) in enumerate(node_queues):
+        area = s_of_b.get(node)
+        if area is not None:
+            if (area, q) in pair_col:
+                return None
+            pair_col[(area, q)] = j
+    if pair_col:
+        areas = pd.Index(sorted({a for a, _ in pair_col}, key=str), dtype=object)
+        a_code = areas.get_indexer(schedule["area"].to_numpy(dtype=object))
+        qv = schedule["queue"].to_numpy().astype(np.int64)
+        qs = sorted({int(q) for _, q in pair_col})
+        q0, q1 = qs[0], qs[-1]
+        table = np.full((len(areas), q1 - q0 + 1), -1, dtype=np.int64)
+        apos = {a: i for i, a in enumerate(areas)}
+        for (a, q), j in pair_col.items():
+            table[apos[a], int(q) - q0] = j
+        m = (a_code >= 0) & (qv >= q0) & (qv <= q1) & (ti >= 0)
+        j_row = np.full(len(m), -1, dtype=np.int64)
+        j_row[m] = table[a_code[m], qv[m] - q0]
+        off = m & (j_row >= 0) & ~schedule["power_on"].to_numpy()
+        out[ti[off], j_row[off]] = False
+    return pd.DataFrame(out, index=index, columns=cols)

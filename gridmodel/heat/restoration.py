@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from gridmodel.heat.availability import GroupAvailability
 
@@ -90,58 +91,92 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
                f"heat_to_flats_h >= 0; got {n_crews=}, {crew_hours_per_building=}, "
                f"{heat_to_flats_h=}.")
         raise ValueError(msg)
-    g = ga.group_of
+    g = np.ascontiguousarray(ga.group_of, dtype=np.int64)
     n_t, n_b = len(ga.index), len(g)
-    state = np.zeros(n_b, dtype=np.int8)
     drain_time = np.full(n_b, -1, dtype=np.int64)
-    dcause = np.zeros(n_b, dtype=np.int8)
     start = np.full(n_b, -1, dtype=np.int64)
     back = np.full(n_b, -1, dtype=np.int64)
-    state_t = np.zeros((n_t, n_b), dtype=np.int8)
-    cause_d = np.zeros((n_t, n_b), dtype=np.int8)
     crews_busy = np.zeros(n_t, dtype=np.int64)
-    crew_free_at: list[float] = []  # end hours of busy crews
-    trig_any = ga.drain_trigger.any(axis=0)
-    members = {int(k): np.flatnonzero(g == k) for k in np.flatnonzero(trig_any)}
+    drained = np.zeros((n_t, n_b), dtype=bool)
+    heat_on = np.zeros((n_t, n_b), dtype=bool)
+    without = np.zeros((n_t, n_b), dtype=bool)
+    interrupted = np.zeros((n_t, n_b), dtype=bool)
+    freeze = np.zeros((n_t, n_b), dtype=bool)
+    cause = np.zeros((n_t, n_b), dtype=np.int8)
+    _restart_loop(g, np.ascontiguousarray(ga.drain_trigger, dtype=np.bool_),
+                  np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
+                  np.ascontiguousarray(ga.circulating, dtype=np.bool_),
+                  np.ascontiguousarray(ga.supply_ok, dtype=np.bool_),
+                  np.ascontiguousarray(ga.supply_cause, dtype=np.int8),
+                  np.ascontiguousarray(ga.freeze_risk, dtype=np.bool_), int(n_crews),
+                  float(crew_hours_per_building), float(heat_to_flats_h), drain_time, start,
+                  back, crews_busy, drained, heat_on, without, interrupted, freeze, cause)
+    return BuildingHeat(heat_on=heat_on, without_heat=without, drained=drained,
+                        interrupted=interrupted, cause=cause,
+                        freeze_risk=freeze, drain_time=drain_time,
+                        restart_start=start, heat_back=back, crews_busy=crews_busy)
+
+
+@njit(cache=True)
+def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
+                  freeze_risk, n_crews, crew_h, flats_h, drain_time, start, back, crews_busy,
+                  drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
+    """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays)."""
+    n_t, n_b = drained.shape
+    state = np.zeros(n_b, dtype=np.int8)
+    dcause = np.zeros(n_b, dtype=np.int8)
+    crew_end = np.zeros(max(n_crews, 1), dtype=np.float64)  # end hours of busy crews
+    n_busy = 0
+    keys = np.empty(n_b, dtype=np.int64)
     for t in range(n_t):
         # heat back after restart
-        if (state == RESTARTING).any():
-            done = (state == RESTARTING) & (t - start >= heat_to_flats_h)
-            state[done] = NORMAL
-            back[done] = t
+        for i in range(n_b):
+            if state[i] == RESTARTING and t - start[i] >= flats_h:
+                state[i] = NORMAL
+                back[i] = t
         # new drains
-        for k in np.flatnonzero(ga.drain_trigger[t]):
-            m = members[int(k)]
-            newly = m[state[m] != DRAINED]
-            state[newly] = DRAINED
-            drain_time[newly] = t
-            dcause[newly] = ga.drain_cause[t, k]
+        for i in range(n_b):
+            k = g[i]
+            if drain_trigger[t, k] and state[i] != DRAINED:
+                state[i] = DRAINED
+                drain_time[i] = t
+                dcause[i] = drain_cause[t, k]
         # crews
-        crew_free_at = [e for e in crew_free_at if e > t]
-        free = n_crews - len(crew_free_at)
-        waiting = np.flatnonzero(state == DRAINED)
-        if free > 0 and waiting.size:
-            ok = waiting[ga.circulating[t, g[waiting]]]
-            if ok.size:
-                order = np.lexsort((ok, drain_time[ok]))
-                pick = ok[order[:free]]
-                state[pick] = RESTARTING
-                start[pick] = t
-                crew_free_at.extend([t + crew_hours_per_building] * len(pick))
-                if heat_to_flats_h == 0:
-                    state[pick] = NORMAL
-                    back[pick] = t
-        crews_busy[t] = len(crew_free_at)
-        state_t[t] = state
-        cause_d[t] = np.where(state != NORMAL, dcause, 0)
-    drained = state_t != NORMAL
-    circ_b = ga.circulating[:, g]
-    supply_b = ga.supply_ok[:, g]
-    heat_on = circ_b & ~drained
-    without = ~supply_b | drained
-    cause = np.where(drained, cause_d, ga.supply_cause[:, g]).astype(np.int8)
-    cause[~without] = 0
-    return BuildingHeat(heat_on=heat_on, without_heat=without, drained=drained,
-                        interrupted=~circ_b & ~drained, cause=cause,
-                        freeze_risk=ga.freeze_risk[:, g] & ~drained, drain_time=drain_time,
-                        restart_start=start, heat_back=back, crews_busy=crews_busy)
+        m = 0
+        for j in range(n_busy):
+            if crew_end[j] > t:
+                crew_end[m] = crew_end[j]
+                m += 1
+        n_busy = m
+        free = n_crews - n_busy
+        if free > 0:
+            n_ok = 0
+            for i in range(n_b):
+                if state[i] == DRAINED and circulating[t, g[i]]:
+                    keys[n_ok] = (drain_time[i] + 1) * n_b + i
+                    n_ok += 1
+            if n_ok:
+                order = np.sort(keys[:n_ok])
+                n_pick = min(free, n_ok)
+                for j in range(n_pick):
+                    i = order[j] % n_b
+                    state[i] = RESTARTING
+                    start[i] = t
+                    crew_end[n_busy] = t + crew_h
+                    n_busy += 1
+                    if flats_h == 0:
+                        state[i] = NORMAL
+                        back[i] = t
+        crews_busy[t] = n_busy
+        for i in range(n_b):
+            k = g[i]
+            dr = state[i] != NORMAL
+            circ = circulating[t, k]
+            wo = (not supply_ok[t, k]) or dr
+            drained[t, i] = dr
+            heat_on[t, i] = circ and not dr
+            without[t, i] = wo
+            interrupted[t, i] = (not circ) and not dr
+            freeze[t, i] = freeze_risk[t, k] and not dr
+            if wo:
+                cause[t, i] = dcause[i] if dr else supply_cause[t, k]

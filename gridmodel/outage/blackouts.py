@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from gridmodel.errors import InputError
 
@@ -143,6 +144,43 @@ def queues_off_per_block(deficit_mwh, demand_mwh, n_queues: int) -> np.ndarray:
     return k
 
 
+@njit(cache=True)
+def _queues_off_short(deficit_all, demand_all, bounds, short, n_queues, k_all):  # pragma: no cover
+    """:func:`queues_off_per_block` for each area-day ``bounds[i]:bounds[i + 1]`` marked
+    ``short`` (fewer than 8 blocks), written into ``k_all``."""
+    for r in range(bounds.size - 1):
+        if not short[r]:
+            continue
+        s0, e0 = bounds[r], bounds[r + 1]
+        n = e0 - s0
+        w = np.zeros(n)
+        x = np.zeros(n)
+        k = np.zeros(n, dtype=np.int64)
+        sum_def = 0.0
+        sum_kw = 0.0
+        for b in range(n):
+            dem = demand_all[s0 + b]
+            w[b] = dem / n_queues if dem > 0 else 0.0
+            if w[b] > 0:
+                v = deficit_all[s0 + b] / w[b]
+                x[b] = min(max(v, 0.0), float(n_queues))
+            k[b] = np.int64(np.floor(x[b] + 1e-9))
+            sum_def += deficit_all[s0 + b]
+        for b in range(n):
+            sum_kw += k[b] * w[b]
+        gap = sum_def - sum_kw
+        frac = x - k
+        order = np.argsort(-frac, kind="mergesort")
+        for b in order:
+            if frac[b] <= 1e-9 or k[b] >= n_queues:
+                continue
+            if gap >= w[b] / 2:
+                k[b] += 1
+                gap -= w[b]
+        for b in range(n):
+            k_all[s0 + b] = k[b]
+
+
 def _check_params(n_queues: int, block_h: int, step_h: float) -> None:
     if int(n_queues) != n_queues or n_queues < 1:
         msg = f"n_queues must be a whole number >= 1; got {n_queues=}."
@@ -209,13 +247,13 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     df["residential_queued_mw"] = np.where(res & energised, dem, 0.0)
     cols = ["queued_mw", "shed_energised_mw", "dark_mw", "residential_mw",
             "residential_dark_mw", "residential_queued_mw"]
-    area_oblast = df.groupby("area")["oblast"].agg(lambda s: s.mode().iloc[0])
+    area_oblast = _area_oblast(df["area"], df["oblast"])
     a = df.groupby(["area", "time"], sort=True)[cols].sum().reset_index()
     a["deficit_mw"] = np.minimum(a["shed_energised_mw"], a["queued_mw"])
     a["exempt_shed_mw"] = a["shed_energised_mw"] - a["deficit_mw"]
     a["oblast"] = a["area"].map(area_oblast)
     local = a["time"].dt.tz_convert(timezone)
-    a["date"] = local.dt.date
+    a["date"] = _dates(local)
     a["block"] = (local.dt.hour // block_h).astype(np.int64)
     a["dark"] = (a["queued_mw"] <= 0) & (a["dark_mw"] > 0)
 
@@ -225,8 +263,10 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     # per area and step: queues off -> residential share without power
     a["residential_off_mw"] = (a["residential_dark_mw"]
                                + a["residential_queued_mw"] * a["queues_off"] / n_queues)
-    g = a.groupby(["oblast", "time"], sort=True)[["residential_mw", "residential_off_mw"]].sum()
-    oblast_hourly = g.reset_index()
+    g = a.groupby(["oblast", "time"], sort=True)[["residential_mw", "residential_off_mw",
+                                                  "residential_dark_mw"]].sum()
+    oblast_dark = g["residential_dark_mw"].to_numpy()
+    oblast_hourly = g[["residential_mw", "residential_off_mw"]].reset_index()
     oblast_hourly["residential_off_share"] = np.clip(np.where(
         oblast_hourly["residential_mw"] > 0,
         oblast_hourly["residential_off_mw"] / oblast_hourly["residential_mw"].where(
@@ -240,10 +280,9 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     # per oblast and day: hours with power per residential customer (dark counts as
     # none), and the range over queues of energised areas
     oh = oblast_hourly.assign(
-        date=oblast_hourly["time"].dt.tz_convert(timezone).dt.date,
+        date=_dates(oblast_hourly["time"].dt.tz_convert(timezone)),
         on_h=(1.0 - oblast_hourly["residential_off_share"]) * step_h,
-        dark_share=a.groupby(["oblast", "time"], sort=True)["residential_dark_mw"].sum()
-        .to_numpy() / oblast_hourly["residential_mw"].where(
+        dark_share=oblast_dark / oblast_hourly["residential_mw"].where(
             oblast_hourly["residential_mw"] > 0, 1.0).to_numpy())
     og = oh.groupby(["oblast", "date"], sort=True)
     live_daily = daily[daily["area"].isin(a.loc[a["queued_mw"] > 0, "area"])]
@@ -260,6 +299,36 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
                             oblast_hourly=oblast_hourly, daily=daily,
                             oblast_daily=oblast_daily, n_queues=int(n_queues),
                             block_h=int(block_h), step_h=float(step_h), timezone=timezone)
+
+
+def _dates(local: pd.Series) -> pd.Series:
+    """``local.dt.date``, computing each distinct time's date once."""
+    codes, uniq = pd.factorize(local, use_na_sentinel=True)
+    if (codes < 0).any() or not isinstance(local.dtype, pd.DatetimeTZDtype):
+        return local.dt.date
+    d = pd.Series(uniq).dt.date.to_numpy(dtype=object)
+    return pd.Series(d[codes], index=local.index, name=local.name, dtype=object)
+
+
+def _area_oblast(area: pd.Series, oblast: pd.Series) -> pd.Series:
+    """Most frequent oblast of each area (smallest name on ties), indexed by sorted area.
+
+    Same as ``groupby(area)[oblast].agg(lambda s: s.mode().iloc[0])`` on string columns.
+    """
+    av = area.to_numpy(dtype=object)
+    ov = oblast.to_numpy(dtype=object)
+    if not (all(isinstance(x, str) for x in set(av))
+            and all(isinstance(x, str) for x in set(ov))):
+        return pd.DataFrame({"area": area, "oblast": oblast}).groupby("area")["oblast"].agg(
+            lambda s: s.mode().iloc[0])
+    a_codes, a_uniq = pd.factorize(av, sort=True)
+    o_codes, o_uniq = pd.factorize(ov, sort=True)
+    n_o = len(o_uniq)
+    counts = np.bincount(a_codes * n_o + o_codes, minlength=len(a_uniq) * n_o).reshape(
+        len(a_uniq), n_o)
+    best = np.argmax(counts, axis=1)  # first maximum: smallest oblast among ties
+    return pd.Series(o_uniq[best], index=pd.Index(a_uniq, name="area", dtype=object),
+                     name="oblast", dtype=object)
 
 
 def _utc_times(col: pd.Series) -> pd.Series:
@@ -299,9 +368,16 @@ def _schedule(a: pd.DataFrame, area_oblast: pd.Series, n_queues: int, step_h: fl
         new_day[1:] = (g_area[1:] != g_area[:-1]) | (g_date[1:] != g_date[:-1])
         new_area = np.ones(n_g, dtype=bool)
         new_area[1:] = g_area[1:] != g_area[:-1]
-        bounds = np.append(np.flatnonzero(new_day), n_g).tolist()
-        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-            k_all[s:e] = queues_off_per_block(e_def_all[s:e], e_dem_all[s:e], n_queues)
+        bounds = np.append(np.flatnonzero(new_day), n_g)
+        short = np.diff(bounds) < 8  # numpy's sums are plain sequential sums below 8 terms
+        if np.isfinite(e_def_all).all() and np.isfinite(e_dem_all).all():
+            _queues_off_short(e_def_all, e_dem_all, bounds, short, int(n_queues), k_all)
+        else:
+            short[:] = False
+        bounds = bounds.tolist()
+        for i, (s, e) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+            if not short[i]:
+                k_all[s:e] = queues_off_per_block(e_def_all[s:e], e_dem_all[s:e], n_queues)
         pointer = 0
         start = int(start_queue) % n_queues
         for i, (kb, na) in enumerate(zip(k_all.tolist(), new_area.tolist(), strict=True)):

@@ -275,32 +275,43 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
     df = strikes.assign(_repair_h=repair_h.astype(float))
     df = df.sort_values(["asset_id", "time"], kind="stable")
     periods = []
-    for aid, group in df.groupby("asset_id", sort=True):
-        cur = None
-        for _, s in group.iterrows():
-            t = s["time"]
-            rem = 1.0 - float(s["fraction_lost"])
-            end = t + pd.Timedelta(hours=float(s["_repair_h"]))
-            row = str(s.get("row", ""))
-            if cur is None or t >= cur["end"]:
-                if end <= t:
-                    continue  # zero repair time: no effect
-                cur = {"asset_id": aid, "start": t, "end": end, "remaining_fraction": rem,
-                       "effect": s["effect"], "returns": True, "strike_rows": row}
-                periods.append(cur)
-                continue
-            worst = min((cur["remaining_fraction"], cur["effect"]), (rem, s["effect"]),
-                        key=lambda x: (x[0], -_EFFECTS.index(x[1])))
-            new_end = max(cur["end"], end)
-            rows = f"{cur['strike_rows']}|{row}"
-            if t == cur["start"]:
-                cur.update(remaining_fraction=worst[0], effect=worst[1], end=new_end,
-                           strike_rows=rows)
-                continue
-            cur["end"], cur["returns"] = t, False
-            cur = {"asset_id": aid, "start": t, "end": new_end, "remaining_fraction": worst[0],
-                   "effect": worst[1], "returns": True, "strike_rows": rows}
+    n = len(df)
+    ids = df["asset_id"].tolist()
+    missing = pd.isna(df["asset_id"]).to_numpy()  # groupby drops missing asset ids
+    cols = zip(ids, df["time"].tolist(), df["fraction_lost"].tolist(),
+               df["_repair_h"].tolist(), df["effect"].tolist(),
+               df["row"].tolist() if "row" in df.columns else [""] * n,
+               missing.tolist(), strict=True)
+    cur = None
+    prev = None
+    for aid, t, lost, rh, effect, row_v, miss in cols:
+        if miss:
+            continue
+        if cur is not None and aid != prev:
+            cur = None  # next asset (rows are sorted by asset_id)
+        prev = aid
+        rem = 1.0 - float(lost)
+        end = t + pd.Timedelta(hours=float(rh))
+        row = str(row_v)
+        if cur is None or t >= cur["end"]:
+            if end <= t:
+                continue  # zero repair time: no effect
+            cur = {"asset_id": aid, "start": t, "end": end, "remaining_fraction": rem,
+                   "effect": effect, "returns": True, "strike_rows": row}
             periods.append(cur)
+            continue
+        worst = min((cur["remaining_fraction"], cur["effect"]), (rem, effect),
+                    key=lambda x: (x[0], -_EFFECTS.index(x[1])))
+        new_end = max(cur["end"], end)
+        rows = f"{cur['strike_rows']}|{row}"
+        if t == cur["start"]:
+            cur.update(remaining_fraction=worst[0], effect=worst[1], end=new_end,
+                       strike_rows=rows)
+            continue
+        cur["end"], cur["returns"] = t, False
+        cur = {"asset_id": aid, "start": t, "end": new_end, "remaining_fraction": worst[0],
+               "effect": worst[1], "returns": True, "strike_rows": rows}
+        periods.append(cur)
     out = pd.DataFrame(periods, columns=STATE_COLUMNS)
     out["start"] = pd.to_datetime(out["start"], utc=True)
     out["end"] = pd.to_datetime(out["end"], utc=True)
