@@ -247,8 +247,7 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     df["residential_queued_mw"] = np.where(res & energised, dem, 0.0)
     cols = ["queued_mw", "shed_energised_mw", "dark_mw", "residential_mw",
             "residential_dark_mw", "residential_queued_mw"]
-    area_oblast = _area_oblast(df["area"], df["oblast"])
-    a = df.groupby(["area", "time"], sort=True)[cols].sum().reset_index()
+    a, area_oblast = _area_time_sums(df, cols)
     a["deficit_mw"] = np.minimum(a["shed_energised_mw"], a["queued_mw"])
     a["exempt_shed_mw"] = a["shed_energised_mw"] - a["deficit_mw"]
     a["oblast"] = a["area"].map(area_oblast)
@@ -310,19 +309,66 @@ def _dates(local: pd.Series) -> pd.Series:
     return pd.Series(d[codes], index=local.index, name=local.name, dtype=object)
 
 
-def _area_oblast(area: pd.Series, oblast: pd.Series) -> pd.Series:
+def _area_time_sums(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+    """``df.groupby(["area", "time"], sort=True)[cols].sum().reset_index()`` and the oblast
+    of each area (:func:`_area_oblast`), from integer codes of ``area`` and ``time``.
+
+    The sums are compensated (Kahan) in row order, as pandas' groupby sums are.
+    """
+    a_codes, a_uniq = pd.factorize(df["area"].to_numpy(dtype=object), sort=True)
+    area_oblast = _area_oblast(df["area"], df["oblast"], a_codes, a_uniq)
+    t = df["time"]
+    if not isinstance(t.dtype, pd.DatetimeTZDtype) or (a_codes < 0).any() or t.isna().any():
+        return df.groupby(["area", "time"], sort=True)[cols].sum().reset_index(), area_oblast
+    t_codes, t_uniq = pd.factorize(t, sort=True)
+    n_t = len(t_uniq)
+    key = a_codes.astype(np.int64) * n_t + t_codes
+    present = np.zeros(len(a_uniq) * n_t, dtype=bool)
+    present[key] = True
+    uk = np.flatnonzero(present)
+    slot = np.cumsum(present) - 1
+    sums = _group_sums(slot[key], np.column_stack([df[c].to_numpy(dtype=float) for c in cols]),
+                       len(uk))
+    out = {"area": np.asarray(a_uniq, dtype=object)[uk // n_t], "time": t_uniq[uk % n_t]}
+    out.update({c: sums[:, j] for j, c in enumerate(cols)})
+    return pd.DataFrame(out), area_oblast
+
+
+@njit(cache=True)
+def _group_sums(labels, values, n_groups):  # pragma: no cover
+    """Per-group column sums with pandas' compensated summation (``groupby().sum()``)."""
+    n, k = values.shape
+    sumx = np.zeros((n_groups, k))
+    comp = np.zeros((n_groups, k))
+    for i in range(n):
+        lab = labels[i]
+        if lab < 0:
+            continue
+        for j in range(k):
+            val = values[i, j]
+            if val == val:
+                y = val - comp[lab, j]
+                t = sumx[lab, j] + y
+                comp[lab, j] = t - sumx[lab, j] - y
+                if comp[lab, j] != comp[lab, j]:
+                    comp[lab, j] = 0.0
+                sumx[lab, j] = t
+    return sumx
+
+
+def _area_oblast(area: pd.Series, oblast: pd.Series, a_codes: np.ndarray,
+                 a_uniq: np.ndarray) -> pd.Series:
     """Most frequent oblast of each area (smallest name on ties), indexed by sorted area.
 
-    Same as ``groupby(area)[oblast].agg(lambda s: s.mode().iloc[0])`` on string columns.
+    Same as ``groupby(area)[oblast].agg(lambda s: s.mode().iloc[0])`` on string columns;
+    ``a_codes, a_uniq`` are ``pd.factorize(area, sort=True)``.
     """
-    av = area.to_numpy(dtype=object)
-    ov = oblast.to_numpy(dtype=object)
-    if not (all(isinstance(x, str) for x in set(av))
-            and all(isinstance(x, str) for x in set(ov))):
+    o_codes, o_uniq = pd.factorize(oblast.to_numpy(dtype=object), sort=True)
+    if ((a_codes < 0).any() or (o_codes < 0).any()
+            or not all(isinstance(x, str) for x in a_uniq)
+            or not all(isinstance(x, str) for x in o_uniq)):
         return pd.DataFrame({"area": area, "oblast": oblast}).groupby("area")["oblast"].agg(
             lambda s: s.mode().iloc[0])
-    a_codes, a_uniq = pd.factorize(av, sort=True)
-    o_codes, o_uniq = pd.factorize(ov, sort=True)
     n_o = len(o_uniq)
     counts = np.bincount(a_codes * n_o + o_codes, minlength=len(a_uniq) * n_o).reshape(
         len(a_uniq), n_o)
