@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from gridmodel.errors import InputError
 from gridmodel.heat import draining
@@ -164,11 +165,64 @@ def capacity_rank(layer: HeatLayer) -> np.ndarray:
     kx = np.cos(np.radians(np.nan_to_num(slat, nan=50.0)))
     dist = np.hypot((b["lon"].to_numpy(float) - slon) * kx, b["lat"].to_numpy(float) - slat)
     load = _h(layer) * b["floor_area_m2"].to_numpy(float)
+    fast = _capacity_rank_fast(b["source_id"].to_numpy(), np.nan_to_num(dist),
+                               b["building_id"].to_numpy(), load)
+    if fast is not None:
+        return fast
     df = pd.DataFrame({"src": b["source_id"].to_numpy(), "d": np.nan_to_num(dist),
                        "id": b["building_id"].to_numpy(), "load": load})
     df = df.sort_values(["src", "d", "id"])
     cum = df.groupby("src")["load"].cumsum() / df.groupby("src")["load"].transform("sum")
     return cum.reindex(range(len(b))).to_numpy(float)
+
+
+def _capacity_rank_fast(src, d, ids, load) -> np.ndarray | None:
+    """:func:`capacity_rank` from integer codes (None: use the general path).
+
+    Sort by (source, distance, building id) as ``sort_values`` does, then per-source
+    cumulative and total loads with pandas' compensated sums, in that order.
+    """
+    if not len(src) or not np.isfinite(load).all():
+        return None
+    s_codes, s_uniq = pd.factorize(src, sort=True)
+    i_codes, i_uniq = pd.factorize(ids, sort=True)
+    if ((s_codes < 0).any() or (i_codes < 0).any()
+            or not all(isinstance(x, str) for x in s_uniq)
+            or len({type(x) for x in i_uniq}) != 1):
+        return None
+    order = np.lexsort((i_codes, d, s_codes))
+    out = np.empty(len(src), dtype=float)
+    out[order] = _cum_share(s_codes[order].astype(np.int64), load[order], len(s_uniq))
+    return out
+
+
+@njit(cache=True)
+def _cum_share(labels, vals, n_groups):  # pragma: no cover
+    """Per-group cumulative sum / group total, compensated as pandas' groupby sums."""
+    n = vals.size
+    acc = np.zeros(n_groups)
+    comp = np.zeros(n_groups)
+    cum = np.empty(n)
+    for i in range(n):
+        lab = labels[i]
+        y = vals[i] - comp[lab]
+        t = acc[lab] + y
+        comp[lab] = t - acc[lab] - y
+        acc[lab] = t
+        cum[i] = t
+    tot = np.zeros(n_groups)
+    comp[:] = 0.0
+    for i in range(n):
+        lab = labels[i]
+        y = vals[i] - comp[lab]
+        t = tot[lab] + y
+        comp[lab] = t - tot[lab] - y
+        if comp[lab] != comp[lab]:
+            comp[lab] = 0.0
+        tot[lab] = t
+    for i in range(n):
+        cum[i] = cum[i] / tot[labels[i]]
+    return cum
 
 
 def _h(layer: HeatLayer) -> np.ndarray:
