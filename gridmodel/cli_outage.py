@@ -7,7 +7,6 @@ output only; the model is :func:`gridmodel.outage.timeline.snapshot`.
 from __future__ import annotations
 
 import copy
-import shutil
 import warnings
 from pathlib import Path
 
@@ -152,11 +151,11 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     from gridmodel.network.io import load_network
     from gridmodel.outage.blackouts import daily_schedule_from_snapshot, supply_areas
     from gridmodel.outage.timeline import snapshot
+    from gridmodel.outdir import check_out_dir, prepare_out_dir
     from gridmodel.strikes import load_strikes
 
-    if out is not None and out.exists() and not force:
-        msg = f"{out} exists; pass --force to overwrite it or choose another --out."
-        raise InputError(msg)
+    if out is not None:
+        check_out_dir(out, force)
     net = load_network(network, status_date=status_date)
     strikes = load_strikes(strikes_path, net, only=only)
     if engine == "fast":
@@ -167,9 +166,7 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
                                             n_queues=n_queues, block_h=block_h)
     files: list[Path] = []
     if out is not None:
-        if out.exists():
-            shutil.rmtree(out)
-        out.mkdir(parents=True)
+        out = prepare_out_dir(out, force)
         frames = {"strikes": strikes, "islands": result.islands, "loads": result.loads,
                   "oblasts": result.oblasts, "branches": result.branches,
                   "cascade_log": result.cascade_log,

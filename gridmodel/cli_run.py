@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from gridmodel.errors import InputError
+from gridmodel.outdir import prepare_out_dir
 
 __all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
 
@@ -112,11 +113,7 @@ def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
     spec = REPRODUCTIONS[name]
     folder = _examples_dir()
     files = spec["files"][:1] if base_only else spec["files"]
-    out = Path(out)
-    if out.exists() and not force:
-        msg = f"output folder {out} already exists; choose another folder or pass --force."
-        raise click.ClickException(msg)
-    out.mkdir(parents=True, exist_ok=True)
+    out = prepare_out_dir(out, force)
     lines = []
     for f in files:
         sub = out / Path(f).stem

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import threading
 import time
 import traceback
@@ -39,8 +38,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel import errors
 from gridmodel.ensemble_replicate import METRICS
 from gridmodel.errors import InputError
+from gridmodel.outdir import prepare_out_dir
 
 __all__ = [
     "ROW_COLUMNS",
@@ -64,7 +65,7 @@ class EnsembleError(InputError):
     """Bad ensemble arguments, an unreachable scheduler or a mismatching resume folder."""
 
 
-class OutputExistsError(EnsembleError):
+class OutputExistsError(EnsembleError, errors.OutputExistsError):
     """The output folder exists and neither ``resume`` nor ``force`` was given."""
 
 
@@ -241,7 +242,7 @@ def _prepare_out(out, resume: bool, force: bool, manifest: dict) -> Path | None:
     mpath = out / "manifest.json"
     if out.exists():
         if force:
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
+            prepare_out_dir(out, force=True, create=False)
         elif resume:
             if not mpath.is_file():
                 msg = (f"{out} has no manifest.json: it is not an ensemble folder; choose "

@@ -50,5 +50,9 @@ class UnknownAssetError(InputError):
         super().__init__("\n".join(lines))
 
 
+class OutputExistsError(InputError):
+    """An output folder exists and replacing it was not asked for (``--force``)."""
+
+
 class SimulationError(GridmodelError, RuntimeError):
     """A numerical result is invalid (for example NaN flows) and must not be used."""

@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -32,7 +31,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, OutputExistsError
+from gridmodel.outdir import prepare_out_dir
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
            "run"]
@@ -43,9 +43,6 @@ SCHEMA_VERSION = 1
 class ScenarioError(InputError):
     """A scenario file is malformed (message names the file, line and key)."""
 
-
-class OutputExistsError(InputError):
-    """The output folder exists and ``force`` was not given."""
 
 
 # ------------------------------------------------------------------------- schema
@@ -247,19 +244,7 @@ def _sha256_path(p: Path) -> str:
 
 
 def _prepare_out(out, force: bool) -> Path | None:
-    if out is None:
-        return None
-    out = Path(out)
-    if out.exists():
-        if not force:
-            msg = (f"output folder {out} already exists; choose another folder or pass "
-                   "force=True (--force) to replace it.")
-            raise OutputExistsError(msg)
-        if out.is_dir():
-            shutil.rmtree(out)
-        else:
-            out.unlink()
-    return out
+    return None if out is None else prepare_out_dir(out, force, create=False)
 
 
 def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> pd.DataFrame:

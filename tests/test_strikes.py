@@ -294,7 +294,8 @@ def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
     # refuses to overwrite without --force, cleanly
     again = _invoke([EXAMPLES / "kyivska_750.csv", "--engine", "fast", "--out", out])
     assert again.exit_code == 2
-    assert "exists; pass --force" in again.output
+    assert "already exists" in again.output
+    assert "pass --force" in again.output
     assert "Traceback" not in again.output
     forced = _invoke([EXAMPLES / "kyiv_2026_02_03.csv", "--engine", "fast", "--out", out,
                       "--force", "--only", "reliability=A"])

@@ -488,8 +488,8 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     CriticalityResult
     """
     import json
-    from pathlib import Path
 
+    from gridmodel.outdir import check_out_dir
     from gridmodel.planning.evaluate import prepare_out
     from gridmodel.report.html import write_report
     from gridmodel.scenario import load_scenario
@@ -497,11 +497,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     sc = load_scenario(scenario_path)
     if horizon_h is not None:
         sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
-    out = Path(out)
-    if out.exists() and not force:
-        msg = (f"output folder {out} already exists; choose another --out or pass --force "
-               "to replace it.")
-        raise InputError(msg)
+    check_out_dir(out, force)
     res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
                       candidates=candidates, progress=progress)
     out = prepare_out(out, force)

@@ -554,28 +554,10 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
 
 # ----------------------------------------------------------------------- orchestration
 def prepare_out(out, force: bool):
-    """Create a fresh output folder; an existing one is replaced only with ``force``.
+    """Create a fresh output folder (:func:`gridmodel.outdir.prepare_out_dir`)."""
+    from gridmodel.outdir import prepare_out_dir
 
-    Raises
-    ------
-    InputError
-        The folder exists and ``force`` is False.
-    """
-    import shutil
-    from pathlib import Path
-
-    out = Path(out)
-    if out.exists():
-        if not force:
-            msg = (f"output folder {out} already exists; choose another --out or pass "
-                   "--force to replace it.")
-            raise InputError(msg)
-        if out.is_dir():
-            shutil.rmtree(out)
-        else:
-            out.unlink()
-    out.mkdir(parents=True)
-    return out
+    return prepare_out_dir(out, force)
 
 
 def plot_ranking(result: PlanResult, path) -> None:
@@ -654,16 +636,13 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     import json
     from pathlib import Path
 
+    from gridmodel.outdir import check_out_dir
     from gridmodel.planning.interventions import load_plan
     from gridmodel.report.html import write_report
     from gridmodel.scenario import _sha256_path, load_scenario
 
     sc = load_scenario(base_path)
-    out = Path(out)
-    if out.exists() and not force:
-        msg = (f"output folder {out} already exists; choose another --out or pass --force "
-               "to replace it.")
-        raise InputError(msg)
+    out = check_out_dir(out, force)
     model = runner if runner is not None else ScenarioRunner(sc, horizon_h=horizon_h)
     plan = load_plan(plan_path, net=model.net, layer=model.layer)
     root = sc.seed if seed is None else int(seed)
