@@ -22,6 +22,7 @@ from gridmodel.errors import NetworkFileError, StatusError, UnknownAssetError
 from gridmodel.network import graph, resolve
 from gridmodel.network.dispatch import proportional_dispatch
 from gridmodel.network.summary import residuals, summary_text, totals
+from gridmodel.network.tables import REQUIRED
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -75,23 +76,7 @@ def write_tiny(folder: Path) -> Path:
             "parallel": [1, 1],
         }
     ).to_csv(folder / "lines.csv", index=False)
-    pd.DataFrame(
-        columns=[
-            "trafo_id",
-            "name",
-            "substation_id",
-            "hv_bus",
-            "lv_bus",
-            "sn_mva",
-            "vn_hv_kv",
-            "vn_lv_kv",
-            "vk_percent",
-            "vkr_percent",
-            "pfe_kw",
-            "i0_percent",
-            "parallel",
-        ]
-    ).to_csv(folder / "trafos.csv", index=False)
+    pd.DataFrame(columns=REQUIRED["trafos.csv"]).to_csv(folder / "trafos.csv", index=False)
     pd.DataFrame(
         {
             "plant_id": ["plant:alpha-npp"],
