@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import time
@@ -27,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gridmodel.errors import InputError, OutputExistsError
+from gridmodel.jsonio import write_json
 from gridmodel.outdir import prepare_out_dir
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
@@ -381,24 +380,8 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
                         "outputs": t_end - t_outputs}
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
     if out is not None:
-        (out / "summary.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n",
-                                          encoding="utf-8")
+        write_json(summary, out / "summary.json")
         from gridmodel.report.html import run_report
 
         run_report(result, out, net=net)
     return result
-
-
-def _json(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, dt.date | dt.datetime | pd.Timestamp):
-        return o.isoformat()
-    if isinstance(o, Path):
-        return str(o)
-    msg = f"not JSON serialisable: {type(o).__name__}"
-    raise TypeError(msg)

@@ -94,6 +94,10 @@ def test_cli_rank_outputs(tmp_path):
         assert (out / f).is_file(), f
     meta = json.loads((out / "criticality.json").read_text())
     assert meta["candidates"] == 3
+    # numbers stay numbers in the JSON (not their text)
+    top = meta["worst_sets"][0]
+    assert isinstance(top["buildings_without_heat"], int | float)
+    assert isinstance(top["kyiv_mw_shed"], int | float)
     html = (out / "report.html").read_text()
     assert "Worst-case sets of k = 2" in html
     assert 'id="map-network"' in html

@@ -487,7 +487,6 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     -------
     CriticalityResult
     """
-    import json
 
     from gridmodel.outdir import check_out_dir
     from gridmodel.planning.evaluate import prepare_out
@@ -507,8 +506,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
                "baseline": res.baseline, **res.meta,
                "top": res.top(top)[["rank", "asset_id", *SCORE]].to_dict("records"),
                "worst_sets": res.worst_sets.to_dict("records")}
-    (out / "criticality.json").write_text(json.dumps(summary, indent=2, default=str) + "\n",
-                                          encoding="utf-8")
+    from gridmodel.jsonio import write_json
+
+    write_json(summary, out / "criticality.json")
     _plot(res, out / "criticality.png", top)
     worst_assets = res.worst_sets["assets"].iloc[-1].split(", ") if len(res.worst_sets) \
         else []

@@ -633,7 +633,6 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     -------
     PlanResult
     """
-    import json
     from pathlib import Path
 
     from gridmodel.outdir import check_out_dir
@@ -682,8 +681,9 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
             "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
             f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
     }
-    (out / "plan.json").write_text(json.dumps(summary, indent=2, default=_json) + "\n",
-                                   encoding="utf-8")
+    from gridmodel.jsonio import write_json
+
+    write_json(summary, out / "plan.json")
     strikes = getattr(model, "strikes", None)
     prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
             "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
@@ -713,11 +713,3 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
                  else (), illustrative=illus, provenance=prov,
                  notes=[plan.description] if plan.description else ())
     return result
-
-
-def _json(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    return str(o)

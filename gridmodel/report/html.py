@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.jsonio import to_jsonable
+
 __all__ = ["dark_buses_from_loads", "run_report", "write_report"]
 
 _MAX_ROWS = 200
@@ -135,17 +137,12 @@ def _fmt(v) -> str:
 
 
 def _jsonable(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    if isinstance(o, np.bool_):
-        return bool(o)
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, pd.Timestamp | dt.datetime | dt.date):
-        return o.isoformat()
-    return str(o)
+    """Numbers and times as JSON values (:func:`gridmodel.jsonio.to_jsonable`); for the
+    page's data only, anything else is shown as its text."""
+    try:
+        return to_jsonable(o)
+    except TypeError:
+        return str(o)
 
 
 def _as_dict(obj) -> dict:
