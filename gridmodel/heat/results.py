@@ -156,24 +156,7 @@ def build_frames(layer, index, temp, tl, ga, bh, temps) -> dict[str, pd.DataFram
         "hours_below_16c": below[0], "hours_below_12c": below[1], "hours_below_8c": below[2],
         "temp_indoor_min_c": t_min.round(2), "temp_indoor_end_c": t_end.round(2),
     })
-    # indoor temperature bands per archetype (over buildings)
-    bands = []
-    arch = b["archetype"].to_numpy()
-    for a in sorted(set(arch)):
-        cols = temps.inverse[arch == a]
-        uniq, counts = np.unique(cols, return_counts=True)
-        traj = ti[:, uniq]
-        order = np.argsort(traj, axis=1)
-        cw = np.cumsum(counts[order], axis=1) / counts.sum()
-        sorted_t = np.take_along_axis(traj, order, axis=1)
-        q = {}
-        for p in (0.05, 0.5, 0.95):
-            j = (cw < p).sum(axis=1)
-            q[p] = sorted_t[np.arange(len(index)), np.minimum(j, traj.shape[1] - 1)]
-        bands.append(pd.DataFrame({"time": index, "archetype": a, "p05_c": q[0.05],
-                                   "median_c": q[0.5], "p95_c": q[0.95],
-                                   "min_c": traj.min(1), "max_c": traj.max(1)}))
-    indoor = pd.concat(bands, ignore_index=True)
+    indoor = indoor_bands(index, temps, b["archetype"].to_numpy())
     loads = tl.loads.copy()
     islands = tl.islands.drop(columns=[c for c in ("buses",) if c in tl.islands.columns])
     sources = ga.source_capacity.copy()
@@ -273,3 +256,39 @@ def explain(sc, layer, index, temp, tl, ga, bh, summary) -> str:
                  f"{h['interrupted_building_hours']} interrupted building-hours (short stops); "
                  f"{h['freeze_risk_building_hours']} building-hours at freeze risk.")
     return "\n".join(lines)
+
+
+def indoor_bands(index, temps, archetype) -> pd.DataFrame:
+    """Indoor temperature bands per archetype over buildings, hour by hour [°C].
+
+    Parameters
+    ----------
+    index : DatetimeIndex
+    temps : gridmodel.thermal.DistinctTrajectories
+    archetype : array of str
+        Archetype per building (columns of ``temps`` mapped back by ``temps.inverse``).
+
+    Returns
+    -------
+    DataFrame
+        ``time, archetype, p05_c, median_c, p95_c, min_c, max_c``: quantiles over the
+        buildings of each archetype (each distinct trajectory weighted by its buildings).
+    """
+    ti = temps.temp_indoor
+    arch = np.asarray(archetype)
+    bands = []
+    for a in sorted(set(arch)):
+        cols = temps.inverse[arch == a]
+        uniq, counts = np.unique(cols, return_counts=True)
+        traj = ti[:, uniq]
+        order = np.argsort(traj, axis=1)
+        cw = np.cumsum(counts[order], axis=1) / counts.sum()
+        sorted_t = np.take_along_axis(traj, order, axis=1)
+        q = {}
+        for p in (0.05, 0.5, 0.95):
+            j = (cw < p).sum(axis=1)
+            q[p] = sorted_t[np.arange(len(index)), np.minimum(j, traj.shape[1] - 1)]
+        bands.append(pd.DataFrame({"time": index, "archetype": a, "p05_c": q[0.05],
+                                   "median_c": q[0.5], "p95_c": q[0.95],
+                                   "min_c": traj.min(1), "max_c": traj.max(1)}))
+    return pd.concat(bands, ignore_index=True)

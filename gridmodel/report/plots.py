@@ -38,22 +38,12 @@ def plot_without_heat(ax, index, without_heat, district):
 
 def plot_indoor_bands(ax, index, temps, archetype):
     """Median and 5-95 % band of indoor temperature per archetype."""
-    ti = temps.temp_indoor
-    arch = np.asarray(archetype)
-    for a in sorted(set(arch)):
-        cols = temps.inverse[arch == a]
-        uniq, counts = np.unique(cols, return_counts=True)
-        traj = ti[:, uniq]
-        order = np.argsort(traj, axis=1)
-        cw = np.cumsum(counts[order], axis=1) / counts.sum()
-        st = np.take_along_axis(traj, order, axis=1)
-        rows = np.arange(len(index))
+    from gridmodel.heat.results import indoor_bands
 
-        def q(p, st=st, cw=cw, rows=rows):
-            return st[rows, np.minimum((cw < p).sum(1), st.shape[1] - 1)]
-
-        line = ax.plot(index, q(0.5), label=a, lw=1.2)[0]
-        ax.fill_between(index, q(0.05), q(0.95), color=line.get_color(), alpha=0.15)
+    for a, band in indoor_bands(index, temps, archetype).groupby("archetype", sort=True):
+        line = ax.plot(index, band["median_c"].to_numpy(), label=a, lw=1.2)[0]
+        ax.fill_between(index, band["p05_c"].to_numpy(), band["p95_c"].to_numpy(),
+                        color=line.get_color(), alpha=0.15)
     ax.axhline(12.0, color="k", ls="--", lw=0.8)
     ax.set_ylabel("indoor temperature [°C]")
     ax.set_title("Indoor temperature by archetype (median, 5-95 % of buildings)")
