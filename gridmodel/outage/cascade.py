@@ -57,6 +57,33 @@ def overloaded(loading: np.ndarray, alive: np.ndarray, threshold: float) -> np.n
     return np.asarray(alive, dtype=bool) & (np.asarray(loading, dtype=float) > limit)
 
 
+def trip_round(loading, live, threshold: float, rounds: int, max_rounds: int, br_asset,
+               br_alive, tripped, log) -> tuple[int, str | None]:
+    """One cascade round after a flow: trip every overloaded live branch, or stop.
+
+    Updates ``br_alive``, ``tripped`` (the round each branch tripped in) and ``log``
+    (``(round, asset_id, loading)``) in place; shared by the pandapower engine and the
+    compiled engine's reference loop.
+
+    Returns
+    -------
+    (rounds, status)
+        ``status`` is None to go on with another round, ``"converged"`` when nothing is
+        overloaded, ``"limit hit"`` when overloads remain after ``max_rounds`` rounds.
+    """
+    trip = overloaded(loading, live, threshold)
+    if not trip.any():
+        return rounds, "converged"
+    if rounds >= max_rounds:
+        return rounds, "limit hit"
+    rounds += 1
+    for k in np.flatnonzero(trip):
+        log.append((rounds, str(br_asset[k]), float(loading[k])))
+    br_alive[trip] = False
+    tripped[trip] = rounds
+    return rounds, None
+
+
 #: trip loading used when neither the caller nor the network says otherwise
 DEFAULT_TRIP_LOADING: float = 1.0
 

@@ -17,7 +17,12 @@ import pandas as pd
 from gridmodel.errors import InputError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import allocate_import_cap, balance_islands
-from gridmodel.outage.cascade import check_cascade_args, dc_loading, overloaded, trip_loading
+from gridmodel.outage.cascade import (
+    check_cascade_args,
+    dc_loading,
+    trip_loading,
+    trip_round,
+)
 from gridmodel.outage.islands import labels_from_sets
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -132,7 +137,6 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
     tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
     log: list[tuple[int, str, float]] = []
     rounds = 0
-    status = "converged"
     while True:
         if islands == "networkx":
             sets = flow.islands_nx(state.bus_alive, br_alive)
@@ -152,17 +156,10 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
                 ac_load = fr.loading_ac / state.br_fraction
             loading = np.where(use_ac, ac_load, loading)
         loading = np.where(live, loading, 0.0)
-        trip = overloaded(loading, live, overload_threshold)
-        if not trip.any():
+        rounds, status = trip_round(loading, live, overload_threshold, rounds,
+                                    max_cascade_rounds, model.br_asset, br_alive, tripped, log)
+        if status is not None:
             break
-        if rounds >= max_cascade_rounds:
-            status = "limit hit"
-            break
-        rounds += 1
-        for k in np.flatnonzero(trip):
-            log.append((rounds, str(model.br_asset[k]), float(loading[k])))
-        br_alive[trip] = False
-        tripped[trip] = rounds
     return build_result(model, state, engine="pandapower", n_islands=n_isl, bus_island=labels,
                         balance=bal, island_method=fr.method, p_from_mw=fr.p_from_mw,
                         loading=loading, br_alive=br_alive, tripped_round=tripped,

@@ -52,8 +52,8 @@ from gridmodel.outage.cascade import (
     TRIP_RTOL,
     check_cascade_args,
     dc_loading,
-    overloaded,
     trip_loading,
+    trip_round,
 )
 from gridmodel.outage.islands import island_labels
 from gridmodel.outage.result import OutageResult, build_result
@@ -384,7 +384,6 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
     log: list[tuple[int, str, float]] = []
     rounds = 0
-    status = "converged"
     while True:
         n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
                                       state.bus_alive)
@@ -404,17 +403,10 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         if p is None:
             p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
         loading = np.where(on, dc_loading(p, state.br_rating_mw), 0.0)
-        trip = overloaded(loading, on, overload_threshold)
-        if not trip.any():
+        rounds, status = trip_round(loading, on, overload_threshold, rounds,
+                                    max_cascade_rounds, model.br_asset, br_alive, tripped, log)
+        if status is not None:
             break
-        if rounds >= max_cascade_rounds:
-            status = "limit hit"
-            break
-        rounds += 1
-        for k in np.flatnonzero(trip):
-            log.append((rounds, str(model.br_asset[k]), float(loading[k])))
-        br_alive[trip] = False
-        tripped[trip] = rounds
     return Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
                       p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
                       cascade_log=log, cascade_rounds=rounds, cascade_status=status,
