@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, cli_input_error
 from gridmodel.outdir import prepare_out_dir
 
 __all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
@@ -42,7 +42,7 @@ def _examples_dir() -> Path:
         if cand.is_dir():
             return cand
     msg = "the examples/ folder with the reproduction scenarios was not found."
-    raise click.ClickException(msg)
+    raise cli_input_error(msg)
 
 
 def _headline(res) -> str:
@@ -63,7 +63,7 @@ def _run_one(path, out, force, quiet, engine=None):
     try:
         return run(path, out=out, force=force, progress=not quiet, engine=engine)
     except InputError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise cli_input_error(exc) from None
 
 
 @click.command("run")
@@ -106,10 +106,10 @@ def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
             return
     if name not in REPRODUCTIONS:
         msg = f"unknown reproduction {name!r}; known: {sorted(REPRODUCTIONS)} (see --list)."
-        raise click.ClickException(msg)
+        raise cli_input_error(msg)
     if out is None:
         msg = "--out DIR is required."
-        raise click.ClickException(msg)
+        raise cli_input_error(msg)
     spec = REPRODUCTIONS[name]
     folder = _examples_dir()
     files = spec["files"][:1] if base_only else spec["files"]
