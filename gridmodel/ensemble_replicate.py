@@ -200,7 +200,7 @@ def row_metrics(loads: pd.DataFrame, blackouts, bh, temps, layer, population: pd
         people_peak = float("nan")
     wh = np.asarray(bh.without_heat)
     n = wh.sum(axis=1)
-    residents = layer.buildings["residents"].to_numpy(float)
+    residents = layer.buildings["residents"].to_numpy()
     below = temps.hours_below((12.0,))[0]
     return {
         "mw_shed_peak": float(shed.max()) if len(shed) else 0.0,
@@ -209,5 +209,7 @@ def row_metrics(loads: pd.DataFrame, blackouts, bh, temps, layer, population: pd
         "buildings_without_heat_peak": int(n.max(initial=0)),
         "buildings_without_heat_7d": float(n[HOUR_7D]) if len(n) > HOUR_7D else float("nan"),
         "building_hours_below_12c": metrics.building_hours_below(below),
-        "people_hours_without_heat": float((wh * residents[None, :]).sum()),
+        # hours without heat per building x residents (whole numbers for whole-number
+        # residents: then exact, in any order of summation, below 2**53 person-hours)
+        "people_hours_without_heat": float(wh.sum(axis=0) @ residents),
     }

@@ -228,3 +228,33 @@ def finish_state_nb(bus_alive, br_in, br_from, br_to, br_in_service, br_frac, br
         dem[j] = demand[j] if load_counts[j] else 0.0
         conn[j] = load_frac[j] if la else 0.0
     return br_alive, br_removed, br_rating, src_cap, load_alive, dem, conn
+
+
+@njit(cache=True)
+def group_sums_nb(values, codes, n_groups):
+    """Per-group column sums of ``values`` (runs, rows, columns) -> (runs, groups, columns).
+
+    Compensated (Kahan) summation in row order, the arithmetic of pandas'
+    ``groupby(...).sum()`` for float columns without missing values, so the timeline's
+    per-oblast and per-class tables equal those of a ``groupby`` on its load table
+    bit for bit. Rows with a negative code are skipped.
+    """
+    n_runs, n_rows, n_cols = values.shape
+    out = np.zeros((n_runs, n_groups, n_cols))
+    comp = np.zeros((n_groups, n_cols))
+    for r in range(n_runs):
+        comp[:, :] = 0.0
+        for i in range(n_rows):
+            g = codes[i]
+            if g < 0:
+                continue
+            for j in range(n_cols):
+                val = values[r, i, j]
+                if val != val:  # NaN is skipped, as pandas does
+                    continue
+                y = val - comp[g, j]
+                t = out[r, g, j] + y
+                c = t - out[r, g, j] - y
+                comp[g, j] = c if c == c else 0.0  # +-inf values make the compensation NaN
+                out[r, g, j] = t
+    return out

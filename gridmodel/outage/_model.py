@@ -9,6 +9,7 @@ they agree on what a strike removes or damages by construction.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -510,26 +511,62 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
     return state
 
 
-def _demand_override(model: Model, demand_mw: pd.Series) -> np.ndarray:
-    if not isinstance(demand_mw, pd.Series):
-        msg = f"demand_mw must be a pandas Series indexed by load_id; got {type(demand_mw)}."
-        raise InputError(msg)
+def load_positions(model: Model, load_ids) -> np.ndarray:
+    """Positions in ``model``'s load arrays of ``load_ids`` (``net.load.load_id`` values).
+
+    Raises
+    ------
+    InputError
+        Ids that name no load.
+    """
     ids = model.cache.get("load_id_index")
     if ids is None:
         ids = model.cache["load_id_index"] = pd.Index(
             sorted(model.load_pos_by_id, key=model.load_pos_by_id.get))
-    idx = ids.get_indexer(demand_mw.index)
+    load_ids = pd.Index(load_ids)
+    idx = ids.get_indexer(load_ids)
     if (idx < 0).any():
-        unknown = list(demand_mw.index[idx < 0])
+        unknown = list(load_ids[idx < 0])
         msg = (f"demand_mw names loads that do not exist: {unknown[:10]}; index it by "
                "net.load.load_id.")
         raise InputError(msg)
-    values = pd.to_numeric(demand_mw, errors="coerce").to_numpy(float)
-    bad_mask = ~(values >= 0) | ~np.isfinite(values)
-    if bad_mask.any():
-        bad = list(zip(demand_mw.index[bad_mask], values[bad_mask], strict=True))
-        msg = f"demand_mw must be finite and >= 0 [MW]; got {bad[:5]}."
+    return idx
+
+
+def check_demand_mw(values: np.ndarray, load_ids) -> None:
+    """Raise :class:`InputError` naming loads whose demand is negative, NaN or infinite.
+
+    ``values`` is (n,) or (steps, n) [MW], ``load_ids`` the n loads of its last axis; the
+    message names the loads of the first step with a bad value.
+    """
+    bad = ~(values >= 0) | ~np.isfinite(values)
+    if bad.any():
+        rows, bad_rows = np.atleast_2d(values), np.atleast_2d(bad)
+        k = int(np.flatnonzero(bad_rows.any(axis=1))[0])
+        cols = np.flatnonzero(bad_rows[k])
+        pairs = list(zip(np.asarray(load_ids)[cols].tolist(), rows[k, cols].tolist(),
+                         strict=True))
+        msg = f"demand_mw must be finite and >= 0 [MW]; got {pairs[:5]}."
         raise InputError(msg)
+
+
+def state_with_demand(model: Model, state: State, demand_mw: np.ndarray) -> State:
+    """``state`` with demand ``demand_mw`` (all loads, model order) [MW].
+
+    The same result as :func:`apply_outages` with that demand: loads out of service
+    before the strikes keep zero demand; nothing else depends on demand.
+    """
+    counts = _base_arrays(model)["load_counts"]
+    return dataclasses.replace(state, load_demand_mw=np.where(counts, demand_mw, 0.0))
+
+
+def _demand_override(model: Model, demand_mw: pd.Series) -> np.ndarray:
+    if not isinstance(demand_mw, pd.Series):
+        msg = f"demand_mw must be a pandas Series indexed by load_id; got {type(demand_mw)}."
+        raise InputError(msg)
+    idx = load_positions(model, demand_mw.index)
+    values = pd.to_numeric(demand_mw, errors="coerce").to_numpy(float)
+    check_demand_mw(values, demand_mw.index)
     demand = model.load_demand_mw.copy()
     demand[idx] = values
     return demand

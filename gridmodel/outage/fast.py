@@ -316,11 +316,25 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     if solver not in ("lowrank", "splu"):
         msg = f"unknown solver {solver!r}; choose 'lowrank' or 'splu'."
         raise InputError(msg)
-    if solver == "lowrank" and "lowrank" not in compiled.extra:
-        solver = "splu"
     model = compiled.model
     state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
     cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+    return evaluate_state(compiled, state, cap, max_cascade_rounds, overload_threshold, solver)
+
+
+def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
+                   max_cascade_rounds: int, overload_threshold: float,
+                   solver: str = "lowrank") -> Evaluation:
+    """Evaluate a state already built by :func:`~gridmodel.outage._model.apply_outages`.
+
+    The part of :func:`evaluate` after the outages are applied, for callers that reuse
+    one asset state over many demand levels (the timeline's array path). Arguments are
+    not checked again: ``cap`` is the per-source capacity after the import cap
+    (:func:`~gridmodel.outage.balance.allocate_import_cap`), ``overload_threshold`` a
+    number, ``solver`` one of ``"lowrank"`` and ``"splu"``.
+    """
+    if solver == "lowrank" and "lowrank" not in compiled.extra:
+        solver = "splu"
     if solver == "lowrank" and _HAVE_NUMBA:
         ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
         if ev is not None:

@@ -25,6 +25,7 @@ The caller's network is never modified.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -237,6 +238,11 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         Naive start, bad horizon or step, strikes outside the period, bad temperature.
     """
     strikes = _as_strikes(net, strikes)
+    attrs = {}
+    if strikes is not None and strikes.attrs:
+        # pandas deep-copies attrs into every derived frame: work without, restore at the end
+        attrs, strikes = strikes.attrs, strikes.copy(deep=False)
+        strikes.attrs = {}
     if start is None:
         if strikes is None or not len(strikes):
             msg = "start is required for a run without strikes (e.g. '2026-01-15T00:00+02:00')."
@@ -265,7 +271,6 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         periods = asset_states(strikes.assign(row=[]), pd.Series([], dtype=float))
     periods = periods.assign(kind=periods["asset_id"].map(reg["kind"]),
                              name=periods["asset_id"].map(reg["name"]))
-    states = state_timeline(periods, times, step_h)
 
     if not isinstance(demand_profile, DemandProfile):
         demand_profile = load_demand_profile(demand_profile)
@@ -285,11 +290,19 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         from tqdm import tqdm
 
         iterator = tqdm(iterator, desc="hours", unit="h", disable=None, mininterval=0.5)
-    steps = _steps_lean if _lean and _lean_applies(kwargs) else _steps_results
-    loads, islands, run_rows = steps(net, kwargs, states, factors, meta, times, iterator)
-    num = ["demand_mw", "served_mw", "shed_mw"]
-    oblasts = loads.groupby(["time", "oblast"], sort=True)[num].sum().reset_index()
-    classes = loads.groupby(["time", "priority_class"], sort=True)[num].sum().reset_index()
+    sums = None
+    if _lean and _lean_applies(kwargs):
+        loads, islands, run_rows, sums = _steps_lean(net, kwargs, periods, factors, meta,
+                                                     times, step_h, iterator)
+    else:
+        states = state_timeline(periods, times, step_h)
+        loads, islands, run_rows = _steps_results(net, kwargs, states, factors, meta, times,
+                                                  iterator)
+    if sums is None:
+        sums = {name: loads.groupby(["time", key], sort=True)[_SUM_COLUMNS].sum().reset_index()
+                for name, key in (("oblasts", "oblast"), ("classes", "priority_class"))}
+    oblasts, classes = sums["oblasts"], sums["classes"]
+    strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them
     result = TimelineResult(
         loads=loads, oblasts=oblasts, classes=classes, islands=islands, assets=periods,
         strikes=strikes, runs=pd.DataFrame(run_rows),
@@ -363,81 +376,216 @@ def _static_load_columns(compiled, n_steps: int) -> dict:
     return hit
 
 
-def _steps_lean(net, kwargs, states, factors, meta, times, iterator):
+def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: float):
+    """:func:`state_timeline` as ids into the list of distinct states.
+
+    Returns
+    -------
+    step_state : numpy.ndarray of int
+        Index of each step's state in ``states``.
+    states : list of dict
+        Distinct ``{asset_id: remaining fraction}`` states (same values as
+        :func:`state_timeline`).
+    keys : list of tuple
+        Each state as the cache key of :func:`_steps_results` (sorted, rounded).
+    """
+    n = len(times)
+    assets = list(dict.fromkeys(periods["asset_id"].tolist()))
+    col = {a: j for j, a in enumerate(assets)}
+    frac = np.full((n, len(assets)), np.nan)  # NaN: asset not in the state
+    t0 = times[0]
+    step = pd.Timedelta(hours=step_h)
+    for p in periods.itertuples(index=False):
+        k0 = max(math.floor((p.start - t0) / step), 0)
+        k1 = min(math.ceil((p.end - t0) / step), n)
+        if k1 > k0:
+            cur = frac[k0:k1, col[p.asset_id]]
+            frac[k0:k1, col[p.asset_id]] = np.minimum(np.where(np.isnan(cur), 1.0, cur),
+                                                      float(p.remaining_fraction))
+    seen: dict[bytes, int] = {}
+    step_state = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        step_state[k] = seen.setdefault(frac[k].tobytes(), len(seen))
+    first = np.unique(step_state, return_index=True)[1]
+    states, keys = [], []
+    for k in first:
+        js = np.flatnonzero(~np.isnan(frac[k]))
+        state = {assets[j]: float(frac[k, j]) for j in js}
+        states.append(state)
+        keys.append(tuple(sorted((a, round(v, 9)) for a, v in state.items())))
+    return step_state, states, keys
+
+
+def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, iterator):
     """Step loop on the fast engine's arrays; builds the tidy frames once at the end.
 
+    Each distinct asset state is applied once; each distinct (asset state, demand) pair
+    is one engine run on that state with its demand (:func:`_model.state_with_demand`).
     Same frames as :func:`_steps_results` with ``engine="fast"`` (checked in
     ``tests/test_timeline_fast_equal.py``).
     """
+    from gridmodel.outage._model import (
+        apply_outages,
+        check_demand_mw,
+        load_positions,
+        state_with_demand,
+    )
+    from gridmodel.outage.balance import allocate_import_cap
     from gridmodel.outage.cascade import check_cascade_args, trip_loading
-    from gridmodel.outage.fast import evaluate
-    from gridmodel.outage.result import ISLAND_COLUMNS, LOAD_COLUMNS, island_columns, load_columns
+    from gridmodel.outage.fast import evaluate_state
 
     compiled = kwargs["compiled"]
     model = compiled.model
     threshold = trip_loading(net.get("parameters"), kwargs.get("overload_threshold"))
     max_rounds = kwargs.get("max_cascade_rounds", 20)
     check_cascade_args(max_rounds, threshold)
+    step_state, states, state_keys = _distinct_states(periods, times, step_h)
     fcols = list(factors.columns)
     fvals = factors.to_numpy()
     key_pos = [fcols.index(c) for c in CLASSES]
     load_pos = np.array([fcols.index(c) for c in meta["class_for_profile"]], dtype=np.int64)
-    peak = meta["p_peak_mw"].to_numpy()
-    load_ids = pd.Index(meta["load_id"].to_numpy())  # built once, shared by every run
+    demand_steps = meta["p_peak_mw"].to_numpy() * fvals[:, load_pos]  # [step, load] MW
+    check_demand_mw(demand_steps, meta["load_id"].to_numpy())
+    pos = load_positions(model, meta["load_id"].to_numpy())
+    bases: dict[int, tuple] = {}
     cache: dict[tuple, int] = {}
-    runs_load: list[dict] = []
-    runs_isl: list[dict] = []
-    runs_demand: list[float] = []
+    runs: list[tuple] = []
     step_run = np.empty(len(times), dtype=np.int64)
-    run_rows = []
+    cached = np.empty(len(times), dtype=bool)
     for k in iterator:
+        s = step_state[k]
         fk = fvals[k]
-        state = states[k]
-        key = (tuple(sorted((a, round(v, 9)) for a, v in state.items())),
-               tuple(round(float(fk[j]), 9) for j in key_pos))
-        cached = key in cache
-        if not cached:
-            demand = pd.Series(peak * fk[load_pos], index=load_ids)
-            ev = evaluate(compiled, dict(state), demand_mw=demand,
-                          import_cap_mw=kwargs.get("import_cap_mw"),
-                          max_cascade_rounds=max_rounds, overload_threshold=threshold)
-            method = np.where(ev.balance.energised, "dc", "none").astype(object)
-            cache[key] = len(cache)
-            lc = load_columns(model, ev.state, ev.bus_island, ev.balance)
-            runs_load.append(lc)
-            runs_isl.append(island_columns(model, ev.n_islands, ev.bus_island, ev.balance,
-                                           method, ev.cascade_rounds))
-            runs_demand.append(float(np.nansum(lc["demand_mw"])))  # = Series.sum
-        run = cache[key]
+        key = (state_keys[s], tuple(round(float(fk[j]), 9) for j in key_pos))
+        run = cache.get(key)
+        cached[k] = run is not None
+        if run is None:
+            base = bases.get(s)
+            if base is None:
+                st = apply_outages(model, states[s], import_cap_mw=kwargs.get("import_cap_mw"))
+                cap = allocate_import_cap(st.src_cap_mw, model.src_is_import, st.import_cap_mw)
+                base = bases[s] = (st, cap)
+            demand = model.load_demand_mw.copy()
+            demand[pos] = demand_steps[k]
+            state = state_with_demand(model, base[0], demand)
+            ev = evaluate_state(compiled, state, base[1], max_rounds, threshold)
+            run = cache[key] = len(runs)
+            runs.append((state, ev))
         step_run[k] = run
-        run_rows.append({"time": times[k], "run": run, "cached": cached,
-                         "n_assets_out": len(state), "demand_mw": runs_demand[run]})
+    loads = _lean_loads(compiled, runs, step_run, times)
+    islands = _lean_islands(model, runs, step_run, times)
+    sums = _lean_sums(model, runs, step_run, times)
+    n_out = np.array([len(st) for st in states], dtype=np.int64)
+    run_demand = np.array([float(np.nansum(st.load_demand_mw)) for st, _ in runs])
+    run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
+                             "n_assets_out": n_out[step_state],
+                             "demand_mw": run_demand[step_run]})
+    return loads, islands, run_rows, sums
+
+
+_SUM_COLUMNS = ["demand_mw", "served_mw", "shed_mw"]
+
+
+def _lean_sums(model, runs, step_run, times) -> dict[str, pd.DataFrame] | None:
+    """``oblasts`` and ``classes`` tables from the runs' arrays (one sum per run).
+
+    Equal to ``loads.groupby(["time", key], sort=True)[...].sum().reset_index()`` (the
+    kernel sums like pandas); None when a key has non-string values (then the caller
+    groups the load table).
+    """
+    from gridmodel.outage._kernel import group_sums_nb
+
+    values = np.stack([np.stack([st.load_demand_mw, ev.balance.served_mw,
+                                 ev.balance.shed_mw], axis=1) for st, ev in runs])
+    out = {}
+    for name, key, labels in (("oblasts", "oblast", model.load_oblast),
+                              ("classes", "priority_class", model.load_class)):
+        if not all(type(v) is str for v in labels):
+            return None
+        groups, codes = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+        per_run = group_sums_nb(values, codes.astype(np.int64), len(groups))
+        per_step = per_run[step_run].reshape(-1, len(_SUM_COLUMNS))
+        cols = {"time": times.repeat(len(groups)), key: np.tile(groups, len(times))}
+        cols.update({c: per_step[:, j] for j, c in enumerate(_SUM_COLUMNS)})
+        out[name] = pd.DataFrame(cols)
+    return out
+
+
+def _lean_loads(compiled, runs, step_run, times) -> pd.DataFrame:
+    """The per-step load table (:data:`LOAD_COLUMNS` with ``time``) from the runs' arrays."""
+    from gridmodel.outage.result import LOAD_COLUMNS
+
+    model = compiled.model
     n_steps, n_loads = len(times), len(model.load_id)
+    alive = np.stack([st.load_alive for st, _ in runs])
+    island = np.where(alive, np.stack([ev.bus_island for _, ev in runs])[:, model.load_bus], -1)
+    n_isl = np.array([ev.n_islands for _, ev in runs], dtype=np.int64)
+    offset = np.concatenate([[0], np.cumsum(n_isl)[:-1]]).astype(np.int64)
+    energised_isl = np.concatenate([ev.balance.energised for _, ev in runs]).astype(bool)
+    energised = (island >= 0) & energised_isl[offset[:, None] + np.maximum(island, 0)]
+    per_run = {"island": island, "energised": energised,
+               "demand_mw": np.stack([st.load_demand_mw for st, _ in runs]),
+               "served_mw": np.stack([ev.balance.served_mw for _, ev in runs]),
+               "shed_mw": np.stack([ev.balance.shed_mw for _, ev in runs])}
     static = _static_load_columns(compiled, n_steps)
     cols = {"time": times.repeat(n_loads)}
     for c in LOAD_COLUMNS:
-        if c in static:
-            cols[c] = static[c]
-        else:
-            cols[c] = np.stack([r[c] for r in runs_load])[step_run].reshape(-1)
-    loads = pd.DataFrame(cols, columns=["time", *LOAD_COLUMNS])
-    counts = np.array([len(r["island"]) for r in runs_isl], dtype=np.int64)
+        cols[c] = static[c] if c in static else per_run[c][step_run].reshape(-1)
+    return pd.DataFrame(cols, columns=["time", *LOAD_COLUMNS])
+
+
+def _lean_islands(model, runs, step_run, times) -> pd.DataFrame:
+    """The per-step island table (:data:`ISLAND_COLUMNS` with ``time, run``).
+
+    Each run's islands are numbered from 0; they are stacked with an offset per run, so
+    one ``bincount`` gives every run's per-island sums (in the same order as
+    :func:`gridmodel.outage.result.island_columns`, hence the same floats).
+    """
+    from gridmodel.outage.result import ISLAND_COLUMNS, island_members
+
+    counts = np.array([ev.n_islands for _, ev in runs], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    n_total = int(counts.sum())
+    labels = np.stack([ev.bus_island for _, ev in runs])
+    glob = np.where(labels >= 0, labels + starts[:, None], -1)
+    src_glob = glob[:, model.src_bus]
+    dispatch = np.stack([ev.balance.dispatch_mw for _, ev in runs])
+    energised = np.concatenate([ev.balance.energised for _, ev in runs]).astype(bool)
+    demand = np.concatenate([ev.balance.island_demand_mw for _, ev in runs])
+    served = np.concatenate([ev.balance.island_served_mw for _, ev in runs])
+    members_of: dict[bytes, list] = {}
+    buses = np.empty(n_total, dtype=object)
+    i = 0
+    for _, ev in runs:
+        key = ev.bus_island.tobytes()
+        members = members_of.get(key)
+        if members is None:
+            members = members_of[key] = island_members(model, ev.n_islands, ev.bus_island)
+        for m in members:
+            buses[i] = list(m)
+            i += 1
+    per_island = {
+        "island": np.arange(n_total, dtype=np.int64) - np.repeat(starts, counts),
+        "n_buses": np.bincount(glob[glob >= 0], minlength=n_total),
+        "buses": buses,
+        "energised": energised,
+        "generation_mw": np.bincount(src_glob[src_glob >= 0],
+                                     weights=dispatch[src_glob >= 0], minlength=n_total),
+        "demand_mw": demand,
+        "served_mw": served,
+        "shed_mw": demand - served,
+        "converged": energised.copy(),  # method "dc" where energised, else "none"
+        "method": np.where(energised, "dc", "none").astype(object),
+        "cascade_rounds": np.repeat(np.array([ev.cascade_rounds for _, ev in runs],
+                                             dtype=np.int64), counts),
+    }
     lens = counts[step_run]
     total = int(lens.sum())
     first = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
     rows = np.arange(total, dtype=np.int64) + np.repeat(starts[step_run] - first, lens)
-    icols = {"time": times.repeat(lens), "run": np.repeat(step_run, lens)}
+    cols = {"time": times.repeat(lens), "run": np.repeat(step_run, lens)}
     for c in ISLAND_COLUMNS:
-        if c == "buses":
-            stacked = np.empty(int(counts.sum()), dtype=object)
-            for i, m in enumerate(m for r in runs_isl for m in r[c]):
-                stacked[i] = m
-        else:
-            stacked = np.concatenate([np.asarray(r[c]) for r in runs_isl])
-        icols[c] = stacked[rows]
-    islands = pd.DataFrame(icols, columns=["time", "run", *ISLAND_COLUMNS])
-    return loads, islands, run_rows
+        cols[c] = per_island[c][rows]
+    return pd.DataFrame(cols, columns=["time", "run", *ISLAND_COLUMNS])
 
 
 def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, **kwargs):
