@@ -91,3 +91,45 @@ def test_lean_path_tables_on_a_tiny_network():
     for name, key in (("oblasts", "oblast"), ("classes", "priority_class")):
         want = res.loads.groupby(["time", key], sort=True)[num].sum().reset_index()
         pd.testing.assert_frame_equal(getattr(res, name), want, check_exact=True)
+
+
+@pytest.mark.parametrize("outages", [{}, {"plant:alpha-npp": 0.5},
+                                     {"trafo:alpha-750-330": 0.3},
+                                     {"line:bravo-charlie": 0.0}])
+def test_evaluate_demands_rows_equal_evaluate_state(outages, monkeypatch):
+    """The batched kernel, its per-row fallback and one evaluate_state per row agree."""
+    from gridmodel.outage import fast
+    from gridmodel.outage._model import _base_arrays, apply_outages, state_with_demand
+    from gridmodel.outage.balance import allocate_import_cap
+
+    net = tiny_net()
+    rng = np.random.default_rng(3)
+    for compiled in (fast.compile_network(net), fast.compile_network(net, lowrank=False)):
+        model = compiled.model
+        state = apply_outages(model, outages)
+        cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+        # from light load to far above generation and the branch ratings (cascades)
+        scale = rng.uniform(0.1, 4.0, (6, model.load_demand_mw.size))
+        demand = model.load_demand_mw[None, :] * scale
+        demand = np.where(_base_arrays(model)["load_counts"], demand, 0.0)
+        got = fast.evaluate_demands(compiled, state, cap, demand, 20, 1.2)
+        with monkeypatch.context() as m:
+            m.setattr(fast, "_HAVE_NUMBA", False)
+            slow = fast.evaluate_demands(compiled, state, cap, demand, 20, 1.2)
+        assert got.cascade_rounds.max() > 0 or outages  # some rows do cascade
+        for r in range(len(demand)):
+            ev = fast.evaluate_state(compiled, state_with_demand(model, state, demand[r]),
+                                     cap, 20, 1.2)
+            k = ev.n_islands
+            for res in (got, slow):
+                assert res.n_islands[r] == k
+                assert res.cascade_rounds[r] == ev.cascade_rounds
+                np.testing.assert_array_equal(res.bus_island[r], ev.bus_island)
+                np.testing.assert_array_equal(res.served_mw[r], ev.balance.served_mw)
+                np.testing.assert_array_equal(res.shed_mw[r], ev.balance.shed_mw)
+                np.testing.assert_array_equal(res.dispatch_mw[r], ev.balance.dispatch_mw)
+                np.testing.assert_array_equal(res.island_served_mw[r, :k],
+                                              ev.balance.island_served_mw)
+                np.testing.assert_array_equal(res.island_demand_mw[r, :k],
+                                              ev.balance.island_demand_mw)
+                np.testing.assert_array_equal(res.energised[r, :k], ev.balance.energised)

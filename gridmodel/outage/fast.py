@@ -34,6 +34,7 @@ Two solvers give the same flows:
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import warnings
 import weakref
@@ -341,6 +342,80 @@ def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
             return ev
     return _evaluate_loop(compiled, state, cap, max_cascade_rounds, overload_threshold,
                           solver)
+
+
+@dataclass
+class DemandRuns:
+    """Results of :func:`evaluate_demands`: one row per demand (run), arrays in MW.
+
+    Island arrays have ``n_bus`` columns; the first ``n_islands[r]`` are run ``r``'s.
+    """
+
+    n_islands: np.ndarray  # (runs,) int
+    bus_island: np.ndarray  # (runs, buses) int, -1 for dead buses
+    dispatch_mw: np.ndarray  # (runs, sources)
+    served_mw: np.ndarray  # (runs, loads)
+    shed_mw: np.ndarray  # (runs, loads)
+    load_demand_mw: np.ndarray  # (runs, loads)
+    island_demand_mw: np.ndarray  # (runs, buses)
+    island_served_mw: np.ndarray  # (runs, buses)
+    energised: np.ndarray  # (runs, buses) bool
+    cascade_rounds: np.ndarray  # (runs,) int
+
+
+def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
+                     demand_mw: np.ndarray, max_cascade_rounds: int,
+                     overload_threshold: float) -> DemandRuns:
+    """Evaluate one asset state under each row of ``demand_mw`` (runs x loads) [MW].
+
+    ``demand_mw`` is the demand of every load in model order with loads out of service
+    before the strikes at zero (as :func:`~gridmodel.outage._model.state_with_demand`
+    sets it). One numba call runs all rows; rows the low-rank update cannot take (and
+    every row without numba) go through :func:`evaluate_state`. Each row equals
+    ``evaluate_state`` on that demand (``tests/test_timeline_fast_equal.py``).
+    """
+    model = compiled.model
+    n_runs, n_bus = len(demand_mw), model.n_bus
+    out = DemandRuns(
+        n_islands=np.zeros(n_runs, dtype=np.int64),
+        bus_island=np.empty((n_runs, n_bus), dtype=np.int64),
+        dispatch_mw=np.zeros((n_runs, len(model.src_bus))),
+        served_mw=np.zeros((n_runs, len(model.load_bus))),
+        shed_mw=np.zeros((n_runs, len(model.load_bus))),
+        load_demand_mw=demand_mw,
+        island_demand_mw=np.zeros((n_runs, n_bus)),
+        island_served_mw=np.zeros((n_runs, n_bus)),
+        energised=np.zeros((n_runs, n_bus), dtype=np.bool_),
+        cascade_rounds=np.zeros(n_runs, dtype=np.int64))
+    status = np.full(n_runs, -1, dtype=np.int64)
+    lr = compiled.extra.get("lowrank")
+    if _HAVE_NUMBA and lr is not None:
+        from gridmodel.outage._kernel import run_demands_nb
+
+        try:
+            run_demands_nb(
+                n_bus, model.br_from, model.br_to, compiled.b_pu, compiled.shift_rad,
+                compiled.base_mva, lr.in_b0, lr.x_inv, lr.z_t, lr.max_rank, state.bus_alive,
+                state.br_alive, state.br_rating_mw, model.src_bus, cap, model.load_bus,
+                state.load_alive, demand_mw, state.load_connectable, model.load_tier,
+                overload_threshold * (1.0 + TRIP_RTOL), int(max_cascade_rounds),
+                out.bus_island, out.dispatch_mw, out.served_mw, np.zeros((n_runs, n_bus)),
+                out.island_demand_mw, out.island_served_mw, out.energised, out.n_islands,
+                out.cascade_rounds, status)
+        except np.linalg.LinAlgError:  # a singular update: every row by the slow path
+            status[:] = -1
+    for r in np.flatnonzero(status < 0):
+        ev = evaluate_state(compiled, dataclasses.replace(state, load_demand_mw=demand_mw[r]),
+                            cap, max_cascade_rounds, overload_threshold)
+        k = ev.n_islands
+        out.n_islands[r], out.cascade_rounds[r] = k, ev.cascade_rounds
+        out.bus_island[r] = ev.bus_island
+        out.dispatch_mw[r], out.served_mw[r] = ev.balance.dispatch_mw, ev.balance.served_mw
+        out.island_demand_mw[r, :k] = ev.balance.island_demand_mw
+        out.island_served_mw[r, :k] = ev.balance.island_served_mw
+        out.energised[r, :k] = ev.balance.energised
+    np.subtract(demand_mw, out.served_mw, out=out.shed_mw)
+    return out
 
 
 def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,

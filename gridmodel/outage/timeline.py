@@ -285,19 +285,21 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
 
         kwargs["compiled"] = compile_cached(net)  # once per timeline, not once per run
 
-    iterator = range(n_steps)
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        iterator = tqdm(iterator, desc="hours", unit="h", disable=None, mininterval=0.5)
+        bar = tqdm(total=n_steps, desc="hours", unit="h", disable=None, mininterval=0.5)
     sums = None
     if _lean and _lean_applies(kwargs):
         loads, islands, run_rows, sums = _steps_lean(net, kwargs, periods, factors, meta,
-                                                     times, step_h, iterator)
+                                                     times, step_h, bar)
     else:
         states = state_timeline(periods, times, step_h)
         loads, islands, run_rows = _steps_results(net, kwargs, states, factors, meta, times,
-                                                  iterator)
+                                                  bar)
+    if bar is not None:
+        bar.close()
     if sums is None:
         sums = {name: loads.groupby(["time", key], sort=True)[_SUM_COLUMNS].sum().reset_index()
                 for name, key in (("oblasts", "oblast"), ("classes", "priority_class"))}
@@ -317,11 +319,13 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     return result
 
 
-def _steps_results(net, kwargs, states, factors, meta, times, iterator):
+def _steps_results(net, kwargs, states, factors, meta, times, progress):
     """Step loop through the engine's :class:`OutageResult` (any engine; the reference)."""
     cache: dict[tuple, tuple[int, object]] = {}
     load_frames, island_frames, run_rows = [], [], []
-    for k in iterator:
+    for k in range(len(times)):
+        if progress is not None:
+            progress.update(1)
         f = factors.iloc[k]
         state = states[k]
         key = (tuple(sorted((a, round(v, 9)) for a, v in state.items())),
@@ -416,23 +420,24 @@ def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: flo
     return step_state, states, keys
 
 
-def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, iterator):
+def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     """Step loop on the fast engine's arrays; builds the tidy frames once at the end.
 
-    Each distinct asset state is applied once; each distinct (asset state, demand) pair
-    is one engine run on that state with its demand (:func:`_model.state_with_demand`).
-    Same frames as :func:`_steps_results` with ``engine="fast"`` (checked in
+    Each distinct asset state is applied once; the distinct demand levels met in it are
+    evaluated together on that state (:func:`gridmodel.outage.fast.evaluate_demands`),
+    each (asset state, demand) pair being one engine run, numbered in order of first
+    use. Same frames as :func:`_steps_results` with ``engine="fast"`` (checked in
     ``tests/test_timeline_fast_equal.py``).
     """
     from gridmodel.outage._model import (
+        _base_arrays,
         apply_outages,
         check_demand_mw,
         load_positions,
-        state_with_demand,
     )
     from gridmodel.outage.balance import allocate_import_cap
     from gridmodel.outage.cascade import check_cascade_args, trip_loading
-    from gridmodel.outage.fast import evaluate_state
+    from gridmodel.outage.fast import evaluate_demands
 
     compiled = kwargs["compiled"]
     model = compiled.model
@@ -446,86 +451,80 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, iterator):
     load_pos = np.array([fcols.index(c) for c in meta["class_for_profile"]], dtype=np.int64)
     demand_steps = meta["p_peak_mw"].to_numpy() * fvals[:, load_pos]  # [step, load] MW
     check_demand_mw(demand_steps, meta["load_id"].to_numpy())
-    pos = load_positions(model, meta["load_id"].to_numpy())
-    bases: dict[int, tuple] = {}
+    # run numbers in order of first use; a step reuses the run of its (state, demand) key
+    n_steps = len(times)
     cache: dict[tuple, int] = {}
-    runs: list[tuple] = []
-    step_run = np.empty(len(times), dtype=np.int64)
-    cached = np.empty(len(times), dtype=bool)
-    for k in iterator:
-        s = step_state[k]
+    step_run = np.empty(n_steps, dtype=np.int64)
+    cached = np.zeros(n_steps, dtype=bool)
+    first_step: list[int] = []
+    for k in range(n_steps):
         fk = fvals[k]
-        key = (state_keys[s], tuple(round(float(fk[j]), 9) for j in key_pos))
+        key = (state_keys[step_state[k]], tuple(round(float(fk[j]), 9) for j in key_pos))
         run = cache.get(key)
-        cached[k] = run is not None
         if run is None:
-            base = bases.get(s)
-            if base is None:
-                st = apply_outages(model, states[s], import_cap_mw=kwargs.get("import_cap_mw"))
-                cap = allocate_import_cap(st.src_cap_mw, model.src_is_import, st.import_cap_mw)
-                base = bases[s] = (st, cap)
-            demand = model.load_demand_mw.copy()
-            demand[pos] = demand_steps[k]
-            state = state_with_demand(model, base[0], demand)
-            ev = evaluate_state(compiled, state, base[1], max_rounds, threshold)
-            run = cache[key] = len(runs)
-            runs.append((state, ev))
+            run = cache[key] = len(first_step)
+            first_step.append(k)
+        else:
+            cached[k] = True
         step_run[k] = run
-    loads = _lean_loads(compiled, runs, step_run, times)
+    first_step = np.array(first_step, dtype=np.int64)
+    run_state = step_state[first_step]
+    # every run's demand in model order; loads out before the strikes count no demand
+    demand = np.tile(model.load_demand_mw, (len(first_step), 1))
+    demand[:, load_positions(model, meta["load_id"].to_numpy())] = demand_steps[first_step]
+    demand = np.where(_base_arrays(model)["load_counts"], demand, 0.0)
+    parts, load_alive = {}, np.empty((len(first_step), len(model.load_bus)), dtype=bool)
+    for s in range(len(states)):
+        rows = np.flatnonzero(run_state == s)
+        if not len(rows):
+            continue
+        state = apply_outages(model, states[s], import_cap_mw=kwargs.get("import_cap_mw"))
+        cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+        parts[s] = (rows, evaluate_demands(compiled, state, cap, demand[rows], max_rounds,
+                                           threshold))
+        load_alive[rows] = state.load_alive
+        if progress is not None:
+            progress.update(int(np.isin(step_run, rows).sum()))
+    runs = _gather_runs(parts, len(first_step))
+    loads = _lean_loads(compiled, runs, load_alive, step_run, times)
     islands = _lean_islands(model, runs, step_run, times)
     sums = _lean_sums(model, runs, step_run, times)
     n_out = np.array([len(st) for st in states], dtype=np.int64)
-    run_demand = np.array([float(np.nansum(st.load_demand_mw)) for st, _ in runs])
+    # = Series.sum of the per-load demand (no NaN here)
+    run_demand = np.array([float(np.nansum(d)) for d in runs.load_demand_mw])
     run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
                              "n_assets_out": n_out[step_state],
                              "demand_mw": run_demand[step_run]})
     return loads, islands, run_rows, sums
 
 
-_SUM_COLUMNS = ["demand_mw", "served_mw", "shed_mw"]
+def _gather_runs(parts: dict, n_runs: int):
+    """One :class:`~gridmodel.outage.fast.DemandRuns` with every run at its row."""
+    from dataclasses import fields
 
+    from gridmodel.outage.fast import DemandRuns
 
-def _lean_sums(model, runs, step_run, times) -> dict[str, pd.DataFrame] | None:
-    """``oblasts`` and ``classes`` tables from the runs' arrays (one sum per run).
-
-    Equal to ``loads.groupby(["time", key], sort=True)[...].sum().reset_index()`` (the
-    kernel sums like pandas); None when a key has non-string values (then the caller
-    groups the load table).
-    """
-    from gridmodel.outage._kernel import group_sums_nb
-
-    values = np.stack([np.stack([st.load_demand_mw, ev.balance.served_mw,
-                                 ev.balance.shed_mw], axis=1) for st, ev in runs])
+    first = next(iter(parts.values()))[1]
     out = {}
-    for name, key, labels in (("oblasts", "oblast", model.load_oblast),
-                              ("classes", "priority_class", model.load_class)):
-        if not all(type(v) is str for v in labels):
-            return None
-        groups, codes = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-        per_run = group_sums_nb(values, codes.astype(np.int64), len(groups))
-        per_step = per_run[step_run].reshape(-1, len(_SUM_COLUMNS))
-        cols = {"time": times.repeat(len(groups)), key: np.tile(groups, len(times))}
-        cols.update({c: per_step[:, j] for j, c in enumerate(_SUM_COLUMNS)})
-        out[name] = pd.DataFrame(cols)
-    return out
+    for f in fields(DemandRuns):
+        arr = getattr(first, f.name)
+        out[f.name] = np.empty((n_runs, *arr.shape[1:]), dtype=arr.dtype)
+        for rows, part in parts.values():
+            out[f.name][rows] = getattr(part, f.name)
+    return DemandRuns(**out)
 
 
-def _lean_loads(compiled, runs, step_run, times) -> pd.DataFrame:
+def _lean_loads(compiled, runs, load_alive, step_run, times) -> pd.DataFrame:
     """The per-step load table (:data:`LOAD_COLUMNS` with ``time``) from the runs' arrays."""
     from gridmodel.outage.result import LOAD_COLUMNS
 
     model = compiled.model
     n_steps, n_loads = len(times), len(model.load_id)
-    alive = np.stack([st.load_alive for st, _ in runs])
-    island = np.where(alive, np.stack([ev.bus_island for _, ev in runs])[:, model.load_bus], -1)
-    n_isl = np.array([ev.n_islands for _, ev in runs], dtype=np.int64)
-    offset = np.concatenate([[0], np.cumsum(n_isl)[:-1]]).astype(np.int64)
-    energised_isl = np.concatenate([ev.balance.energised for _, ev in runs]).astype(bool)
-    energised = (island >= 0) & energised_isl[offset[:, None] + np.maximum(island, 0)]
-    per_run = {"island": island, "energised": energised,
-               "demand_mw": np.stack([st.load_demand_mw for st, _ in runs]),
-               "served_mw": np.stack([ev.balance.served_mw for _, ev in runs]),
-               "shed_mw": np.stack([ev.balance.shed_mw for _, ev in runs])}
+    island = np.where(load_alive, runs.bus_island[:, model.load_bus], -1)
+    energised = (island >= 0) & np.take_along_axis(runs.energised, np.maximum(island, 0),
+                                                   axis=1)
+    per_run = {"island": island, "energised": energised, "demand_mw": runs.load_demand_mw,
+               "served_mw": runs.served_mw, "shed_mw": runs.shed_mw}
     static = _static_load_columns(compiled, n_steps)
     cols = {"time": times.repeat(n_loads)}
     for c in LOAD_COLUMNS:
@@ -542,24 +541,24 @@ def _lean_islands(model, runs, step_run, times) -> pd.DataFrame:
     """
     from gridmodel.outage.result import ISLAND_COLUMNS, island_members
 
-    counts = np.array([ev.n_islands for _, ev in runs], dtype=np.int64)
+    counts = runs.n_islands
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     n_total = int(counts.sum())
-    labels = np.stack([ev.bus_island for _, ev in runs])
+    labels = runs.bus_island
     glob = np.where(labels >= 0, labels + starts[:, None], -1)
     src_glob = glob[:, model.src_bus]
-    dispatch = np.stack([ev.balance.dispatch_mw for _, ev in runs])
-    energised = np.concatenate([ev.balance.energised for _, ev in runs]).astype(bool)
-    demand = np.concatenate([ev.balance.island_demand_mw for _, ev in runs])
-    served = np.concatenate([ev.balance.island_served_mw for _, ev in runs])
+    mine = np.arange(labels.shape[1])[None, :] < counts[:, None]  # (run, island) slots used
+    energised = runs.energised[mine]
+    demand = runs.island_demand_mw[mine]
+    served = runs.island_served_mw[mine]
     members_of: dict[bytes, list] = {}
     buses = np.empty(n_total, dtype=object)
     i = 0
-    for _, ev in runs:
-        key = ev.bus_island.tobytes()
+    for r in range(len(counts)):
+        key = labels[r].tobytes()
         members = members_of.get(key)
         if members is None:
-            members = members_of[key] = island_members(model, ev.n_islands, ev.bus_island)
+            members = members_of[key] = island_members(model, int(counts[r]), labels[r])
         for m in members:
             buses[i] = list(m)
             i += 1
@@ -569,14 +568,14 @@ def _lean_islands(model, runs, step_run, times) -> pd.DataFrame:
         "buses": buses,
         "energised": energised,
         "generation_mw": np.bincount(src_glob[src_glob >= 0],
-                                     weights=dispatch[src_glob >= 0], minlength=n_total),
+                                     weights=runs.dispatch_mw[src_glob >= 0],
+                                     minlength=n_total),
         "demand_mw": demand,
         "served_mw": served,
         "shed_mw": demand - served,
         "converged": energised.copy(),  # method "dc" where energised, else "none"
         "method": np.where(energised, "dc", "none").astype(object),
-        "cascade_rounds": np.repeat(np.array([ev.cascade_rounds for _, ev in runs],
-                                             dtype=np.int64), counts),
+        "cascade_rounds": np.repeat(runs.cascade_rounds, counts),
     }
     lens = counts[step_run]
     total = int(lens.sum())
@@ -586,6 +585,33 @@ def _lean_islands(model, runs, step_run, times) -> pd.DataFrame:
     for c in ISLAND_COLUMNS:
         cols[c] = per_island[c][rows]
     return pd.DataFrame(cols, columns=["time", "run", *ISLAND_COLUMNS])
+
+
+_SUM_COLUMNS = ["demand_mw", "served_mw", "shed_mw"]
+
+
+def _lean_sums(model, runs, step_run, times) -> dict[str, pd.DataFrame] | None:
+    """``oblasts`` and ``classes`` tables from the runs' arrays (one sum per run).
+
+    Equal to ``loads.groupby(["time", key], sort=True)[...].sum().reset_index()`` (the
+    kernel sums like pandas); None when a key has non-string values (then the caller
+    groups the load table).
+    """
+    from gridmodel.outage._kernel import group_sums_nb
+
+    values = np.stack([runs.load_demand_mw, runs.served_mw, runs.shed_mw], axis=2)
+    out = {}
+    for name, key, labels in (("oblasts", "oblast", model.load_oblast),
+                              ("classes", "priority_class", model.load_class)):
+        if not all(type(v) is str for v in labels):
+            return None
+        groups, codes = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+        per_run = group_sums_nb(values, codes.astype(np.int64), len(groups))
+        per_step = per_run[step_run].reshape(-1, len(_SUM_COLUMNS))
+        cols = {"time": times.repeat(len(groups)), key: np.tile(groups, len(times))}
+        cols.update({c: per_step[:, j] for j, c in enumerate(_SUM_COLUMNS)})
+        out[name] = pd.DataFrame(cols)
+    return out
 
 
 def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, **kwargs):
