@@ -12,6 +12,7 @@ local) at the reference temperature. Classes not in the file (``unknown``) follo
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,10 +54,22 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
     where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
     p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = p.read_text(encoding="utf-8")
     except OSError as exc:
         msg = f"cannot read demand profile {where}: {exc}."
         raise InputError(msg) from exc
+    return _parse_demand_profile(text, where)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_demand_profile(text: str, where: str) -> DemandProfile:
+    """Parse and validate the text of a demand-profile file.
+
+    Cached on the text: ensembles read the same file once per replicate. The profile is
+    frozen and its arrays are read-only, so callers cannot change the shared copy.
+    """
+    try:
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{where} is not valid TOML: {exc}."
         raise InputError(msg) from exc
@@ -81,6 +94,7 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
         if cls not in sens:
             msg = f"{where}: temperature.sensitivity_per_k lacks class {cls!r}."
             raise InputError(msg)
+        vals.flags.writeable = False  # shared by every caller of the cached profile
         factors[cls] = vals
     lo, hi = float(temp.get("temp_factor_min", 0.0)), float(temp.get("temp_factor_max", np.inf))
     if not 0 <= lo <= 1 <= hi:
