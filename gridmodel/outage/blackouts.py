@@ -145,19 +145,40 @@ def queues_off_per_block(deficit_mwh, demand_mwh, n_queues: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _queues_off_short(deficit_all, demand_all, bounds, short, n_queues, k_all):  # pragma: no cover
-    """:func:`queues_off_per_block` for each area-day ``bounds[i]:bounds[i + 1]`` marked
-    ``short`` (fewer than 8 blocks), written into ``k_all``."""
+def _numpy_sum(x):  # pragma: no cover
+    """``numpy.sum(x)`` of a float64 array of at most 128 values, in numpy's order.
+
+    numpy adds fewer than 8 values one after the other and up to 128 values in 8
+    interleaved partial sums (its pairwise summation below the first split); an area-day
+    has at most 24 blocks.
+    """
+    n = x.size
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += x[i]
+        return res
+    r = x[:8].copy()
+    n8 = n - n % 8
+    for i in range(8, n8, 8):
+        for j in range(8):
+            r[j] += x[i + j]
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    for i in range(n8, n):
+        res += x[i]
+    return res
+
+
+@njit(cache=True)
+def _queues_off_days(deficit_all, demand_all, bounds, n_queues, k_all):  # pragma: no cover
+    """:func:`queues_off_per_block` for each area-day ``bounds[i]:bounds[i + 1]`` (finite
+    energies, at most 128 blocks), written into ``k_all``."""
     for r in range(bounds.size - 1):
-        if not short[r]:
-            continue
         s0, e0 = bounds[r], bounds[r + 1]
         n = e0 - s0
         w = np.zeros(n)
         x = np.zeros(n)
         k = np.zeros(n, dtype=np.int64)
-        sum_def = 0.0
-        sum_kw = 0.0
         for b in range(n):
             dem = demand_all[s0 + b]
             w[b] = dem / n_queues if dem > 0 else 0.0
@@ -165,10 +186,7 @@ def _queues_off_short(deficit_all, demand_all, bounds, short, n_queues, k_all): 
                 v = deficit_all[s0 + b] / w[b]
                 x[b] = min(max(v, 0.0), float(n_queues))
             k[b] = np.int64(np.floor(x[b] + 1e-9))
-            sum_def += deficit_all[s0 + b]
-        for b in range(n):
-            sum_kw += k[b] * w[b]
-        gap = sum_def - sum_kw
+        gap = _numpy_sum(deficit_all[s0:e0]) - _numpy_sum(k * w)
         frac = x - k
         order = np.argsort(-frac, kind="mergesort")
         for b in order:
@@ -179,6 +197,61 @@ def _queues_off_short(deficit_all, demand_all, bounds, short, n_queues, k_all): 
                 gap -= w[b]
         for b in range(n):
             k_all[s0 + b] = k[b]
+
+
+@njit(cache=True)
+def _kahan_add(total, comp, val):  # pragma: no cover
+    """One step of pandas' compensated ``groupby().sum()``: the new ``(total, comp)``
+    after adding ``val`` (NaN skipped)."""
+    if val != val:
+        return total, comp
+    y = val - comp
+    t = total + y
+    comp = t - total - y
+    if comp != comp:
+        comp = 0.0
+    return t, comp
+
+
+@njit(cache=True)
+def _group_sums(labels, values, n_groups):  # pragma: no cover
+    """Per-group column sums with pandas' compensated summation (``groupby().sum()``);
+    rows with a negative label are left out."""
+    n, k = values.shape
+    sumx = np.zeros((n_groups, k))
+    comp = np.zeros((n_groups, k))
+    for i in range(n):
+        lab = labels[i]
+        if lab >= 0:
+            for j in range(k):
+                sumx[lab, j], comp[lab, j] = _kahan_add(sumx[lab, j], comp[lab, j],
+                                                        values[i, j])
+    return sumx
+
+
+@njit(cache=True)
+def _area_step_sums(labels, demand_mw, shed_mw, energised, queued, residential,
+                    n_groups):  # pragma: no cover
+    """Per (area, step) group, the compensated sums (:func:`_group_sums`) of
+    ``queued_mw, shed_energised_mw, dark_mw, residential_mw, residential_dark_mw,
+    residential_queued_mw`` over the loads' rows."""
+    sumx = np.zeros((n_groups, 6))
+    comp = np.zeros((n_groups, 6))
+    vals = np.empty(6)
+    for i in range(labels.size):
+        lab = labels[i]
+        if lab < 0:
+            continue
+        dem, en, q, res = demand_mw[i], energised[i], queued[i], residential[i]
+        vals[0] = dem if q and en else 0.0
+        vals[1] = shed_mw[i] if en else 0.0
+        vals[2] = dem if q and not en else 0.0
+        vals[3] = dem if res else 0.0
+        vals[4] = dem if res and not en else 0.0
+        vals[5] = dem if res and en else 0.0
+        for j in range(6):
+            sumx[lab, j], comp[lab, j] = _kahan_add(sumx[lab, j], comp[lab, j], vals[j])
+    return sumx
 
 
 def _check_params(n_queues: int, block_h: int, step_h: float) -> None:
@@ -221,6 +294,11 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     Returns
     -------
     BlackoutSchedule
+
+    Notes
+    -----
+    Sums are pandas' compensated group sums in row order, so the frames equal those of
+    the plain ``groupby`` formulation. Rows with a missing time are left out.
     """
     _check_params(n_queues, block_h, step_h)
     need = ["time", "load_id", "oblast", "priority_class", "demand_mw", "shed_mw", "energised"]
@@ -228,132 +306,221 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     if missing:
         msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
         raise InputError(msg)
-    df = loads[need].copy()
-    df["time"] = _utc_times(df["time"])
-    if areas is None:
-        df["area"] = df["oblast"].astype(str)
-    else:
-        df["area"] = df["load_id"].map(areas).fillna(df["oblast"]).astype(str)
-    cls = df["priority_class"].astype(str)
-    queued = ~cls.isin(EXEMPT_CLASSES)
-    energised = df["energised"].astype(bool)
-    res = cls == "residential"
-    dem = df["demand_mw"].astype(float)
-    df["queued_mw"] = np.where(queued & energised, dem, 0.0)
-    df["shed_energised_mw"] = np.where(energised, df["shed_mw"].astype(float), 0.0)
-    df["dark_mw"] = np.where(queued & ~energised, dem, 0.0)
-    df["residential_mw"] = np.where(res, dem, 0.0)
-    df["residential_dark_mw"] = np.where(res & ~energised, dem, 0.0)
-    df["residential_queued_mw"] = np.where(res & energised, dem, 0.0)
-    cols = ["queued_mw", "shed_energised_mw", "dark_mw", "residential_mw",
-            "residential_dark_mw", "residential_queued_mw"]
-    a, area_oblast = _area_time_sums(df, cols)
-    a["deficit_mw"] = np.minimum(a["shed_energised_mw"], a["queued_mw"])
-    a["exempt_shed_mw"] = a["shed_energised_mw"] - a["deficit_mw"]
-    a["oblast"] = a["area"].map(area_oblast)
-    local = a["time"].dt.tz_convert(timezone)
-    a["date"] = _dates(local)
-    a["block"] = (local.dt.hour // block_h).astype(np.int64)
-    a["dark"] = (a["queued_mw"] <= 0) & (a["dark_mw"] > 0)
+    n_q, step_h = int(n_queues), float(step_h)
+    t_codes, times = pd.factorize(_utc_times(loads["time"]), sort=True)
+    if not len(times):
+        msg = "loads frame has no rows with a time; pass TimelineResult.loads."
+        raise InputError(msg)
+    a_area, a_t, area_names, area_oblast, sums = _area_steps(loads, areas, t_codes, len(times))
+    queued_mw, shed_energised_mw, dark_mw = sums[:, 0], sums[:, 1], sums[:, 2]
+    residential_mw, residential_dark_mw, residential_queued_mw = sums[:, 3], sums[:, 4], sums[:, 5]
+    deficit_mw = np.minimum(shed_energised_mw, queued_mw)
+    dark = (queued_mw <= 0) & (dark_mw > 0)
 
-    blocks_df, schedule, queues_off = _schedule(a, area_oblast, n_queues, step_h, start_queue)
-    a["queues_off"] = queues_off
+    # local date and block of each distinct time
+    local = pd.DatetimeIndex(times).tz_convert(timezone)
+    date_code_t, dates = pd.factorize(local.date, sort=True)
+    n_d, n_b = len(dates), 24 // int(block_h)
+    a_date = date_code_t[a_t]
+    a_block = (local.hour // block_h).to_numpy().astype(np.int64)[a_t]
 
-    # per area and step: queues off -> residential share without power
-    a["residential_off_mw"] = (a["residential_dark_mw"]
-                               + a["residential_queued_mw"] * a["queues_off"] / n_queues)
-    g = a.groupby(["oblast", "time"], sort=True)[["residential_mw", "residential_off_mw",
-                                                  "residential_dark_mw"]].sum()
-    oblast_dark = g["residential_dark_mw"].to_numpy()
-    oblast_hourly = g[["residential_mw", "residential_off_mw"]].reset_index()
-    oblast_hourly["residential_off_share"] = np.clip(np.where(
-        oblast_hourly["residential_mw"] > 0,
-        oblast_hourly["residential_off_mw"] / oblast_hourly["residential_mw"].where(
-            oblast_hourly["residential_mw"] > 0, 1.0), 0.0), 0.0, 1.0)
+    g_key, gid = _group_labels((a_area * n_d + a_date) * n_b + a_block,
+                               len(area_names) * n_d * n_b)
+    g_area, g_date, g_block = g_key // (n_d * n_b), g_key // n_b % n_d, g_key % n_b
+    e = _group_sums(gid, np.column_stack([queued_mw, deficit_mw]), len(g_key)) * step_h
+    k_all, first_q = _queue_blocks(e[:, 1], e[:, 0], g_area, g_key // n_b, n_q, start_queue)
+    ring = list(range(n_q)) * 2
+    blocks_df = pd.DataFrame({
+        "area": area_names[g_area], "oblast": area_oblast[g_area], "date": dates[g_date],
+        "block": g_block, "demand_mwh": e[:, 0], "deficit_mwh": e[:, 1], "queues_off": k_all,
+        "off_queues": [ring[p:p + k] for p, k in zip(first_q.tolist(), k_all.tolist(),
+                                                     strict=True)],
+        "off_mwh": k_all * e[:, 0] / n_q, "queue_block_mwh": e[:, 0] / n_q,
+        "dark": np.bincount(gid[~dark], minlength=len(g_key)) == 0})
 
-    daily = (schedule.assign(supply_h=schedule["power_on"] * step_h)
-             .groupby(["area", "date", "queue"], sort=True)["supply_h"].sum().reset_index())
-    daily["oblast"] = daily["area"].map(area_oblast)
-    daily = daily[["area", "oblast", "date", "queue", "supply_h"]]
-    schedule = schedule.drop(columns="date")
+    # power on per area-step row and queue: off while in the block's switched-off run
+    queues_off = k_all[gid]
+    q = np.arange(n_q, dtype=np.int64)
+    on = (queued_mw > 0)[:, None] & ((q - first_q[gid][:, None]) % n_q >= queues_off[:, None])
+    schedule = _schedule_frame(on, a_area, area_names, times[a_t])
+    ad_key, ad_lab = _group_labels(a_area * n_d + a_date, len(area_names) * n_d)
+    supply_h = _group_sums((ad_lab[:, None] * n_q + q).ravel(), (on * step_h).reshape(-1, 1),
+                           len(ad_key) * n_q)[:, 0]
+    d_area, d_date = np.repeat(ad_key // n_d, n_q), np.repeat(ad_key % n_d, n_q)
+    daily = pd.DataFrame({"area": area_names[d_area], "oblast": area_oblast[d_area],
+                          "date": dates[d_date],
+                          "queue": np.tile(q, len(ad_key)), "supply_h": supply_h})
+
+    # per oblast and step: queues off -> residential share without power
+    ob_code_area, oblasts = pd.factorize(area_oblast, sort=True)
+    a_ob = ob_code_area[a_area]
+    oh_key, oh_lab = _group_labels(np.where(a_ob >= 0, a_ob * len(times) + a_t, -1),
+                                   len(oblasts) * len(times))
+    residential_off_mw = residential_dark_mw + residential_queued_mw * queues_off / n_q
+    oh = _group_sums(oh_lab, np.column_stack([residential_mw, residential_off_mw,
+                                              residential_dark_mw]), len(oh_key))
+    res_denominator = np.where(oh[:, 0] > 0, oh[:, 0], 1.0)
+    off_share = np.clip(np.where(oh[:, 0] > 0, oh[:, 1] / res_denominator, 0.0), 0.0, 1.0)
+    oblast_hourly = pd.DataFrame({"oblast": oblasts[oh_key // len(times)],
+                                  "time": times[oh_key % len(times)],
+                                  "residential_mw": oh[:, 0], "residential_off_mw": oh[:, 1],
+                                  "residential_off_share": off_share})
+
     # per oblast and day: hours with power per residential customer (dark counts as
     # none), and the range over queues of energised areas
-    oh = oblast_hourly.assign(
-        date=_dates(oblast_hourly["time"].dt.tz_convert(timezone)),
-        on_h=(1.0 - oblast_hourly["residential_off_share"]) * step_h,
-        dark_share=oblast_dark / oblast_hourly["residential_mw"].where(
-            oblast_hourly["residential_mw"] > 0, 1.0).to_numpy())
-    og = oh.groupby(["oblast", "date"], sort=True)
-    live_daily = daily[daily["area"].isin(a.loc[a["queued_mw"] > 0, "area"])]
-    qg = live_daily.groupby(["oblast", "date"], sort=True)["supply_h"]
+    od_key, od_lab = _group_labels(oh_key // len(times) * n_d
+                                   + date_code_t[oh_key % len(times)], len(oblasts) * n_d)
+    dark_share = oh[:, 2] / res_denominator
+    od = _group_sums(od_lab, np.column_stack([(1.0 - off_share) * step_h, dark_share]),
+                     len(od_key))
+    n_dark_share = np.bincount(od_lab[~np.isnan(dark_share)], minlength=len(od_key))
+    live = np.bincount(a_area[queued_mw > 0], minlength=len(area_names))[d_area] > 0
+    live &= ob_code_area[d_area] >= 0
+    q_min, q_max = _group_min_max(
+        np.searchsorted(od_key, ob_code_area[d_area][live] * n_d + d_date[live]),
+        supply_h[live], len(od_key))
     oblast_daily = pd.DataFrame({
-        "supply_h_mean": og["on_h"].sum().round(9),
-        "queue_supply_h_min": qg.min(),
-        "queue_supply_h_max": qg.max(),
-        "residential_dark_share": og["dark_share"].mean(),
-    }).reset_index()
-    areas_out = a[["area", "oblast", "time", "queued_mw", "deficit_mw", "exempt_shed_mw",
-                   "dark_mw", "residential_mw", "residential_dark_mw"]]
+        "oblast": oblasts[od_key // n_d], "date": dates[od_key % n_d],
+        "supply_h_mean": od[:, 0].round(9), "queue_supply_h_min": q_min,
+        "queue_supply_h_max": q_max,
+        "residential_dark_share": np.divide(od[:, 1], n_dark_share, where=n_dark_share > 0,
+                                            out=np.full(len(od_key), np.nan))})
+    areas_out = pd.DataFrame({"area": area_names[a_area], "oblast": area_oblast[a_area],
+                              "time": times[a_t], "queued_mw": queued_mw,
+                              "deficit_mw": deficit_mw,
+                              "exempt_shed_mw": shed_energised_mw - deficit_mw,
+                              "dark_mw": dark_mw, "residential_mw": residential_mw,
+                              "residential_dark_mw": residential_dark_mw})
     return BlackoutSchedule(schedule=schedule, blocks=blocks_df, areas=areas_out,
                             oblast_hourly=oblast_hourly, daily=daily,
-                            oblast_daily=oblast_daily, n_queues=int(n_queues),
-                            block_h=int(block_h), step_h=float(step_h), timezone=timezone)
+                            oblast_daily=oblast_daily, n_queues=n_q,
+                            block_h=int(block_h), step_h=step_h, timezone=timezone)
 
 
-def _dates(local: pd.Series) -> pd.Series:
-    """``local.dt.date``, computing each distinct time's date once."""
-    codes, uniq = pd.factorize(local, use_na_sentinel=True)
-    if (codes < 0).any() or not isinstance(local.dtype, pd.DatetimeTZDtype):
-        return local.dt.date
-    d = pd.Series(uniq).dt.date.to_numpy(dtype=object)
-    return pd.Series(d[codes], index=local.index, name=local.name, dtype=object)
 
+def _area_steps(loads: pd.DataFrame, areas: pd.Series | None, t_codes: np.ndarray,
+                n_t: int) -> tuple:
+    """Per (area, step) sums of the loads' rows.
 
-def _area_time_sums(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """``df.groupby(["area", "time"], sort=True)[cols].sum().reset_index()`` and the oblast
-    of each area (:func:`_area_oblast`), from integer codes of ``area`` and ``time``.
+    Parameters
+    ----------
+    loads, areas
+        As for :func:`rolling_blackouts`.
+    t_codes : numpy.ndarray
+        Step of each row (codes of the sorted distinct times; -1 leaves the row out).
+    n_t : int
+        Number of steps.
 
-    The sums are compensated (Kahan) in row order, as pandas' groupby sums are.
+    Returns
+    -------
+    (a_area, a_t, area_names, area_oblast, sums)
+        Area and step codes of the (area, step) rows, sorted by area and time; the sorted
+        area names; the oblast of each area (most frequent among its loads); and per row
+        the compensated sums of ``queued_mw, shed_energised_mw, dark_mw, residential_mw,
+        residential_dark_mw, residential_queued_mw`` (:func:`_area_step_sums`).
     """
-    a_codes, a_uniq = pd.factorize(df["area"].to_numpy(dtype=object), sort=True)
-    area_oblast = _area_oblast(df["area"], df["oblast"], a_codes, a_uniq)
-    t = df["time"]
-    if not isinstance(t.dtype, pd.DatetimeTZDtype) or (a_codes < 0).any() or t.isna().any():
-        return df.groupby(["area", "time"], sort=True)[cols].sum().reset_index(), area_oblast
-    t_codes, t_uniq = pd.factorize(t, sort=True)
-    n_t = len(t_uniq)
-    key = a_codes.astype(np.int64) * n_t + t_codes
-    present = np.zeros(len(a_uniq) * n_t, dtype=bool)
-    present[key] = True
-    uk = np.flatnonzero(present)
+    n_rows = len(loads)
+    m = _rows_per_step(loads, n_t)
+    first = loads.iloc[:m]  # per-load attributes, worked out once per distinct row
+    cls = first["priority_class"].astype(str)
+    if areas is None:
+        area = first["oblast"].astype(str)
+    else:
+        area = first["load_id"].map(areas).fillna(first["oblast"]).astype(str)
+    a_codes, area_names = pd.factorize(area.to_numpy(dtype=object), sort=True)
+    area_oblast = _area_oblast(area, first["oblast"], a_codes, area_names).reindex(
+        area_names).to_numpy(dtype=object)
+    reps = n_rows // m
+    key = np.where(t_codes >= 0, np.tile(a_codes, reps) * n_t + t_codes, -1)
+    uk, labels = _group_labels(key, len(area_names) * n_t)
+    sums = _area_step_sums(labels, loads["demand_mw"].to_numpy(dtype=float),
+                           loads["shed_mw"].to_numpy(dtype=float),
+                           loads["energised"].to_numpy(dtype=bool),
+                           np.tile((~cls.isin(EXEMPT_CLASSES)).to_numpy(), reps),
+                           np.tile((cls == "residential").to_numpy(), reps), len(uk))
+    return uk // n_t, uk % n_t, np.asarray(area_names, dtype=object), area_oblast, sums
+
+
+def _rows_per_step(loads: pd.DataFrame, n_t: int) -> int:
+    """Period of the rows' ``load_id, oblast, priority_class`` (equal by ``==``).
+
+    ``TimelineResult.loads`` repeats the same loads in the same order at every step, so
+    the period is the number of loads; otherwise it is the number of rows.
+    """
+    n_rows = len(loads)
+    if n_t > 1 and n_rows % n_t == 0:
+        m = n_rows // n_t
+        cols = (loads[c].to_numpy() for c in ("load_id", "oblast", "priority_class"))
+        if all((c.reshape(-1, m) == c[:m]).all() for c in cols):
+            return m
+    return n_rows
+
+
+def _group_labels(key: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct keys in ``[0, n_keys)`` and each row's group (-1 for a negative key)."""
+    present = np.zeros(n_keys, dtype=bool)
+    present[key[key >= 0]] = True
     slot = np.cumsum(present) - 1
-    sums = _group_sums(slot[key], np.column_stack([df[c].to_numpy(dtype=float) for c in cols]),
-                       len(uk))
-    out = {"area": np.asarray(a_uniq, dtype=object)[uk // n_t], "time": t_uniq[uk % n_t]}
-    out.update({c: sums[:, j] for j, c in enumerate(cols)})
-    return pd.DataFrame(out), area_oblast
+    return np.flatnonzero(present), np.where(key >= 0, slot[key], -1)
 
 
-@njit(cache=True)
-def _group_sums(labels, values, n_groups):  # pragma: no cover
-    """Per-group column sums with pandas' compensated summation (``groupby().sum()``)."""
-    n, k = values.shape
-    sumx = np.zeros((n_groups, k))
-    comp = np.zeros((n_groups, k))
-    for i in range(n):
-        lab = labels[i]
-        if lab < 0:
-            continue
-        for j in range(k):
-            val = values[i, j]
-            if val == val:
-                y = val - comp[lab, j]
-                t = sumx[lab, j] + y
-                comp[lab, j] = t - sumx[lab, j] - y
-                if comp[lab, j] != comp[lab, j]:
-                    comp[lab, j] = 0.0
-                sumx[lab, j] = t
-    return sumx
+def _group_min_max(labels: np.ndarray, values: np.ndarray,
+                   n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-group minimum and maximum of ``values`` (NaN for a group without rows)."""
+    lo = np.full(n_groups, np.inf)
+    hi = np.full(n_groups, -np.inf)
+    np.minimum.at(lo, labels, values)
+    np.maximum.at(hi, labels, values)
+    empty = np.bincount(labels, minlength=n_groups) == 0
+    lo[empty] = np.nan
+    hi[empty] = np.nan
+    return lo, hi
+
+
+def _queue_blocks(deficit_mwh: np.ndarray, demand_mwh: np.ndarray, g_area: np.ndarray,
+                  g_day: np.ndarray, n_queues: int,
+                  start_queue: int) -> tuple[np.ndarray, np.ndarray]:
+    """Queues off per block (:func:`queues_off_per_block` per area-day) and the first
+    switched-off queue of each block.
+
+    The blocks are sorted by area, day and block; ``g_area`` and ``g_day`` number each
+    block's area and area-day. The switched-off queues of a block are ``first,
+    first + 1, ...`` (mod ``n_queues``), the pointer running on over the blocks of an
+    area from ``start_queue``.
+    """
+    n_g = len(demand_mwh)
+    bounds = np.append(np.flatnonzero(np.diff(g_day, prepend=-1)), n_g)
+    k_all = np.zeros(n_g, dtype=np.int64)
+    if np.isfinite(deficit_mwh).all() and np.isfinite(demand_mwh).all():
+        _queues_off_days(deficit_mwh, demand_mwh, bounds, n_queues, k_all)
+    else:
+        for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+            k_all[s:e] = queues_off_per_block(deficit_mwh[s:e], demand_mwh[s:e], n_queues)
+    before = np.cumsum(k_all) - k_all
+    area_first = np.flatnonzero(np.diff(g_area, prepend=-1))
+    before -= np.repeat(before[area_first], np.diff(np.append(area_first, n_g)))
+    return k_all, (int(start_queue) % n_queues + before) % n_queues
+
+
+def _schedule_frame(on: np.ndarray, a_area: np.ndarray, area_names: np.ndarray,
+                    a_times: pd.DatetimeIndex) -> pd.DataFrame:
+    """``area, queue, time, power_on`` sorted by area, queue and time from ``on`` (area-step
+    rows sorted by area and time, by queue)."""
+    n_a, n_q = on.shape
+    rows = np.arange(n_a)
+    area_start = np.searchsorted(a_area, a_area)
+    area_len = np.bincount(a_area)[a_area]
+    pos = ((area_start * (n_q - 1) + rows)[:, None]
+           + np.arange(n_q) * area_len[:, None]).ravel()
+    src = np.empty(n_a * n_q, dtype=np.int64)
+    src[pos] = np.repeat(rows, n_q)
+    queue = np.empty(n_a * n_q, dtype=np.int64)
+    queue[pos] = np.tile(np.arange(n_q, dtype=np.int64), n_a)
+    power_on = np.empty(n_a * n_q, dtype=bool)
+    power_on[pos] = on.ravel()
+    return pd.DataFrame({"area": area_names[a_area[src]], "queue": queue,
+                         "time": pd.DatetimeIndex(a_times).as_unit("ns")[src],
+                         "power_on": power_on})
 
 
 def _area_oblast(area: pd.Series, oblast: pd.Series, a_codes: np.ndarray,
@@ -382,82 +549,6 @@ def _utc_times(col: pd.Series) -> pd.Series:
     if isinstance(col.dtype, pd.DatetimeTZDtype):
         return col.dt.tz_convert("UTC")
     return pd.to_datetime(col, utc=True)
-
-
-def _schedule(a: pd.DataFrame, area_oblast: pd.Series, n_queues: int, step_h: float,
-              start_queue: int) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
-    """Blocks table, queue schedule (with the local ``date``) and queues off per row of ``a``.
-
-    ``a`` has one row per area and step, sorted by area and time.
-
-    Queue-blocks per area-day from :func:`queues_off_per_block`; the switched-off queues
-    of a block are ``pointer, pointer + 1, ...`` (mod ``n_queues``), the pointer running
-    on over the blocks of an area.
-    """
-    gb = a.groupby(["area", "date", "block"], sort=True)
-    sums = gb[["queued_mw", "deficit_mw"]].sum()
-    dark_all = gb["dark"].all().to_numpy()
-    gid = gb.ngroup().to_numpy()
-    keys = sums.index
-    g_area = keys.get_level_values(0).to_numpy()
-    g_date = keys.get_level_values(1).to_numpy()
-    g_block = keys.get_level_values(2).to_numpy().astype(np.int64)
-    e_dem_all = sums["queued_mw"].to_numpy() * step_h
-    e_def_all = sums["deficit_mw"].to_numpy() * step_h
-    n_g = len(keys)
-    k_all = np.zeros(n_g, dtype=np.int64)
-    first_q = np.zeros(n_g, dtype=np.int64)
-    off_lists: list[list[int]] = []
-    # area-day runs of consecutive groups (groups are sorted by area, date, block)
-    if n_g:
-        new_day = np.ones(n_g, dtype=bool)
-        new_day[1:] = (g_area[1:] != g_area[:-1]) | (g_date[1:] != g_date[:-1])
-        new_area = np.ones(n_g, dtype=bool)
-        new_area[1:] = g_area[1:] != g_area[:-1]
-        bounds = np.append(np.flatnonzero(new_day), n_g)
-        short = np.diff(bounds) < 8  # numpy's sums are plain sequential sums below 8 terms
-        if np.isfinite(e_def_all).all() and np.isfinite(e_dem_all).all():
-            _queues_off_short(e_def_all, e_dem_all, bounds, short, int(n_queues), k_all)
-        else:
-            short[:] = False
-        bounds = bounds.tolist()
-        for i, (s, e) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-            if not short[i]:
-                k_all[s:e] = queues_off_per_block(e_def_all[s:e], e_dem_all[s:e], n_queues)
-        pointer = 0
-        start = int(start_queue) % n_queues
-        for i, (kb, na) in enumerate(zip(k_all.tolist(), new_area.tolist(), strict=True)):
-            if na:
-                pointer = start
-            first_q[i] = pointer
-            off_lists.append([(pointer + j) % n_queues for j in range(kb)])
-            pointer = (pointer + kb) % n_queues
-    if n_g:
-        blocks_df = pd.DataFrame({
-            "area": g_area, "oblast": area_oblast.reindex(g_area).to_numpy(),
-            "date": g_date, "block": g_block, "demand_mwh": e_dem_all,
-            "deficit_mwh": e_def_all, "queues_off": k_all, "off_queues": off_lists,
-            "off_mwh": k_all * e_dem_all / n_queues, "queue_block_mwh": e_dem_all / n_queues,
-            "dark": dark_all.astype(bool)})
-    else:
-        blocks_df = pd.DataFrame([])
-    k_row = k_all[gid]
-    p_row = first_q[gid]
-    live = (a["queued_mw"] > 0).to_numpy()
-    n_rows = len(a)
-    area_arr = a["area"].to_numpy()
-    area_code = np.zeros(n_rows, dtype=np.int64)
-    if n_rows:
-        area_code[1:] = np.cumsum(area_arr[1:] != area_arr[:-1])
-    rows = np.tile(np.arange(n_rows, dtype=np.int64), n_queues)
-    qs = np.repeat(np.arange(n_queues, dtype=np.int64), n_rows)
-    order = np.lexsort((rows, qs, area_code[rows]))
-    rows, qs = rows[order], qs[order]
-    on = live[rows] & ((qs - p_row[rows]) % n_queues >= k_row[rows])
-    times = pd.DatetimeIndex(_utc_times(a["time"])).as_unit("ns")
-    schedule = pd.DataFrame({"area": area_arr[rows], "queue": qs, "time": times[rows],
-                             "power_on": on, "date": a["date"].to_numpy()[rows]})
-    return blocks_df, schedule, k_row
 
 
 def daily_schedule_from_snapshot(loads: pd.DataFrame, areas: pd.Series | None, day, *,
