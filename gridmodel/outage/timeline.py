@@ -314,7 +314,14 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     if blackouts:
         from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
 
-        result.blackouts = rolling_blackouts(loads, supply_areas(net), n_queues=n_queues,
+        compiled = kwargs.get("compiled")
+        if compiled is not None:  # compiled for this net (fingerprinted): areas kept with it
+            areas = compiled.extra.get("supply_areas")
+            if areas is None:
+                areas = compiled.extra["supply_areas"] = supply_areas(net)
+        else:
+            areas = supply_areas(net)
+        result.blackouts = rolling_blackouts(loads, areas, n_queues=n_queues,
                                              block_h=block_h, step_h=step_h)
     return result
 
