@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridmodel.errors import InputError
 from gridmodel.outage.repairs import (
@@ -92,6 +94,56 @@ def test_override_replaces_only_its_row():
     b = repair_hours(over, NET, seed=3)
     assert b.iloc[0] == 10.0
     assert b.iloc[1] == a.iloc[1]  # other draws unchanged
+
+
+def test_draws_equal_one_lookup_and_ppf_per_row():
+    """Grouped draws equal a lookup and a scalar ppf per row, also at max_fraction_lost."""
+    s = strikes([("plant:chp", "plant", 0, "damaged", 0.3, np.nan),
+                 ("plant:chp", "plant", 1, "damaged", 0.3 + 1e-13, np.nan),
+                 ("plant:chp", "plant", 1, "damaged", 0.3001, np.nan),
+                 ("plant:chp", "plant", 2, "disabled", 1.0, np.nan),
+                 ("plant:npp", "plant", 2, "disabled", 1.0, np.nan),
+                 ("plant:coal", "plant", 3, "destroyed", 1.0, 12.0),
+                 ("sub:a", "substation", 3, "damaged", 0.5, np.nan),
+                 ("sub:a", "substation", 4, "damaged", 0.05, np.nan),
+                 ("line:x", "line", 5, "disabled", 1.0, np.nan),
+                 ("line:x", "line", 5, "destroyed", 1.0, np.nan),
+                 ("shunt:s", "shunt", 6, "destroyed", 1.0, np.nan)])
+    s.index = [10, 3, 7, 1, 0, 9, 5, 4, 8, 2, 6]
+    table = load_repair_table()
+    got = repair_hours(s, NET, seed=11, table=table)
+    u = np.random.default_rng(11).random(len(s))
+    tech = dict(zip(NET.registry["asset_id"], NET.registry["technology"], strict=True))
+    want = []
+    for i, r in enumerate(s.itertuples()):
+        entry = table.lookup(r.kind, tech.get(r.asset_id, ""), r.effect, r.fraction_lost)
+        drawn = max(float(entry.dist.ppf(u[i])), 0.0)
+        want.append(drawn if np.isnan(r.repair_h) else r.repair_h)
+    assert got.index.equals(s.index)
+    assert got.to_numpy().tobytes() == np.array(want).tobytes()
+
+
+STRIKE = st.tuples(st.sampled_from(["sub:a", "sub:b", "line:x", None]), st.integers(0, 6),
+                   st.sampled_from(["disabled", "damaged", "destroyed"]),
+                   st.sampled_from([0.25, 0.5, 0.75]), st.sampled_from([0.0, 2.0, 3.0, 10.0]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(STRIKE, min_size=1, max_size=12), seed=st.integers(0, 2**16))
+def test_asset_states_follow_the_stable_asset_time_order(rows, seed):
+    """Periods of any row order equal those of each asset alone, assets in id order."""
+    s = strikes([(a, "substation", h, e, f if e == "damaged" else 1.0, r)
+                 for a, h, e, f, r in rows])
+    s.index = np.random.default_rng(seed).permutation(len(s)) * 3 + 5
+    hours = s["repair_h"].sample(frac=1.0, random_state=seed)  # aligned on the index
+    got = asset_states(s, hours)
+    parts = []
+    for _, one in s.groupby("asset_id", sort=True):  # rows without an asset are dropped
+        one = one.sort_values("time", kind="stable")
+        parts.append(asset_states(one, one["repair_h"]))
+    parts = [p for p in parts if len(p)]
+    want = pd.concat(parts, ignore_index=True) if parts else got.iloc[:0]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
 def test_restrike_after_repair_starts_new_repair():

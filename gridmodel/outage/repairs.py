@@ -81,11 +81,22 @@ class RepairEntry:
 
     def matches(self, kind: str, technology: str, effect: str, fraction_lost: float) -> bool:
         """Whether the entry applies to a strike of this kind, technology and effect."""
-        if self.effect != effect or self.kind not in (kind, "*"):
-            return False
-        if self.technology not in ("*", technology):
-            return False
-        return not (effect == "damaged" and fraction_lost > self.max_fraction_lost + 1e-12)
+        return self.applies(kind, technology, effect) and bool(
+            self.takes(effect, np.float64(fraction_lost)))
+
+    def applies(self, kind: str, technology: str, effect: str) -> bool:
+        """Whether the entry applies to this kind, technology and effect (any damage)."""
+        return self.effect == effect and self.kind in (kind, "*") and \
+            self.technology in ("*", technology)
+
+    def takes(self, effect: str, fraction_lost: np.ndarray) -> np.ndarray:
+        """Elementwise: whether the entry's ``max_fraction_lost`` admits the strikes.
+
+        Always true unless ``effect`` is ``damaged``; a NaN fraction is admitted.
+        """
+        if effect != "damaged":
+            return np.ones(np.shape(fraction_lost), dtype=bool)
+        return ~(fraction_lost > self.max_fraction_lost + 1e-12)
 
 
 @dataclass
@@ -94,6 +105,27 @@ class RepairTable:
 
     entries: list[RepairEntry]
     path: str
+    _candidates_cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def candidates(self, kind: str, technology: str, effect: str) -> list[RepairEntry]:
+        """Entries that apply to a kind, technology and effect, in lookup order.
+
+        Lookup order: kind + technology, then kind, then ``*`` (file order within each);
+        the first candidate whose ``max_fraction_lost`` admits a strike is its entry.
+        """
+        technology = technology or ""
+        key = (kind, technology, effect)
+        hit = self._candidates_cache.get(key)
+        if hit is None:
+            tiers = (
+                lambda e: e.kind == kind and e.technology == technology and technology != "",
+                lambda e: e.kind == kind and e.technology == "*",
+                lambda e: e.kind == "*",
+            )
+            hit = [e for tier in tiers for e in self.entries
+                   if tier(e) and e.applies(kind, technology, effect)]
+            self._candidates_cache[key] = hit
+        return hit
 
     def lookup(self, kind: str, technology: str, effect: str,
                fraction_lost: float = 1.0) -> RepairEntry:
@@ -104,16 +136,10 @@ class RepairTable:
         InputError
             If no entry applies (the file lacks a ``kind = "*"`` fallback).
         """
+        for e in self.candidates(kind, technology, effect):
+            if e.takes(effect, np.float64(fraction_lost)):
+                return e
         technology = technology or ""
-        tiers = (
-            lambda e: e.kind == kind and e.technology == technology and technology != "",
-            lambda e: e.kind == kind and e.technology == "*",
-            lambda e: e.kind == "*",
-        )
-        for tier in tiers:
-            for e in self.entries:
-                if tier(e) and e.matches(kind, technology, effect, fraction_lost):
-                    return e
         msg = (f"{self.path}: no repair-time entry for kind={kind!r}, technology="
                f"{technology!r}, effect={effect!r}, fraction_lost={fraction_lost:g}; add one "
                "or a kind = \"*\" fallback for that effect.")
@@ -204,11 +230,14 @@ def _parse_repair_table(text: str, where: str) -> RepairTable:
     return RepairTable(entries, where)
 
 
-def _technology(net, strikes: pd.DataFrame) -> pd.Series:
+def _technology(net, strikes: pd.DataFrame) -> list[str]:
+    """Registry technology of every strike's asset ("" if unknown), in row order."""
     if net is None or "registry" not in net:
-        return pd.Series("", index=strikes.index)
-    tech = net.registry.set_index("asset_id")["technology"]
-    return strikes["asset_id"].map(tech).fillna("").astype(str)
+        return [""] * len(strikes)
+    reg = net.registry  # asset ids are unique (checked when the registry is built)
+    tech = dict(zip(reg["asset_id"].tolist(), reg["technology"].tolist(), strict=True))
+    found = (tech.get(a) for a in strikes["asset_id"].tolist())
+    return ["" if t is None or pd.isna(t) else str(t) for t in found]
 
 
 def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
@@ -237,16 +266,51 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     gen = make_rng(seed, rng)
     tech = _technology(net, strikes)
     kinds = strikes["kind"] if "kind" in strikes else pd.Series("*", index=strikes.index)
-    out = np.empty(len(strikes))
     u = gen.random(len(strikes))  # one uniform per row: inverse-CDF sampling, order-stable
-    for i, (idx, s) in enumerate(strikes.iterrows()):
-        entry = table.lookup(str(kinds[idx]), tech[idx], s["effect"],
-                             float(s["fraction_lost"]))
-        out[i] = max(float(entry.dist.ppf(u[i])), 0.0)
+    out = _draw_hours(table, [str(k) for k in kinds.tolist()], tech, strikes, u)
     given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else np.full(
         len(strikes), np.nan)
     out = np.where(np.isnan(given), out, given)
     return pd.Series(out, index=strikes.index, name="repair_h")
+
+
+def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
+                strikes: pd.DataFrame, u: np.ndarray) -> np.ndarray:
+    """Repair hours ``max(F^-1(u), 0)`` per strike, ``F`` from :meth:`RepairTable.lookup`.
+
+    Strikes are grouped by (kind, technology, effect) and each entry's distribution is
+    evaluated once for all its strikes (``ppf`` is elementwise, so the values equal one
+    call per strike).
+
+    Raises
+    ------
+    InputError
+        For the first strike (in row order) without an entry, as :meth:`RepairTable.lookup`.
+    """
+    out = np.empty(len(u))
+    if not len(u):
+        return out
+    effects = strikes["effect"].tolist()
+    frac = strikes["fraction_lost"].to_numpy(float)
+    groups: dict[tuple, list[int]] = {}
+    for i, key in enumerate(zip(kinds, tech, effects, strict=True)):
+        groups.setdefault(key, []).append(i)
+    unmatched = []
+    for (kind, technology, effect), rows in groups.items():
+        left = np.array(rows)
+        for e in table.candidates(kind, technology, effect):
+            fits = e.takes(effect, frac[left])
+            take = left[fits]
+            if len(take):
+                out[take] = e.dist.ppf(u[take])
+            left = left[~fits]
+            if not len(left):
+                break
+        unmatched.extend(left.tolist())
+    if unmatched:
+        i = min(unmatched)
+        table.lookup(kinds[i], tech[i], effects[i], float(frac[i]))  # raises the error
+    return np.where(out < 0.0, 0.0, out)  # as max(h, 0.0), NaN passes
 
 
 def _severity(remaining: float, effect: str) -> tuple[float, int]:
@@ -272,16 +336,20 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
         a re-strike changes its state at ``end``); ``strike_rows`` lists the strike-list
         rows behind the period. Re-strikes follow the module rules.
     """
-    df = strikes.assign(_repair_h=repair_h.astype(float))
-    df = df.sort_values(["asset_id", "time"], kind="stable")
+    hours = repair_h.astype(float)
+    if isinstance(hours, pd.Series):
+        hours = hours.reindex(strikes.index)  # aligned on the strikes' index
+    hours = np.asarray(hours, dtype=float)
+    ids = strikes["asset_id"]
+    n = len(strikes)
+    # stable sort by (asset_id, time), missing values last: DataFrame.sort_values' order
+    order = np.lexsort((_sort_codes(strikes["time"]), _sort_codes(ids))).tolist()
+    missing = pd.isna(ids).to_numpy()  # groupby drops missing asset ids
+    labels = strikes["row"].tolist() if "row" in strikes.columns else [""] * n
+    columns = (ids.tolist(), strikes["time"].tolist(), strikes["fraction_lost"].tolist(),
+               hours.tolist(), strikes["effect"].tolist(), labels, missing.tolist())
+    cols = zip(*([v[i] for i in order] for v in columns), strict=True)
     periods = []
-    n = len(df)
-    ids = df["asset_id"].tolist()
-    missing = pd.isna(df["asset_id"]).to_numpy()  # groupby drops missing asset ids
-    cols = zip(ids, df["time"].tolist(), df["fraction_lost"].tolist(),
-               df["_repair_h"].tolist(), df["effect"].tolist(),
-               df["row"].tolist() if "row" in df.columns else [""] * n,
-               missing.tolist(), strict=True)
     cur = None
     prev = None
     for aid, t, lost, rh, effect, row_v, miss in cols:
@@ -312,12 +380,21 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
         cur = {"asset_id": aid, "start": t, "end": new_end, "remaining_fraction": worst[0],
                "effect": worst[1], "returns": True, "strike_rows": rows}
         periods.append(cur)
-    out = pd.DataFrame(periods, columns=STATE_COLUMNS)
-    out["start"] = pd.to_datetime(out["start"], utc=True)
-    out["end"] = pd.to_datetime(out["end"], utc=True)
-    out["remaining_fraction"] = out["remaining_fraction"].astype(float)
-    out["returns"] = out["returns"].astype(bool)
-    return out.reset_index(drop=True)
+    col = {c: [p[c] for p in periods] for c in STATE_COLUMNS}
+    return pd.DataFrame({
+        "asset_id": np.array(col["asset_id"], dtype=object),
+        "start": pd.to_datetime(col["start"], utc=True),
+        "end": pd.to_datetime(col["end"], utc=True),
+        "remaining_fraction": np.array(col["remaining_fraction"], dtype=float),
+        "effect": np.array(col["effect"], dtype=object),
+        "returns": np.array(col["returns"], dtype=bool),
+        "strike_rows": np.array(col["strike_rows"], dtype=object)})
+
+
+def _sort_codes(values: pd.Series) -> np.ndarray:
+    """Integer keys that sort like ``values`` (missing values last), for np.lexsort."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes == -1, len(uniques), codes)
 
 
 def repair_schedule(strikes: pd.DataFrame, net=None, *, seed=None,

@@ -562,10 +562,23 @@ def load_pattern(path: str | Path) -> Pattern:
 # ------------------------------------------------------------------ targeting on a net
 @dataclass
 class _Targeting:
+    """Target groups of a pattern on a network, with per-asset arrays for sampling.
+
+    Assets are numbered by their position in ``assets`` (the sorted ids of all groups),
+    so a sampled hit is an integer code and per-asset tables are plain array lookups.
+    """
+
     groups: list  # list of arrays of asset ids (ranked for greedy orders)
     weights: np.ndarray
-    kind: dict
-    level: dict
+    assets: np.ndarray  # sorted asset ids of all groups (object)
+    group_codes: np.ndarray  # positions in ``assets`` of each group's (ranked) ids, concatenated
+    group_start: np.ndarray  # where each group begins in ``group_codes``
+    group_size: np.ndarray  # assets per group
+    kind: np.ndarray  # registry kind per asset
+    name: np.ndarray  # registry name per asset
+    level: np.ndarray  # protection level per asset ("none" if unprotected)
+    damage: list  # frozen damage distributions of the (kind, level) pairs in use
+    damage_code: np.ndarray  # per asset: index into ``damage``
 
 
 _TARGET_CACHE: dict = {}
@@ -677,10 +690,24 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
             order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
             ranked.append([ids[i] for i in order])
         groups = ranked
-    kind = {a: str(reg.at[a, "kind"]) for g in groups for a in g}
+    assets = sorted({a for g in groups for a in g})
+    code = {a: i for i, a in enumerate(assets)}
+    size = np.array([len(g) for g in groups], dtype=np.int64)
+    kinds = [str(reg.at[a, "kind"]) for a in assets]
+    levels = [level.get(a, "none") for a in assets]
+    pairs = sorted(set(zip(kinds, levels, strict=True)))
     tg = _Targeting(groups=[np.array(g, dtype=object) for g in groups],
                     weights=np.array([w for _, w in pattern.doctrine.targets], dtype=float),
-                    kind=kind, level=level)
+                    assets=np.array(assets, dtype=object),
+                    group_codes=np.array([code[a] for g in groups for a in g], dtype=np.int64),
+                    group_start=np.cumsum(size) - size, group_size=size,
+                    kind=reg["kind"].reindex(assets).to_numpy(object),
+                    name=reg["name"].reindex(assets).to_numpy(object),
+                    level=np.array(levels, dtype=object),
+                    damage=[dists[k][lvl] for k, lvl in pairs],
+                    damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,
+                                                                         strict=True)],
+                                         dtype=np.int64))
     _TARGET_CACHE[key] = (net, tg)
     return tg
 
@@ -714,7 +741,6 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     """
     from gridmodel.outage.repairs import repair_hours
     from gridmodel.strikes.resolve import RESOLVED_COLUMNS
-    from gridmodel.strikes.strikelist import strikes_from_records
 
     if not isinstance(rng, np.random.Generator):
         msg = (f"rng must be a numpy.random.Generator, got {type(rng).__name__}; use "
@@ -725,8 +751,8 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     intercepted = {c: int(rng.binomial(launched[c], pattern.interception[c]))
                    for c in WEAPON_CLASSES}
     arrived = {c: launched[c] - intercepted[c] for c in WEAPON_CLASSES}
-    cls = np.repeat(np.array(WEAPON_CLASSES, dtype=object),
-                    [arrived[c] for c in WEAPON_CLASSES])
+    # weapon class of every arriving weapon, as its index in WEAPON_CLASSES
+    cls = np.repeat(np.arange(len(WEAPON_CLASSES)), [arrived[c] for c in WEAPON_CLASSES])
     n = len(cls)
     attrs = {"launched": launched, "intercepted": intercepted, "arrived": arrived,
              "illustrative": pattern.illustrative}
@@ -736,79 +762,98 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     grp = rng.choice(len(tg.groups), size=n, p=p)
     u_pick = rng.random(n)
     u_dmg = rng.random(n)
-    assets = np.empty(n, dtype=object)
-    counter = np.zeros(len(tg.groups), dtype=np.int64)
-    hpt = pattern.doctrine.hits_per_target
-    for i in range(n):
-        g = tg.groups[grp[i]]
-        if pattern.doctrine.order == "random":
-            assets[i] = g[min(int(u_pick[i] * len(g)), len(g) - 1)]
-        else:
-            assets[i] = g[(counter[grp[i]] // hpt) % len(g)]
-            counter[grp[i]] += 1
-    dists = pattern.defaults["damage_dists"]
-    factor = {c: float(pattern.defaults["weapons"][c].get("damage_factor", 1.0))
-              for c in WEAPON_CLASSES}
-    loss = np.empty(n)
-    for i in range(n):
-        a = assets[i]
-        d = dists[tg.kind[a]][tg.level.get(a, "none")]
-        loss[i] = min(max(float(d.ppf(u_dmg[i])) * factor[cls[i]], 0.0), 1.0)
-    hits = pd.DataFrame({"asset_id": assets, "cls": cls, "minute": minutes, "loss": loss})
     if not n:
         empty = pd.DataFrame(columns=[*RESOLVED_COLUMNS, "n_hits", "protection"])
         empty.attrs.update(attrs)
         return empty
-    records = []
+    hit = _hit_assets(tg, pattern.doctrine, grp, u_pick)
+    factor = np.array([float(pattern.defaults["weapons"][c].get("damage_factor", 1.0))
+                       for c in WEAPON_CLASSES])
+    loss = _hit_losses(tg, hit, u_dmg, factor[cls])
+
+    # combine the hits per struck asset, in asset-id order (codes follow the sorted ids)
+    by_asset = np.argsort(hit, kind="stable")  # keeps the hit order within an asset
+    code_sorted = hit[by_asset]
+    first = np.flatnonzero(np.r_[True, code_sorted[1:] != code_sorted[:-1]])
+    struck = code_sorted[first]
+    remaining = np.multiply.reduceat(1.0 - loss[by_asset], first)
+    first_minute = np.minimum.reduceat(minutes[by_asset], first)
+    n_hits = np.diff(np.r_[first, n]).astype("int64")
+    per_class = np.zeros((len(struck), len(WEAPON_CLASSES)), dtype=np.int64)
+    np.add.at(per_class, (np.repeat(np.arange(len(struck)), n_hits), cls[by_asset]), 1)
+
+    # rows in time order (stable: asset-id order among equal times), as resolve_strikes
+    rows = np.argsort(first_minute, kind="stable")
+    struck, remaining, first_minute, n_hits = (struck[rows], remaining[rows],
+                                               first_minute[rows], n_hits[rows])
+    thr = pattern.defaults["destroyed_below"]
+    destroyed = [r <= thr for r in remaining.tolist()]
+    effect = np.array(["destroyed" if d else "damaged" for d in destroyed], dtype=object)
+    fraction_lost = np.array([1.0 if d else round(1.0 - r, 4)
+                              for d, r in zip(destroyed, remaining.tolist(), strict=True)])
+    weapon = np.array(["; ".join(f"{c} x{k}" for c, k in zip(WEAPON_CLASSES, counts,
+                                                              strict=True) if k)
+                       for counts in per_class[rows].tolist()], dtype=object)
+    asset_id = tg.assets[struck]
+    kind = tg.kind[struck]
+    drawn = repair_hours(pd.DataFrame({"asset_id": asset_id, "kind": kind, "effect": effect,
+                                       "fraction_lost": fraction_lost,
+                                       "repair_h": np.nan}), net, rng=rng)
+    repair_h = np.array([round(h, 1) for h in drawn.tolist()])
+    m = len(struck)
+    minute_ns = 60 * 1_000_000_000
     src = (f"sampled: pattern {pattern.name} ({pattern.doctrine.name} doctrine, "
            f"{pattern.interception_name} air defence) [C] illustrative")
-    thr = pattern.defaults["destroyed_below"]
-    for aid, h in hits.groupby("asset_id", sort=True):
-        remaining = float(np.prod(1.0 - h["loss"].to_numpy()))
-        t = pattern.night_first + pd.Timedelta(minutes=int(h["minute"].min()))
-        counts = h["cls"].value_counts()
-        weapon = "; ".join(f"{c} x{int(counts[c])}" for c in WEAPON_CLASSES if c in counts)
-        if remaining <= thr:
-            effect, frac = "destroyed", None
-        else:
-            effect, frac = "damaged", round(1.0 - remaining, 4)
-        records.append({"target": aid, "time": t.isoformat(), "effect": effect,
-                        "fraction_lost": frac, "repair_h": None, "weapon": weapon,
-                        "source": src, "n_hits": int(len(h)),
-                        "protection": tg.level.get(aid, "none")})
-    where = f"<night of {pattern.name}>"
-    resolved = _resolve_ids(net, strikes_from_records(records, where=where))
-    hours = repair_hours(resolved, net, rng=rng)
-    by_target = {r["target"]: r for r in records}
-    for idx, aid in resolved["asset_id"].items():
-        by_target[aid]["repair_h"] = round(float(hours[idx]), 1)
-    # rebuild from the final records so the table equals a reading of the saved CSV
-    final = [by_target[a] for a in resolved["asset_id"]]
-    out = _resolve_ids(net, strikes_from_records(final, where=where))
-    out["n_hits"] = out["n_hits"].astype("int64")
+    out = pd.DataFrame({
+        "asset_id": asset_id,
+        "time": pd.to_datetime(pattern.night_first.value + first_minute * minute_ns, utc=True),
+        "effect": effect, "fraction_lost": fraction_lost, "repair_h": repair_h,
+        "weapon": weapon, "source": np.full(m, src, dtype=object),
+        "row": np.arange(1, m + 1, dtype=np.int64),
+        "file": np.full(m, f"<night of {pattern.name}>", dtype=object),
+        "target": asset_id, "kind": kind, "name": tg.name[struck], "n_hits": n_hits,
+        "protection": tg.level[struck]}, columns=[*RESOLVED_COLUMNS, "n_hits", "protection"])
     out.attrs.update(attrs)
     return out
 
 
-def _resolve_ids(net, raw: pd.DataFrame) -> pd.DataFrame:
-    """:func:`gridmodel.strikes.resolve.resolve_strikes` for targets that are asset ids.
+def _hit_assets(tg: _Targeting, doctrine: Doctrine, grp: np.ndarray,
+                u_pick: np.ndarray) -> np.ndarray:
+    """Asset (code into ``tg.assets``) of every arriving weapon, given its target group.
 
-    Same columns, order and sorting (stable by time) as ``resolve_strikes``, without its
-    name matching (the targets are exact ids, checked against the registry).
+    ``"random"``: position ``floor(u * size)`` (at most ``size - 1``) in the group; greedy
+    orders: the ``k``-th hit on a group (``k = 0, 1, ...`` in weapon order) goes to the
+    ranked asset ``(k // hits_per_target) % size``.
     """
-    from gridmodel.strikes.resolve import RAW_COLUMNS, RESOLVED_COLUMNS
+    size = tg.group_size[grp]
+    if doctrine.order == "random":
+        pos = np.minimum((u_pick * size).astype(np.int64), size - 1)
+    else:
+        by_group = np.argsort(grp, kind="stable")
+        g_sorted = grp[by_group]
+        starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+        group_first = np.repeat(starts, np.diff(np.r_[starts, len(grp)]))
+        k = np.empty(len(grp), dtype=np.int64)
+        k[by_group] = np.arange(len(grp)) - group_first
+        pos = (k // doctrine.hits_per_target) % size
+    return tg.group_codes[tg.group_start[grp] + pos]
 
-    reg = net.registry.set_index("asset_id")
-    unknown = sorted(set(raw["target"]) - set(reg.index))
-    if unknown:
-        msg = f"sampled targets {unknown} are not in the network registry."
-        raise InputError(msg)
-    extra = [c for c in raw.columns if c not in RAW_COLUMNS]
-    df = raw.assign(asset_id=raw["target"], kind=raw["target"].map(reg["kind"]),
-                    name=raw["target"].map(reg["name"]))
-    df = df.reindex(columns=RESOLVED_COLUMNS + extra)
-    df["time"] = pd.to_datetime(df["time"], utc=True)
-    return df.sort_values("time", kind="stable").reset_index(drop=True)
+
+def _hit_losses(tg: _Targeting, hit: np.ndarray, u_dmg: np.ndarray,
+                factor: np.ndarray) -> np.ndarray:
+    """Share of capacity lost per hit: ``clip(F^-1(u) * damage_factor, 0, 1)``.
+
+    ``F`` is the damage distribution of the hit asset's kind and protection level; one
+    vectorised ``ppf`` per distribution (elementwise, so equal to one call per hit).
+    """
+    which = tg.damage_code[hit]
+    q = np.empty(len(hit))
+    for d in np.unique(which).tolist():
+        sel = which == d
+        q[sel] = tg.damage[d].ppf(u_dmg[sel])
+    x = q * factor
+    x = np.where(x < 0.0, 0.0, x)  # as max(x, 0.0), min(x, 1.0) (NaN passes)
+    return np.where(x > 1.0, 1.0, x)
 
 
 _CSV_COLUMNS = ["target", "time", "effect", "fraction_lost", "repair_h", "weapon", "source",
