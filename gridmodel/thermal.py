@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from scipy.integrate import solve_ivp
 
 from gridmodel.errors import InputError as _BaseError
@@ -946,11 +947,100 @@ class DistinctTrajectories:
 
 
 def _unique_columns(heat_on):
-    """Distinct columns of a (time, building) bool matrix -> (columns, inverse)."""
-    packed = np.packbits(heat_on, axis=0)  # (ceil(n_t / 8), n_b)
-    keys = np.ascontiguousarray(packed.T).view(np.dtype((np.void, packed.shape[0]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return heat_on[:, first], inverse.ravel()
+    """Distinct columns of a (time, building) bool matrix -> (columns, inverse).
+
+    Columns are in the order of their bits packed big-endian along time (as
+    :func:`numpy.packbits` bytes compared in order); ``inverse`` maps each building to its
+    column.
+    """
+    first, inverse = _unique_rows(_pack_columns(np.ascontiguousarray(heat_on, dtype=np.bool_)).T)
+    return heat_on[:, first], inverse
+
+
+def _unique_rows(words):
+    """``numpy.unique`` of the rows of a uint64 matrix, compared word by word.
+
+    Returns
+    -------
+    first : numpy.ndarray of int64
+        First occurrence of each distinct row, distinct rows in increasing order.
+    inverse : numpy.ndarray of int64
+        Position of each row's value in ``first``.
+    """
+    first, inverse = _distinct_rows(words)
+    # first word most significant; rows without words are all equal
+    order = np.lexsort(words[first].T[::-1]) if words.shape[1] else np.arange(first.size)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return first[order], rank[inverse]
+
+
+def _unique_strings(names):
+    """``numpy.unique(names, return_inverse=True)`` of a 1-D str array, by hashing."""
+    codes = np.ascontiguousarray(names).view(np.uint32).reshape(names.size,
+                                                                names.dtype.itemsize // 4)
+    first, inverse = _unique_rows(codes.astype(np.uint64))
+    return names[first], inverse
+
+
+@njit(cache=True)
+def _pack_columns(heat_on):  # pragma: no cover
+    """Bits of each column, hour t at bit 63 - t % 64 of word t // 64: (word, column)."""
+    n_t, n_b = heat_on.shape
+    words = np.zeros(((n_t + 63) // 64, n_b), dtype=np.uint64)
+    for t in range(n_t):
+        w = t // 64
+        shift = np.uint64(63 - t % 64)
+        for i in range(n_b):
+            words[w, i] |= np.uint64(heat_on[t, i]) << shift
+    return words
+
+
+@njit(cache=True)
+def _distinct_rows(words):  # pragma: no cover
+    """Distinct rows of a uint64 matrix by hashing (open addressing, exact comparison).
+
+    Returns
+    -------
+    first : numpy.ndarray of int64
+        First row of each distinct row, in order of first appearance.
+    inverse : numpy.ndarray of int64
+        Distinct row of each row.
+    """
+    n, n_w = words.shape
+    bits = 1
+    while (1 << bits) < 2 * n:
+        bits += 1
+    mask = (1 << bits) - 1
+    table = np.full(1 << bits, -1, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    inverse = np.empty(n, dtype=np.int64)
+    n_d = 0
+    for i in range(n):
+        h = np.uint64(0x9E3779B97F4A7C15)
+        for w in range(n_w):
+            h = (h ^ words[i, w]) * np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(31)
+        slot = np.int64(h >> np.uint64(64 - bits))
+        while True:
+            d = table[slot]
+            if d < 0:
+                table[slot] = n_d
+                first[n_d] = i
+                inverse[i] = n_d
+                n_d += 1
+                break
+            j = first[d]
+            same = True
+            for w in range(n_w):
+                if words[j, w] != words[i, w]:
+                    same = False
+                    break
+            if same:
+                inverse[i] = d
+                break
+            slot = (slot + 1) & mask
+    return first[:n_d], inverse
 
 
 def building_temperatures(
@@ -1029,7 +1119,7 @@ def building_temperatures(
         timelines = heat
     n_b = timeline_of_b.shape[0]
     names = np.broadcast_to(np.asarray(archetypes, dtype=str), (n_b,))
-    arch_names, arch_code = np.unique(names, return_inverse=True)
+    arch_names, arch_code = _unique_strings(names)
     for name in arch_names:
         archetype_parameters(str(name))  # raises on unknown names
     t0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
@@ -1037,7 +1127,7 @@ def building_temperatures(
     key = (
         arch_code.astype(np.int64) * timelines.shape[1] + timeline_of_b
     ) * t0_values.size + t0_code
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first, inverse = _unique_rows(key.astype(np.uint64).reshape(-1, 1))
     arch_u = arch_names[arch_code[first]]
     tl_u = timeline_of_b[first]
     t0_u = t0[first]

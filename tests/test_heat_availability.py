@@ -1,13 +1,21 @@
 """Heat availability, draining and restarts on the Kyiv layer with hand-made grid timelines."""
 
 import copy
+import dataclasses
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gridmodel.errors import InputError
-from gridmodel.heat.availability import group_availability
+from gridmodel.heat.availability import (
+    capacity_rank,
+    group_availability,
+    source_served_fraction,
+)
 from gridmodel.heat.layer import load_layer
 from gridmodel.heat.restoration import restart_buildings
 
@@ -144,3 +152,117 @@ def test_misaligned_frames_are_rejected(layer):
     bad = pd.DataFrame({"plant:kyiv-chp-5": 1.0}, index=temp.index[:10])
     with pytest.raises(InputError, match="share the hourly index"):
         group_availability(layer, temp, asset_available=bad)
+
+
+def _restart_reference(g, trig, dcause_g, circ, sup, scause, frz, n_crews, crew_h, flats_h):
+    """The crew rules hour by hour, building by building (plain Python)."""
+    n_t, n_b = trig.shape[0], len(g)
+    state = [0] * n_b  # 0 normal, 1 drained, 2 restarting
+    dcause = [0] * n_b
+    drain_time, start, back = [-1] * n_b, [-1] * n_b, [-1] * n_b
+    crew_end, busy = [], []
+    out = {k: np.zeros((n_t, n_b), dtype=bool) for k in
+           ("heat_on", "without_heat", "drained", "interrupted", "freeze_risk")}
+    cause = np.zeros((n_t, n_b), dtype=np.int8)
+    for t in range(n_t):
+        for i in range(n_b):
+            if state[i] == 2 and t - start[i] >= flats_h:
+                state[i], back[i] = 0, t
+        for i in range(n_b):
+            if trig[t, g[i]] and state[i] != 1:
+                state[i], drain_time[i], dcause[i] = 1, t, dcause_g[t, g[i]]
+        crew_end = [e for e in crew_end if e > t]
+        waiting = sorted((drain_time[i], i) for i in range(n_b)
+                         if state[i] == 1 and circ[t, g[i]])
+        for _, i in waiting[:max(n_crews - len(crew_end), 0)]:
+            state[i], start[i] = 2, t
+            crew_end.append(t + crew_h)
+            if flats_h == 0:
+                state[i], back[i] = 0, t
+        busy.append(len(crew_end))
+        for i in range(n_b):
+            k, dr = g[i], state[i] != 0
+            out["drained"][t, i] = dr
+            out["heat_on"][t, i] = circ[t, k] and not dr
+            out["without_heat"][t, i] = (not sup[t, k]) or dr
+            out["interrupted"][t, i] = not circ[t, k] and not dr
+            out["freeze_risk"][t, i] = frz[t, k] and not dr
+            if out["without_heat"][t, i]:
+                cause[t, i] = dcause[i] if dr else scause[t, k]
+    return out, cause, drain_time, start, back, busy
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_crews=st.integers(0, 4),
+       flats_h=st.sampled_from([0.0, 1.0, 3.0]), crew_h=st.sampled_from([1.0, 2.5]))
+def test_restart_equals_reference_rules(seed, n_crews, flats_h, crew_h):
+    rng = np.random.default_rng(seed)
+    n_t, n_g, n_b = 30, 4, 9
+    circ = rng.random((n_t, n_g)) < 0.6
+    sup = circ | (rng.random((n_t, n_g)) < 0.3)
+    ga = SimpleNamespace(
+        index=pd.RangeIndex(n_t), group_of=rng.integers(0, n_g, n_b),
+        drain_trigger=~circ & (rng.random((n_t, n_g)) < 0.3),
+        drain_cause=rng.integers(1, 4, (n_t, n_g)).astype(np.int8), circulating=circ,
+        supply_ok=sup, supply_cause=np.where(sup, 0, rng.integers(1, 3, (n_t, n_g))
+                                             ).astype(np.int8),
+        freeze_risk=~circ & (rng.random((n_t, n_g)) < 0.2))
+    bh = restart_buildings(ga, n_crews, crew_h, flats_h)
+    out, cause, drain_time, start, back, busy = _restart_reference(
+        ga.group_of, ga.drain_trigger, ga.drain_cause, circ, sup, ga.supply_cause,
+        ga.freeze_risk, n_crews, crew_h, flats_h)
+    for k, v in out.items():
+        assert np.array_equal(getattr(bh, k), v), k
+    assert np.array_equal(bh.cause, cause)
+    assert bh.drain_time.tolist() == drain_time
+    assert bh.restart_start.tolist() == start
+    assert bh.heat_back.tolist() == back
+    assert bh.crews_busy.tolist() == busy
+
+
+def test_groups_and_bands_equal_pandas_grouping(layer):
+    # capacity bands and groups as group_availability formed them with pandas
+    temp = _temp(-18.0, n=48)
+    aa = pd.DataFrame({"plant:kyiv-chp-5": 1.0, "plant:kyiv-chp-6": 1.0}, index=temp.index)
+    aa.iloc[3:20, 0] = np.linspace(0.2, 0.9, 17)
+    aa.iloc[10:30, 1] = 0.45
+    ga = group_availability(layer, temp, asset_available=aa)
+    b = layer.buildings
+    served = source_served_fraction(layer, ga.source_capacity, temp.to_numpy())
+    rank = capacity_rank(layer)
+    band = np.zeros(len(b), dtype=np.int64)
+    for sid in served.columns:
+        levels = np.unique(served[sid].to_numpy())
+        levels = levels[levels < 1.0]
+        m = b["source_id"].to_numpy() == sid
+        band[m] = np.searchsorted(levels, rank[m] - 1e-12, side="left")
+    assert band.max() > 5
+    tall = b["floors"].to_numpy() > int(layer.param("power", "tall_floors"))
+    key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(), "grid_node": b["grid_node"].to_numpy(),
+                        "queue": np.where(tall, b["queue"].to_numpy(), 0), "tall": tall,
+                        "band": band})
+    group_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
+    assert np.array_equal(ga.group_of, group_of)
+    groups = (key.assign(_g=group_of).drop_duplicates("_g").sort_values("_g")
+              .drop(columns="_g").reset_index(drop=True))
+    zinfo = layer.zones.set_index("zone_id")
+    groups["source_id"] = zinfo.loc[groups["zone_id"], "source_id"].to_numpy()
+    groups["district"] = zinfo.loc[groups["zone_id"], "district"].to_numpy()
+    groups["buildings"] = np.bincount(group_of)
+    pd.testing.assert_frame_equal(ga.groups, groups, check_exact=True)
+
+
+def test_new_tables_are_not_served_from_the_cache(layer):
+    temp = _temp(-20.0)
+    node = pd.DataFrame({"bus:kyiv-110-obolonskyi": True}, index=temp.index)
+    node.iloc[2:12] = False
+    before = group_availability(layer, temp, node_power=node).pumping
+    lay = _no_backup(layer, "zone:chp-6-obolonskyi")
+    after = group_availability(lay, temp, node_power=node).pumping
+    assert not after["zone:chp-6-obolonskyi"].iloc[2:12].any()
+    assert before["zone:chp-6-obolonskyi"].iloc[2:12].all()
+    replaced = dataclasses.replace(layer, pumping=lay.pumping)
+    pd.testing.assert_frame_equal(group_availability(replaced, temp, node_power=node).pumping,
+                                  after)
+    pd.testing.assert_frame_equal(group_availability(layer, temp, node_power=node).pumping,
+                                  before)

@@ -96,3 +96,24 @@ def test_runs_and_triggers_properties(stops, temp):
     assert (total[trig] > bridge).all()
     if temp > -3.0:
         assert not trig.any()
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_t=st.integers(1, 40), n_g=st.integers(1, 6),
+       censored_h=st.sampled_from([1e9, 30.0, 3.0]))
+def test_drain_states_equals_the_step_by_step_rules(seed, n_t, n_g, censored_h):
+    # one pass of drain_states = run_lengths -> drain_triggers -> freeze_risk, with hours
+    # of a run from its trigger on taken as drained (as group_availability did before)
+    rng = np.random.default_rng(seed)
+    stopped = rng.random((n_t, n_g)) < rng.choice([0.3, 0.7, 0.95])
+    cl = rng.random(n_g) < 0.5
+    temp = rng.uniform(-25.0, 3.0, n_t)
+    trig, frz = draining.drain_states(stopped, cl, temp, censored_h=censored_h)
+    elapsed, total = draining.run_lengths(stopped, censored_long=cl, censored_h=censored_h)
+    want_trig = draining.drain_triggers(stopped, total, temp)
+    idx = np.arange(n_t)[:, None]
+    last_free = np.maximum.accumulate(np.where(~stopped, idx, -1), axis=0)
+    last_trig = np.maximum.accumulate(np.where(want_trig, idx, -1), axis=0)
+    drained_run = stopped & (last_trig > last_free)
+    assert np.array_equal(trig, want_trig)
+    assert np.array_equal(frz, draining.freeze_risk(stopped, drained_run, temp, elapsed))

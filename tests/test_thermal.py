@@ -365,3 +365,43 @@ def test_distinct_trajectories_with_timeline_index():
 def test_module_exports_exist():
     for name in thermal.__all__:
         assert hasattr(thermal, name), name
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_t=st.integers(1, 140), n_b=st.integers(0, 60),
+       n_patterns=st.integers(1, 5))
+def test_distinct_columns_equal_sorted_packed_bytes(seed, n_t, n_b, n_patterns):
+    # distinct heat-on columns in the order of their packed bits, as numpy.unique of the
+    # packbits bytes orders them; the inverse maps every building to its column
+    rng = np.random.default_rng(seed)
+    patterns = rng.random((n_t, n_patterns)) < rng.choice([0.1, 0.5, 0.9])
+    heat_on = patterns[:, rng.integers(0, n_patterns, n_b)]
+    columns, inverse = thermal._unique_columns(heat_on)
+    packed = np.packbits(heat_on, axis=0)
+    keys = np.ascontiguousarray(packed.T).view(np.dtype((np.void, packed.shape[0]))).ravel()
+    _, first, want_inverse = np.unique(keys, return_index=True, return_inverse=True)
+    np.testing.assert_array_equal(columns, heat_on[:, first])
+    np.testing.assert_array_equal(inverse, want_inverse.ravel())
+    assert inverse.dtype == np.int64
+
+
+@given(names=st.lists(st.text(alphabet="ab\u00e9_\x00", max_size=4), max_size=30))
+def test_unique_strings_equal_numpy_unique(names):
+    arr = np.asarray(names, dtype=str)
+    got, inverse = thermal._unique_strings(arr)
+    want, want_inverse = np.unique(arr, return_inverse=True)
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(inverse, want_inverse)
+
+
+def test_unique_rows_equal_numpy_unique():
+    rng = np.random.default_rng(1)
+    words = rng.integers(0, 4, (200, 2)).astype(np.uint64)
+    words[::7, 0] = np.uint64(2**63 + 5)  # above the int64 range: unsigned order
+    first, inverse = thermal._unique_rows(words)
+    want, want_first, want_inverse = np.unique(words, axis=0, return_index=True,
+                                               return_inverse=True)
+    np.testing.assert_array_equal(words[first], want)
+    np.testing.assert_array_equal(first, want_first)
+    np.testing.assert_array_equal(inverse, want_inverse.ravel())

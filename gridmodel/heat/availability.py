@@ -112,6 +112,98 @@ def backup_powered(grid_on, has_backup, fuel_h):
     return g | ok
 
 
+def layer_cached(layer: HeatLayer, key, compute):
+    """``compute()``, computed once per layer tables and ``key`` and kept on the layer.
+
+    Constants the heat chain derives from a layer (column lists, group membership,
+    capacity ranks) depend only on its tables and on scalar parameters, which belong in
+    ``key``. They are stored in a private attribute of the layer together with the table
+    objects they came from; a layer given a new table (``dataclasses.replace``,
+    ``layer.pumping = ...``) starts afresh. Tables are not edited in place once the layer
+    is in use (planning edits the tables of a fresh copy before running it).
+
+    Parameters
+    ----------
+    layer : HeatLayer
+    key : hashable
+        Name of the constant and the parameters it depends on.
+    compute : callable
+        Without arguments; its result must not be modified by callers.
+    """
+    tables = (layer.buildings, layer.sources, layer.zones, layer.pumping)
+    entry = vars(layer).get("_derived")
+    if entry is None or any(a is not b for a, b in zip(entry[0], tables, strict=True)):
+        entry = (tables, {})
+        vars(layer)["_derived"] = entry
+    values = entry[1]
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
+@dataclass(frozen=True)
+class _Sites:
+    """Heat sources (with a zone) and zone pumping of a layer as arrays (layer order)."""
+
+    src_index: pd.Index
+    src_power_asset: list
+    src_is_bus: np.ndarray
+    src_has_backup: np.ndarray
+    src_fuel_h: np.ndarray
+    src_capacity_mw: np.ndarray
+    src_ua_w_per_k: np.ndarray
+    zone_index: pd.Index
+    pump_ids: list
+    pump_nodes: list
+    pump_has_backup: np.ndarray
+    pump_fuel_h: np.ndarray
+
+
+def _has_backup(df: pd.DataFrame) -> np.ndarray:
+    """Backup generators able to carry the site's electric need."""
+    return (df["backup_mw"].to_numpy(float) >= df["power_need_mw"].to_numpy(float)) & (
+        df["backup_mw"].to_numpy(float) > 0)
+
+
+def _sites(layer: HeatLayer) -> _Sites:
+    """:class:`_Sites` of a layer, computed once per layer."""
+    def compute():
+        src = layer.sources[layer.sources["source_id"].isin(layer.zones["source_id"])]
+        ids = src["source_id"].tolist()
+        pa = src["power_asset"].tolist()
+        p = layer.pumping.set_index("zone_id").loc[layer.zones["zone_id"]]
+        return _Sites(
+            src_index=pd.Index(ids, name="source_id"), src_power_asset=pa,
+            src_is_bus=np.array([not a.startswith("plant:") for a in pa]),
+            src_has_backup=_has_backup(src), src_fuel_h=src["backup_fuel_h"].to_numpy(float),
+            src_capacity_mw=_source_capacity_mw(layer).reindex(ids).to_numpy(float),
+            src_ua_w_per_k=_source_ua(layer).reindex(ids).fillna(0).to_numpy(),
+            zone_index=pd.Index(layer.zones["zone_id"].tolist(), name="zone_id"),
+            pump_ids=p["pump_id"].tolist(), pump_nodes=p["grid_node"].tolist(),
+            pump_has_backup=_has_backup(p), pump_fuel_h=p["backup_fuel_h"].to_numpy(float))
+
+    return layer_cached(layer, "sites", compute)
+
+
+def _source_capacity_array(sites: _Sites, n_t: int, asset_available, node_power):
+    """:func:`source_capacity` as an array (time, source)."""
+    ids = list(sites.src_index)
+    direct = _columns(asset_available, ids, 1.0, float, n_t)
+    pa = sites.src_power_asset
+    frac = _columns(asset_available, pa, 1.0, float, n_t)
+    grid = _columns(node_power, pa, True, bool, n_t)
+    powered = backup_powered(grid, sites.src_has_backup, sites.src_fuel_h)
+    frac = np.where(sites.src_is_bus[None, :], powered.astype(float), frac)
+    return np.clip(frac * direct, 0.0, 1.0)
+
+
+def _pumping_array(sites: _Sites, n_t: int, asset_available, node_power):
+    """:func:`pumping_on` as an array (time, zone)."""
+    alive = _columns(asset_available, sites.pump_ids, 1.0, float, n_t) > 0.0
+    grid = _columns(node_power, sites.pump_nodes, True, bool, n_t)
+    return alive & backup_powered(grid, sites.pump_has_backup, sites.pump_fuel_h)
+
+
 def source_capacity(layer: HeatLayer, index, asset_available=None, node_power=None):
     """Available fraction [0-1] of each heat source's capacity, hour by hour.
 
@@ -120,31 +212,16 @@ def source_capacity(layer: HeatLayer, index, asset_available=None, node_power=No
     pandas.DataFrame
         [time x source_id] (sources with a zone only).
     """
-    src = layer.sources[layer.sources["source_id"].isin(layer.zones["source_id"])]
-    ids = src["source_id"].tolist()
-    direct = _columns(asset_available, ids, 1.0, float, len(index))
-    pa = src["power_asset"].tolist()
-    is_bus = np.array([not a.startswith("plant:") for a in pa])
-    frac = _columns(asset_available, pa, 1.0, float, len(index))
-    grid = _columns(node_power, pa, True, bool, len(index))
-    has_b = (src["backup_mw"].to_numpy(float) >= src["power_need_mw"].to_numpy(float)) & (
-        src["backup_mw"].to_numpy(float) > 0)
-    powered = backup_powered(grid, has_b, src["backup_fuel_h"].to_numpy(float))
-    frac = np.where(is_bus[None, :], powered.astype(float), frac)
-    out = np.clip(frac * direct, 0.0, 1.0)
-    return pd.DataFrame(out, index=index, columns=pd.Index(ids, name="source_id"))
+    sites = _sites(layer)
+    out = _source_capacity_array(sites, len(index), asset_available, node_power)
+    return pd.DataFrame(out, index=index, columns=sites.src_index)
 
 
 def pumping_on(layer: HeatLayer, index, asset_available=None, node_power=None):
     """Whether each zone's pumping runs, hour by hour: DataFrame[time x zone_id] bool."""
-    p = layer.pumping.set_index("zone_id").loc[layer.zones["zone_id"]]
-    alive = _columns(asset_available, p["pump_id"].tolist(), 1.0, float, len(index)) > 0.0
-    grid = _columns(node_power, p["grid_node"].tolist(), True, bool, len(index))
-    has_b = (p["backup_mw"].to_numpy(float) >= p["power_need_mw"].to_numpy(float)) & (
-        p["backup_mw"].to_numpy(float) > 0)
-    powered = backup_powered(grid, has_b, p["backup_fuel_h"].to_numpy(float))
-    return pd.DataFrame(alive & powered, index=index,
-                        columns=pd.Index(layer.zones["zone_id"].tolist(), name="zone_id"))
+    sites = _sites(layer)
+    return pd.DataFrame(_pumping_array(sites, len(index), asset_available, node_power),
+                        index=index, columns=sites.zone_index)
 
 
 def capacity_rank(layer: HeatLayer) -> np.ndarray:
@@ -158,6 +235,15 @@ def capacity_rank(layer: HeatLayer) -> np.ndarray:
     -------
     numpy.ndarray of float, shape (building,), in (0, 1].
     """
+    return _capacity_rank(layer).copy()
+
+
+def _capacity_rank(layer: HeatLayer) -> np.ndarray:
+    """:func:`capacity_rank`, computed once per layer (read-only)."""
+    return layer_cached(layer, "capacity_rank", lambda: _compute_capacity_rank(layer))
+
+
+def _compute_capacity_rank(layer: HeatLayer) -> np.ndarray:
     b = layer.buildings
     s = layer.sources.set_index("source_id")
     slon = b["source_id"].map(s["lon"]).to_numpy(float)
@@ -226,9 +312,36 @@ def _cum_share(labels, vals, n_groups):  # pragma: no cover
 
 
 def _h(layer: HeatLayer) -> np.ndarray:
+    """Heat-loss coefficient H [W/(m² K)] of each building (read-only)."""
+    def compute():
+        b = layer.buildings
+        hs = {a: archetype_h_w_m2k(a) for a in b["archetype"].unique()}
+        return b["archetype"].map(hs).to_numpy(float)
+
+    return layer_cached(layer, "h", compute)
+
+
+def _source_ua(layer: HeatLayer) -> pd.Series:
+    """Sum of H x floor area [W/K] of each source's buildings (read-only)."""
     b = layer.buildings
-    hs = {a: archetype_h_w_m2k(a) for a in b["archetype"].unique()}
-    return b["archetype"].map(hs).to_numpy(float)
+    return layer_cached(layer, "ua", lambda: pd.Series(
+        _h(layer) * b["floor_area_m2"].to_numpy(float)).groupby(b["source_id"].to_numpy()).sum())
+
+
+def _source_capacity_mw(layer: HeatLayer) -> pd.Series:
+    """Heat capacity [MW] by source id (read-only)."""
+    return layer_cached(layer, "capacity_mw",
+                        lambda: layer.sources.set_index("source_id")["heat_capacity_mw"])
+
+
+def _served_array(capacity_frac, capacity_mw, ua_w_per_k, temp_air, setpoint_c):
+    """:func:`source_served_fraction` on arrays (time, source)."""
+    dT = np.maximum(setpoint_c - np.asarray(temp_air, float), 0.0)[:, None]
+    demand = ua_w_per_k[None, :] * dT / 1e6
+    avail = capacity_frac * capacity_mw[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.where(demand > 0, avail / demand, 1.0)
+    return np.floor(np.clip(s, 0.0, 1.0) * 100 + 1e-9) / 100
 
 
 def source_served_fraction(layer: HeatLayer, capacity_frac: pd.DataFrame, temp_air):
@@ -238,18 +351,11 @@ def source_served_fraction(layer: HeatLayer, capacity_frac: pd.DataFrame, temp_a
     ``demand_mw = sum(H * floor area) * (setpoint - temp_air)`` over the source's buildings
     (gains ignored: conservative).
     """
-    b = layer.buildings
-    ua = pd.Series(_h(layer) * b["floor_area_m2"].to_numpy(float)).groupby(
-        b["source_id"].to_numpy()).sum()
-    cap = layer.sources.set_index("source_id")["heat_capacity_mw"]
     ids = list(capacity_frac.columns)
-    setp = float(layer.param("heat_capacity", "indoor_setpoint_c"))
-    dT = np.maximum(setp - np.asarray(temp_air, float), 0.0)[:, None]
-    demand = ua.reindex(ids).fillna(0).to_numpy()[None, :] * dT / 1e6
-    avail = capacity_frac.to_numpy() * cap.reindex(ids).to_numpy(float)[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = np.where(demand > 0, avail / demand, 1.0)
-    s = np.floor(np.clip(s, 0.0, 1.0) * 100 + 1e-9) / 100
+    s = _served_array(capacity_frac.to_numpy(),
+                      _source_capacity_mw(layer).reindex(ids).to_numpy(float),
+                      _source_ua(layer).reindex(ids).fillna(0).to_numpy(), temp_air,
+                      float(layer.param("heat_capacity", "indoor_setpoint_c")))
     return pd.DataFrame(s, index=capacity_frac.index, columns=capacity_frac.columns)
 
 
@@ -297,6 +403,99 @@ def bridging_kwargs(layer: HeatLayer) -> dict:
             for k in ("start_c", "freeze_c", "tau_pipe_h", "drain_max_temp_c")}
 
 
+@dataclass(frozen=True)
+class _Groups:
+    """Buildings grouped by (zone, grid node, queue if tall, tall), before capacity bands.
+
+    Static groups are numbered in the sorted order of their keys; ``table`` holds one row
+    per static group (zone_id, grid_node, queue, tall, source_id, district).
+    """
+
+    static_of: np.ndarray
+    table: pd.DataFrame
+    src: np.ndarray
+    zone: np.ndarray
+    node_queue: list
+    building_src: np.ndarray
+    building_rank_shift: np.ndarray
+
+
+def _groups(layer: HeatLayer, tall_floors: int) -> _Groups:
+    """:class:`_Groups` of a layer for ``tall_floors``, computed once per layer."""
+    def compute():
+        b = layer.buildings
+        tall = b["floors"].to_numpy() > tall_floors
+        queue = np.where(tall, b["queue"].to_numpy(), 0)
+        key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(),
+                            "grid_node": b["grid_node"].to_numpy(), "queue": queue,
+                            "tall": tall})
+        static_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
+        if (static_of < 0).any():
+            msg = (f"{layer.files.get('buildings', 'buildings.csv')}: buildings need a "
+                   "zone_id, grid_node and queue (missing in row(s) "
+                   f"{np.flatnonzero(static_of < 0)[:5].tolist()}).")
+            raise InputError(msg)
+        table = (key.assign(_g=static_of).drop_duplicates("_g").sort_values("_g")
+                 .drop(columns="_g").reset_index(drop=True))
+        zinfo = layer.zones.set_index("zone_id")
+        table["source_id"] = zinfo.loc[table["zone_id"], "source_id"].to_numpy()
+        table["district"] = zinfo.loc[table["zone_id"], "district"].to_numpy()
+        sites = _sites(layer)
+        src = sites.src_index.get_indexer(table["source_id"])
+        building_src = sites.src_index.get_indexer(b["source_id"])
+        if (src < 0).any() or (building_src < 0).any():
+            msg = "every building's source must be the source of its zone."
+            raise InputError(msg)
+        return _Groups(static_of=static_of, table=table, src=src,
+                       zone=sites.zone_index.get_indexer(table["zone_id"]),
+                       node_queue=list(zip(table["grid_node"], table["queue"], strict=True)),
+                       building_src=building_src,
+                       building_rank_shift=_capacity_rank(layer) - 1e-12)
+
+    return layer_cached(layer, ("groups", tall_floors), compute)
+
+
+def _band_levels(served: np.ndarray):
+    """Distinct served fractions < 1 of each source, sorted, padded with 1.0.
+
+    Returns
+    -------
+    levels : numpy.ndarray, shape (source, max levels + 1)
+        Row j: the levels of source j, then 1.0 (the level of the last band).
+    n_levels : numpy.ndarray of int, shape (source,)
+    """
+    srt = np.sort(served, axis=0)
+    new = srt < 1.0  # NaN is not a level
+    new[1:] &= srt[1:] != srt[:-1]
+    n_levels = new.sum(axis=0)
+    levels = np.ones((served.shape[1], int(n_levels.max(initial=0)) + 1))
+    t, j = np.nonzero(new)
+    levels[j, (np.cumsum(new, axis=0) - 1)[t, j]] = srt[t, j]
+    return levels, n_levels
+
+
+@njit(cache=True)
+def _bands(levels, n_levels, src, value):  # pragma: no cover
+    """Band of each building: ``searchsorted(levels[src, :n_levels[src]], value, "left")``.
+
+    Comparisons order NaN last, as numpy's sort and searchsorted do.
+    """
+    out = np.zeros(src.size, dtype=np.int64)
+    for i in range(src.size):
+        s = src[i]
+        v = value[i]
+        lo, hi = 0, n_levels[s]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            x = levels[s, mid]
+            if x < v or (v != v and x == x):
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = lo
+    return out
+
+
 def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=None,
                        node_power=None, building_power=None) -> GroupAvailability:
     """Evaluate the heat rules once per building group, hour by hour.
@@ -325,67 +524,52 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     node_power = _check_frame(node_power, index, "node_power")
     building_power = _check_frame(building_power, index, "building_power")
     tair = temp_air.to_numpy(float)
-    b = layer.buildings
+    n_t = len(index)
+    sites = _sites(layer)
+    grp = _groups(layer, int(layer.param("power", "tall_floors")))
 
-    cap = source_capacity(layer, index, asset_available, node_power)
-    served = source_served_fraction(layer, cap, tair)
-    pump = pumping_on(layer, index, asset_available, node_power)
+    cap = _source_capacity_array(sites, n_t, asset_available, node_power)
+    served = _served_array(cap, sites.src_capacity_mw, sites.src_ua_w_per_k, tair,
+                           float(layer.param("heat_capacity", "indoor_setpoint_c")))
+    pump = _pumping_array(sites, n_t, asset_available, node_power)
 
-    # capacity bands: distinct served fractions < 1 per source
-    rank = capacity_rank(layer)
-    band = np.zeros(len(b), dtype=np.int64)
-    band_levels: dict[str, np.ndarray] = {}
-    src_of = b["source_id"].to_numpy()
-    for sid in served.columns:
-        levels = np.unique(served[sid].to_numpy())
-        levels = levels[levels < 1.0]
-        band_levels[sid] = levels
-        if levels.size:
-            m = src_of == sid
-            band[m] = np.searchsorted(levels, rank[m] - 1e-12, side="left")
-
-    tall = (b["floors"].to_numpy() > int(layer.param("power", "tall_floors")))
-    queue = np.where(tall, b["queue"].to_numpy(), 0)
-    key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(), "grid_node": b["grid_node"].to_numpy(),
-                        "queue": queue, "tall": tall, "band": band})
-    group_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
-    groups = (key.assign(_g=group_of).drop_duplicates("_g").sort_values("_g")
-              .drop(columns="_g").reset_index(drop=True))
-    zinfo = layer.zones.set_index("zone_id")
-    groups["source_id"] = zinfo.loc[groups["zone_id"], "source_id"].to_numpy()
-    groups["district"] = zinfo.loc[groups["zone_id"], "district"].to_numpy()
-    groups["buildings"] = np.bincount(group_of, minlength=len(groups))
+    # capacity bands: distinct served fractions < 1 per source; a group per (static group,
+    # band) present, numbered in the sorted order of (zone, node, queue, tall, band)
+    levels, n_levels = _band_levels(served)
+    band = _bands(levels, n_levels, grp.building_src, grp.building_rank_shift)
+    n_band = levels.shape[1]
+    code = grp.static_of * n_band + band
+    present = np.bincount(code, minlength=len(grp.table) * n_band) > 0
+    group_of = (np.cumsum(present) - 1)[code]
+    g_static, g_band = np.divmod(np.flatnonzero(present), n_band)
+    columns = {c: grp.table[c].to_numpy()[g_static] for c in ("zone_id", "grid_node", "queue",
+                                                                "tall")}
+    columns["band"] = g_band
+    columns.update({c: grp.table[c].to_numpy()[g_static] for c in ("source_id", "district")})
+    columns["buildings"] = np.bincount(group_of, minlength=len(g_static))
+    groups = pd.DataFrame(columns)
 
     # per-group timelines
-    g_src = groups["source_id"].to_numpy()
-    sv = served[g_src].to_numpy()
-    need = np.array([band_levels[s][k] if k < band_levels[s].size else 1.0
-                     for s, k in zip(g_src, groups["band"], strict=True)])
-    source_ok = sv >= need[None, :] - 1e-12
-    source_ok &= cap[g_src].to_numpy() > 0
-    pump_ok = pump[groups["zone_id"]].to_numpy()
+    g_src = grp.src[g_static]
+    need = levels[g_src, g_band]
+    source_ok = served[:, g_src] >= need[None, :] - 1e-12
+    source_ok &= cap[:, g_src] > 0
+    pump_ok = pump[:, grp.zone[g_static]]
     supply_ok = source_ok & pump_ok
-    bp = _columns(building_power, list(zip(groups["grid_node"], groups["queue"], strict=True)),
-                  True, bool, len(index))
-    bp = bp | ~groups["tall"].to_numpy(bool)[None, :]
+    bp = _columns(building_power, grp.node_queue, True, bool, n_t)[:, g_static]
+    bp = bp | ~grp.table["tall"].to_numpy(bool)[g_static][None, :]
     circ = supply_ok & bp
     supply_cause = np.where(~source_ok, 1, np.where(~pump_ok, 2, 0)).astype(np.int8)
 
     kw = bridging_kwargs(layer)
     censored = float(layer.param("expected_duration", "censored_supply_outage_h"))
-    elapsed, total = draining.run_lengths(~circ, censored_long=~supply_ok[-1:] if len(index)
-                                          else None, censored_h=censored)
-    trig = draining.drain_triggers(~circ, total, tair, kw)
+    trig, frz = draining.drain_states(~circ, ~supply_ok[-1] if n_t else False, tair, kw,
+                                      censored_h=censored)
     drain_cause = np.where(trig, np.where(supply_cause > 0, supply_cause, 3), 0).astype(np.int8)
-    # hours of a run after its trigger are drained
-    idx = np.arange(len(index))[:, None]
-    last_free = np.where(circ, idx, -1)
-    np.maximum.accumulate(last_free, axis=0, out=last_free)
-    last_trig = np.where(trig, idx, -1)
-    np.maximum.accumulate(last_trig, axis=0, out=last_trig)
-    drained_run = ~circ & (last_trig > last_free)
-    frz = draining.freeze_risk(~circ, drained_run, tair, elapsed, kw)
     return GroupAvailability(index=index, temp_air=tair, groups=groups, group_of=group_of,
                              supply_ok=supply_ok, circulating=circ, drain_trigger=trig,
                              supply_cause=supply_cause, drain_cause=drain_cause,
-                             freeze_risk=frz, source_capacity=cap, pumping=pump)
+                             freeze_risk=frz,
+                             source_capacity=pd.DataFrame(cap, index=index,
+                                                          columns=sites.src_index),
+                             pumping=pd.DataFrame(pump, index=index, columns=sites.zone_index))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -58,21 +59,29 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
         The hours of the heat model.
     """
     from gridmodel.heat import grid as hgrid
+    from gridmodel.heat.availability import layer_cached
 
-    assets = sorted(set(layer.sources["power_asset"]) - {""}
-                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    tall_floors = int(layer.param("power", "tall_floors"))
+    assets, nodes, nq = layer_cached(layer, ("heat_inputs", tall_floors),
+                                     lambda: _input_columns(layer, tall_floors))
     aa = hgrid.asset_available(timeline.assets, index, assets=assets)
-    nodes = sorted(set(layer.pumping["grid_node"])
-                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
     npow = hgrid.node_power(timeline.loads, net.registry, index, nodes,
                             min_served=float(layer.param("power", "heat_water_served_min")))
-    tall_floors = int(layer.param("power", "tall_floors"))
-    b = layer.buildings
-    tallb = b[b["floors"] > tall_floors]
-    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
     sched = timeline.blackouts.schedule if timeline.blackouts is not None else None
     bpow = hgrid.building_power(sched, net.registry, index, nq)
     return HeatInputs(asset_available=aa, node_power=npow, building_power=bpow)
+
+
+def _input_columns(layer, tall_floors: int):
+    """Columns of the hourly inputs of a layer: heat assets, grid nodes, (node, queue)."""
+    assets = sorted(set(layer.sources["power_asset"]) - {""}
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+    nodes = sorted(set(layer.pumping["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    b = layer.buildings
+    tallb = b[b["floors"] > tall_floors]
+    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    return assets, nodes, nq
 
 
 def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
@@ -87,7 +96,7 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
         From :func:`heat_inputs` (or built by hand, as planning does for heat-only
         interventions).
     """
-    from gridmodel.heat.availability import group_availability
+    from gridmodel.heat.availability import group_availability, layer_cached
     from gridmodel.heat.restoration import restart_buildings
     from gridmodel.thermal import building_temperatures
 
@@ -98,6 +107,8 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
     bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
                            float(rp["heat_to_flats_h"]))
     comfort = layer.assumptions["comfort"]
-    temps = building_temperatures(temp_air, bh.heat_on, layer.buildings["archetype"].to_numpy(),
+    archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
+        layer.buildings["archetype"].to_numpy(), dtype=str))
+    temps = building_temperatures(temp_air, bh.heat_on, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]))
     return HeatChain(availability=ga, heat=bh, temperatures=temps)

@@ -12,8 +12,9 @@ stopped hours in one column.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-__all__ = ["bridging_time_h", "drain_triggers", "freeze_risk", "run_lengths"]
+__all__ = ["bridging_time_h", "drain_states", "drain_triggers", "freeze_risk", "run_lengths"]
 
 
 def bridging_time_h(temp_air, start_c=40.0, freeze_c=0.0, tau_pipe_h=6.4,
@@ -170,3 +171,68 @@ def freeze_risk(stopped, drained_run, temp_air, elapsed_h, bridging_kwargs=None)
     phys = np.asarray(bridging_time_h(np.asarray(temp_air, float), **kw)).reshape(-1, 1)
     s = np.asarray(stopped, bool)
     return s & ~np.asarray(drained_run, bool) & (np.asarray(elapsed_h, float) > phys)
+
+
+def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censored_h=1.0e9):
+    """Drain triggers and freeze risk of every stop run, in one pass.
+
+    The same as :func:`run_lengths` (with ``censored_long`` and ``censored_h``), then
+    :func:`drain_triggers` and :func:`freeze_risk` with the hours of a run from its
+    trigger on taken as drained.
+
+    Parameters
+    ----------
+    stopped : array-like of bool, shape (time, group)
+    censored_long : array-like of bool, shape (group,)
+        Runs still going at the last hour that are known to last beyond the horizon.
+    temp_air : array-like of float, shape (time,)
+        Outdoor temperature [°C].
+    bridging_kwargs : dict, optional
+        Keyword arguments of :func:`bridging_time_h`.
+    censored_h : float, default 1e9
+        Total length [h] given to censored-long runs.
+
+    Returns
+    -------
+    trigger, freeze : numpy.ndarray of bool, shape (time, group)
+        Hour at which each drained run is drained; undrained stopped hours with piping
+        past its freezing time.
+    """
+    s = np.asarray(stopped, dtype=bool)
+    if s.ndim == 1:
+        s = s[:, None]
+    t_air = np.asarray(temp_air, float)
+    kw = dict(bridging_kwargs or {})
+    bridge = np.broadcast_to(bridging_time_h(t_air, **kw), t_air.shape).astype(float)
+    kw["apply_drain_threshold"] = False
+    phys = np.broadcast_to(bridging_time_h(t_air, **kw), t_air.shape).astype(float)
+    cl = np.broadcast_to(np.asarray(censored_long, dtype=bool), (s.shape[1],))
+    trigger = np.zeros(s.shape, dtype=bool)
+    freeze = np.zeros(s.shape, dtype=bool)
+    _drain_runs(s, np.ascontiguousarray(cl), bridge.reshape(-1), phys.reshape(-1),
+                float(censored_h), trigger, freeze)
+    return trigger, freeze
+
+
+@njit(cache=True)
+def _drain_runs(stopped, censored_long, bridge, phys, censored_h, trigger,
+                freeze):  # pragma: no cover
+    """Column by column, run by run: fill ``trigger`` and ``freeze`` (see drain_states)."""
+    n_t, n_g = stopped.shape
+    for g in range(n_g):
+        t = 0
+        while t < n_t:
+            if not stopped[t, g]:
+                t += 1
+                continue
+            a = t
+            while t < n_t and stopped[t, g]:
+                t += 1
+            total = censored_h if (t == n_t and censored_long[g]) else float(t - a)
+            drained = False
+            for u in range(a, t):
+                if not drained and total > bridge[u]:
+                    trigger[u, g] = True
+                    drained = True
+                if not drained and float(u - a + 1) > phys[u]:
+                    freeze[u, g] = True

@@ -17,6 +17,9 @@ Three hourly frames on the heat run's index (see :mod:`gridmodel.heat.availabili
 
 from __future__ import annotations
 
+import weakref
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -53,24 +56,63 @@ def asset_available(periods: pd.DataFrame, index: pd.DatetimeIndex, assets=None)
     pandas.DataFrame
     """
     ids = sorted(set(periods["asset_id"])) if assets is None else list(assets)
-    out = pd.DataFrame(1.0, index=index, columns=pd.Index(ids, name="asset_id"))
+    columns = pd.Index(ids, name="asset_id")
     if periods is None or not len(periods) or not len(index):
-        return out
+        return pd.DataFrame(1.0, index=index, columns=columns)
     t = _utc(index).asi8
     step = (t[1] - t[0]) if len(t) > 1 else 3_600_000_000_000
-    vals = out.to_numpy(copy=True)
     pos = {a: i for i, a in enumerate(ids)}
-    for aid, start, end, frac in periods[["asset_id", "start", "end",
-                                          "remaining_fraction"]].itertuples(index=False):
-        j = pos.get(aid)
-        if j is None:
-            continue
-        s = pd.Timestamp(start).tz_convert("UTC").value
-        e = pd.Timestamp(end).tz_convert("UTC").value
-        on = (t + step > s) & (t < e)  # step containing start .. step before first at/after end
-        vals[on, j] = np.minimum(vals[on, j], float(frac))
-    out.loc[:, :] = vals
-    return out
+    col = np.array([pos.get(a, -1) for a in periods["asset_id"]], dtype=np.int64)
+    vals = np.ones((len(index), len(ids)))
+    if (col >= 0).any():
+        rows = periods[col >= 0]
+        col = col[col >= 0]
+        s = _ns(rows["start"])[:, None]
+        e = _ns(rows["end"])[:, None]
+        on = (t[None, :] + step > s) & (t[None, :] < e)  # step containing start .. before end
+        frac = np.where(on, rows["remaining_fraction"].to_numpy(float)[:, None], np.inf)
+        # overlapping periods of one asset keep the lowest fraction
+        order = np.argsort(col, kind="stable")
+        cols, starts = np.unique(col[order], return_index=True)
+        vals[:, cols] = np.minimum(1.0, np.minimum.reduceat(frac[order], starts, axis=0).T)
+    return pd.DataFrame(vals, index=index, columns=columns)
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    """Nanoseconds since the epoch (UTC) of tz-aware times; tz-naive ones raise TypeError."""
+    return pd.DatetimeIndex(times).tz_convert("UTC").as_unit("ns").asi8
+
+
+@dataclass(frozen=True)
+class _RegistryMaps:
+    """Lookups of a network registry used hour by hour (see :func:`_registry_maps`)."""
+
+    reg: pd.DataFrame
+    bus_of_substation: dict
+    substation_of_bus: dict
+    bus_of_asset: dict | None
+
+
+_REGISTRY_MAPS: list = [None, None]  # weak reference to the last registry, its lookups
+
+
+def _registry_maps(registry: pd.DataFrame) -> _RegistryMaps:
+    """Lookups of ``registry``, computed once per registry object (registries are not
+    edited once a network is loaded).
+
+    ``bus_of_asset`` maps every asset id to the bus of its substation (None when asset
+    ids repeat: the general paths then raise as pandas does).
+    """
+    ref, maps = _REGISTRY_MAPS
+    if ref is not None and ref() is registry:
+        return maps
+    reg = registry.set_index("asset_id")
+    b_of_s = bus_of_substation(registry)
+    maps = _RegistryMaps(
+        reg=reg, bus_of_substation=b_of_s, substation_of_bus={b: s for s, b in b_of_s.items()},
+        bus_of_asset=(dict(reg["substation"].map(b_of_s)) if reg.index.is_unique else None))
+    _REGISTRY_MAPS[:] = [weakref.ref(registry), maps]
+    return maps
 
 
 def bus_of_substation(registry: pd.DataFrame) -> dict[str, str]:
@@ -102,9 +144,9 @@ def node_power(loads: pd.DataFrame, registry: pd.DataFrame, index: pd.DatetimeIn
     pandas.DataFrame of bool
         [time x node]; nodes without loads in ``loads`` are True (no information).
     """
-    reg = registry.set_index("asset_id")
-    b_of_s = bus_of_substation(registry)
-    fast = _node_power_fast(loads, reg, b_of_s, index, nodes, min_served)
+    maps = _registry_maps(registry)
+    reg, b_of_s = maps.reg, maps.bus_of_substation
+    fast = _node_power_fast(loads, maps.bus_of_asset, index, nodes, min_served)
     if fast is not None:
         return fast
     df = loads[["time", "load_id", "priority_class", "demand_mw", "served_mw",
@@ -154,7 +196,7 @@ def building_power(schedule: pd.DataFrame, registry: pd.DataFrame, index: pd.Dat
     out = pd.DataFrame(True, index=index, columns=cols)
     if schedule is None or not len(schedule):
         return out
-    s_of_b = {b: s for s, b in bus_of_substation(registry).items()}
+    s_of_b = _registry_maps(registry).substation_of_bus
     fast = _building_power_fast(schedule, s_of_b, index, list(node_queues), cols)
     if fast is not None:
         return fast
@@ -184,27 +226,34 @@ def _ns_utc_positions(times: pd.Series, index: pd.DatetimeIndex) -> np.ndarray |
     t = np.asarray(times.array.asi8)
     if not len(ref):
         return np.full(len(t), -1, dtype=np.int64)
+    step = ref[1] - ref[0] if len(ref) > 1 else 0
+    if step > 0 and (np.diff(ref) == step).all():
+        # evenly spaced index: the row is the offset in steps
+        inside = (t >= ref[0]) & (t <= ref[-1])
+        off = np.where(inside, t - ref[0], 0)
+        return np.where(inside & (off % step == 0), off // step, -1)
     pos = np.searchsorted(ref, t)
     pos = np.minimum(pos, len(ref) - 1)
     return np.where(ref[pos] == t, pos, -1).astype(np.int64)
 
 
-def _node_power_fast(loads, reg, b_of_s, index, nodes, min_served):
+def _node_power_fast(loads, bus_of_asset, index, nodes, min_served):
     """:func:`node_power` with integer codes and bincount (None: use the general path).
 
-    Applies when times are tz-aware (ns), ``energised`` is boolean, node names are unique
-    and no (time, node) has more than two heat_water loads (sums then equal pandas').
+    Applies when times are tz-aware (ns), ``energised`` is boolean, node names and asset
+    ids are unique and no (time, node) has more than two heat_water loads (sums then equal
+    pandas').
     """
     nodes = list(nodes)
-    if len(set(nodes)) != len(nodes) or loads["energised"].dtype != bool:
+    if (bus_of_asset is None or len(set(nodes)) != len(nodes)
+            or loads["energised"].dtype != bool):
         return None
     ti = _ns_utc_positions(loads["time"], index)
     if ti is None:
         return None
-    codes, uniq = pd.factorize(loads["load_id"].to_numpy(), use_na_sentinel=True)
-    u_node = pd.Series(uniq, dtype=object).map(reg["substation"]).map(b_of_s)
+    codes, uniq = _factorize_steps(loads["load_id"].to_numpy(), loads["time"].array.asi8)
     npos = {n: j for j, n in enumerate(nodes)}
-    u_col = u_node.map(npos).fillna(-1).to_numpy(dtype=np.int64)
+    u_col = np.array([npos.get(bus_of_asset.get(u), -1) for u in uniq], dtype=np.int64)
     col = np.where(codes >= 0, u_col[codes] if len(u_col) else -1, -1)
     keep = col >= 0  # rows whose node is reported
     n_t, n_n = len(index), len(nodes)
@@ -243,6 +292,20 @@ def _node_power_fast(loads, reg, b_of_s, index, nodes, min_served):
     return pd.DataFrame(ok, index=index, columns=pd.Index(nodes, name="grid_node"))
 
 
+def _factorize_steps(ids: np.ndarray, times_ns: np.ndarray):
+    """``pandas.factorize(ids)`` of a table listing the same ids at every time step.
+
+    A timeline table repeats one block of rows (the ids of the first step) step after
+    step; then only that block is factorized. Any other layout is factorized whole.
+    """
+    n = len(ids)
+    block = int(np.argmax(times_ns != times_ns[0])) if n else 0
+    if block and n % block == 0 and (ids.reshape(-1, block) == ids[:block]).all():
+        codes, uniq = pd.factorize(ids[:block], use_na_sentinel=True)
+        return np.tile(codes, n // block), uniq
+    return pd.factorize(ids, use_na_sentinel=True)
+
+
 def _building_power_fast(schedule, s_of_b, index, node_queues, cols):
     """:func:`building_power` with integer codes (None: use the general path)."""
     if len(set(node_queues)) != len(node_queues) or schedule["power_on"].dtype != bool:
@@ -264,7 +327,12 @@ def _building_power_fast(schedule, s_of_b, index, node_queues, cols):
             pair_col[(area, q)] = j
     if pair_col:
         areas = pd.Index(sorted({a for a, _ in pair_col}, key=str), dtype=object)
-        a_code = areas.get_indexer(schedule["area"].to_numpy(dtype=object))
+        area = schedule["area"].to_numpy(dtype=object)
+        # rows come in runs of one area: look up the first row of each run
+        run_start = np.flatnonzero(np.r_[True, area[1:] != area[:-1]]) if len(area) else (
+            np.zeros(0, dtype=np.int64))
+        a_code = np.repeat(areas.get_indexer(area[run_start]),
+                           np.diff(np.r_[run_start, len(area)]))
         qv = schedule["queue"].to_numpy().astype(np.int64)
         qs = sorted({int(q) for _, q in pair_col})
         q0, q1 = qs[0], qs[-1]

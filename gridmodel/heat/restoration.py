@@ -93,6 +93,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
         raise ValueError(msg)
     g = np.ascontiguousarray(ga.group_of, dtype=np.int64)
     n_t, n_b = len(ga.index), len(g)
+    drain_trigger = np.ascontiguousarray(ga.drain_trigger, dtype=np.bool_)
     drain_time = np.full(n_b, -1, dtype=np.int64)
     start = np.full(n_b, -1, dtype=np.int64)
     back = np.full(n_b, -1, dtype=np.int64)
@@ -103,8 +104,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     interrupted = np.zeros((n_t, n_b), dtype=bool)
     freeze = np.zeros((n_t, n_b), dtype=bool)
     cause = np.zeros((n_t, n_b), dtype=np.int8)
-    _restart_loop(g, np.ascontiguousarray(ga.drain_trigger, dtype=np.bool_),
-                  np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
+    _restart_loop(g, drain_trigger, np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
                   np.ascontiguousarray(ga.circulating, dtype=np.bool_),
                   np.ascontiguousarray(ga.supply_ok, dtype=np.bool_),
                   np.ascontiguousarray(ga.supply_cause, dtype=np.int8),
@@ -121,26 +121,53 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
 def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
                   freeze_risk, n_crews, crew_h, flats_h, drain_time, start, back, crews_busy,
                   drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
-    """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays)."""
+    """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays).
+
+    Drained buildings wait in a queue in the order they were drained (hour, then registry
+    order) until a crew takes them; restarting buildings are listed with their start hour
+    (an entry lapses when the building is drained again). An hour visits every building
+    only to write its states.
+    """
     n_t, n_b = drained.shape
     state = np.zeros(n_b, dtype=np.int8)
     dcause = np.zeros(n_b, dtype=np.int8)
     crew_end = np.zeros(max(n_crews, 1), dtype=np.float64)  # end hours of busy crews
     n_busy = 0
-    keys = np.empty(n_b, dtype=np.int64)
+    queue = np.empty(n_b, dtype=np.int64)
+    q_len = 0
+    restarting = np.empty(2 * n_b, dtype=np.int64)
+    restarting_start = np.empty(2 * n_b, dtype=np.int64)
+    n_restarting = 0
+    n_groups = drain_trigger.shape[1]
     for t in range(n_t):
         # heat back after restart
-        for i in range(n_b):
-            if state[i] == RESTARTING and t - start[i] >= flats_h:
-                state[i] = NORMAL
-                back[i] = t
-        # new drains
-        for i in range(n_b):
-            k = g[i]
-            if drain_trigger[t, k] and state[i] != DRAINED:
-                state[i] = DRAINED
-                drain_time[i] = t
-                dcause[i] = drain_cause[t, k]
+        m = 0
+        for j in range(n_restarting):
+            i = restarting[j]
+            if state[i] == RESTARTING and start[i] == restarting_start[j]:
+                if t - start[i] >= flats_h:
+                    state[i] = NORMAL
+                    back[i] = t
+                else:
+                    restarting[m] = i
+                    restarting_start[m] = start[i]
+                    m += 1
+        n_restarting = m
+        # new drains, appended to the queue in registry order
+        any_trigger = False
+        for k in range(n_groups):
+            if drain_trigger[t, k]:
+                any_trigger = True
+                break
+        if any_trigger:
+            for i in range(n_b):
+                k = g[i]
+                if drain_trigger[t, k] and state[i] != DRAINED:
+                    state[i] = DRAINED
+                    drain_time[i] = t
+                    dcause[i] = drain_cause[t, k]
+                    queue[q_len] = i
+                    q_len += 1
         # crews
         m = 0
         for j in range(n_busy):
@@ -149,17 +176,14 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
                 m += 1
         n_busy = m
         free = n_crews - n_busy
-        if free > 0:
-            n_ok = 0
-            for i in range(n_b):
-                if state[i] == DRAINED and circulating[t, g[i]]:
-                    keys[n_ok] = (drain_time[i] + 1) * n_b + i
-                    n_ok += 1
-            if n_ok:
-                order = np.sort(keys[:n_ok])
-                n_pick = min(free, n_ok)
-                for j in range(n_pick):
-                    i = order[j] % n_b
+        if free > 0 and q_len:
+            # first drained, first restarted among those whose group circulates; the
+            # queue keeps the buildings still waiting
+            m = 0
+            for j in range(q_len):
+                i = queue[j]
+                if free > 0 and circulating[t, g[i]]:
+                    free -= 1
                     state[i] = RESTARTING
                     start[i] = t
                     crew_end[n_busy] = t + crew_h
@@ -167,16 +191,27 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
                     if flats_h == 0:
                         state[i] = NORMAL
                         back[i] = t
+                    else:
+                        restarting[n_restarting] = i
+                        restarting_start[n_restarting] = t
+                        n_restarting += 1
+                else:
+                    queue[m] = i
+                    m += 1
+            q_len = m
         crews_busy[t] = n_busy
+        # states (the arrays come zeroed: only True values and causes are written)
         for i in range(n_b):
             k = g[i]
-            dr = state[i] != NORMAL
-            circ = circulating[t, k]
-            wo = (not supply_ok[t, k]) or dr
-            drained[t, i] = dr
-            heat_on[t, i] = circ and not dr
-            without[t, i] = wo
-            interrupted[t, i] = (not circ) and not dr
-            freeze[t, i] = freeze_risk[t, k] and not dr
-            if wo:
-                cause[t, i] = dcause[i] if dr else supply_cause[t, k]
+            if state[i] != NORMAL:
+                drained[t, i] = True
+                without[t, i] = True
+                cause[t, i] = dcause[i]
+            else:
+                circ = circulating[t, k]
+                heat_on[t, i] = circ
+                interrupted[t, i] = not circ
+                freeze[t, i] = freeze_risk[t, k]
+                if not supply_ok[t, k]:
+                    without[t, i] = True
+                    cause[t, i] = supply_cause[t, k]
