@@ -48,6 +48,8 @@ class Context:
         The pattern's ``[run]`` table.
     net : pandapowerNet
     layer : gridmodel.heat.layer.HeatLayer
+        Loaded for this context and frozen (:func:`gridmodel.heat.availability.freeze_layer`):
+        do not edit its tables in place.
     weather : pandas.Series
         Outdoor temperature profile [C].
     temp : pandas.Series
@@ -107,12 +109,13 @@ def build_context(run: dict) -> Context:
         outside the weather profile.
     """
     import gridmodel
+    from gridmodel.heat.availability import freeze_layer
     from gridmodel.heat.layer import load_layer
     from gridmodel.outage.fast import compile_cached
     from gridmodel.weather import load_profile
 
     net = gridmodel.load_network(run["network"], status_date=run["status_date"])
-    layer = load_layer(run["heat_layer"])
+    layer = freeze_layer(load_layer(run["heat_layer"]))  # private to the context
     known = set(net.registry["asset_id"])
     missing = [n for n in layer.grid_nodes if n not in known]
     if missing:

@@ -266,3 +266,31 @@ def test_new_tables_are_not_served_from_the_cache(layer):
                                   after)
     pd.testing.assert_frame_equal(group_availability(layer, temp, node_power=node).pumping,
                                   before)
+
+
+def test_tables_edited_in_place_are_not_served_from_the_cache():
+    """A source given backup power in place changes the result at once (no stale cache)."""
+    from gridmodel.heat.availability import freeze_layer
+
+    layer = load_layer("kyiv")
+    index = pd.date_range("2026-02-03", periods=48, freq="h", tz="Europe/Kyiv")
+    temp = pd.Series(-15.0, index=index)
+    node = "bus:kyiv-110-darnytskyi"  # Energia and the district's boiler houses
+    npow = pd.DataFrame({node: False}, index=index)
+    before = group_availability(layer, temp, node_power=npow)
+    i = layer.sources.index[layer.sources["power_asset"] == node]
+    layer.sources.loc[i, "backup_mw"] = layer.sources.loc[i, "power_need_mw"] + 1.0
+    layer.sources.loc[i, "backup_fuel_h"] = 1000.0
+    after = group_availability(layer, temp, node_power=npow)
+    fresh = load_layer("kyiv")
+    fresh.sources.loc[i, "backup_mw"] = fresh.sources.loc[i, "power_need_mw"] + 1.0
+    fresh.sources.loc[i, "backup_fuel_h"] = 1000.0
+    want = group_availability(fresh, temp, node_power=npow)
+    assert not np.array_equal(before.source_capacity.to_numpy(),
+                              after.source_capacity.to_numpy())
+    np.testing.assert_array_equal(after.source_capacity.to_numpy(),
+                                  want.source_capacity.to_numpy())
+    # a frozen layer is trusted not to change: its owner promised (ensembles)
+    frozen = freeze_layer(load_layer("kyiv"))
+    group_availability(frozen, temp, node_power=npow)
+    assert "_content" not in vars(frozen)

@@ -59,8 +59,9 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
         The hours of the heat model.
     """
     from gridmodel.heat import grid as hgrid
-    from gridmodel.heat.availability import layer_cached
+    from gridmodel.heat.availability import check_layer, layer_cached
 
+    check_layer(layer)
     tall_floors = int(layer.param("power", "tall_floors"))
     assets, nodes, nq = layer_cached(layer, ("heat_inputs", tall_floors),
                                      lambda: _input_columns(layer, tall_floors))
