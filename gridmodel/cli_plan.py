@@ -21,7 +21,8 @@ _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 
 
 @click.command("plan")
-@click.argument("base", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("base", required=False, default=None,
+                type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--interventions", "plan_file", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
               help="plan TOML with [plan] and [[intervention]] tables (docs/planning.md)")
@@ -36,9 +37,12 @@ _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 @_OUT
 @_FORCE
 @_QUIET
-def plan_command(base: Path, plan_file: Path, n: int, seed: int | None, horizon_h: int | None,
+def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None, horizon_h: int | None,
                  pattern: Path | None, out: Path, force: bool, quiet: bool) -> None:
-    """Rank interventions of a plan file against the same sampled nights as BASE."""
+    """Rank interventions of a plan file against the same sampled nights as BASE.
+
+    BASE may be left out when the plan file names its scenario ([plan] scenario).
+    """
     from gridmodel.planning.evaluate import run_plan
 
     res = run_plan(base, plan_file, n, out, seed=seed, horizon_h=horizon_h, force=force,

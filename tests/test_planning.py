@@ -167,7 +167,7 @@ def test_run_plan_writes_outputs_and_never_overwrites(tmp_path):
             return {m: 1000.0 * n + 1e5 / crews for m in METRICS}
 
     out = tmp_path / "plan"
-    res = run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 3, out,
+    res = run_plan(None, EX / "kyiv_winter_plan.toml", 3, out,  # the plan names its base
                    runner=Cheap(), progress=False)
     rk = res.ranking()
     assert len(rk) == 8  # 7 interventions + 1 combination
@@ -186,6 +186,32 @@ def test_run_plan_writes_outputs_and_never_overwrites(tmp_path):
     run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 1, out,
              runner=Cheap(), progress=False, force=True)
     assert len(pd.read_csv(out / "replicates.csv")) == 9  # 9 variants x 1 night
+
+
+def test_base_scenario_from_the_plan_file(tmp_path):
+    """BASE may be left out when the plan names its scenario; two different ones fail."""
+    from gridmodel.planning.evaluate import _base_scenario
+
+    plan = load_plan(EX / "kyiv_winter_plan.toml")
+    assert _base_scenario(None, plan) == (EX / "kyiv_winter_base.toml").resolve()
+    assert _base_scenario(EX / "kyiv_winter_base.toml", plan) == EX / "kyiv_winter_base.toml"
+    other = tmp_path / "other.toml"
+    other.write_text((EX / "kyiv_winter_base.toml").read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    with pytest.raises(InputError, match="differs from the scenario"):
+        _base_scenario(other, plan)
+    bare = tmp_path / "plan.toml"
+    bare.write_text((EX / "kyiv_winter_plan.toml").read_text(encoding="utf-8").replace(
+        'scenario = "kyiv_winter_base.toml"\n', ""), encoding="utf-8")
+    bare_plan = load_plan(bare)
+    assert bare_plan.scenario is None
+    with pytest.raises(InputError, match="no base scenario"):
+        _base_scenario(None, bare_plan)
+    assert _base_scenario(other, bare_plan) == other
+    # run_plan refuses the mismatch before it writes anything
+    with pytest.raises(InputError, match="differs from the scenario"):
+        run_plan(other, EX / "kyiv_winter_plan.toml", 1, tmp_path / "o", progress=False)
+    assert not (tmp_path / "o").exists()
 
 
 def test_full_model_short_horizon():

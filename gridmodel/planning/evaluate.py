@@ -599,6 +599,30 @@ def plot_ranking(result: PlanResult, path) -> None:
     plt.close(fig)
 
 
+def _base_scenario(base_path, plan):
+    """The base scenario of a plan run: the one given, else the plan's ``scenario``.
+
+    Raises
+    ------
+    InputError
+        Neither given, or both given naming different files.
+    """
+    from pathlib import Path
+
+    if base_path is None:
+        if plan.scenario is None:
+            msg = (f"no base scenario: give one (gridmodel plan BASE.toml --interventions "
+                   f"{plan.path.name}) or set scenario = \"...\" in the [plan] table of "
+                   f"{plan.path}.")
+            raise InputError(msg)
+        return plan.scenario
+    if plan.scenario is not None and Path(base_path).resolve() != plan.scenario:
+        msg = (f"base scenario {base_path} differs from the scenario {plan.scenario} named "
+               f"in the [plan] table of {plan.path}; give the same file or drop one of them.")
+        raise InputError(msg)
+    return base_path
+
+
 def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
              horizon_h: int | None = None, force: bool = False, progress: bool = True,
              runner=None, pattern=None):
@@ -606,8 +630,10 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
 
     Parameters
     ----------
-    base_path : path
-        Base scenario TOML (its strike list is the target list of every night).
+    base_path : path or None
+        Base scenario TOML (its strike list is the target list of every night). None: the
+        plan's ``[plan] scenario`` (relative to the plan file); when both are given they
+        must name the same file.
     plan_path : path
         Plan file (:func:`gridmodel.planning.interventions.load_plan`).
     n : int
@@ -636,14 +662,16 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     from pathlib import Path
 
     from gridmodel.outdir import check_out_dir
-    from gridmodel.planning.interventions import load_plan
+    from gridmodel.planning.interventions import load_plan, validate_assets
     from gridmodel.report.html import write_report
     from gridmodel.scenario import _sha256_path, load_scenario
 
+    plan = load_plan(plan_path)  # structure first: errors before any model work
+    base_path = _base_scenario(base_path, plan)
     sc = load_scenario(base_path)
     out = check_out_dir(out, force)
     model = runner if runner is not None else ScenarioRunner(sc, horizon_h=horizon_h)
-    plan = load_plan(plan_path, net=model.net, layer=model.layer)
+    plan.interventions = validate_assets(plan, net=model.net, layer=model.layer)
     root = sc.seed if seed is None else int(seed)
     if pattern is not None:
         from gridmodel.strikes.patterns import load_pattern
