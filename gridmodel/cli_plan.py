@@ -37,8 +37,9 @@ _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 @_OUT
 @_FORCE
 @_QUIET
-def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None, horizon_h: int | None,
-                 pattern: Path | None, out: Path, force: bool, quiet: bool) -> None:
+def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
+                 horizon_h: int | None, pattern: Path | None, out: Path, force: bool,
+                 quiet: bool) -> None:
     """Rank interventions of a plan file against the same sampled nights as BASE.
 
     BASE may be left out when the plan file names its scenario ([plan] scenario).
