@@ -275,3 +275,12 @@ def test_cli_plan_bad_input_is_a_clean_error(tmp_path):
     assert "unit_cost must be >= 0" in res.output
     assert "Traceback" not in res.output
     assert not (tmp_path / "o").exists()
+    # no BASE and no [plan] scenario: a clean error naming the fix
+    bare = tmp_path / "bare.toml"
+    bare.write_text('[plan]\nname = "p"\n[[intervention]]\nid = "c"\nkind = "restart_crews"\n'
+                    "crews = 10\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["plan", "--interventions", str(bare), "-n", "1",
+                                   "--out", str(tmp_path / "o"), "--quiet"])
+    assert res.exit_code == 2, res.output
+    assert "no base scenario" in res.output
+    assert "Traceback" not in res.output
