@@ -1,7 +1,7 @@
 """The ``gridmodel`` command line: argument parsing only, no model logic.
 
-Errors about user input (:class:`gridmodel.errors.InputError`) are printed as one
-clear message with exit code 2, without a traceback.
+Errors follow one rule for every command (:mod:`gridmodel.cli_base`): bad input prints
+``error: <message>`` and exits with code 2, without a traceback.
 """
 
 from __future__ import annotations
@@ -12,27 +12,11 @@ from pathlib import Path
 
 import click
 
-from gridmodel.errors import GridmodelError, InputError
+from gridmodel.cli_base import Group
+from gridmodel.errors import InputError
 
 
-class _Group(click.Group):
-    """A click group that turns gridmodel's input errors into clean messages."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except InputError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
-        except GridmodelError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
-        except FileNotFoundError as exc:
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(2)
-
-
-@click.group(cls=_Group)
+@click.group(cls=Group)
 @click.version_option(package_name="gridmodel")
 def main() -> None:
     """gridmodel: strikes on Ukraine's power system and the heat in people's homes."""
@@ -41,7 +25,7 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
 
 
-@main.group(cls=_Group)
+@main.group(cls=Group)
 def network() -> None:
     """Inspect networks: summary, plot, assets."""
 

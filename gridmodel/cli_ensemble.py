@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from gridmodel.cli_base import Command
+
 __all__ = ["compare_command", "ensemble_command"]
 
 _COMMON = [
@@ -58,7 +60,7 @@ def _kwargs(n, out, seed, workers, scheduler, chunk_size, resume, force, save_ni
             "chunk_size": chunk_size, "save_nights": save_nights}
 
 
-@click.command("ensemble")
+@click.command("ensemble", cls=Command)
 @click.argument("pattern", type=click.Path(dir_okay=False, path_type=Path))
 @_common
 def ensemble_command(pattern: Path, n, out, seed, workers, scheduler, chunk_size, resume,
@@ -71,7 +73,7 @@ def ensemble_command(pattern: Path, n, out, seed, workers, scheduler, chunk_size
     _print_summary(res)
 
 
-@click.command("compare")
+@click.command("compare", cls=Command)
 @click.argument("patterns", nargs=-1, required=True,
                 type=click.Path(dir_okay=False, path_type=Path))
 @_common

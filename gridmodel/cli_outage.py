@@ -13,14 +13,10 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from gridmodel.errors import GridmodelError, InputError
+from gridmodel.cli_base import Command
+from gridmodel.errors import InputError
 
 __all__ = ["outage_command", "run_outage", "save_outage_map", "write_frames"]
-
-
-def _one_line(exc: Exception) -> str:
-    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
-    return " | ".join(lines)
 
 
 def write_frames(frames: dict[str, pd.DataFrame], out: Path) -> list[Path]:
@@ -206,7 +202,7 @@ def format_report(run: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command("outage")
+@click.command("outage", cls=Command)
 @click.argument("strikes", type=click.Path(path_type=Path))
 @click.option("--status-date", default=None, metavar="YYYY-MM-DD",
               help="apply the asset status in force on this date (e.g. 2026-01-15)")
@@ -226,25 +222,15 @@ def outage_command(strikes: Path, status_date: str | None, network_name: str, en
     """Apply every strike in STRIKES (CSV or TOML) at once and report islands and shed."""
     warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
-    ctx = click.get_current_context()
     selection: dict[str, list[str]] = {}
     for term in only:
         col, sep, val = term.partition("=")
         if not sep or not col.strip():
-            click.echo(f"error: --only {term!r} is not COLUMN=VALUE (e.g. reliability=A).",
-                       err=True)
-            ctx.exit(2)
+            msg = f"--only {term!r} is not COLUMN=VALUE (e.g. reliability=A)."
+            raise InputError(msg)
         selection.setdefault(col.strip(), []).append(val.strip())
-    try:
-        run = run_outage(strikes, network=network_name, status_date=status_date,
-                         engine=engine, ac=not dc, out=out, force=force,
-                         only=selection or None)
-    except InputError as exc:
-        click.echo(f"error: {_one_line(exc)}", err=True)
-        ctx.exit(2)
-    except GridmodelError as exc:
-        click.echo(f"error: {_one_line(exc)}", err=True)
-        ctx.exit(1)
+    run = run_outage(strikes, network=network_name, status_date=status_date, engine=engine,
+                     ac=not dc, out=out, force=force, only=selection or None)
     click.echo(format_report(run))
     if out is not None:
         click.echo(f"\nwrote {len(run['files'])} files to {out}")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from gridmodel.cli_base import Command
+
 __all__ = ["plan_command", "rank_command"]
 
 _OUT = click.option("--out", "out", required=True,
@@ -20,7 +22,7 @@ _FORCE = click.option("--force", is_flag=True, help="replace an existing output 
 _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 
 
-@click.command("plan")
+@click.command("plan", cls=Command)
 @click.argument("base", required=False, default=None,
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--interventions", "plan_file", required=True,
@@ -57,7 +59,7 @@ def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
     click.echo(f"wrote {out}/report.html")
 
 
-@click.command("rank")
+@click.command("rank", cls=Command)
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--outage-h", default=None, type=click.IntRange(1),
               help="hours each asset stays lost from the start (default: the horizon)")

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import click
 
-from gridmodel.errors import InputError, cli_input_error
+from gridmodel.cli_base import Command
+from gridmodel.errors import InputError
 from gridmodel.outdir import prepare_out_dir
 
 __all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
@@ -42,7 +43,7 @@ def _examples_dir() -> Path:
         if cand.is_dir():
             return cand
     msg = "the examples/ folder with the reproduction scenarios was not found."
-    raise cli_input_error(msg)
+    raise InputError(msg)
 
 
 def _headline(res) -> str:
@@ -60,13 +61,10 @@ def _headline(res) -> str:
 def _run_one(path, out, force, quiet, engine=None):
     from gridmodel.scenario import run
 
-    try:
-        return run(path, out=out, force=force, progress=not quiet, engine=engine)
-    except InputError as exc:
-        raise cli_input_error(exc) from None
+    return run(path, out=out, force=force, progress=not quiet, engine=engine)
 
 
-@click.command("run")
+@click.command("run", cls=Command)
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Output folder (must not exist unless --force).")
@@ -85,7 +83,7 @@ def run_command(scenario: Path, out: Path, force: bool, quiet: bool,
     click.echo(f"Outputs in {out}")
 
 
-@click.command("reproduce")
+@click.command("reproduce", cls=Command)
 @click.argument("name", required=False)
 @click.option("--out", "out", type=click.Path(path_type=Path),
               help="Output folder; one sub-folder per scenario file.")
@@ -106,10 +104,10 @@ def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
             return
     if name not in REPRODUCTIONS:
         msg = f"unknown reproduction {name!r}; known: {sorted(REPRODUCTIONS)} (see --list)."
-        raise cli_input_error(msg)
+        raise InputError(msg)
     if out is None:
         msg = "--out DIR is required."
-        raise cli_input_error(msg)
+        raise InputError(msg)
     spec = REPRODUCTIONS[name]
     folder = _examples_dir()
     files = spec["files"][:1] if base_only else spec["files"]

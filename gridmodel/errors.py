@@ -54,15 +54,5 @@ class OutputExistsError(InputError):
     """An output folder exists and replacing it was not asked for (``--force``)."""
 
 
-def cli_input_error(exc_or_msg):
-    """A click exception for bad input: one ``Error: ...`` line and exit code 2, as every
-    gridmodel command does (:mod:`gridmodel.cli`)."""
-    import click
-
-    err = click.ClickException(str(exc_or_msg))
-    err.exit_code = 2
-    return err
-
-
 class SimulationError(GridmodelError, RuntimeError):
     """A numerical result is invalid (for example NaN flows) and must not be used."""

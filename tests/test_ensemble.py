@@ -203,8 +203,8 @@ def test_compare_cli_writes_table_frame_and_plots(tmp_path):
             ("heat_source_first", "substation_first"))
     assert a["n_intercepted"].tolist() == b["n_intercepted"].tolist()
     r2 = CliRunner().invoke(compare_command, args)
-    assert r2.exit_code != 0
-    assert "already exists" in str(r2.exception) + r2.output
+    assert r2.exit_code == 2
+    assert "already exists" in r2.output
 
 
 def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
@@ -224,8 +224,12 @@ def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
     assert r.exit_code == 0, r.output
     assert "mw_shed_peak" in r.output
     assert (out / "replicates.parquet").is_file()
+    before = (out / "replicates.parquet").read_bytes()
     r2 = CliRunner().invoke(ensemble_command, args)
-    assert isinstance(r2.exception, ensemble.OutputExistsError)
+    assert r2.exit_code == 2
+    assert r2.output.startswith(f"error: output folder {out}")
+    assert "already exists" in r2.output
+    assert (out / "replicates.parquet").read_bytes() == before  # nothing lost
     r3 = CliRunner().invoke(ensemble_command, [*args, "--force"])
     assert r3.exit_code == 0, r3.output
 

@@ -256,10 +256,10 @@ def test_cli_plan_bad_input_is_a_clean_error(tmp_path):
     import click
     from click.testing import CliRunner
 
-    from gridmodel.cli import _Group
+    from gridmodel.cli_base import Group
     from gridmodel.cli_plan import plan_command
 
-    @click.group(cls=_Group)
+    @click.group(cls=Group)
     def cli():
         pass
 

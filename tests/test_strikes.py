@@ -306,17 +306,23 @@ def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
     assert bad.exit_code == 2
 
 
-def test_cli_outage_input_errors_one_line(tmp_path, ukraine):
+def test_cli_outage_input_errors_are_clean(tmp_path, ukraine):
+    """The rule of every command (gridmodel.cli_base): ``error: <summary>`` then one line
+    per problem, exit code 2, no traceback, also when the command is invoked alone."""
     bad = write(tmp_path, "bad.csv", "target,time,effect\nKyivska 75O,2026-02-03T04:00Z,"
                 "destroyed\nVinnytsa-750,2026-02-03T04:00,destroyed\n")
     res = _invoke([bad, "--engine", "fast"])
     assert res.exit_code == 2
-    assert res.output.startswith("error: ")
-    assert len(res.output.strip().splitlines()) == 1
-    assert "row 3, field time" in res.output
+    lines = res.output.strip().splitlines()
+    assert lines[0] == f"error: 1 problem(s) in strike list {bad}:"
+    assert lines[1].strip().startswith(f"{bad}, row 3, field time: '2026-02-03T04:00' has no "
+                                       "time zone")
+    assert len(lines) == 2
     bad = write(tmp_path, "bad2.csv", "target,time,effect\nKyivska 75O,2026-02-03T04:00Z,"
                 "destroyed\n")
     res = _invoke([bad, "--engine", "fast"])
     assert res.exit_code == 2
-    assert "sub:kyivska-750" in res.output  # the suggestion
-    assert len(res.output.strip().splitlines()) == 1
+    lines = res.output.strip().splitlines()
+    assert lines[0] == "error: 1 strike target(s) cannot be resolved:"
+    assert "'Kyivska 75O' is unknown; closest: 'Kyivska-750 [sub:kyivska-750]'" in lines[1]
+    assert "Traceback" not in res.output

@@ -1,0 +1,50 @@
+"""One error rule for every ``gridmodel`` command.
+
+Bad input (:class:`gridmodel.errors.InputError`, a missing file) prints ``error: <message>``
+on standard error and exits with code 2; another gridmodel failure
+(:class:`gridmodel.errors.GridmodelError`, e.g. a simulation that produced NaN) exits
+with code 1. No traceback either way. :class:`Command` carries the rule, so a command
+behaves the same when it is invoked through ``gridmodel`` or on its own (as the tests
+do); :class:`Group` gives it to every command defined on a group.
+"""
+
+from __future__ import annotations
+
+import click
+
+from gridmodel.errors import GridmodelError, InputError
+
+__all__ = ["Command", "Group", "fail"]
+
+
+def fail(ctx: click.Context, exc: BaseException, code: int):
+    """Print ``error: <exc>`` on standard error and exit with ``code``."""
+    click.echo(f"error: {exc}", err=True)
+    ctx.exit(code)
+
+
+def _invoke_reporting(invoke, ctx: click.Context):
+    try:
+        return invoke(ctx)
+    except InputError as exc:
+        return fail(ctx, exc, 2)
+    except FileNotFoundError as exc:
+        return fail(ctx, exc, 2)
+    except GridmodelError as exc:
+        return fail(ctx, exc, 1)
+
+
+class Command(click.Command):
+    """A click command that reports gridmodel's errors by the module's rule."""
+
+    def invoke(self, ctx: click.Context):
+        return _invoke_reporting(super().invoke, ctx)
+
+
+class Group(click.Group):
+    """A click group whose commands (and the group itself) follow the module's rule."""
+
+    command_class = Command
+
+    def invoke(self, ctx: click.Context):
+        return _invoke_reporting(super().invoke, ctx)
