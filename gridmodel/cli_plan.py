@@ -75,18 +75,21 @@ def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
               help="shorter horizon than the scenario's [h]")
 @click.option("--asset", "assets", multiple=True,
               help="rank only these asset ids (repeatable; default: every asset)")
+@click.option("--hourly", is_flag=True,
+              help="exact hourly mode: the full grid timeline of every candidate set "
+                   "instead of demand levels (slower; docs/planning.md)")
 @_OUT
 @_FORCE
 @_QUIET
 def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: int,
-                 exact_pool: int, horizon_h: int | None, assets: tuple[str, ...], out: Path,
-                 force: bool, quiet: bool) -> None:
+                 exact_pool: int, horizon_h: int | None, assets: tuple[str, ...],
+                 hourly: bool, out: Path, force: bool, quiet: bool) -> None:
     """Rank assets by the heat in homes lost if each alone is lost; worst k-sets."""
     from gridmodel.planning.criticality import SCORE, run_rank
 
     res = run_rank(scenario, out, outage_h=outage_h, k=k, top=top, pool=pool,
                    exact_pool=exact_pool, force=force, progress=not quiet,
-                   candidates=list(assets) or None, horizon_h=horizon_h)
+                   candidates=list(assets) or None, horizon_h=horizon_h, hourly=hourly)
     click.echo(res.top(top)[["rank", "asset_id", *SCORE]].to_string(
         index=False, float_format=lambda v: f"{v:,.0f}"))
     for row in res.worst_sets.itertuples(index=False):

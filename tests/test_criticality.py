@@ -1,5 +1,6 @@
 """Criticality ranking: hand-checkable single losses, greedy vs exact k-sets, outputs,
-errors. Short horizon and a handful of candidates keep it quick."""
+errors, the hourly mode against gridmodel.scenario.run. Short horizon and a handful of
+candidates keep it quick."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from gridmodel.errors import InputError
 from gridmodel.planning.criticality import SCORE, Criticality, rank_assets
-from gridmodel.scenario import load_scenario
+from gridmodel.scenario import StrikesConfig, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "kyiv_2026_02_03.toml"
@@ -94,6 +95,7 @@ def test_cli_rank_outputs(tmp_path):
         assert (out / f).is_file(), f
     meta = json.loads((out / "criticality.json").read_text())
     assert meta["candidates"] == 3
+    assert meta["mode"] == "levels"
     # numbers stay numbers in the JSON (not their text)
     top = meta["worst_sets"][0]
     assert isinstance(top["buildings_without_heat"], int | float)
@@ -105,3 +107,68 @@ def test_cli_rank_outputs(tmp_path):
     again = CliRunner().invoke(rank_command, args)
     assert again.exit_code != 0
     assert "already exists" in str(again.exception) + again.output
+
+
+@pytest.mark.parametrize(("asset", "outage_h"), [("plant:darnytsia-chp-4", 30),
+                                                ("sub:kyiv-110-darnytskyi", 30),
+                                                ("sub:kyiv-110-darnytskyi", 6)])
+def test_hourly_equals_scenario_run(scenario, asset, outage_h, tmp_path):
+    # the hourly score of one lost asset is gridmodel.scenario.run with that asset
+    # destroyed at the start and repaired after outage_h, minus the no-strike run
+    base_sc = scenario.model_copy(update={"strikes": None})
+    crit = Criticality(base_sc, outage_h=outage_h, hourly=True)
+    repaired_at_peak = crit.index.get_loc(crit.peak_time) >= outage_h
+    got = crit.score((asset,))
+    strikes = tmp_path / "strikes.csv"
+    strikes.write_text("target,time,effect,repair_h\n"
+                       f"{asset},{scenario.start.isoformat()},destroyed,{outage_h}\n")
+    struck_sc = base_sc.model_copy(update={"strikes": StrikesConfig(file=str(strikes))})
+
+    def values(sc):
+        r = run(sc, progress=False)
+        h = r.summary["heat"]
+        loads = r.frames["grid_loads"]
+        at = loads[loads["time"] == crit.peak_time]
+        shed = at["shed_mw"].to_numpy()
+        kyiv = at["load_id"].isin(crit.kyiv_load_ids).to_numpy()
+        return {"buildings_without_heat": h["buildings_without_heat_peak"],
+                "people_without_heat": h["people_without_heat_peak"],
+                "building_hours_below_12c": h["building_hours_below_12c"],
+                "kyiv_mw_shed": shed[kyiv].sum(), "mw_shed": shed.sum()}
+
+    struck, base = values(struck_sc), values(base_sc)
+    want = {k: struck[k] - base[k] for k in SCORE}
+    assert want["buildings_without_heat"] > 0
+    if repaired_at_peak:
+        assert want["mw_shed"] == pytest.approx(0.0, abs=1e-6)
+    elif asset.startswith("sub:"):
+        assert want["kyiv_mw_shed"] > 0
+    for k in SCORE:
+        assert got[k] == pytest.approx(want[k], rel=1e-12, abs=1e-9), k
+
+
+def test_hourly_heat_asset_and_cache(scenario):
+    # a lost pumping station cuts off its zone in the hourly mode too, and sheds no MW
+    crit = Criticality(scenario, outage_h=30, hourly=True)
+    s = crit.score(("pump:chp-5-holosiivskyi",))
+    assert s["buildings_without_heat"] == ZONES.loc["zone:chp-5-holosiivskyi", "buildings"]
+    assert s["kyiv_mw_shed"] == 0.0
+    assert s["mw_shed"] == 0.0
+    runs, heats = crit.n_grid_evals, crit.n_heat_evals
+    assert crit.score(("pump:chp-5-holosiivskyi",)) == s  # cached by the set itself
+    assert (crit.n_grid_evals, crit.n_heat_evals) == (runs, heats)
+
+
+def test_cli_rank_hourly(tmp_path):
+    from gridmodel.cli_plan import rank_command
+
+    out = tmp_path / "rank"
+    args = [str(SCENARIO), "--out", str(out), "--horizon-h", "24", "-k", "2", "--pool", "3",
+            "--exact-pool", "3", "--quiet", "--hourly"] + [
+                a for c in CANDIDATES[:3] for a in ("--asset", c)]
+    res = CliRunner().invoke(rank_command, args)
+    assert res.exit_code == 0, res.output
+    meta = json.loads((out / "criticality.json").read_text())
+    assert meta["mode"] == "hourly"
+    assert meta["demand_levels"] is None
+    assert "hourly: the grid timeline" in (out / "report.html").read_text()

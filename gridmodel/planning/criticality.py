@@ -6,8 +6,10 @@ and horizon:
 1. **Grid state per loss.** The network is compiled once for the fast DC engine
    (:mod:`gridmodel.outage.fast`). The horizon's hours are split into ``n_levels`` demand
    levels (quantiles of total demand); each level is represented by its highest-demand
-   hour (conservative within the level), so a candidate set of lost assets costs
-   ``n_levels`` engine calls and every hour takes the state of its level.
+   hour (conservative within the level for the demand, though not always for the heat:
+   the rolling-blackout rotation differs from the hourly one, see ``docs/planning.md``),
+   so a candidate set of lost assets costs ``n_levels`` engine calls and every hour takes
+   the state of its level.
 2. **Heat.** The loss lasts ``outage_h`` hours from ``start`` (default the whole
    horizon, i.e. not repaired within it); afterwards the baseline state returns. The
    heat layer's nodes get power from the engine's energised flags and heat_water
@@ -16,9 +18,19 @@ and horizon:
    and the heat availability, draining, crew-limited restart and thermal chain of
    :func:`gridmodel.scenario.run` gives buildings and people without heat. Losses that
    leave the heat inputs unchanged share one heat evaluation (cached by signature).
+
+   **Hourly mode** (``hourly=True``) replaces steps 1-2 by the chain of
+   :func:`gridmodel.scenario.run` itself: the lost grid assets are struck
+   (``destroyed``) at ``start`` with ``repair_h = outage_h`` (no repair draws), the
+   hourly timeline (:func:`gridmodel.outage.timeline.simulate_outages`, fast DC engine,
+   the scenario's ``[grid]`` parameters) gives every hour its own grid state and the
+   rolling blackouts of the whole system, and :func:`gridmodel.heat.chain.heat_inputs`
+   feeds the heat chain; lost heat assets have remaining fraction 0 for ``outage_h``
+   hours as in the level mode. Results are cached by the set of lost assets.
 3. **Score.** Against the no-loss baseline: peak buildings without heat, people at that
    peak, building-hours below 12 °C, MW shed in Kyiv and in the whole system at the
-   peak-demand hour (the top level). Assets are ordered by these, in this order (lexicographic).
+   peak-demand hour (the top level; in the hourly mode the timeline's shed at that hour).
+   Assets are ordered by these, in this order (lexicographic).
 4. **Worst-case k-sets.** *Greedy*: start from nothing and add, k times, the candidate
    that makes the set's score largest. *Exact*: every k-subset of the greedy set plus the
    first ``exact_pool`` pool candidates (when there are at most ``max_exact`` subsets), so
@@ -97,9 +109,14 @@ class Criticality:
     scenario : gridmodel.scenario.Scenario
     outage_h : int, optional
         Hours the assets stay lost from the start (default: the scenario's horizon).
+    n_levels : int
+        Demand levels of the horizon (engine calls per candidate set; level mode).
+    hourly : bool
+        Exact hourly mode: one grid timeline per candidate set (module docstring).
     """
 
-    def __init__(self, scenario, outage_h: int | None = None, n_levels: int = 6) -> None:
+    def __init__(self, scenario, outage_h: int | None = None, n_levels: int = 6,
+                 hourly: bool = False) -> None:
         import gridmodel
         from gridmodel.heat.grid import bus_of_substation
         from gridmodel.heat.layer import load_layer
@@ -122,6 +139,8 @@ class Criticality:
             raise InputError(msg)
         self.temp = temp
         self.index = index
+        self.weather = weather
+        self.hourly = bool(hourly)
         self.outage_h = int(sc.horizon_h if outage_h is None else outage_h)
         if not 0 < self.outage_h:
             msg = f"outage_h must be > 0 [h]; got {outage_h=}."
@@ -154,6 +173,7 @@ class Criticality:
         self.areas = areas
         lid = pd.Series(model.load_id)
         self.kyiv_load = lid.map(areas).astype(str).str.startswith("sub:kyiv-").to_numpy()
+        self.kyiv_load_ids = frozenset(model.load_id[self.kyiv_load].tolist())
         nodes = set(self.layer.pumping["grid_node"]) | {
             a for a in self.layer.sources["power_asset"] if a.startswith("bus:")}
         self.nodes = sorted(nodes)
@@ -166,6 +186,7 @@ class Criticality:
         self.plant_assets = sorted(a for a in self.layer.sources["power_asset"]
                                    if a.startswith("plant:"))
         self._heat_cache: dict = {}
+        self._hourly_cache: dict = {}
         self.n_grid_evals = 0
         self.n_heat_evals = 0
         self.baseline = self._evaluate(())
@@ -271,18 +292,68 @@ class Criticality:
             return res
         return out
 
+    def _timeline(self, lost: tuple[str, ...]):
+        """Hourly grid timeline with the lost grid assets destroyed for ``outage_h``."""
+        from gridmodel.outage.timeline import simulate_outages
+        from gridmodel.strikes import resolve_strikes, strikes_from_records
+
+        sc = self.scenario
+        start = pd.Timestamp(sc.start)
+        records = [{"target": a, "time": start.isoformat(), "effect": "destroyed",
+                    "repair_h": self.outage_h}
+                   for a in lost if not a.startswith(("heat:", "pump:"))]
+        strikes = (resolve_strikes(self.net, strikes_from_records(records, "criticality"))
+                   if records else None)
+        g = sc.grid
+        tl = simulate_outages(self.net, strikes, start=start, horizon_h=float(sc.horizon_h),
+                              temp_air=self.weather, seed=sc.seed, engine="fast", ac=False,
+                              n_queues=g.n_queues, block_h=g.block_h,
+                              demand_step=g.demand_step,
+                              max_cascade_rounds=g.max_cascade_rounds,
+                              engine_kwargs={"compiled": self.compiled})
+        self.n_grid_evals += tl.n_engine_runs
+        return tl
+
+    def _heat_hourly(self, tl, lost: tuple[str, ...]) -> dict:
+        """Heat chain of :func:`gridmodel.scenario.run` after a timeline; lost heat assets
+        have remaining fraction 0 for ``outage_h`` hours."""
+        from gridmodel.heat.chain import heat_inputs
+        from gridmodel.planning.evaluate import _heat_from_inputs
+
+        self.n_heat_evals += 1
+        hi = heat_inputs(self.layer, self.net, tl, self.index)
+        aa = hi.asset_available
+        out = [a for a in lost if a in self.heat_assets]
+        if out:
+            aa = aa.copy()
+            aa.loc[np.arange(len(self.index)) < self.outage_h, out] = 0.0
+        return _heat_from_inputs(self.layer, self.temp, aa, hi.node_power, hi.building_power)
+
+    def _peak_loads(self, tl) -> pd.DataFrame:
+        """The timeline's load rows at the peak-demand hour."""
+        loads = tl.loads
+        return loads[(loads["time"] == self.peak_time).to_numpy()]
+
+    def _evaluate_hourly(self, lost: tuple[str, ...]) -> dict:
+        hit = self._hourly_cache.get(lost)
+        if hit is not None:
+            return hit
+        tl = self._timeline(lost)
+        h = self._heat_hourly(tl, lost)
+        at = self._peak_loads(tl)
+        out = _values(h, at["shed_mw"].to_numpy(),
+                      at["load_id"].isin(self.kyiv_load_ids).to_numpy())
+        self._hourly_cache[lost] = out
+        return out
+
     def _evaluate(self, lost: tuple[str, ...]) -> dict:
+        if self.hourly:
+            return self._evaluate_hourly(lost)
         evs = self._grid(lost)
         if not lost:
             self._base_ev = evs
         h = self._heat(evs, lost)
-        shed = evs[self.top_level].balance.shed_mw
-        return {"buildings_without_heat": float(h["buildings_without_heat_peak"]),
-                "people_without_heat": float(h["people_without_heat_peak"]),
-                "building_hours_below_12c": float(h["building_hours_below_12c"]),
-                "people_hours_without_heat": float(h["people_hours_without_heat"]),
-                "kyiv_mw_shed": float(shed[self.kyiv_load].sum()),
-                "mw_shed": float(shed.sum())}
+        return _values(h, evs[self.top_level].balance.shed_mw, self.kyiv_load)
 
     def score(self, lost) -> dict:
         """Increase over the baseline of every score quantity for a set of lost assets."""
@@ -300,13 +371,16 @@ class Criticality:
             people_without_heat``).
         """
         lost = tuple(sorted(lost))
-        evs = self._grid(lost)
-        ev = evs[self.top_level]
+        if self.hourly:
+            ev, res = self._detail_hourly(lost)
+        else:
+            evs = self._grid(lost)
+            ev = evs[self.top_level]
+            res = self._heat(evs, lost, raw=True)
         model = self.compiled.model
         lab = ev.bus_island
         energ = (lab >= 0) & ev.balance.energised[np.maximum(lab, 0)]
         dark = sorted(str(b) for b in model.bus_name[~energ])
-        res = self._heat(evs, lost, raw=True)
         b = self.layer.buildings
         wh = np.asarray(res["bh"].without_heat)
         dist = b["district"].to_numpy()
@@ -318,6 +392,20 @@ class Criticality:
                                       "buildings_without_heat": wh[:, m].sum(axis=1),
                                       "people_without_heat": wh[:, m] @ resid[m]}))
         return {"dark_buses": dark, "heat_hourly": pd.concat(rows, ignore_index=True)}
+
+    def _detail_hourly(self, lost: tuple[str, ...]) -> tuple:
+        """Engine evaluation at the peak-demand hour (the timeline's asset state and
+        demand at that hour) and the raw heat result, hourly mode."""
+        from gridmodel.outage.fast import evaluate
+
+        tl = self._timeline(lost)
+        at = self._peak_loads(tl)
+        during = self.index.get_loc(self.peak_time) < self.outage_h
+        grid_lost = {a: 0.0 for a in lost if during and not a.startswith(("heat:", "pump:"))}
+        demand = pd.Series(at["demand_mw"].to_numpy(), index=at["load_id"].to_numpy())
+        ev = evaluate(self.compiled, grid_lost, demand_mw=demand,
+                      max_cascade_rounds=self.scenario.grid.max_cascade_rounds)
+        return ev, self._heat_hourly(tl, lost)
 
     @staticmethod
     def key(s: dict) -> tuple:
@@ -339,9 +427,21 @@ class Criticality:
         return pd.concat([grid, heat], ignore_index=True)
 
 
+def _values(heat: dict, shed_mw: np.ndarray, kyiv: np.ndarray) -> dict:
+    """Score quantities of one evaluation: heat results and the MW shed per load at the
+    peak-demand hour (``kyiv`` marks the Kyiv loads)."""
+    return {"buildings_without_heat": float(heat["buildings_without_heat_peak"]),
+            "people_without_heat": float(heat["people_without_heat_peak"]),
+            "building_hours_below_12c": float(heat["building_hours_below_12c"]),
+            "people_hours_without_heat": float(heat["people_hours_without_heat"]),
+            "kyiv_mw_shed": float(shed_mw[kyiv].sum()),
+            "mw_shed": float(shed_mw.sum())}
+
+
 def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int = 30,
                 exact_pool: int = 14, max_exact: int = 500, candidates=None,
-                n_levels: int = 6, progress: bool = False) -> CriticalityResult:
+                n_levels: int = 6, hourly: bool = False,
+                progress: bool = False) -> CriticalityResult:
     """Rank assets by the heat lost if each alone is lost; find worst-case k-sets.
 
     Parameters
@@ -363,6 +463,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
         Restrict the single-asset ranking to these asset ids.
     n_levels : int
         Demand levels of the horizon (engine calls per candidate set).
+    hourly : bool
+        Exact hourly mode (:class:`Criticality`): one grid timeline per candidate set.
     progress : bool
 
     Returns
@@ -373,7 +475,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
         msg = f"k must be a whole number >= 1; got {k=}."
         raise InputError(msg)
     t0 = time.perf_counter()
-    crit = Criticality(scenario, outage_h=outage_h, n_levels=n_levels)
+    crit = Criticality(scenario, outage_h=outage_h, n_levels=n_levels, hourly=hourly)
     cand = crit.candidates()
     if candidates is not None:
         want = set(candidates)
@@ -445,8 +547,9 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
                      "k": k, "assets": ", ".join(bx[0]), **bx[1]})
     t3 = time.perf_counter()
     worst = pd.DataFrame(sets)
-    meta = {"peak_demand_time": crit.peak_time.isoformat(), "outage_h": crit.outage_h,
-            "demand_levels": len(crit.level_demand),
+    meta = {"mode": "hourly" if hourly else "levels",
+            "peak_demand_time": crit.peak_time.isoformat(), "outage_h": crit.outage_h,
+            "demand_levels": None if hourly else len(crit.level_demand),
             "horizon_h": int(scenario.horizon_h), "candidates": int(len(cand)),
             "pool": pool_ids, "grid_evaluations": crit.n_grid_evals,
             "heat_evaluations": crit.n_heat_evals,
@@ -465,7 +568,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
 def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top: int = 20,
              pool: int = 30, exact_pool: int = 14, force: bool = False,
              progress: bool = True, candidates=None,
-             horizon_h: int | None = None) -> CriticalityResult:
+             horizon_h: int | None = None, hourly: bool = False) -> CriticalityResult:
     """``gridmodel rank``: rank assets for a scenario and write ``ranking.csv``,
     ``worst_sets.csv``, ``criticality.json``, ``criticality.png`` and ``report.html``.
 
@@ -474,7 +577,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     scenario_path : path
     out : path
         Output folder; never replaced without ``force``.
-    outage_h, k, pool, exact_pool, candidates
+    outage_h, k, pool, exact_pool, candidates, hourly
         See :func:`rank_assets`.
     horizon_h : int, optional
         Shorter horizon than the scenario's [h].
@@ -498,7 +601,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
         sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
     check_out_dir(out, force)
     res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
-                      candidates=candidates, progress=progress)
+                      candidates=candidates, hourly=hourly, progress=progress)
     out = prepare_out(out, force)
     res.single.to_csv(out / "ranking.csv", index=False)
     res.worst_sets.to_csv(out / "worst_sets.csv", index=False)
@@ -534,18 +637,24 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
         building_stock=res.building_stock,
         illustrative=["Kyiv heat layer: building registry, zones and rule parameters "
                       "(networks/kyiv/assumptions.toml) are [C]",
-                      "each hour takes the grid state of its demand level's "
-                      "highest-demand hour [C]"],
+                      *([] if hourly else ["each hour takes the grid state of its demand "
+                                           "level's highest-demand hour [C]"])],
         provenance={"scenario_file": str(sc.path), "network": sc.network,
                     "weather": sc.weather, "seed": sc.seed,
-                    "method": "fast DC engine at the peak-demand hour; heat chain of "
-                              "gridmodel.scenario.run; greedy and exact k-set search"},
+                    "method": _HOURLY_METHOD if hourly else _LEVELS_METHOD},
         notes=["Each asset is removed alone (remaining fraction 0) from the start of the "
                "scenario for the outage duration; the figures are increases over the "
                "no-loss baseline at the status date. The map shows the worst-case set: "
                "struck (red), buses dark at the peak-demand hour, and Kyiv buildings "
                "without heat hour by hour."])
     return res
+
+
+_LEVELS_METHOD = ("fast DC engine at the peak-demand hour; heat chain of "
+                  "gridmodel.scenario.run; greedy and exact k-set search")
+_HOURLY_METHOD = ("hourly: the grid timeline of gridmodel.scenario.run (fast DC engine, every "
+                  "hour, lost assets destroyed at the start and repaired after outage_h) and "
+                  "its heat chain; greedy and exact k-set search")
 
 
 def _plot(res: CriticalityResult, path, top: int) -> None:
