@@ -172,3 +172,29 @@ def test_cli_rank_hourly(tmp_path):
     assert meta["mode"] == "hourly"
     assert meta["demand_levels"] is None
     assert "hourly: the grid timeline" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize("hourly", [False, True])
+def test_scenario_cascade_limit_is_used(scenario, hourly, monkeypatch):
+    """Both modes run the engine with the scenario's max_cascade_rounds, not a default."""
+    from gridmodel.outage import fast, timeline
+
+    seen = []
+    real_eval, real_tl = fast.evaluate, timeline.simulate_outages
+
+    def spy_eval(*a, **kw):
+        seen.append(kw.get("max_cascade_rounds"))
+        return real_eval(*a, **kw)
+
+    def spy_tl(*a, **kw):
+        seen.append(kw.get("max_cascade_rounds"))
+        return real_tl(*a, **kw)
+
+    monkeypatch.setattr(fast, "evaluate", spy_eval)
+    monkeypatch.setattr(timeline, "simulate_outages", spy_tl)
+    sc = scenario.model_copy(update={"strikes": None, "grid": scenario.grid.model_copy(
+        update={"max_cascade_rounds": 3})})
+    crit = Criticality(sc, outage_h=12, hourly=hourly)
+    crit.score(("sub:kyiv-110-obolonskyi",))
+    assert seen
+    assert set(seen) == {3}

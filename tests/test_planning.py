@@ -284,3 +284,21 @@ def test_cli_plan_bad_input_is_a_clean_error(tmp_path):
     assert res.exit_code == 2, res.output
     assert "no base scenario" in res.output
     assert "Traceback" not in res.output
+
+
+def test_runner_timeline_uses_the_scenario_cascade_limit(monkeypatch):
+    from gridmodel.outage import timeline
+
+    seen = []
+    real = timeline.simulate_outages
+
+    def spy(*a, **kw):
+        seen.append(kw.get("max_cascade_rounds"))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(timeline, "simulate_outages", spy)
+    sc = load_scenario(EX / "kyiv_winter_base.toml")
+    sc = sc.model_copy(update={"grid": sc.grid.model_copy(update={"max_cascade_rounds": 4})})
+    runner = ScenarioRunner(sc, horizon_h=6)
+    runner.timeline(runner.net, None)
+    assert seen == [4]

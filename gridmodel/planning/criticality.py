@@ -198,7 +198,9 @@ class Criticality:
 
         grid_lost = {a: 0.0 for a in lost if not a.startswith(("heat:", "pump:"))}
         self.n_grid_evals += len(self.level_demand)
-        return [evaluate(self.compiled, grid_lost, demand_mw=d) for d in self.level_demand]
+        rounds = self.scenario.grid.max_cascade_rounds
+        return [evaluate(self.compiled, grid_lost, demand_mw=d, max_cascade_rounds=rounds)
+                for d in self.level_demand]
 
     def _load_state(self, ev) -> tuple[np.ndarray, np.ndarray]:
         """Energised flag and served share of the heat-relevant loads."""

@@ -312,7 +312,8 @@ class ScenarioRunner:
         tl = simulate_outages(net, strikes, start=self.start, horizon_h=float(self.horizon_h),
                               temp_air=self.weather, seed=self.scenario.seed,
                               engine=g.engine, ac=g.ac, n_queues=g.n_queues,
-                              block_h=g.block_h, demand_step=g.demand_step)
+                              block_h=g.block_h, demand_step=g.demand_step,
+                              max_cascade_rounds=g.max_cascade_rounds)
         self._tl_cache[key] = tl
         return tl
 
