@@ -21,7 +21,6 @@ import hashlib
 import os
 import re
 import time
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -32,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from gridmodel.errors import InputError, OutputExistsError
 from gridmodel.jsonio import write_json
 from gridmodel.outdir import prepare_out_dir
+from gridmodel.tomlio import read_toml
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
            "run"]
@@ -157,15 +157,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
         message names the file, the line and the key.
     """
     path = Path(path)
-    if not path.is_file():
-        msg = f"scenario file {path} does not exist."
-        raise ScenarioError(msg)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: TOML syntax error: {exc}"
-        raise ScenarioError(msg) from None
+    data, text = read_toml(path, "scenario file", ScenarioError)
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as exc:

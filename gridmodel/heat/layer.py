@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ import pandas as pd
 
 from gridmodel._data import data_dir
 from gridmodel.errors import InputError
+from gridmodel.tomlio import read_toml
 
 __all__ = ["HeatLayer", "HeatLayerError", "archetype_h_w_m2k", "load_layer", "builtin_layers"]
 
@@ -219,21 +219,14 @@ def load_layer(name_or_path: str | os.PathLike = "kyiv", assumptions=None) -> He
         non-positive areas (message names the file, line and fix).
     """
     folder = _folder(name_or_path)
-    meta_all = tomllib.loads((folder / "layer.toml").read_text(encoding="utf-8"))
+    meta_all, _ = read_toml(folder / "layer.toml", "layer metadata", HeatLayerError)
     names = meta_all.get("files", {})
     files = {k: folder / names.get(k, f"{k}.csv") for k in REQUIRED}
     files["sources"] = folder / names.get("sources", "heat_sources.csv")
     apath = Path(assumptions) if assumptions else folder / names.get("assumptions",
                                                                     "assumptions.toml")
     files["assumptions"] = apath
-    if not apath.is_file():
-        msg = f"assumptions file {apath} does not exist."
-        raise HeatLayerError(msg)
-    try:
-        a = tomllib.loads(apath.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{apath}: {exc}"
-        raise HeatLayerError(msg) from None
+    a, _ = read_toml(apath, "assumptions file", HeatLayerError)
     tables = {k: _read_csv(files[k], REQUIRED[k]) for k in REQUIRED}
     layer = HeatLayer(name=meta_all.get("meta", {}).get("name", folder.name), folder=folder,
                       meta=meta_all.get("meta", {}), assumptions=a, files=files, **tables)

@@ -20,7 +20,6 @@ registry (``net.registry``) ties ids, names, aliases and places together.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ import pandas as pd
 
 from gridmodel.errors import NetworkFileError
 from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
+from gridmodel.tomlio import read_toml
 
 REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
@@ -114,12 +114,7 @@ def read_meta(folder: Path) -> dict:
     if not path.is_file():
         msg = f"network folder {folder} lacks network.toml (name, description, parameters)."
         raise NetworkFileError(msg)
-    try:
-        with path.open("rb") as fh:
-            meta = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path} is not valid TOML: {exc}."
-        raise NetworkFileError(msg) from exc
+    meta, _ = read_toml(path, "network metadata", NetworkFileError)
     missing = [k for k in NETWORK_KEYS if k not in meta]
     if missing:
         msg = f"{path} lacks keys {missing}."

@@ -13,7 +13,6 @@ local) at the reference temperature. Classes not in the file (``unknown``) follo
 from __future__ import annotations
 
 import functools
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError
+from gridmodel.tomlio import parse_toml, read_text
 
 __all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
 
@@ -53,12 +53,7 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
     """
     where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
     p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"cannot read demand profile {where}: {exc}."
-        raise InputError(msg) from exc
-    return _parse_demand_profile(text, where)
+    return _parse_demand_profile(read_text(p, "demand profile"), where)
 
 
 @functools.lru_cache(maxsize=16)
@@ -68,11 +63,7 @@ def _parse_demand_profile(text: str, where: str) -> DemandProfile:
     Cached on the text: ensembles read the same file once per replicate. The profile is
     frozen and its arrays are read-only, so callers cannot change the shared copy.
     """
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{where} is not valid TOML: {exc}."
-        raise InputError(msg) from exc
+    doc = parse_toml(text, where)
     try:
         hf, temp = doc["hour_factor"], doc["temperature"]
         sens = temp["sensitivity_per_k"]

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +33,7 @@ import pandas as pd
 import scipy.stats
 
 from gridmodel.errors import InputError
+from gridmodel.tomlio import parse_toml, read_text
 
 __all__ = [
     "STATE_COLUMNS",
@@ -168,24 +168,15 @@ def load_repair_table(path: str | Path | None = None) -> RepairTable:
     """
     if path is None:
         ref = DATA_DIR / "repair_times.toml"
-        text, where = ref.read_text(encoding="utf-8"), "gridmodel/data/repair_times.toml"
-    else:
-        try:
-            text, where = Path(path).read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            msg = f"cannot read repair-time file {path}: {exc}."
-            raise InputError(msg) from exc
-    return _parse_repair_table(text, where)
+        return _parse_repair_table(read_text(ref, "repair-time file"),
+                                   "gridmodel/data/repair_times.toml")
+    return _parse_repair_table(read_text(path, "repair-time file"), str(path))
 
 
 @functools.lru_cache(maxsize=16)
 def _parse_repair_table(text: str, where: str) -> RepairTable:
     """Parse and validate repair-time TOML text (cached by content: tables are read-only)."""
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{where} is not valid TOML: {exc}."
-        raise InputError(msg) from exc
+    doc = parse_toml(text, where)
     raw = doc.get("repair")
     if not isinstance(raw, list) or not raw:
         msg = f"{where}: no [[repair]] entries."

@@ -63,7 +63,6 @@ import difflib
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +70,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError
+from gridmodel.tomlio import read_toml
 
 __all__ = [
     "KINDS",
@@ -121,14 +121,7 @@ def load_defaults(path: str | os.PathLike | None = None) -> dict:
         ``{"meta": {...}, kind: {unit, unit_cost, lifetime_years, tag, source, ...}}``.
     """
     p = Path(path) if path else _DEFAULTS
-    if not p.is_file():
-        msg = f"defaults file {p} does not exist."
-        raise InterventionError(msg)
-    try:
-        d = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{p}: TOML syntax error: {exc}"
-        raise InterventionError(msg) from None
+    d, _ = read_toml(p, "defaults file", InterventionError)
     missing = [k for k in KINDS if k not in d]
     if missing:
         msg = f"{p}: missing default table(s) {missing} (one per kind in {list(KINDS)})."
@@ -305,15 +298,7 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
         file and line and the fix.
     """
     path = Path(path)
-    if not path.is_file():
-        msg = f"plan file {path} does not exist."
-        raise InterventionError(msg)
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path}: TOML syntax error: {exc}"
-        raise InterventionError(msg) from None
+    data, text = read_toml(path, "plan file", InterventionError)
     d = defaults if defaults is not None else load_defaults()
     meta = d.get("meta", {})
     errors: list[str] = []

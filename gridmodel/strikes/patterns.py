@@ -38,7 +38,6 @@ import copy
 import datetime as dt
 import hashlib
 import math
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +47,7 @@ import scipy.optimize
 import scipy.stats
 
 from gridmodel.errors import InputError
+from gridmodel.tomlio import read_toml
 
 __all__ = [
     "DEFAULTS_PATH",
@@ -86,15 +86,7 @@ class PatternError(InputError):
 
 # ------------------------------------------------------------------ defaults and fit
 def _read_toml(path: Path, what: str) -> dict:
-    if not path.is_file():
-        msg = f"{what} {path} does not exist."
-        raise PatternError(msg)
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{what} {path} is not valid TOML: {exc}."
-        raise PatternError(msg) from None
+    return read_toml(path, what, PatternError)[0]
 
 
 def _frozen_dist(spec: dict, where: str):

@@ -41,7 +41,6 @@ import datetime as dt
 import io
 import math
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,6 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from gridmodel.errors import InputError
+from gridmodel.tomlio import read_toml
 
 __all__ = [
     "EFFECTS",
@@ -292,15 +292,7 @@ def _read_csv_records(path: Path) -> tuple[list[dict], list[int]]:
 
 
 def _read_toml_records(path: Path) -> tuple[list[dict], list[int], Path]:
-    try:
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-    except OSError as exc:
-        msg = f"cannot read strike list {path}: {exc}."
-        raise StrikeListError(msg) from exc
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path} is not valid TOML: {exc}."
-        raise StrikeListError(msg) from exc
+    doc, _ = read_toml(path, "strike list", StrikeListError)
     has_table = "strikes" in doc
     has_csv = "strikes_csv" in doc
     if has_table and has_csv:
