@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from gridmodel.network.io import load_network
 
-
-def run(scenario_or_path, out=None, force=False, progress=True):
-    """Run one scenario end to end; see :func:`gridmodel.scenario.run`."""
-    from gridmodel.scenario import run as _run
-
-    return _run(scenario_or_path, out=out, force=force, progress=progress)
-
-
 __all__ = ["load_network", "run", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """``gridmodel.run`` is :func:`gridmodel.scenario.run` itself, imported on first use
+    (the scenario module pulls in pydantic and the heat model, which ``load_network``
+    users do not need)."""
+    if name == "run":
+        from gridmodel.scenario import run
+
+        return run
+    msg = f"module 'gridmodel' has no attribute {name!r}"
+    raise AttributeError(msg)

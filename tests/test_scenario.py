@@ -193,3 +193,13 @@ def test_engine_override_pandapower_equals_fast(tmp_path):
         sums["pandapower"]["grid"]["load_shed_mw_peak"], abs=1e-6)
     with pytest.raises(InputError, match="unknown engine"):
         run(path, engine="bogus")
+
+
+def test_package_run_is_scenario_run():
+    """``gridmodel.run`` takes every argument of scenario.run (e.g. engine, as documented)."""
+    import gridmodel
+    from gridmodel import scenario
+
+    assert gridmodel.run is scenario.run
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        gridmodel.nope  # noqa: B018
