@@ -51,7 +51,7 @@ def baseline(net, model, outages, max_rounds=20, threshold=1.0):
     """(a): copy + out of service + islands + balance + one rundcpp per cascade round."""
     from gridmodel.outage._model import apply_outages
     from gridmodel.outage.balance import allocate_import_cap, balance_islands
-    from gridmodel.outage.cascade import dc_loading, overloaded
+    from gridmodel.outage.cascade import dc_loading, trip_round
     from gridmodel.outage.islands import island_labels
     from gridmodel.outage.powerflow import PandapowerFlow
 
@@ -59,6 +59,8 @@ def baseline(net, model, outages, max_rounds=20, threshold=1.0):
     flow = PandapowerFlow(net, model, state)  # deep copy of the net, prepared
     cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
     br_alive = state.br_alive.copy()
+    tripped = np.full(model.n_branch, -1, dtype=np.int64)
+    log: list = []
     rounds = 0
     while True:
         n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
@@ -70,11 +72,10 @@ def baseline(net, model, outages, max_rounds=20, threshold=1.0):
         live = br_alive & (labels[model.br_from] >= 0)
         live &= bal.energised[np.maximum(labels[model.br_from], 0)]
         loading = np.where(live, dc_loading(fr.p_from_mw, state.br_rating_mw), 0.0)
-        trip = overloaded(loading, live, threshold)
-        if not trip.any() or rounds >= max_rounds:
+        rounds, status = trip_round(loading, live, threshold, rounds, max_rounds,
+                                    model.br_asset, br_alive, tripped, log)
+        if status is not None:
             break
-        rounds += 1
-        br_alive[trip] = False
     return fr.p_from_mw, float(bal.shed_mw.sum()), rounds
 
 
