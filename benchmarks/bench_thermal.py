@@ -32,9 +32,18 @@ from gridmodel.thermal import (  # noqa: E402
 
 N_HOURS = 14 * 24
 ARCHETYPES = np.array(list(ARCHETYPE_PARAMETERS))
-# Kyiv stock shares (order of ARCHETYPE_PARAMETERS): the archetype counts of the Kyiv heat
-# layer's 12,000-building registry (networks/kyiv/buildings.csv, [C], FIELD_NOTES section 9).
-SHARES = np.array([2612, 3504, 1927, 2123, 1834]) / 12000
+
+
+def kyiv_shares() -> np.ndarray:
+    """Archetype shares of the Kyiv heat layer's building registry (order of ARCHETYPES)."""
+    from gridmodel.heat.layer import load_layer
+
+    counts = load_layer("kyiv").buildings["archetype"].value_counts()
+    shares = counts.reindex(ARCHETYPES, fill_value=0).to_numpy(float)
+    return shares / shares.sum()
+
+
+SHARES = kyiv_shares()
 
 
 def best_time(func, repeat):
