@@ -304,10 +304,6 @@ def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
     return np.where(out < 0.0, 0.0, out)  # as max(h, 0.0), NaN passes
 
 
-def _severity(remaining: float, effect: str) -> tuple[float, int]:
-    return (-remaining, _EFFECTS.index(effect))
-
-
 def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
     """Turn strikes and their repair times into periods of constant asset state.
 
