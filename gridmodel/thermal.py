@@ -319,6 +319,45 @@ def _n_buildings(temp2, heat2, *arrays):
     return sizes.pop() if sizes else 1
 
 
+@dataclass(frozen=True)
+class _ModelInputs:
+    """Validated inputs shared by the three building models (see :func:`_model_inputs`)."""
+
+    temp_air: np.ndarray  # (time, 1 or building)
+    heat_on: np.ndarray  # (time, 1 or building), bool
+    step_s: float
+    n_b: int
+    h: np.ndarray  # [W/(m² K)], scalar or (building,)
+    c: np.ndarray  # [kJ/(m² K)], scalar or (building,)
+    gains: np.ndarray  # [W/m²], scalar or (building,)
+    q_max: np.ndarray  # [W/m²], scalar or (building,)
+    index: pd.DatetimeIndex | None
+    columns: pd.Index | None
+    one_d: bool  # a 1-D pandas/array result (one building, scalar parameters)
+
+    def wrap(self, result, name="temp_indoor"):
+        """A (time, building) result shaped like the input (see :func:`_wrap`)."""
+        return _wrap(result, self.index, self.columns, self.one_d, name)
+
+
+def _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
+                  c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design):
+    """Forcing, building parameters and heating capacity of one model call, validated."""
+    temp2, heat2, step, index, columns, one_d = _prepare(temp_air, heat_on, step_h)
+    n_b = _n_buildings(temp2, heat2, archetype, temp_indoor_initial)
+    h, c, g = _parameters(archetype, n_b, h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2)
+    q_max = oversize * design_heat_load_w_per_m2(h, temp_setpoint, temp_design)
+    one_d = (one_d and n_b == 1
+             and np.ndim(h) == np.ndim(c) == np.ndim(g) == np.ndim(temp_indoor_initial) == 0)
+    return _ModelInputs(temp_air=temp2, heat_on=heat2, step_s=step * _S_PER_H, n_b=n_b, h=h,
+                        c=c, gains=g, q_max=q_max, index=index, columns=columns, one_d=one_d)
+
+
+def _per_building(m: _ModelInputs):
+    """(H, C, gains) of each building as arrays of length ``m.n_b`` (solve_ivp models)."""
+    return (np.broadcast_to(np.asarray(v, dtype=float), (m.n_b,)) for v in (m.h, m.c, m.gains))
+
+
 def _wrap(result, index, columns, one_d, name="temp_indoor"):
     if one_d and result.shape[1] == 1:
         result = result[:, 0]
@@ -464,24 +503,11 @@ def indoor_temperature(
     .. [3] FIELD_NOTES section 4: archetype parameters and the Kyiv observation of flats
        at about +10 °C after a day without heat at -12 to -17 °C (January 2026).
     """
-    temp2, heat2, step, index, columns, one_d = _prepare(temp_air, heat_on, step_h)
-    n_b0 = _n_buildings(temp2, heat2, archetype, temp_indoor_initial)
-    h, c, g = _parameters(archetype, n_b0, h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2)
-    _n_buildings(temp2, heat2, archetype, temp_indoor_initial, h, c, g)
-    q_max = oversize * design_heat_load_w_per_m2(h, temp_setpoint, temp_design)
-    out = _exact_kernel(
-        temp2,
-        heat2,
-        h,
-        c * _J_PER_KJ,
-        g,
-        q_max,
-        temp_setpoint,
-        temp_indoor_initial,
-        step * _S_PER_H,
-    )
-    one_d = one_d and np.ndim(h) == np.ndim(c) == np.ndim(g) == np.ndim(temp_indoor_initial) == 0
-    return _wrap(out, index, columns, one_d and out.shape[1] == 1)
+    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
+                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    out = _exact_kernel(m.temp_air, m.heat_on, m.h, m.c * _J_PER_KJ, m.gains, m.q_max,
+                        temp_setpoint, temp_indoor_initial, m.step_s)
+    return m.wrap(out)
 
 
 # --------------------------------------------------------------------------------------
@@ -637,19 +663,14 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     pandas.Series, pandas.DataFrame or numpy.ndarray
         Indoor temperature [°C], shaped like the result of :func:`indoor_temperature`.
     """
-    temp2, heat2, step, index, columns, one_d = _prepare(temp_air, heat_on, step_h)
-    n_b = _n_buildings(temp2, heat2, archetype, temp_indoor_initial)
-    h, c, g = _parameters(archetype, n_b, h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2)
-    n_b = _n_buildings(temp2, heat2, archetype, temp_indoor_initial, h, c, g)
-    q_max = oversize * design_heat_load_w_per_m2(h, temp_setpoint, temp_design)
-    hb, cb, gb = (np.broadcast_to(np.asarray(v, dtype=float), (n_b,)) for v in (h, c, g))
-    nodes = [_node_1r1c(hb[b], cb[b] * _J_PER_KJ, gb[b], temp_setpoint) for b in range(n_b)]
-    y0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))[:, None]
-    out = _ivp_run(
-        nodes, y0, temp2, heat2, q_max, temp_setpoint, step * _S_PER_H, method, rtol, atol
-    )[:, :, 0]
-    one_d = one_d and np.ndim(h) == np.ndim(c) == np.ndim(g) == np.ndim(temp_indoor_initial) == 0
-    return _wrap(out, index, columns, one_d and out.shape[1] == 1)
+    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
+                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    hb, cb, gb = _per_building(m)
+    nodes = [_node_1r1c(hb[b], cb[b] * _J_PER_KJ, gb[b], temp_setpoint) for b in range(m.n_b)]
+    y0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (m.n_b,))[:, None]
+    out = _ivp_run(nodes, y0, m.temp_air, m.heat_on, m.q_max, temp_setpoint, m.step_s, method,
+                   rtol, atol)
+    return m.wrap(out[:, :, 0])
 
 
 def indoor_temperature_2r2c(
@@ -726,15 +747,13 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     .. [1] ISO 13790:2008, Annex C (5R1C hourly model; the air-mass coupling
        :math:`h_{ms} = 9.1` W/(m² K) and the effective mass area classes).
     """
-    temp2, heat2, step, index, columns, one_d = _prepare(temp_air, heat_on, step_h)
-    n_b = _n_buildings(temp2, heat2, archetype, temp_indoor_initial)
-    h, c, g = _parameters(archetype, n_b, h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2)
-    n_b = _n_buildings(temp2, heat2, archetype, temp_indoor_initial, h, c, g)
+    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
+                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
     if not 0 < air_capacity_fraction < 1:
         msg = f"air_capacity_fraction must lie in (0, 1); got {air_capacity_fraction=}."
         raise ValueError(msg)
-    q_max = oversize * design_heat_load_w_per_m2(h, temp_setpoint, temp_design)
-    hb, cb, gb = (np.broadcast_to(np.asarray(v, dtype=float), (n_b,)) for v in (h, c, g))
+    n_b = m.n_b
+    hb, cb, gb = _per_building(m)
     h_am = float(h_am_w_per_m2k)
     nodes = []
     for b in range(n_b):
@@ -746,14 +765,11 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     tm0 = ta0 if temp_mass_initial is None else temp_mass_initial
     tm0 = np.broadcast_to(np.asarray(tm0, dtype=float), (n_b,))
     y0 = np.stack([ta0, tm0], axis=1)
-    out = _ivp_run(
-        nodes, y0, temp2, heat2, q_max, temp_setpoint, step * _S_PER_H, method, rtol, atol
-    )
-    one_d = one_d and np.ndim(h) == np.ndim(c) == np.ndim(g) == np.ndim(temp_indoor_initial) == 0
-    one_d = one_d and out.shape[1] == 1
-    air = _wrap(out[:, :, 0], index, columns, one_d)
+    out = _ivp_run(nodes, y0, m.temp_air, m.heat_on, m.q_max, temp_setpoint, m.step_s, method,
+                   rtol, atol)
+    air = m.wrap(out[:, :, 0])
     if return_mass:
-        return air, _wrap(out[:, :, 1], index, columns, one_d, name="temp_mass")
+        return air, m.wrap(out[:, :, 1], name="temp_mass")
     return air
 
 

@@ -284,6 +284,41 @@ def test_dataframe_in_dataframe_out():
     assert result["a"].iloc[-1] > result["b"].iloc[-1]
 
 
+_SHAPE_CASES = {
+    # input -> (result type, shape): 1-D only for one building with scalar parameters
+    "series": ({}, pd.Series, (6,)),
+    "series, one-name list": ({"archetype": ["brick_stalin"]}, pd.DataFrame, (6, 1)),
+    "series, per-building t0": ({"temp_indoor_initial": np.array([18.0])}, pd.DataFrame,
+                                (6, 1)),
+    "series, two names": ({"archetype": ["panel_9_12", "brick_stalin"]}, pd.DataFrame,
+                          (6, 2)),
+    "array": ({"as_array": True}, np.ndarray, (6,)),
+    "array, two t0": ({"as_array": True, "temp_indoor_initial": np.array([17.0, 19.0])},
+                      np.ndarray, (6, 2)),
+}
+
+
+@pytest.mark.parametrize("model", [indoor_temperature, indoor_temperature_ivp,
+                                   indoor_temperature_2r2c])
+@pytest.mark.parametrize("case", list(_SHAPE_CASES))
+def test_models_shape_results_alike(model, case):
+    # the three models share their input handling: same result type, shape and index
+    kwargs, kind, shape = _SHAPE_CASES[case]
+    kwargs = dict(kwargs)
+    temp_air = _hourly([-5.0, -8.0, -12.0, -10.0, -6.0, -4.0])
+    heat_on = np.array([True, False, False, True, False, True])
+    if kwargs.pop("as_array", False):
+        temp_air = temp_air.to_numpy()
+    result = model(temp_air, heat_on, **kwargs)
+    assert type(result) is kind
+    assert result.shape == shape
+    if kind is not np.ndarray:
+        assert result.index.equals(temp_air.index)
+    np.testing.assert_array_equal(np.asarray(result)[0],
+                                  np.broadcast_to(kwargs.get("temp_indoor_initial", 19.0),
+                                                  shape[1:]))
+
+
 def test_hours_helpers():
     series = _hourly([20, 17, 15, 13, 11, 9, 7])
     assert hours_to_threshold(series, 12.0) == pytest.approx(3.5)
