@@ -40,6 +40,7 @@ import pandas as pd
 from numba import njit
 
 from gridmodel.errors import InputError
+from gridmodel.outage._kernel import group_sums_nb
 
 __all__ = [
     "EXEMPT_CLASSES",
@@ -213,26 +214,17 @@ def _kahan_add(total, comp, val):  # pragma: no cover
     return t, comp
 
 
-@njit(cache=True)
-def _group_sums(labels, values, n_groups):  # pragma: no cover
-    """Per-group column sums with pandas' compensated summation (``groupby().sum()``);
+def _group_sums(labels, values, n_groups):
+    """Per-group column sums of ``values`` (rows, columns) with pandas' compensated
+    summation (``groupby().sum()``, :func:`~gridmodel.outage._kernel.group_sums_nb`);
     rows with a negative label are left out."""
-    n, k = values.shape
-    sumx = np.zeros((n_groups, k))
-    comp = np.zeros((n_groups, k))
-    for i in range(n):
-        lab = labels[i]
-        if lab >= 0:
-            for j in range(k):
-                sumx[lab, j], comp[lab, j] = _kahan_add(sumx[lab, j], comp[lab, j],
-                                                        values[i, j])
-    return sumx
+    return group_sums_nb(values[None], labels, n_groups)[0]
 
 
 @njit(cache=True)
 def _area_step_sums(labels, demand_mw, shed_mw, energised, queued, residential,
                     n_groups):  # pragma: no cover
-    """Per (area, step) group, the compensated sums (:func:`_group_sums`) of
+    """Per (area, step) group, the compensated sums (as :func:`_group_sums`) of
     ``queued_mw, shed_energised_mw, dark_mw, residential_mw, residential_dark_mw,
     residential_queued_mw`` over the loads' rows."""
     sumx = np.zeros((n_groups, 6))
