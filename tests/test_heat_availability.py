@@ -294,3 +294,22 @@ def test_tables_edited_in_place_are_not_served_from_the_cache():
     frozen = freeze_layer(load_layer("kyiv"))
     group_availability(frozen, temp, node_power=npow)
     assert "_content" not in vars(frozen)
+
+
+def test_heat_chain_uses_the_restart_crews_the_summary_reports(layer, monkeypatch):
+    # crews x share_for_restarts, rounded: 7 x 0.5 = 3.5 -> 4 (round half to even)
+    from gridmodel.heat import chain, restoration
+
+    lay = dataclasses.replace(layer, assumptions=copy.deepcopy(layer.assumptions))
+    lay.assumptions["restart"].update(crews=7, share_for_restarts=0.5)
+    assert chain.restart_crews(lay) == 4
+    seen = []
+
+    def spy(ga, n_crews, *args):
+        seen.append(n_crews)
+        return restart_buildings(ga, n_crews, *args)
+
+    monkeypatch.setattr(restoration, "restart_buildings", spy)
+    inputs = chain.HeatInputs(asset_available=None, node_power=None, building_power=None)
+    chain.heat_chain(lay, _temp(n=6), inputs)
+    assert seen == [4]

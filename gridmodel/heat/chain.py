@@ -104,8 +104,7 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
     ga = group_availability(layer, temp_air, asset_available=inputs.asset_available,
                             node_power=inputs.node_power, building_power=inputs.building_power)
     rp = layer.assumptions["restart"]
-    n_crews = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
-    bh = restart_buildings(ga, n_crews, float(rp["crew_hours_per_building"]),
+    bh = restart_buildings(ga, restart_crews(layer), float(rp["crew_hours_per_building"]),
                            float(rp["heat_to_flats_h"]))
     comfort = layer.assumptions["comfort"]
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
@@ -113,3 +112,13 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
     temps = building_temperatures(temp_air, bh.heat_on, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]))
     return HeatChain(availability=ga, heat=bh, temperatures=temps)
+
+
+def restart_crews(layer) -> int:
+    """Crews restarting drained buildings at once: ``crews * share_for_restarts``, rounded.
+
+    From the layer's ``assumptions.toml`` ``[restart]``; the number the heat chain uses
+    and the run summary reports.
+    """
+    rp = layer.assumptions["restart"]
+    return int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))

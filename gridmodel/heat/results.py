@@ -11,6 +11,7 @@ import pandas as pd
 
 from gridmodel import metrics
 from gridmodel.heat.availability import CAUSES
+from gridmodel.heat.chain import restart_crews
 from gridmodel.heat.draining import bridging_time_h
 
 __all__ = ["build_frames", "build_summary", "explain"]
@@ -83,8 +84,7 @@ def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strike
         "definition": ("without heat = cut off from heat supply: the building's source or "
                        "zone pumping is down, or it is drained and not yet restarted"),
     }
-    rp = layer.assumptions["restart"]
-    heat["crews_for_restarts"] = int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+    heat["crews_for_restarts"] = restart_crews(layer)
     grid = {
         "load_shed_mw_peak": float(shed.max()) if len(shed) else 0.0,
         "energy_not_served_mwh": metrics.energy_not_served_mwh(tl.loads,
