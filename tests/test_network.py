@@ -183,6 +183,16 @@ def test_status_by_date_damage_occupation_and_repair(tiny):
     assert repaired.bus["in_service"].all()
 
 
+def test_status_fraction_reaches_capacity_without_availability_table(tiny):
+    # availability.csv is optional: a damaged plant still loses its capacity
+    (tiny / "availability.csv").unlink()
+    built = gridmodel.load_network(tiny)
+    assert built.gen.at[0, "max_p_mw"] == 300.0
+    damaged = gridmodel.load_network(tiny, status_date="2024-05-15")
+    assert damaged.gen.at[0, "max_p_mw"] == pytest.approx(300.0 * 0.4)
+    assert damaged.gen.at[0, "status_fraction"] == 0.4
+
+
 def test_registry_survives_pandapower_json_round_trip(tiny, tmp_path):
     net = gridmodel.load_network(tiny)
     path = tmp_path / "tiny.json"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from gridmodel._data import data_dir
 from gridmodel.errors import NetworkFileError, StatusError
 from gridmodel.network import status as st
 from gridmodel.network.registry import build_registry_from_elements, validate_registry
-from gridmodel.network.tables import net_from_folder, read_meta
+from gridmodel.network.tables import net_from_folder
 
 
 def builtin_networks() -> list[str]:
@@ -74,11 +73,9 @@ def load_network(name_or_path: str | Path, status_date=None):
         return net
     folder = path if path.is_dir() else network_folder(str(name_or_path))
     net = net_from_folder(folder)
-    meta = read_meta(folder)
-    known = set(net.registry["asset_id"])
     avail_path = folder / "availability.csv"
-    if avail_path.is_file():
-        st.apply_availability(net, st.read_availability(avail_path))
+    factors = st.read_availability(avail_path) if avail_path.is_file() else None
+    st.apply_availability(net, factors)
     net["status_active"] = pd.DataFrame(columns=st.STATUS_COLUMNS)
     net["status_date"] = ""
     if status_date is not None:
@@ -87,15 +84,14 @@ def load_network(name_or_path: str | Path, status_date=None):
         if not status_path.is_file():
             msg = f"{folder} has no status.csv, so status_date cannot be applied."
             raise StatusError(msg)
-        table = st.read_status(status_path, known)
-        rng = meta.get("status", {})
+        table = st.read_status(status_path, set(net.registry["asset_id"]))
+        rng = net.parameters.get("status", {})
         valid = (
             st.parse_date(rng.get("valid_from", "1900-01-01")),
             st.parse_date(rng.get("valid_to", "2100-01-01")),
         )
         active = st.apply_status(net, table, date, valid)
-        if avail_path.is_file():
-            st.apply_availability(net, st.read_availability(avail_path))
+        st.apply_availability(net, factors)  # the status fractions into max_p_mw
         net["status_active"] = active.reset_index()
         net["status_date"] = date.isoformat()
     return net
@@ -158,4 +154,3 @@ def _ensure_columns(net) -> None:
         net.load["oblast"] = "unknown"
     if "load_id" not in net.load:
         net.load["load_id"] = [f"load:{i}" for i in net.load.index]
-    _ = dt  # dates are parsed in status

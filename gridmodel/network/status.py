@@ -118,24 +118,30 @@ def read_availability(path: Path) -> pd.Series:
     return df.set_index("technology")["availability_factor"]
 
 
-def apply_availability(net, factors: pd.Series) -> None:
+def apply_availability(net, factors: pd.Series | None) -> None:
     """Set ``availability_factor`` and ``max_p_mw`` of every generator from its technology.
 
-    Mutates ``net`` (called by the loader on a net it has just built).
+    ``max_p_mw`` = ``installed_mw`` x ``status_fraction`` x ``availability_factor``, so
+    the loader calls it again after :func:`apply_status`. ``factors`` ``None`` (a network
+    without ``availability.csv``) gives every generator the factor 1. Mutates ``net``
+    (called by the loader on a net it has just built).
     """
     for element in ("gen", "sgen"):
         tab = net[element]
         if not len(tab):
             continue
-        tech = tab["technology"].astype(str)
-        unknown = sorted(set(tech) - set(factors.index) - {"import"})
-        if unknown:
-            msg = (
-                f"availability.csv has no factor for technologies {unknown}; add a row "
-                "per technology with its source."
-            )
-            raise StatusError(msg)
-        tab["availability_factor"] = tech.map(factors).fillna(1.0).astype(float)
+        if factors is None:
+            tab["availability_factor"] = 1.0
+        else:
+            tech = tab["technology"].astype(str)
+            unknown = sorted(set(tech) - set(factors.index) - {"import"})
+            if unknown:
+                msg = (
+                    f"availability.csv has no factor for technologies {unknown}; add a row "
+                    "per technology with its source."
+                )
+                raise StatusError(msg)
+            tab["availability_factor"] = tech.map(factors).fillna(1.0).astype(float)
         if "status_fraction" not in tab:
             tab["status_fraction"] = 1.0
         tab["max_p_mw"] = (
