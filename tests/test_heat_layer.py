@@ -94,3 +94,10 @@ def test_building_without_archetype_is_named(tmp_path):
 def test_unknown_layer_lists_builtin():
     with pytest.raises(HeatLayerError, match="kyiv"):
         load_layer("kyev")
+
+
+def test_build_names_a_broken_assumptions_file(tmp_path):
+    bad = tmp_path / "assumptions.toml"
+    bad.write_text("[meta]\nseed = \n", encoding="utf-8")
+    with pytest.raises(HeatLayerError, match=r"assumptions.toml: TOML syntax error: .*line 2"):
+        _build_module().build(bad, out=tmp_path)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +25,9 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 if str(HERE.parents[1]) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(HERE.parents[1]))
+
+from gridmodel.heat.layer import HeatLayerError, archetype_h_w_m2k  # noqa: E402
+from gridmodel.tomlio import read_toml  # noqa: E402
 
 KM_PER_DEG_LAT = 111.32
 
@@ -47,19 +49,12 @@ def largest_remainder(total: int, weights) -> np.ndarray:
     return base
 
 
-def thermal_h(thermal_id: str) -> float:
-    """Heat-loss coefficient H [W/(m2 K) of floor area] of an archetype from gridmodel.thermal."""
-    from gridmodel.heat.layer import archetype_h_w_m2k
-
-    return archetype_h_w_m2k(thermal_id)
-
-
 def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict[str, pd.DataFrame]:
     """Build the layer tables; write them to ``out`` (default: this folder) and return them."""
     assumptions_path = Path(assumptions_path or HERE / "assumptions.toml")
     out = Path(out or HERE)
-    a = tomllib.loads(assumptions_path.read_text(encoding="utf-8"))
-    layer = tomllib.loads((HERE / "layer.toml").read_text(encoding="utf-8"))
+    a, _ = read_toml(assumptions_path, "assumptions file", HeatLayerError)
+    layer, _ = read_toml(HERE / "layer.toml", "layer metadata", HeatLayerError)
     districts = pd.read_csv(HERE / "districts.csv")
     rng = np.random.default_rng(int(a["meta"]["seed"]))
     dist_ids = districts["district"].tolist()
@@ -151,7 +146,7 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
     b["building_id"] = [f"kyiv-b{i:05d}" for i in range(1, len(b) + 1)]
     b["lon"] = b["lon"].round(5)
     b["lat"] = b["lat"].round(5)
-    b["h_w_m2k"] = b["archetype"].map({t: thermal_h(t) for t in b["archetype"].unique()})
+    b["h_w_m2k"] = b["archetype"].map({t: archetype_h_w_m2k(t) for t in b["archetype"].unique()})
     dt_design = a["heat_capacity"]["indoor_setpoint_c"] - a["heat_capacity"]["design_temp_c"]
     b["design_load_kw"] = (b["h_w_m2k"] * b["floor_area_m2"] * dt_design / 1e3).round(1)
     buildings = b[["building_id", "district", "zone_id", "source_id", "archetype", "floors",
