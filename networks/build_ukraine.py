@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import tomllib
 from pathlib import Path
 
 import networkx as nx
@@ -33,6 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from unidecode import unidecode
+
+from gridmodel.network.registry import slug
+from gridmodel.tomlio import read_toml
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "ukraine" / "sources"
@@ -43,17 +45,6 @@ KEEP_FOREIGN = {"PL", "HU", "SK", "RO", "MD"}  # EU neighbours (imports) and Mol
 EU = {"PL", "HU", "SK", "RO"}
 CLASSES = ("critical", "heat_water", "residential", "industry")
 AUTO_MATCH_KM = 35.0
-
-
-def slug(text: str) -> str:
-    text = unidecode(str(text)).casefold().replace("'", "")
-    out = []
-    for ch in text:
-        out.append(ch if ch.isalnum() else "-")
-    s = "".join(out)
-    while "--" in s:
-        s = s.replace("--", "-")
-    return s.strip("-")
 
 
 def haversine_km(lon1, lat1, lon2, lat2):
@@ -102,8 +93,7 @@ def read_sources():
         "status": pd.read_csv(CUR / "status_events.csv", dtype={"end": str}),
         "availability": pd.read_csv(CUR / "availability.csv"),
     }
-    with (CUR / "parameters.toml").open("rb") as fh:
-        c["params"] = tomllib.load(fh)
+    c["params"], c["params_text"] = read_toml(CUR / "parameters.toml", "national parameters")
     return s, c
 
 
@@ -384,11 +374,12 @@ def build(out: Path) -> None:
 
     # ---- lines table
     rows = []
+    bus_station = dict(zip(buses["bus_id"], buses["station_id"], strict=True))
     for _, r in lines.sort_values("line_id").iterrows():
         p = line_params(c, r["vn_kv"])
         a, b_ = bid[r["bus0"]], bid[r["bus1"]]
-        na = name_of_station[buses.set_index("bus_id").at[r["bus0"], "station_id"]]
-        nb = name_of_station[buses.set_index("bus_id").at[r["bus1"], "station_id"]]
+        na = name_of_station[bus_station[r["bus0"]]]
+        nb = name_of_station[bus_station[r["bus1"]]]
         rows.append(
             {
                 "line_id": f"line:{slug(na)}--{slug(nb)}-{r['vn_kv']:g}",
@@ -414,7 +405,6 @@ def build(out: Path) -> None:
     # ---- transformers
     rows = []
     bus_kv = dict(zip(buses["bus_id"], buses["vn_kv"], strict=True))
-    bus_station = dict(zip(buses["bus_id"], buses["station_id"], strict=True))
     for _, r in tr.sort_values("transformer_id").iterrows():
         hv, lv = sorted([r["bus0"], r["bus1"]], key=lambda x: -bus_kv[x])
         p = trafo_params(c, bus_kv[hv], bus_kv[lv])
@@ -525,7 +515,7 @@ def build(out: Path) -> None:
     }
     for fname, df in tables.items():
         df.to_csv(out / fname, index=False, lineterminator="\n", float_format="%.6g")
-    write_meta(out, c, tables)
+    write_meta(out, c["params_text"])
     rep.add("")
     rep.add("## Totals\n")
     for fname, df in tables.items():
@@ -872,8 +862,8 @@ def build_status(c, st, subs, plant_tab, rep: Report) -> pd.DataFrame:
     return tab
 
 
-def write_meta(out: Path, c, tables) -> None:
-    params = (CUR / "parameters.toml").read_text(encoding="utf-8")
+def write_meta(out: Path, params: str) -> None:
+    """Write network.toml: the network's name and description, then curated/parameters.toml."""
     head = (
         "# The `ukraine` network: written by networks/build_ukraine.py; do not edit by hand.\n"
         'name = "ukraine"\n'
