@@ -122,11 +122,6 @@ def slug(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
 
 
-def empty_registry() -> pd.DataFrame:
-    """Return an empty registry with the documented columns and dtypes."""
-    return _typed(pd.DataFrame({c: [] for c in REGISTRY_COLUMNS}))
-
-
 def _typed(reg: pd.DataFrame) -> pd.DataFrame:
     reg = reg.reindex(columns=REGISTRY_COLUMNS)
     for col in (
@@ -370,12 +365,3 @@ def suggest(reg: pd.DataFrame, name: str, n: int = 3) -> list[str]:
         if labels[c] not in seen:
             seen.append(labels[c])
     return seen[:n]
-
-
-def lookup(net, asset_id: str) -> pd.Series:
-    """Return the registry row of ``asset_id`` (exact id)."""
-    reg = registry(net)
-    hit = reg.loc[reg["asset_id"] == asset_id]
-    if hit.empty:
-        raise UnknownAssetError({asset_id: suggest(reg, asset_id)})
-    return hit.iloc[0]
