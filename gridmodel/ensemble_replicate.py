@@ -106,31 +106,21 @@ def build_context(run: dict) -> Context:
     ------
     InputError
         The heat layer names assets absent from the network, or the run period lies
-        outside the weather profile.
+        outside the weather profile or has hours without temperature
+        (:func:`gridmodel.scenario.run_temperature`).
     """
     import gridmodel
     from gridmodel.heat.availability import freeze_layer
     from gridmodel.heat.layer import load_layer
     from gridmodel.outage.fast import compile_cached
+    from gridmodel.scenario import check_layer_assets, run_temperature
     from gridmodel.weather import load_profile
 
     net = gridmodel.load_network(run["network"], status_date=run["status_date"])
     layer = freeze_layer(load_layer(run["heat_layer"]))  # private to the context
-    known = set(net.registry["asset_id"])
-    missing = [n for n in layer.grid_nodes if n not in known]
-    if missing:
-        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
-               f"{run['network']!r}: {missing}.")
-        raise InputError(msg)
+    check_layer_assets(net, layer, run["network"])
     weather = load_profile(run["weather"])
-    start = pd.Timestamp(run["start"])
-    index = pd.date_range(start, periods=int(run["horizon_h"]), freq="h").tz_convert(
-        weather.index.tz)
-    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
-        msg = (f"run period {index[0]} .. {index[-1]} lies outside the weather profile "
-               f"{run['weather']!r} ({weather.index[0]} .. {weather.index[-1]}).")
-        raise InputError(msg)
-    temp = weather.reindex(index)
+    index, temp = run_temperature(weather, run["start"], run["horizon_h"], run["weather"])
     return Context(run=dict(run), net=net, layer=layer, weather=weather, temp=temp,
                    index=index, population=oblast_population(run["network"]),
                    compiled=compile_cached(net))

@@ -33,8 +33,8 @@ from gridmodel.jsonio import write_json
 from gridmodel.outdir import prepare_out_dir
 from gridmodel.tomlio import read_toml
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
-           "run"]
+__all__ = ["Inputs", "RunResult", "Scenario", "ScenarioError", "OutputExistsError",
+           "check_layer_assets", "load_inputs", "load_scenario", "run", "run_temperature"]
 
 SCHEMA_VERSION = 1
 
@@ -249,6 +249,127 @@ def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> p
     return strikes[keep.to_numpy()].reset_index(drop=True)
 
 
+@dataclass
+class Inputs:
+    """A scenario's inputs, loaded and checked against each other (:func:`load_inputs`).
+
+    Attributes
+    ----------
+    network : str
+        Network name, or folder resolved from the scenario file.
+    net : pandapowerNet
+    layer : gridmodel.heat.layer.HeatLayer
+    weather_name : str
+        Weather profile name, or file resolved from the scenario file.
+    weather : pandas.Series
+        Outdoor temperature profile [C].
+    index : pandas.DatetimeIndex
+        The run's hours (``start``, ``horizon_h`` of them) in the profile's time zone.
+    temp : pandas.Series
+        Outdoor temperature on ``index`` [C].
+    """
+
+    network: str
+    net: object
+    layer: object
+    weather_name: str
+    weather: pd.Series
+    index: pd.DatetimeIndex
+    temp: pd.Series
+
+
+def check_layer_assets(net, layer, network: str) -> None:
+    """Raise :class:`InputError` when the heat layer names grid assets absent from ``net``."""
+    known = set(net.registry["asset_id"])
+    missing = [n for n in layer.grid_nodes if n not in known]
+    if missing:
+        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
+               f"{network!r}: {missing}.")
+        raise InputError(msg)
+
+
+def run_temperature(weather: pd.Series, start, horizon_h: int, name: str, where: str = "",
+                    error: type[InputError] = InputError
+                    ) -> tuple[pd.DatetimeIndex, pd.Series]:
+    """The run's hourly index and the outdoor temperature on it.
+
+    Parameters
+    ----------
+    weather : pandas.Series
+        Outdoor temperature profile [C] (:func:`gridmodel.weather.load_profile`).
+    start : timestamp
+        First hour of the run (time-zone aware).
+    horizon_h : int
+        Hours of the run.
+    name : str
+        Profile name for messages.
+    where : str
+        Message prefix (e.g. ``"file.toml: "``).
+    error : type
+        Exception class raised.
+
+    Returns
+    -------
+    (pandas.DatetimeIndex, pandas.Series)
+        ``index`` in the profile's time zone, and ``temp`` on it [C].
+
+    Raises
+    ------
+    InputError
+        (or ``error``) The run period lies outside the profile, or some of its hours
+        have no temperature (a start off the profile's whole hours).
+    """
+    index = pd.date_range(pd.Timestamp(start), periods=int(horizon_h), freq="h").tz_convert(
+        weather.index.tz)
+    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
+        msg = (f"{where}run period start + horizon_h ({index[0]} .. {index[-1]}) lies outside "
+               f"the weather profile {name!r} ({weather.index[0]} .. {weather.index[-1]}).")
+        raise error(msg)
+    temp = weather.reindex(index)
+    if temp.isna().any():
+        msg = (f"{where}weather profile {name!r} has no temperature at "
+               f"{int(temp.isna().sum())} hour(s) of the run period (first "
+               f"{temp.index[temp.isna().to_numpy()][0]}); start the run on one of its "
+               "whole hours.")
+        raise error(msg)
+    return index, temp
+
+
+def load_inputs(sc: Scenario, horizon_h: int | None = None) -> Inputs:
+    """Load a scenario's network, heat layer and weather and check them against each other.
+
+    Names with a path are resolved from the scenario file (:meth:`Scenario.resolve_name`).
+
+    Parameters
+    ----------
+    sc : Scenario
+    horizon_h : int, optional
+        Override the scenario's horizon [h].
+
+    Raises
+    ------
+    InputError
+        The heat layer names assets absent from the network.
+    ScenarioError
+        The run period lies outside the weather profile or has hours without temperature.
+    """
+    import gridmodel
+    from gridmodel.heat.layer import load_layer
+    from gridmodel.weather import load_profile
+
+    network = sc.resolve_name(sc.network)
+    net = gridmodel.load_network(network, status_date=sc.status_date)
+    layer = load_layer(sc.resolve_name(sc.heat.layer),
+                       assumptions=sc.resolve(sc.heat.assumptions))
+    check_layer_assets(net, layer, sc.network)
+    weather_name = sc.resolve_name(sc.weather)
+    weather = load_profile(weather_name)
+    index, temp = run_temperature(weather, sc.start, horizon_h or sc.horizon_h, sc.weather,
+                                  where=f"{sc.path}: ", error=ScenarioError)
+    return Inputs(network=network, net=net, layer=layer, weather_name=weather_name,
+                  weather=weather, index=index, temp=temp)
+
+
 def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
         engine: str | None = None) -> RunResult:
     """Run one scenario end to end.
@@ -277,12 +398,10 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     ScenarioError, OutputExistsError, InputError
         Bad scenario, existing output folder, bad inputs downstream.
     """
-    import gridmodel
-    from gridmodel.heat.layer import load_layer
     from gridmodel.network.io import network_folder
     from gridmodel.outage.timeline import simulate_outages
     from gridmodel.strikes import load_strikes
-    from gridmodel.weather import _resolve_profile, load_profile
+    from gridmodel.weather import _resolve_profile
 
     t_start = time.perf_counter()
     sc = scenario_or_path if isinstance(scenario_or_path, Scenario) else load_scenario(
@@ -295,28 +414,11 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     out = _prepare_out(out, force)
 
     # ------------------------------------------------------------ start-up: inputs
-    network = sc.resolve_name(sc.network)
-    net = gridmodel.load_network(network, status_date=sc.status_date)
-    layer = load_layer(sc.resolve_name(sc.heat.layer),
-                       assumptions=sc.resolve(sc.heat.assumptions))
-    known = set(net.registry["asset_id"])
-    missing = [n for n in layer.grid_nodes if n not in known]
-    if missing:
-        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
-               f"{sc.network!r}: {missing}.")
-        raise InputError(msg)
-    weather_name = sc.resolve_name(sc.weather)
-    weather = load_profile(weather_name)
+    inputs = load_inputs(sc)
+    network, net, layer = inputs.network, inputs.net, inputs.layer
+    weather_name, weather, index, temp = (inputs.weather_name, inputs.weather, inputs.index,
+                                          inputs.temp)
     start = pd.Timestamp(sc.start)
-    index = pd.date_range(start, periods=sc.horizon_h, freq="h").tz_convert(weather.index.tz)
-    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
-        msg = (f"{sc.path}: start + horizon_h ({index[0]} .. {index[-1]}) lies outside the "
-               f"weather profile {sc.weather!r} ({weather.index[0]} .. {weather.index[-1]}).")
-        raise ScenarioError(msg)
-    temp = weather.reindex(index)
-    if temp.isna().any():
-        msg = f"weather profile {sc.weather!r} has gaps inside the run period."
-        raise ScenarioError(msg)
     strikes = None
     strikes_path = None
     if sc.strikes is not None:

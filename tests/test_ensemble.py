@@ -249,3 +249,13 @@ def test_decisive_assets_are_over_represented_in_the_worst_decile():
     assert d["share_of_worst"].tolist() == [1.0, 1.0]
     assert d["lift"].iloc[0] == pytest.approx(0.9)
     assert d["lift"].iloc[1] == 0.0
+
+
+def test_context_refuses_a_start_off_the_weather_hours(cheap):
+    """A run starting at :30 has no outdoor temperature at any hour (it used to pass NaN)."""
+    from gridmodel.ensemble_replicate import build_context
+    from gridmodel.errors import InputError
+
+    run = dict(cheap.run, start=pd.Timestamp(cheap.run["start"]) + pd.Timedelta(minutes=30))
+    with pytest.raises(InputError, match="no temperature at 12 hour"):
+        build_context(run)

@@ -302,3 +302,21 @@ def test_runner_timeline_uses_the_scenario_cascade_limit(monkeypatch):
     runner = ScenarioRunner(sc, horizon_h=6)
     runner.timeline(runner.net, None)
     assert seen == [4]
+
+
+def test_runner_resolves_paths_from_the_scenario_file(tmp_path, monkeypatch):
+    """A weather file named relative to the scenario file is found from any working folder
+    (the runner used to open it relative to the working folder)."""
+    import shutil
+
+    from gridmodel.weather import _resolve_profile
+
+    shutil.copy(_resolve_profile("kyiv-2026"), tmp_path / "w.csv")
+    text = (EX / "kyiv_winter_base.toml").read_text().replace(
+        'weather = "kyiv-2026"', 'weather = "w.csv"').replace(
+        'file = "kyiv_winter_targets.toml"', f'file = "{EX / "kyiv_winter_targets.toml"}"')
+    (tmp_path / "base.toml").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(ROOT)
+    runner = ScenarioRunner(load_scenario(tmp_path / "base.toml"), horizon_h=6)
+    ref = ScenarioRunner(load_scenario(EX / "kyiv_winter_base.toml"), horizon_h=6)
+    pd.testing.assert_series_equal(runner.temp, ref.temp, check_exact=True)

@@ -203,3 +203,18 @@ def test_package_run_is_scenario_run():
     assert gridmodel.run is scenario.run
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
         gridmodel.nope  # noqa: B018
+
+
+def test_run_temperature_checks_the_run_period():
+    """Hand-checkable: 6 hourly values; the run must lie inside and on the profile's hours."""
+    from gridmodel.scenario import run_temperature
+
+    t = pd.date_range("2026-02-03T00:00+02:00", periods=6, freq="h").tz_convert("Europe/Kyiv")
+    weather = pd.Series([-1.0, -2.0, -3.0, -4.0, -5.0, -6.0], index=t, name="temp_air")
+    index, temp = run_temperature(weather, pd.Timestamp("2026-02-03T01:00+02:00"), 3, "w")
+    assert list(index) == list(t[1:4])
+    assert temp.tolist() == [-2.0, -3.0, -4.0]
+    with pytest.raises(InputError, match=r"f.toml: run period .* outside .*'w'"):
+        run_temperature(weather, t[4], 3, "w", where="f.toml: ")
+    with pytest.raises(ScenarioError, match="no temperature at 3 hour"):
+        run_temperature(weather, t[0] + pd.Timedelta(minutes=30), 3, "w", error=ScenarioError)

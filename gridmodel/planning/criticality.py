@@ -117,29 +117,18 @@ class Criticality:
 
     def __init__(self, scenario, outage_h: int | None = None, n_levels: int = 6,
                  hourly: bool = False) -> None:
-        import gridmodel
         from gridmodel.heat.grid import bus_of_substation
-        from gridmodel.heat.layer import load_layer
         from gridmodel.outage.blackouts import supply_areas
         from gridmodel.outage.demand import demand_mw
         from gridmodel.outage.fast import compile_network
-        from gridmodel.weather import load_profile
+        from gridmodel.scenario import load_inputs
 
         sc = scenario
         self.scenario = sc
-        self.net = gridmodel.load_network(sc.network, status_date=sc.status_date)
-        self.layer = load_layer(sc.heat.layer, assumptions=sc.resolve(sc.heat.assumptions))
-        weather = load_profile(sc.weather)
-        index = pd.date_range(pd.Timestamp(sc.start), periods=sc.horizon_h,
-                              freq="h").tz_convert(weather.index.tz)
-        temp = weather.reindex(index)
-        if temp.isna().any():
-            msg = (f"{sc.path}: start + horizon_h lies outside the weather profile "
-                   f"{sc.weather!r}.")
-            raise InputError(msg)
-        self.temp = temp
-        self.index = index
-        self.weather = weather
+        inputs = load_inputs(sc)
+        self.net, self.layer = inputs.net, inputs.layer
+        self.temp, self.index, self.weather = inputs.temp, inputs.index, inputs.weather
+        index, weather = inputs.index, inputs.weather
         self.hourly = bool(hourly)
         self.outage_h = int(sc.horizon_h if outage_h is None else outage_h)
         if not 0 < self.outage_h:

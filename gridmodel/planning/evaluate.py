@@ -268,28 +268,16 @@ class ScenarioRunner:
     """
 
     def __init__(self, scenario, horizon_h: int | None = None) -> None:
-        import gridmodel
-        from gridmodel.heat.layer import load_layer
+        from gridmodel.scenario import load_inputs
         from gridmodel.strikes import load_strikes
-        from gridmodel.weather import load_profile
 
         sc = scenario
         self.scenario = sc
-        self.net = gridmodel.load_network(sc.network, status_date=sc.status_date)
-        self.layer = load_layer(sc.heat.layer, assumptions=sc.resolve(sc.heat.assumptions))
-        weather = load_profile(sc.weather)
-        self.weather = weather
         self.horizon_h = int(horizon_h or sc.horizon_h)
-        start = pd.Timestamp(sc.start)
-        self.start = start
-        index = pd.date_range(start, periods=self.horizon_h, freq="h").tz_convert(
-            weather.index.tz)
-        temp = weather.reindex(index)
-        if temp.isna().any():
-            msg = (f"{sc.path}: start + horizon ({index[0]} .. {index[-1]}) lies outside the "
-                   f"weather profile {sc.weather!r}.")
-            raise InputError(msg)
-        self.temp = temp
+        inputs = load_inputs(sc, horizon_h=self.horizon_h)
+        self.net, self.layer = inputs.net, inputs.layer
+        self.weather, self.temp = inputs.weather, inputs.temp
+        self.start = pd.Timestamp(sc.start)
         self.strikes = None
         if sc.strikes is not None:
             from gridmodel.scenario import _filter_strikes
