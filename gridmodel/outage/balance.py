@@ -163,6 +163,33 @@ def balance_islands(n_islands: int, src_island: np.ndarray, src_cap_mw: np.ndarr
     )
 
 
+def balance_labels(model, state, cap_mw: np.ndarray, n_islands: int,
+                   bus_island: np.ndarray) -> Balance:
+    """:func:`balance_islands` of an outage state, islands given per bus.
+
+    The step both engines' round loops take after finding islands (so they shed the
+    same MW by construction).
+
+    Parameters
+    ----------
+    model, state :
+        :class:`~gridmodel.outage._model.Model` and
+        :class:`~gridmodel.outage._model.State` (sources, loads, demand, connection).
+    cap_mw : numpy.ndarray
+        Capacity per source after damage and the import cap [MW].
+    n_islands : int
+    bus_island : numpy.ndarray of int
+        Island per bus (``-1`` for dead buses).
+
+    Returns
+    -------
+    Balance
+    """
+    load_island = np.where(state.load_alive, bus_island[model.load_bus], -1)
+    return balance_islands(n_islands, bus_island[model.src_bus], cap_mw, load_island,
+                           state.load_demand_mw, model.load_tier, state.load_connectable)
+
+
 def _balance_core(n, src_island, src_cap_mw, load_island, demand_mw, conn_mw, load_tier,
                   dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw, energised):
     """Balance arithmetic over flat arrays, writing into the output arrays.

@@ -16,7 +16,7 @@ import pandas as pd
 
 from gridmodel.errors import InputError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
-from gridmodel.outage.balance import allocate_import_cap, balance_islands
+from gridmodel.outage.balance import allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
     check_cascade_args,
     dc_loading,
@@ -144,7 +144,7 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
         else:
             n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
                                           state.bus_alive)
-        bal = _balance(model, state, cap, n_isl, labels)
+        bal = balance_labels(model, state, cap, n_isl, labels)
         fr = flow.flow(labels, bal, br_alive, cap, ac)
         live = br_alive & (labels[model.br_from] >= 0)
         live &= bal.energised[np.maximum(labels[model.br_from], 0)]
@@ -165,10 +165,3 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
                         loading=loading, br_alive=br_alive, tripped_round=tripped,
                         cascade_log=log, cascade_rounds=rounds, cascade_status=status,
                         src_cap_mw=cap)
-
-
-def _balance(model: Model, state: State, cap: np.ndarray, n_isl: int, labels: np.ndarray):
-    src_isl = labels[model.src_bus]
-    load_isl = np.where(state.load_alive, labels[model.load_bus], -1)
-    return balance_islands(n_isl, src_isl, cap, load_isl, state.load_demand_mw,
-                           model.load_tier, state.load_connectable)

@@ -48,7 +48,7 @@ from scipy.sparse.linalg import splu
 
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
-from gridmodel.outage.balance import Balance, allocate_import_cap, balance_islands
+from gridmodel.outage.balance import Balance, allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
     TRIP_RTOL,
     check_cascade_args,
@@ -476,10 +476,7 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     while True:
         n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
                                       state.bus_alive)
-        src_isl = labels[model.src_bus]
-        load_isl = np.where(state.load_alive, labels[model.load_bus], -1)
-        bal = balance_islands(n_isl, src_isl, cap, load_isl, state.load_demand_mw,
-                              model.load_tier, state.load_connectable)
+        bal = balance_labels(model, state, cap, n_isl, labels)
         energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
         on = br_alive & energ_bus[model.br_from]
         inj_mw = (np.bincount(model.src_bus, weights=bal.dispatch_mw, minlength=model.n_bus)
