@@ -13,6 +13,10 @@ from pathlib import Path
 import click
 
 from gridmodel.cli_base import Group
+from gridmodel.cli_ensemble import compare_command, ensemble_command
+from gridmodel.cli_outage import outage_command
+from gridmodel.cli_plan import plan_command, rank_command
+from gridmodel.cli_run import reproduce_command, run_command
 from gridmodel.errors import InputError
 
 
@@ -119,38 +123,14 @@ def with_pd_width(fn):
         return fn()
 
 
-def _attach_optional_commands() -> None:
-    """Attach the commands that live in their own modules."""
-    try:
-        from gridmodel.cli_outage import outage_command
-    except ImportError:  # pragma: no cover - module not present in a partial install
-        outage_command = None
-    if outage_command is not None:
-        main.add_command(outage_command, "outage")
-    try:
-        from gridmodel.cli_run import reproduce_command, run_command
-    except ImportError:  # pragma: no cover
-        run_command = reproduce_command = None
-    if run_command is not None:
-        main.add_command(run_command, "run")
-        main.add_command(reproduce_command, "reproduce")
-    try:
-        from gridmodel.cli_plan import plan_command, rank_command
-    except ImportError:  # pragma: no cover
-        plan_command = rank_command = None
-    if plan_command is not None:
-        main.add_command(plan_command, "plan")
-        main.add_command(rank_command, "rank")
-    try:
-        from gridmodel.cli_ensemble import compare_command, ensemble_command
-    except ImportError:  # pragma: no cover - not written yet
-        compare_command = ensemble_command = None
-    if compare_command is not None:
-        main.add_command(ensemble_command, "ensemble")
-        main.add_command(compare_command, "compare")
-
-
-_attach_optional_commands()
+# the commands that live in their own modules
+main.add_command(outage_command, "outage")
+main.add_command(run_command, "run")
+main.add_command(reproduce_command, "reproduce")
+main.add_command(plan_command, "plan")
+main.add_command(rank_command, "rank")
+main.add_command(ensemble_command, "ensemble")
+main.add_command(compare_command, "compare")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -218,3 +218,17 @@ def test_run_temperature_checks_the_run_period():
         run_temperature(weather, t[4], 3, "w", where="f.toml: ")
     with pytest.raises(ScenarioError, match="no temperature at 3 hour"):
         run_temperature(weather, t[0] + pd.Timedelta(minutes=30), 3, "w", error=ScenarioError)
+
+
+def test_cli_main_has_every_command():
+    """``gridmodel`` attaches the commands of cli_outage, cli_run, cli_plan, cli_ensemble."""
+    from click.testing import CliRunner
+
+    from gridmodel.cli import main
+
+    assert set(main.commands) == {"network", "outage", "run", "reproduce", "plan", "rank",
+                                  "ensemble", "compare"}
+    for name in main.commands:
+        r = CliRunner().invoke(main, [name, "--help"])
+        assert r.exit_code == 0, r.output
+        assert f"Usage: main {name}" in r.output
