@@ -140,6 +140,27 @@ def test_tiny_loads_with_registry_and_ids(tiny):
     assert net.gen.at[0, "installed_mw"] == pytest.approx(300.0)
 
 
+def test_tiny_shunts_on_their_buses_with_ids(tiny):
+    pd.DataFrame(
+        {
+            "shunt_id": ["shunt:ab-to", "shunt:ab-from"],
+            "name": ["Shunt AB to", "Shunt AB from"],
+            "bus_id": ["bus:beta-330", "bus:alpha-330"],
+            "q_mvar": [30.0, 12.5],
+        }
+    ).to_csv(tiny / "shunts.csv", index=False)
+    net = gridmodel.load_network(tiny)
+    assert list(net.shunt["shunt_id"]) == ["shunt:ab-to", "shunt:ab-from"]
+    assert list(net.bus.loc[net.shunt["bus"], "bus_id"]) == ["bus:beta-330", "bus:alpha-330"]
+    assert list(net.shunt["q_mvar"]) == [30.0, 12.5]
+    assert list(net.shunt["p_mw"]) == [0.0, 0.0]
+    assert list(net.shunt["name"]) == ["Shunt AB to", "Shunt AB from"]
+    assert net.shunt["in_service"].all()
+    reg = net.registry.set_index("asset_id")
+    assert reg.loc["shunt:ab-from", "element_index"] == net.shunt.index[1]
+    assert reg.loc["shunt:ab-to", "substation"] == "sub:beta"
+
+
 def test_resolve_names_aliases_and_ukrainian_spellings(tiny):
     net = gridmodel.load_network(tiny)
     assert (

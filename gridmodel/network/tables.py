@@ -134,7 +134,7 @@ def _check_refs(path: Path, df: pd.DataFrame, cols: list[str], known: set, what:
             raise NetworkFileError(msg)
 
 
-def net_from_folder(folder: str | Path) -> pd.DataFrame:
+def net_from_folder(folder: str | Path):
     """Build a pandapowerNet from a network folder (see module docstring)."""
     folder = Path(folder)
     meta = read_meta(folder)
@@ -280,11 +280,15 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
         _extra(net.load, loads, ["load_id", "oblast", "priority_class"])
 
     sh = t["shunts.csv"]
-    for _, row in sh.iterrows():
-        i = pp.create_shunt(
-            net, pos[row["bus_id"]], q_mvar=float(row["q_mvar"]), name=str(row["name"])
+    if len(sh):
+        pp.create_shunts(
+            net,
+            sh["bus_id"].map(pos).to_numpy(),
+            q_mvar=sh["q_mvar"].to_numpy(float),
+            p_mw=0.0,
+            name=sh["name"].astype(str).tolist(),
         )
-        net.shunt.loc[i, "shunt_id"] = str(row["shunt_id"])
+        net.shunt["shunt_id"] = sh["shunt_id"].astype(str).to_numpy()
 
     net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
     net["parameters"] = {k: v for k, v in meta.items() if isinstance(v, dict)}
