@@ -605,9 +605,6 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
                                        "n_failed", "illustrative"])
 
 
-_REPLAY_NETS: dict = {}
-
-
 def replay(path, *, progress: bool = False) -> dict:
     """Run a saved night with :func:`gridmodel.scenario.run` and compute its ensemble row.
 
@@ -623,9 +620,7 @@ def replay(path, *, progress: bool = False) -> dict:
         ``n_strikes`` and the metric columns (:data:`gridmodel.ensemble_replicate.METRICS`),
         computed as in the ensemble; equal to the replicate's row.
     """
-    import gridmodel
     from gridmodel.ensemble_replicate import oblast_population, row_metrics
-    from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
     from gridmodel.scenario import load_scenario
     from gridmodel.scenario import run as run_scenario
 
@@ -634,15 +629,8 @@ def replay(path, *, progress: bool = False) -> dict:
         path = path.with_suffix(".toml")
     sc = load_scenario(path)
     res = run_scenario(sc, out=None, progress=progress)
-    key = (sc.network, sc.status_date)
-    net = _REPLAY_NETS.get(key)
-    if net is None:  # only supply areas are read from it
-        net = _REPLAY_NETS[key] = gridmodel.load_network(sc.network,
-                                                         status_date=sc.status_date)
-    loads = res.frames["grid_loads"]
-    bo = rolling_blackouts(loads, supply_areas(net), n_queues=sc.grid.n_queues,
-                           block_h=sc.grid.block_h, step_h=1.0)
+    tl = res.timeline
     row = {"n_strikes": int(res.summary["scenario"]["n_strikes"])}
-    row.update(row_metrics(loads, bo, res.heat, res.temperatures, res.layer,
+    row.update(row_metrics(tl.loads, tl.blackouts, res.heat, res.temperatures, res.layer,
                            oblast_population(sc.network), 1.0))
     return row

@@ -209,6 +209,13 @@ class RunResult:
         Output folder (None when nothing was written).
     timings_s : dict
         Wall time of ``startup``, ``model`` and ``outputs`` [s].
+    heat : HeatState
+    temperatures : BuildingTemperatures
+    layer : HeatLayer
+    net : pandapowerNet
+        The network at the scenario's status date.
+    timeline : TimelineResult
+        The grid timeline (loads, assets, rolling blackouts).
     """
 
     scenario: Scenario
@@ -220,6 +227,8 @@ class RunResult:
     heat: object = None
     temperatures: object = None
     layer: object = None
+    net: object = None
+    timeline: object = None
 
 
 def _sha256_path(p: Path) -> str:
@@ -457,7 +466,8 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     frames = build_frames(layer, index, temp, tl, ga, bh, temps)
     text = explain(sc, layer, index, temp, tl, ga, bh, summary)
     result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
-                       out=out, heat=bh, temperatures=temps, layer=layer)
+                       out=out, heat=bh, temperatures=temps, layer=layer, net=net,
+                       timeline=tl)
     if out is not None:
         out.mkdir(parents=True)
         if sc.outputs.frames:
