@@ -214,6 +214,27 @@ def test_status_fraction_reaches_capacity_without_availability_table(tiny):
     assert damaged.gen.at[0, "status_fraction"] == 0.4
 
 
+def test_status_of_branches_derates_or_takes_out(tiny):
+    df = pd.read_csv(tiny / "status.csv", keep_default_na=False)
+    extra = pd.DataFrame(
+        {
+            "asset_id": ["line:ab", "line:bc"],
+            "status": ["damaged", "destroyed"],
+            "available_fraction": [0.25, 0.0],
+            "start": ["2024-02-01", "2024-02-01"],
+            "end": ["", ""],
+            "source": ["test"] * 2,
+        }
+    )
+    pd.concat([df, extra]).to_csv(tiny / "status.csv", index=False)
+    net = gridmodel.load_network(tiny, status_date="2024-02-15")
+    line = net.line.set_index("line_id")
+    assert line.at["line:ab", "df"] == 0.25
+    assert line.at["line:ab", "in_service"]
+    assert line.at["line:bc", "df"] == 1.0
+    assert not line.at["line:bc", "in_service"]
+
+
 def test_registry_survives_pandapower_json_round_trip(tiny, tmp_path):
     net = gridmodel.load_network(tiny)
     path = tmp_path / "tiny.json"

@@ -182,16 +182,11 @@ def apply_status(net, status: pd.DataFrame, date: dt.date, valid: tuple[dt.date,
             tab.loc[r["element_index"], "status_fraction"] = frac
             if out:
                 tab.loc[r["element_index"], "in_service"] = False
-        elif r["element"] == "line":
+        elif r["element"] in ("line", "trafo"):
             if out:
-                net.line.loc[r["element_index"], "in_service"] = False
+                net[r["element"]].loc[r["element_index"], "in_service"] = False
             else:
-                net.line.loc[r["element_index"], "df"] *= frac
-        elif r["element"] == "trafo":
-            if out:
-                net.trafo.loc[r["element_index"], "in_service"] = False
-            else:
-                net.trafo.loc[r["element_index"], "df"] *= frac
+                net[r["element"]].loc[r["element_index"], "df"] *= frac
         elif r["element"] == "bus":
             deactivate_buses(net, [r["element_index"]])
         else:
