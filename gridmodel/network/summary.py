@@ -67,18 +67,21 @@ def generation_by_technology(net) -> pd.DataFrame:
     return out.sort_values("installed_mw", ascending=False).round(1)
 
 
+def _demand_by(net, column: str) -> pd.Series:
+    """Demand [MW] of the loads in service, summed per value of load ``column``."""
+    ld = net.load[net.load["in_service"].astype(bool)]
+    return (ld["p_mw"] * ld["scaling"]).groupby(ld[column]).sum()
+
+
 def load_by_class(net) -> pd.DataFrame:
     """Demand per priority class [MW] (loads in service)."""
-    ld = net.load[net.load["in_service"].astype(bool)]
-    p = ld["p_mw"] * ld["scaling"]
-    return p.groupby(ld["priority_class"]).sum().round(1).to_frame("p_mw")
+    return _demand_by(net, "priority_class").round(1).to_frame("p_mw")
 
 
 def load_by_region(net) -> pd.DataFrame:
     """Demand per oblast [MW] (loads in service), largest first."""
-    ld = net.load[net.load["in_service"].astype(bool)]
-    p = ld["p_mw"] * ld["scaling"]
-    return p.groupby(ld["oblast"]).sum().sort_values(ascending=False).round(1).to_frame("p_mw")
+    p = _demand_by(net, "oblast")
+    return p.sort_values(ascending=False).round(1).to_frame("p_mw")
 
 
 def interconnector_limits(net) -> pd.DataFrame:
@@ -171,7 +174,6 @@ def summary_text(net) -> str:
                 f"assets with a status on {net['status_date']}",
                 active[["asset_id", "status", "available_fraction"]].to_string(index=False),
             ]
-    if net.get("status_date"):
         parts += ["", f"against reported figures (reported for 15 Jan 2026; status "
                   f"{net['status_date']})", residuals(net).to_string()]
     else:
