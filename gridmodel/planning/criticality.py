@@ -582,8 +582,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     CriticalityResult
     """
 
-    from gridmodel.outdir import check_out_dir
-    from gridmodel.planning.evaluate import prepare_out
+    from gridmodel.outdir import check_out_dir, prepare_out_dir
     from gridmodel.report.html import write_report
     from gridmodel.scenario import load_scenario
 
@@ -593,7 +592,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     check_out_dir(out, force)
     res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
                       candidates=candidates, hourly=hourly, progress=progress)
-    out = prepare_out(out, force)
+    out = prepare_out_dir(out, force)
     res.single.to_csv(out / "ranking.csv", index=False)
     res.worst_sets.to_csv(out / "worst_sets.csv", index=False)
     summary = {"scenario": sc.name, "status_date": sc.status_date.isoformat(),

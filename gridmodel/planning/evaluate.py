@@ -542,13 +542,6 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
 
 
 # ----------------------------------------------------------------------- orchestration
-def prepare_out(out, force: bool):
-    """Create a fresh output folder (:func:`gridmodel.outdir.prepare_out_dir`)."""
-    from gridmodel.outdir import prepare_out_dir
-
-    return prepare_out_dir(out, force)
-
-
 def plot_ranking(result: PlanResult, path) -> None:
     """Bar chart of the avoided primary metric per million of cost, 5-95 % whiskers."""
     import matplotlib
@@ -650,7 +643,7 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     """
     from pathlib import Path
 
-    from gridmodel.outdir import check_out_dir
+    from gridmodel.outdir import check_out_dir, prepare_out_dir
     from gridmodel.planning.interventions import load_plan, validate_assets
     from gridmodel.report.html import write_report
     from gridmodel.scenario import _sha256_path, load_scenario
@@ -674,7 +667,7 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     result = evaluate(base, plan.interventions, nights, model,
                       combinations=plan.combinations, metric=plan.metric,
                       currency=plan.currency, progress=progress)
-    out = prepare_out(out, force)
+    out = prepare_out_dir(out, force)
     tabs = result.tables()
     for name, df in tabs.items():
         df.to_csv(out / f"{name}.csv", index=False)
