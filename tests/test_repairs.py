@@ -223,3 +223,23 @@ def test_no_matching_entry(tmp_path):
     table = load_repair_table(p)
     with pytest.raises(InputError, match="no repair-time entry for kind='line'"):
         table.lookup("line", "", "disabled")
+
+
+def test_given_repair_h_still_needs_an_entry_and_takes_its_draw(tmp_path):
+    """A row with its own repair_h is not drawn from, but it must have an entry and it
+    consumes its uniform (so the draws of the other rows do not depend on it)."""
+    p = tmp_path / "r.toml"
+    p.write_text('[[repair]]\nkind="plant"\neffect="disabled"\ndist="uniform"\n'
+                 'params={loc=1,scale=2}\nsource="[C]"\n', encoding="utf-8")
+    table = load_repair_table(p)
+    s = strikes([("plant:chp", "plant", 0, "disabled", 1.0, 5.0),
+                 ("line:x", "line", 1, "disabled", 1.0, 7.0)])
+    with pytest.raises(InputError, match="no repair-time entry for kind='line'"):
+        repair_hours(s, NET, seed=1, table=table)
+    rng = np.random.default_rng(4)
+    assert repair_hours(s.iloc[:1], NET, rng=rng, table=table).tolist() == [5.0]
+    assert rng.random() == np.random.default_rng(4).random(2)[1]
+    both = strikes([("plant:chp", "plant", 0, "disabled", 1.0, 5.0),
+                    ("plant:npp", "plant", 1, "disabled", 1.0, np.nan)])
+    got = repair_hours(both, NET, seed=2, table=table)
+    assert got.tolist() == [5.0, 1.0 + 2.0 * np.random.default_rng(2).random(2)[1]]

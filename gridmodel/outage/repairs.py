@@ -226,8 +226,9 @@ def _technology(net, strikes: pd.DataFrame) -> list[str]:
     if net is None or "registry" not in net:
         return [""] * len(strikes)
     reg = net.registry  # asset ids are unique (checked when the registry is built)
-    tech = dict(zip(reg["asset_id"].tolist(), reg["technology"].tolist(), strict=True))
-    found = (tech.get(a) for a in strikes["asset_id"].tolist())
+    pos = pd.Index(reg["asset_id"]).get_indexer(strikes["asset_id"])  # -1: not registered
+    tech = reg["technology"].to_numpy(dtype=object)
+    found = (tech[p] if p >= 0 else None for p in pos.tolist())
     return ["" if t is None or pd.isna(t) else str(t) for t in found]
 
 
@@ -258,27 +259,29 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     tech = _technology(net, strikes)
     kinds = strikes["kind"] if "kind" in strikes else pd.Series("*", index=strikes.index)
     u = gen.random(len(strikes))  # one uniform per row: inverse-CDF sampling, order-stable
-    out = _draw_hours(table, [str(k) for k in kinds.tolist()], tech, strikes, u)
     given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else np.full(
         len(strikes), np.nan)
-    out = np.where(np.isnan(given), out, given)
+    drawn = np.isnan(given)
+    out = _draw_hours(table, [str(k) for k in kinds.tolist()], tech, strikes, u, drawn)
+    out = np.where(drawn, out, given)
     return pd.Series(out, index=strikes.index, name="repair_h")
 
 
 def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
-                strikes: pd.DataFrame, u: np.ndarray) -> np.ndarray:
+                strikes: pd.DataFrame, u: np.ndarray, drawn: np.ndarray) -> np.ndarray:
     """Repair hours ``max(F^-1(u), 0)`` per strike, ``F`` from :meth:`RepairTable.lookup`.
 
     Strikes are grouped by (kind, technology, effect) and each entry's distribution is
     evaluated once for all its strikes (``ppf`` is elementwise, so the values equal one
-    call per strike).
+    call per strike). Only rows where ``drawn`` is True are evaluated (the others are
+    NaN: their ``repair_h`` is given), but every row must have an entry.
 
     Raises
     ------
     InputError
         For the first strike (in row order) without an entry, as :meth:`RepairTable.lookup`.
     """
-    out = np.empty(len(u))
+    out = np.full(len(u), np.nan)
     if not len(u):
         return out
     effects = strikes["effect"].tolist()
@@ -292,6 +295,7 @@ def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
         for e in table.candidates(kind, technology, effect):
             fits = e.takes(effect, frac[left])
             take = left[fits]
+            take = take[drawn[take]]
             if len(take):
                 out[take] = e.dist.ppf(u[take])
             left = left[~fits]
