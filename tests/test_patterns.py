@@ -109,6 +109,23 @@ def test_doctrine_matching_nothing_is_refused_before_work(net):
     assert "kind=plant;oblast=Kyiv" not in text  # the good selector is not blamed
 
 
+def test_targeting_cache_reused_and_released_with_the_net(net):
+    import copy
+    import gc
+
+    from gridmodel.strikes import patterns
+
+    pat = pattern_from_dict(doc())
+    other = copy.deepcopy(net)
+    tg = check_pattern(pat, other)
+    assert check_pattern(pat, other) is tg
+    key = (id(other), pat.key())
+    assert key in patterns._TARGET_CACHE
+    del other, tg
+    gc.collect()
+    assert key not in patterns._TARGET_CACHE  # the cache did not keep the net alive
+
+
 def test_examples_load_and_compare_one_thing_at_a_time():
     pats = {p.stem: load_pattern(p) for p in EXAMPLES.glob("*.toml")}
     assert {"generation_first", "substation_first", "heat_source_first",

@@ -38,6 +38,7 @@ import copy
 import datetime as dt
 import hashlib
 import math
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -573,6 +574,7 @@ class _Targeting:
     damage_code: np.ndarray  # per asset: index into ``damage``
 
 
+#: (id(net), pattern key) -> (weak reference to the net, targeting); an entry goes with its net
 _TARGET_CACHE: dict = {}
 
 
@@ -637,7 +639,7 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
 
     key = (id(net), pattern.key())
     hit = _TARGET_CACHE.get(key)
-    if hit is not None and hit[0] is net:
+    if hit is not None and hit[0]() is net:
         return hit[1]
     where = str(pattern.path) if pattern.path else pattern.name
     dists = pattern.defaults["damage_dists"]
@@ -700,7 +702,11 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
                     damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,
                                                                          strict=True)],
                                          dtype=np.int64))
-    _TARGET_CACHE[key] = (net, tg)
+    try:
+        ref = weakref.ref(net, lambda _, k=key: _TARGET_CACHE.pop(k, None))
+    except TypeError:  # not weak-referenceable: do not cache
+        return tg
+    _TARGET_CACHE[key] = (ref, tg)
     return tg
 
 
