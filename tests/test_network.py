@@ -509,3 +509,15 @@ def test_network_json_matches_loaded_tables(ukraine):
     buses = pd.read_csv(REPO / "networks" / "ukraine" / "buses.csv")
     assert list(ukraine.bus["bus_id"]) == list(buses["bus_id"])
     assert np.isclose(ukraine.load["p_mw"].sum(), 18000.0, rtol=1e-6)
+
+
+def test_plot_marks_dark_and_struck_buses(tiny):
+    from gridmodel.network.plot import plot_network
+
+    net = gridmodel.load_network(tiny)
+    ax = plot_network(net, dark_buses=[1, 2], struck_buses=[0])
+    marked = {c.get_label(): c.get_offsets().tolist() for c in ax.collections}
+    assert marked["dark (no supply)"] == [[31.0, 50.0], [32.0, 50.0]]
+    assert marked["struck"] == [[30.0, 50.0]]
+    ax = plot_network(net, dark_buses=[], struck_buses=None)
+    assert not {"dark (no supply)", "struck"} & {c.get_label() for c in ax.collections}

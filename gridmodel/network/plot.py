@@ -80,26 +80,20 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
             linewidths=0.8,
             zorder=4,
         )
-    if dark_buses is not None and len(dark_buses):
-        ax.scatter(
-            lon[dark_buses],
-            lat[dark_buses],
-            s=28,
-            color="k",
-            marker="x",
-            zorder=5,
-            label="dark (no supply)",
-        )
-    if struck_buses is not None and len(struck_buses):
-        ax.scatter(
-            lon[struck_buses],
-            lat[struck_buses],
-            s=120,
-            color="red",
-            marker="*",
-            zorder=6,
-            label="struck",
-        )
+    for buses, size, colour, marker, zorder, label in (
+        (dark_buses, 28, "k", "x", 5, "dark (no supply)"),
+        (struck_buses, 120, "red", "*", 6, "struck"),
+    ):
+        if buses is not None and len(buses):
+            ax.scatter(
+                lon[buses],
+                lat[buses],
+                s=size,
+                color=colour,
+                marker=marker,
+                zorder=zorder,
+                label=label,
+            )
     ua = net.bus[~net.bus.get("abroad", False).astype(bool)] if "abroad" in net.bus else net.bus
     if "oblast" in ua:
         centres = ua.groupby("oblast")[["lon", "lat"]].median()
@@ -121,11 +115,17 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
         for v, c in VOLTAGE_COLOURS.items()
         if (net.bus["vn_kv"] == v).any()
     ]
+    # a table without rows may lack the column (a network without solar or wind plants)
+    techs = {
+        tech
+        for element in ("gen", "sgen")
+        if len(net[element])
+        for tech in net[element]["technology"]
+    }
     handles += [
         plt.Line2D([], [], marker="o", ls="", color=c, label=k, alpha=0.6)
         for k, c in TECH_COLOURS.items()
-        if k != "import"
-        and ((net.gen["technology"] == k).any() or (net.sgen["technology"] == k).any())
+        if k != "import" and k in techs
     ]
     handles += [plt.Line2D([], [], ls="--", color="#bbbbbb", label="out of service")]
     ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
