@@ -443,11 +443,19 @@ def test_ukraine_backbone_750_links(ukraine):
         assert frozenset((a, b)) in links, (a, b)
 
 
-def test_ukraine_dc_solves_and_ac_converges_balanced(ukraine):
+def test_ukraine_dc_solves_and_ac_converges_balanced():
     for status_date in (None, "2026-01-15"):
         net = gridmodel.load_network("ukraine", status_date=status_date)
         info = proportional_dispatch(net)
-        assert info["dispatch_mw"] == pytest.approx(info["demand_mw"])
+        # the net's own tables balance: generation set = in-service load after scaling
+        on_load = net.load["in_service"].to_numpy(bool)
+        load_mw = float((net.load["p_mw"] * net.load["scaling"])[on_load].sum())
+        gen_mw = float(net.gen["p_mw"].sum() + net.sgen["p_mw"].sum())
+        assert gen_mw == pytest.approx(load_mw, rel=1e-9)
+        assert info["demand_mw"] == pytest.approx(load_mw, rel=1e-9)
+        assert net.gen["slack"].sum() == 1
+        # 2026: about 13 GW available (domestic + imports) for 18 GW, so load is scaled
+        assert (info["load_scaling"] < 1.0) == (status_date is not None)
         pp.rundcpp(net)
         on = net.bus["in_service"].to_numpy(bool)
         assert not net.res_bus.loc[on, "va_degree"].isna().any()
