@@ -2,7 +2,7 @@
 
 Runs ``N`` replicates (default 1,000) of a 500-weapon pattern (40 cruise, 30 ballistic,
 430 drones, generation-first doctrine, reported air defence, 168 h horizon, Kyiv heat
-layer) through :func:`gridmodel.ensemble.run` with ``W`` worker processes (default 2) and
+layer) through :func:`gridmodel.studies.ensemble.run` with ``W`` worker processes (default 2) and
 prints replicates per second. In the same run, the first ``B`` replicates (default 3) go
 through the same chain with the plain pandapower engine (DC, ``engine="pandapower"``,
 one process) for the ratio, and their metrics are checked against the ensemble rows.
@@ -22,8 +22,8 @@ import warnings
 
 import numpy as np
 
-from gridmodel import ensemble
-from gridmodel.ensemble_replicate import METRICS, build_context, model, row_metrics
+from gridmodel.studies import ensemble
+from gridmodel.studies.ensemble_replicate import METRICS, build_context, model, row_metrics
 from gridmodel.strikes.patterns import pattern_from_dict, sample_night
 
 PATTERN = {

@@ -31,7 +31,7 @@ def heat_only(n: int = 3) -> float:
 
     from gridmodel.heat.availability import group_availability
     from gridmodel.heat.layer import load_layer
-    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.restoration.restarts import restart_buildings
     from gridmodel.thermal import building_temperatures
     from gridmodel.weather import load_profile
 
@@ -58,7 +58,7 @@ def main(argv=None) -> int:
                         "kyiv_2026_02_03.toml")
     args = parser.parse_args(argv)
     tic = time.perf_counter()
-    from gridmodel.scenario import run
+    from gridmodel.studies.scenario import run
 
     t_import = time.perf_counter() - tic
     rows = []
@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
     h = heat_only()
     print(f"scenario: {args.scenario.name}  ({args.repeat} run(s); best / median [s])")
-    print(f"  import gridmodel.scenario  {t_import:7.2f}")
+    print(f"  import gridmodel.studies.scenario  {t_import:7.2f}")
     for k in ("startup", "model", "model_grid", "model_heat", "outputs"):
         print(f"  {k:<25} {best[k]:7.2f} / {med[k]:7.2f}")
     print(f"  heat layer alone (hand-made inputs) {h:.2f} s = "

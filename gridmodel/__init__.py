@@ -9,11 +9,11 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str):
-    """``gridmodel.run`` is :func:`gridmodel.scenario.run` itself, imported on first use
+    """``gridmodel.run`` is :func:`gridmodel.studies.scenario.run` itself, imported on first use
     (the scenario module pulls in pydantic and the heat model, which ``load_network``
     users do not need)."""
     if name == "run":
-        from gridmodel.scenario import run
+        from gridmodel.studies.scenario import run
 
         return run
     msg = f"module 'gridmodel' has no attribute {name!r}"

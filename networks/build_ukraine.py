@@ -34,7 +34,7 @@ from scipy.optimize import linear_sum_assignment
 from unidecode import unidecode
 
 from gridmodel.network.registry import slug
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "ukraine" / "sources"

@@ -1,5 +1,5 @@
 """Criticality ranking: hand-checkable single losses, greedy vs exact k-sets, outputs,
-errors, the hourly mode against gridmodel.scenario.run. Short horizon and a handful of
+errors, the hourly mode against gridmodel.studies.scenario.run. Short horizon and a handful of
 candidates keep it quick."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from gridmodel.errors import InputError
-from gridmodel.planning.criticality import SCORE, Criticality, rank_assets
-from gridmodel.scenario import StrikesConfig, load_scenario, run
+from gridmodel.studies.planning.criticality import SCORE, Criticality, rank_assets
+from gridmodel.studies.scenario import StrikesConfig, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "kyiv_2026_02_03.toml"
@@ -82,7 +82,7 @@ def test_errors(scenario):
 
 
 def test_cli_rank_outputs(tmp_path):
-    from gridmodel.cli_plan import rank_command
+    from gridmodel.cli.plan import rank_command
 
     out = tmp_path / "rank"
     args = [str(SCENARIO), "--out", str(out), "--horizon-h", "24", "-k", "2", "--pool", "3",
@@ -113,7 +113,7 @@ def test_cli_rank_outputs(tmp_path):
                                                 ("sub:kyiv-110-darnytskyi", 30),
                                                 ("sub:kyiv-110-darnytskyi", 6)])
 def test_hourly_equals_scenario_run(scenario, asset, outage_h, tmp_path):
-    # the hourly score of one lost asset is gridmodel.scenario.run with that asset
+    # the hourly score of one lost asset is gridmodel.studies.scenario.run with that asset
     # destroyed at the start and repaired after outage_h, minus the no-strike run
     base_sc = scenario.model_copy(update={"strikes": None})
     crit = Criticality(base_sc, outage_h=outage_h, hourly=True)
@@ -160,7 +160,7 @@ def test_hourly_heat_asset_and_cache(scenario):
 
 
 def test_cli_rank_hourly(tmp_path):
-    from gridmodel.cli_plan import rank_command
+    from gridmodel.cli.plan import rank_command
 
     out = tmp_path / "rank"
     args = [str(SCENARIO), "--out", str(out), "--horizon-h", "24", "-k", "2", "--pool", "3",

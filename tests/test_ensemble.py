@@ -1,5 +1,5 @@
 """Ensembles: identical results for any number of workers and on Dask, resume, failed
-replicates, saved nights replayed through ``gridmodel.scenario.run``, bad input, CLI.
+replicates, saved nights replayed through ``gridmodel.studies.scenario.run``, bad input, CLI.
 
 A cheap configuration keeps the file fast: a small salvo aimed at Kyiv's heat sources,
 hits between 01:00 and 05:00, a 12-hour horizon.
@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel import ensemble
-from gridmodel.ensemble_replicate import METRICS
+from gridmodel.studies import ensemble
+from gridmodel.studies.ensemble_replicate import METRICS
 from gridmodel.strikes.patterns import pattern_from_dict
 
 CHEAP = {
@@ -117,7 +117,7 @@ def test_failing_replicate_is_isolated(cheap, reference):
 
 
 def test_saved_nights_replay_to_their_rows(tmp_path, monkeypatch):
-    """20 saved nights through gridmodel.scenario.run (engine fast) give the same rows.
+    """20 saved nights through gridmodel.studies.scenario.run (engine fast) give the same rows.
 
     The test memoises the fast engine's compile step (deterministic for one network and
     status date) so that 20 scenario runs fit in the time budget; everything else runs
@@ -175,7 +175,7 @@ def test_bad_arguments_fail_before_work(cheap, kwargs, match):
 def test_compare_cli_writes_table_frame_and_plots(tmp_path):
     from click.testing import CliRunner
 
-    from gridmodel.cli_ensemble import compare_command
+    from gridmodel.cli.ensemble import compare_command
 
     files = []
     for doctrine in ("heat_source_first", "substation_first"):
@@ -210,7 +210,7 @@ def test_compare_cli_writes_table_frame_and_plots(tmp_path):
 def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
     from click.testing import CliRunner
 
-    from gridmodel.cli_ensemble import ensemble_command
+    from gridmodel.cli.ensemble import ensemble_command
 
     p = tmp_path / "p.toml"
     p.write_text('name = "tiny"\n[salvo]\nballistic = 2\n'
@@ -235,7 +235,7 @@ def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
 
 
 def test_decisive_assets_are_over_represented_in_the_worst_decile():
-    from gridmodel.ensemble_plots import decisive_assets
+    from gridmodel.report.ensemble_plots import decisive_assets
 
     n = 10
     frame = pd.DataFrame({
@@ -253,7 +253,7 @@ def test_decisive_assets_are_over_represented_in_the_worst_decile():
 
 def test_context_refuses_a_start_off_the_weather_hours(cheap):
     """A run starting at :30 has no outdoor temperature at any hour (it used to pass NaN)."""
-    from gridmodel.ensemble_replicate import build_context
+    from gridmodel.studies.ensemble_replicate import build_context
     from gridmodel.errors import InputError
 
     run = dict(cheap.run, start=pd.Timestamp(cheap.run["start"]) + pd.Timedelta(minutes=30))

@@ -17,7 +17,7 @@ from gridmodel.heat.availability import (
     source_served_fraction,
 )
 from gridmodel.heat.layer import load_layer
-from gridmodel.heat.restoration import restart_buildings
+from gridmodel.restoration.restarts import restart_buildings
 
 N_H = 72
 
@@ -298,7 +298,8 @@ def test_tables_edited_in_place_are_not_served_from_the_cache():
 
 def test_heat_chain_uses_the_restart_crews_the_summary_reports(layer, monkeypatch):
     # crews x share_for_restarts, rounded: 7 x 0.5 = 3.5 -> 4 (round half to even)
-    from gridmodel.heat import chain, restoration
+    from gridmodel import pipeline as chain
+    from gridmodel.restoration import restarts as restoration
 
     lay = dataclasses.replace(layer, assumptions=copy.deepcopy(layer.assumptions))
     lay.assumptions["restart"].update(crews=7, share_for_restarts=0.5)

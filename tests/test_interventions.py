@@ -10,7 +10,7 @@ import pytest
 
 import gridmodel
 from gridmodel.heat.layer import load_layer
-from gridmodel.planning import InterventionError, build_variant, load_defaults, load_plan
+from gridmodel.studies.planning import InterventionError, build_variant, load_defaults, load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "examples" / "planning" / "kyiv_winter_plan.toml"

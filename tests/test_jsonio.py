@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel.jsonio import to_jsonable, write_json
+from gridmodel._io.jsonio import to_jsonable, write_json
 
 
 def test_numpy_and_times_become_json_values(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gridmodel.errors import InputError, OutputExistsError
-from gridmodel.outdir import check_out_dir, prepare_out_dir
+from gridmodel._io.outdir import check_out_dir, prepare_out_dir
 
 
 def test_existing_folder_is_kept_without_force(tmp_path):
@@ -32,7 +32,7 @@ def test_force_replaces_and_create_makes_it(tmp_path):
 
 
 def test_scenario_and_ensemble_share_the_error():
-    from gridmodel import ensemble, scenario
+    from gridmodel.studies import ensemble, scenario
 
     assert scenario.OutputExistsError is OutputExistsError
     assert issubclass(ensemble.OutputExistsError, OutputExistsError)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel.outage.repairs import load_repair_table
+from gridmodel.strikes.repairs import load_repair_table
 from gridmodel.strikes.patterns import (
     WEAPON_CLASSES,
     check_pattern,

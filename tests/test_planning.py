@@ -13,8 +13,8 @@ import pytest
 import gridmodel
 from gridmodel.errors import InputError
 from gridmodel.heat.layer import load_layer
-from gridmodel.planning import Intervention, build_variant, load_plan
-from gridmodel.planning.evaluate import (
+from gridmodel.studies.planning import Intervention, build_variant, load_plan
+from gridmodel.studies.planning.evaluate import (
     METRICS,
     Night,
     ScenarioRunner,
@@ -23,7 +23,7 @@ from gridmodel.planning.evaluate import (
     run_plan,
     sample_nights,
 )
-from gridmodel.scenario import load_scenario
+from gridmodel.studies.scenario import load_scenario
 from gridmodel.strikes import load_strikes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -190,7 +190,7 @@ def test_run_plan_writes_outputs_and_never_overwrites(tmp_path):
 
 def test_base_scenario_from_the_plan_file(tmp_path):
     """BASE may be left out when the plan names its scenario; two different ones fail."""
-    from gridmodel.planning.evaluate import _base_scenario
+    from gridmodel.studies.planning.evaluate import _base_scenario
 
     plan = load_plan(EX / "kyiv_winter_plan.toml")
     assert _base_scenario(None, plan) == (EX / "kyiv_winter_base.toml").resolve()
@@ -234,7 +234,7 @@ def test_full_model_short_horizon():
 
 
 def test_pattern_nights_couple_interception(net):
-    from gridmodel.planning.evaluate import sample_pattern_nights
+    from gridmodel.studies.planning.evaluate import sample_pattern_nights
     from gridmodel.strikes.patterns import load_pattern
 
     pat = load_pattern(ROOT / "examples" / "patterns" / "heat_source_first.toml")
@@ -256,8 +256,8 @@ def test_cli_plan_bad_input_is_a_clean_error(tmp_path):
     import click
     from click.testing import CliRunner
 
-    from gridmodel.cli_base import Group
-    from gridmodel.cli_plan import plan_command
+    from gridmodel.cli.base import Group
+    from gridmodel.cli.plan import plan_command
 
     @click.group(cls=Group)
     def cli():

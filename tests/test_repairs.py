@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gridmodel.errors import InputError
-from gridmodel.outage.repairs import (
+from gridmodel.strikes.repairs import (
     asset_states,
     load_repair_table,
     repair_hours,

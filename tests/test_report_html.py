@@ -113,7 +113,7 @@ def test_network_without_coordinates(tmp_path, net):
 
 
 def test_run_report_from_a_run_result(tmp_path, net):
-    """run_report on a RunResult-like object (the shape gridmodel.scenario.run returns)."""
+    """run_report on a RunResult-like object (the shape gridmodel.studies.scenario.run returns)."""
     from types import SimpleNamespace
 
     from gridmodel.report.html import dark_buses_from_loads, run_report

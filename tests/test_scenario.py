@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from gridmodel.errors import InputError
-from gridmodel.scenario import OutputExistsError, ScenarioError, load_scenario, run
+from gridmodel.studies.scenario import OutputExistsError, ScenarioError, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -153,7 +153,7 @@ def test_no_strikes_on_2_feb_status_drains_nothing(tmp_path):
 def test_cli_reproduce_list_and_existing_out(tmp_path):
     from click.testing import CliRunner
 
-    from gridmodel.cli_run import reproduce_command, run_command
+    from gridmodel.cli.run import reproduce_command, run_command
 
     r = CliRunner().invoke(reproduce_command, ["--list"])
     assert r.exit_code == 0
@@ -173,7 +173,7 @@ def test_engine_override_pandapower_equals_fast(tmp_path):
     """`gridmodel run --engine`: both engines give the same heat result (DC, 48 h)."""
     from click.testing import CliRunner
 
-    from gridmodel.cli_run import run_command
+    from gridmodel.cli.run import run_command
 
     text = BASE.read_text().replace("horizon_h = 336", "horizon_h = 48")
     path = tmp_path / "short.toml"
@@ -198,7 +198,7 @@ def test_engine_override_pandapower_equals_fast(tmp_path):
 def test_package_run_is_scenario_run():
     """``gridmodel.run`` takes every argument of scenario.run (e.g. engine, as documented)."""
     import gridmodel
-    from gridmodel import scenario
+    from gridmodel.studies import scenario
 
     assert gridmodel.run is scenario.run
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
@@ -207,7 +207,7 @@ def test_package_run_is_scenario_run():
 
 def test_run_temperature_checks_the_run_period():
     """Hand-checkable: 6 hourly values; the run must lie inside and on the profile's hours."""
-    from gridmodel.scenario import run_temperature
+    from gridmodel.studies.scenario import run_temperature
 
     t = pd.date_range("2026-02-03T00:00+02:00", periods=6, freq="h").tz_convert("Europe/Kyiv")
     weather = pd.Series([-1.0, -2.0, -3.0, -4.0, -5.0, -6.0], index=t, name="temp_air")

@@ -269,7 +269,7 @@ def test_example_strike_lists_resolve(ukraine):
 def _invoke(args):
     from click.testing import CliRunner
 
-    from gridmodel.cli_outage import outage_command
+    from gridmodel.cli.outage import outage_command
 
     return CliRunner().invoke(outage_command, [str(a) for a in args])
 
@@ -307,7 +307,7 @@ def test_cli_outage_writes_frames_and_map(tmp_path, ukraine):
 
 
 def test_cli_outage_input_errors_are_clean(tmp_path, ukraine):
-    """The rule of every command (gridmodel.cli_base): ``error: <summary>`` then one line
+    """The rule of every command (gridmodel.cli.base): ``error: <summary>`` then one line
     per problem, exit code 2, no traceback, also when the command is invoked alone."""
     bad = write(tmp_path, "bad.csv", "target,time,effect\nKyivska 75O,2026-02-03T04:00Z,"
                 "destroyed\nVinnytsa-750,2026-02-03T04:00,destroyed\n")

@@ -17,9 +17,9 @@ def _loaders(tmp_path):
     from gridmodel.heat.layer import load_layer
     from gridmodel.network.tables import read_meta
     from gridmodel.outage.demand import load_demand_profile
-    from gridmodel.outage.repairs import load_repair_table
-    from gridmodel.planning.interventions import load_defaults, load_plan
-    from gridmodel.scenario import load_scenario
+    from gridmodel.strikes.repairs import load_repair_table
+    from gridmodel.studies.planning.interventions import load_defaults, load_plan
+    from gridmodel.studies.scenario import load_scenario
     from gridmodel.strikes.patterns import load_pattern
     from gridmodel.strikes.strikelist import read_strikes
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel._data import data_dir
+from gridmodel._io.data import data_dir
 from gridmodel.errors import InputError
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 __all__ = ["HeatLayer", "HeatLayerError", "archetype_h_w_m2k", "load_layer", "builtin_layers"]
 

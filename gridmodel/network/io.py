@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridmodel._data import data_dir
+from gridmodel._io.data import data_dir
 from gridmodel.errors import NetworkFileError, StatusError
 from gridmodel.network import status as st
 from gridmodel.network.registry import build_registry_from_elements, validate_registry

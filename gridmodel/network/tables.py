@@ -28,7 +28,7 @@ import pandas as pd
 
 from gridmodel.errors import NetworkFileError
 from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError
-from gridmodel.tomlio import parse_toml, read_text
+from gridmodel._io.tomlio import parse_toml, read_text
 
 __all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
 

@@ -5,7 +5,7 @@
 1. Strikes are binned to the step that contains them (an asset struck at 04:20 is out
    from the 04:00 step); a repair done at 10:20 brings the asset back from the first
    step that starts at or after it (the 11:00 step). Repair times are drawn per strike
-   (:mod:`gridmodel.outage.repairs`, seeded).
+   (:mod:`gridmodel.strikes.repairs`, seeded).
 2. Demand follows the daily profile and the outdoor temperature
    (:mod:`gridmodel.outage.demand`), so it changes every step.
 3. **Re-run rule.** :func:`gridmodel.outage.engine.simulate_outage` is called once per
@@ -36,7 +36,7 @@ import pandas as pd
 
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
-from gridmodel.outage.repairs import RepairTable, asset_states, make_rng, repair_hours
+from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
 
 __all__ = ["TimelineResult", "simulate_outages", "snapshot", "state_timeline"]
 
@@ -69,7 +69,7 @@ class TimelineResult:
     islands : DataFrame
         The engine's island table per step, with ``time`` and ``run``.
     assets : DataFrame
-        Asset-state periods (:data:`gridmodel.outage.repairs.STATE_COLUMNS`) with
+        Asset-state periods (:data:`gridmodel.strikes.repairs.STATE_COLUMNS`) with
         ``kind`` and ``name``: which assets are out, how much, and when they return.
     strikes : DataFrame
         The resolved strikes with the ``repair_h`` used (drawn or given).

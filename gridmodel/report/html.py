@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.jsonio import to_jsonable
+from gridmodel._io.jsonio import to_jsonable
 
 __all__ = ["dark_buses_from_loads", "run_report", "write_report"]
 
@@ -137,7 +137,7 @@ def _fmt(v) -> str:
 
 
 def _jsonable(o):
-    """Numbers and times as JSON values (:func:`gridmodel.jsonio.to_jsonable`); for the
+    """Numbers and times as JSON values (:func:`gridmodel._io.jsonio.to_jsonable`); for the
     page's data only, anything else is shown as its text."""
     try:
         return to_jsonable(o)
@@ -370,7 +370,7 @@ def _district_table(heat: pd.DataFrame, districts) -> pd.DataFrame | None:
         d = pd.DataFrame(districts).copy()
     else:
         try:
-            from gridmodel._data import data_dir
+            from gridmodel._io.data import data_dir
 
             d = pd.read_csv(data_dir("networks") / "kyiv" / "districts.csv")
         except (FileNotFoundError, OSError):
@@ -638,7 +638,7 @@ def dark_buses_from_loads(loads: pd.DataFrame, net) -> dict[str, list[str]]:
 
 
 def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
-    """``report.html`` for a :class:`gridmodel.scenario.RunResult` (``gridmodel run``).
+    """``report.html`` for a :class:`gridmodel.studies.scenario.RunResult` (``gridmodel run``).
 
     Parameters
     ----------

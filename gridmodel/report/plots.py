@@ -38,7 +38,7 @@ def plot_without_heat(ax, index, without_heat, district):
 
 def plot_indoor_bands(ax, index, temps, archetype):
     """Median and 5-95 % band of indoor temperature per archetype."""
-    from gridmodel.heat.results import indoor_bands
+    from gridmodel.report.summary import indoor_bands
 
     for a, band in indoor_bands(index, temps, archetype).groupby("archetype", sort=True):
         line = ax.plot(index, band["median_c"].to_numpy(), label=a, lw=1.2)[0]

@@ -24,7 +24,7 @@ Sampling one night (all draws from the one ``rng``, in this order)
    ``fraction_lost = 1 - remaining`` (rounded to 1e-4). The asset is struck at its first
    hit's time.
 5. Repair times: drawn per struck asset from ``gridmodel/data/repair_times.toml``
-   (:func:`gridmodel.outage.repairs.repair_hours`, rounded to 0.1 h) and written into the
+   (:func:`gridmodel.strikes.repairs.repair_hours`, rounded to 0.1 h) and written into the
    strike list, so a saved night replays without any further randomness.
 
 Values without a source are in ``gridmodel/data/patterns_defaults.toml``, tagged [C]; a
@@ -48,7 +48,7 @@ import scipy.optimize
 import scipy.stats
 
 from gridmodel.errors import InputError
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 __all__ = [
     "DEFAULTS_PATH",
@@ -737,7 +737,7 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     PatternError
         Selectors that match nothing (checked before any draw).
     """
-    from gridmodel.outage.repairs import repair_hours
+    from gridmodel.strikes.repairs import repair_hours
     from gridmodel.strikes.resolve import RESOLVED_COLUMNS
 
     if not isinstance(rng, np.random.Generator):

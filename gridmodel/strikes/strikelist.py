@@ -25,7 +25,7 @@ field              required  meaning
 
 Any other column (``reliability``, ``note``, ...) is kept as it is. In a CSV file, lines
 starting with ``#`` are comments. Repeated strikes on the same asset are allowed (see
-:mod:`gridmodel.outage.repairs` for how they combine).
+:mod:`gridmodel.strikes.repairs` for how they combine).
 
 TOML: either ``[[strikes]]`` tables in the file (a scenario file may hold other keys), or
 ``strikes_csv = "file.csv"``, a CSV file relative to the TOML file. Not both.
@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 
 from gridmodel.errors import InputError
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 __all__ = [
     "EFFECTS",

@@ -27,7 +27,7 @@ if str(HERE.parents[1]) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(HERE.parents[1]))
 
 from gridmodel.heat.layer import HeatLayerError, archetype_h_w_m2k  # noqa: E402
-from gridmodel.tomlio import read_toml  # noqa: E402
+from gridmodel._io.tomlio import read_toml  # noqa: E402
 
 KM_PER_DEG_LAT = 111.32
 

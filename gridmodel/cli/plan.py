@@ -1,7 +1,7 @@
 """``gridmodel plan`` and ``gridmodel rank``: argument parsing and output only.
 
-The model lives in :func:`gridmodel.planning.evaluate.run_plan` and
-:func:`gridmodel.planning.criticality.run_rank`. Attach to the main group with
+The model lives in :func:`gridmodel.studies.planning.evaluate.run_plan` and
+:func:`gridmodel.studies.planning.criticality.run_rank`. Attach to the main group with
 ``main.add_command(plan_command, "plan")`` and ``main.add_command(rank_command, "rank")``.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from gridmodel.cli_base import Command
+from gridmodel.cli.base import Command
 
 __all__ = ["plan_command", "rank_command"]
 
@@ -46,7 +46,7 @@ def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
 
     BASE may be left out when the plan file names its scenario ([plan] scenario).
     """
-    from gridmodel.planning.evaluate import run_plan
+    from gridmodel.studies.planning.evaluate import run_plan
 
     res = run_plan(base, plan_file, n, out, seed=seed, horizon_h=horizon_h, force=force,
                    progress=not quiet, pattern=pattern)
@@ -85,7 +85,7 @@ def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: i
                  exact_pool: int, horizon_h: int | None, assets: tuple[str, ...],
                  hourly: bool, out: Path, force: bool, quiet: bool) -> None:
     """Rank assets by the heat in homes lost if each alone is lost; worst k-sets."""
-    from gridmodel.planning.criticality import SCORE, run_rank
+    from gridmodel.studies.planning.criticality import SCORE, run_rank
 
     res = run_rank(scenario, out, outage_h=outage_h, k=k, top=top, pool=pool,
                    exact_pool=exact_pool, force=force, progress=not quiet,

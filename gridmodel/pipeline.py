@@ -42,7 +42,7 @@ class HeatChain:
     """Result of :func:`heat_chain`: availability, heat per building, indoor temperatures."""
 
     availability: object  # gridmodel.heat.availability.GroupAvailability
-    heat: object  # gridmodel.heat.restoration.BuildingHeat
+    heat: object  # gridmodel.restoration.restarts.BuildingHeat
     temperatures: object  # gridmodel.thermal.DistinctTrajectories
 
 
@@ -98,7 +98,7 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
         interventions).
     """
     from gridmodel.heat.availability import group_availability, layer_cached
-    from gridmodel.heat.restoration import restart_buildings
+    from gridmodel.restoration.restarts import restart_buildings
     from gridmodel.thermal import building_temperatures
 
     ga = group_availability(layer, temp_air, asset_available=inputs.asset_available,

@@ -3,7 +3,7 @@ and criticality ranking of assets (see ``docs/planning.md``)."""
 
 from __future__ import annotations
 
-from gridmodel.planning.interventions import (
+from gridmodel.studies.planning.interventions import (
     KINDS,
     Intervention,
     InterventionError,

@@ -83,8 +83,8 @@ class WeatherError(_BaseError):
 
 
 def _weather_dir() -> Path:
-    """Return the folder of built-in weather profiles (see :func:`gridmodel._data.data_dir`)."""
-    from gridmodel._data import data_dir
+    """Return the folder of built-in weather profiles (see :func:`gridmodel._io.data.data_dir`)."""
+    from gridmodel._io.data import data_dir
 
     return data_dir("weather")
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from gridmodel import metrics
 from gridmodel.heat.availability import CAUSES
-from gridmodel.heat.chain import restart_crews
+from gridmodel.pipeline import restart_crews
 from gridmodel.heat.draining import bridging_time_h
 
 __all__ = ["build_frames", "build_summary", "explain"]

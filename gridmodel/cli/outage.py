@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from gridmodel.cli_base import Command
+from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
 
 __all__ = ["outage_command", "run_outage", "save_outage_map", "write_frames"]
@@ -147,7 +147,7 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     from gridmodel.network.io import load_network
     from gridmodel.outage.blackouts import daily_schedule_from_snapshot, supply_areas
     from gridmodel.outage.timeline import snapshot
-    from gridmodel.outdir import check_out_dir, prepare_out_dir
+    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
     from gridmodel.strikes import load_strikes
 
     if out is not None:

@@ -70,7 +70,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError
-from gridmodel.tomlio import read_toml
+from gridmodel._io.tomlio import read_toml
 
 __all__ = [
     "KINDS",
@@ -99,7 +99,7 @@ _COMMON = ("id", "kind", "label", "units", "unit_cost", "cost", "currency", "pri
 _PLAN_KEYS = ("name", "description", "scenario", "interception_prob", "damage_prob",
               "combinations", "currency", "price_year", "metric")
 _TAGS = ("A", "B", "C")
-_DEFAULTS = Path(__file__).resolve().parents[1] / "data" / "interventions_defaults.toml"
+_DEFAULTS = Path(__file__).resolve().parents[2] / "data" / "interventions_defaults.toml"
 _GRID_KINDS = ("substation", "transformer", "plant", "line", "interconnector", "bus")
 
 
@@ -325,7 +325,7 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
     currency = str(plan_d.get("currency", meta.get("currency", "USD")))
     price_year = int(plan_d.get("price_year", meta.get("price_year", 2026)))
     metric = str(plan_d.get("metric", "building_hours_below_12c"))
-    from gridmodel.planning.evaluate import METRICS
+    from gridmodel.studies.planning.evaluate import METRICS
 
     if metric not in METRICS:
         errors.append(f"{path}:{_plan_line(text, 'metric')}: plan.metric {metric!r} is "

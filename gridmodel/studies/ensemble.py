@@ -3,7 +3,7 @@
 :func:`run` draws ``n`` nights of a pattern (:func:`gridmodel.strikes.patterns.sample_night`)
 and runs each through the scenario chain (grid timeline with the fast engine, rolling
 blackouts, heat availability, restarts, indoor temperatures; see
-:mod:`gridmodel.ensemble_replicate`). :func:`compare` does the same for several patterns
+:mod:`gridmodel.studies.ensemble_replicate`). :func:`compare` does the same for several patterns
 with common random numbers. Details and the output layout: ``docs/ensembles.md``.
 
 Reproducibility
@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
-from gridmodel.ensemble_replicate import METRICS
+from gridmodel.studies.ensemble_replicate import METRICS
 from gridmodel.errors import InputError
-from gridmodel.outdir import prepare_out_dir
+from gridmodel._io.outdir import prepare_out_dir
 
 __all__ = [
     "ROW_COLUMNS",
@@ -106,7 +106,7 @@ def _run_key(run: dict) -> str:
 
 
 def _context(run: dict):
-    from gridmodel.ensemble_replicate import build_context
+    from gridmodel.studies.ensemble_replicate import build_context
 
     key = _run_key(run)
     with _CTX_LOCK:
@@ -138,7 +138,7 @@ def _timeline_seed(rng: np.random.Generator) -> int:
 
 def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
                keep_night: bool) -> tuple[dict, pd.DataFrame | None]:
-    from gridmodel.ensemble_replicate import row_metrics
+    from gridmodel.studies.ensemble_replicate import row_metrics
     from gridmodel.strikes.patterns import sample_night
 
     row = {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
@@ -168,7 +168,7 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
 
 
 def _model(ctx, night, tseed):
-    from gridmodel.ensemble_replicate import model
+    from gridmodel.studies.ensemble_replicate import model
 
     return model(ctx, night, tseed)
 
@@ -415,7 +415,7 @@ def compare(patterns: Sequence, n: int, seed: int | None = 0, **kwargs) -> Ensem
     Replicate ``i`` of every pattern draws from the same child
     ``SeedSequence(seed, spawn_key=(i,))``. Keyword arguments are those of :func:`run`;
     with ``out`` the folder also gets ``summary.csv`` and PNG plots
-    (:mod:`gridmodel.ensemble_plots`).
+    (:mod:`gridmodel.report.ensemble_plots`).
     """
     if len(patterns) < 1:
         msg = "compare needs at least one pattern file."
@@ -551,7 +551,7 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
         summary.to_csv(outp / "summary.csv", index=False)
         figures = []
         if plots:
-            from gridmodel.ensemble_plots import write_plots
+            from gridmodel.report.ensemble_plots import write_plots
 
             figures = [outp / f for f in write_plots(outp, frame)]
         _write_html(outp, pats, frame, summary, figures, seed, n)
@@ -606,7 +606,7 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def replay(path, *, progress: bool = False) -> dict:
-    """Run a saved night with :func:`gridmodel.scenario.run` and compute its ensemble row.
+    """Run a saved night with :func:`gridmodel.studies.scenario.run` and compute its ensemble row.
 
     Parameters
     ----------
@@ -617,12 +617,12 @@ def replay(path, *, progress: bool = False) -> dict:
     Returns
     -------
     dict
-        ``n_strikes`` and the metric columns (:data:`gridmodel.ensemble_replicate.METRICS`),
+        ``n_strikes`` and the metric columns (:data:`gridmodel.studies.ensemble_replicate.METRICS`),
         computed as in the ensemble; equal to the replicate's row.
     """
-    from gridmodel.ensemble_replicate import oblast_population, row_metrics
-    from gridmodel.scenario import load_scenario
-    from gridmodel.scenario import run as run_scenario
+    from gridmodel.studies.ensemble_replicate import oblast_population, row_metrics
+    from gridmodel.studies.scenario import load_scenario
+    from gridmodel.studies.scenario import run as run_scenario
 
     path = Path(path)
     if path.suffix.lower() == ".csv":

@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.stats
 
 from gridmodel.errors import InputError
-from gridmodel.tomlio import parse_toml, read_text
+from gridmodel._io.tomlio import parse_toml, read_text
 
 __all__ = [
     "STATE_COLUMNS",

@@ -1,4 +1,4 @@
-"""``gridmodel ensemble`` and ``gridmodel compare``: thin click commands over gridmodel.ensemble.
+"""``gridmodel ensemble`` and ``gridmodel compare``: thin click commands over gridmodel.studies.ensemble.
 
 Attach to the main group with ``main.add_command(ensemble_command)`` and
 ``main.add_command(compare_command)``.
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gridmodel.cli_base import Command
+from gridmodel.cli.base import Command
 
 __all__ = ["compare_command", "ensemble_command"]
 
@@ -66,7 +66,7 @@ def _kwargs(n, out, seed, workers, scheduler, chunk_size, resume, force, save_ni
 def ensemble_command(pattern: Path, n, out, seed, workers, scheduler, chunk_size, resume,
                      force, save_nights, quiet) -> None:
     """Draw N nights of strike PATTERN.toml and run each end to end."""
-    from gridmodel.ensemble import run
+    from gridmodel.studies.ensemble import run
 
     res = run(pattern, **_kwargs(n, out, seed, workers, scheduler, chunk_size, resume, force,
                                  save_nights, quiet))
@@ -84,7 +84,7 @@ def compare_command(patterns, n, out, seed, workers, scheduler, chunk_size, resu
     Writes summary.csv (median and 5-95 % range per metric), replicates.parquet and PNG
     plots into --out, and prints the table.
     """
-    from gridmodel.ensemble import compare
+    from gridmodel.studies.ensemble import compare
 
     res = compare(list(patterns), **_kwargs(n, out, seed, workers, scheduler, chunk_size,
                                             resume, force, save_nights, quiet))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.ensemble_replicate import METRICS
+from gridmodel.studies.ensemble_replicate import METRICS
 
 __all__ = ["decisive_assets", "write_plots"]
 

@@ -16,15 +16,15 @@ and horizon:
    service, a lost plant or heat asset has remaining fraction 0, residential shedding at
    the Kyiv district nodes becomes rolling blackouts (:mod:`gridmodel.outage.blackouts`),
    and the heat availability, draining, crew-limited restart and thermal chain of
-   :func:`gridmodel.scenario.run` gives buildings and people without heat. Losses that
+   :func:`gridmodel.studies.scenario.run` gives buildings and people without heat. Losses that
    leave the heat inputs unchanged share one heat evaluation (cached by signature).
 
    **Hourly mode** (``hourly=True``) replaces steps 1-2 by the chain of
-   :func:`gridmodel.scenario.run` itself: the lost grid assets are struck
+   :func:`gridmodel.studies.scenario.run` itself: the lost grid assets are struck
    (``destroyed``) at ``start`` with ``repair_h = outage_h`` (no repair draws), the
    hourly timeline (:func:`gridmodel.outage.timeline.simulate_outages`, fast DC engine,
    the scenario's ``[grid]`` parameters) gives every hour its own grid state and the
-   rolling blackouts of the whole system, and :func:`gridmodel.heat.chain.heat_inputs`
+   rolling blackouts of the whole system, and :func:`gridmodel.pipeline.heat_inputs`
    feeds the heat chain; lost heat assets have remaining fraction 0 for ``outage_h``
    hours as in the level mode. Results are cached by the set of lost assets.
 3. **Score.** Against the no-loss baseline: peak buildings without heat, people at that
@@ -106,7 +106,7 @@ class Criticality:
 
     Parameters
     ----------
-    scenario : gridmodel.scenario.Scenario
+    scenario : gridmodel.studies.scenario.Scenario
     outage_h : int, optional
         Hours the assets stay lost from the start (default: the scenario's horizon).
     n_levels : int
@@ -121,7 +121,7 @@ class Criticality:
         from gridmodel.outage.blackouts import supply_areas
         from gridmodel.outage.demand import demand_mw
         from gridmodel.outage.fast import compile_network
-        from gridmodel.scenario import load_inputs
+        from gridmodel.studies.scenario import load_inputs
 
         sc = scenario
         self.scenario = sc
@@ -213,7 +213,7 @@ class Criticality:
     def _heat(self, evs, lost, raw: bool = False) -> dict:
         from gridmodel.heat.grid import building_power
         from gridmodel.outage.blackouts import rolling_blackouts
-        from gridmodel.planning.evaluate import _heat_from_inputs
+        from gridmodel.studies.planning.evaluate import _heat_from_inputs
 
         sig = self._signature(evs, lost)
         hit = self._heat_cache.get(sig)
@@ -306,10 +306,10 @@ class Criticality:
         return tl
 
     def _heat_hourly(self, tl, lost: tuple[str, ...]) -> dict:
-        """Heat chain of :func:`gridmodel.scenario.run` after a timeline; lost heat assets
+        """Heat chain of :func:`gridmodel.studies.scenario.run` after a timeline; lost heat assets
         have remaining fraction 0 for ``outage_h`` hours."""
-        from gridmodel.heat.chain import heat_inputs
-        from gridmodel.planning.evaluate import _heat_from_inputs
+        from gridmodel.pipeline import heat_inputs
+        from gridmodel.studies.planning.evaluate import _heat_from_inputs
 
         self.n_heat_evals += 1
         hi = heat_inputs(self.layer, self.net, tl, self.index)
@@ -582,9 +582,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     CriticalityResult
     """
 
-    from gridmodel.outdir import check_out_dir, prepare_out_dir
+    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
     from gridmodel.report.html import write_report
-    from gridmodel.scenario import load_scenario
+    from gridmodel.studies.scenario import load_scenario
 
     sc = load_scenario(scenario_path)
     if horizon_h is not None:
@@ -599,7 +599,7 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
                "baseline": res.baseline, **res.meta,
                "top": res.top(top)[["rank", "asset_id", *SCORE]].to_dict("records"),
                "worst_sets": res.worst_sets.to_dict("records")}
-    from gridmodel.jsonio import write_json
+    from gridmodel._io.jsonio import write_json
 
     write_json(summary, out / "criticality.json")
     _plot(res, out / "criticality.png", top)
@@ -641,8 +641,8 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
 
 
 _LEVELS_METHOD = ("fast DC engine at the peak-demand hour; heat chain of "
-                  "gridmodel.scenario.run; greedy and exact k-set search")
-_HOURLY_METHOD = ("hourly: the grid timeline of gridmodel.scenario.run (fast DC engine, every "
+                  "gridmodel.studies.scenario.run; greedy and exact k-set search")
+_HOURLY_METHOD = ("hourly: the grid timeline of gridmodel.studies.scenario.run (fast DC engine, every "
                   "hour, lost assets destroyed at the start and repaired after outage_h) and "
                   "its heat chain; greedy and exact k-set search")
 

@@ -29,9 +29,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from gridmodel.errors import InputError, OutputExistsError
-from gridmodel.jsonio import write_json
-from gridmodel.outdir import prepare_out_dir
-from gridmodel.tomlio import read_toml
+from gridmodel._io.jsonio import write_json
+from gridmodel._io.outdir import prepare_out_dir
+from gridmodel._io.tomlio import read_toml
 
 __all__ = ["Inputs", "RunResult", "Scenario", "ScenarioError", "OutputExistsError",
            "check_layer_assets", "load_inputs", "load_scenario", "run", "run_temperature"]
@@ -444,14 +444,14 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
                           demand_step=sc.grid.demand_step,
                           max_cascade_rounds=sc.grid.max_cascade_rounds, progress=progress)
     t_heat = time.perf_counter()
-    from gridmodel.heat.chain import heat_chain, heat_inputs
+    from gridmodel.pipeline import heat_chain, heat_inputs
 
     chain = heat_chain(layer, temp, heat_inputs(layer, net, tl, index))
     ga, bh, temps = chain.availability, chain.heat, chain.temperatures
     t_outputs = time.perf_counter()
 
     # ------------------------------------------------------------ metrics and outputs
-    from gridmodel.heat.results import build_frames, build_summary, explain
+    from gridmodel.report.summary import build_frames, build_summary, explain
 
     hashes = {
         "network_sha256": _sha256_path(Path(network) if Path(network).exists()

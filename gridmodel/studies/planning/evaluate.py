@@ -105,7 +105,7 @@ def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> 
     if not isinstance(n, int | np.integer) or n < 1:
         msg = f"number of nights n must be a whole number >= 1; got {n=}."
         raise InputError(msg)
-    from gridmodel.outage.repairs import repair_hours
+    from gridmodel.strikes.repairs import repair_hours
 
     children = np.random.SeedSequence(seed).spawn(int(n))
     nights = []
@@ -169,7 +169,7 @@ def realise(night: Night, variant) -> pd.DataFrame | None:
     Parameters
     ----------
     night : Night
-    variant : gridmodel.planning.interventions.Variant
+    variant : gridmodel.studies.planning.interventions.Variant
         Uses ``interception_prob``, ``damage_prob``, ``damage_factor``, ``repair_cap_h``.
 
     Returns
@@ -199,7 +199,7 @@ def realise(night: Night, variant) -> pd.DataFrame | None:
 def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
     """Heat availability, restarts and indoor temperatures after a grid timeline.
 
-    The same chain as :func:`gridmodel.scenario.run` (heat inputs -> availability and
+    The same chain as :func:`gridmodel.studies.scenario.run` (heat inputs -> availability and
     draining -> crew-limited restarts -> building temperatures).
 
     Parameters
@@ -218,7 +218,7 @@ def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
         ``people_without_heat_peak``.
     """
     from gridmodel import metrics
-    from gridmodel.heat.chain import heat_inputs
+    from gridmodel.pipeline import heat_inputs
 
     hi = heat_inputs(layer, net, tl, temp.index)
     return _heat_from_inputs(layer, temp, hi.asset_available, hi.node_power, hi.building_power,
@@ -228,7 +228,7 @@ def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
 
 def _heat_from_inputs(layer, temp: pd.Series, aa, npow, bpow, ens_mwh: float = 0.0) -> dict:
     from gridmodel import metrics
-    from gridmodel.heat.chain import HeatInputs, heat_chain
+    from gridmodel.pipeline import HeatInputs, heat_chain
 
     b = layer.buildings
     chain = heat_chain(layer, temp, HeatInputs(aa, npow, bpow))
@@ -254,7 +254,7 @@ class ScenarioRunner:
 
     Parameters
     ----------
-    scenario : gridmodel.scenario.Scenario
+    scenario : gridmodel.studies.scenario.Scenario
         Start, horizon, weather, seed and grid options; the strike list is the target
         list of the nights.
     horizon_h : int, optional
@@ -268,7 +268,7 @@ class ScenarioRunner:
     """
 
     def __init__(self, scenario, horizon_h: int | None = None) -> None:
-        from gridmodel.scenario import load_inputs
+        from gridmodel.studies.scenario import load_inputs
         from gridmodel.strikes import load_strikes
 
         sc = scenario
@@ -280,7 +280,7 @@ class ScenarioRunner:
         self.start = pd.Timestamp(sc.start)
         self.strikes = None
         if sc.strikes is not None:
-            from gridmodel.scenario import _filter_strikes
+            from gridmodel.studies.scenario import _filter_strikes
 
             self.strikes = _filter_strikes(load_strikes(sc.resolve(sc.strikes.file),
                                                         self.net), sc.strikes, sc.path)
@@ -489,7 +489,7 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     InputError
         No nights, unknown metric or combination id, runner missing a metric.
     """
-    from gridmodel.planning.interventions import build_variant
+    from gridmodel.studies.planning.interventions import build_variant
 
     if metric not in METRICS:
         msg = f"unknown metric {metric!r}; choose one of {list(METRICS)}."
@@ -617,7 +617,7 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
         plan's ``[plan] scenario`` (relative to the plan file); when both are given they
         must name the same file.
     plan_path : path
-        Plan file (:func:`gridmodel.planning.interventions.load_plan`).
+        Plan file (:func:`gridmodel.studies.planning.interventions.load_plan`).
     n : int
         Sampled nights (replicates).
     out : path
@@ -643,10 +643,10 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     """
     from pathlib import Path
 
-    from gridmodel.outdir import check_out_dir, prepare_out_dir
-    from gridmodel.planning.interventions import load_plan, validate_assets
+    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
+    from gridmodel.studies.planning.interventions import load_plan, validate_assets
     from gridmodel.report.html import write_report
-    from gridmodel.scenario import _sha256_path, load_scenario
+    from gridmodel.studies.scenario import _sha256_path, load_scenario
 
     plan = load_plan(plan_path)  # structure first: errors before any model work
     base_path = _base_scenario(base_path, plan)
@@ -691,7 +691,7 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
             "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
             f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
     }
-    from gridmodel.jsonio import write_json
+    from gridmodel._io.jsonio import write_json
 
     write_json(summary, out / "plan.json")
     strikes = getattr(model, "strikes", None)

@@ -1,6 +1,6 @@
 """The ``gridmodel`` command line: argument parsing only, no model logic.
 
-Errors follow one rule for every command (:mod:`gridmodel.cli_base`): bad input prints
+Errors follow one rule for every command (:mod:`gridmodel.cli.base`): bad input prints
 ``error: <message>`` and exits with code 2, without a traceback.
 """
 
@@ -12,11 +12,11 @@ from pathlib import Path
 
 import click
 
-from gridmodel.cli_base import Group
-from gridmodel.cli_ensemble import compare_command, ensemble_command
-from gridmodel.cli_outage import outage_command
-from gridmodel.cli_plan import plan_command, rank_command
-from gridmodel.cli_run import reproduce_command, run_command
+from gridmodel.cli.base import Group
+from gridmodel.cli.ensemble import compare_command, ensemble_command
+from gridmodel.cli.outage import outage_command
+from gridmodel.cli.plan import plan_command, rank_command
+from gridmodel.cli.run import reproduce_command, run_command
 from gridmodel.errors import InputError
 
 

@@ -1,6 +1,6 @@
 """One ensemble replicate end to end, and the metrics of its row.
 
-The model chain is the one of :func:`gridmodel.scenario.run` (grid timeline with the fast
+The model chain is the one of :func:`gridmodel.studies.scenario.run` (grid timeline with the fast
 engine -> heat availability -> crew-limited restarts -> indoor temperatures), split in
 two so that an ensemble pays the start-up once per worker:
 
@@ -9,8 +9,8 @@ two so that an ensemble pays the start-up once per worker:
 - :func:`model` runs one strike table through the chain;
 - :func:`row_metrics` reduces the results to one ensemble row.
 
-``gridmodel run`` on a saved night (:func:`gridmodel.ensemble.replay`) goes through
-:func:`gridmodel.scenario.run` instead and must give the same row; the tests check it.
+``gridmodel run`` on a saved night (:func:`gridmodel.studies.ensemble.replay`) goes through
+:func:`gridmodel.studies.scenario.run` instead and must give the same row; the tests check it.
 """
 
 from __future__ import annotations
@@ -107,13 +107,13 @@ def build_context(run: dict) -> Context:
     InputError
         The heat layer names assets absent from the network, or the run period lies
         outside the weather profile or has hours without temperature
-        (:func:`gridmodel.scenario.run_temperature`).
+        (:func:`gridmodel.studies.scenario.run_temperature`).
     """
     import gridmodel
     from gridmodel.heat.availability import freeze_layer
     from gridmodel.heat.layer import load_layer
     from gridmodel.outage.fast import compile_cached
-    from gridmodel.scenario import check_layer_assets, run_temperature
+    from gridmodel.studies.scenario import check_layer_assets, run_temperature
     from gridmodel.weather import load_profile
 
     net = gridmodel.load_network(run["network"], status_date=run["status_date"])
@@ -128,7 +128,7 @@ def build_context(run: dict) -> Context:
 
 def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str = "fast",
           progress: bool = False):
-    """Run one strike table through the chain of :func:`gridmodel.scenario.run`.
+    """Run one strike table through the chain of :func:`gridmodel.studies.scenario.run`.
 
     ``engine="pandapower"`` (DC) runs the same chain through the pandapower engine (the
     benchmark's baseline); the ensemble always uses ``"fast"``.
@@ -149,7 +149,7 @@ def model(ctx: Context, strikes: pd.DataFrame | None, seed: int, *, engine: str 
                           max_cascade_rounds=int(run.get("max_cascade_rounds", 20)),
                           engine_kwargs={"compiled": ctx.compiled} if engine == "fast"
                           else None, progress=progress)
-    from gridmodel.heat.chain import heat_chain, heat_inputs
+    from gridmodel.pipeline import heat_chain, heat_inputs
 
     chain = heat_chain(layer, temp, heat_inputs(layer, net, tl, index))
     bh, temps = chain.heat, chain.temperatures
@@ -168,7 +168,7 @@ def row_metrics(loads: pd.DataFrame, blackouts, bh, temps, layer, population: pd
         Rolling blackouts; ``oblast_hourly.residential_off_share`` (share of residential
         demand dark or in a switched-off queue) x ``population`` gives people without power.
     bh : HeatState
-        From :func:`gridmodel.heat.restoration.restart_buildings` (``without_heat`` is
+        From :func:`gridmodel.restoration.restarts.restart_buildings` (``without_heat`` is
         (hour, building) boolean).
     temps : BuildingTemperatures
         From :func:`gridmodel.thermal.building_temperatures`.

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 
-from gridmodel.cli_base import Command
+from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
-from gridmodel.outdir import prepare_out_dir
+from gridmodel._io.outdir import prepare_out_dir
 
 __all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
 
-_EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+_EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 #: Named reproductions: name -> (scenario files, one-line description, targets).
 REPRODUCTIONS: dict[str, dict] = {
@@ -33,7 +33,7 @@ REPRODUCTIONS: dict[str, dict] = {
 
 def _examples_dir() -> Path:
     """The examples folder: gridmodel/_data/examples in a wheel, examples/ in a checkout."""
-    from gridmodel._data import data_dir
+    from gridmodel._io.data import data_dir
 
     try:
         return data_dir("examples")
@@ -59,7 +59,7 @@ def _headline(res) -> str:
 
 
 def _run_one(path, out, force, quiet, engine=None):
-    from gridmodel.scenario import run
+    from gridmodel.studies.scenario import run
 
     return run(path, out=out, force=force, progress=not quiet, engine=engine)
 

@@ -1,0 +1,1 @@
+"""Input and output plumbing: TOML and JSON, output folders, package data."""

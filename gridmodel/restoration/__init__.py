@@ -1,0 +1,1 @@
+"""Restoration over time: crew-limited restarts of drained buildings."""

@@ -1,0 +1,1 @@
+"""Studies: one scenario, an outage snapshot, ensembles, plans and rankings."""
