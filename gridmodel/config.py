@@ -1,0 +1,1 @@
+"""Run configuration (filled in by the pipeline/config refactor)."""
