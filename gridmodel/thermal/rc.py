@@ -1,0 +1,151 @@
+"""The 1R1C building model with the exact per-step exponential update.
+
+One thermal node per building, vectorised over buildings; the equations are in the Notes
+of :func:`indoor_temperature` and in ``docs/thermal.md``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gridmodel.thermal._inputs import _model_inputs
+from gridmodel.thermal._units import _J_PER_KJ
+
+
+def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0, step_s):
+    """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures.
+
+    Written with in-place operations on preallocated rows (memory-bound loop over time,
+    vectorised over buildings).
+    """
+    n_t = temp_air.shape[0]
+    n_b = max(temp_air.shape[1], heat_on.shape[1], np.size(h), np.size(c_j), np.size(temp0))
+    decay = np.broadcast_to(np.exp(-step_s * h / c_j), (n_b,))  # exp(-dt / tau)
+    relax = 1.0 - decay
+    gain_rise = np.broadcast_to(gains / h, (n_b,))  # equilibrium rise from gains [K]
+    gain_step = relax * gain_rise
+    heat_rise = np.broadcast_to(q_max / h * relax, (n_b,))  # extra rise at full power [K]
+    shared_air = temp_air.shape[1] == 1
+    shared_heat = heat_on.shape[1] == 1
+    out = np.empty((n_t, n_b))
+    out[0] = np.broadcast_to(np.asarray(temp0, dtype=float), (n_b,))
+    buf = np.empty(n_b)
+    held = np.empty(n_b)
+    for k in range(n_t - 1):
+        nxt = out[k + 1]
+        # eq. (2), no heating: F = T decay + (1 - decay) (T_air + g / H)
+        np.multiply(out[k], decay, out=nxt)
+        if shared_air:
+            np.multiply(relax, temp_air[k, 0], out=buf)
+            buf += gain_step
+        else:
+            np.add(temp_air[k], gain_rise, out=buf)
+            buf *= relax
+        nxt += buf
+        # eqs. (3)-(4), heating: min(max(T_set, F), F + heat_rise)
+        if shared_heat and not heat_on[k, 0]:
+            continue
+        np.maximum(nxt, temp_setpoint, out=held)
+        np.add(nxt, heat_rise, out=buf)
+        np.minimum(held, buf, out=held)
+        if shared_heat:
+            nxt[:] = held
+        else:
+            np.copyto(nxt, held, where=heat_on[k])
+    return out
+
+
+def indoor_temperature(
+    temp_air,
+    heat_on,
+    archetype="panel_9_12",
+    temp_indoor_initial=19.0,
+    *,
+    h_w_per_m2k=None,
+    c_kj_per_m2k=None,
+    gains_w_per_m2=None,
+    temp_setpoint=20.0,
+    oversize=1.1,
+    temp_design=-22.0,
+    step_h=None,
+):
+    r"""Indoor temperature of a 1R1C building, exact per-step exponential update.
+
+    Parameters
+    ----------
+    temp_air : pandas.Series, pandas.DataFrame or array-like
+        Outdoor air temperature [°C], shape (time,) or (time, building). With a pandas
+        object the step is read from its DatetimeIndex (constant step required).
+    heat_on : bool or array-like of bool
+        Whether heat is supplied during each step, shape (), (time,) or (time, building).
+    archetype : str or array-like of str, default "panel_9_12"
+        Key(s) of :data:`ARCHETYPE_PARAMETERS`, one per building column or one for all.
+    temp_indoor_initial : numeric, default 19.0
+        Indoor temperature at the first timestamp [°C], scalar or per building.
+    h_w_per_m2k : numeric, optional
+        Heat loss coefficient H per floor area [W/(m² K)]; overrides the archetype.
+    c_kj_per_m2k : numeric, optional
+        Effective heat capacity C per floor area [kJ/(m² K)]; overrides the archetype.
+    gains_w_per_m2 : numeric, optional
+        Internal gains per floor area [W/m²]; overrides the archetype.
+    temp_setpoint : float, default 20.0
+        Thermostat set-point while heat is on [°C].
+    oversize : float, default 1.1
+        Heating capacity as a multiple of the design heat load [-]. 1.0 holds the
+        set-point exactly at the design temperature (with gains, a little below it);
+        1.1 is a common sizing margin [C] (document your own choice in a scenario).
+    temp_design : float, default -22.0
+        Outdoor design temperature the heating is sized for [°C] (FIELD_NOTES 5, [C]).
+    step_h : float, optional
+        Time step [h] for array input (default 1.0). Must agree with the index if given.
+
+    Returns
+    -------
+    pandas.Series, pandas.DataFrame or numpy.ndarray
+        Indoor temperature ``temp_indoor`` [°C] at each timestamp, on the input index
+        (Series for 1-D pandas input, DataFrame for 2-D pandas input, array otherwise).
+        The first value is ``temp_indoor_initial``.
+
+    Notes
+    -----
+    One node of capacity :math:`C` [J/(m² K)] loses heat through :math:`H` [W/(m² K)] to
+    the outdoor air and receives internal gains :math:`g` and heating :math:`q`
+    [W/m²] :
+
+    .. math:: C \frac{dT}{dt} = H (T_{air} - T) + g + q            \qquad (1)
+
+    With forcing constant over a step :math:`\Delta t` the exact solution is
+    :math:`T_{k+1} = T_{eq} + (T_k - T_{eq}) e^{-\Delta t/\tau}`, :math:`\tau = C/H`.
+    Without heating :math:`T_{eq} = T_{air} + g/H`, giving the free value
+
+    .. math:: F = T_{air} + g/H + (T_k - T_{air} - g/H) e^{-\Delta t/\tau} \qquad (2)
+
+    At full heating power :math:`q_{max} = s H (T_{set} - T_{design})` (``oversize``
+    :math:`s`) the value is
+
+    .. math:: P = F + \frac{q_{max}}{H} \left(1 - e^{-\Delta t/\tau}\right) \qquad (3)
+
+    and the thermostat (full power below the set-point, none above, holding the
+    set-point when it can) gives
+
+    .. math:: T_{k+1} = \min\left(\max(T_{set}, F), P\right) \qquad (4)
+
+    Eq. (4) is exact whenever the set-point can be held in steady state
+    (:math:`T_{air} + g/H \le T_{set} \le T_{air} + (g + q_{max})/H`, i.e. between
+    about the design temperature and +18 °C outdoors); outside that band it is exact
+    except within a step in which the air crosses the set-point.
+
+    References
+    ----------
+    .. [1] ISO 13790:2008, Energy performance of buildings - Calculation of energy use
+       for space heating and cooling (simple hourly method, capacity classes).
+    .. [2] ISO 52016-1:2017, Energy performance of buildings - Energy needs for heating
+       and cooling, internal temperatures and sensible and latent heat loads.
+    .. [3] FIELD_NOTES section 4: archetype parameters and the Kyiv observation of flats
+       at about +10 °C after a day without heat at -12 to -17 °C (January 2026).
+    """
+    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
+                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    out = _exact_kernel(m.temp_air, m.heat_on, m.h, m.c * _J_PER_KJ, m.gains, m.q_max,
+                        temp_setpoint, temp_indoor_initial, m.step_s)
+    return m.wrap(out)

@@ -1,0 +1,171 @@
+"""Indoor temperatures of many buildings, each distinct trajectory computed once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.thermal._inputs import _step_from_index
+from gridmodel.thermal.archetypes import archetype_parameters
+from gridmodel.thermal.distinct import _unique_columns, _unique_rows, _unique_strings
+from gridmodel.thermal.exposure import hours_below
+from gridmodel.thermal.rc import indoor_temperature
+
+
+@dataclass(frozen=True)
+class DistinctTrajectories:
+    """Indoor temperatures of many buildings stored as distinct trajectories.
+
+    Attributes
+    ----------
+    temp_indoor : numpy.ndarray
+        Distinct trajectories [°C], shape (time, n_distinct).
+    inverse : numpy.ndarray
+        For each building, the column of ``temp_indoor`` it follows, shape (building,).
+    archetype : numpy.ndarray
+        Archetype name of each distinct trajectory, shape (n_distinct,).
+    timeline : numpy.ndarray
+        Heat-on timeline (column of ``timelines``) of each distinct trajectory.
+    timelines : numpy.ndarray
+        Distinct heat-on timelines, bool, shape (time, n_timelines).
+    temp_indoor_initial : numpy.ndarray
+        Start temperature of each distinct trajectory [°C].
+    index : pandas.DatetimeIndex or None
+        Time index of the input weather, if any.
+    """
+
+    temp_indoor: np.ndarray
+    inverse: np.ndarray
+    archetype: np.ndarray
+    timeline: np.ndarray
+    timelines: np.ndarray
+    temp_indoor_initial: np.ndarray
+    index: pd.DatetimeIndex | None = None
+
+    @property
+    def n_distinct(self) -> int:
+        """Number of distinct trajectories."""
+        return self.temp_indoor.shape[1]
+
+    @property
+    def n_buildings(self) -> int:
+        """Number of buildings."""
+        return self.inverse.shape[0]
+
+    def to_buildings(self, buildings=None) -> np.ndarray:
+        """Expand to a (time, building) array [°C] (all buildings or the given indices)."""
+        cols = self.inverse if buildings is None else self.inverse[np.asarray(buildings)]
+        return self.temp_indoor[:, cols]
+
+    def hours_below(self, thresholds=(16.0, 12.0, 8.0), step_h=None) -> np.ndarray:
+        """Hours below each threshold per building, shape (threshold, building)."""
+        step = _step_from_index(self.index, step_h)
+        return hours_below(self.temp_indoor, thresholds, step)[:, self.inverse]
+
+def building_temperatures(
+    temp_air,
+    heat_on,
+    archetypes,
+    temp_indoor_initial=19.0,
+    *,
+    timeline=None,
+    step_h=None,
+    **model_kwargs,
+):
+    r"""Indoor temperatures of many buildings, each distinct trajectory computed once.
+
+    Buildings with the same archetype, the same heat on/off timeline and the same start
+    temperature have identical trajectories (the weather is shared); they are grouped,
+    each group is computed once with :func:`indoor_temperature`, and the result maps
+    back to the buildings through an inverse index.
+
+    Parameters
+    ----------
+    temp_air : pandas.Series or array-like
+        Outdoor air temperature [°C], shape (time,), shared by all buildings.
+    heat_on : array-like of bool
+        Either (time, building) heat-on states, or with ``timeline`` given, the distinct
+        heat-on timelines, shape (time, n_timelines).
+    archetypes : str or array-like of str
+        Archetype of each building, shape (building,) (or one name for all); keys of
+        :data:`ARCHETYPE_PARAMETERS`.
+    temp_indoor_initial : numeric, default 19.0
+        Start temperature [°C], scalar or per building.
+    timeline : array-like of int, optional
+        For each building the column of ``heat_on`` it follows, shape (building,).
+    step_h : float, optional
+        Time step [h] for array input.
+    **model_kwargs
+        Scalar keyword arguments of :func:`indoor_temperature` (``temp_setpoint``,
+        ``oversize``, ``temp_design``).
+
+    Returns
+    -------
+    DistinctTrajectories
+        Distinct trajectories and the inverse index; ``.to_buildings()`` gives the
+        (time, building) array, ``.hours_below()`` the per-building exposure.
+
+    Notes
+    -----
+    Without ``timeline`` the distinct columns of ``heat_on`` are found by packing each
+    column into bits and sorting the byte strings (:func:`numpy.unique`), which costs
+    about as much as reading the matrix once. The expanded (time, building) array is
+    large (14 days x 10^5 buildings = 270 MB); ensemble callers should keep the compact
+    form and reduce per distinct trajectory.
+    """
+    if np.ndim(temp_air) != 1:
+        msg = f"temp_air must be one shared series of shape (time,); got {np.shape(temp_air)}."
+        raise ValueError(msg)
+    index = temp_air.index if isinstance(temp_air, pd.Series) else None
+    step = _step_from_index(index, step_h)
+    temp = np.asarray(temp_air, dtype=float)
+    heat = np.asarray(heat_on, dtype=bool)
+    if heat.ndim == 1:
+        heat = heat[:, None]
+    if heat.shape[0] != temp.shape[0]:
+        msg = f"heat_on has {heat.shape[0]} time steps but temp_air has {temp.shape[0]}."
+        raise ValueError(msg)
+    if timeline is None:
+        timelines, timeline_of_b = _unique_columns(heat)
+    else:
+        timeline_of_b = np.asarray(timeline, dtype=np.int64).ravel()
+        if timeline_of_b.size and (timeline_of_b.min() < 0 or timeline_of_b.max() >= heat.shape[1]):
+            msg = (
+                f"timeline indices must lie in [0, {heat.shape[1] - 1}] (columns of heat_on); "
+                f"got [{timeline_of_b.min()}, {timeline_of_b.max()}]."
+            )
+            raise ValueError(msg)
+        timelines = heat
+    n_b = timeline_of_b.shape[0]
+    names = np.broadcast_to(np.asarray(archetypes, dtype=str), (n_b,))
+    arch_names, arch_code = _unique_strings(names)
+    for name in arch_names:
+        archetype_parameters(str(name))  # raises on unknown names
+    t0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
+    t0_values, t0_code = np.unique(t0, return_inverse=True)
+    key = (
+        arch_code.astype(np.int64) * timelines.shape[1] + timeline_of_b
+    ) * t0_values.size + t0_code
+    first, inverse = _unique_rows(key.astype(np.uint64).reshape(-1, 1))
+    arch_u = arch_names[arch_code[first]]
+    tl_u = timeline_of_b[first]
+    t0_u = t0[first]
+    traj = indoor_temperature(
+        temp[:, None],
+        timelines[:, tl_u],
+        archetype=arch_u,
+        temp_indoor_initial=t0_u,
+        step_h=step,
+        **model_kwargs,
+    )
+    return DistinctTrajectories(
+        temp_indoor=traj,
+        inverse=inverse.ravel(),
+        archetype=arch_u,
+        timeline=tl_u,
+        timelines=timelines,
+        temp_indoor_initial=t0_u,
+        index=index,
+    )
