@@ -1,0 +1,308 @@
+"""Weather profiles on disk: the built-in catalogue, loading and validation.
+
+On disk a profile is a plain CSV file with two columns::
+
+    timestamp,temp_air
+    2026-01-01T00:00:00+02:00,-1.23
+
+``timestamp`` is ISO 8601 with a zone offset, ``temp_air`` is in degrees Celsius.
+:func:`load_profile` refuses, with a :class:`WeatherError` naming the line and the fix,
+anything else (see ``docs/weather.md``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.errors import InputError as _BaseError
+
+DEFAULT_TZ = "Europe/Kyiv"
+
+#: Built-in profiles: short name -> file name in the weather folder and a one-line label.
+#: Sources and construction of every profile: ``weather/README.md`` and ``*.meta.toml``.
+PROFILES: dict[str, dict[str, str]] = {
+    "kyiv-2026": {
+        "file": "kyiv_2026_jan_feb_reconstruction.csv",
+        "kind": "reconstruction",
+        "description": (
+            "RECONSTRUCTION of Kyiv 1 Jan - 28 Feb 2026 from observatory monthly means "
+            "(Jan -7.6, Feb -5.3 °C) and reported extremes; not an observed hourly series"
+        ),
+    },
+    "design-cold-spell": {
+        "file": "kyiv_design_cold_spell.csv",
+        "kind": "design",
+        "description": (
+            "Kyiv heating design cold spell: five days at a daily mean of -22 °C [C], "
+            "ramps from and back to the January normal (-3.2 °C); reference dates Jan 2021"
+        ),
+    },
+    "normal-january": {
+        "file": "kyiv_normal_january.csv",
+        "kind": "climate normal",
+        "description": (
+            "Kyiv 1991-2020 normal January (mean -3.2 °C) with the GHCN diurnal range; "
+            "reference year 2021"
+        ),
+    },
+}
+
+_REQUIRED_COLUMNS = ("timestamp", "temp_air")
+_TEMP_MIN_C = -60.0
+_TEMP_MAX_C = 50.0
+_WINTER_MEAN_MAX_C = 15.0  # warmest Ukrainian winter months average below about +5 °C [C]
+_MEAN_MAX_C = 35.0
+_ZONE_RE = re.compile(r"(?:Z|[+-]\d{2}(?::?\d{2})?)$")
+_KELVIN_NAME_RE = re.compile(r"(kelvin|_k$|\(k\)|\[k\]|\bk$|degk)")
+_FAHRENHEIT_NAME_RE = re.compile(r"(fahrenheit|_f$|\(f\)|\[f\]|°f|degf|\bf$)")
+
+
+class WeatherError(_BaseError):
+    """A weather profile is missing, malformed or in the wrong unit.
+
+    The message names the file, the line (1 = header) and the fix.
+    """
+
+
+def _weather_dir() -> Path:
+    """Return the folder of built-in weather profiles (see :func:`gridmodel._io.data.data_dir`)."""
+    from gridmodel._io.data import data_dir
+
+    return data_dir("weather")
+
+
+def list_profiles() -> pd.DataFrame:
+    """List the built-in weather profiles.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per short name (the index) with columns ``file``, ``kind`` and
+        ``description``. Pass a short name to :func:`load_profile`.
+    """
+    frame = pd.DataFrame.from_dict(PROFILES, orient="index")
+    frame.index.name = "name"
+    return frame
+
+
+def load_profile(
+    name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ, check_units: bool = True
+) -> pd.Series:
+    """Load a built-in or user weather profile and validate it.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A built-in short name (see :func:`list_profiles`: ``"kyiv-2026"``,
+        ``"design-cold-spell"``, ``"normal-january"``) or the path of a CSV file with
+        columns ``timestamp`` (ISO 8601 with a zone offset, e.g.
+        ``2026-02-03T06:00:00+02:00``) and ``temp_air`` [°C]. Other columns are ignored.
+    tz : str or None, default "Europe/Kyiv"
+        Time zone of the returned index. ``None`` keeps the instants in UTC.
+    check_units : bool, default True
+        Refuse values whose mean is implausible in °C for Ukraine (above 15 °C when most
+        timestamps fall in November-March, above 35 °C otherwise) as probable
+        Fahrenheit. Header names with kelvin or Fahrenheit, medians above 200 (kelvin) and
+        values outside [-60, 50] °C are refused regardless.
+
+    Returns
+    -------
+    pandas.Series
+        ``temp_air`` [°C] on an hourly, time-zone aware DatetimeIndex named
+        ``timestamp``.
+
+    Raises
+    ------
+    WeatherError
+        If the file is missing or unreadable, a column is missing, a timestamp has no
+        zone or does not parse, the step is not a constant hour (gap, duplicate or
+        unsorted rows), a value is missing, the values look like kelvin or Fahrenheit,
+        or a value is physically impossible (below -60 °C or above 50 °C). The message
+        names the line of the file (line 1 is the header) and says how to fix it.
+
+    Notes
+    -----
+    The file is only read, never written.
+    """
+    path = _resolve_profile(name_or_path)
+    raw = _read_csv(path)
+    timestamps = _parse_timestamps(raw, path)
+    _check_hourly_step(raw, timestamps, path)
+    temp_air = _parse_temperatures(raw, timestamps, path, check_units)
+    index = pd.DatetimeIndex(timestamps, name="timestamp")
+    if tz is not None:
+        index = index.tz_convert(tz)
+    return pd.Series(temp_air, index=index, name="temp_air")
+
+
+def _resolve_profile(name_or_path: str | os.PathLike) -> Path:
+    if isinstance(name_or_path, str) and name_or_path in PROFILES:
+        return _weather_dir() / PROFILES[name_or_path]["file"]
+    path = Path(name_or_path)
+    if not path.is_file():
+        names = ", ".join(repr(n) for n in PROFILES)
+        msg = (
+            f"no weather profile named {str(name_or_path)!r} and no file at {path}: "
+            f"give a built-in name ({names}) or the path of an existing CSV file."
+        )
+        raise WeatherError(msg)
+    return path
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
+        )
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        msg = f"{path}: cannot read the weather file as CSV ({exc})."
+        raise WeatherError(msg) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    _check_column_units(raw, path)
+    missing = [c for c in _REQUIRED_COLUMNS if c not in raw.columns]
+    if missing:
+        hint = (
+            " The file seems to use ';' as separator: use commas."
+            if (len(raw.columns) == 1 and ";" in raw.columns[0])
+            else ""
+        )
+        msg = (
+            f"{path}: missing column(s) {missing}; found {list(raw.columns)}. A weather "
+            "file needs a header 'timestamp,temp_air' (ISO 8601 time with zone offset, "
+            f"temperature in °C).{hint}"
+        )
+        raise WeatherError(msg)
+    if raw.empty:
+        msg = f"{path}: the weather file has a header but no rows."
+        raise WeatherError(msg)
+    return raw
+
+
+def _check_column_units(raw: pd.DataFrame, path: Path) -> None:
+    """Refuse temperature columns whose header names kelvin or Fahrenheit."""
+    for column in raw.columns:
+        lower = column.lower()
+        if lower == "timestamp":
+            continue
+        named_unit = "kelvin" in lower or "fahrenheit" in lower
+        if not named_unit and "temp" not in lower and lower not in {"t", "k", "f"}:
+            continue
+        if _KELVIN_NAME_RE.search(lower):
+            msg = (
+                f"{path}: column {column!r} looks like kelvin (from its name). gridmodel "
+                "needs °C in a column 'temp_air': subtract 273.15 and rename the column."
+            )
+            raise WeatherError(msg)
+        if _FAHRENHEIT_NAME_RE.search(lower):
+            msg = (
+                f"{path}: column {column!r} looks like Fahrenheit (from its name). gridmodel "
+                "needs °C in a column 'temp_air': convert with (F - 32) * 5/9 and rename "
+                "the column."
+            )
+            raise WeatherError(msg)
+
+
+def _around(raw: pd.DataFrame, row: int) -> str:
+    """Show the raw timestamps of the rows around data row ``row`` with file lines."""
+    lo, hi = max(row - 1, 0), min(row + 2, len(raw))
+    return "; ".join(f"line {i + 2}: {raw['timestamp'].iloc[i]!r}" for i in range(lo, hi))
+
+
+def _parse_timestamps(raw: pd.DataFrame, path: Path) -> pd.DatetimeIndex:
+    text = raw["timestamp"].str.strip()
+    has_zone = text.str.contains(_ZONE_RE)
+    if not has_zone.all():
+        row = int(np.flatnonzero(~has_zone.to_numpy())[0])
+        msg = (
+            f"{path}, line {row + 2}: timestamp {text.iloc[row]!r} has no time zone. "
+            "Write ISO 8601 times with an offset, e.g. 2026-02-03T06:00:00+02:00 "
+            "(Kyiv local winter time) or ...Z for UTC."
+        )
+        raise WeatherError(msg)
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{path}, line {row + 2}: cannot parse timestamp {text.iloc[row]!r}; "
+            "expected ISO 8601 with an offset, e.g. 2026-02-03T06:00:00+02:00."
+        )
+        raise WeatherError(msg)
+    return pd.DatetimeIndex(parsed)
+
+
+def _check_hourly_step(raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Path) -> None:
+    if len(timestamps) < 2:
+        return
+    step_s = np.diff(timestamps.asi8) / 1e9
+    wrong = np.flatnonzero(step_s != 3600.0)
+    if wrong.size == 0:
+        return
+    i = int(wrong[0])  # step between data rows i and i + 1
+    step_h = step_s[i] / 3600.0
+    if step_h == 0:
+        what = "duplicated timestamp"
+        fix = "remove the duplicate row"
+    elif step_h < 0:
+        what = "timestamps out of order"
+        fix = "sort the rows by time"
+    elif step_h > 1:
+        what = f"gap of {step_h:g} h"
+        fix = "fill the missing hours (e.g. by interpolation) so the step is 1 h"
+    else:
+        what = f"step of {step_h:g} h instead of 1 h"
+        fix = "resample the file to hourly values"
+    msg = (
+        f"{path}, line {i + 3}: {what} (the profile must have a constant 1 h step); "
+        f"around it: {_around(raw, i + 1)}. Fix: {fix}."
+    )
+    raise WeatherError(msg)
+
+
+def _parse_temperatures(
+    raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Path, check_units: bool = True
+) -> np.ndarray:
+    text = raw["temp_air"].str.strip()
+    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        msg = (
+            f"{path}, line {row + 2}: temp_air is {text.iloc[row]!r}, not a number. "
+            "Missing values are not allowed: fill them (e.g. by interpolation) or cut "
+            "the profile."
+        )
+        raise WeatherError(msg)
+    median = float(np.median(values))
+    if median > 200.0:
+        msg = (
+            f"{path}: temp_air looks like kelvin (median {median:.1f}). gridmodel needs "
+            "°C: subtract 273.15."
+        )
+        raise WeatherError(msg)
+    mean = float(values.mean())
+    winter = np.isin(timestamps.tz_convert(DEFAULT_TZ).month, (11, 12, 1, 2, 3)).mean() > 0.5
+    limit = _WINTER_MEAN_MAX_C if winter else _MEAN_MAX_C
+    if check_units and mean > limit:
+        season = "with mostly winter (Nov-Mar) timestamps" if winter else ""
+        msg = (
+            f"{path}: temp_air looks like Fahrenheit (mean {mean:.1f} {season}; a mean above "
+            f"{limit:g} °C is implausible for Ukraine). gridmodel needs °C: convert with "
+            "(F - 32) * 5/9. If the values really are °C, pass check_units=False."
+        )
+        raise WeatherError(msg)
+    impossible = (values < _TEMP_MIN_C) | (values > _TEMP_MAX_C)
+    if impossible.any():
+        row = int(np.flatnonzero(impossible)[0])
+        msg = (
+            f"{path}, line {row + 2}: temp_air {values[row]:g} °C is outside the "
+            f"physically plausible range [{_TEMP_MIN_C:g}, {_TEMP_MAX_C:g}] °C. Check the "
+            "unit (°C expected) and the value."
+        )
+        raise WeatherError(msg)
+    return values
