@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import matplotlib
@@ -10,6 +11,7 @@ import pandas as pd
 import pytest
 
 import gridmodel
+from gridmodel.heat.layer import load_layer
 from gridmodel.report.html import write_report
 
 matplotlib.use("Agg", force=True)
@@ -101,8 +103,6 @@ def test_wide_heat_frame_and_dark_list(tmp_path, net):
 
 
 def test_network_without_coordinates(tmp_path, net):
-    import copy
-
     n2 = copy.deepcopy(net)
     n2.bus["lon"] = np.nan
     n2.bus["lat"] = np.nan
@@ -128,6 +128,7 @@ def test_run_report_from_a_run_result(tmp_path, net):
     res = SimpleNamespace(
         scenario=SimpleNamespace(name="demo", network="ukraine", status_date="2026-02-02",
                                  model_dump=lambda mode="json": {"name": "demo"}),
+        layer=load_layer("kyiv"),
         summary={"seed": 20260203, "hashes": {"network_sha256": "abc"}, "plots": [str(fig)],
                  "heat": {"by_district": {"darnytskyi": {"buildings": 1000, "peak": 200},
                                           "obolonskyi": {"buildings": 400, "peak": 40},
@@ -140,3 +141,44 @@ def test_run_report_from_a_run_result(tmp_path, net):
     assert "20260203" in text  # seeds without thousands separators
     assert "First paragraph." in text
     assert "struck: " in text
+    # the district map and the assumptions file come from the run's heat layer
+    assert "Kyiv districts: buildings without heat" in text
+    assert "(networks/kyiv/assumptions.toml) [C]" in text
+
+
+def test_district_map_named_and_timed_by_the_heat_layer(tmp_path):
+    """Map id, title and the slider's local time follow the layer's meta (name, city, tz)."""
+    layer = copy.copy(load_layer("kyiv"))
+    layer.name = "testville"
+    layer.meta = {**layer.meta, "city": "Testville", "tz": "UTC"}
+    text = write_report(tmp_path, heat_frames=heat_hourly(), heat_layer=layer).read_text(
+        encoding="utf-8")
+    assert 'id="map-testville"' in text
+    assert "Testville districts: buildings without heat" in text
+    assert 'aria-label="Testville districts"' in text
+    assert '"times": ["2026-02-02 22:00", ' in text  # 00:00+02:00 in UTC
+
+
+def test_district_map_from_an_explicit_table_without_layer(tmp_path):
+    """Districts given without a layer: a neutral map title, times in the frame's zone."""
+    districts = pd.DataFrame({"district": ["darnytskyi", "obolonskyi"], "name": ["D", "O"],
+                              "centroid_lon": [30.6, 30.5], "centroid_lat": [50.4, 50.5]})
+    text = write_report(tmp_path, heat_frames=heat_hourly(), districts=districts).read_text(
+        encoding="utf-8")
+    assert 'id="map-districts"' in text
+    assert "Districts: buildings without heat" in text
+    assert '"districts": ["darnytskyi", "obolonskyi"]' in text
+    assert '"times": ["2026-02-03 00:00", ' in text  # the frame's own +02:00
+
+
+def test_default_district_table_is_the_built_in_layer_naming_the_districts(tmp_path):
+    """Without districts or layer, the built-in layer whose table names the frame's
+    districts draws the map (its city, its time zone)."""
+    idx = pd.date_range("2026-02-03", periods=2, freq="h", tz="UTC")
+    wide = pd.DataFrame({"darnytskyi": [0, 5]}, index=idx)
+    text = write_report(tmp_path, heat_frames=wide).read_text(encoding="utf-8")
+    assert 'id="map-kyiv"' in text
+    assert '"times": ["2026-02-03 02:00", ' in text  # Europe/Kyiv, from layer.toml
+    unknown = pd.DataFrame({"nowhere": [0, 5]}, index=idx)
+    text = write_report(tmp_path, heat_frames=unknown).read_text(encoding="utf-8")
+    assert 'id="map-' not in text

@@ -7,7 +7,7 @@ Every section is optional, so ``gridmodel run``, ``outage``, ``compare``, ``plan
 ``rank`` call the same function with what they have. See ``docs/report.md``.
 
 Sections, in order: scenario and sources, summary figures, illustrative values, plots,
-map (network: what was struck and what went dark; Kyiv districts: buildings without heat
+map (network: what was struck and what went dark; the heat layer's districts: buildings without heat
 over time, with a time slider), tables, provenance.
 """
 
@@ -365,54 +365,80 @@ def _network_svg(net, struck: list[str], dark_steps) -> tuple[str, list[str]]:
     return "".join(parts), listed
 
 
-def _district_table(heat: pd.DataFrame, districts) -> pd.DataFrame | None:
-    if districts is not None:
-        d = pd.DataFrame(districts).copy()
-    else:
-        try:
-            from gridmodel._io.data import data_dir
+def _layer_naming(names: set[str]):
+    """The first built-in heat layer (in name order) whose district table names one of
+    ``names``, or None (also when gridmodel has no built-in data folder)."""
+    from gridmodel.heat.layer import builtin_layers, load_layer
 
-            d = pd.read_csv(data_dir("networks") / "kyiv" / "districts.csv")
-        except (FileNotFoundError, OSError):
-            return None
+    try:
+        candidates = builtin_layers()
+    except FileNotFoundError:
+        return None
+    for name in candidates:
+        layer = load_layer(name)
+        if layer.districts["district"].astype(str).isin(names).any():
+            return layer
+    return None
+
+
+def _district_table(heat: pd.DataFrame, districts, layer):
+    """The district table of the map, restricted to the districts of ``heat``, and the
+    heat layer it belongs to.
+
+    ``districts`` when given, else ``layer.districts``, else the table of the built-in
+    layer that names the frame's districts (:func:`_layer_naming`).
+
+    Returns
+    -------
+    (pandas.DataFrame or None, HeatLayer or None)
+        ``district, name, lon, lat, ...``; None when no table holds coordinates for the
+        frame's districts.
+    """
+    names = set(heat["district"].astype(str))
+    if districts is None:
+        layer = layer if layer is not None else _layer_naming(names)
+        if layer is None:
+            return None, None
+        districts = layer.districts
+    d = pd.DataFrame(districts).copy()
     lon = "centroid_lon" if "centroid_lon" in d else "lon"
     lat = "centroid_lat" if "centroid_lat" in d else "lat"
     if "district" not in d or lon not in d or lat not in d:
-        return None
-    d = d.rename(columns={lon: "lon", lat: "lat"})
-    names = set(heat["district"].astype(str))
-    d = d[d["district"].astype(str).isin(names)]
-    return d if len(d) else None
-
-
-def _heat_payload(heat_frames, districts, stock):
-    """Per-district hourly buildings (and people) without heat for the slider."""
-    if heat_frames is None:
         return None, None
+    d = d.rename(columns={lon: "lon", lat: "lat"})
+    d = d[d["district"].astype(str).isin(names)]
+    return (d, layer) if len(d) else (None, None)
+
+
+def _heat_long(heat_frames) -> pd.DataFrame | None:
+    """``heat_hourly`` as a long ``time, district, buildings_without_heat[, people...]``
+    frame (a wide [time x district] frame is melted), or None when there is none."""
     h = heat_frames
     if isinstance(h, Mapping):
         h = h.get("heat_hourly")
     if not isinstance(h, pd.DataFrame) or h.empty:
-        return None, None
+        return None
     if "district" not in h or "buildings_without_heat" not in h:
-        if {"district"}.isdisjoint(h.columns):  # wide: [time x district]
-            h = h.rename_axis("time").reset_index().melt(
-                id_vars="time", var_name="district", value_name="buildings_without_heat")
-        else:
-            return None, None
-    h = h.copy()
-    h["time"] = pd.to_datetime(h["time"], utc=True)
-    d = _district_table(h, districts)
-    if d is None:
-        return None, None
-    times = sorted(h["time"].unique())
-    piv = h.pivot_table(index="time", columns="district", values="buildings_without_heat",
-                        aggfunc="sum").reindex(times).fillna(0)
-    ppl = None
-    if "people_without_heat" in h:
-        ppl = h.pivot_table(index="time", columns="district", values="people_without_heat",
-                            aggfunc="sum").reindex(times).fillna(0)
-    names = d["district"].astype(str).tolist()
+        if not {"district"}.isdisjoint(h.columns):
+            return None
+        h = h.rename_axis("time").reset_index().melt(  # wide: [time x district]
+            id_vars="time", var_name="district", value_name="buildings_without_heat")
+    return h.copy()
+
+
+def _local_tz(layer, time: pd.Series):
+    """Time zone of the slider's labels: the heat layer's ``meta["tz"]``, else the frame's
+    own time zone, else UTC."""
+    if layer is not None and layer.meta.get("tz"):
+        return layer.meta["tz"]
+    if isinstance(time.dtype, pd.DatetimeTZDtype):
+        return time.dt.tz
+    return "UTC"
+
+
+def _district_stock(names, d: pd.DataFrame, stock, piv: pd.DataFrame) -> list[int]:
+    """Buildings per district for the colour scale: ``stock``, else the district table's
+    ``buildings`` (or ``buildings_2014``) column, else the district's peak value."""
     st = []
     for n in names:
         if stock is not None and n in stock:
@@ -422,25 +448,53 @@ def _heat_payload(heat_frames, districts, stock):
             st.append(int(d.loc[d["district"] == n, col].iloc[0]))
         else:
             st.append(int(max(piv[n].max(), 1)) if n in piv else 1)
+    return st
+
+
+def _heat_payload(heat_frames, districts, stock, layer=None):
+    """Per-district hourly buildings (and people) without heat for the slider.
+
+    Returns
+    -------
+    (dict or None, pandas.DataFrame or None, HeatLayer or None)
+        The page's ``heat`` data, the district table (:func:`_district_table`) and the heat
+        layer it came from.
+    """
+    h = None if heat_frames is None else _heat_long(heat_frames)
+    if h is None:
+        return None, None, None
+    d, layer = _district_table(h, districts, layer)
+    if d is None:
+        return None, None, None
+    tz = _local_tz(layer, h["time"])
+    h["time"] = pd.to_datetime(h["time"], utc=True)
+    times = sorted(h["time"].unique())
+
+    def per_district(col: str) -> pd.DataFrame:
+        return h.pivot_table(index="time", columns="district", values=col,
+                             aggfunc="sum").reindex(times).fillna(0)
+
+    piv = per_district("buildings_without_heat")
+    ppl = per_district("people_without_heat") if "people_without_heat" in h else None
+    names = d["district"].astype(str).tolist()
     payload = {
-        "times": [pd.Timestamp(t).tz_convert("Europe/Kyiv").strftime("%Y-%m-%d %H:%M")
-                  for t in times],
+        "times": [pd.Timestamp(t).tz_convert(tz).strftime("%Y-%m-%d %H:%M") for t in times],
         "districts": names,
         "labels": (d["name"] if "name" in d else d["district"]).astype(str).tolist(),
-        "stock": st,
+        "stock": _district_stock(names, d, stock, piv),
         "values": [[int(v) for v in (piv[n] if n in piv else np.zeros(len(times)))]
                    for n in names],
         "people": None if ppl is None else [
             [int(v) for v in (ppl[n] if n in ppl else np.zeros(len(times)))] for n in names],
     }
-    return payload, d
+    return payload, d, layer
 
 
-def _kyiv_svg(payload, d: pd.DataFrame) -> str:
+def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str) -> str:
     proj = _Proj(d["lon"], d["lat"], width=520, pad=50)
     x, y = proj(d["lon"], d["lat"])
-    parts = [f'<svg id="map-kyiv" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
-             'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Kyiv districts">']
+    parts = [f'<svg id="{_esc(map_id)}" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
+             f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_esc(label)}">']
     for i, (name, xi, yi) in enumerate(zip(payload["labels"], x, y, strict=True)):
         parts.append(f'<circle id="d-{i}" class="district" cx="{xi:.1f}" cy="{yi:.1f}" r="8" '
                      f'fill="#9cc89c" stroke="#333" stroke-width="0.8" opacity="0.85">'
@@ -453,6 +507,132 @@ def _kyiv_svg(payload, d: pd.DataFrame) -> str:
     return "".join(parts)
 
 
+# ----------------------------------------------------------------------- sections
+_LEGEND = ('<p class="legend"><span><i class="sw" style="background:#7b2cbf"></i>'
+           '750 kV</span><span><i class="sw" style="background:#3a86ff"></i>330 kV'
+           '</span><span><i class="sw" style="background:#8d99ae"></i>lower</span>'
+           '<span><i class="sw" style="background:#4a7fb5"></i>bus energised</span>'
+           '<span><i class="sw" style="background:#222"></i>bus dark</span>'
+           '<span><i class="sw" style="background:#d62828"></i>struck</span></p>')
+
+
+def _text_sections(notes, scenario, summary, illustrative, figures) -> list[str]:
+    """The sections above the map: notes, scenario, summary, illustrative values, figures."""
+    sec: list[str] = []
+    notes = list(notes)
+    if notes:
+        sec.append("<section><h2>About this report</h2>"
+                   + "".join(f"<p>{_esc(n)}</p>" for n in notes) + "</section>")
+    sc = _as_dict(scenario)
+    sc.pop("path", None) if sc.get("path") is None else None
+    if sc:
+        sec.append(f'<section id="scenario"><h2>Scenario and sources</h2>{_kv_table(sc)}'
+                   "</section>")
+    if summary:
+        sec.append(f'<section id="summary"><h2>Summary figures</h2>{_kv_table(summary)}'
+                   "</section>")
+    ill = [str(x) for x in illustrative]
+    if ill:
+        sec.append('<section id="illustrative"><h2>Illustrative values</h2>'
+                   '<div class="warn">These values have no public source ([C]) and are '
+                   "illustrative: read results that depend on them as orders of magnitude."
+                   "<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in ill) + "</ul></div>"
+                   "</section>")
+    figs = list(figures or ())
+    if figs:
+        sec.append('<section id="figures"><h2>Figures</h2>'
+                   + "".join(_figure(f) for f in figs) + "</section>")
+    return sec
+
+
+def _network_map(network, struck_assets, dark_buses) -> tuple[str, list[list[str]] | None]:
+    """The network map (struck assets, dark buses at the first step) and the dark-bus
+    steps the slider replays (None when ``dark_buses`` cannot be read)."""
+    try:
+        dark_steps = _dark_ids(dark_buses, _bus_table(network))
+    except (KeyError, TypeError, ValueError):
+        dark_steps = None
+    struck = [str(a) for a in struck_assets]
+    svg, listed = _network_svg(network, struck, dark_steps)
+    miss = sorted(set(struck) - set(listed))
+    extra = (f'<p class="note">struck without coordinates: {_esc(", ".join(miss))}</p>'
+             if miss else "")
+    return (f'<div class="map"><h3>Network: struck and dark</h3>{svg}{_LEGEND}'
+            f"{extra}</div>"), dark_steps
+
+
+def _district_map(payload, dtab: pd.DataFrame, layer) -> tuple[str, str]:
+    """The district map of buildings without heat (named after the heat layer's
+    ``meta["city"]``) and its time slider, starting at the peak hour."""
+    city = (layer.meta.get("city") or layer.name) if layer is not None else None
+    map_id = f"map-{layer.name}" if layer is not None else "map-districts"
+    label = f"{city} districts" if city else "districts"
+    div = (f'<div class="map"><h3>{_esc(city + " districts" if city else "Districts")}: '
+           f"buildings without heat</h3>{_districts_svg(payload, dtab, map_id, label)}"
+           '<p class="note">circle size and colour: share of the district\'s '
+           "buildings cut off from heat at the selected hour.</p></div>")
+    n_t = len(payload["times"])
+    peak = int(np.argmax(np.sum(payload["values"], axis=0))) if n_t else 0
+    slider = (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
+              f'value="{peak}" step="1" aria-label="time">'
+              f'<p id="slider-label" class="note"></p>')
+    return div, slider
+
+
+def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, districts,
+                 building_stock, heat_layer) -> list[str]:
+    """The map section (network and district maps, slider); fills the page's ``data``
+    (``dark`` steps, ``heat`` payload) in place."""
+    maps = []
+    slider = ""
+    if network is not None:
+        div, dark_steps = _network_map(network, struck_assets, dark_buses)
+        maps.append(div)
+        if dark_steps is not None:
+            data["dark"] = {"steps": dark_steps}
+    payload, dtab, layer = _heat_payload(heat_frames, districts, building_stock, heat_layer)
+    if payload is not None:
+        data["heat"] = payload
+        div, slider = _district_map(payload, dtab, layer)
+        maps.append(div)
+    if not maps:
+        return []
+    return ['<section id="map"><h2>Map</h2>' + slider
+            + f'<div class="maps">{"".join(maps)}</div></section>']
+
+
+def _provenance_section(provenance, version: str, now: str) -> list[str]:
+    """Provenance key/value pairs (with the gridmodel version and the time written) and its
+    tables (DataFrame or list-of-dict values)."""
+    prov = dict(provenance or {})
+    if not prov:
+        return []
+    frames = {k: v for k, v in prov.items() if isinstance(v, pd.DataFrame | list)
+              and (isinstance(v, pd.DataFrame) or (v and isinstance(v[0], Mapping)))}
+    plain = {k: v for k, v in prov.items() if k not in frames}
+    plain.setdefault("gridmodel_version", version)
+    plain.setdefault("report_written", now)
+    body = _kv_table(plain) + "".join(f"<h3>{_esc(k)}</h3>{_df_table(v, k)}"
+                                      for k, v in frames.items())
+    return [f'<section id="provenance"><h2>Provenance</h2>{body}</section>']
+
+
+def _document(title: str, version: str, now: str, sections: list[str], data: dict) -> str:
+    """The whole page: head with the inline CSS, header, sections, embedded JSON data and
+    the inline script."""
+    payload_json = json.dumps(data, default=_jsonable).replace("</", "<\\/")
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
+        f"<header><h1>{_esc(title)}</h1><p>gridmodel {_esc(version)} - written {now}"
+        " - self-contained: opens without a network connection</p></header><main>"
+        + "".join(sections)
+        + f'</main><script id="report-data" type="application/json">{payload_json}</script>'
+        f"<script>{_JS}</script></body></html>\n"
+    )
+
+
 # ----------------------------------------------------------------------- main
 def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
                  scenario=None, summary: Mapping | None = None,
@@ -460,7 +640,8 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
                  struck_assets: Iterable[str] = (), dark_buses=None, heat_frames=None,
                  districts=None, building_stock: Mapping | None = None,
                  illustrative: Iterable[str] = (), provenance: Mapping | None = None,
-                 notes: Iterable[str] = (), filename: str = "report.html") -> Path:
+                 notes: Iterable[str] = (), filename: str = "report.html",
+                 heat_layer=None) -> Path:
     """Write one self-contained HTML report into an output folder.
 
     Every argument but ``out_dir`` is optional; absent sections are left out.
@@ -493,8 +674,9 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
         as written by ``gridmodel run``), or a dict holding it, or a wide [time x district]
         frame; drawn on the district map with a time slider.
     districts : DataFrame, optional
-        ``district, name, centroid_lon, centroid_lat[, buildings]``; default the built-in
-        Kyiv ``networks/kyiv/districts.csv``.
+        ``district, name, centroid_lon, centroid_lat[, buildings]``; default
+        ``heat_layer.districts``, else the district table of the built-in heat layer
+        that names the districts of ``heat_frames``.
     building_stock : dict, optional
         ``{district: buildings}`` for the colour scale (default the peak value).
     illustrative : iterable of str
@@ -506,6 +688,11 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
         Free text paragraphs under the title.
     filename : str
         Default ``report.html``.
+    heat_layer : gridmodel.heat.layer.HeatLayer, optional
+        The run's heat layer: its district table, its ``meta["city"]`` (map title) and its
+        ``meta["tz"]`` (the slider's local time; without a layer, the time zone of
+        ``heat_frames``, else UTC). Default: the built-in layer found as for
+        ``districts``.
 
     Returns
     -------
@@ -517,97 +704,15 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     from gridmodel import __version__
 
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    sec: list[str] = []
-    notes = list(notes)
-    if notes:
-        sec.append("<section><h2>About this report</h2>"
-                   + "".join(f"<p>{_esc(n)}</p>" for n in notes) + "</section>")
-    sc = _as_dict(scenario)
-    sc.pop("path", None) if sc.get("path") is None else None
-    if sc:
-        sec.append(f'<section id="scenario"><h2>Scenario and sources</h2>{_kv_table(sc)}'
-                   "</section>")
-    if summary:
-        sec.append(f'<section id="summary"><h2>Summary figures</h2>{_kv_table(summary)}'
-                   "</section>")
-    ill = [str(x) for x in illustrative]
-    if ill:
-        sec.append('<section id="illustrative"><h2>Illustrative values</h2>'
-                   '<div class="warn">These values have no public source ([C]) and are '
-                   "illustrative: read results that depend on them as orders of magnitude."
-                   "<ul>" + "".join(f"<li>{_esc(x)}</li>" for x in ill) + "</ul></div>"
-                   "</section>")
-    figs = list(figures or ())
-    if figs:
-        sec.append('<section id="figures"><h2>Figures</h2>'
-                   + "".join(_figure(f) for f in figs) + "</section>")
-
     data: dict = {}
-    maps = []
-    dark_steps = None
-    if network is not None:
-        try:
-            dark_steps = _dark_ids(dark_buses, _bus_table(network))
-        except (KeyError, TypeError, ValueError):
-            dark_steps = None
-        svg, listed = _network_svg(network, [str(a) for a in struck_assets], dark_steps)
-        legend = ('<p class="legend"><span><i class="sw" style="background:#7b2cbf"></i>'
-                  '750 kV</span><span><i class="sw" style="background:#3a86ff"></i>330 kV'
-                  '</span><span><i class="sw" style="background:#8d99ae"></i>lower</span>'
-                  '<span><i class="sw" style="background:#4a7fb5"></i>bus energised</span>'
-                  '<span><i class="sw" style="background:#222"></i>bus dark</span>'
-                  '<span><i class="sw" style="background:#d62828"></i>struck</span></p>')
-        miss = sorted(set(map(str, struck_assets)) - set(listed))
-        extra = (f'<p class="note">struck without coordinates: {_esc(", ".join(miss))}</p>'
-                 if miss else "")
-        maps.append(f'<div class="map"><h3>Network: struck and dark</h3>{svg}{legend}'
-                    f"{extra}</div>")
-        if dark_steps is not None:
-            data["dark"] = {"steps": dark_steps}
-    payload, dtab = _heat_payload(heat_frames, districts, building_stock)
-    slider = ""
-    if payload is not None:
-        data["heat"] = payload
-        maps.append('<div class="map"><h3>Kyiv districts: buildings without heat</h3>'
-                    f"{_kyiv_svg(payload, dtab)}"
-                    '<p class="note">circle size and colour: share of the district\'s '
-                    "buildings cut off from heat at the selected hour.</p></div>")
-        n_t = len(payload["times"])
-        peak = int(np.argmax(np.sum(payload["values"], axis=0))) if n_t else 0
-        slider = (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
-                  f'value="{peak}" step="1" aria-label="time">'
-                  f'<p id="slider-label" class="note"></p>')
-    if maps:
-        sec.append('<section id="map"><h2>Map</h2>' + slider
-                   + f'<div class="maps">{"".join(maps)}</div></section>')
-
-    for name, df in (tables or {}).items():
-        sec.append(f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}'
-                   "</section>")
-    prov = dict(provenance or {})
-    if prov:
-        frames = {k: v for k, v in prov.items() if isinstance(v, pd.DataFrame | list)
-                  and (isinstance(v, pd.DataFrame) or (v and isinstance(v[0], Mapping)))}
-        plain = {k: v for k, v in prov.items() if k not in frames}
-        plain.setdefault("gridmodel_version", __version__)
-        plain.setdefault("report_written", now)
-        body = _kv_table(plain) + "".join(f"<h3>{_esc(k)}</h3>{_df_table(v, k)}"
-                                          for k, v in frames.items())
-        sec.append(f'<section id="provenance"><h2>Provenance</h2>{body}</section>')
-
-    payload_json = json.dumps(data, default=_jsonable).replace("</", "<\\/")
-    doc = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{_esc(title)}</h1><p>gridmodel {_esc(__version__)} - written {now}"
-        " - self-contained: opens without a network connection</p></header><main>"
-        + "".join(sec)
-        + f'</main><script id="report-data" type="application/json">{payload_json}</script>'
-        f"<script>{_JS}</script></body></html>\n"
-    )
+    sec = _text_sections(notes, scenario, summary, illustrative, figures)
+    sec += _map_section(data, network, struck_assets, dark_buses, heat_frames, districts,
+                        building_stock, heat_layer)
+    sec += [f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}</section>'
+            for name, df in (tables or {}).items()]
+    sec += _provenance_section(provenance, __version__, now)
     path = out / filename
-    path.write_text(doc, encoding="utf-8")
+    path.write_text(_document(title, __version__, now, sec, data), encoding="utf-8")
     return path
 
 
@@ -637,6 +742,20 @@ def dark_buses_from_loads(loads: pd.DataFrame, net) -> dict[str, list[str]]:
     return out
 
 
+def _assumptions_file(layer) -> str:
+    """The heat layer's assumptions file as the report names it: a built-in file relative
+    to the data root (``networks/<layer>/assumptions.toml``), any other as its path."""
+    if layer is None or "assumptions" not in layer.files:
+        return "the heat layer's assumptions.toml"
+    from gridmodel._io.data import data_dir
+
+    path = Path(layer.files["assumptions"])
+    try:
+        return path.resolve().relative_to(data_dir("networks").parent.resolve()).as_posix()
+    except (ValueError, FileNotFoundError):
+        return str(path)
+
+
 def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
     """``report.html`` for a :class:`gridmodel.studies.scenario.RunResult` (``gridmodel run``).
 
@@ -653,15 +772,20 @@ def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
     Returns
     -------
     Path
+
+    Notes
+    -----
+    The district map, its city name and local time come from ``result.layer`` (the run's
+    heat layer), as does the assumptions file named among the illustrative values.
     """
     out = Path(out if out is not None else result.out)
     sc = result.scenario
     summary = dict(result.summary)
     frames = result.frames or {}
     if net is None:
-        import gridmodel
+        from gridmodel.network.io import load_network
 
-        net = gridmodel.load_network(sc.network, status_date=sc.status_date)
+        net = load_network(sc.network, status_date=sc.status_date)
     assets = frames.get("grid_assets")
     struck = sorted(set(assets["asset_id"])) if assets is not None and len(assets) else []
     loads = frames.get("grid_loads")
@@ -679,12 +803,13 @@ def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
     by_d = (summary.get("heat") or {}).get("by_district") or {}
     stock = {d: int(v["buildings"]) for d, v in by_d.items()
              if isinstance(v, Mapping) and "buildings" in v} or None
+    layer = getattr(result, "layer", None)
     return write_report(
         out, title=title or f"Scenario: {sc.name}", scenario=sc, summary=short,
         figures=figs, network=net, struck_assets=struck, dark_buses=dark,
-        heat_frames=frames, building_stock=stock, provenance=prov,
+        heat_frames=frames, building_stock=stock, provenance=prov, heat_layer=layer,
         illustrative=["heat-layer assumptions: building registry, zones, bridging, crews "
-                      "(networks/kyiv/assumptions.toml) [C]",
+                      f"({_assumptions_file(layer)}) [C]",
                       "repair times without a named source "
                       "(gridmodel/data/repair_times.toml) [C]"],
         notes=[result.explanation.split("\n\n")[0]] if getattr(result, "explanation", "")

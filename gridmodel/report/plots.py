@@ -51,16 +51,21 @@ def plot_indoor_bands(ax, index, temps, archetype):
     ax.grid(alpha=0.3)
 
 
-def plot_map(ax, buildings: pd.DataFrame, without_at_peak, when: str):
-    """Lon/lat scatter of buildings; without heat at the peak in red."""
+def plot_map(ax, buildings: pd.DataFrame, without_at_peak, when: str, city: str):
+    """Lon/lat scatter of buildings; without heat at the peak in red.
+
+    ``city`` names the buildings in the title (the heat layer's ``meta["city"]``); the
+    aspect ratio is that of an equirectangular map at the buildings' mean latitude
+    (rounded to 0.01°).
+    """
     w = np.asarray(without_at_peak, bool)
     ax.scatter(buildings["lon"][~w], buildings["lat"][~w], s=1.5, c="0.7", label="heat")
     ax.scatter(buildings["lon"][w], buildings["lat"][w], s=3, c="tab:red",
                label=f"without heat ({int(w.sum())})")
     ax.set_xlabel("longitude [°E]")
     ax.set_ylabel("latitude [°N]")
-    ax.set_aspect(1 / np.cos(np.radians(50.45)))
-    ax.set_title(f"Kyiv apartment buildings without heat at the peak ({when})\n"
+    ax.set_aspect(1 / np.cos(np.radians(round(float(np.mean(buildings["lat"])), 2))))
+    ax.set_title(f"{city} apartment buildings without heat at the peak ({when})\n"
                  "synthetic registry: positions illustrative", fontsize=9)
     ax.legend(fontsize=7, loc="lower left", markerscale=4)
 
@@ -89,7 +94,8 @@ def write_plots(out: Path, layer, index, bh, temps, summary) -> list[str]:
     wt = bh.without_heat.sum(1)
     k = int(wt.argmax())
     fig, ax = plt.subplots(figsize=(7, 7))
-    plot_map(ax, b, bh.without_heat[k], f"{index[k]:%d %b %Y %H:%M}")
+    plot_map(ax, b, bh.without_heat[k], f"{index[k]:%d %b %Y %H:%M}",
+             layer.meta.get("city") or layer.name)
     fig.tight_layout()
     fig.savefig(out / "map_without_heat_peak.png", dpi=110)
     plt.close(fig)
