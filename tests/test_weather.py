@@ -64,6 +64,9 @@ def test_list_profiles_and_files_exist():
         meta = tomllib.loads((WEATHER_DIR / entry["file"]).with_suffix(".meta.toml").read_text())
         assert meta["name"] == name
         assert meta["sources"]
+        assert (meta["kind"], meta["summary"], meta["tz"]) == (
+            entry["kind"], entry["description"], entry["tz"])
+    assert list(frame.columns) == ["file", "kind", "description", "tz"]
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
@@ -140,12 +143,26 @@ def test_user_file_loads_and_converts_zone(tmp_path):
     lines += [f"2026-02-03T{h:02d}:00:00Z,{-11 - h / 2:.1f},x" for h in range(0, 3)]
     path = _write(tmp_path, "\n".join(lines) + "\n")
     before = path.read_bytes()
-    series = load_profile(path)
+    series = load_profile(path, tz=TZ)
     assert str(series.index.tz) == TZ
     assert series.index[0] == pd.Timestamp("2026-02-03 00:00", tz=TZ)
     assert series.iloc[0] == pytest.approx(-21.0)
     assert path.read_bytes() == before  # never writes to user files
-    assert load_profile(str(path), tz=None).index.tz is not None
+    assert str(load_profile(str(path), tz=None).index.tz) == "UTC"
+
+
+def test_user_file_zone_from_its_metadata_file(tmp_path):
+    path = _write(tmp_path, "\n".join(_good_lines(4)) + "\n")
+    assert str(load_profile(path).index.tz) == "UTC"  # no metadata: instants in UTC
+    meta = _write(tmp_path, 'tz = "Europe/Berlin"\n', name="profile.meta.toml")
+    assert weather.profile_tz(path) == "Europe/Berlin"
+    series = load_profile(path)
+    assert str(series.index.tz) == "Europe/Berlin"
+    assert series.index[0] == pd.Timestamp("2026-02-03 00:00", tz=TZ)
+    assert str(load_profile(path, tz=TZ).index.tz) == TZ
+    meta.write_text('tz = "Mars/Olympus"\n', encoding="utf-8")
+    with pytest.raises(WeatherError, match="profile.meta.toml.*Mars/Olympus"):
+        load_profile(path)
 
 
 def test_user_file_across_dst_change(tmp_path):
@@ -290,6 +307,7 @@ def test_synthetic_cold_spell_shape_and_plateau():
         lead_h=24,
         tail_h=24,
         diurnal_range_k=6.0,
+        tz=TZ,
     )
     assert len(spell) == 24 + 24 + 72 + 24 + 24
     assert spell.name == "temp_air"
@@ -303,10 +321,12 @@ def test_synthetic_cold_spell_shape_and_plateau():
 
 def test_synthetic_cold_spell_seeded_noise():
     state = np.random.get_state()  # noqa: NPY002 - checks the legacy global state is untouched
-    a = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=42)
-    b = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=np.random.default_rng(42))
-    c = synthetic_cold_spell("2026-01-10", noise_k=1.5, seed=43)
-    quiet = synthetic_cold_spell("2026-01-10")
+    start = pd.Timestamp("2026-01-10", tz=TZ)
+    a = synthetic_cold_spell(start, noise_k=1.5, seed=42)
+    b = synthetic_cold_spell(start, noise_k=1.5, seed=np.random.default_rng(42))
+    c = synthetic_cold_spell(start, noise_k=1.5, seed=43)
+    quiet = synthetic_cold_spell(start)
+    assert str(quiet.index.tz) == TZ  # the zone of start
     pd.testing.assert_series_equal(a, b)
     assert not np.allclose(a, c)
     assert 0.2 < (a - quiet).std() < 5
@@ -315,7 +335,9 @@ def test_synthetic_cold_spell_seeded_noise():
 
 def test_synthetic_cold_spell_bad_arguments():
     with pytest.raises(WeatherError, match="duration_h"):
-        synthetic_cold_spell("2026-01-10", duration_h=-5)
+        synthetic_cold_spell("2026-01-10", duration_h=-5, tz=TZ)
+    with pytest.raises(WeatherError, match="start has no time zone"):
+        synthetic_cold_spell("2026-01-10")
 
 
 def test_from_daily_extremes_meets_extremes():
@@ -329,6 +351,10 @@ def test_from_daily_extremes_meets_extremes():
     # between the knots the profile stays within its neighbouring extremes
     assert hourly.min() == pytest.approx(-20.0)
     assert hourly.max() == pytest.approx(1.0)
+    naive = pd.Series(tmin.to_numpy(), index=days.tz_localize(None))
+    with pytest.raises(WeatherError, match="no time zone"):
+        from_daily_extremes(naive, tmax)
+    pd.testing.assert_series_equal(from_daily_extremes(naive, tmax, tz=TZ), hourly)
 
 
 def test_weather_dir_points_at_repo_folder():

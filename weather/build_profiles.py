@@ -234,12 +234,22 @@ def _toml_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _meta_text(name: str, label: str, description: str, sources: list[str], extra: dict) -> str:
+def _meta_text(name: str, kind: str, summary: str, label: str, description: str,
+               sources: list[str], extra: dict) -> str:
+    """The ``.meta.toml`` text of a profile.
+
+    ``name``, ``kind``, ``summary`` and ``tz`` make the profile a built-in one: the short
+    name, the kind and the one-line description of ``gridmodel.weather.list_profiles`` and
+    the time zone ``gridmodel.weather.load_profile`` gives its index.
+    """
     lines = [
         f"name = {_toml_string(name)}",
+        f"kind = {_toml_string(kind)}",
+        f"summary = {_toml_string(summary)}",
+        f"tz = {_toml_string(TZ)}",
         f"label = {_toml_string(label)}",
         f"description = {_toml_string(description)}",
-        'columns = { timestamp = "ISO 8601, Europe/Kyiv local time with offset", '
+        f'columns = {{ timestamp = "ISO 8601, {TZ} local time with offset", '
         'temp_air = "outdoor air temperature [degC]" }',
         'builder = "weather/build_profiles.py"',
         "sources = [",
@@ -267,6 +277,9 @@ def profiles() -> dict[str, tuple[pd.Series, str]]:
             kyiv_2026(),
             _meta_text(
                 "kyiv-2026",
+                "reconstruction",
+                "RECONSTRUCTION of Kyiv 1 Jan - 28 Feb 2026 from observatory monthly means "
+                "(Jan -7.6, Feb -5.3 °C) and reported extremes; not an observed hourly series",
                 "RECONSTRUCTION - not observed hourly data",
                 "Kyiv 2026-01-01..2026-02-28 hourly, reconstructed from monthly means and "
                 "reported extremes with a diurnal shape (min 06:00, max 14:00 local).",
@@ -289,6 +302,9 @@ def profiles() -> dict[str, tuple[pd.Series, str]]:
             design_cold_spell(),
             _meta_text(
                 "design-cold-spell",
+                "design",
+                "Kyiv heating design cold spell: five days at a daily mean of -22 °C [C], "
+                "ramps from and back to the January normal (-3.2 °C); reference dates Jan 2021",
                 "DESIGN - synthetic [C]",
                 "48 h at the January normal, 48 h ramp, 120 h (five days) at a daily mean "
                 "of -22 degC, 48 h ramp, 72 h at the January normal; reference dates "
@@ -307,6 +323,9 @@ def profiles() -> dict[str, tuple[pd.Series, str]]:
             normal_january(),
             _meta_text(
                 "normal-january",
+                "climate normal",
+                "Kyiv 1991-2020 normal January (mean -3.2 °C) with the GHCN diurnal range; "
+                "reference year 2021",
                 "CLIMATE NORMAL - synthetic",
                 "Kyiv 1991-2020 normal January on reference year 2021 (2021-01-01.."
                 "2021-01-31); smooth daily means, mean exactly -3.2 degC.",

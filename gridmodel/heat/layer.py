@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from gridmodel._io.data import data_dir
-from gridmodel.errors import InputError
 from gridmodel._io.tomlio import read_toml
+from gridmodel.errors import InputError
 
 __all__ = ["HeatLayer", "HeatLayerError", "archetype_h_w_m2k", "load_layer", "builtin_layers"]
 
@@ -56,7 +56,7 @@ def archetype_h_w_m2k(archetype: str) -> float:
     float
         ``h_w_per_m2k`` of the preset (FIELD_NOTES section 4).
     """
-    from gridmodel.thermal import archetype_parameters
+    from gridmodel.thermal.archetypes import archetype_parameters
 
     return float(archetype_parameters(archetype)["h_w_per_m2k"])
 
@@ -103,7 +103,8 @@ class HeatLayer:
             return self.assumptions[section][key]
         except KeyError:
             msg = (f"{self.files.get('assumptions', 'assumptions.toml')}: missing "
-                   f"[{section}] {key} (see networks/kyiv/assumptions.toml for the schema).")
+                   f"[{section}] {key} (the schema: a built-in layer's assumptions.toml, e.g. "
+                   "networks/kyiv/assumptions.toml).")
             raise HeatLayerError(msg) from None
 
 
@@ -161,7 +162,7 @@ def _unknown(path: Path, df: pd.DataFrame, col: str, known, what: str) -> None:
 
 def validate_layer(layer: HeatLayer) -> None:
     """Check ids and values across the tables; raise :class:`HeatLayerError` at the first."""
-    from gridmodel.thermal import ARCHETYPE_PARAMETERS
+    from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS
 
     f = layer.files
     b = layer.buildings
@@ -198,13 +199,14 @@ def validate_layer(layer: HeatLayer) -> None:
                       REQUIRED[name][0])
 
 
-def load_layer(name_or_path: str | os.PathLike = "kyiv", assumptions=None) -> HeatLayer:
+def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
     """Load and validate a city heat layer.
 
     Parameters
     ----------
-    name_or_path : str or path, default "kyiv"
-        Built-in layer name or a folder holding ``layer.toml``.
+    name_or_path : str or path
+        Built-in layer name (:func:`builtin_layers`, e.g. ``"kyiv"``) or a folder holding
+        ``layer.toml``.
     assumptions : path, optional
         Another ``assumptions.toml`` (rule parameters only; the tables are as built).
 

@@ -5,9 +5,12 @@ On disk a profile is a plain CSV file with two columns::
     timestamp,temp_air
     2026-01-01T00:00:00+02:00,-1.23
 
-``timestamp`` is ISO 8601 with a zone offset, ``temp_air`` is in degrees Celsius.
-:func:`load_profile` refuses, with a :class:`WeatherError` naming the line and the fix,
-anything else (see ``docs/weather.md``).
+``timestamp`` is ISO 8601 with a zone offset, ``temp_air`` is in degrees Celsius. Beside
+it, ``<stem>.meta.toml`` may give the profile's time zone (``tz``, the zone of the index
+:func:`load_profile` returns); with ``name``, ``kind`` and ``summary`` as well, a file in
+the weather folder is a built-in profile (:data:`PROFILES`). :func:`load_profile`
+refuses, with a :class:`WeatherError` naming the line and the fix, anything else (see
+``docs/weather.md``).
 """
 
 from __future__ import annotations
@@ -19,38 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError as _BaseError
-
-DEFAULT_TZ = "Europe/Kyiv"
-
-#: Built-in profiles: short name -> file name in the weather folder and a one-line label.
-#: Sources and construction of every profile: ``weather/README.md`` and ``*.meta.toml``.
-PROFILES: dict[str, dict[str, str]] = {
-    "kyiv-2026": {
-        "file": "kyiv_2026_jan_feb_reconstruction.csv",
-        "kind": "reconstruction",
-        "description": (
-            "RECONSTRUCTION of Kyiv 1 Jan - 28 Feb 2026 from observatory monthly means "
-            "(Jan -7.6, Feb -5.3 °C) and reported extremes; not an observed hourly series"
-        ),
-    },
-    "design-cold-spell": {
-        "file": "kyiv_design_cold_spell.csv",
-        "kind": "design",
-        "description": (
-            "Kyiv heating design cold spell: five days at a daily mean of -22 °C [C], "
-            "ramps from and back to the January normal (-3.2 °C); reference dates Jan 2021"
-        ),
-    },
-    "normal-january": {
-        "file": "kyiv_normal_january.csv",
-        "kind": "climate normal",
-        "description": (
-            "Kyiv 1991-2020 normal January (mean -3.2 °C) with the GHCN diurnal range; "
-            "reference year 2021"
-        ),
-    },
-}
 
 _REQUIRED_COLUMNS = ("timestamp", "temp_air")
 _TEMP_MIN_C = -60.0
@@ -76,14 +49,84 @@ def _weather_dir() -> Path:
     return data_dir("weather")
 
 
+#: The tz argument of :func:`load_profile` that asks for the profile's own time zone.
+PROFILE_TZ = "profile"
+_META_SUFFIX = ".meta.toml"
+
+
+def _meta_path(csv_path: Path) -> Path:
+    """The metadata file beside a profile CSV: ``<stem>.meta.toml``."""
+    return csv_path.with_suffix(_META_SUFFIX)
+
+
+def _read_meta(path: Path) -> dict:
+    """A profile's metadata file, parsed (:class:`WeatherError` if unreadable)."""
+    return read_toml(path, "weather profile metadata", WeatherError)[0]
+
+
+def _builtin_profiles() -> dict[str, dict[str, str]]:
+    """The catalogue of the weather folder: one entry per ``*.meta.toml`` with a ``name``."""
+    profiles = {}
+    for path in sorted(_weather_dir().glob(f"*{_META_SUFFIX}")):
+        meta = _read_meta(path)
+        missing = [k for k in ("name", "kind", "summary", "tz") if k not in meta]
+        if missing:
+            msg = f"{path}: missing key(s) {missing} of a built-in weather profile."
+            raise WeatherError(msg)
+        profiles[meta["name"]] = {"file": path.name.removesuffix(_META_SUFFIX) + ".csv",
+                                  "kind": meta["kind"], "description": meta["summary"],
+                                  "tz": meta["tz"]}
+    return profiles
+
+
+#: Built-in profiles: short name -> file name in the weather folder, kind, a one-line
+#: description and the time zone, read from the ``*.meta.toml`` beside each CSV (its
+#: ``name``, ``kind``, ``summary`` and ``tz``). Sources and construction of every profile:
+#: ``weather/README.md`` and the same ``*.meta.toml`` files.
+PROFILES: dict[str, dict[str, str]] = _builtin_profiles()
+
+
+def profile_tz(path: str | os.PathLike) -> str | None:
+    """Time zone of a profile CSV, from the ``tz`` of the ``<stem>.meta.toml`` beside it.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A profile CSV file.
+
+    Returns
+    -------
+    str or None
+        The zone name (e.g. ``"Europe/Kyiv"``); None if there is no metadata file or it
+        has no ``tz``.
+
+    Raises
+    ------
+    WeatherError
+        If the metadata file is unreadable or names an unknown time zone.
+    """
+    meta = _meta_path(Path(path))
+    if not meta.is_file():
+        return None
+    tz = _read_meta(meta).get("tz")
+    if tz is None:
+        return None
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(str(tz))
+    except (LookupError, ValueError, TypeError) as exc:
+        msg = f"{meta}: tz = {tz!r} is not a known time zone (e.g. 'Europe/Kyiv', 'UTC')."
+        raise WeatherError(msg) from exc
+    return str(tz)
+
+
 def list_profiles() -> pd.DataFrame:
     """List the built-in weather profiles.
 
     Returns
     -------
     pandas.DataFrame
-        One row per short name (the index) with columns ``file``, ``kind`` and
-        ``description``. Pass a short name to :func:`load_profile`.
+        One row per short name (the index) with columns ``file``, ``kind``,
+        ``description`` and ``tz``. Pass a short name to :func:`load_profile`.
     """
     frame = pd.DataFrame.from_dict(PROFILES, orient="index")
     frame.index.name = "name"
@@ -91,7 +134,7 @@ def list_profiles() -> pd.DataFrame:
 
 
 def load_profile(
-    name_or_path: str | os.PathLike, tz: str | None = DEFAULT_TZ, check_units: bool = True
+    name_or_path: str | os.PathLike, tz: str | None = PROFILE_TZ, check_units: bool = True
 ) -> pd.Series:
     """Load a built-in or user weather profile and validate it.
 
@@ -102,8 +145,10 @@ def load_profile(
         ``"design-cold-spell"``, ``"normal-january"``) or the path of a CSV file with
         columns ``timestamp`` (ISO 8601 with a zone offset, e.g.
         ``2026-02-03T06:00:00+02:00``) and ``temp_air`` [°C]. Other columns are ignored.
-    tz : str or None, default "Europe/Kyiv"
-        Time zone of the returned index. ``None`` keeps the instants in UTC.
+    tz : str or None, default "profile"
+        Time zone of the returned index. ``"profile"``: the profile's own zone, the ``tz``
+        of the ``<stem>.meta.toml`` beside the CSV (every built-in profile has one; see
+        :func:`profile_tz`), else UTC. ``None`` keeps the instants in UTC.
     check_units : bool, default True
         Refuse values whose mean is implausible in °C for Ukraine (above 15 °C when most
         timestamps fall in November-March, above 35 °C otherwise) as probable
@@ -130,11 +175,14 @@ def load_profile(
     The file is only read, never written.
     """
     path = _resolve_profile(name_or_path)
+    own_tz = profile_tz(path)
     raw = _read_csv(path)
     timestamps = _parse_timestamps(raw, path)
     _check_hourly_step(raw, timestamps, path)
-    temp_air = _parse_temperatures(raw, timestamps, path, check_units)
+    local = timestamps.tz_convert(own_tz) if own_tz is not None else timestamps
+    temp_air = _parse_temperatures(raw, local, path, check_units)
     index = pd.DatetimeIndex(timestamps, name="timestamp")
+    tz = own_tz if tz == PROFILE_TZ else tz
     if tz is not None:
         index = index.tz_convert(tz)
     return pd.Series(temp_air, index=index, name="temp_air")
@@ -267,6 +315,7 @@ def _check_hourly_step(raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Pa
 def _parse_temperatures(
     raw: pd.DataFrame, timestamps: pd.DatetimeIndex, path: Path, check_units: bool = True
 ) -> np.ndarray:
+    """The checked ``temp_air`` values; ``timestamps`` in the profile's zone (winter months)."""
     text = raw["temp_air"].str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(values)
@@ -286,7 +335,7 @@ def _parse_temperatures(
         )
         raise WeatherError(msg)
     mean = float(values.mean())
-    winter = np.isin(timestamps.tz_convert(DEFAULT_TZ).month, (11, 12, 1, 2, 3)).mean() > 0.5
+    winter = np.isin(timestamps.month, (11, 12, 1, 2, 3)).mean() > 0.5  # local months
     limit = _WINTER_MEAN_MAX_C if winter else _MEAN_MAX_C
     if check_units and mean > limit:
         season = "with mostly winter (Nov-Mar) timestamps" if winter else ""

@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gridmodel.weather.profiles import DEFAULT_TZ, WeatherError
+from gridmodel.weather.profiles import WeatherError
+
+
+def _zone_of_naive(tz: str | None, what: str) -> str:
+    """``tz`` for localizing naive ``what``; :class:`WeatherError` if there is none."""
+    if tz is None:
+        msg = (f"{what} has no time zone: pass tz (the zone of local times, e.g. "
+               f"tz='Europe/Kyiv') or give {what} with a zone.")
+        raise WeatherError(msg)
+    return tz
 
 
 def diurnal_shape(hour, hour_min: float = 6.0, hour_max: float = 14.0):
@@ -52,7 +61,7 @@ def from_daily_extremes(
     hour_max: int = 14,
     temp_max_before: float | None = None,
     temp_min_after: float | None = None,
-    tz: str = DEFAULT_TZ,
+    tz: str | None = None,
 ) -> pd.Series:
     r"""Hourly profile through given daily minima and maxima.
 
@@ -67,8 +76,9 @@ def from_daily_extremes(
         the first day's maximum.
     temp_min_after : float, optional
         Minimum of the day after the last day [°C]. Default: the last day's minimum.
-    tz : str, default "Europe/Kyiv"
-        Time zone of the local dates and of the result.
+    tz : str, optional
+        Time zone of naive local dates and of the result; required for naive dates.
+        Tz-aware dates keep their own zone.
 
     Returns
     -------
@@ -90,7 +100,7 @@ def from_daily_extremes(
         )
         raise WeatherError(msg)
     if days.tz is None:
-        days = days.tz_localize(tz)
+        days = days.tz_localize(_zone_of_naive(tz, "temp_min's index"))
     tmin = np.asarray(temp_min, dtype=float)
     tmax = np.asarray(temp_max, dtype=float)
     before = tmax[0] if temp_max_before is None else float(temp_max_before)
@@ -126,7 +136,7 @@ def synthetic_cold_spell(
     diurnal_range_k: float = 5.0,
     noise_k: float = 0.0,
     seed: int | np.random.Generator | None = None,
-    tz: str = DEFAULT_TZ,
+    tz: str | None = None,
 ) -> pd.Series:
     r"""Synthetic hourly cold spell: base, ramp down, plateau, ramp up, base.
 
@@ -155,8 +165,9 @@ def synthetic_cold_spell(
         0.95 [K]. Zero gives a deterministic profile.
     seed : int, numpy.random.Generator or None
         Source of randomness for the noise (only used if ``noise_k > 0``).
-    tz : str, default "Europe/Kyiv"
-        Time zone of the result.
+    tz : str, optional
+        Time zone of the result; required for a naive ``start``. Default: the zone of
+        ``start``.
 
     Returns
     -------
@@ -181,7 +192,10 @@ def synthetic_cold_spell(
         msg = f"diurnal_range_k and noise_k must be >= 0; got {diurnal_range_k=}, {noise_k=}."
         raise WeatherError(msg)
     start = pd.Timestamp(start)
-    start = start.tz_localize(tz) if start.tzinfo is None else start.tz_convert(tz)
+    if start.tzinfo is None:
+        start = start.tz_localize(_zone_of_naive(tz, "start"))
+    elif tz is not None:
+        start = start.tz_convert(tz)
     n = int(lead_h + 2 * ramp_h + duration_h + tail_h)
     index = pd.date_range(start, periods=n, freq="h", name="timestamp")
     t = np.arange(n, dtype=float)
