@@ -69,8 +69,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError
 from gridmodel._io.tomlio import read_toml
+from gridmodel.errors import InputError
 
 __all__ = [
     "KINDS",
@@ -300,22 +300,51 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
     path = Path(path)
     data, text = read_toml(path, "plan file", InterventionError)
     d = defaults if defaults is not None else load_defaults()
-    meta = d.get("meta", {})
     errors: list[str] = []
-    unknown_top = [k for k in data if k not in ("plan", "intervention")]
-    for k in unknown_top:
-        errors.append(f"{path}: unknown top-level key {k!r}; allowed: 'plan', "
-                      "'intervention' ([[intervention]] tables).")
+    plan_d = _plan_table(data, path, text, errors)
+    settings = _plan_settings(plan_d, d.get("meta", {}), path, text, errors)
+    ivs = _parse_interventions(data.get("intervention", []), path, text, d,
+                               settings["currency"], settings["price_year"], errors)
+    combos = _combinations(plan_d.get("combinations", []), [iv.id for iv in ivs], path,
+                           text, errors)
+    if errors:
+        raise InterventionError("\n".join(errors))
+    scen = plan_d.get("scenario")
+    plan = Plan(name=str(plan_d.get("name", path.stem)), path=path.resolve(),
+                interventions=ivs, combinations=combos,
+                scenario=(path.parent / scen).resolve() if isinstance(scen, str) else None,
+                description=str(plan_d.get("description", "")), **settings)
+    if net is not None or layer is not None:
+        plan.interventions = validate_assets(plan, net=net, layer=layer)
+    return plan
+
+
+def _unknown_key_hint(key: str, allowed) -> str:
+    """`` (did you mean 'x'?)`` for the closest allowed key, or an empty string."""
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _plan_table(data: dict, path: Path, text: str, errors: list) -> dict:
+    """The ``[plan]`` table; unknown top-level and plan keys are added to ``errors``."""
+    for k in data:
+        if k not in ("plan", "intervention"):
+            errors.append(f"{path}: unknown top-level key {k!r}; allowed: 'plan', "
+                          "'intervention' ([[intervention]] tables).")
     plan_d = data.get("plan", {})
     if not isinstance(plan_d, dict):
         errors.append(f"{path}: 'plan' must be a table ([plan]).")
         plan_d = {}
     for k in plan_d:
         if k not in _PLAN_KEYS:
-            close = difflib.get_close_matches(k, _PLAN_KEYS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            errors.append(f"{path}:{_plan_line(text, k)}: unknown key plan.{k}{hint}; "
-                          f"allowed: {list(_PLAN_KEYS)}.")
+            errors.append(f"{path}:{_plan_line(text, k)}: unknown key plan.{k}"
+                          f"{_unknown_key_hint(k, _PLAN_KEYS)}; allowed: {list(_PLAN_KEYS)}.")
+    return plan_d
+
+
+def _plan_settings(plan_d: dict, meta: dict, path: Path, text: str, errors: list) -> dict:
+    """The plan's scalar settings (:class:`Plan` fields ``interception_prob, damage_prob,
+    currency, price_year, metric``), checked; problems are added to ``errors``."""
     where_p = f"{path}:{_plan_line(text, 'interception_prob')}"
     p_int = _num(plan_d.get("interception_prob", 0.5), "plan.interception_prob", where_p,
                  hi=0.999, errors=errors)
@@ -330,8 +359,14 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
     if metric not in METRICS:
         errors.append(f"{path}:{_plan_line(text, 'metric')}: plan.metric {metric!r} is "
                       f"unknown; choose one of {list(METRICS)}.")
+    return {"interception_prob": p_int, "damage_prob": p_dmg, "currency": currency,
+            "price_year": price_year, "metric": metric}
 
-    raw = data.get("intervention", [])
+
+def _parse_interventions(raw, path: Path, text: str, d: dict, currency: str,
+                         price_year: int, errors: list) -> list[Intervention]:
+    """The valid ``[[intervention]]`` tables with unique ids; problems (also a repeated id)
+    are added to ``errors``."""
     if not isinstance(raw, list) or not raw:
         errors.append(f"{path}: no [[intervention]] tables; add at least one.")
         raw = []
@@ -349,18 +384,23 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
             continue
         seen[iv.id] = start
         ivs.append(iv)
+    return ivs
 
-    combos: list[tuple[str, ...]] = []
-    raw_c = plan_d.get("combinations", [])
+
+def _combinations(raw_c, ids: list[str], path: Path, text: str,
+                  errors: list) -> list[tuple[str, ...]]:
+    """``plan.combinations`` as tuples of known intervention ``ids`` (at least two distinct
+    each); problems are added to ``errors``."""
     cl = _plan_line(text, "combinations")
     if not isinstance(raw_c, list) or not all(isinstance(c, list) for c in raw_c):
         errors.append(f"{path}:{cl}: plan.combinations must be a list of lists of "
                       f"intervention ids; got {raw_c!r}.")
         raw_c = []
+    combos: list[tuple[str, ...]] = []
     for c in raw_c:
-        bad = [x for x in c if x not in seen]
+        bad = [x for x in c if x not in ids]
         if bad:
-            close = {b: difflib.get_close_matches(str(b), list(seen), n=2) for b in bad}
+            close = {b: difflib.get_close_matches(str(b), ids, n=2) for b in bad}
             errors.append(f"{path}:{cl}: plan.combinations names unknown intervention "
                           f"id(s) {close} (unknown: closest)." )
         elif len(set(c)) < 2:
@@ -368,133 +408,176 @@ def load_plan(path: str | os.PathLike, *, net=None, layer=None,
                           f"got {c!r}.")
         else:
             combos.append(tuple(c))
-    if errors:
-        raise InterventionError("\n".join(errors))
-    scen = plan_d.get("scenario")
-    plan = Plan(name=str(plan_d.get("name", path.stem)), path=path.resolve(),
-                interventions=ivs, combinations=combos, interception_prob=p_int,
-                damage_prob=p_dmg, currency=currency, price_year=price_year, metric=metric,
-                scenario=(path.parent / scen).resolve() if isinstance(scen, str) else None,
-                description=str(plan_d.get("description", "")))
-    if net is not None or layer is not None:
-        plan.interventions = validate_assets(plan, net=net, layer=layer)
-    return plan
+    return combos
 
 
-def _parse_one(item, path: Path, text: str, start: int, d: dict, currency: str,
-               price_year: int, errors: list) -> Intervention | None:
-    here = f"{path}:{start}"
+def _kind_and_id(item, path: Path, text: str, start: int, errors: list):
+    """``(kind, id)`` of an ``[[intervention]]`` table, or None (problem added to
+    ``errors``) when it is no table, its kind is unknown or its id malformed."""
     if not isinstance(item, dict):
-        errors.append(f"{here}: [[intervention]] must be a table.")
+        errors.append(f"{path}:{start}: [[intervention]] must be a table.")
         return None
     kind = item.get("kind")
     if kind not in KINDS:
-        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
         errors.append(f"{path}:{_key_line(text, start, 'kind')}: unknown intervention kind "
-                      f"{kind!r}{hint}; choose one of {list(KINDS)}.")
+                      f"{kind!r}{_unknown_key_hint(str(kind), list(KINDS))}; "
+                      f"choose one of {list(KINDS)}.")
         return None
     iid = item.get("id")
     if not isinstance(iid, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", iid):
         errors.append(f"{path}:{_key_line(text, start, 'id')}: intervention id must be a "
                       f"short name of letters, digits, '-', '_' or '.'; got {iid!r}.")
         return None
+    return kind, iid
+
+
+def _keys_ok(item: dict, kind: str, iid: str, path: Path, text: str, start: int,
+             errors: list) -> bool:
+    """True when the table has only the keys its kind allows and all it requires (every
+    problem is added to ``errors``)."""
     req, opt = KINDS[kind]
     allowed = set(_COMMON) | set(req) | set(opt)
     ok = True
     for k in item:
         if k not in allowed:
-            close = difflib.get_close_matches(k, sorted(allowed), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             errors.append(f"{path}:{_key_line(text, start, k)}: unknown key {k!r} in "
-                          f"intervention {iid!r} ({kind}){hint}; allowed: {sorted(allowed)}.")
+                          f"intervention {iid!r} ({kind})"
+                          f"{_unknown_key_hint(k, sorted(allowed))}; "
+                          f"allowed: {sorted(allowed)}.")
             ok = False
     for k in req:
         if k not in item:
-            errors.append(f"{here}: intervention {iid!r} ({kind}) lacks required key "
+            errors.append(f"{path}:{start}: intervention {iid!r} ({kind}) lacks required key "
                           f"{k!r}.")
             ok = False
-    if not ok:
-        return None
-    dk = d[kind]
+    return ok
 
-    def at(k: str) -> str:
-        return f"{path}:{_key_line(text, start, k)}: intervention {iid!r}"
 
-    n_err = len(errors)
-    params: dict = {}
+# Kind-specific parameters: ``(item, kind defaults, at, errors) -> (params, units)``, where
+# ``at(key)`` is the "file:line: intervention 'id'" prefix of a message about ``key`` and
+# ``units`` the quantity the cost is counted in (None when a parameter is invalid).
+def _backup_params(item: dict, dk: dict, at, errors: list):
+    """``backup_generators``: sites, MW per site and hours of fuel; units = MW in total."""
+    params = {"sites": _str_list(item["sites"], "sites", at("sites"), errors),
+              "mw_per_site": _num(item.get("mw_per_site", 2.0), "mw_per_site [MW]",
+                                  at("mw_per_site"), lo_open=True, errors=errors),
+              "fuel_h": _num(item.get("fuel_h", dk.get("fuel_h", 72.0)), "fuel_h [h]",
+                             at("fuel_h"), lo_open=True, errors=errors)}
     units = None
-    if kind == "backup_generators":
-        params["sites"] = _str_list(item["sites"], "sites", at("sites"), errors)
-        params["mw_per_site"] = _num(item.get("mw_per_site", 2.0), "mw_per_site [MW]",
-                                     at("mw_per_site"), lo_open=True, errors=errors)
-        params["fuel_h"] = _num(item.get("fuel_h", dk.get("fuel_h", 72.0)), "fuel_h [h]",
-                                at("fuel_h"), lo_open=True, errors=errors)
-        if params["sites"] and params["mw_per_site"]:
-            units = params["mw_per_site"] * len(params["sites"])
-    elif kind in ("modular_boilers", "cogeneration"):
-        if not isinstance(item["district"], str) or not item["district"]:
-            errors.append(f"{at('district')}: district must be a district name; got "
-                          f"{item['district']!r}.")
-        params["district"] = item["district"]
-        if kind == "modular_boilers":
-            params["heat_mw"] = _num(item["heat_mw"], "heat_mw [MW]", at("heat_mw"),
-                                     lo_open=True, errors=errors)
-            params["own_backup"] = bool(item.get("own_backup", dk.get("own_backup", True)))
-            units = params["heat_mw"]
-        else:
-            params["electric_mw"] = _num(item["electric_mw"], "electric_mw [MW]",
-                                         at("electric_mw"), lo_open=True, errors=errors)
-            e = params["electric_mw"] or 0.0
-            params["heat_mw"] = _num(item.get("heat_mw", e * float(dk.get("heat_mw_per_mw",
-                                                                          1.1))),
-                                     "heat_mw [MW]", at("heat_mw"), lo_open=True,
-                                     errors=errors)
-            units = params["electric_mw"]
-    elif kind in ("protection", "spare_transformers"):
-        params["assets"] = _str_list(item["assets"], "assets", at("assets"), errors)
-        if kind == "protection":
-            params["damage_prob_factor"] = _num(
-                item.get("damage_prob_factor", dk.get("damage_prob_factor", 0.3)),
-                "damage_prob_factor [-]", at("damage_prob_factor"), hi=1.0, errors=errors)
-        else:
-            params["repair_h_max"] = _num(item.get("repair_h_max", dk.get("repair_h_max",
-                                                                          168.0)),
-                                          "repair_h_max [h]", at("repair_h_max"),
-                                          lo_open=True, errors=errors)
-        if params["assets"]:
-            units = float(len(params["assets"]))
-    elif kind == "interceptors":
-        params["interception_prob"] = _num(item["interception_prob"],
-                                           "interception_prob [-]", at("interception_prob"),
-                                           hi=0.999, errors=errors)
-        units = 1.0
-    elif kind == "restart_crews":
-        c = item["crews"]
-        if isinstance(c, bool) or not isinstance(c, int) or c <= 0:
-            errors.append(f"{at('crews')}: crews must be a whole number > 0; got {c!r}.")
-        else:
-            params["crews"] = c
-            units = float(c)
+    if params["sites"] and params["mw_per_site"]:
+        units = params["mw_per_site"] * len(params["sites"])
+    return params, units
+
+
+def _district_param(item: dict, at, errors: list) -> str:
+    """The ``district`` of a local-supply intervention (a non-empty name, checked)."""
+    if not isinstance(item["district"], str) or not item["district"]:
+        errors.append(f"{at('district')}: district must be a district name; got "
+                      f"{item['district']!r}.")
+    return item["district"]
+
+
+def _boiler_params(item: dict, dk: dict, at, errors: list):
+    """``modular_boilers``: district, heat [MW(th)] and own backup power; units = heat_mw."""
+    params = {"district": _district_param(item, at, errors),
+              "heat_mw": _num(item["heat_mw"], "heat_mw [MW]", at("heat_mw"), lo_open=True,
+                              errors=errors),
+              "own_backup": bool(item.get("own_backup", dk.get("own_backup", True)))}
+    return params, params["heat_mw"]
+
+
+def _cogeneration_params(item: dict, dk: dict, at, errors: list):
+    """``cogeneration``: district, electric [MW(e)] and heat [MW(th)] output (default
+    ``heat_mw_per_mw`` x electric); units = electric_mw."""
+    params = {"district": _district_param(item, at, errors),
+              "electric_mw": _num(item["electric_mw"], "electric_mw [MW]",
+                                  at("electric_mw"), lo_open=True, errors=errors)}
+    e = params["electric_mw"] or 0.0
+    params["heat_mw"] = _num(item.get("heat_mw", e * float(dk.get("heat_mw_per_mw", 1.1))),
+                             "heat_mw [MW]", at("heat_mw"), lo_open=True, errors=errors)
+    return params, params["electric_mw"]
+
+
+def _protection_params(item: dict, dk: dict, at, errors: list):
+    """``protection``: assets and the factor on the chance a hit does damage; units = one
+    per asset."""
+    params = {"assets": _str_list(item["assets"], "assets", at("assets"), errors),
+              "damage_prob_factor": _num(
+                  item.get("damage_prob_factor", dk.get("damage_prob_factor", 0.3)),
+                  "damage_prob_factor [-]", at("damage_prob_factor"), hi=1.0, errors=errors)}
+    return params, float(len(params["assets"])) if params["assets"] else None
+
+
+def _spare_params(item: dict, dk: dict, at, errors: list):
+    """``spare_transformers``: assets and the longest repair [h]; units = one per asset."""
+    params = {"assets": _str_list(item["assets"], "assets", at("assets"), errors),
+              "repair_h_max": _num(item.get("repair_h_max", dk.get("repair_h_max", 168.0)),
+                                   "repair_h_max [h]", at("repair_h_max"), lo_open=True,
+                                   errors=errors)}
+    return params, float(len(params["assets"])) if params["assets"] else None
+
+
+def _interceptor_params(item: dict, dk: dict, at, errors: list):
+    """``interceptors``: the interception probability [-]; units = 1."""
+    params = {"interception_prob": _num(item["interception_prob"], "interception_prob [-]",
+                                        at("interception_prob"), hi=0.999, errors=errors)}
+    return params, 1.0
+
+
+def _crew_params(item: dict, dk: dict, at, errors: list):
+    """``restart_crews``: a whole number of crews > 0; units = crews."""
+    c = item["crews"]
+    if isinstance(c, bool) or not isinstance(c, int) or c <= 0:
+        errors.append(f"{at('crews')}: crews must be a whole number > 0; got {c!r}.")
+        return {}, None
+    return {"crews": c}, float(c)
+
+
+_PARAMS = {"backup_generators": _backup_params, "modular_boilers": _boiler_params,
+           "cogeneration": _cogeneration_params, "protection": _protection_params,
+           "spare_transformers": _spare_params, "interceptors": _interceptor_params,
+           "restart_crews": _crew_params}
+
+
+def _costing(item: dict, dk: dict, units, at, errors: list):
+    """``(units, unit_cost, cost, lifetime_years, tag)`` of an intervention: the table's
+    values, else the kind's defaults (a cost given in the plan file is tagged [C])."""
     if "units" in item:
         units = _num(item["units"], "units", at("units"), lo_open=True, errors=errors)
     unit_cost = _num(item.get("unit_cost", dk.get("unit_cost")), "unit_cost",
                      at("unit_cost"), errors=errors)
-    cost = None
-    if "cost" in item:
-        cost = _num(item["cost"], "cost", at("cost"), errors=errors)
+    cost = _num(item["cost"], "cost", at("cost"), errors=errors) if "cost" in item else None
     life = _num(item.get("lifetime_years", dk.get("lifetime_years", 20)), "lifetime_years",
                 at("lifetime_years"), lo_open=True, errors=errors)
     tag = item.get("tag", "C" if ("cost" in item or "unit_cost" in item)
                    else dk.get("tag", "C"))
     if tag not in _TAGS:
         errors.append(f"{at('tag')}: tag must be one of {list(_TAGS)}; got {tag!r}.")
+    return units, unit_cost, cost, life, tag
+
+
+def _parse_one(item, path: Path, text: str, start: int, d: dict, currency: str,
+               price_year: int, errors: list) -> Intervention | None:
+    """One ``[[intervention]]`` table (header at line ``start``) as an
+    :class:`Intervention`, or None with every problem added to ``errors``."""
+    head = _kind_and_id(item, path, text, start, errors)
+    if head is None or not _keys_ok(item, *head, path, text, start, errors):
+        return None
+    kind, iid = head
+    dk = d[kind]
+
+    def at(k: str) -> str:
+        return f"{path}:{_key_line(text, start, k)}: intervention {iid!r}"
+
+    n_err = len(errors)
+    params, units = _PARAMS[kind](item, dk, at, errors)
+    units, unit_cost, cost, life, tag = _costing(item, dk, units, at, errors)
     if len(errors) > n_err:
         return None
     capital = cost if cost is not None else (units or 0.0) * unit_cost
     if capital <= 0:
-        errors.append(f"{here}: intervention {iid!r} has zero capital cost; give cost or "
-                      "unit_cost > 0 (ranking per unit of cost needs it).")
+        errors.append(f"{path}:{start}: intervention {iid!r} has zero capital cost; give "
+                      "cost or unit_cost > 0 (ranking per unit of cost needs it).")
         return None
     own_cost = "unit_cost" in item or "cost" in item
     source = str(item.get("source", "plan file [C]" if own_cost else dk.get("source", "")))
