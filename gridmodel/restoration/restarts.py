@@ -126,7 +126,8 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
     Drained buildings wait in a queue in the order they were drained (hour, then registry
     order) until a crew takes them; restarting buildings are listed with their start hour
     (an entry lapses when the building is drained again). An hour visits every building
-    only to write its states.
+    only to write its states. Each hour: heat back after restarts, new drains, crews
+    freed, crews assigned, states written.
     """
     n_t, n_b = drained.shape
     state = np.zeros(n_b, dtype=np.int8)
@@ -138,80 +139,126 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
     restarting = np.empty(2 * n_b, dtype=np.int64)
     restarting_start = np.empty(2 * n_b, dtype=np.int64)
     n_restarting = 0
-    n_groups = drain_trigger.shape[1]
     for t in range(n_t):
-        # heat back after restart
-        m = 0
-        for j in range(n_restarting):
-            i = restarting[j]
-            if state[i] == RESTARTING and start[i] == restarting_start[j]:
-                if t - start[i] >= flats_h:
-                    state[i] = NORMAL
-                    back[i] = t
-                else:
-                    restarting[m] = i
-                    restarting_start[m] = start[i]
-                    m += 1
-        n_restarting = m
-        # new drains, appended to the queue in registry order
-        any_trigger = False
-        for k in range(n_groups):
-            if drain_trigger[t, k]:
-                any_trigger = True
-                break
-        if any_trigger:
-            for i in range(n_b):
-                k = g[i]
-                if drain_trigger[t, k] and state[i] != DRAINED:
-                    state[i] = DRAINED
-                    drain_time[i] = t
-                    dcause[i] = drain_cause[t, k]
-                    queue[q_len] = i
-                    q_len += 1
-        # crews
-        m = 0
-        for j in range(n_busy):
-            if crew_end[j] > t:
-                crew_end[m] = crew_end[j]
-                m += 1
-        n_busy = m
+        n_restarting = _heat_back(t, flats_h, state, start, back, restarting, restarting_start,
+                                  n_restarting)
+        q_len = _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, queue,
+                            q_len)
+        n_busy = _free_crews(t, crew_end, n_busy)
         free = n_crews - n_busy
         if free > 0 and q_len:
-            # first drained, first restarted among those whose group circulates; the
-            # queue keeps the buildings still waiting
-            m = 0
-            for j in range(q_len):
-                i = queue[j]
-                if free > 0 and circulating[t, g[i]]:
-                    free -= 1
-                    state[i] = RESTARTING
-                    start[i] = t
-                    crew_end[n_busy] = t + crew_h
-                    n_busy += 1
-                    if flats_h == 0:
-                        state[i] = NORMAL
-                        back[i] = t
-                    else:
-                        restarting[n_restarting] = i
-                        restarting_start[n_restarting] = t
-                        n_restarting += 1
-                else:
-                    queue[m] = i
-                    m += 1
-            q_len = m
+            q_len, n_busy, n_restarting = _assign_crews(
+                t, free, g, circulating, crew_h, flats_h, state, start, back, queue, q_len,
+                crew_end, n_busy, restarting, restarting_start, n_restarting)
         crews_busy[t] = n_busy
-        # states (the arrays come zeroed: only True values and causes are written)
-        for i in range(n_b):
-            k = g[i]
-            if state[i] != NORMAL:
-                drained[t, i] = True
-                without[t, i] = True
-                cause[t, i] = dcause[i]
+        _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
+                      drained, heat_on, without, interrupted, freeze, cause)
+
+
+@njit(cache=True)
+def _heat_back(t, flats_h, state, start, back, restarting, restarting_start,
+               n_restarting):  # pragma: no cover
+    """Buildings whose heat reaches the flats at hour ``t`` become NORMAL.
+
+    Keeps the other entries of ``restarting`` still current (same start hour, still
+    RESTARTING) in place; returns their number.
+    """
+    m = 0
+    for j in range(n_restarting):
+        i = restarting[j]
+        if state[i] == RESTARTING and start[i] == restarting_start[j]:
+            if t - start[i] >= flats_h:
+                state[i] = NORMAL
+                back[i] = t
             else:
-                circ = circulating[t, k]
-                heat_on[t, i] = circ
-                interrupted[t, i] = not circ
-                freeze[t, i] = freeze_risk[t, k]
-                if not supply_ok[t, k]:
-                    without[t, i] = True
-                    cause[t, i] = supply_cause[t, k]
+                restarting[m] = i
+                restarting_start[m] = start[i]
+                m += 1
+    return m
+
+
+@njit(cache=True)
+def _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, queue,
+                q_len):  # pragma: no cover
+    """Buildings of the groups drained at hour ``t`` join the queue in registry order.
+
+    A building already waiting (DRAINED) keeps its place; returns the queue length.
+    """
+    any_trigger = False
+    for k in range(drain_trigger.shape[1]):
+        if drain_trigger[t, k]:
+            any_trigger = True
+            break
+    if any_trigger:
+        for i in range(g.size):
+            k = g[i]
+            if drain_trigger[t, k] and state[i] != DRAINED:
+                state[i] = DRAINED
+                drain_time[i] = t
+                dcause[i] = drain_cause[t, k]
+                queue[q_len] = i
+                q_len += 1
+    return q_len
+
+
+@njit(cache=True)
+def _free_crews(t, crew_end, n_busy):  # pragma: no cover
+    """Drop the crews whose work ended by hour ``t``; returns the number still busy."""
+    m = 0
+    for j in range(n_busy):
+        if crew_end[j] > t:
+            crew_end[m] = crew_end[j]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _assign_crews(t, free, g, circulating, crew_h, flats_h, state, start, back, queue, q_len,
+                  crew_end, n_busy, restarting, restarting_start,
+                  n_restarting):  # pragma: no cover
+    """Give the ``free`` crews to the first queued buildings whose group circulates.
+
+    First drained, first restarted; the queue keeps the buildings still waiting, in
+    order. Returns (queue length, busy crews, restarting entries).
+    """
+    m = 0
+    for j in range(q_len):
+        i = queue[j]
+        if free > 0 and circulating[t, g[i]]:
+            free -= 1
+            state[i] = RESTARTING
+            start[i] = t
+            crew_end[n_busy] = t + crew_h
+            n_busy += 1
+            if flats_h == 0:
+                state[i] = NORMAL
+                back[i] = t
+            else:
+                restarting[n_restarting] = i
+                restarting_start[n_restarting] = t
+                n_restarting += 1
+        else:
+            queue[m] = i
+            m += 1
+    return m, n_busy, n_restarting
+
+
+@njit(cache=True)
+def _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
+                  drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
+    """Row ``t`` of the per-building states (the arrays come zeroed: only True values and
+    causes are written)."""
+    for i in range(g.size):
+        k = g[i]
+        if state[i] != NORMAL:
+            drained[t, i] = True
+            without[t, i] = True
+            cause[t, i] = dcause[i]
+        else:
+            circ = circulating[t, k]
+            heat_on[t, i] = circ
+            interrupted[t, i] = not circ
+            freeze[t, i] = freeze_risk[t, k]
+            if not supply_ok[t, k]:
+                without[t, i] = True
+                cause[t, i] = supply_cause[t, k]

@@ -1,7 +1,36 @@
-"""The 1R1C building model with the exact per-step exponential update.
+r"""The 1R1C building model with the exact per-step exponential update.
 
-One thermal node per building, vectorised over buildings; the equations are in the Notes
-of :func:`indoor_temperature` and in ``docs/thermal.md``.
+One thermal node per building, vectorised over buildings (:func:`indoor_temperature`;
+also in ``docs/thermal.md``).
+
+Model
+-----
+One node of capacity :math:`C` [J/(m² K)] loses heat through :math:`H` [W/(m² K)] to
+the outdoor air and receives internal gains :math:`g` and heating :math:`q`
+[W/m²] :
+
+.. math:: C \frac{dT}{dt} = H (T_{air} - T) + g + q            \qquad (1)
+
+With forcing constant over a step :math:`\Delta t` the exact solution is
+:math:`T_{k+1} = T_{eq} + (T_k - T_{eq}) e^{-\Delta t/\tau}`, :math:`\tau = C/H`.
+Without heating :math:`T_{eq} = T_{air} + g/H`, giving the free value
+
+.. math:: F = T_{air} + g/H + (T_k - T_{air} - g/H) e^{-\Delta t/\tau} \qquad (2)
+
+At full heating power :math:`q_{max} = s H (T_{set} - T_{design})` (``oversize``
+:math:`s`) the value is
+
+.. math:: P = F + \frac{q_{max}}{H} \left(1 - e^{-\Delta t/\tau}\right) \qquad (3)
+
+and the thermostat (full power below the set-point, none above, holding the
+set-point when it can) gives
+
+.. math:: T_{k+1} = \min\left(\max(T_{set}, F), P\right) \qquad (4)
+
+Eq. (4) is exact whenever the set-point can be held in steady state
+(:math:`T_{air} + g/H \le T_{set} \le T_{air} + (g + q_{max})/H`, i.e. between
+about the design temperature and +18 °C outdoors); outside that band it is exact
+except within a step in which the air crosses the set-point.
 """
 
 from __future__ import annotations
@@ -108,32 +137,10 @@ def indoor_temperature(
 
     Notes
     -----
-    One node of capacity :math:`C` [J/(m² K)] loses heat through :math:`H` [W/(m² K)] to
-    the outdoor air and receives internal gains :math:`g` and heating :math:`q`
-    [W/m²] :
-
-    .. math:: C \frac{dT}{dt} = H (T_{air} - T) + g + q            \qquad (1)
-
-    With forcing constant over a step :math:`\Delta t` the exact solution is
-    :math:`T_{k+1} = T_{eq} + (T_k - T_{eq}) e^{-\Delta t/\tau}`, :math:`\tau = C/H`.
-    Without heating :math:`T_{eq} = T_{air} + g/H`, giving the free value
-
-    .. math:: F = T_{air} + g/H + (T_k - T_{air} - g/H) e^{-\Delta t/\tau} \qquad (2)
-
-    At full heating power :math:`q_{max} = s H (T_{set} - T_{design})` (``oversize``
-    :math:`s`) the value is
-
-    .. math:: P = F + \frac{q_{max}}{H} \left(1 - e^{-\Delta t/\tau}\right) \qquad (3)
-
-    and the thermostat (full power below the set-point, none above, holding the
-    set-point when it can) gives
-
-    .. math:: T_{k+1} = \min\left(\max(T_{set}, F), P\right) \qquad (4)
-
-    Eq. (4) is exact whenever the set-point can be held in steady state
-    (:math:`T_{air} + g/H \le T_{set} \le T_{air} + (g + q_{max})/H`, i.e. between
-    about the design temperature and +18 °C outdoors); outside that band it is exact
-    except within a step in which the air crosses the set-point.
+    The exact solution of :math:`C\,dT/dt = H (T_{air} - T) + g + q` over each step,
+    then the thermostat :math:`T_{k+1} = \min(\max(T_{set}, F), P)` between the free
+    value :math:`F` and the value :math:`P` at full power: eqs. (1)-(4) of
+    :mod:`gridmodel.thermal.rc`.
 
     References
     ----------

@@ -1,4 +1,4 @@
-"""Building models integrated with :func:`scipy.integrate.solve_ivp`.
+r"""Building models integrated with :func:`scipy.integrate.solve_ivp`.
 
 Each forcing interval is integrated separately (restarting at every breakpoint, so no
 step crosses an on/off switch), building by building, and the thermostat switches mode
@@ -7,6 +7,23 @@ at the exact instant the air reaches the set-point (terminal events):
 - :func:`indoor_temperature_ivp`: the 1R1C system, the reference of
   :func:`gridmodel.thermal.rc.indoor_temperature`;
 - :func:`indoor_temperature_2r2c`: two nodes, indoor air and building mass.
+
+The 2R2C model
+--------------
+Heat flows outdoor - (H) - air - (H_am) - mass; heating and gains enter the air:
+
+.. math::
+
+    C_a \frac{dT_a}{dt} = H (T_{air} - T_a) + H_{am} (T_m - T_a) + g + q \qquad (1)
+
+    C_m \frac{dT_m}{dt} = H_{am} (T_a - T_m) \qquad (2)
+
+with :math:`C_a = f C`, :math:`C_m = (1 - f) C`. The steady state equals the 1R1C
+model's; after a switch the air moves quickly (:math:`C_a / (H + H_{am})`, minutes)
+and then follows the mass (:math:`\approx C/H`). The thermostat holds :math:`T_a`
+at the set-point while the needed heat :math:`H(T_{set} - T_{air}) + H_{am}(T_{set}
+- T_m) - g` lies in :math:`[0, q_{max}]`; modes switch at events. Integration
+restarts at every forcing breakpoint.
 """
 
 from __future__ import annotations
@@ -149,7 +166,7 @@ def indoor_temperature_ivp(
     r"""Indoor temperature of a 1R1C building with :func:`scipy.integrate.solve_ivp`.
 
     The reference implementation of :func:`indoor_temperature` (same parameters, same
-    result to solver tolerance): eq. (1) of :func:`indoor_temperature` is integrated
+    result to solver tolerance): eq. (1) of :mod:`gridmodel.thermal.rc` is integrated
     over each forcing interval separately (restarting at every step, so no step crosses
     an on/off switch), building by building, and the thermostat switches mode at the
     exact instant the air reaches the set-point (a terminal event). Written for
@@ -235,20 +252,9 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
 
     Notes
     -----
-    Heat flows outdoor - (H) - air - (H_am) - mass; heating and gains enter the air:
-
-    .. math::
-
-        C_a \frac{dT_a}{dt} = H (T_{air} - T_a) + H_{am} (T_m - T_a) + g + q \qquad (1)
-
-        C_m \frac{dT_m}{dt} = H_{am} (T_a - T_m) \qquad (2)
-
-    with :math:`C_a = f C`, :math:`C_m = (1 - f) C`. The steady state equals the 1R1C
-    model's; after a switch the air moves quickly (:math:`C_a / (H + H_{am})`, minutes)
-    and then follows the mass (:math:`\approx C/H`). The thermostat holds :math:`T_a`
-    at the set-point while the needed heat :math:`H(T_{set} - T_{air}) + H_{am}(T_{set}
-    - T_m) - g` lies in :math:`[0, q_{max}]`; modes switch at events. Integration
-    restarts at every forcing breakpoint.
+    Eqs. (1)-(2) of :mod:`gridmodel.thermal.reference`: heat flows outdoor - (H) - air -
+    (H_am) - mass, heating and gains enter the air, :math:`C_a = f C`,
+    :math:`C_m = (1 - f) C` with ``f = air_capacity_fraction``.
 
     References
     ----------
@@ -257,28 +263,37 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     """
     m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
                       c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
-    if not 0 < air_capacity_fraction < 1:
-        msg = f"air_capacity_fraction must lie in (0, 1); got {air_capacity_fraction=}."
-        raise ValueError(msg)
-    n_b = m.n_b
-    hb, cb, gb = _per_building(m)
-    h_am = float(h_am_w_per_m2k)
-    nodes = []
-    for b in range(n_b):
-        hh, gg = hb[b], gb[b]
-        c_a = air_capacity_fraction * cb[b] * _J_PER_KJ
-        c_m = (1 - air_capacity_fraction) * cb[b] * _J_PER_KJ
-        nodes.append(_node_2r2c(hh, gg, c_a, c_m, h_am, temp_setpoint))
-    ta0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
-    tm0 = ta0 if temp_mass_initial is None else temp_mass_initial
-    tm0 = np.broadcast_to(np.asarray(tm0, dtype=float), (n_b,))
-    y0 = np.stack([ta0, tm0], axis=1)
+    nodes = _nodes_2r2c(m, air_capacity_fraction, float(h_am_w_per_m2k), temp_setpoint)
+    y0 = _start_2r2c(temp_indoor_initial, temp_mass_initial, m.n_b)
     out = _ivp_run(nodes, y0, m.temp_air, m.heat_on, m.q_max, temp_setpoint, m.step_s, method,
                    rtol, atol)
     air = m.wrap(out[:, :, 0])
     if return_mass:
         return air, m.wrap(out[:, :, 1], name="temp_mass")
     return air
+
+
+def _nodes_2r2c(m, air_capacity_fraction, h_am, temp_setpoint):
+    """One 2R2C :class:`_Node` per building, the capacity split by ``air_capacity_fraction``."""
+    if not 0 < air_capacity_fraction < 1:
+        msg = f"air_capacity_fraction must lie in (0, 1); got {air_capacity_fraction=}."
+        raise ValueError(msg)
+    hb, cb, gb = _per_building(m)
+    nodes = []
+    for b in range(m.n_b):
+        hh, gg = hb[b], gb[b]
+        c_a = air_capacity_fraction * cb[b] * _J_PER_KJ
+        c_m = (1 - air_capacity_fraction) * cb[b] * _J_PER_KJ
+        nodes.append(_node_2r2c(hh, gg, c_a, c_m, h_am, temp_setpoint))
+    return nodes
+
+
+def _start_2r2c(temp_indoor_initial, temp_mass_initial, n_b):
+    """Start states (building, [air, mass]) [°C]; the mass starts at the air by default."""
+    ta0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
+    tm0 = ta0 if temp_mass_initial is None else temp_mass_initial
+    tm0 = np.broadcast_to(np.asarray(tm0, dtype=float), (n_b,))
+    return np.stack([ta0, tm0], axis=1)
 
 
 def _node_2r2c(h, gains, c_a, c_m, h_am, temp_setpoint):

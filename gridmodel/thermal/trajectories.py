@@ -115,43 +115,11 @@ def building_temperatures(
     large (14 days x 10^5 buildings = 270 MB); ensemble callers should keep the compact
     form and reduce per distinct trajectory.
     """
-    if np.ndim(temp_air) != 1:
-        msg = f"temp_air must be one shared series of shape (time,); got {np.shape(temp_air)}."
-        raise ValueError(msg)
-    index = temp_air.index if isinstance(temp_air, pd.Series) else None
-    step = _step_from_index(index, step_h)
-    temp = np.asarray(temp_air, dtype=float)
-    heat = np.asarray(heat_on, dtype=bool)
-    if heat.ndim == 1:
-        heat = heat[:, None]
-    if heat.shape[0] != temp.shape[0]:
-        msg = f"heat_on has {heat.shape[0]} time steps but temp_air has {temp.shape[0]}."
-        raise ValueError(msg)
-    if timeline is None:
-        timelines, timeline_of_b = _unique_columns(heat)
-    else:
-        timeline_of_b = np.asarray(timeline, dtype=np.int64).ravel()
-        if timeline_of_b.size and (timeline_of_b.min() < 0 or timeline_of_b.max() >= heat.shape[1]):
-            msg = (
-                f"timeline indices must lie in [0, {heat.shape[1] - 1}] (columns of heat_on); "
-                f"got [{timeline_of_b.min()}, {timeline_of_b.max()}]."
-            )
-            raise ValueError(msg)
-        timelines = heat
-    n_b = timeline_of_b.shape[0]
-    names = np.broadcast_to(np.asarray(archetypes, dtype=str), (n_b,))
-    arch_names, arch_code = _unique_strings(names)
-    for name in arch_names:
-        archetype_parameters(str(name))  # raises on unknown names
-    t0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
-    t0_values, t0_code = np.unique(t0, return_inverse=True)
-    key = (
-        arch_code.astype(np.int64) * timelines.shape[1] + timeline_of_b
-    ) * t0_values.size + t0_code
-    first, inverse = _unique_rows(key.astype(np.uint64).reshape(-1, 1))
-    arch_u = arch_names[arch_code[first]]
+    temp, heat, step, index = _shared_forcing(temp_air, heat_on, step_h)
+    timelines, timeline_of_b = _building_timelines(heat, timeline)
+    first, inverse, arch_u, t0_u = _distinct_buildings(archetypes, temp_indoor_initial,
+                                                       timeline_of_b, timelines.shape[1])
     tl_u = timeline_of_b[first]
-    t0_u = t0[first]
     traj = indoor_temperature(
         temp[:, None],
         timelines[:, tl_u],
@@ -169,3 +137,68 @@ def building_temperatures(
         temp_indoor_initial=t0_u,
         index=index,
     )
+
+
+def _shared_forcing(temp_air, heat_on, step_h):
+    """Checked forcing of :func:`building_temperatures`: (temp, heat, step [h], index).
+
+    ``temp`` has shape (time,), ``heat`` (time, column), ``index`` is the DatetimeIndex of
+    a Series ``temp_air`` (else None).
+    """
+    if np.ndim(temp_air) != 1:
+        msg = f"temp_air must be one shared series of shape (time,); got {np.shape(temp_air)}."
+        raise ValueError(msg)
+    index = temp_air.index if isinstance(temp_air, pd.Series) else None
+    step = _step_from_index(index, step_h)
+    temp = np.asarray(temp_air, dtype=float)
+    heat = np.asarray(heat_on, dtype=bool)
+    if heat.ndim == 1:
+        heat = heat[:, None]
+    if heat.shape[0] != temp.shape[0]:
+        msg = f"heat_on has {heat.shape[0]} time steps but temp_air has {temp.shape[0]}."
+        raise ValueError(msg)
+    return temp, heat, step, index
+
+
+def _building_timelines(heat, timeline):
+    """Distinct heat-on timelines and the timeline of each building.
+
+    Without ``timeline`` the distinct columns of ``heat`` (one column per building);
+    with it, ``heat`` itself (its columns are the timelines) and the checked indices.
+    """
+    if timeline is None:
+        return _unique_columns(heat)
+    timeline_of_b = np.asarray(timeline, dtype=np.int64).ravel()
+    if timeline_of_b.size and (timeline_of_b.min() < 0 or timeline_of_b.max() >= heat.shape[1]):
+        msg = (
+            f"timeline indices must lie in [0, {heat.shape[1] - 1}] (columns of heat_on); "
+            f"got [{timeline_of_b.min()}, {timeline_of_b.max()}]."
+        )
+        raise ValueError(msg)
+    return heat, timeline_of_b
+
+
+def _distinct_buildings(archetypes, temp_indoor_initial, timeline_of_b, n_timelines):
+    """Group buildings by (archetype, timeline, start temperature).
+
+    Returns
+    -------
+    first : numpy.ndarray of int
+        A building of each distinct group, groups in increasing key order.
+    inverse : numpy.ndarray of int, shape (building,)
+        Group of each building.
+    archetype, temp_indoor_initial : numpy.ndarray, shape (n_distinct,)
+        Archetype name and start temperature [°C] of each group.
+    """
+    n_b = timeline_of_b.shape[0]
+    names = np.broadcast_to(np.asarray(archetypes, dtype=str), (n_b,))
+    arch_names, arch_code = _unique_strings(names)
+    for name in arch_names:
+        archetype_parameters(str(name))  # raises on unknown names
+    t0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (n_b,))
+    t0_values, t0_code = np.unique(t0, return_inverse=True)
+    key = (
+        arch_code.astype(np.int64) * n_timelines + timeline_of_b
+    ) * t0_values.size + t0_code
+    first, inverse = _unique_rows(key.astype(np.uint64).reshape(-1, 1))
+    return first, inverse, arch_names[arch_code[first]], t0[first]

@@ -183,14 +183,8 @@ def synthetic_cold_spell(
     :func:`diurnal_shape` (minimum 06:00, maximum 14:00 local) and :math:`\epsilon` the
     optional noise.
     """
-    lengths = {"duration_h": duration_h, "ramp_h": ramp_h, "lead_h": lead_h, "tail_h": tail_h}
-    for key, value in lengths.items():
-        if int(value) != value or value < 0:
-            msg = f"{key} must be a non-negative whole number of hours; got {key}={value!r}."
-            raise WeatherError(msg)
-    if diurnal_range_k < 0 or noise_k < 0:
-        msg = f"diurnal_range_k and noise_k must be >= 0; got {diurnal_range_k=}, {noise_k=}."
-        raise WeatherError(msg)
+    _check_spell_arguments({"duration_h": duration_h, "ramp_h": ramp_h, "lead_h": lead_h,
+                            "tail_h": tail_h}, diurnal_range_k, noise_k)
     start = pd.Timestamp(start)
     if start.tzinfo is None:
         start = start.tz_localize(_zone_of_naive(tz, "start"))
@@ -198,21 +192,41 @@ def synthetic_cold_spell(
         start = start.tz_convert(tz)
     n = int(lead_h + 2 * ramp_h + duration_h + tail_h)
     index = pd.date_range(start, periods=n, freq="h", name="timestamp")
+    mean_path = base_temp_c + (temp_spell_c - base_temp_c) * _spell_depth(n, lead_h, ramp_h,
+                                                                          duration_h)
+    hour = index.hour + index.minute / 60.0
+    temp = mean_path + diurnal_range_k * (diurnal_shape(hour) - 0.5)
+    if noise_k > 0:
+        temp = temp + _ar1_noise(n, noise_k, seed)
+    return pd.Series(temp, index=index, name="temp_air")
+
+
+def _check_spell_arguments(lengths: dict, diurnal_range_k: float, noise_k: float) -> None:
+    """Refuse negative or fractional hour counts and negative ranges (:class:`WeatherError`)."""
+    for key, value in lengths.items():
+        if int(value) != value or value < 0:
+            msg = f"{key} must be a non-negative whole number of hours; got {key}={value!r}."
+            raise WeatherError(msg)
+    if diurnal_range_k < 0 or noise_k < 0:
+        msg = f"diurnal_range_k and noise_k must be >= 0; got {diurnal_range_k=}, {noise_k=}."
+        raise WeatherError(msg)
+
+
+def _spell_depth(n: int, lead_h: int, ramp_h: int, duration_h: int) -> np.ndarray:
+    """Depth of the spell hour by hour: 0 at the base, 1 on the plateau, half cosines between."""
     t = np.arange(n, dtype=float)
     down = np.clip((t - lead_h) / max(ramp_h, 1), 0.0, 1.0) if ramp_h else (t >= lead_h) * 1.0
     up_start = lead_h + ramp_h + duration_h
     up = np.clip((t - up_start) / max(ramp_h, 1), 0.0, 1.0) if ramp_h else (t >= up_start) * 1.0
-    depth = 0.5 * (1 - np.cos(np.pi * down)) - 0.5 * (1 - np.cos(np.pi * up))
-    mean_path = base_temp_c + (temp_spell_c - base_temp_c) * depth
-    hour = index.hour + index.minute / 60.0
-    temp = mean_path + diurnal_range_k * (diurnal_shape(hour) - 0.5)
-    if noise_k > 0:
-        rng = np.random.default_rng(seed)
-        phi = 0.95
-        shocks = rng.normal(0.0, noise_k * np.sqrt(1 - phi**2), size=n)
-        noise = np.empty(n)
-        noise[0] = rng.normal(0.0, noise_k)
-        for i in range(1, n):
-            noise[i] = phi * noise[i - 1] + shocks[i]
-        temp = temp + noise
-    return pd.Series(temp, index=index, name="temp_air")
+    return 0.5 * (1 - np.cos(np.pi * down)) - 0.5 * (1 - np.cos(np.pi * up))
+
+
+def _ar1_noise(n: int, noise_k: float, seed, phi: float = 0.95) -> np.ndarray:
+    """Stationary AR(1) noise of standard deviation ``noise_k`` [K], lag-one correlation ``phi``."""
+    rng = np.random.default_rng(seed)
+    shocks = rng.normal(0.0, noise_k * np.sqrt(1 - phi**2), size=n)
+    noise = np.empty(n)
+    noise[0] = rng.normal(0.0, noise_k)
+    for i in range(1, n):
+        noise[i] = phi * noise[i - 1] + shocks[i]
+    return noise
