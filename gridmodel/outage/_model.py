@@ -19,6 +19,7 @@ import pandas as pd
 
 from gridmodel.errors import InputError, UnknownAssetError
 from gridmodel.network.registry import suggest
+from gridmodel.outage._kernel import finish_state_nb
 from gridmodel.outage.balance import class_codes
 
 #: pandapower tables that feed power into the grid and can be dispatched by the balance
@@ -331,24 +332,6 @@ class State:
     damaged: dict = field(default_factory=dict)  # asset id -> remaining fraction (0 < f < 1)
 
 
-def _finish_numpy(bus_alive, br_in, br_from, br_to, br_in_service, br_frac, br_rating0,
-                  src_cap0, src_frac, src_bus, load_frac, load_bus, load_in_service,
-                  load_counts, demand):
-    """numpy version of :func:`gridmodel.outage._kernel.finish_state_nb`."""
-    br_alive = br_in & bus_alive[br_from] & bus_alive[br_to]
-    src_cap = src_cap0 * src_frac * bus_alive[src_bus]
-    load_alive = (load_frac > 0) & bus_alive[load_bus] & load_in_service
-    return (br_alive, br_in_service & ~br_alive,
-            br_rating0 * np.where(br_frac > 0, br_frac, 1.0), src_cap, load_alive,
-            np.where(load_counts, demand, 0.0), np.where(load_alive, load_frac, 0.0))
-
-
-try:  # one compiled pass instead of a dozen small numpy operations per scenario
-    from gridmodel.outage._kernel import finish_state_nb as _finish
-except ImportError:  # pragma: no cover - numba missing
-    _finish = _finish_numpy
-
-
 def _base_arrays(model: Model) -> dict:
     """Arrays and per-asset actions that :func:`apply_outages` reuses on every call."""
     base = model.cache.get("apply")
@@ -489,7 +472,7 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         raise InputError(msg)
     # loads out of service before the strike (or at buses already out, e.g. occupied
     # territory) are not part of the system's demand (load_counts)
-    br_alive, br_removed, br_rating, src_cap, load_alive, demand, conn = _finish(
+    br_alive, br_removed, br_rating, src_cap, load_alive, demand, conn = finish_state_nb(
         bus_alive, br_in, model.br_from, model.br_to, model.br_in_service, br_frac,
         model.br_rating_mw, model.src_cap_mw, src_frac, model.src_bus, load_frac,
         model.load_bus, model.load_in_service, base["load_counts"], demand)

@@ -1,7 +1,8 @@
 """Power balance per island: dispatch of sources and priority load shedding.
 
-Pure numpy functions over flat arrays, shared by the pandapower engine and the compiled
-engine, so that both shed exactly the same MW by construction.
+Functions over flat numpy arrays (the arithmetic in one numba-compiled loop,
+:func:`balance_core`), shared by the pandapower engine and the compiled engine, so that
+both shed exactly the same MW by construction.
 
 Rule (also in ``docs/outage.md``)
 ---------------------------------
@@ -24,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 #: shedding order: the first tier is cut first. Classes not listed (``"unknown"`` and
 #: anything else) are shed together with ``"residential"``.
@@ -190,11 +192,12 @@ def balance_labels(model, state, cap_mw: np.ndarray, n_islands: int,
                            state.load_demand_mw, model.load_tier, state.load_connectable)
 
 
-def _balance_core(n, src_island, src_cap_mw, load_island, demand_mw, conn_mw, load_tier,
+@njit(cache=True)
+def balance_core(n, src_island, src_cap_mw, load_island, demand_mw, conn_mw, load_tier,
                   dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw, energised):
     """Balance arithmetic over flat arrays, writing into the output arrays.
 
-    Loop form so that numba compiles it; see the module docstring for the rule.
+    Loop form, compiled by numba; see the module docstring for the rule.
     ``conn_mw`` is the connectable demand per load (demand x connectable fraction).
     """
     n_tiers = 4  # len(SHED_ORDER)
@@ -241,11 +244,3 @@ def _balance_core(n, src_island, src_cap_mw, load_island, demand_mw, conn_mw, lo
     for k in range(len(src_island)):
         i = src_island[k]
         dispatch_mw[k] = src_cap_mw[k] * ratio[i] if i >= 0 else 0.0
-
-
-try:  # numba is optional: without it the same function runs as plain Python
-    import numba as _numba
-
-    balance_core = _numba.njit(cache=True)(_balance_core)
-except ImportError:  # pragma: no cover
-    balance_core = _balance_core

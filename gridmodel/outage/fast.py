@@ -47,6 +47,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import splu
 
 from gridmodel.errors import InputError, SimulationError
+from gridmodel.outage._kernel import run_demands_nb, run_scenario_nb
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import Balance, allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
@@ -58,13 +59,6 @@ from gridmodel.outage.cascade import (
 )
 from gridmodel.outage.islands import island_labels
 from gridmodel.outage.result import OutageResult, build_result
-
-try:
-    import numba  # noqa: F401  (the kernel needs it; without it the numpy loop runs)
-
-    _HAVE_NUMBA = True
-except ImportError:  # pragma: no cover
-    _HAVE_NUMBA = False
 
 
 @dataclass
@@ -336,7 +330,7 @@ def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     """
     if solver == "lowrank" and "lowrank" not in compiled.extra:
         solver = "splu"
-    if solver == "lowrank" and _HAVE_NUMBA:
+    if solver == "lowrank":
         ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
         if ev is not None:
             return ev
@@ -370,8 +364,8 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
 
     ``demand_mw`` is the demand of every load in model order with loads out of service
     before the strikes at zero (as :func:`~gridmodel.outage._model.state_with_demand`
-    sets it). One numba call runs all rows; rows the low-rank update cannot take (and
-    every row without numba) go through :func:`evaluate_state`. Each row equals
+    sets it). One numba call runs all rows; rows the low-rank update cannot take (or all
+    rows, when the network has no low-rank data) go through :func:`evaluate_state`. Each row equals
     ``evaluate_state`` on that demand (``tests/test_timeline_fast_equal.py``).
     """
     model = compiled.model
@@ -389,9 +383,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         cascade_rounds=np.zeros(n_runs, dtype=np.int64))
     status = np.full(n_runs, -1, dtype=np.int64)
     lr = compiled.extra.get("lowrank")
-    if _HAVE_NUMBA and lr is not None:
-        from gridmodel.outage._kernel import run_demands_nb
-
+    if lr is not None:
         try:
             run_demands_nb(
                 n_bus, model.br_from, model.br_to, compiled.b_pu, compiled.shift_rad,
@@ -421,8 +413,6 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
 def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                      max_rounds: int, threshold: float) -> Evaluation | None:
     """Run all rounds in the numba kernel; None when the low-rank update does not apply."""
-    from gridmodel.outage._kernel import run_scenario_nb
-
     model = compiled.model
     lr = compiled.extra["lowrank"]
     n, n_br = model.n_bus, model.n_branch
