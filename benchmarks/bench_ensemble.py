@@ -23,7 +23,9 @@ import warnings
 import numpy as np
 
 from gridmodel.studies import ensemble
-from gridmodel.studies.ensemble_replicate import METRICS, build_context, model, row_metrics
+from gridmodel.pipeline import run_chain
+from gridmodel.studies.ensemble import METRICS, metric_values
+from gridmodel.studies.ensemble import pattern_context as build_context
 from gridmodel.strikes.patterns import pattern_from_dict, sample_night
 
 PATTERN = {
@@ -47,8 +49,7 @@ def baseline(pattern, n: int, frame) -> float:
         rng = np.random.default_rng(ensemble.child_seed(SEED, i))
         night = sample_night(pattern, ctx.net, rng)
         tseed = int(rng.integers(0, 2**31 - 1))
-        tl, bh, temps = model(ctx, night, tseed, engine="pandapower")
-        row = row_metrics(tl.loads, tl.blackouts, bh, temps, ctx.layer, ctx.population)
+        row = metric_values(run_chain(ctx, night, tseed, engine="pandapower"), ctx)
         want = frame.iloc[i]
         for m in METRICS:
             a, b = float(row[m]), float(want[m])

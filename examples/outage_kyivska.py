@@ -53,7 +53,7 @@ def run_case(net, name: str, path: Path, out: Path | None) -> pd.DataFrame:
     print(f"hours of supply per day (6 queues, 4-h blocks): national median "
           f"{od.median():.1f} h, lowest {od.min():.1f} h ({od.idxmin()})")
     if out is not None:
-        from gridmodel.cli.outage import save_outage_map, write_frames
+        from gridmodel.report.snapshot import save_outage_map, write_frames
 
         folder = out / name
         folder.mkdir(parents=True, exist_ok=True)

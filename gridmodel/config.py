@@ -1,1 +1,200 @@
-"""Run configuration (filled in by the pipeline/config refactor)."""
+"""The one run configuration: network, status, weather, start, horizon, grid, heat, seed.
+
+Every study embeds :class:`RunConfig`: a scenario file is a run plus a name, a strike list
+and output options (:class:`gridmodel.studies.scenario.Scenario`); a strike pattern's
+``[run]`` table is a run in flat form (:meth:`RunConfig.from_flat`); a plan and a ranking
+take their base scenario's run. Every default is defined once, in
+``gridmodel/data/run_defaults.toml`` (:data:`DEFAULTS`), and nowhere else in the code.
+
+Validation is strict (pydantic, ``extra="forbid"``): an unknown key or a wrong type is an
+error naming the file, the line and the key (:func:`validate_toml`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from gridmodel._io.tomlio import read_toml
+from gridmodel.errors import InputError
+
+__all__ = ["DEFAULTS", "GRID", "GridConfig", "HeatConfig", "RunConfig", "validate_toml"]
+
+_DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
+#: The defaults of every run (``gridmodel/data/run_defaults.toml``).
+DEFAULTS: dict = read_toml(_DEFAULTS_PATH, "run defaults")[0]
+_RUN, _GRID, _HEAT = DEFAULTS["run"], DEFAULTS["run"]["grid"], DEFAULTS["run"]["heat"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class GridConfig(_Strict):
+    """Grid timeline options (:func:`gridmodel.outage.timeline.simulate_outages`)."""
+
+    engine: Literal["fast", "pandapower"] = _GRID["engine"]
+    ac: bool = _GRID["ac"]
+    n_queues: int = Field(_GRID["n_queues"], ge=1)
+    block_h: int = Field(_GRID["block_h"], ge=1)
+    demand_step: float = Field(_GRID["demand_step"], ge=0.0)
+    max_cascade_rounds: int = Field(_GRID["max_cascade_rounds"], ge=0)
+
+
+#: The default grid options (one instance; read its fields for function defaults).
+GRID = GridConfig()
+
+
+class HeatConfig(_Strict):
+    """Heat layer (built-in name or folder) and an optional replacement assumptions file."""
+
+    layer: str = _HEAT["layer"]
+    assumptions: str | None = None
+
+
+class RunConfig(_Strict):
+    """What one run of the chain needs besides its strikes (``docs/scenario.md``).
+
+    ``path`` is the file the run was read from: names with a path separator or a
+    suffix are resolved against that file's folder (:meth:`resolve_name`).
+    """
+
+    network: str = _RUN["network"]
+    status_date: dt.date
+    weather: str = _RUN["weather"]
+    start: dt.datetime
+    horizon_h: int = Field(_RUN["horizon_h"], gt=0)
+    seed: int = _RUN["seed"]
+    grid: GridConfig = GridConfig()
+    heat: HeatConfig = HeatConfig()
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("start")
+    @classmethod
+    def _aware(cls, v: dt.datetime) -> dt.datetime:
+        if v.tzinfo is None:
+            msg = "start needs a UTC offset, e.g. 2026-02-03T00:00:00+02:00"
+            raise ValueError(msg)
+        return v
+
+    def resolve_name(self, p: str) -> str:
+        """A built-in name as given, or a path made relative to the run's file."""
+        if "/" in p or "\\" in p or Path(p).suffix:
+            return str(self.resolve(p))
+        return p
+
+    def resolve(self, p: str | None) -> Path | None:
+        """A path from the run's file, relative to the file's folder."""
+        if p is None:
+            return None
+        q = Path(p)
+        if not q.is_absolute() and self.path is not None:
+            q = self.path.parent / q
+        return q
+
+    def run_config(self) -> RunConfig:
+        """The run itself (a study that embeds a run drops its other fields)."""
+        fields = {k: getattr(self, k) for k in RunConfig.model_fields}
+        return RunConfig.model_construct(**fields)
+
+    # ------------------------------------------------------------ flat form
+    def flat(self) -> dict:
+        """The flat form of a strike pattern's ``[run]`` table (``heat_layer``, grid keys)."""
+        g = self.grid
+        return {"network": self.network, "status_date": self.status_date,
+                "weather": self.weather, "start": self.start, "horizon_h": self.horizon_h,
+                "heat_layer": self.heat.layer, "n_queues": g.n_queues, "block_h": g.block_h,
+                "demand_step": g.demand_step, "max_cascade_rounds": g.max_cascade_rounds}
+
+    @classmethod
+    def from_flat(cls, run: dict) -> RunConfig:
+        """A run from the flat form (:meth:`flat`); missing keys take the defaults."""
+        grid = {k: run[k] for k in ("n_queues", "block_h", "demand_step",
+                                     "max_cascade_rounds") if k in run}
+        fields = {k: run[k] for k in ("network", "status_date", "weather", "start",
+                                      "horizon_h", "seed") if k in run}
+        if "heat_layer" in run:
+            fields["heat"] = HeatConfig(layer=run["heat_layer"])
+        return cls.model_validate({**fields, "grid": GridConfig(engine="fast", **grid)},
+                                  strict=False)
+
+
+# ------------------------------------------------------------------ file errors
+def _line_of(text: str, loc: tuple) -> int | None:
+    """Line number (1-based) of a key path in TOML text, or of its table header."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    table, key = keys[:-1], keys[-1]
+    current: list[str] = []
+    header_line = None
+    for i, line in enumerate(text.splitlines(), start=1):
+        s = line.strip()
+        m = re.match(r"^\[\[?([^\]]+)\]\]?", s)
+        if m:
+            current = [p.strip().strip('"') for p in m.group(1).split(".")]
+            if current == keys:
+                header_line = i
+            continue
+        km = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', s)
+        if km and km.group(1) == key and current == table:
+            return i
+        if km and current == [] and table and km.group(1) == table[0]:
+            return i  # inline table at top level
+    return header_line
+
+
+def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
+    for k in loc:
+        ann = model.model_fields[str(k)].annotation
+        sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
+               and issubclass(a, BaseModel)]
+        if not sub:
+            return []
+        model = sub[0]
+    return sorted(k for k in model.model_fields if k != "path")
+
+
+def validate_toml(model: type[BaseModel], data: dict, text: str, path: Path,
+                  error: type[InputError] = InputError) -> BaseModel:
+    """Validate parsed TOML ``data`` against ``model``; errors name file, line and key.
+
+    Parameters
+    ----------
+    model : pydantic model class
+    data : dict
+        The parsed document.
+    text : str
+        Its text (for line numbers).
+    path : Path
+        The file, for messages.
+    error : type
+        Exception class raised.
+
+    Raises
+    ------
+    InputError
+        (or ``error``) One line per problem: ``file:line: key: message (got value)``,
+        or for an unknown key the keys allowed there.
+    """
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(k) for k in loc)
+            ln = _line_of(text, loc)
+            at = f"line {ln}" if ln else "top level"
+            if err["type"] == "extra_forbidden":
+                known = _known_keys(model, loc[:-1])
+                lines.append(f"{path}:{ln or '?'}: unknown key {where!r} ({at}); "
+                             f"allowed here: {known}")
+            else:
+                lines.append(f"{path}:{ln or '?'}: {where}: {err['msg']} "
+                             f"(got {err.get('input')!r})")
+        raise error("\n".join(lines)) from None

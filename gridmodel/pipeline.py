@@ -1,18 +1,26 @@
-"""The heat chain after the grid: grid timeline -> heat availability -> restarts -> indoor.
+"""THE chain: strikes -> grid timeline -> heat inputs -> availability -> restarts -> indoor.
 
-One place for the steps that ``gridmodel run``, ensembles and planning all take after the
-outage timeline, so the three cannot drift apart:
+Every study (``gridmodel run``, the outage snapshot, ensembles, plans, rankings) runs the
+model through :func:`run_chain` on a :class:`Context` built once by :func:`build_context`,
+so a rule changes in one place:
 
-1. :func:`heat_inputs`: from the grid timeline, what the heat layer needs hour by hour:
+1. the grid step (:func:`gridmodel.outage.timeline.simulate_outages`: islands, balance,
+   repairs, cascade, rolling blackouts; or, for a snapshot context, all strikes at once
+   through :func:`gridmodel.outage.timeline.snapshot`);
+2. :func:`heat_inputs`: from the grid timeline, what the heat layer needs hour by hour:
    availability of its sources and pumps as grid assets, power at its grid nodes (heat and
    water loads served), and the on/off hours of tall buildings' blackout queues;
-2. :func:`heat_chain`: heat availability and draining per building group, crew-limited
+3. :func:`heat_chain`: heat availability and draining per building group, crew-limited
    restarts, and indoor temperatures (distinct trajectories computed once).
+
+The metrics of a chain's result come from one row builder,
+:func:`gridmodel.metrics.row.outcome_row`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -122,3 +130,323 @@ def restart_crews(layer) -> int:
     """
     rp = layer.assumptions["restart"]
     return int(round(float(rp["crews"]) * float(rp["share_for_restarts"])))
+
+
+# ------------------------------------------------------------------ the context
+@dataclass
+class Context:
+    """Everything a run of the chain needs that does not depend on the strikes.
+
+    Attributes
+    ----------
+    config : gridmodel.config.RunConfig
+        Network, status, weather, start, horizon, grid and heat options, seed.
+    network : str
+        Network name, or the folder resolved from the run's file.
+    net : pandapowerNet
+        The network at the run's status date.
+    layer : gridmodel.heat.layer.HeatLayer or None
+        The heat layer (None: a grid-only context, e.g. the outage snapshot).
+    weather_name : str or None
+        Weather profile name, or the file resolved from the run's file.
+    weather : pandas.Series or None
+        Outdoor temperature profile [°C].
+    index : pandas.DatetimeIndex or None
+        The run's hours in the profile's time zone.
+    temp : pandas.Series or None
+        Outdoor temperature on ``index`` [°C].
+    population : pandas.Series
+        Controlled population per oblast [people] (empty when the network has none).
+    compiled : gridmodel.outage.fast.CompiledNetwork or None
+        The network compiled once for the fast engine.
+    snapshot : bool
+        All strikes at once, no time (the outage snapshot); no heat.
+    timelines : dict or None
+        A cache of grid timelines by (network object, strikes, seed), for studies that
+        run many heat variants on one grid (plans); None: no caching.
+    """
+
+    config: object
+    network: str
+    net: object
+    layer: object = None
+    weather_name: str | None = None
+    weather: pd.Series | None = None
+    index: pd.DatetimeIndex | None = None
+    temp: pd.Series | None = None
+    population: pd.Series | None = None
+    compiled: object = None
+    snapshot: bool = False
+    timelines: dict | None = None
+
+    @property
+    def run(self) -> dict:
+        """The configuration in the flat form of a pattern's ``[run]`` table."""
+        return self.config.flat()
+
+    def with_variant(self, net, layer) -> Context:
+        """The same context on another network and heat layer (a plan's variant)."""
+        import dataclasses
+
+        compiled = self.compiled if net is self.net else None
+        return dataclasses.replace(self, net=net, layer=layer, compiled=compiled)
+
+
+def oblast_population(network: str) -> pd.Series:
+    """Controlled population per oblast [people] from the network's ``curated/oblasts.csv``.
+
+    ``population_2021 x controlled_share``; an empty Series when the network has no such
+    file (then "people without power" is NaN).
+    """
+    from pathlib import Path
+
+    from gridmodel.errors import InputError
+    from gridmodel.network.io import network_folder
+
+    try:
+        folder = network_folder(network) if not Path(network).exists() else Path(network)
+    except (InputError, FileNotFoundError):
+        return pd.Series(dtype=float)
+    f = Path(folder) / "curated" / "oblasts.csv"
+    if not f.is_file():
+        return pd.Series(dtype=float)
+    df = pd.read_csv(f)
+    return (df["population_2021"] * df["controlled_share"]).set_axis(df["oblast"]).astype(float)
+
+
+def check_layer_assets(net, layer, network: str) -> None:
+    """Raise :class:`InputError` when the heat layer names grid assets absent from ``net``."""
+    from gridmodel.errors import InputError
+
+    known = set(net.registry["asset_id"])
+    missing = [n for n in layer.grid_nodes if n not in known]
+    if missing:
+        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
+               f"{network!r}: {missing}.")
+        raise InputError(msg)
+
+
+def run_temperature(weather: pd.Series, start, horizon_h: int, name: str, where: str = "",
+                    error: type | None = None) -> tuple[pd.DatetimeIndex, pd.Series]:
+    """The run's hourly index and the outdoor temperature on it.
+
+    Parameters
+    ----------
+    weather : pandas.Series
+        Outdoor temperature profile [°C] (:func:`gridmodel.weather.load_profile`).
+    start : timestamp
+        First hour of the run (time-zone aware).
+    horizon_h : int
+        Hours of the run.
+    name : str
+        Profile name for messages.
+    where : str
+        Message prefix (e.g. ``"file.toml: "``).
+    error : type, optional
+        Exception class raised (default :class:`gridmodel.errors.InputError`).
+
+    Returns
+    -------
+    (pandas.DatetimeIndex, pandas.Series)
+        ``index`` in the profile's time zone, and ``temp`` on it [°C].
+
+    Raises
+    ------
+    InputError
+        (or ``error``) The run period lies outside the profile, or some of its hours
+        have no temperature (a start off the profile's whole hours).
+    """
+    from gridmodel.errors import InputError
+
+    error = error or InputError
+    index = pd.date_range(pd.Timestamp(start), periods=int(horizon_h), freq="h").tz_convert(
+        weather.index.tz)
+    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
+        msg = (f"{where}run period start + horizon_h ({index[0]} .. {index[-1]}) lies outside "
+               f"the weather profile {name!r} ({weather.index[0]} .. {weather.index[-1]}).")
+        raise error(msg)
+    temp = weather.reindex(index)
+    if temp.isna().any():
+        msg = (f"{where}weather profile {name!r} has no temperature at "
+               f"{int(temp.isna().sum())} hour(s) of the run period (first "
+               f"{temp.index[temp.isna().to_numpy()][0]}); start the run on one of its "
+               "whole hours.")
+        raise error(msg)
+    return index, temp
+
+
+def build_context(config, *, horizon_h: int | None = None, heat: bool = True,
+                  freeze: bool = False, compile_engine: bool = True,
+                  error: type | None = None) -> Context:
+    """Load and check what every run of one configuration shares.
+
+    Names with a path are resolved from the configuration's file
+    (:meth:`gridmodel.config.RunConfig.resolve_name`).
+
+    Parameters
+    ----------
+    config : gridmodel.config.RunConfig
+        Or any model that embeds one (a scenario).
+    horizon_h : int, optional
+        Override the configuration's horizon [h].
+    heat : bool
+        Load the heat layer and the weather (False: grid only).
+    freeze : bool
+        Mark the context's private heat layer as never edited in place
+        (:func:`gridmodel.heat.availability.freeze_layer`; ensembles).
+    compile_engine : bool
+        Compile the network once for the fast engine.
+    error : type, optional
+        Exception class for run-period errors (default ``InputError``).
+
+    Raises
+    ------
+    InputError
+        The heat layer names assets absent from the network, or the run period lies
+        outside the weather profile or has hours without temperature.
+    """
+    from gridmodel.network.io import load_network
+    from gridmodel.outage.fast import compile_cached
+
+    cfg = config
+    network = cfg.resolve_name(cfg.network)
+    net = load_network(network, status_date=cfg.status_date)
+    ctx = Context(config=cfg.run_config(), network=network, net=net,
+                  population=oblast_population(network),
+                  compiled=compile_cached(net) if compile_engine else None)
+    if not heat:
+        return ctx
+    from gridmodel.heat.availability import freeze_layer
+    from gridmodel.heat.layer import load_layer
+    from gridmodel.weather import load_profile
+
+    layer = load_layer(cfg.resolve_name(cfg.heat.layer),
+                       assumptions=cfg.resolve(cfg.heat.assumptions))
+    ctx.layer = freeze_layer(layer) if freeze else layer
+    check_layer_assets(net, ctx.layer, cfg.network)
+    ctx.weather_name = cfg.resolve_name(cfg.weather)
+    ctx.weather = load_profile(ctx.weather_name)
+    where = f"{cfg.path}: " if cfg.path is not None else ""
+    ctx.index, ctx.temp = run_temperature(ctx.weather, cfg.start, horizon_h or cfg.horizon_h,
+                                          cfg.weather, where=where, error=error)
+    return ctx
+
+
+def snapshot_context(network: str, status_date=None) -> Context:
+    """A grid-only context for the outage snapshot: all strikes at once, no time."""
+    from gridmodel.network.io import load_network
+
+    net = load_network(network, status_date=status_date)
+    return Context(config=None, network=network, net=net, snapshot=True,
+                   population=oblast_population(network))
+
+
+# ------------------------------------------------------------------ the chain
+@dataclass
+class ChainResult:
+    """What :func:`run_chain` returns.
+
+    Attributes
+    ----------
+    timeline : gridmodel.outage.timeline.TimelineResult or None
+        The grid timeline (None for a snapshot).
+    snapshot : gridmodel.outage.result.OutageResult or None
+        The one-step outage (snapshot contexts only).
+    inputs : HeatInputs or None
+    availability, heat, temperatures
+        From :func:`heat_chain` (None without a heat layer).
+    timings_s : dict
+        Wall time of the ``grid`` and ``heat`` steps [s].
+    """
+
+    timeline: object = None
+    snapshot: object = None
+    inputs: HeatInputs | None = None
+    availability: object = None
+    heat: object = None
+    temperatures: object = None
+    timings_s: dict = field(default_factory=dict)
+
+
+def _strikes_key(strikes) -> tuple | None:
+    if strikes is None:
+        return None
+    cols = [c for c in ("asset_id", "time", "fraction_lost", "repair_h") if c in strikes]
+    return tuple(tuple(map(str, r)) for r in strikes[cols].itertuples(index=False))
+
+
+def grid_step(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
+              engine: str | None = None, ac: bool | None = None, progress: bool = False):
+    """The grid timeline of one strike table (cached in ``ctx.timelines`` when given)."""
+    from gridmodel.outage.timeline import simulate_outages
+
+    cfg, g = ctx.config, ctx.config.grid
+    engine = engine or g.engine
+    key = (id(ctx.net), _strikes_key(strikes), int(seed), engine)
+    if ctx.timelines is not None and key in ctx.timelines:
+        return ctx.timelines[key]
+    kwargs = {"compiled": ctx.compiled} if engine == "fast" and ctx.compiled is not None \
+        else None
+    tl = simulate_outages(ctx.net, strikes, start=pd.Timestamp(cfg.start),
+                          horizon_h=float(len(ctx.index) if ctx.index is not None
+                                          else cfg.horizon_h),
+                          temp_air=ctx.weather, seed=seed, engine=engine,
+                          ac=g.ac if ac is None else ac, n_queues=g.n_queues,
+                          block_h=g.block_h, demand_step=g.demand_step,
+                          max_cascade_rounds=g.max_cascade_rounds, engine_kwargs=kwargs,
+                          progress=progress)
+    if ctx.timelines is not None:
+        ctx.timelines[key] = tl
+    return tl
+
+
+def run_chain(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
+              engine: str | None = None, ac: bool | None = None, progress: bool = False,
+              heat_assets_out: dict[str, int] | None = None) -> ChainResult:
+    """Run one strike table through the whole chain.
+
+    Parameters
+    ----------
+    ctx : Context
+        From :func:`build_context` (or :func:`snapshot_context`).
+    strikes : pandas.DataFrame or None
+        Resolved strikes (:func:`gridmodel.strikes.load_strikes`); None or empty: none.
+    seed : int
+        Seed of the repair draws.
+    engine : {"fast", "pandapower"}, optional
+        Override the configuration's engine.
+    ac : bool, optional
+        Override the configuration's AC option (snapshots: AC by default).
+    progress : bool
+        Show progress bars.
+    heat_assets_out : dict, optional
+        Heat-layer assets (source or pump ids) out of service from the start for the
+        given hours, besides what the grid does to them (a ranking's lost heat assets).
+
+    Returns
+    -------
+    ChainResult
+    """
+    if strikes is not None and strikes.empty:
+        strikes = None
+    if ctx.snapshot:
+        from gridmodel.outage.timeline import snapshot
+
+        engine = engine or "pandapower"
+        use_ac = (True if ac is None else ac) and engine != "fast"
+        return ChainResult(snapshot=snapshot(ctx.net, strikes, engine=engine, ac=use_ac))
+    t0 = time.perf_counter()
+    tl = grid_step(ctx, strikes, seed, engine=engine, ac=ac, progress=progress)
+    t1 = time.perf_counter()
+    if ctx.layer is None:
+        return ChainResult(timeline=tl, timings_s={"grid": t1 - t0})
+    inputs = heat_inputs(ctx.layer, ctx.net, tl, ctx.index)
+    if heat_assets_out:
+        aa = inputs.asset_available.copy()
+        for asset, hours in sorted(heat_assets_out.items()):
+            aa.loc[np.arange(len(ctx.index)) < int(hours), asset] = 0.0
+        inputs = HeatInputs(aa, inputs.node_power, inputs.building_power)
+    chain = heat_chain(ctx.layer, ctx.temp, inputs)
+    return ChainResult(timeline=tl, inputs=inputs, availability=chain.availability,
+                       heat=chain.heat, temperatures=chain.temperatures,
+                       timings_s={"grid": t1 - t0, "heat": time.perf_counter() - t1})

@@ -12,7 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from gridmodel.errors import InputError
-from gridmodel.studies.planning.criticality import SCORE, Criticality, rank_assets
+from gridmodel.studies.planning.criticality import Criticality, rank_assets
+
+#: score columns as rank_assets names them in outputs (the Kyiv layer's city column)
+SCORE = ("buildings_without_heat", "people_without_heat", "building_hours_below_12c",
+         "kyiv_mw_shed", "mw_shed")
 from gridmodel.studies.scenario import StrikesConfig, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +99,7 @@ def test_cli_rank_outputs(tmp_path):
         assert (out / f).is_file(), f
     meta = json.loads((out / "criticality.json").read_text())
     assert meta["candidates"] == 3
-    assert meta["mode"] == "levels"
+    assert meta["mode"] == "hourly"  # the only mode: every candidate set runs the one chain
     # numbers stay numbers in the JSON (not their text)
     top = meta["worst_sets"][0]
     assert isinstance(top["buildings_without_heat"], int | float)
@@ -118,7 +122,7 @@ def test_hourly_equals_scenario_run(scenario, asset, outage_h, tmp_path):
     base_sc = scenario.model_copy(update={"strikes": None})
     crit = Criticality(base_sc, outage_h=outage_h, hourly=True)
     repaired_at_peak = crit.index.get_loc(crit.peak_time) >= outage_h
-    got = crit.score((asset,))
+    got = crit.named(crit.score((asset,)))
     strikes = tmp_path / "strikes.csv"
     strikes.write_text("target,time,effect,repair_h\n"
                        f"{asset},{scenario.start.isoformat()},destroyed,{outage_h}\n")
@@ -130,7 +134,9 @@ def test_hourly_equals_scenario_run(scenario, asset, outage_h, tmp_path):
         loads = r.frames["grid_loads"]
         at = loads[loads["time"] == crit.peak_time]
         shed = at["shed_mw"].to_numpy()
-        kyiv = at["load_id"].isin(crit.kyiv_load_ids).to_numpy()
+        from gridmodel.metrics.row import city_load_ids
+
+        kyiv = at["load_id"].isin(city_load_ids(crit.layer, crit.net.registry)).to_numpy()
         return {"buildings_without_heat": h["buildings_without_heat_peak"],
                 "people_without_heat": h["people_without_heat_peak"],
                 "building_hours_below_12c": h["building_hours_below_12c"],
@@ -152,7 +158,7 @@ def test_hourly_heat_asset_and_cache(scenario):
     crit = Criticality(scenario, outage_h=30, hourly=True)
     s = crit.score(("pump:chp-5-holosiivskyi",))
     assert s["buildings_without_heat"] == ZONES.loc["zone:chp-5-holosiivskyi", "buildings"]
-    assert s["kyiv_mw_shed"] == 0.0
+    assert s["city_mw_shed"] == 0.0
     assert s["mw_shed"] == 0.0
     runs, heats = crit.n_grid_evals, crit.n_heat_evals
     assert crit.score(("pump:chp-5-holosiivskyi",)) == s  # cached by the set itself
@@ -174,9 +180,8 @@ def test_cli_rank_hourly(tmp_path):
     assert "hourly: the grid timeline" in (out / "report.html").read_text()
 
 
-@pytest.mark.parametrize("hourly", [False, True])
-def test_scenario_cascade_limit_is_used(scenario, hourly, monkeypatch):
-    """Both modes run the engine with the scenario's max_cascade_rounds, not a default."""
+def test_scenario_cascade_limit_is_used(scenario, monkeypatch):
+    """The ranking runs the engine with the scenario's max_cascade_rounds, not a default."""
     from gridmodel.outage import fast, timeline
 
     seen = []
@@ -194,7 +199,7 @@ def test_scenario_cascade_limit_is_used(scenario, hourly, monkeypatch):
     monkeypatch.setattr(timeline, "simulate_outages", spy_tl)
     sc = scenario.model_copy(update={"strikes": None, "grid": scenario.grid.model_copy(
         update={"max_cascade_rounds": 3})})
-    crit = Criticality(sc, outage_h=12, hourly=hourly)
+    crit = Criticality(sc, outage_h=12)
     crit.score(("sub:kyiv-110-obolonskyi",))
     assert seen
     assert set(seen) == {3}

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from gridmodel.studies import ensemble
-from gridmodel.studies.ensemble_replicate import METRICS
+from gridmodel.studies.ensemble import METRICS
 from gridmodel.strikes.patterns import pattern_from_dict
 
 CHEAP = {
@@ -253,7 +253,7 @@ def test_decisive_assets_are_over_represented_in_the_worst_decile():
 
 def test_context_refuses_a_start_off_the_weather_hours(cheap):
     """A run starting at :30 has no outdoor temperature at any hour (it used to pass NaN)."""
-    from gridmodel.studies.ensemble_replicate import build_context
+    from gridmodel.studies.ensemble import pattern_context as build_context
     from gridmodel.errors import InputError
 
     run = dict(cheap.run, start=pd.Timestamp(cheap.run["start"]) + pd.Timedelta(minutes=30))

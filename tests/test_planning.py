@@ -300,7 +300,9 @@ def test_runner_timeline_uses_the_scenario_cascade_limit(monkeypatch):
     sc = load_scenario(EX / "kyiv_winter_base.toml")
     sc = sc.model_copy(update={"grid": sc.grid.model_copy(update={"max_cascade_rounds": 4})})
     runner = ScenarioRunner(sc, horizon_h=6)
-    runner.timeline(runner.net, None)
+    from gridmodel.pipeline import grid_step
+
+    grid_step(runner.context, None, 0)
     assert seen == [4]
 
 
@@ -311,7 +313,9 @@ def test_runner_resolves_paths_from_the_scenario_file(tmp_path, monkeypatch):
 
     from gridmodel.weather import _resolve_profile
 
-    shutil.copy(_resolve_profile("kyiv-2026"), tmp_path / "w.csv")
+    src = _resolve_profile("kyiv-2026")
+    shutil.copy(src, tmp_path / "w.csv")
+    shutil.copy(src.with_name(src.stem + ".meta.toml"), tmp_path / "w.meta.toml")  # its zone
     text = (EX / "kyiv_winter_base.toml").read_text().replace(
         'weather = "kyiv-2026"', 'weather = "w.csv"').replace(
         'file = "kyiv_winter_targets.toml"', f'file = "{EX / "kyiv_winter_targets.toml"}"')

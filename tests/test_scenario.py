@@ -207,7 +207,7 @@ def test_package_run_is_scenario_run():
 
 def test_run_temperature_checks_the_run_period():
     """Hand-checkable: 6 hourly values; the run must lie inside and on the profile's hours."""
-    from gridmodel.studies.scenario import run_temperature
+    from gridmodel.pipeline import run_temperature
 
     t = pd.date_range("2026-02-03T00:00+02:00", periods=6, freq="h").tz_convert("Europe/Kyiv")
     weather = pd.Series([-1.0, -2.0, -3.0, -4.0, -5.0, -6.0], index=t, name="temp_air")

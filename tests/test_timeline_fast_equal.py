@@ -150,7 +150,7 @@ def reference_rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = N
 
 @pytest.fixture(scope="module")
 def ctx():
-    from gridmodel.studies.ensemble_replicate import build_context
+    from gridmodel.studies.ensemble import pattern_context as build_context
     from gridmodel.strikes.patterns import load_pattern
 
     return build_context(load_pattern(PATTERNS[0]).run)

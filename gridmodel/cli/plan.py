@@ -76,8 +76,8 @@ def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
 @click.option("--asset", "assets", multiple=True,
               help="rank only these asset ids (repeatable; default: every asset)")
 @click.option("--hourly", is_flag=True,
-              help="exact hourly mode: the full grid timeline of every candidate set "
-                   "instead of demand levels (slower; docs/planning.md)")
+              help="kept for old scripts: every candidate set runs the hourly chain "
+                   "(docs/planning.md)")
 @_OUT
 @_FORCE
 @_QUIET
@@ -85,12 +85,13 @@ def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: i
                  exact_pool: int, horizon_h: int | None, assets: tuple[str, ...],
                  hourly: bool, out: Path, force: bool, quiet: bool) -> None:
     """Rank assets by the heat in homes lost if each alone is lost; worst k-sets."""
-    from gridmodel.studies.planning.criticality import SCORE, run_rank
+    from gridmodel.studies.planning.criticality import run_rank
 
+    del hourly  # every evaluation is hourly (one chain)
     res = run_rank(scenario, out, outage_h=outage_h, k=k, top=top, pool=pool,
                    exact_pool=exact_pool, force=force, progress=not quiet,
-                   candidates=list(assets) or None, horizon_h=horizon_h, hourly=hourly)
-    click.echo(res.top(top)[["rank", "asset_id", *SCORE]].to_string(
+                   candidates=list(assets) or None, horizon_h=horizon_h)
+    click.echo(res.top(top)[["rank", "asset_id", *res.score_columns]].to_string(
         index=False, float_format=lambda v: f"{v:,.0f}"))
     for row in res.worst_sets.itertuples(index=False):
         click.echo(f"worst set ({row.method}): {row.assets} -> "

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.studies.ensemble_replicate import METRICS
+from gridmodel.metrics.row import REPLICATE_METRICS as METRICS
 
 __all__ = ["decisive_assets", "write_plots"]
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from gridmodel import metrics
 from gridmodel.heat.availability import CAUSES
+from gridmodel.metrics.row import city_load_ids, city_substations, outcome_row
 from gridmodel.pipeline import restart_crews
 from gridmodel.heat.draining import bridging_time_h
 
@@ -42,17 +43,66 @@ def _status(tl, tz) -> dict:
     }
 
 
-def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strikes: int,
-                  schema_version: int) -> dict:
-    """The ``summary.json`` dictionary (schema: docs/scenario.md)."""
+def build_summary(sc, ctx, chain, hashes, *, n_strikes: int, schema_version: int) -> dict:
+    """The ``summary.json`` dictionary (schema: docs/scenario.md).
+
+    Parameters
+    ----------
+    sc : gridmodel.studies.scenario.Scenario
+    ctx : gridmodel.pipeline.Context
+    chain : gridmodel.pipeline.ChainResult
+    hashes : dict
+        SHA-256 of the inputs.
+    n_strikes : int
+    schema_version : int
+    """
+    index, temp, tl = ctx.index, ctx.temp, chain.timeline
+    row = outcome_row(chain, ctx)
+    return {
+        "schema_version": schema_version,
+        "scenario": {"name": sc.name, "description": sc.description,
+                     "file": str(sc.path) if sc.path else None, "network": sc.network,
+                     "status_date": sc.status_date.isoformat(), "weather": sc.weather,
+                     "start": _iso(index[0]), "horizon_h": sc.horizon_h,
+                     "n_strikes": n_strikes},
+        "seed": sc.seed,
+        "hashes": hashes,
+        "status": _status(tl, index.tz),
+        "grid": _grid_summary(ctx, tl, row),
+        "heat": _heat_summary(ctx, chain, row),
+        "weather": {"temp_air_min_c": float(temp.min()), "temp_air_mean_c":
+                    round(float(temp.mean()), 2)},
+    }
+
+
+def _grid_summary(ctx, tl, row: dict) -> dict:
+    """The summary's ``grid`` section; ``<layer>_load_shed_mw_peak`` aliases the city key."""
+    loads = tl.loads
+    city = metrics.load_shed_mw(loads[loads["load_id"].isin(
+        city_load_ids(ctx.layer, ctx.net.registry)).to_numpy()])
+    city_peak = float(city.max()) if len(city) else 0.0
+    return {
+        "load_shed_mw_peak": row["mw_shed_peak"],
+        "energy_not_served_mwh": row["energy_not_served_mwh"],
+        "city_load_shed_mw_peak": city_peak,
+        f"{ctx.layer.name}_load_shed_mw_peak": city_peak,
+        "assets_out": [
+            {"asset_id": r.asset_id, "start": _iso(r.start), "end": _iso(r.end),
+             "remaining_fraction": float(r.remaining_fraction), "effect": r.effect}
+            for r in tl.assets.itertuples()],
+    }
+
+
+def _heat_summary(ctx, chain, row: dict) -> dict:
+    """The summary's ``heat`` section."""
+    layer, index = ctx.layer, ctx.index
+    bh, temps, ga = chain.heat, chain.temperatures, chain.availability
     b = layer.buildings
     n = metrics.without_heat_count(bh.without_heat, index)
     k = int(n.to_numpy().argmax())
-    peak = int(n.iloc[k])
+    peak = row["buildings_without_heat_peak"]
     comfort = layer.assumptions["comfort"]
     below = temps.hours_below((float(comfort["health_risk_c"]),))[0]
-    shed = metrics.load_shed_mw(tl.loads)
-    kyiv_shed = metrics.load_shed_mw(tl.loads[tl.loads["load_id"].str.startswith("load:kyiv-")])
     drained_ever = bh.drain_time >= 0
     heat = {
         "layer": layer.name,
@@ -60,8 +110,7 @@ def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strike
         "residents_total": int(b["residents"].sum()),
         "buildings_without_heat_peak": peak,
         "buildings_without_heat_peak_time": _iso(index[k]) if peak > 0 else None,
-        "people_without_heat_peak": metrics.people_at(bh.without_heat,
-                                                      b["residents"].to_numpy(), k),
+        "people_without_heat_peak": int(row["people_without_heat_peak"]),
         "by_district": metrics.by_district_peak(bh.without_heat, b["district"].to_numpy(),
                                                 index),
         "by_cause": metrics.by_cause_at(bh.cause, k),
@@ -74,7 +123,7 @@ def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strike
         if drained_ever.any() else None,
         "buildings_restarted": int((bh.heat_back >= 0).sum()),
         "building_hours_without_heat": int(bh.without_heat.sum()),
-        "building_hours_below_12c": metrics.building_hours_below(below),
+        "building_hours_below_12c": row["building_hours_below_12c"],
         "buildings_below_12c_ever": int((below > 0).sum()),
         "interrupted_building_hours": int(bh.interrupted.sum()),
         "freeze_risk_building_hours": int(bh.freeze_risk.sum()),
@@ -85,35 +134,13 @@ def build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes, *, n_strike
                        "zone pumping is down, or it is drained and not yet restarted"),
     }
     heat["crews_for_restarts"] = restart_crews(layer)
-    grid = {
-        "load_shed_mw_peak": float(shed.max()) if len(shed) else 0.0,
-        "energy_not_served_mwh": metrics.energy_not_served_mwh(tl.loads,
-                                                               float(tl.meta["step_h"])),
-        "kyiv_load_shed_mw_peak": float(kyiv_shed.max()) if len(kyiv_shed) else 0.0,
-        "assets_out": [
-            {"asset_id": r.asset_id, "start": _iso(r.start), "end": _iso(r.end),
-             "remaining_fraction": float(r.remaining_fraction), "effect": r.effect}
-            for r in tl.assets.itertuples()],
-    }
-    return {
-        "schema_version": schema_version,
-        "scenario": {"name": sc.name, "description": sc.description,
-                     "file": str(sc.path) if sc.path else None, "network": sc.network,
-                     "status_date": sc.status_date.isoformat(), "weather": sc.weather,
-                     "start": _iso(index[0]), "horizon_h": sc.horizon_h,
-                     "n_strikes": n_strikes},
-        "seed": sc.seed,
-        "hashes": hashes,
-        "status": _status(tl, index.tz),
-        "grid": grid,
-        "heat": heat,
-        "weather": {"temp_air_min_c": float(temp.min()), "temp_air_mean_c":
-                    round(float(temp.mean()), 2)},
-    }
+    return heat
 
 
-def build_frames(layer, index, temp, tl, ga, bh, temps) -> dict[str, pd.DataFrame]:
+def build_frames(ctx, chain) -> dict[str, pd.DataFrame]:
     """Tables written as Parquet: hourly heat by district, per building, indoor bands, grid."""
+    layer, index, temp = ctx.layer, ctx.index, ctx.temp
+    tl, ga, bh, temps = chain.timeline, chain.availability, chain.heat, chain.temperatures
     b = layer.buildings
     dist = b["district"].to_numpy()
     res = b["residents"].to_numpy()
@@ -170,17 +197,37 @@ def build_frames(layer, index, temp, tl, ga, bh, temps) -> dict[str, pd.DataFram
     return out
 
 
-def explain(sc, layer, index, temp, tl, ga, bh, summary) -> str:
+def explain(sc, ctx, chain, summary) -> str:
     """A readable account of the run: which source, which zone, which rule, when."""
-    from gridmodel.heat.availability import bridging_kwargs
-
-    h = summary["heat"]
-    kw = bridging_kwargs(layer)
+    index = ctx.index
     lines = [f"Scenario {sc.name}: {sc.description}".rstrip(": "),
              f"Network {sc.network} on the status of {sc.status_date}; weather {sc.weather}; "
              f"{len(index)} h from {index[0]:%Y-%m-%d %H:%M %Z}.",
              ""]
-    # grid events
+    lines += _grid_lines(ctx, chain.timeline, summary)
+    lines.append("")
+    lines += _drain_lines(ctx, chain.availability)
+    lines.append("")
+    lines += _peak_lines(summary["heat"])
+    return "\n".join(lines)
+
+
+def _longest_off_h(schedule: pd.DataFrame) -> int:
+    """Longest run of consecutive hours without power of any (area, queue) [h]."""
+    longest = 0
+    for _, q in schedule.groupby(["area", "queue"]):
+        off = ~q.sort_values("time")["power_on"].to_numpy(bool)
+        run = 0
+        for v in off:
+            run = run + 1 if v else 0
+            longest = max(longest, run)
+    return longest
+
+
+def _grid_lines(ctx, tl, summary) -> list[str]:
+    """Grid assets out, islands and cascade, the city's rolling blackouts, shed."""
+    index, city = ctx.index, ctx.layer.meta.get("city", ctx.layer.name)
+    lines = []
     if len(tl.assets):
         lines.append("Grid assets out (repair timeline):")
         for r in tl.assets.itertuples():
@@ -197,65 +244,67 @@ def explain(sc, layer, index, temp, tl, ga, bh, summary) -> str:
                  f"round(s) in a step.")
     if tl.blackouts is not None:
         sch = tl.blackouts.schedule
-        ky = sch[sch["area"].astype(str).str.startswith("sub:kyiv-110-")]
-        if len(ky):
-            longest = 0
-            for _, q in ky.groupby(["area", "queue"]):
-                off = ~q.sort_values("time")["power_on"].to_numpy(bool)
-                run = 0
-                for v in off:
-                    run = run + 1 if v else 0
-                    longest = max(longest, run)
-            share = 1.0 - float(ky["power_on"].mean())
-            lines.append(f"Kyiv rolling blackouts: queues off {share:.0%} of queue-hours; "
-                         f"longest block without power {longest} h in a row.")
-    lines.append(f"Grid: peak shed {summary['grid']['load_shed_mw_peak']:.0f} MW nationally, "
-                 f"{summary['grid']['kyiv_load_shed_mw_peak']:.0f} MW in Kyiv; energy not served "
-                 f"{summary['grid']['energy_not_served_mwh']:.0f} MWh.")
-    lines.append("")
-    # drain events grouped by hour, zone, cause
+        own = sch[sch["area"].astype(str).isin(city_substations(ctx.layer, ctx.net.registry))]
+        if len(own):
+            share = 1.0 - float(own["power_on"].mean())
+            lines.append(f"{city} rolling blackouts: queues off {share:.0%} of queue-hours; "
+                         f"longest block without power {_longest_off_h(own)} h in a row.")
+    grid = summary["grid"]
+    lines.append(f"Grid: peak shed {grid['load_shed_mw_peak']:.0f} MW nationally, "
+                 f"{grid['city_load_shed_mw_peak']:.0f} MW in {city}; energy not served "
+                 f"{grid['energy_not_served_mwh']:.0f} MWh.")
+    return lines
+
+
+_WHY = {2: "zone pumping without power (grid and backup fuel)",
+        3: "tall buildings' own power block (rolling blackout)"}
+
+
+def _drain_lines(ctx, ga, shown_max: int = 25) -> list[str]:
+    """Drain events grouped by hour, zone, cause and source, with the rule that fired."""
+    from gridmodel.heat.availability import bridging_kwargs
+
+    layer, index, temp = ctx.layer, ctx.index, ctx.temp
     g = ga.groups
-    ev = []
-    for t, gi in zip(*np.nonzero(ga.drain_trigger), strict=True):
-        ev.append((int(t), g.at[gi, "zone_id"], int(ga.drain_cause[t, gi]),
-                   int(g.at[gi, "buildings"]), g.at[gi, "source_id"]))
-    if ev:
-        df = pd.DataFrame(ev, columns=["t", "zone", "cause", "n", "source"])
-        agg = df.groupby(["t", "zone", "cause", "source"], sort=True)["n"].sum().reset_index()
-        lines.append("Draining (rule: drain when the stop's expected duration exceeds the "
-                     "bridging time at the current outdoor temperature, at -3 C or colder):")
-        src_names = layer.sources.set_index("source_id")["name"]
-        shown = 0
-        for r in agg.itertuples():
-            ta = float(temp.iloc[r.t])
-            tb = bridging_time_h(ta, **kw)
-            why = {1: f"source {src_names.get(r.source, r.source)} lost",
-                   2: "zone pumping without power (grid and backup fuel)",
-                   3: "tall buildings' own power block (rolling blackout)"}[r.cause]
-            if shown < 25:
-                lines.append(f"  {index[r.t]:%d %b %H:%M}: {r.zone} - {r.n} buildings drained; "
-                             f"{why}; {ta:.1f} C, bridging time {tb:.1f} h")
-            shown += 1
-        if shown > 25:
-            lines.append(f"  ... and {shown - 25} more drain events (heat_buildings.parquet).")
-    else:
-        lines.append("No building was drained.")
-    lines.append("")
+    ev = [(int(t), g.at[gi, "zone_id"], int(ga.drain_cause[t, gi]), int(g.at[gi, "buildings"]),
+           g.at[gi, "source_id"]) for t, gi in zip(*np.nonzero(ga.drain_trigger), strict=True)]
+    if not ev:
+        return ["No building was drained."]
+    df = pd.DataFrame(ev, columns=["t", "zone", "cause", "n", "source"])
+    agg = df.groupby(["t", "zone", "cause", "source"], sort=True)["n"].sum().reset_index()
+    lines = ["Draining (rule: drain when the stop's expected duration exceeds the "
+             "bridging time at the current outdoor temperature, at -3 C or colder):"]
+    kw = bridging_kwargs(layer)
+    src_names = layer.sources.set_index("source_id")["name"]
+    for r in agg.head(shown_max).itertuples():
+        ta = float(temp.iloc[r.t])
+        why = (f"source {src_names.get(r.source, r.source)} lost" if r.cause == 1
+               else _WHY[r.cause])
+        lines.append(f"  {index[r.t]:%d %b %H:%M}: {r.zone} - {r.n} buildings drained; "
+                     f"{why}; {ta:.1f} C, bridging time {bridging_time_h(ta, **kw):.1f} h")
+    if len(agg) > shown_max:
+        lines.append(f"  ... and {len(agg) - shown_max} more drain events "
+                     "(heat_buildings.parquet).")
+    return lines
+
+
+def _peak_lines(h: dict) -> list[str]:
+    """Peak, districts and causes at the peak, end of horizon, indoor exposure."""
     peak_t = h["buildings_without_heat_peak_time"]
-    lines.append(f"Peak: {h['buildings_without_heat_peak']} of {h['buildings_total']} buildings "
-                 f"without heat ({h['people_without_heat_peak']:,} residents)"
-                 + (f" at {pd.Timestamp(peak_t):%d %b %H:%M}" if peak_t else "") + ".")
     top = sorted(h["by_district_at_peak"].items(), key=lambda kv: -kv[1])
-    lines.append("  by district at the peak: " + ", ".join(f"{d} {v}" for d, v in top if v))
-    lines.append("  by cause at the peak: " + ", ".join(f"{c} {v}" for c, v in
-                                                        h["by_cause"].items()))
-    lines.append(f"End of horizon: {h['buildings_without_heat_end']} buildings without heat; "
-                 f"{h['buildings_restarted']} restarted by crews "
-                 f"({h['crews_for_restarts']} crews on restarts, first drained first).")
-    lines.append(f"Indoor: {h['building_hours_below_12c']:.0f} building-hours below 12 C; "
-                 f"{h['interrupted_building_hours']} interrupted building-hours (short stops); "
-                 f"{h['freeze_risk_building_hours']} building-hours at freeze risk.")
-    return "\n".join(lines)
+    return [
+        f"Peak: {h['buildings_without_heat_peak']} of {h['buildings_total']} buildings "
+        f"without heat ({h['people_without_heat_peak']:,} residents)"
+        + (f" at {pd.Timestamp(peak_t):%d %b %H:%M}" if peak_t else "") + ".",
+        "  by district at the peak: " + ", ".join(f"{d} {v}" for d, v in top if v),
+        "  by cause at the peak: " + ", ".join(f"{c} {v}" for c, v in h["by_cause"].items()),
+        f"End of horizon: {h['buildings_without_heat_end']} buildings without heat; "
+        f"{h['buildings_restarted']} restarted by crews "
+        f"({h['crews_for_restarts']} crews on restarts, first drained first).",
+        f"Indoor: {h['building_hours_below_12c']:.0f} building-hours below 12 C; "
+        f"{h['interrupted_building_hours']} interrupted building-hours (short stops); "
+        f"{h['freeze_risk_building_hours']} building-hours at freeze risk.",
+    ]
 
 
 def indoor_bands(index, temps, archetype) -> pd.DataFrame:

@@ -1,9 +1,9 @@
 """Ensembles: many sampled nights of a strike pattern, run end to end, on many workers.
 
 :func:`run` draws ``n`` nights of a pattern (:func:`gridmodel.strikes.patterns.sample_night`)
-and runs each through the scenario chain (grid timeline with the fast engine, rolling
-blackouts, heat availability, restarts, indoor temperatures; see
-:mod:`gridmodel.studies.ensemble_replicate`). :func:`compare` does the same for several patterns
+and runs each through the one chain (:func:`gridmodel.pipeline.run_chain`: grid timeline
+with the fast engine, rolling blackouts, heat availability, restarts, indoor
+temperatures) and the one row builder (:func:`gridmodel.metrics.row.outcome_row`). :func:`compare` does the same for several patterns
 with common random numbers. Details and the output layout: ``docs/ensembles.md``.
 
 Reproducibility
@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
-from gridmodel.studies.ensemble_replicate import METRICS
+from gridmodel.metrics.row import HOUR_AFTER, REPLICATE_METRICS, outcome_row
 from gridmodel.errors import InputError
 from gridmodel._io.outdir import prepare_out_dir
 
@@ -47,18 +47,26 @@ __all__ = [
     "ROW_COLUMNS",
     "EnsembleError",
     "EnsembleResult",
+    "METRICS",
     "OutputExistsError",
     "compare",
+    "metric_values",
+    "pattern_context",
     "replay",
     "run",
     "summarise",
 ]
 
 MANIFEST_VERSION = 1
+#: metric columns of a replicate row (:data:`gridmodel.metrics.row.REPLICATE_METRICS`)
+METRICS = REPLICATE_METRICS
+#: hour index of "after 7 days" (the last hour of day 7)
+HOUR_7D = HOUR_AFTER
 #: columns of a replicate row
 ROW_COLUMNS = ["pattern", "replicate", "seed_entropy", "spawn_key", "n_launched",
                "n_intercepted", "n_arrived", "n_strikes", "struck_assets", *METRICS,
                "status", "error"]
+
 
 
 class EnsembleError(InputError):
@@ -105,14 +113,27 @@ def _run_key(run: dict) -> str:
     return repr(sorted((k, str(v)) for k, v in run.items()))
 
 
-def _context(run: dict):
-    from gridmodel.studies.ensemble_replicate import build_context
+def pattern_context(run: dict):
+    """The chain's context of a pattern's ``[run]`` table (its private layer frozen).
 
+    Raises
+    ------
+    InputError
+        The heat layer names assets absent from the network, or the run period lies
+        outside the weather profile or has hours without temperature.
+    """
+    from gridmodel.config import RunConfig
+    from gridmodel.pipeline import build_context
+
+    return build_context(RunConfig.from_flat(run), freeze=True)
+
+
+def _context(run: dict):
     key = _run_key(run)
     with _CTX_LOCK:
         ctx = _CTX.get(key)
         if ctx is None:
-            ctx = build_context(run)
+            ctx = pattern_context(run)
             _CTX[key] = ctx
     return ctx
 
@@ -138,7 +159,6 @@ def _timeline_seed(rng: np.random.Generator) -> int:
 
 def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
                keep_night: bool) -> tuple[dict, pd.DataFrame | None]:
-    from gridmodel.studies.ensemble_replicate import row_metrics
     from gridmodel.strikes.patterns import sample_night
 
     row = {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
@@ -157,9 +177,7 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
         if i in fail:
             msg = f"injected failure of replicate {i} (test hook fail_replicates)"
             raise RuntimeError(msg)
-        tl, bh, temps = _model(ctx, night, tseed)
-        row.update(row_metrics(tl.loads, tl.blackouts, bh, temps, ctx.layer, ctx.population,
-                               float(tl.meta["step_h"])))
+        row.update(metric_values(_model(ctx, night, tseed), ctx))
         row.update(status="ok", error="")
     except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, not raised
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
@@ -168,9 +186,15 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
 
 
 def _model(ctx, night, tseed):
-    from gridmodel.studies.ensemble_replicate import model
+    from gridmodel.pipeline import run_chain
 
-    return model(ctx, night, tseed)
+    return run_chain(ctx, night, tseed)
+
+
+def metric_values(result, ctx) -> dict:
+    """The :data:`METRICS` columns of a replicate row, from the one row builder."""
+    row = outcome_row(result, ctx)
+    return {k: row[k] for k in METRICS}
 
 
 def _run_chunk(patterns, k: int, indices: Sequence[int], entropy: int, fail: frozenset,
@@ -617,10 +641,9 @@ def replay(path, *, progress: bool = False) -> dict:
     Returns
     -------
     dict
-        ``n_strikes`` and the metric columns (:data:`gridmodel.studies.ensemble_replicate.METRICS`),
+        ``n_strikes`` and the metric columns (:data:`METRICS`),
         computed as in the ensemble; equal to the replicate's row.
     """
-    from gridmodel.studies.ensemble_replicate import oblast_population, row_metrics
     from gridmodel.studies.scenario import load_scenario
     from gridmodel.studies.scenario import run as run_scenario
 
@@ -629,8 +652,6 @@ def replay(path, *, progress: bool = False) -> dict:
         path = path.with_suffix(".toml")
     sc = load_scenario(path)
     res = run_scenario(sc, out=None, progress=progress)
-    tl = res.timeline
     row = {"n_strikes": int(res.summary["scenario"]["n_strikes"])}
-    row.update(row_metrics(tl.loads, tl.blackouts, res.heat, res.temperatures, res.layer,
-                           oblast_population(sc.network), 1.0))
+    row.update(metric_values(res.chain, res.context))
     return row

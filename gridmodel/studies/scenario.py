@@ -16,25 +16,24 @@ Nothing here is tuned to an event: every rule parameter lives in the heat layer'
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
-import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field
 
-from gridmodel.errors import InputError, OutputExistsError
 from gridmodel._io.jsonio import write_json
 from gridmodel._io.outdir import prepare_out_dir
 from gridmodel._io.tomlio import read_toml
+from gridmodel.config import GridConfig, HeatConfig, RunConfig, _Strict, validate_toml
+from gridmodel.errors import InputError, OutputExistsError
+from gridmodel.pipeline import build_context, run_chain
 
-__all__ = ["Inputs", "RunResult", "Scenario", "ScenarioError", "OutputExistsError",
-           "check_layer_assets", "load_inputs", "load_scenario", "run", "run_temperature"]
+__all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
+           "run", "scenario_strikes"]
 
 SCHEMA_VERSION = 1
 
@@ -45,34 +44,12 @@ class ScenarioError(InputError):
 
 
 # ------------------------------------------------------------------------- schema
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
 class StrikesConfig(_Strict):
     """Strike list: a CSV/TOML file (relative to the scenario file) and a row filter."""
 
     file: str
     reliability: list[str] | None = Field(
         default=None, description="keep rows whose `reliability` column is in this list")
-
-
-class GridConfig(_Strict):
-    """Grid timeline options (:func:`gridmodel.outage.timeline.simulate_outages`)."""
-
-    engine: Literal["fast", "pandapower"] = "fast"
-    ac: bool = False
-    n_queues: int = Field(6, ge=1)
-    block_h: int = Field(4, ge=1)
-    demand_step: float = Field(0.01, ge=0.0)
-    max_cascade_rounds: int = Field(20, ge=0)
-
-
-class HeatConfig(_Strict):
-    """Heat layer (built-in name or folder) and an optional replacement assumptions file."""
-
-    layer: str = "kyiv"
-    assumptions: str | None = None
 
 
 class OutputConfig(_Strict):
@@ -82,69 +59,13 @@ class OutputConfig(_Strict):
     plots: bool = True
 
 
-class Scenario(_Strict):
-    """A scenario file (see docs/scenario.md)."""
+class Scenario(RunConfig):
+    """A scenario file (see docs/scenario.md): a run plus a name, strikes and outputs."""
 
     name: str = Field(min_length=1)
     description: str = ""
-    network: str = "ukraine"
-    status_date: dt.date
-    weather: str = "kyiv-2026"
-    start: dt.datetime
-    horizon_h: int = Field(336, gt=0)
-    seed: int = 0
     strikes: StrikesConfig | None = None
-    grid: GridConfig = GridConfig()
-    heat: HeatConfig = HeatConfig()
     outputs: OutputConfig = OutputConfig()
-    path: Path | None = Field(default=None, exclude=True)
-
-    @field_validator("start")
-    @classmethod
-    def _aware(cls, v: dt.datetime) -> dt.datetime:
-        if v.tzinfo is None:
-            msg = "start needs a UTC offset, e.g. 2026-02-03T00:00:00+02:00"
-            raise ValueError(msg)
-        return v
-
-    def resolve_name(self, p: str) -> str:
-        """A built-in name as given, or a path made relative to the scenario file."""
-        if "/" in p or "\\" in p or Path(p).suffix:
-            return str(self.resolve(p))
-        return p
-
-    def resolve(self, p: str | None) -> Path | None:
-        """A path from the scenario file, relative to the file's folder."""
-        if p is None:
-            return None
-        q = Path(p)
-        if not q.is_absolute() and self.path is not None:
-            q = self.path.parent / q
-        return q
-
-
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Line number (1-based) of a key path in TOML text, or of its table header."""
-    keys = [str(k) for k in loc if not isinstance(k, int)]
-    if not keys:
-        return None
-    table, key = keys[:-1], keys[-1]
-    current: list[str] = []
-    header_line = None
-    for i, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        m = re.match(r"^\[\[?([^\]]+)\]\]?", s)
-        if m:
-            current = [p.strip().strip('"') for p in m.group(1).split(".")]
-            if current == keys:
-                header_line = i
-            continue
-        km = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', s)
-        if km and km.group(1) == key and current == table:
-            return i
-        if km and current == [] and table and km.group(1) == table[0]:
-            return i  # inline table at top level
-    return header_line
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
@@ -158,37 +79,9 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     """
     path = Path(path)
     data, text = read_toml(path, "scenario file", ScenarioError)
-    try:
-        sc = Scenario.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(k) for k in loc)
-            ln = _line_of(text, loc)
-            at = f"line {ln}" if ln else "top level"
-            if err["type"] == "extra_forbidden":
-                known = _known_keys(loc[:-1])
-                lines.append(f"{path}:{ln or '?'}: unknown key {where!r} ({at}); "
-                             f"allowed here: {known}")
-            else:
-                lines.append(f"{path}:{ln or '?'}: {where}: {err['msg']} "
-                             f"(got {err.get('input')!r})")
-        raise ScenarioError("\n".join(lines)) from None
+    sc = validate_toml(Scenario, data, text, path, ScenarioError)
     sc.path = path.resolve()
     return sc
-
-
-def _known_keys(loc: tuple) -> list[str]:
-    model: type[BaseModel] = Scenario
-    for k in loc:
-        ann = model.model_fields[str(k)].annotation
-        sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
-               and issubclass(a, BaseModel)]
-        if not sub:
-            return []
-        model = sub[0]
-    return sorted(k for k in model.model_fields if k != "path")
 
 
 # ------------------------------------------------------------------------- run
@@ -216,6 +109,10 @@ class RunResult:
         The network at the scenario's status date.
     timeline : TimelineResult
         The grid timeline (loads, assets, rolling blackouts).
+    context : gridmodel.pipeline.Context
+        What the chain ran on (network, layer, weather, index).
+    chain : gridmodel.pipeline.ChainResult
+        The chain's result (the metrics' row builder reads it).
     """
 
     scenario: Scenario
@@ -229,6 +126,8 @@ class RunResult:
     layer: object = None
     net: object = None
     timeline: object = None
+    context: object = None
+    chain: object = None
 
 
 def _sha256_path(p: Path) -> str:
@@ -256,127 +155,6 @@ def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> p
         raise ScenarioError(msg)
     keep = strikes["reliability"].astype(str).str.strip().isin(cfg.reliability)
     return strikes[keep.to_numpy()].reset_index(drop=True)
-
-
-@dataclass
-class Inputs:
-    """A scenario's inputs, loaded and checked against each other (:func:`load_inputs`).
-
-    Attributes
-    ----------
-    network : str
-        Network name, or folder resolved from the scenario file.
-    net : pandapowerNet
-    layer : gridmodel.heat.layer.HeatLayer
-    weather_name : str
-        Weather profile name, or file resolved from the scenario file.
-    weather : pandas.Series
-        Outdoor temperature profile [C].
-    index : pandas.DatetimeIndex
-        The run's hours (``start``, ``horizon_h`` of them) in the profile's time zone.
-    temp : pandas.Series
-        Outdoor temperature on ``index`` [C].
-    """
-
-    network: str
-    net: object
-    layer: object
-    weather_name: str
-    weather: pd.Series
-    index: pd.DatetimeIndex
-    temp: pd.Series
-
-
-def check_layer_assets(net, layer, network: str) -> None:
-    """Raise :class:`InputError` when the heat layer names grid assets absent from ``net``."""
-    known = set(net.registry["asset_id"])
-    missing = [n for n in layer.grid_nodes if n not in known]
-    if missing:
-        msg = (f"heat layer {layer.name!r} names grid assets absent from network "
-               f"{network!r}: {missing}.")
-        raise InputError(msg)
-
-
-def run_temperature(weather: pd.Series, start, horizon_h: int, name: str, where: str = "",
-                    error: type[InputError] = InputError
-                    ) -> tuple[pd.DatetimeIndex, pd.Series]:
-    """The run's hourly index and the outdoor temperature on it.
-
-    Parameters
-    ----------
-    weather : pandas.Series
-        Outdoor temperature profile [C] (:func:`gridmodel.weather.load_profile`).
-    start : timestamp
-        First hour of the run (time-zone aware).
-    horizon_h : int
-        Hours of the run.
-    name : str
-        Profile name for messages.
-    where : str
-        Message prefix (e.g. ``"file.toml: "``).
-    error : type
-        Exception class raised.
-
-    Returns
-    -------
-    (pandas.DatetimeIndex, pandas.Series)
-        ``index`` in the profile's time zone, and ``temp`` on it [C].
-
-    Raises
-    ------
-    InputError
-        (or ``error``) The run period lies outside the profile, or some of its hours
-        have no temperature (a start off the profile's whole hours).
-    """
-    index = pd.date_range(pd.Timestamp(start), periods=int(horizon_h), freq="h").tz_convert(
-        weather.index.tz)
-    if index[0] < weather.index[0] or index[-1] > weather.index[-1]:
-        msg = (f"{where}run period start + horizon_h ({index[0]} .. {index[-1]}) lies outside "
-               f"the weather profile {name!r} ({weather.index[0]} .. {weather.index[-1]}).")
-        raise error(msg)
-    temp = weather.reindex(index)
-    if temp.isna().any():
-        msg = (f"{where}weather profile {name!r} has no temperature at "
-               f"{int(temp.isna().sum())} hour(s) of the run period (first "
-               f"{temp.index[temp.isna().to_numpy()][0]}); start the run on one of its "
-               "whole hours.")
-        raise error(msg)
-    return index, temp
-
-
-def load_inputs(sc: Scenario, horizon_h: int | None = None) -> Inputs:
-    """Load a scenario's network, heat layer and weather and check them against each other.
-
-    Names with a path are resolved from the scenario file (:meth:`Scenario.resolve_name`).
-
-    Parameters
-    ----------
-    sc : Scenario
-    horizon_h : int, optional
-        Override the scenario's horizon [h].
-
-    Raises
-    ------
-    InputError
-        The heat layer names assets absent from the network.
-    ScenarioError
-        The run period lies outside the weather profile or has hours without temperature.
-    """
-    import gridmodel
-    from gridmodel.heat.layer import load_layer
-    from gridmodel.weather import load_profile
-
-    network = sc.resolve_name(sc.network)
-    net = gridmodel.load_network(network, status_date=sc.status_date)
-    layer = load_layer(sc.resolve_name(sc.heat.layer),
-                       assumptions=sc.resolve(sc.heat.assumptions))
-    check_layer_assets(net, layer, sc.network)
-    weather_name = sc.resolve_name(sc.weather)
-    weather = load_profile(weather_name)
-    index, temp = run_temperature(weather, sc.start, horizon_h or sc.horizon_h, sc.weather,
-                                  where=f"{sc.path}: ", error=ScenarioError)
-    return Inputs(network=network, net=net, layer=layer, weather_name=weather_name,
-                  weather=weather, index=index, temp=temp)
 
 
 def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
@@ -407,85 +185,89 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     ScenarioError, OutputExistsError, InputError
         Bad scenario, existing output folder, bad inputs downstream.
     """
-    from gridmodel.network.io import network_folder
-    from gridmodel.outage.timeline import simulate_outages
-    from gridmodel.strikes import load_strikes
-    from gridmodel.weather import _resolve_profile
-
     t_start = time.perf_counter()
-    sc = scenario_or_path if isinstance(scenario_or_path, Scenario) else load_scenario(
-        scenario_or_path)
-    if engine is not None:
-        if engine not in ("fast", "pandapower"):
-            msg = f"unknown engine {engine!r}; choose 'fast' or 'pandapower'."
-            raise InputError(msg)
-        sc = sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
+    sc = _with_engine(scenario_or_path if isinstance(scenario_or_path, Scenario)
+                      else load_scenario(scenario_or_path), engine)
     out = _prepare_out(out, force)
-
-    # ------------------------------------------------------------ start-up: inputs
-    inputs = load_inputs(sc)
-    network, net, layer = inputs.network, inputs.net, inputs.layer
-    weather_name, weather, index, temp = (inputs.weather_name, inputs.weather, inputs.index,
-                                          inputs.temp)
-    start = pd.Timestamp(sc.start)
-    strikes = None
-    strikes_path = None
-    if sc.strikes is not None:
-        strikes_path = sc.resolve(sc.strikes.file)
-        strikes = _filter_strikes(load_strikes(strikes_path, net), sc.strikes, sc.path)
-        if strikes.empty:
-            strikes = None
+    ctx = build_context(sc, error=ScenarioError)
+    strikes, strikes_path = scenario_strikes(sc, ctx.net)
     t_model = time.perf_counter()
-
-    # ------------------------------------------------------------ model
-    tl = simulate_outages(net, strikes, start=start, horizon_h=float(sc.horizon_h),
-                          temp_air=weather, seed=sc.seed, engine=sc.grid.engine,
-                          ac=sc.grid.ac, n_queues=sc.grid.n_queues, block_h=sc.grid.block_h,
-                          demand_step=sc.grid.demand_step,
-                          max_cascade_rounds=sc.grid.max_cascade_rounds, progress=progress)
-    t_heat = time.perf_counter()
-    from gridmodel.pipeline import heat_chain, heat_inputs
-
-    chain = heat_chain(layer, temp, heat_inputs(layer, net, tl, index))
-    ga, bh, temps = chain.availability, chain.heat, chain.temperatures
+    chain = run_chain(ctx, strikes, sc.seed, progress=progress)
     t_outputs = time.perf_counter()
-
-    # ------------------------------------------------------------ metrics and outputs
-    from gridmodel.report.summary import build_frames, build_summary, explain
-
-    hashes = {
-        "network_sha256": _sha256_path(Path(network) if Path(network).exists()
-                                       else network_folder(network)),
-        "heat_layer_sha256": _sha256_path(layer.folder),
-        "weather_sha256": _sha256_path(_resolve_profile(weather_name)),
-        "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
-    }
-    summary = build_summary(sc, layer, index, temp, tl, ga, bh, temps, hashes,
-                            n_strikes=0 if strikes is None else len(strikes),
-                            schema_version=SCHEMA_VERSION)
-    frames = build_frames(layer, index, temp, tl, ga, bh, temps)
-    text = explain(sc, layer, index, temp, tl, ga, bh, summary)
-    result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
-                       out=out, heat=bh, temperatures=temps, layer=layer, net=net,
-                       timeline=tl)
-    if out is not None:
-        out.mkdir(parents=True)
-        if sc.outputs.frames:
-            for name, df in frames.items():
-                df.to_parquet(out / f"{name}.parquet", index=False)
-        if sc.outputs.plots:
-            from gridmodel.report.plots import write_plots
-
-            summary["plots"] = write_plots(out, layer, index, bh, temps, summary)
-        (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
+    result = _outputs(sc, ctx, chain, strikes, strikes_path, out)
     t_end = time.perf_counter()
     result.timings_s = {"startup": t_model - t_start, "model": t_outputs - t_model,
-                        "model_grid": t_heat - t_model, "model_heat": t_outputs - t_heat,
+                        "model_grid": chain.timings_s["grid"],
+                        "model_heat": chain.timings_s["heat"],
                         "outputs": t_end - t_outputs}
+    summary = result.summary
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
     if out is not None:
         write_json(summary, out / "summary.json")
         from gridmodel.report.html import run_report
 
-        run_report(result, out, net=net)
+        run_report(result, out, net=ctx.net)
+    return result
+
+
+def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
+    if engine is None:
+        return sc
+    if engine not in ("fast", "pandapower"):
+        msg = f"unknown engine {engine!r}; choose 'fast' or 'pandapower'."
+        raise InputError(msg)
+    return sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
+
+
+def scenario_strikes(sc: Scenario, net) -> tuple[pd.DataFrame | None, Path | None]:
+    """The scenario's strike list, resolved on ``net`` and filtered (None: no strikes)."""
+    from gridmodel.strikes import load_strikes
+
+    if sc.strikes is None:
+        return None, None
+    path = sc.resolve(sc.strikes.file)
+    strikes = _filter_strikes(load_strikes(path, net), sc.strikes, sc.path)
+    return (None if strikes.empty else strikes), path
+
+
+def input_hashes(ctx, strikes_path: Path | None) -> dict:
+    """SHA-256 of every input of a run: network, heat layer, weather, strike list."""
+    from gridmodel.network.io import network_folder
+    from gridmodel.weather import _resolve_profile
+
+    network = ctx.network
+    return {
+        "network_sha256": _sha256_path(Path(network) if Path(network).exists()
+                                       else network_folder(network)),
+        "heat_layer_sha256": _sha256_path(ctx.layer.folder),
+        "weather_sha256": _sha256_path(_resolve_profile(ctx.weather_name)),
+        "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
+    }
+
+
+def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
+    """Summary, frames, explanation and files of one run."""
+    from gridmodel.report.summary import build_frames, build_summary, explain
+
+    summary = build_summary(sc, ctx, chain, input_hashes(ctx, strikes_path),
+                            n_strikes=0 if strikes is None else len(strikes),
+                            schema_version=SCHEMA_VERSION)
+    frames = build_frames(ctx, chain)
+    text = explain(sc, ctx, chain, summary)
+    result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
+                       out=out, heat=chain.heat, temperatures=chain.temperatures,
+                       layer=ctx.layer, net=ctx.net, timeline=chain.timeline, context=ctx,
+                       chain=chain)
+    if out is None:
+        return result
+    out.mkdir(parents=True)
+    if sc.outputs.frames:
+        for name, df in frames.items():
+            df.to_parquet(out / f"{name}.parquet", index=False)
+    if sc.outputs.plots:
+        from gridmodel.report.plots import write_plots
+
+        summary["plots"] = write_plots(out, ctx.layer, ctx.index, chain.heat,
+                                       chain.temperatures, summary)
+    (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
     return result

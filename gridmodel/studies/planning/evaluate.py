@@ -44,7 +44,6 @@ __all__ = [
     "PlanResult",
     "ScenarioRunner",
     "evaluate",
-    "heat_outcome",
     "realise",
     "sample_nights",
     "sample_pattern_nights",
@@ -196,61 +195,12 @@ def realise(night: Night, variant) -> pd.DataFrame | None:
 
 
 # ----------------------------------------------------------------------- the model
-def heat_outcome(net, layer, temp: pd.Series, tl) -> dict:
-    """Heat availability, restarts and indoor temperatures after a grid timeline.
-
-    The same chain as :func:`gridmodel.studies.scenario.run` (heat inputs -> availability and
-    draining -> crew-limited restarts -> building temperatures).
-
-    Parameters
-    ----------
-    net : pandapowerNet
-    layer : HeatLayer
-    temp : pandas.Series
-        Outdoor temperature on the run's hourly index [°C].
-    tl : gridmodel.outage.timeline.TimelineResult
-
-    Returns
-    -------
-    dict
-        ``bh`` (BuildingHeat), ``temps`` (DistinctTrajectories), ``ga`` and the
-        :data:`METRICS` values plus ``buildings_without_heat_peak`` and
-        ``people_without_heat_peak``.
-    """
-    from gridmodel import metrics
-    from gridmodel.pipeline import heat_inputs
-
-    hi = heat_inputs(layer, net, tl, temp.index)
-    return _heat_from_inputs(layer, temp, hi.asset_available, hi.node_power, hi.building_power,
-                             ens_mwh=metrics.energy_not_served_mwh(
-                                 tl.loads, float(tl.meta.get("step_h", 1.0))))
-
-
-def _heat_from_inputs(layer, temp: pd.Series, aa, npow, bpow, ens_mwh: float = 0.0) -> dict:
-    from gridmodel import metrics
-    from gridmodel.pipeline import HeatInputs, heat_chain
-
-    b = layer.buildings
-    chain = heat_chain(layer, temp, HeatInputs(aa, npow, bpow))
-    ga, bh, temps = chain.availability, chain.heat, chain.temperatures
-    comfort = layer.assumptions["comfort"]
-    below = temps.hours_below((float(comfort["health_risk_c"]),))[0]
-    res = b["residents"].to_numpy(float)
-    wh = np.asarray(bh.without_heat)
-    n_wh = wh.sum(axis=1)
-    k = int(n_wh.argmax()) if len(n_wh) else 0
-    return {
-        "bh": bh, "temps": temps, "ga": ga,
-        "building_hours_below_12c": metrics.building_hours_below(below),
-        "people_hours_without_heat": float(wh.sum(axis=0) @ res),
-        "energy_not_served_mwh": float(ens_mwh),
-        "buildings_without_heat_peak": int(n_wh.max(initial=0)),
-        "people_without_heat_peak": float(res[wh[k]].sum()) if len(n_wh) else 0.0,
-    }
-
-
 class ScenarioRunner:
     """The full model as a runner: ``runner(variant, night) -> {metric: value}``.
+
+    Every call runs the one chain (:func:`gridmodel.pipeline.run_chain`) on the
+    variant's network and heat layer and reads the one row builder
+    (:func:`gridmodel.metrics.row.outcome_row`).
 
     Parameters
     ----------
@@ -264,52 +214,34 @@ class ScenarioRunner:
     -----
     The grid timeline of a (network, realised strikes) pair is computed once and reused
     by every variant that changes only the heat layer (backup generators, modular
-    boilers, crews).
+    boilers, crews): the context caches timelines.
     """
 
     def __init__(self, scenario, horizon_h: int | None = None) -> None:
-        from gridmodel.studies.scenario import load_inputs
+        from gridmodel.pipeline import build_context
         from gridmodel.strikes import load_strikes
+        from gridmodel.studies.scenario import ScenarioError, _filter_strikes
 
         sc = scenario
         self.scenario = sc
         self.horizon_h = int(horizon_h or sc.horizon_h)
-        inputs = load_inputs(sc, horizon_h=self.horizon_h)
-        self.net, self.layer = inputs.net, inputs.layer
-        self.weather, self.temp = inputs.weather, inputs.temp
+        self.context = build_context(sc, horizon_h=self.horizon_h, error=ScenarioError)
+        self.context.timelines = {}
+        self.net, self.layer = self.context.net, self.context.layer
+        self.weather, self.temp = self.context.weather, self.context.temp
         self.start = pd.Timestamp(sc.start)
         self.strikes = None
-        if sc.strikes is not None:
-            from gridmodel.studies.scenario import _filter_strikes
-
+        if sc.strikes is not None:  # kept even when empty: the nights' target list
             self.strikes = _filter_strikes(load_strikes(sc.resolve(sc.strikes.file),
                                                         self.net), sc.strikes, sc.path)
-        self._tl_cache: dict = {}
-
-    def timeline(self, net, strikes):
-        """Grid timeline for a network and realised strikes (cached)."""
-        from gridmodel.outage.timeline import simulate_outages
-
-        key = (id(net), None if strikes is None else tuple(
-            (str(a), str(t), float(f), float(h)) for a, t, f, h in strikes[
-                ["asset_id", "time", "fraction_lost", "repair_h"]].itertuples(index=False)))
-        if key in self._tl_cache:
-            return self._tl_cache[key]
-        g = self.scenario.grid
-        # the timeline compiles the fast engine once per network (weakly cached)
-        tl = simulate_outages(net, strikes, start=self.start, horizon_h=float(self.horizon_h),
-                              temp_air=self.weather, seed=self.scenario.seed,
-                              engine=g.engine, ac=g.ac, n_queues=g.n_queues,
-                              block_h=g.block_h, demand_step=g.demand_step,
-                              max_cascade_rounds=g.max_cascade_rounds)
-        self._tl_cache[key] = tl
-        return tl
 
     def __call__(self, variant, night: Night) -> dict:
-        strikes = realise(night, variant)
-        tl = self.timeline(variant.net, strikes)
-        out = heat_outcome(variant.net, variant.layer, self.temp, tl)
-        return {k: out[k] for k in (*METRICS, "buildings_without_heat_peak",
+        from gridmodel.metrics.row import outcome_row
+        from gridmodel.pipeline import run_chain
+
+        ctx = self.context.with_variant(variant.net, variant.layer)
+        row = outcome_row(run_chain(ctx, realise(night, variant), self.scenario.seed), ctx)
+        return {k: row[k] for k in (*METRICS, "buildings_without_heat_peak",
                                     "people_without_heat_peak")}
 
 

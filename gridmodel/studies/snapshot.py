@@ -1,0 +1,67 @@
+"""The outage snapshot: every strike of a list applied at once, no time, no heat.
+
+``gridmodel outage STRIKES`` runs this study: the one chain
+(:func:`gridmodel.pipeline.run_chain`) on a grid-only snapshot context
+(:func:`gridmodel.pipeline.snapshot_context`), the day's rolling-blackout schedule from
+the shed, and the frames, map and report of :mod:`gridmodel.report.snapshot`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gridmodel.config import GRID
+
+__all__ = ["run_outage"]
+
+
+def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str | None = None,
+               engine: str = "pandapower", ac: bool = True, out: Path | None = None,
+               force: bool = False, n_queues: int = GRID.n_queues,
+               block_h: int = GRID.block_h,
+               only: dict | None = None) -> dict:
+    """Load, resolve and apply a strike list at once; optionally write the results.
+
+    Returns
+    -------
+    dict
+        ``net, strikes, result, schedule, files``.
+
+    Raises
+    ------
+    InputError
+        Bad strike list, unknown targets, an existing ``out`` folder without ``force``.
+    """
+    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
+    from gridmodel.outage.blackouts import daily_schedule_from_snapshot, supply_areas
+    from gridmodel.pipeline import run_chain, snapshot_context
+    from gridmodel.report.snapshot import save_outage_map, write_frames, write_snapshot_html
+    from gridmodel.strikes import load_strikes
+
+    if out is not None:
+        check_out_dir(out, force)
+    ctx = snapshot_context(network, status_date=status_date)
+    net = ctx.net
+    strikes = load_strikes(strikes_path, net, only=only)
+    result = run_chain(ctx, strikes, seed=0, engine=engine, ac=ac).snapshot
+    day = status_date or strikes["time"].min().tz_convert("Europe/Kyiv").date().isoformat()
+    schedule = daily_schedule_from_snapshot(result.loads, supply_areas(net), day,
+                                            n_queues=n_queues, block_h=block_h)
+    files: list[Path] = []
+    if out is not None:
+        out = prepare_out_dir(out, force)
+        frames = {"strikes": strikes, "islands": result.islands, "loads": result.loads,
+                  "oblasts": result.oblasts, "branches": result.branches,
+                  "cascade_log": result.cascade_log,
+                  "blackouts_daily": schedule.daily,
+                  "blackouts_oblast_daily": schedule.oblast_daily,
+                  "blackouts_blocks": schedule.blocks}
+        files = write_frames(frames, out)
+        title = (f"{Path(strikes_path).name}: {len(strikes)} strike(s), "
+                 f"status {net.get('status_date', '') or 'as built'} (schematic coordinates)")
+        files.append(save_outage_map(net, result, strikes["asset_id"].unique(),
+                                     out / "map.png", title))
+        files.append(write_snapshot_html(out, net, strikes, result, schedule, strikes_path, title,
+                                 [files[-1]]))
+    return {"net": net, "strikes": strikes, "result": result, "schedule": schedule,
+            "files": files}
