@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from gridmodel._io import __version__
 from gridmodel.network.io import load_network
 
 __all__ = ["load_network", "run", "__version__"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

@@ -17,7 +17,7 @@ import pandas as pd
 from gridmodel.config import DEFAULTS
 from gridmodel.metrics import building_hours_below, energy_not_served_mwh, load_shed_mw
 
-__all__ = ["HOUR_AFTER", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids", "city_substations", "outcome_row"]
+__all__ = ["HOUR_AFTER", "PLAN_METRICS", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids", "city_substations", "outcome_row"]
 
 #: metric keys of :func:`outcome_row`, with units
 ROW_METRICS = {
@@ -30,6 +30,8 @@ ROW_METRICS = {
     "building_hours_below_12c": ("building-hours below the layer's health-risk threshold "
                                  "(12 C) indoors [building-h]"),
     "people_hours_without_heat": "people-hours without heat [person-h]",
+    "demand_mw": "demand of a snapshot (one step) [MW]",
+    "served_mw": "served load of a snapshot (one step) [MW]",
     "mw_shed_at": "MW shed at the hour ``at`` (national) [MW]",
     "city_mw_shed_at": "MW shed at the hour ``at`` at the heat layer's city loads [MW]",
 }
@@ -38,6 +40,13 @@ REPLICATE_METRICS = {k: ROW_METRICS[k] for k in (
     "mw_shed_peak", "energy_not_served_mwh", "people_without_power_peak",
     "buildings_without_heat_peak", "buildings_without_heat_7d", "building_hours_below_12c",
     "people_hours_without_heat")}
+#: metrics a plan ranks interventions by: name -> (label, unit); larger values are worse,
+#: "avoided" = base - variant
+PLAN_METRICS: dict[str, tuple[str, str]] = {
+    "building_hours_below_12c": ("building-hours below 12 °C", "building-h"),
+    "people_hours_without_heat": ("people-hours without heat", "person-h"),
+    "energy_not_served_mwh": ("energy not served", "MWh"),
+}
 #: hour index of "after N days" (the last hour of day N, ``run_defaults.toml [metrics]``)
 HOUR_AFTER = int(DEFAULTS["metrics"]["after_days"]) * 24 - 1
 
@@ -84,6 +93,16 @@ def _grid_values(tl, population, at, city_ids) -> dict:
     return out
 
 
+def _snapshot_values(snap) -> dict:
+    """Grid metrics of a one-step outage (no duration, so no energy not served)."""
+    loads = snap.loads
+    return {"mw_shed_peak": float(loads["shed_mw"].sum()),
+            "demand_mw": float(loads["demand_mw"].sum()),
+            "served_mw": float(loads["served_mw"].sum()),
+            "energy_not_served_mwh": float("nan"),
+            "people_without_power_peak": float("nan")}
+
+
 def _heat_values(result, layer) -> dict:
     wh = np.asarray(result.heat.without_heat)
     n = wh.sum(axis=1)
@@ -119,8 +138,11 @@ def outcome_row(result, ctx, *, at=None) -> dict:
     Returns
     -------
     dict
-        Grid metrics always; heat metrics when the context has a heat layer.
+        Grid metrics always; heat metrics when the context has a heat layer. For a
+        snapshot (one step, no time): the MW shed, demand and served, and NaN energy.
     """
+    if result.snapshot is not None:
+        return _snapshot_values(result.snapshot)
     city_ids = (city_load_ids(ctx.layer, ctx.net.registry)
                 if at is not None and ctx.layer is not None else None)
     row = _grid_values(result.timeline, ctx.population, at, city_ids)

@@ -701,7 +701,7 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    from gridmodel import __version__
+    from gridmodel._io import __version__
 
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data: dict = {}

@@ -25,7 +25,8 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     Returns
     -------
     dict
-        ``net, strikes, result, schedule, files``.
+        ``net, strikes, result, schedule, metrics`` (the row builder's values) and
+        ``files``.
 
     Raises
     ------
@@ -34,6 +35,7 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     """
     from gridmodel._io.outdir import check_out_dir, prepare_out_dir
     from gridmodel.outage.blackouts import daily_schedule_from_snapshot, supply_areas
+    from gridmodel.metrics.row import outcome_row
     from gridmodel.pipeline import run_chain, snapshot_context
     from gridmodel.report.snapshot import save_outage_map, write_frames, write_snapshot_html
     from gridmodel.strikes import load_strikes
@@ -43,7 +45,8 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     ctx = snapshot_context(network, status_date=status_date)
     net = ctx.net
     strikes = load_strikes(strikes_path, net, only=only)
-    result = run_chain(ctx, strikes, seed=0, engine=engine, ac=ac).snapshot
+    chain = run_chain(ctx, strikes, seed=0, engine=engine, ac=ac)
+    result, row = chain.snapshot, outcome_row(chain, ctx)
     day = status_date or strikes["time"].min().tz_convert("Europe/Kyiv").date().isoformat()
     schedule = daily_schedule_from_snapshot(result.loads, supply_areas(net), day,
                                             n_queues=n_queues, block_h=block_h)
@@ -64,4 +67,4 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
         files.append(write_snapshot_html(out, net, strikes, result, schedule, strikes_path, title,
                                  [files[-1]]))
     return {"net": net, "strikes": strikes, "result": result, "schedule": schedule,
-            "files": files}
+            "metrics": row, "files": files}

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError
+from gridmodel.metrics.row import PLAN_METRICS
 
 __all__ = [
     "METRICS",
@@ -49,12 +50,8 @@ __all__ = [
     "sample_pattern_nights",
 ]
 
-#: Ranked metrics: name -> (label, unit). Larger values are worse; "avoided" = base - variant.
-METRICS: dict[str, tuple[str, str]] = {
-    "building_hours_below_12c": ("building-hours below 12 °C", "building-h"),
-    "people_hours_without_heat": ("people-hours without heat", "person-h"),
-    "energy_not_served_mwh": ("energy not served", "MWh"),
-}
+#: Ranked metrics: name -> (label, unit) (:data:`gridmodel.metrics.row.PLAN_METRICS`).
+METRICS = PLAN_METRICS
 
 
 @dataclass(frozen=True)

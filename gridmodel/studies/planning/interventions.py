@@ -354,7 +354,7 @@ def _plan_settings(plan_d: dict, meta: dict, path: Path, text: str, errors: list
     currency = str(plan_d.get("currency", meta.get("currency", "USD")))
     price_year = int(plan_d.get("price_year", meta.get("price_year", 2026)))
     metric = str(plan_d.get("metric", "building_hours_below_12c"))
-    from gridmodel.studies.planning.evaluate import METRICS
+    from gridmodel.metrics.row import PLAN_METRICS as METRICS
 
     if metric not in METRICS:
         errors.append(f"{path}:{_plan_line(text, 'metric')}: plan.metric {metric!r} is "

@@ -1,0 +1,127 @@
+"""Every study runs the pipeline's one chain and reads the metrics' one row builder.
+
+Spies wrap :func:`gridmodel.pipeline.run_chain` and
+:func:`gridmodel.metrics.row.outcome_row` where each study looks them up, then run
+``gridmodel run``, the outage snapshot, an ensemble, a plan and a ranking on short
+horizons; each must call both, and nothing else may run the grid timeline or the heat
+chain on its own (the timeline and heat steps are only entered from ``run_chain``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples"
+STUDIES = ["gridmodel.studies.scenario", "gridmodel.studies.snapshot",
+           "gridmodel.studies.ensemble", "gridmodel.studies.planning.evaluate",
+           "gridmodel.studies.planning.criticality", "gridmodel.report.summary"]
+
+
+@pytest.fixture
+def spies(monkeypatch):
+    from gridmodel import pipeline
+    from gridmodel.metrics import row
+    from gridmodel.outage import timeline
+
+    calls = {"chain": 0, "row": 0, "timeline_outside_chain": 0, "heat_outside_chain": 0}
+    real_chain, real_row = pipeline.run_chain, row.outcome_row
+    real_tl, real_heat = timeline.simulate_outages, pipeline.heat_chain
+    inside = {"depth": 0}
+
+    def chain(*a, **kw):
+        calls["chain"] += 1
+        inside["depth"] += 1
+        try:
+            return real_chain(*a, **kw)
+        finally:
+            inside["depth"] -= 1
+
+    def outcome(*a, **kw):
+        calls["row"] += 1
+        return real_row(*a, **kw)
+
+    def tl(*a, **kw):
+        calls["timeline_outside_chain"] += inside["depth"] == 0
+        return real_tl(*a, **kw)
+
+    def heat(*a, **kw):
+        calls["heat_outside_chain"] += inside["depth"] == 0
+        return real_heat(*a, **kw)
+
+    # every module that bound one of these names at import time gets the spy too
+    import importlib
+    import sys
+
+    for name in STUDIES:
+        importlib.import_module(name)
+    swaps = {id(real_chain): chain, id(real_row): outcome, id(real_tl): tl,
+             id(real_heat): heat}
+    for mod_name, mod in list(sys.modules.items()):
+        if not mod_name.startswith("gridmodel") or mod is None:
+            continue
+        for attr, value in list(vars(mod).items()):
+            if id(value) in swaps:
+                monkeypatch.setattr(mod, attr, swaps[id(value)])
+    return calls
+
+
+def _assert_one_chain(calls):
+    assert calls["chain"] >= 1, calls
+    assert calls["row"] >= 1, calls
+    assert calls["timeline_outside_chain"] == 0, calls
+    assert calls["heat_outside_chain"] == 0, calls
+
+
+def test_run_goes_through_the_one_chain(spies):
+    from gridmodel.studies.scenario import load_scenario, run
+
+    sc = load_scenario(EX / "kyiv_2026_02_03.toml").model_copy(update={"horizon_h": 12})
+    run(sc, progress=False)
+    _assert_one_chain(spies)
+
+
+def test_outage_snapshot_goes_through_the_one_chain(spies):
+    from gridmodel.studies.snapshot import run_outage
+
+    res = run_outage(EX / "strikes" / "kyivska_750.csv", status_date="2026-01-15",
+                     engine="fast")
+    assert res["metrics"]["mw_shed_peak"] == pytest.approx(
+        float(res["result"].loads["shed_mw"].sum()))
+    assert spies["chain"] == 1 and spies["row"] == 1
+
+
+def test_ensemble_goes_through_the_one_chain(spies, tmp_path):
+    from gridmodel.strikes.patterns import load_pattern
+    from gridmodel.studies import ensemble
+
+    pat = load_pattern(EX / "patterns" / "substation_first.toml")
+    pat.run["horizon_h"] = 24
+    ensemble._CTX.clear()
+    res = ensemble.run(pat, 2, seed=1, workers=1, progress=False)
+    assert (res.frame["status"] == "ok").all(), res.frame["error"].tolist()
+    assert spies["chain"] == 2
+    _assert_one_chain(spies)
+
+
+def test_plan_goes_through_the_one_chain(spies):
+    from gridmodel.studies.planning.evaluate import ScenarioRunner, sample_nights
+    from gridmodel.studies.planning.interventions import build_variant
+    from gridmodel.studies.scenario import load_scenario
+
+    runner = ScenarioRunner(load_scenario(EX / "planning" / "kyiv_winter_base.toml"),
+                            horizon_h=12)
+    night = sample_nights(runner.strikes, 1, seed=0, net=runner.net)[0]
+    runner(build_variant(runner.net, runner.layer), night)
+    _assert_one_chain(spies)
+
+
+def test_rank_goes_through_the_one_chain(spies):
+    from gridmodel.studies.planning.criticality import rank_assets
+    from gridmodel.studies.scenario import load_scenario
+
+    sc = load_scenario(EX / "kyiv_2026_02_03.toml").model_copy(update={"horizon_h": 12})
+    rank_assets(sc, k=1, pool=1, exact_pool=1, candidates=["pump:chp-5-holosiivskyi"])
+    _assert_one_chain(spies)
