@@ -14,22 +14,9 @@ from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
 from gridmodel._io.outdir import prepare_out_dir
 
-__all__ = ["REPRODUCTIONS", "reproduce_command", "run_command"]
+__all__ = ["reproduce_command", "reproductions", "run_command"]
 
 _EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-#: Named reproductions: name -> (scenario files, one-line description, targets).
-REPRODUCTIONS: dict[str, dict] = {
-    "kyiv-2026-02-03": {
-        "files": ["kyiv_2026_02_03.toml", "kyiv_2026_02_03_all.toml"],
-        "description": ("Night of 2-3 Feb 2026: Darnytsia CHP-4 destroyed; Kyiv heat over "
-                        "14 days (base: [A] strikes; sensitivity: all strikes)"),
-        "target": ("1,100-1,170 buildings without heat (city list 1,126), drained "
-                   "the same morning in Darnytskyi and Dniprovskyi, cold to the end of the "
-                   "season (FIELD_NOTES 1)"),
-    },
-}
-
 
 def _examples_dir() -> Path:
     """The examples folder: gridmodel/_data/examples in a wheel, examples/ in a checkout."""
@@ -44,6 +31,14 @@ def _examples_dir() -> Path:
             return cand
     msg = "the examples/ folder with the reproduction scenarios was not found."
     raise InputError(msg)
+
+
+def reproductions() -> dict[str, dict]:
+    """Named reproductions (``examples/reproductions.toml``): name -> files, description,
+    reported target."""
+    from gridmodel._io.tomlio import read_toml
+
+    return read_toml(_examples_dir() / "reproductions.toml", "reproductions file")[0]
 
 
 def _headline(res) -> str:
@@ -93,8 +88,9 @@ def run_command(scenario: Path, out: Path, force: bool, quiet: bool,
 @click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
 def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
     """Reproduce a reported event (e.g. kyiv-2026-02-03) from its scenario files."""
+    known = reproductions()
     if list_ or not name:
-        for key, spec in REPRODUCTIONS.items():
+        for key, spec in known.items():
             click.echo(f"{key}: {spec['description']}")
             click.echo(f"    files: {', '.join(spec['files'])}")
             click.echo(f"    reported: {spec['target']}")
@@ -102,13 +98,13 @@ def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
             return
         if list_:
             return
-    if name not in REPRODUCTIONS:
-        msg = f"unknown reproduction {name!r}; known: {sorted(REPRODUCTIONS)} (see --list)."
+    if name not in known:
+        msg = f"unknown reproduction {name!r}; known: {sorted(known)} (see --list)."
         raise InputError(msg)
     if out is None:
         msg = "--out DIR is required."
         raise InputError(msg)
-    spec = REPRODUCTIONS[name]
+    spec = known[name]
     folder = _examples_dir()
     files = spec["files"][:1] if base_only else spec["files"]
     out = prepare_out_dir(out, force)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gridmodel.config import GRID
+from gridmodel.config import DEFAULTS, GRID
 
 __all__ = ["run_outage"]
 
 
-def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str | None = None,
+def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"], status_date: str | None = None,
                engine: str = "pandapower", ac: bool = True, out: Path | None = None,
                force: bool = False, n_queues: int = GRID.n_queues,
                block_h: int = GRID.block_h,
@@ -34,7 +34,8 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
         Bad strike list, unknown targets, an existing ``out`` folder without ``force``.
     """
     from gridmodel._io.outdir import check_out_dir, prepare_out_dir
-    from gridmodel.outage.blackouts import daily_schedule_from_snapshot, supply_areas
+    from gridmodel.outage.blackouts import (daily_schedule_from_snapshot, local_timezone,
+                                            supply_areas)
     from gridmodel.metrics.row import outcome_row
     from gridmodel.pipeline import run_chain, snapshot_context
     from gridmodel.report.snapshot import save_outage_map, write_frames, write_snapshot_html
@@ -47,7 +48,10 @@ def run_outage(strikes_path: Path, *, network: str = "ukraine", status_date: str
     strikes = load_strikes(strikes_path, net, only=only)
     chain = run_chain(ctx, strikes, seed=0, engine=engine, ac=ac)
     result, row = chain.snapshot, outcome_row(chain, ctx)
-    day = status_date or strikes["time"].min().tz_convert("Europe/Kyiv").date().isoformat()
+    # the schedule's day: the status date, or the local day (the network's zone) of the
+    # first strike
+    day = status_date or strikes["time"].min().tz_convert(
+        local_timezone(net) or "UTC").date().isoformat()
     schedule = daily_schedule_from_snapshot(result.loads, supply_areas(net), day,
                                             n_queues=n_queues, block_h=block_h)
     files: list[Path] = []
