@@ -12,6 +12,7 @@ from gridmodel.errors import InputError
 from gridmodel.outage.blackouts import (
     assign_queue,
     daily_schedule_from_snapshot,
+    local_timezone,
     queue_power_on,
     queues_off_per_block,
     rolling_blackouts,
@@ -19,6 +20,8 @@ from gridmodel.outage.blackouts import (
 )
 
 DAY = "2026-01-15"
+#: zone of the local day of the hand-made schedules (a network would carry its own)
+TZ = "Europe/Kyiv"
 
 
 def flat_loads(queued_mw, exempt_mw, shed_mw, area="Lvivska", energised=True, hours=24):
@@ -46,7 +49,7 @@ def test_hand_calculation_national_deficit():
     five queues off 2 blocks (16 h). Mean 24 x (1 - 13/36) = 15.33 h against the exact
     24 x (1 - 0.3529) = 15.53 h.
     """
-    sched = rolling_blackouts(flat_loads(15300.0, 2700.0, 5400.0))
+    sched = rolling_blackouts(flat_loads(15300.0, 2700.0, 5400.0), timezone=TZ)
     assert sched.blocks["queues_off"].tolist() == [3, 2, 2, 2, 2, 2]
     supply = sched.daily.set_index("queue")["supply_h"]
     assert supply.tolist() == [12.0, 16.0, 16.0, 16.0, 16.0, 16.0]
@@ -65,14 +68,15 @@ def test_hand_calculation_national_deficit():
 
 
 def test_deficit_beyond_queued_demand_hits_exempt_loads():
-    sched = rolling_blackouts(flat_loads(1000.0, 200.0, 1100.0, hours=4))
+    sched = rolling_blackouts(flat_loads(1000.0, 200.0, 1100.0, hours=4), timezone=TZ)
     assert sched.blocks["queues_off"].tolist() == [6]
     assert sched.areas["exempt_shed_mw"].iloc[0] == pytest.approx(100.0)
     assert not sched.schedule["power_on"].any()
 
 
 def test_dark_area_has_every_queue_off_and_counts_as_off():
-    sched = rolling_blackouts(flat_loads(600.0, 100.0, 700.0, energised=False, hours=4))
+    sched = rolling_blackouts(flat_loads(600.0, 100.0, 700.0, energised=False, hours=4),
+                              timezone=TZ)
     assert sched.blocks["queues_off"].tolist() == [0]  # nothing to schedule
     assert sched.blocks["dark"].all()
     assert not sched.schedule["power_on"].any()
@@ -82,7 +86,7 @@ def test_dark_area_has_every_queue_off_and_counts_as_off():
 
 
 def test_no_deficit_all_on():
-    sched = rolling_blackouts(flat_loads(600.0, 100.0, 0.0))
+    sched = rolling_blackouts(flat_loads(600.0, 100.0, 0.0), timezone=TZ)
     assert sched.schedule["power_on"].all()
     assert (sched.daily["supply_h"] == 24).all()
 
@@ -103,7 +107,7 @@ def test_switched_off_energy_matches_deficit(demand, share, n_queues, block_h):
     loads = pd.DataFrame({"time": times, "load_id": "a-r", "oblast": "A",
                           "priority_class": "residential", "demand_mw": demand,
                           "shed_mw": deficit, "energised": True})
-    sched = rolling_blackouts(loads, n_queues=n_queues, block_h=block_h)
+    sched = rolling_blackouts(loads, n_queues=n_queues, block_h=block_h, timezone=TZ)
     b = sched.blocks
     assert abs(b["off_mwh"].sum() - deficit.sum()) <= b["queue_block_mwh"].max() / 2 + 1e-6
     # hour by hour, the schedule switches off exactly queues_off / n of the demand
@@ -125,7 +129,7 @@ def test_queues_off_bounds(x, n):
 
 
 def test_queue_power_on_lookup():
-    sched = rolling_blackouts(flat_loads(15300.0, 2700.0, 5400.0))
+    sched = rolling_blackouts(flat_loads(15300.0, 2700.0, 5400.0), timezone=TZ)
     t0 = pd.Timestamp(DAY).tz_localize("Europe/Kyiv")
     times = pd.DatetimeIndex([t0, t0 + pd.Timedelta(minutes=90), t0 + pd.Timedelta(hours=5)])
     # block 0 switches queues 0-2 off, block 1 queues 3-4
@@ -157,11 +161,11 @@ def test_assign_queue_deterministic_balanced():
 def test_bad_parameters():
     loads = flat_loads(100.0, 10.0, 5.0)
     with pytest.raises(InputError, match="block_h"):
-        rolling_blackouts(loads, block_h=5)
+        rolling_blackouts(loads, block_h=5, timezone=TZ)
     with pytest.raises(InputError, match="n_queues"):
-        rolling_blackouts(loads, n_queues=0)
+        rolling_blackouts(loads, n_queues=0, timezone=TZ)
     with pytest.raises(InputError, match="lacks columns"):
-        rolling_blackouts(loads.drop(columns="energised"))
+        rolling_blackouts(loads.drop(columns="energised"), timezone=TZ)
 
 
 @pytest.fixture(scope="module")
@@ -209,3 +213,62 @@ def test_ukraine_2026_01_15_baseline_hours_of_supply(ukraine):
     assert abs(mean_h - 24 * (1 - nat_share)) <= 4 * 0.5 / 6 * 2 + 1e-9
     kyiv_areas = [a for a in q.index if a.startswith("sub:kyiv-110-")]
     assert len(kyiv_areas) == 10
+
+
+def test_the_zone_comes_from_the_caller_or_the_areas():
+    """No zone in code: an explicit ``timezone`` wins, else the one the areas carry."""
+    loads = flat_loads(15300.0, 2700.0, 5400.0)
+    with pytest.raises(InputError, match="time zone of the schedules' local day"):
+        rolling_blackouts(loads)
+    with pytest.raises(InputError, match="time zone of the schedules' local day"):
+        daily_schedule_from_snapshot(loads.drop(columns="time"), None, DAY)
+    with pytest.raises(InputError, match="'Mars/Olympus' is not a time zone"):
+        rolling_blackouts(loads, timezone="Mars/Olympus")
+    areas = pd.Series("Lvivska", index=loads["load_id"].unique(), name="area")
+    areas.attrs["timezone"] = TZ
+    by_areas = rolling_blackouts(loads, areas)
+    assert by_areas.timezone == TZ
+    pd.testing.assert_frame_equal(by_areas.blocks, rolling_blackouts(loads, timezone=TZ).blocks)
+    # the local day moves with the zone: the first UTC block starts at 22:00 the day before
+    utc = rolling_blackouts(loads, areas, timezone="UTC")
+    assert utc.timezone == "UTC"
+    assert len(utc.blocks) == len(by_areas.blocks) + 1
+
+
+def test_a_network_without_area_parameters_has_oblast_areas_and_no_zone():
+    from conftest import tiny_net
+
+    net = tiny_net()
+    areas = supply_areas(net)
+    assert areas.to_dict() == {"load:city-ind": "city", "load:city-res": "city",
+                               "load:east-crit": "east"}
+    assert "timezone" not in areas.attrs
+    assert local_timezone(net) is None
+
+
+def test_own_area_substations_and_zone_from_the_network_parameters():
+    from conftest import tiny_net
+
+    net = tiny_net()
+    net.registry.loc[net.registry["asset_id"] == "load:city-res", "substation"] = "sub:city"
+    net.parameters["areas"] = {"timezone": "Europe/Warsaw", "own_area_substations": ["sub:c*"]}
+    areas = supply_areas(net)
+    assert areas.to_dict() == {"load:city-ind": "city", "load:city-res": "sub:city",
+                               "load:east-crit": "east"}
+    assert areas.attrs["timezone"] == local_timezone(net) == "Europe/Warsaw"
+    net.parameters["areas"]["own_area_substations"] = ["sub:city", "sub:nowhere-*"]
+    with pytest.raises(InputError, match=r"\['sub:nowhere-\*'\] match no substation"):
+        supply_areas(net)
+    net.parameters["areas"] = {"timezone": "Kyiv"}
+    with pytest.raises(InputError, match="'Kyiv' is not a time zone"):
+        supply_areas(net)
+
+
+def test_ukraine_areas_carry_the_network_zone(ukraine):
+    """``network.toml [areas]``: the operators' zone and the Kyiv district areas."""
+    areas = supply_areas(ukraine)
+    assert areas.attrs["timezone"] == "Europe/Kyiv"
+    districts = sorted(a for a in set(areas) if a.startswith("sub:kyiv-110-"))
+    assert len(districts) == 10
+    subs = ukraine.registry.set_index("asset_id")["substation"]
+    assert (areas[areas.isin(districts)].index.map(subs) == areas[areas.isin(districts)]).all()

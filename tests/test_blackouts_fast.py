@@ -49,7 +49,7 @@ def random_loads(seed, n_days, start):
 
 
 def assert_same(loads, areas, **kw):
-    got = rolling_blackouts(loads, areas, **kw)
+    got = rolling_blackouts(loads, areas, **{"timezone": "Europe/Kyiv", **kw})
     want = reference_rolling_blackouts(loads, areas, **kw)
     for f in FRAMES:
         pd.testing.assert_frame_equal(getattr(got, f), getattr(want, f), check_exact=True,

@@ -19,7 +19,10 @@ START = "2026-02-03T00:00+02:00"
 
 @pytest.fixture(scope="module")
 def net():
-    return tiny_net()
+    """The tiny network with the ``ukraine`` area rule: Kyiv 110 kV nodes are areas."""
+    net = tiny_net()
+    net.parameters["areas"] = {"own_area_substations": ["sub:kyiv-110-*"]}
+    return net
 
 
 def resolved(net, records):

@@ -23,11 +23,19 @@ TECH_COLOURS = {
 }
 
 
+def _unlabelled_oblasts(net) -> list[str]:
+    """Oblasts the map leaves unnamed: ``[plot] unlabelled_oblasts`` of ``network.toml``."""
+    params = net.get("parameters", None) if hasattr(net, "get") else None
+    return [str(o) for o in (params or {}).get("plot", {}).get("unlabelled_oblasts", [])]
+
+
 def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, struck_buses=None):
     """Plot lines coloured by voltage and plants sized by installed MW.
 
     Out-of-service branches are drawn grey and dashed. ``dark_buses`` (bus indices)
-    are drawn as black crosses, ``struck_buses`` as red stars. Returns the axes.
+    are drawn as black crosses, ``struck_buses`` as red stars. Oblasts are named at the
+    median of their buses, except ``unknown`` and those of the network's ``[plot]
+    unlabelled_oblasts`` parameter. Returns the axes.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 7.5))
@@ -97,8 +105,9 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
     ua = net.bus[~net.bus.get("abroad", False).astype(bool)] if "abroad" in net.bus else net.bus
     if "oblast" in ua:
         centres = ua.groupby("oblast")[["lon", "lat"]].median()
+        unlabelled = {"unknown", *_unlabelled_oblasts(net)}
         for oblast, (x, y) in centres.iterrows():
-            if oblast in ("unknown", "Kyiv"):
+            if oblast in unlabelled:
                 continue
             ax.annotate(
                 oblast,

@@ -6,12 +6,15 @@ consumers are split into **queues** (черги, FIELD_NOTES 2) that are switche
 
 The rule (see ``docs/rolling_blackouts.md``)
 --------------------------------------------
-- **Supply areas**: each oblast; in Kyiv city each 110 kV district node
-  (``sub:kyiv-110-<district>``) is its own area (:func:`supply_areas`).
+- **Supply areas**: each oblast, except the substations that the network's ``[areas]``
+  parameters make areas of their own (in ``ukraine`` each Kyiv 110 kV district node
+  ``sub:kyiv-110-<district>``; :func:`supply_areas`).
 - **Queues**: ``n_queues`` (default 6, the number of main queues in the DSOs' published
   schedules), each holding an equal share of the area's residential + industry demand.
-- **Blocks**: the local day (Europe/Kyiv) is cut into blocks of ``block_h`` hours
-  (default 4: 00-04, 04-08, ..., 20-24); a queue is on or off for a whole block.
+- **Blocks**: the local day is cut into blocks of ``block_h`` hours (default 4: 00-04,
+  04-08, ..., 20-24); a queue is on or off for a whole block. The local day is that of
+  the network's zone (``[areas] timezone``, Europe/Kyiv in ``ukraine``), carried on the
+  :func:`supply_areas` Series, or a zone the caller names.
 - **Deficit**: in each area and step, the MW shed in energised islands (all classes) is
   put on residential + industry first: ``deficit = min(shed, queued demand)``.
   Critical and heat/water loads are exempt up to the available power; what the engine
@@ -33,6 +36,8 @@ the share of residential demand that is dark or in a switched-off queue.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -41,12 +46,14 @@ from numba import njit
 
 from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
+from gridmodel.outage.demand import check_timezone
 
 __all__ = [
     "EXEMPT_CLASSES",
     "BlackoutSchedule",
     "assign_queue",
     "daily_schedule_from_snapshot",
+    "local_timezone",
     "queue_power_on",
     "queues_off_per_block",
     "rolling_blackouts",
@@ -55,7 +62,6 @@ __all__ = [
 
 #: classes kept on (up to the available power) and never put in queues
 EXEMPT_CLASSES = ("critical", "heat_water")
-KYIV_AREA_PREFIX = "sub:kyiv-110-"
 
 
 @dataclass
@@ -97,21 +103,107 @@ class BlackoutSchedule:
     timezone: str
 
 
+def _area_parameters(net) -> dict:
+    """The network's ``[areas]`` parameters (``network.toml``), empty without them."""
+    params = net.get("parameters", None) if hasattr(net, "get") else None
+    return dict((params or {}).get("areas", {}))
+
+
+def local_timezone(net) -> str | None:
+    """Zone of the network's local day: ``[areas] timezone`` of its ``network.toml``.
+
+    Returns
+    -------
+    str or None
+        The zone (``"Europe/Kyiv"`` for ``ukraine``), or None for a network without one
+        (a pandapower or MATPOWER case, a test network).
+
+    Raises
+    ------
+    InputError
+        An unknown zone.
+    """
+    tz = _area_parameters(net).get("timezone")
+    return None if tz is None else check_timezone(tz, "network parameters [areas] timezone")
+
+
+def _glob_matches(values: pd.Series, pattern: str) -> pd.Series:
+    """Whether each string of ``values`` matches the ``*`` / ``?`` glob ``pattern``."""
+    rx = re.compile(fnmatch.translate(pattern))
+    return values.map(lambda v: rx.match(v) is not None).astype(bool)
+
+
+def _own_area_mask(net, substation: pd.Series) -> pd.Series:
+    """Whether each load's substation is an area of its own (``own_area_substations``).
+
+    Raises
+    ------
+    InputError
+        A pattern that matches no substation of the network's registry.
+    """
+    patterns = [str(p) for p in _area_parameters(net).get("own_area_substations", [])]
+    reg = net.registry
+    subs = reg.loc[reg["kind"] == "substation", "asset_id"].astype(str)
+    unmatched = [p for p in patterns if not _glob_matches(subs, p).any()]
+    if unmatched:
+        msg = (f"network parameters [areas] own_area_substations: {unmatched} match no "
+               "substation asset_id of the registry; name substations (e.g. "
+               "'sub:kyiv-110-*').")
+        raise InputError(msg)
+    mask = pd.Series(False, index=substation.index)
+    for p in patterns:
+        mask |= _glob_matches(substation, p)
+    return mask
+
+
 def supply_areas(net) -> pd.Series:
-    """Supply area of every load: its oblast, or its Kyiv 110 kV district node.
+    """Supply area of every load: its oblast, or its substation if that is an area itself.
+
+    The network's ``[areas]`` parameters (``network.toml``) name the substations that are
+    supply areas of their own (``own_area_substations``: asset ids, ``*`` matching any
+    run of characters; in ``ukraine`` the Kyiv 110 kV district nodes ``sub:kyiv-110-*``)
+    and the zone of the schedules' local day (``timezone``). A network without them has
+    one area per oblast and no zone.
 
     Returns
     -------
     pandas.Series
-        ``load_id -> area``; a load whose substation is ``sub:kyiv-110-<district>``
-        belongs to that area, every other load to its oblast.
+        ``load_id -> area``; ``attrs["timezone"]`` holds the network's zone
+        (:func:`local_timezone`), which :func:`rolling_blackouts` and
+        :func:`daily_schedule_from_snapshot` use when they are not given one.
+
+    Raises
+    ------
+    InputError
+        A pattern that matches no substation, or an unknown zone.
     """
     reg = net.registry
     loads = reg[reg["kind"] == "load"]
-    area = loads["oblast"].astype(str).where(
-        ~loads["substation"].astype(str).str.startswith(KYIV_AREA_PREFIX),
-        loads["substation"].astype(str))
-    return pd.Series(area.to_numpy(), index=loads["asset_id"].to_numpy(), name="area")
+    substation = loads["substation"].astype(str)
+    area = loads["oblast"].astype(str).where(~_own_area_mask(net, substation), substation)
+    out = pd.Series(area.to_numpy(), index=loads["asset_id"].to_numpy(), name="area")
+    tz = local_timezone(net)
+    if tz is not None:
+        out.attrs["timezone"] = tz
+    return out
+
+
+def _schedule_timezone(timezone, areas: pd.Series | None, where: str) -> str:
+    """The zone given, else the one ``areas`` carries (:func:`supply_areas`).
+
+    Raises
+    ------
+    InputError
+        Neither names a zone, or the zone is unknown.
+    """
+    if timezone is None and areas is not None:
+        timezone = areas.attrs.get("timezone")
+    if timezone is None:
+        msg = (f"{where} needs the time zone of the schedules' local day: pass "
+               "timezone=... (e.g. 'Europe/Kyiv'), or areas from supply_areas(net) of a "
+               "network whose network.toml names one ([areas] timezone).")
+        raise InputError(msg)
+    return check_timezone(timezone, f"{where} timezone")
 
 
 def queues_off_per_block(deficit_mwh, demand_mwh, n_queues: int) -> np.ndarray:
@@ -262,7 +354,7 @@ def _check_params(n_queues: int, block_h: int, step_h: float) -> None:
 
 def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
                       n_queues: int = 6, block_h: int = 4, step_h: float = 1.0,
-                      timezone: str = "Europe/Kyiv", start_queue: int = 0) -> BlackoutSchedule:
+                      timezone: str | None = None, start_queue: int = 0) -> BlackoutSchedule:
     """Build the rolling-blackout schedule from per-load results over time.
 
     Parameters
@@ -272,14 +364,16 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         energised`` per step and load (``TimelineResult.loads``).
     areas : pandas.Series, optional
         ``load_id -> supply area`` (:func:`supply_areas`); default: the oblast.
+        Loads not in it belong to their oblast.
     n_queues : int
         Queues per area (default 6).
     block_h : int
         Block length [h] (default 4), a divisor of 24 and a multiple of ``step_h``.
     step_h : float
         Step of ``loads`` [h].
-    timezone : str
-        Zone of the local day in which blocks are laid out.
+    timezone : str, optional
+        Zone of the local day in which blocks are laid out; default: the zone ``areas``
+        carries (``attrs["timezone"]``, from the network's ``[areas]`` parameters).
     start_queue : int
         Queue switched off first on the first block.
 
@@ -287,12 +381,18 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     -------
     BlackoutSchedule
 
+    Raises
+    ------
+    InputError
+        Bad parameters, missing columns, no rows with a time, or no (or an unknown) zone.
+
     Notes
     -----
     Sums are pandas' compensated group sums in row order, so the frames equal those of
     the plain ``groupby`` formulation. Rows with a missing time are left out.
     """
     _check_params(n_queues, block_h, step_h)
+    timezone = _schedule_timezone(timezone, areas, "rolling_blackouts")
     need = ["time", "load_id", "oblast", "priority_class", "demand_mw", "shed_mw", "energised"]
     missing = [c for c in need if c not in loads]
     if missing:
@@ -545,16 +645,28 @@ def _utc_times(col: pd.Series) -> pd.Series:
 
 def daily_schedule_from_snapshot(loads: pd.DataFrame, areas: pd.Series | None, day, *,
                                  n_queues: int = 6, block_h: int = 4,
-                                 timezone: str = "Europe/Kyiv") -> BlackoutSchedule:
+                                 timezone: str | None = None) -> BlackoutSchedule:
     """Schedule for one local day, holding a snapshot's demand and shed constant.
 
     Parameters
     ----------
     loads : DataFrame
         A snapshot's per-load table (``OutageResult.loads``), without ``time``.
+    areas : pandas.Series or None
+        As for :func:`rolling_blackouts`.
     day : str or date
         Local date (``"2026-01-15"``).
+    n_queues, block_h
+        As for :func:`rolling_blackouts`.
+    timezone : str, optional
+        Zone of the local day; default: the zone ``areas`` carries (:func:`supply_areas`).
+
+    Raises
+    ------
+    InputError
+        No (or an unknown) zone, or as :func:`rolling_blackouts`.
     """
+    timezone = _schedule_timezone(timezone, areas, "daily_schedule_from_snapshot")
     t0 = pd.Timestamp(str(day)).tz_localize(timezone)
     times = pd.date_range(t0, periods=24, freq="h").tz_convert("UTC")
     frames = [loads.assign(time=t) for t in times]
@@ -571,7 +683,8 @@ def queue_power_on(schedule: BlackoutSchedule | pd.DataFrame, area: str, queue: 
     schedule : BlackoutSchedule or DataFrame
         A schedule (its ``schedule`` table: ``area, queue, time, power_on``).
     area : str
-        Supply area (oblast name or ``sub:kyiv-110-<district>``).
+        Supply area (oblast name or an own-area substation such as
+        ``sub:kyiv-110-<district>``).
     queue : int
         Queue number in ``[0, n_queues)`` (e.g. from :func:`assign_queue`).
     times : DatetimeIndex or array of tz-aware times

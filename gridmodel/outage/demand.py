@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError
 from gridmodel._io.tomlio import parse_toml, read_text
+from gridmodel.errors import InputError
 
 __all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
 
@@ -42,6 +42,23 @@ class DemandProfile:
     path: str
 
 
+def check_timezone(timezone, where: str) -> str:
+    """Return ``timezone`` as a string after checking that pandas knows the zone.
+
+    Raises
+    ------
+    InputError
+        Not a zone of the IANA tz database, naming ``where``.
+    """
+    try:
+        pd.Timestamp(0, tz="UTC").tz_convert(str(timezone))
+    except (KeyError, ValueError, TypeError):
+        msg = (f"{where}: {timezone!r} is not a time zone; name one of the IANA tz "
+               "database, e.g. 'Europe/Kyiv' or 'UTC'.")
+        raise InputError(msg) from None
+    return str(timezone)
+
+
 def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
     """Read and validate a demand-profile file (default: the packaged one).
 
@@ -49,7 +66,8 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
     ------
     InputError
         Naming the file and key: a class without 24 positive hour factors, a missing
-        sensitivity or source, bad limits.
+        sensitivity or source, bad limits, no ``[meta] timezone`` (the zone of the
+        profile's hours of day) or an unknown one.
     """
     where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
     p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
@@ -67,7 +85,7 @@ def _parse_demand_profile(text: str, where: str) -> DemandProfile:
     try:
         hf, temp = doc["hour_factor"], doc["temperature"]
         sens = temp["sensitivity_per_k"]
-        tz = doc.get("meta", {}).get("timezone", "Europe/Kyiv")
+        tz = doc["meta"]["timezone"]
     except KeyError as exc:
         msg = f"{where}: missing table or key {exc}; see the packaged demand_profile.toml."
         raise InputError(msg) from exc
@@ -87,6 +105,7 @@ def _parse_demand_profile(text: str, where: str) -> DemandProfile:
             raise InputError(msg)
         vals.flags.writeable = False  # shared by every caller of the cached profile
         factors[cls] = vals
+    tz = check_timezone(tz, f"{where}: [meta] timezone (the zone of the hours of day)")
     lo, hi = float(temp.get("temp_factor_min", 0.0)), float(temp.get("temp_factor_max", np.inf))
     if not 0 <= lo <= 1 <= hi:
         msg = f"{where}: need 0 <= temp_factor_min <= 1 <= temp_factor_max; got {lo}, {hi}."

@@ -222,7 +222,9 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         0 disables quantisation.
     blackouts : bool
         Also compute the rolling-blackout schedule (``n_queues`` queues, ``block_h``-hour
-        blocks; :mod:`gridmodel.outage.blackouts`).
+        blocks; :mod:`gridmodel.outage.blackouts`). Blocks are laid out in the local day
+        of the network's zone (``[areas] timezone`` of its ``network.toml``), or, for a
+        network without one, of the demand profile's zone (the zone of its hours).
     engine_kwargs : mapping, optional
         Further keyword arguments for the engine.
     progress : bool
@@ -321,8 +323,10 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                 areas = compiled.extra["supply_areas"] = supply_areas(net)
         else:
             areas = supply_areas(net)
+        # the network's zone; a network without one: the zone of the demand's hours
+        tz = areas.attrs.get("timezone", demand_profile.timezone)
         result.blackouts = rolling_blackouts(loads, areas, n_queues=n_queues,
-                                             block_h=block_h, step_h=step_h)
+                                             block_h=block_h, step_h=step_h, timezone=tz)
     return result
 
 
