@@ -90,7 +90,8 @@ def test_outage_snapshot_goes_through_the_one_chain(spies):
                      engine="fast")
     assert res["metrics"]["mw_shed_peak"] == pytest.approx(
         float(res["result"].loads["shed_mw"].sum()))
-    assert spies["chain"] == 1 and spies["row"] == 1
+    assert spies["chain"] == 1
+    assert spies["row"] == 1
 
 
 def test_ensemble_goes_through_the_one_chain(spies, tmp_path):

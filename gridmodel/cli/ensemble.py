@@ -1,4 +1,5 @@
-"""``gridmodel ensemble`` and ``gridmodel compare``: thin click commands over gridmodel.studies.ensemble.
+"""``gridmodel ensemble`` and ``gridmodel compare``: thin click commands over
+gridmodel.studies.ensemble.
 
 Attach to the main group with ``main.add_command(ensemble_command)`` and
 ``main.add_command(compare_command)``.

@@ -6,7 +6,6 @@ output only; the study is :func:`gridmodel.studies.snapshot.run_outage`.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from pathlib import Path
 

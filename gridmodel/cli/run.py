@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
+from gridmodel._io.outdir import prepare_out_dir
 from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
-from gridmodel._io.outdir import prepare_out_dir
 
 __all__ = ["reproduce_command", "reproductions", "run_command"]
 

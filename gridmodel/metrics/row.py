@@ -17,7 +17,8 @@ import pandas as pd
 from gridmodel.config import DEFAULTS
 from gridmodel.metrics import building_hours_below, energy_not_served_mwh, load_shed_mw
 
-__all__ = ["HOUR_AFTER", "PLAN_METRICS", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids", "city_substations", "outcome_row"]
+__all__ = ["HOUR_AFTER", "PLAN_METRICS", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids",
+           "city_substations", "outcome_row"]
 
 #: metric keys of :func:`outcome_row`, with units
 ROW_METRICS = {

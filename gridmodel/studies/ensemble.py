@@ -3,7 +3,8 @@
 :func:`run` draws ``n`` nights of a pattern (:func:`gridmodel.strikes.patterns.sample_night`)
 and runs each through the one chain (:func:`gridmodel.pipeline.run_chain`: grid timeline
 with the fast engine, rolling blackouts, heat availability, restarts, indoor
-temperatures) and the one row builder (:func:`gridmodel.metrics.row.outcome_row`). :func:`compare` does the same for several patterns
+temperatures) and the one row builder (:func:`gridmodel.metrics.row.outcome_row`).
+:func:`compare` does the same for several patterns
 with common random numbers. Details and the output layout: ``docs/ensembles.md``.
 
 Reproducibility
@@ -39,9 +40,9 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
-from gridmodel.metrics.row import HOUR_AFTER, REPLICATE_METRICS, outcome_row
-from gridmodel.errors import InputError
 from gridmodel._io.outdir import prepare_out_dir
+from gridmodel.errors import InputError
+from gridmodel.metrics.row import HOUR_AFTER, REPLICATE_METRICS, outcome_row
 
 __all__ = [
     "ROW_COLUMNS",
@@ -447,11 +448,8 @@ def compare(patterns: Sequence, n: int, seed: int | None = 0, **kwargs) -> Ensem
     return _run_many(list(patterns), n, seed, plots=True, **kwargs)
 
 
-def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=False,
-              force=False, progress=True, chunk_size=None, save_nights=False,
-              scheduler_timeout_s=5.0, stop_after=None, fail_replicates=(),
-              plots=False) -> EnsembleResult:
-    t0 = time.perf_counter()
+def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_size):
+    """Validated ``(n, patterns, seed, chunk size)`` of an ensemble call."""
     n = _check_n(n)
     pats = _as_patterns(patterns)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -465,21 +463,95 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         msg = f"seed must be a whole number >= 0 or None; got {seed=!r}."
         raise EnsembleError(msg)
-    seed = int(seed)
     n_exec = 1 if scheduler is not None else workers
     size = chunk_size or max(1, min(10, math.ceil(n / (8 * n_exec))))
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         msg = f"chunk_size must be a whole number >= 1; got {chunk_size=!r}."
         raise EnsembleError(msg)
+    return n, pats, int(seed), size
+
+
+class _Collector:
+    """Receives finished chunks: keeps their rows, writes their parts, counts them."""
+
+    def __init__(self, pats, outp, save_nights: bool, stop_after, bar) -> None:
+        self.pats, self.outp, self.save_nights = pats, outp, save_nights
+        self.stop_after, self.bar = stop_after, bar
+        self.rows: list[list[dict]] = []
+        self.written = 0
+
+    def __call__(self, res) -> bool:
+        """Take one chunk's result; True when ``stop_after`` chunks are written."""
+        k, idx, rows, nights = res
+        self.rows.append(rows)
+        if self.outp is not None:
+            if self.save_nights:
+                _write_nights(self.outp, self.pats[k], nights, rows)
+            _write_part(self.outp, k, idx[0], rows)
+        self.written += 1
+        if self.bar is not None:
+            self.bar.update(len(rows))
+        return self.stop_after is not None and self.written >= self.stop_after
+
+
+def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> bool:
+    """Run the chunks on Dask, in this process or on a process pool; False if stopped."""
+    args = (seed, fail, save_nights)
+    if not todo:
+        return True
+    if client is not None:
+        from dask.distributed import as_completed as dask_completed
+
+        futs = [client.submit(_run_chunk, pats, k, idx, *args, pure=False)
+                for k, idx in todo]
+        for fut in dask_completed(futs):
+            if collect(fut.result()):
+                for f in futs:
+                    f.cancel()
+                return False
+        return True
+    if workers == 1:
+        return not any(collect(_run_chunk(pats, k, idx, *args)) for k, idx in todo)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(pats,))
+    try:
+        futs = [pool.submit(_run_chunk, pats, k, idx, *args) for k, idx in todo]
+        return not any(collect(fut.result()) for fut in as_completed(futs))
+    finally:
+        # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _pending(outp, pats, n: int, size: int):
+    """Chunks already written (their rows) and chunks still to run."""
+    done_rows: list[pd.DataFrame] = []
+    todo = []
+    for k in range(len(pats)):
+        for idx in _chunks(n, size):
+            part = None if outp is None else _part_path(outp, k, idx[0])
+            if part is not None and part.is_file():
+                done_rows.append(pd.read_parquet(part))
+            else:
+                todo.append((k, idx))
+    return done_rows, todo
+
+
+def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=False,
+              force=False, progress=True, chunk_size=None, save_nights=False,
+              scheduler_timeout_s=5.0, stop_after=None, fail_replicates=(),
+              plots=False) -> EnsembleResult:
+    t0 = time.perf_counter()
+    n, pats, seed, size = _check_args(n, patterns, seed, workers, scheduler, out,
+                                      save_nights, chunk_size)
     fail = frozenset(int(i) for i in fail_replicates)
-    # network-dependent checks before any work (selectors match, heat layer fits)
     client, own_client = None, False
     if scheduler is not None:
         client, own_client = _connect(scheduler, scheduler_timeout_s)
     try:
-        for p in pats:
-            from gridmodel.strikes.patterns import check_pattern
+        # network-dependent checks before any work (selectors match, heat layer fits)
+        from gridmodel.strikes.patterns import check_pattern
 
+        for p in pats:
             check_pattern(p, _context(p.run).net)
         manifest = {"version": MANIFEST_VERSION,
                     "patterns": [{"name": p.name, "key": p.key(),
@@ -487,14 +559,7 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
                     "n": n, "seed_entropy": str(seed), "chunk_size": size,
                     "illustrative": True}
         outp = _prepare_out(out, resume, force, manifest)
-        tasks = [(k, idx) for k in range(len(pats)) for idx in _chunks(n, size)]
-        done_rows: list[pd.DataFrame] = []
-        todo = []
-        for k, idx in tasks:
-            if outp is not None and _part_path(outp, k, idx[0]).is_file():
-                done_rows.append(pd.read_parquet(_part_path(outp, k, idx[0])))
-            else:
-                todo.append((k, idx))
+        done_rows, todo = _pending(outp, pats, n, size)
         t_setup = time.perf_counter()
         bar = None
         if progress:
@@ -502,61 +567,22 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
 
             bar = tqdm(total=n * len(pats), initial=sum(len(d) for d in done_rows),
                        unit="rep", desc="replicates", smoothing=0.1, disable=None)
-        new_rows: list[list[dict]] = []
-        written = 0
-        complete = True
-
-        def _collect(res) -> bool:
-            nonlocal written
-            k, idx, rows, nights = res
-            new_rows.append(rows)
-            if outp is not None:
-                if save_nights:
-                    _write_nights(outp, pats[k], nights, rows)
-                _write_part(outp, k, idx[0], rows)
-            written += 1
-            if bar is not None:
-                bar.update(len(rows))
-            return stop_after is not None and written >= stop_after
-
-        if not todo:
-            pass
-        elif client is not None:
-            from dask.distributed import as_completed as dask_completed
-
-            futs = [client.submit(_run_chunk, pats, k, idx, seed, fail, save_nights,
-                                  pure=False) for k, idx in todo]
-            for fut in dask_completed(futs):
-                if _collect(fut.result()):
-                    complete = False
-                    for f in futs:
-                        f.cancel()
-                    break
-        elif workers == 1:
-            for k, idx in todo:
-                if _collect(_run_chunk(pats, k, idx, seed, fail, save_nights)):
-                    complete = False
-                    break
-        else:
-            pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                                       initargs=(pats,))
-            try:
-                futs = [pool.submit(_run_chunk, pats, k, idx, seed, fail, save_nights)
-                        for k, idx in todo]
-                for fut in as_completed(futs):
-                    if _collect(fut.result()):
-                        complete = False
-                        break
-            finally:
-                # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
-                pool.shutdown(wait=True, cancel_futures=True)
+        collect = _Collector(pats, outp, save_nights, stop_after, bar)
+        complete = _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect)
         if bar is not None:
             bar.close()
     finally:
         if own_client and client is not None:
             client.close()
-    if complete and written < len(todo):
-        complete = False
+    complete = complete and collect.written >= len(todo)
+    return _finish(pats, done_rows, collect.rows, outp, complete, plots, seed, n,
+                   (t0, t_setup))
+
+
+def _finish(pats, done_rows, new_rows, outp, complete, plots, seed, n,
+            t: tuple[float, float]) -> EnsembleResult:
+    """All rows in pattern and replicate order, the summary, and the folder's files."""
+    t0, t_setup = t
     frames = done_rows + [_to_frame(r) for r in new_rows]
     frame = (pd.concat(frames, ignore_index=True) if frames
              else _to_frame([]).iloc[0:0])
@@ -566,10 +592,10 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
     frame = frame.reset_index(drop=True)
     summary = summarise(frame)
     t_end = time.perf_counter()
-    timings = {"setup": t_setup - t0, "replicates": t_end - t_setup,
-               "n_computed": sum(len(r) for r in new_rows),
-               "replicates_per_s": (sum(len(r) for r in new_rows) / (t_end - t_setup)
-                                    if t_end > t_setup else float("nan"))}
+    n_new = sum(len(r) for r in new_rows)
+    timings = {"setup": t_setup - t0, "replicates": t_end - t_setup, "n_computed": n_new,
+               "replicates_per_s": (n_new / (t_end - t_setup) if t_end > t_setup
+                                    else float("nan"))}
     if outp is not None and complete:
         frame.to_parquet(outp / "replicates.parquet", index=False)
         summary.to_csv(outp / "summary.csv", index=False)

@@ -28,7 +28,7 @@ from pydantic import Field
 from gridmodel._io.jsonio import write_json
 from gridmodel._io.outdir import prepare_out_dir
 from gridmodel._io.tomlio import read_toml
-from gridmodel.config import GridConfig, HeatConfig, RunConfig, _Strict, validate_toml
+from gridmodel.config import RunConfig, _Strict, validate_toml
 from gridmodel.errors import InputError, OutputExistsError
 from gridmodel.pipeline import build_context, run_chain
 

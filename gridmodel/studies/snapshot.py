@@ -15,7 +15,8 @@ from gridmodel.config import DEFAULTS, GRID
 __all__ = ["run_outage"]
 
 
-def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"], status_date: str | None = None,
+def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
+               status_date: str | None = None,
                engine: str = "pandapower", ac: bool = True, out: Path | None = None,
                force: bool = False, n_queues: int = GRID.n_queues,
                block_h: int = GRID.block_h,
@@ -34,9 +35,12 @@ def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
         Bad strike list, unknown targets, an existing ``out`` folder without ``force``.
     """
     from gridmodel._io.outdir import check_out_dir, prepare_out_dir
-    from gridmodel.outage.blackouts import (daily_schedule_from_snapshot, local_timezone,
-                                            supply_areas)
     from gridmodel.metrics.row import outcome_row
+    from gridmodel.outage.blackouts import (
+        daily_schedule_from_snapshot,
+        local_timezone,
+        supply_areas,
+    )
     from gridmodel.pipeline import run_chain, snapshot_context
     from gridmodel.report.snapshot import save_outage_map, write_frames, write_snapshot_html
     from gridmodel.strikes import load_strikes

@@ -418,38 +418,20 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     InputError
         No nights, unknown metric or combination id, runner missing a metric.
     """
-    from gridmodel.studies.planning.interventions import build_variant
-
     if metric not in METRICS:
         msg = f"unknown metric {metric!r}; choose one of {list(METRICS)}."
         raise InputError(msg)
     if not nights:
         msg = "evaluate needs at least one night (sample_nights(strikes, n, seed))."
         raise InputError(msg)
-
-    def get(k, default=None):
-        return base.get(k, default) if isinstance(base, dict) else getattr(base, k, default)
-
-    ivs = list(interventions)
-    by_id = {iv.id: iv for iv in ivs}
-    kw = dict(interception_prob=float(get("interception_prob", 0.5)),
-              damage_prob=float(get("damage_prob", 1.0)))
-    net, layer = get("net"), get("layer")
-    variants = [build_variant(net, layer, (), **kw)]
-    variants += [build_variant(net, layer, (iv,), **kw) for iv in ivs]
-    for combo in combinations:
-        bad = [c for c in combo if c not in by_id]
-        if bad:
-            msg = f"combination {list(combo)} names unknown intervention ids {bad}."
-            raise InputError(msg)
-        variants.append(build_variant(net, layer, [by_id[c] for c in combo], **kw))
-    rows = []
+    variants = _variants(base, list(interventions), combinations)
     jobs = [(v, n) for v in variants for n in nights]
     it = jobs
     if progress:
         from tqdm import tqdm
 
         it = tqdm(jobs, desc="plan runs", unit="run", disable=None)
+    rows = []
     for v, night in it:
         res = runner(v, night)
         missing = [m for m in METRICS if m not in res]
@@ -468,6 +450,28 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     } for v in variants])
     return PlanResult(replicates=pd.DataFrame(rows), variants=vt, nights=list(nights),
                       metric=metric, currency=currency)
+
+
+def _variants(base, ivs: list, combinations) -> list:
+    """The baseline, one variant per intervention, one per combination."""
+    from gridmodel.studies.planning.interventions import build_variant
+
+    def get(k, default=None):
+        return base.get(k, default) if isinstance(base, dict) else getattr(base, k, default)
+
+    by_id = {iv.id: iv for iv in ivs}
+    kw = dict(interception_prob=float(get("interception_prob", 0.5)),
+              damage_prob=float(get("damage_prob", 1.0)))
+    net, layer = get("net"), get("layer")
+    variants = [build_variant(net, layer, (), **kw)]
+    variants += [build_variant(net, layer, (iv,), **kw) for iv in ivs]
+    for combo in combinations:
+        bad = [c for c in combo if c not in by_id]
+        if bad:
+            msg = f"combination {list(combo)} names unknown intervention ids {bad}."
+            raise InputError(msg)
+        variants.append(build_variant(net, layer, [by_id[c] for c in combo], **kw))
+    return variants
 
 
 # ----------------------------------------------------------------------- orchestration
@@ -574,7 +578,6 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
 
     from gridmodel._io.outdir import check_out_dir, prepare_out_dir
     from gridmodel.studies.planning.interventions import load_plan, validate_assets
-    from gridmodel.report.html import write_report
     from gridmodel.studies.scenario import _sha256_path, load_scenario
 
     plan = load_plan(plan_path)  # structure first: errors before any model work
@@ -597,6 +600,24 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
                       combinations=plan.combinations, metric=plan.metric,
                       currency=plan.currency, progress=progress)
     out = prepare_out_dir(out, force)
+    tabs, ivs, summary = _write_plan_tables(result, plan, model, n, root, out)
+    prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
+            "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
+            "network": sc.network, "status_date": sc.status_date.isoformat(),
+            "weather": sc.weather,
+            "night_seeds": [nt.seed for nt in nights],
+            "nights_from": (f"strike pattern {pattern}" if pattern is not None
+                            else "the base scenario's strike list (target list)"),
+            "method": "common random numbers: every variant sees the same nights; "
+                      "ranges are 5-95 % of paired differences over nights"}
+    _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov)
+    return result
+
+
+def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
+    """CSV tables, ``ranking.png`` and ``plan.json`` of a plan run."""
+    from gridmodel._io.jsonio import write_json
+
     tabs = result.tables()
     for name, df in tabs.items():
         df.to_csv(out / f"{name}.csv", index=False)
@@ -620,19 +641,15 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
             "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
             f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
     }
-    from gridmodel._io.jsonio import write_json
-
     write_json(summary, out / "plan.json")
+    return tabs, ivs, summary
+
+
+def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov) -> None:
+    """``report.html`` of a plan run."""
+    from gridmodel.report.html import write_report
+
     strikes = getattr(model, "strikes", None)
-    prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
-            "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
-            "network": sc.network, "status_date": sc.status_date.isoformat(),
-            "weather": sc.weather,
-            "night_seeds": [nt.seed for nt in nights],
-            "nights_from": (f"strike pattern {pattern}" if pattern is not None
-                            else "the base scenario's strike list (target list)"),
-            "method": "common random numbers: every variant sees the same nights; "
-                      "ranges are 5-95 % of paired differences over nights"}
     if strikes is not None:
         prov["target_list"] = strikes[[c for c in ("asset_id", "time", "effect",
                                                    "fraction_lost", "source")
@@ -651,4 +668,3 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
                  struck_assets=sorted(set(strikes["asset_id"])) if strikes is not None
                  else (), illustrative=illus, provenance=prov,
                  notes=[plan.description] if plan.description else ())
-    return result
