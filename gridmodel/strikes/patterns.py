@@ -47,8 +47,9 @@ import pandas as pd
 import scipy.optimize
 import scipy.stats
 
-from gridmodel.errors import InputError
 from gridmodel._io.tomlio import read_toml
+from gridmodel.config import DEFAULTS
+from gridmodel.errors import InputError
 
 __all__ = [
     "DEFAULTS_PATH",
@@ -381,10 +382,18 @@ def _timestamp(value, where: str) -> pd.Timestamp:
         raise PatternError(str(exc)) from None
 
 
+#: a pattern's run without its own ``[run]`` keys, in flat form (``_RUN_KEYS``): the run
+#: defaults, with the ``[pattern]`` status date, start and horizon
+#: (``gridmodel/data/run_defaults.toml``, :data:`gridmodel.config.DEFAULTS`)
 DEFAULT_RUN = {
-    "network": "ukraine", "status_date": dt.date(2026, 2, 2), "weather": "kyiv-2026",
-    "start": "2026-02-03T00:00:00+02:00", "horizon_h": 168, "heat_layer": "kyiv",
-    "n_queues": 6, "block_h": 4, "demand_step": 0.01, "max_cascade_rounds": 20,
+    "network": DEFAULTS["run"]["network"],
+    "status_date": DEFAULTS["pattern"]["status_date"],
+    "weather": DEFAULTS["run"]["weather"],
+    "start": DEFAULTS["pattern"]["start"],
+    "horizon_h": DEFAULTS["pattern"]["horizon_h"],
+    "heat_layer": DEFAULTS["run"]["heat"]["layer"],
+    **{k: DEFAULTS["run"]["grid"][k]
+       for k in ("n_queues", "block_h", "demand_step", "max_cascade_rounds")},
 }
 
 
