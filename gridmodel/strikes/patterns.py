@@ -400,6 +400,9 @@ DEFAULT_RUN = {
 def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = None) -> Pattern:
     """Validate a parsed pattern document (the TOML layout of ``docs/patterns.md``).
 
+    Tables are checked in file order of the docs (defaults, salvo, air defence, doctrine,
+    protection, night, run); the first problem is raised.
+
     Raises
     ------
     PatternError
@@ -417,8 +420,26 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
         q = Path(defaults_path)
         defaults_path = q if q.is_absolute() or base is None else base / q
     defaults = load_defaults(defaults_path)
+    salvo = _parse_salvo(doc.get("salvo"), where)
+    probs, name, basis = _parse_air_defence(doc, defaults, where)
+    doctrine = _parse_doctrine(dict(doc.get("doctrine", {})), defaults, where)
+    protection = _parse_protection(dict(doc.get("protection", {})), defaults, where)
+    first, last = _parse_night(dict(doc.get("night", {})), where)
+    run = _parse_run(dict(doc.get("run", {})), first, last, where)
+    return Pattern(name=str(doc.get("name", "pattern")),
+                   description=str(doc.get("description", "")), salvo=salvo,
+                   interception=probs, interception_name=name, interception_basis=basis,
+                   doctrine=doctrine, protection=protection, night_first=first,
+                   night_last=last, run=run, defaults=defaults, raw=doc)
 
-    salvo_doc = doc.get("salvo")
+
+def _whole(value, least: int) -> bool:
+    """Whether ``value`` is an ``int`` (not a bool) of at least ``least``."""
+    return not isinstance(value, bool) and isinstance(value, int) and value >= least
+
+
+def _parse_salvo(salvo_doc, where: str) -> dict[str, int]:
+    """``[salvo]``: weapons launched per class (every class of :data:`WEAPON_CLASSES`)."""
     if not isinstance(salvo_doc, dict) or not salvo_doc:
         msg = (f"{where}: [salvo] is missing; give weapons launched per class, e.g. "
                "cruise = 40, ballistic = 30, drone = 450.")
@@ -431,14 +452,22 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     salvo = {}
     for c in WEAPON_CLASSES:
         n = salvo_doc.get(c, 0)
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        if not _whole(n, 0):
             msg = f"{where}: salvo.{c} = {n!r}; give a whole number of weapons >= 0."
             raise PatternError(msg)
         salvo[c] = int(n)
     if sum(salvo.values()) < 1:
         msg = f"{where}: the salvo launches no weapon; give at least one in [salvo]."
         raise PatternError(msg)
+    return salvo
 
+
+def _parse_air_defence(doc: dict, defaults: dict, where: str) -> tuple[dict, str, str]:
+    """``[air_defence]``: interception probabilities, their name and basis.
+
+    A ``preset`` of the defaults file (default: the fitted one) with any explicit
+    per-class values overriding it, or explicit values alone (``"custom"``).
+    """
     ad = dict(doc.get("air_defence", {"preset": FITTED_PRESET}))
     presets = defaults["interception_presets"]
     preset = ad.pop("preset", None)
@@ -455,9 +484,11 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     else:
         probs, name = ad, "custom"
         basis = basis or "[C] given in the pattern file"
-    probs = _check_probs(probs, f"{where}: [air_defence]")
+    return _check_probs(probs, f"{where}: [air_defence]"), name, basis
 
-    doc_d = dict(doc.get("doctrine", {}))
+
+def _parse_doctrine(doc_d: dict, defaults: dict, where: str) -> Doctrine:
+    """``[doctrine]``: a preset of the defaults file (keys given override it) or custom."""
     dpreset = doc_d.pop("preset", None)
     if dpreset is not None:
         if dpreset not in defaults["doctrine"]:
@@ -475,6 +506,21 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
                f"{sorted(defaults['doctrine'])} or targets = [{{select = \"kind=plant\", "
                "weight = 1.0}, ...].")
         raise PatternError(msg)
+    groups = _target_groups(targets, where)
+    order = str(doc_d.get("order", "random"))
+    if order not in ORDERS:
+        msg = f"{where}: doctrine order {order!r}; choose one of {list(ORDERS)}."
+        raise PatternError(msg)
+    hpt = doc_d.get("hits_per_target", 3)
+    if not _whole(hpt, 1):
+        msg = f"{where}: doctrine hits_per_target = {hpt!r}; give a whole number >= 1."
+        raise PatternError(msg)
+    return Doctrine(name=dname, targets=tuple(groups), order=order, hits_per_target=hpt,
+                    basis=str(doc_d.get("basis", "[C]")))
+
+
+def _target_groups(targets, where: str) -> list[tuple[str, float]]:
+    """``(selector, weight)`` of every doctrine target (weights > 0, default 1)."""
     groups = []
     for i, t in enumerate(targets, start=1):
         if not isinstance(t, dict) or "select" not in t:
@@ -485,20 +531,14 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
             msg = f"{where}: doctrine target {i} ({t['select']!r}) weight {w!r}; give a number > 0."
             raise PatternError(msg)
         groups.append((str(t["select"]), float(w)))
-    order = str(doc_d.get("order", "random"))
-    if order not in ORDERS:
-        msg = f"{where}: doctrine order {order!r}; choose one of {list(ORDERS)}."
-        raise PatternError(msg)
-    hpt = doc_d.get("hits_per_target", 3)
-    if isinstance(hpt, bool) or not isinstance(hpt, int) or hpt < 1:
-        msg = f"{where}: doctrine hits_per_target = {hpt!r}; give a whole number >= 1."
-        raise PatternError(msg)
-    doctrine = Doctrine(name=dname, targets=tuple(groups), order=order, hits_per_target=hpt,
-                        basis=str(doc_d.get("basis", "[C]")))
+    return groups
 
+
+def _parse_protection(doc_p: dict, defaults: dict, where: str) -> dict[str, list[str]]:
+    """``[protection]``: selectors per protection level (a level needs damage curves)."""
     protection = {}
     levels = {lvl for k in defaults["damage_dists"].values() for lvl in k}
-    for lvl, sels in dict(doc.get("protection", {})).items():
+    for lvl, sels in doc_p.items():
         if lvl not in levels:
             msg = (f"{where}: protection level {lvl!r} has no damage curves; levels: "
                    f"{sorted(levels)} (file {defaults['path']}).")
@@ -506,8 +546,11 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
         if isinstance(sels, str):
             sels = [sels]
         protection[lvl] = [str(s) for s in sels]
+    return protection
 
-    night = dict(doc.get("night", {}))
+
+def _parse_night(night: dict, where: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """``[night]``: the first and last time of the hits (UTC)."""
     if "first" not in night or "last" not in night:
         msg = (f"{where}: [night] needs first and last, the window of the hits, e.g. "
                "first = 2026-02-03T01:00:00+02:00, last = 2026-02-03T07:00:00+02:00.")
@@ -517,9 +560,12 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     if last < first:
         msg = f"{where}: night.last {last} is before night.first {first}."
         raise PatternError(msg)
+    return first, last
 
+
+def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: str) -> dict:
+    """``[run]`` over :data:`DEFAULT_RUN`; the night must lie inside the run's period."""
     run = dict(DEFAULT_RUN)
-    run_doc = dict(doc.get("run", {}))
     bad = sorted(set(run_doc) - _RUN_KEYS)
     if bad:
         msg = f"{where}: unknown [run] key(s) {bad}; allowed: {sorted(_RUN_KEYS)}."
@@ -527,7 +573,7 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     run.update(run_doc)
     start = _timestamp(run["start"], f"{where}: run.start")
     h = run["horizon_h"]
-    if isinstance(h, bool) or not isinstance(h, int) or h < 1:
+    if not _whole(h, 1):
         msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1."
         raise PatternError(msg)
     if first < start or last >= start + pd.Timedelta(hours=h):
@@ -537,11 +583,7 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     if isinstance(run["status_date"], str):
         run["status_date"] = dt.date.fromisoformat(run["status_date"])
     run["start"] = start
-    return Pattern(name=str(doc.get("name", "pattern")),
-                   description=str(doc.get("description", "")), salvo=salvo,
-                   interception=probs, interception_name=name, interception_basis=basis,
-                   doctrine=doctrine, protection=protection, night_first=first,
-                   night_last=last, run=run, defaults=defaults, raw=doc)
+    return run
 
 
 def load_pattern(path: str | Path) -> Pattern:
@@ -644,8 +686,6 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
     PatternError
         Naming every selector that matches nothing or names kinds without damage curves.
     """
-    from gridmodel.strikes.resolve import select_assets
-
     key = (id(net), pattern.key())
     hit = _TARGET_CACHE.get(key)
     if hit is not None and hit[0]() is net:
@@ -653,6 +693,41 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
     where = str(pattern.path) if pattern.path else pattern.name
     dists = pattern.defaults["damage_dists"]
     reg = net.registry.set_index("asset_id")
+    groups, level = _selected_assets(pattern, net, reg, where)
+    missing_curves = sorted({(reg.at[a, "kind"], level.get(a, "none")) for g in groups
+                             for a in g if level.get(a, "none") not in dists[reg.at[a, "kind"]]})
+    if missing_curves:
+        msg = (f"{where}: no damage curve for (kind, protection) {missing_curves} in "
+               f"{pattern.defaults['path']}.")
+        raise PatternError(msg)
+    if pattern.doctrine.order != "random":
+        ranked = []
+        for ids in groups:
+            s = _scores(net, ids, pattern.doctrine.order)
+            order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
+            ranked.append([ids[i] for i in order])
+        groups = ranked
+    tg = _targeting(groups, level, pattern.doctrine.targets, reg, dists)
+    try:
+        ref = weakref.ref(net, lambda _, k=key: _TARGET_CACHE.pop(k, None))
+    except TypeError:  # not weak-referenceable: do not cache
+        return tg
+    _TARGET_CACHE[key] = (ref, tg)
+    return tg
+
+
+def _selected_assets(pattern: Pattern, net, reg: pd.DataFrame,
+                     where: str) -> tuple[list[list[str]], dict[str, str]]:
+    """Asset ids of each doctrine group and the protection level of protected assets.
+
+    Raises
+    ------
+    PatternError
+        Every selector that matches nothing or names kinds without damage curves.
+    """
+    from gridmodel.strikes.resolve import select_assets
+
+    dists = pattern.defaults["damage_dists"]
     problems, groups = [], []
     for sel, _w in pattern.doctrine.targets:
         try:
@@ -680,43 +755,30 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
                + "\n  ".join(problems)
                + "\nList assets with `gridmodel network assets --kind substation`.")
         raise PatternError(msg)
-    missing_curves = sorted({(reg.at[a, "kind"], level.get(a, "none")) for g in groups
-                             for a in g if level.get(a, "none") not in dists[reg.at[a, "kind"]]})
-    if missing_curves:
-        msg = (f"{where}: no damage curve for (kind, protection) {missing_curves} in "
-               f"{pattern.defaults['path']}.")
-        raise PatternError(msg)
-    if pattern.doctrine.order != "random":
-        ranked = []
-        for ids in groups:
-            s = _scores(net, ids, pattern.doctrine.order)
-            order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
-            ranked.append([ids[i] for i in order])
-        groups = ranked
+    return groups, level
+
+
+def _targeting(groups: list[list[str]], level: dict[str, str], targets: tuple,
+               reg: pd.DataFrame, dists: dict) -> _Targeting:
+    """Per-asset arrays of the (ranked) groups: codes, kinds, names, levels, damage."""
     assets = sorted({a for g in groups for a in g})
     code = {a: i for i, a in enumerate(assets)}
     size = np.array([len(g) for g in groups], dtype=np.int64)
     kinds = [str(reg.at[a, "kind"]) for a in assets]
     levels = [level.get(a, "none") for a in assets]
     pairs = sorted(set(zip(kinds, levels, strict=True)))
-    tg = _Targeting(groups=[np.array(g, dtype=object) for g in groups],
-                    weights=np.array([w for _, w in pattern.doctrine.targets], dtype=float),
-                    assets=np.array(assets, dtype=object),
-                    group_codes=np.array([code[a] for g in groups for a in g], dtype=np.int64),
-                    group_start=np.cumsum(size) - size, group_size=size,
-                    kind=reg["kind"].reindex(assets).to_numpy(object),
-                    name=reg["name"].reindex(assets).to_numpy(object),
-                    level=np.array(levels, dtype=object),
-                    damage=[dists[k][lvl] for k, lvl in pairs],
-                    damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,
-                                                                         strict=True)],
-                                         dtype=np.int64))
-    try:
-        ref = weakref.ref(net, lambda _, k=key: _TARGET_CACHE.pop(k, None))
-    except TypeError:  # not weak-referenceable: do not cache
-        return tg
-    _TARGET_CACHE[key] = (ref, tg)
-    return tg
+    return _Targeting(groups=[np.array(g, dtype=object) for g in groups],
+                      weights=np.array([w for _, w in targets], dtype=float),
+                      assets=np.array(assets, dtype=object),
+                      group_codes=np.array([code[a] for g in groups for a in g], dtype=np.int64),
+                      group_start=np.cumsum(size) - size, group_size=size,
+                      kind=reg["kind"].reindex(assets).to_numpy(object),
+                      name=reg["name"].reindex(assets).to_numpy(object),
+                      level=np.array(levels, dtype=object),
+                      damage=[dists[k][lvl] for k, lvl in pairs],
+                      damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,
+                                                                           strict=True)],
+                                           dtype=np.int64))
 
 
 # ------------------------------------------------------------------ sampling
@@ -746,7 +808,6 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     PatternError
         Selectors that match nothing (checked before any draw).
     """
-    from gridmodel.strikes.repairs import repair_hours
     from gridmodel.strikes.resolve import RESOLVED_COLUMNS
 
     if not isinstance(rng, np.random.Generator):
@@ -777,7 +838,24 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     factor = np.array([float(pattern.defaults["weapons"][c].get("damage_factor", 1.0))
                        for c in WEAPON_CLASSES])
     loss = _hit_losses(tg, hit, u_dmg, factor[cls])
+    out = _night_frame(pattern, tg, net, rng, *_combine_hits(hit, loss, minutes, cls))
+    out.attrs.update(attrs)
+    return out
 
+
+def _combine_hits(hit: np.ndarray, loss: np.ndarray, minutes: np.ndarray,
+                  cls: np.ndarray) -> tuple:
+    """Hits combined per struck asset, rows in time order.
+
+    Returns
+    -------
+    (struck, remaining, first_minute, n_hits, per_class)
+        Asset code, remaining fraction ``prod(1 - loss)``, minute of the first hit and
+        number of hits per struck asset, and its hits per weapon class (struck x
+        classes), sorted by first hit (stable: asset-id order among equal times, as
+        ``resolve_strikes`` sorts).
+    """
+    n = len(hit)
     # combine the hits per struck asset, in asset-id order (codes follow the sorted ids)
     by_asset = np.argsort(hit, kind="stable")  # keeps the hit order within an asset
     code_sorted = hit[by_asset]
@@ -788,11 +866,18 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     n_hits = np.diff(np.r_[first, n]).astype("int64")
     per_class = np.zeros((len(struck), len(WEAPON_CLASSES)), dtype=np.int64)
     np.add.at(per_class, (np.repeat(np.arange(len(struck)), n_hits), cls[by_asset]), 1)
-
-    # rows in time order (stable: asset-id order among equal times), as resolve_strikes
     rows = np.argsort(first_minute, kind="stable")
-    struck, remaining, first_minute, n_hits = (struck[rows], remaining[rows],
-                                               first_minute[rows], n_hits[rows])
+    return struck[rows], remaining[rows], first_minute[rows], n_hits[rows], per_class[rows]
+
+
+def _night_frame(pattern: Pattern, tg: _Targeting, net, rng: np.random.Generator,
+                 struck: np.ndarray, remaining: np.ndarray, first_minute: np.ndarray,
+                 n_hits: np.ndarray, per_class: np.ndarray) -> pd.DataFrame:
+    """The resolved strike table of the combined hits (:func:`_combine_hits`), with
+    effects, weapons and repair times drawn from ``rng``."""
+    from gridmodel.strikes.repairs import repair_hours
+    from gridmodel.strikes.resolve import RESOLVED_COLUMNS
+
     thr = pattern.defaults["destroyed_below"]
     destroyed = [r <= thr for r in remaining.tolist()]
     effect = np.array(["destroyed" if d else "damaged" for d in destroyed], dtype=object)
@@ -800,7 +885,7 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
                               for d, r in zip(destroyed, remaining.tolist(), strict=True)])
     weapon = np.array(["; ".join(f"{c} x{k}" for c, k in zip(WEAPON_CLASSES, counts,
                                                               strict=True) if k)
-                       for counts in per_class[rows].tolist()], dtype=object)
+                       for counts in per_class.tolist()], dtype=object)
     asset_id = tg.assets[struck]
     kind = tg.kind[struck]
     drawn = repair_hours(pd.DataFrame({"asset_id": asset_id, "kind": kind, "effect": effect,
@@ -811,7 +896,7 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
     minute_ns = 60 * 1_000_000_000
     src = (f"sampled: pattern {pattern.name} ({pattern.doctrine.name} doctrine, "
            f"{pattern.interception_name} air defence) [C] illustrative")
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "asset_id": asset_id,
         "time": pd.to_datetime(pattern.night_first.value + first_minute * minute_ns, utc=True),
         "effect": effect, "fraction_lost": fraction_lost, "repair_h": repair_h,
@@ -820,8 +905,6 @@ def sample_night(pattern: Pattern, net, rng: np.random.Generator) -> pd.DataFram
         "file": np.full(m, f"<night of {pattern.name}>", dtype=object),
         "target": asset_id, "kind": kind, "name": tg.name[struck], "n_hits": n_hits,
         "protection": tg.level[struck]}, columns=[*RESOLVED_COLUMNS, "n_hits", "protection"])
-    out.attrs.update(attrs)
-    return out
 
 
 def _hit_assets(tg: _Targeting, doctrine: Doctrine, grp: np.ndarray,
