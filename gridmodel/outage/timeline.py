@@ -18,7 +18,9 @@
    Without temperature input the profile repeats daily, so a week with unchanged
    assets costs at most 24 engine runs.
 4. The rolling-blackout schedule (:mod:`gridmodel.outage.blackouts`) turns the MW shed
-   in energised islands into queues switched off in blocks.
+   in energised islands into queues switched off in blocks of the local day: in the
+   network's zone (``[areas] timezone`` of its ``network.toml``) or, for a network
+   without one, in the demand profile's zone (the zone of its hours).
 
 The caller's network is never modified.
 """
@@ -222,9 +224,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         0 disables quantisation.
     blackouts : bool
         Also compute the rolling-blackout schedule (``n_queues`` queues, ``block_h``-hour
-        blocks; :mod:`gridmodel.outage.blackouts`). Blocks are laid out in the local day
-        of the network's zone (``[areas] timezone`` of its ``network.toml``), or, for a
-        network without one, of the demand profile's zone (the zone of its hours).
+        blocks; :mod:`gridmodel.outage.blackouts`; module docstring, step 4).
     engine_kwargs : mapping, optional
         Further keyword arguments for the engine.
     progress : bool
@@ -239,12 +239,68 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     InputError
         Naive start, bad horizon or step, strikes outside the period, bad temperature.
     """
-    strikes = _as_strikes(net, strikes)
-    attrs = {}
-    if strikes is not None and strikes.attrs:
-        # pandas deep-copies attrs into every derived frame: work without, restore at the end
-        attrs, strikes = strikes.attrs, strikes.copy(deep=False)
-        strikes.attrs = {}
+    # pandas deep-copies attrs into every derived frame: work without, restore at the end
+    strikes, attrs = _without_attrs(_as_strikes(net, strikes))
+    t0, times = _step_times(strikes, start, horizon_h, step_h)
+    strikes, periods = _asset_periods(net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h),
+                                      seed, rng, repair_table)
+    if not isinstance(demand_profile, DemandProfile):
+        demand_profile = load_demand_profile(demand_profile)
+    factors = _step_factors(times, temp_air, demand_profile, demand_step)
+    kwargs = _engine_kwargs(net, dict(engine=engine, ac=ac, import_cap_mw=import_cap_mw,
+                                      max_cascade_rounds=max_cascade_rounds,
+                                      **dict(engine_kwargs or {})))
+    loads, islands, run_rows, sums = _run_steps(net, kwargs, periods, factors, times, step_h,
+                                                progress, _lean)
+    strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them
+    result = TimelineResult(
+        loads=loads, oblasts=sums["oblasts"], classes=sums["classes"], islands=islands,
+        assets=periods, strikes=strikes, runs=pd.DataFrame(run_rows),
+        meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
+              "ac": ac, "seed": seed, "demand_step": demand_step})
+    if blackouts:
+        result.blackouts = _blackouts(net, kwargs.get("compiled"), loads, demand_profile,
+                                      n_queues, block_h, step_h)
+    return result
+
+
+def _without_attrs(strikes: pd.DataFrame | None) -> tuple[pd.DataFrame | None, dict]:
+    """A shallow copy of ``strikes`` without ``attrs``, and the ``attrs`` (``{}`` if none)."""
+    if strikes is None or not strikes.attrs:
+        return strikes, {}
+    attrs, strikes = strikes.attrs, strikes.copy(deep=False)
+    strikes.attrs = {}
+    return strikes, attrs
+
+
+def _step_factors(times: pd.DatetimeIndex, temp_air, profile: DemandProfile,
+                  demand_step: float) -> pd.DataFrame:
+    """Demand factor per class and step, quantised to ``demand_step`` (0: exact)."""
+    factors = demand_factors(times, temp_air, profile)
+    if demand_step > 0:
+        factors = (factors / demand_step).round() * demand_step
+    return factors
+
+
+def _engine_kwargs(net, kwargs: dict) -> dict:
+    """Engine keyword arguments; the fast engine gets the net compiled once per timeline."""
+    if kwargs["engine"] == "fast" and "compiled" not in kwargs:
+        from gridmodel.outage.fast import compile_cached
+
+        kwargs["compiled"] = compile_cached(net)  # once per timeline, not once per run
+    return kwargs
+
+
+def _step_times(strikes: pd.DataFrame | None, start, horizon_h: float,
+                step_h: float) -> tuple[pd.Timestamp, pd.DatetimeIndex]:
+    """Start (UTC; default: the first strike floored to the hour) and step times.
+
+    Raises
+    ------
+    InputError
+        No start for a run without strikes, a naive start, or a horizon that is not a
+        whole number of steps.
+    """
     if start is None:
         if strikes is None or not len(strikes):
             msg = "start is required for a run without strikes (e.g. '2026-01-15T00:00+02:00')."
@@ -258,9 +314,19 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     if n_steps < 1 or not math.isclose(n_steps * step_h, horizon_h, rel_tol=1e-9):
         msg = f"horizon_h={horizon_h} is not a whole number of steps of {step_h} h."
         raise InputError(msg)
-    times = pd.date_range(t0, periods=n_steps, freq=pd.Timedelta(hours=step_h))
-    t_end = t0 + pd.Timedelta(hours=horizon_h)
+    return t0, pd.date_range(t0, periods=n_steps, freq=pd.Timedelta(hours=step_h))
 
+
+def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: pd.Timestamp,
+                   seed, rng, repair_table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The strikes with their repair times drawn, and the asset-state periods they give.
+
+    Returns
+    -------
+    (strikes, periods)
+        ``strikes`` with ``repair_h`` (an empty table for the baseline); ``periods`` as
+        :func:`gridmodel.strikes.repairs.asset_states`, with ``kind`` and ``name``.
+    """
     reg = net.registry.set_index("asset_id")
     if strikes is not None:
         _check_horizon(strikes, t0, t_end)
@@ -273,27 +339,27 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         periods = asset_states(strikes.assign(row=[]), pd.Series([], dtype=float))
     periods = periods.assign(kind=periods["asset_id"].map(reg["kind"]),
                              name=periods["asset_id"].map(reg["name"]))
+    return strikes, periods
 
-    if not isinstance(demand_profile, DemandProfile):
-        demand_profile = load_demand_profile(demand_profile)
-    factors = demand_factors(times, temp_air, demand_profile)
-    if demand_step > 0:
-        factors = (factors / demand_step).round() * demand_step
+
+def _run_steps(net, kwargs: dict, periods: pd.DataFrame, factors: pd.DataFrame,
+               times: pd.DatetimeIndex, step_h: float, progress: bool, lean: bool) -> tuple:
+    """Run the engine over the steps: the array path when it applies, else the reference.
+
+    Returns
+    -------
+    (loads, islands, run_rows, sums)
+        The per-load and island frames, one ``runs`` row per step, and the ``oblasts``
+        and ``classes`` sums.
+    """
     meta = _loads_meta(net)
-    kwargs = dict(engine=engine, ac=ac, import_cap_mw=import_cap_mw,
-                  max_cascade_rounds=max_cascade_rounds, **dict(engine_kwargs or {}))
-    if engine == "fast" and "compiled" not in kwargs:
-        from gridmodel.outage.fast import compile_cached
-
-        kwargs["compiled"] = compile_cached(net)  # once per timeline, not once per run
-
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=n_steps, desc="hours", unit="h", disable=None, mininterval=0.5)
+        bar = tqdm(total=len(times), desc="hours", unit="h", disable=None, mininterval=0.5)
     sums = None
-    if _lean and _lean_applies(kwargs):
+    if lean and _lean_applies(kwargs):
         loads, islands, run_rows, sums = _steps_lean(net, kwargs, periods, factors, meta,
                                                      times, step_h, bar)
     else:
@@ -305,29 +371,29 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     if sums is None:
         sums = {name: loads.groupby(["time", key], sort=True)[_SUM_COLUMNS].sum().reset_index()
                 for name, key in (("oblasts", "oblast"), ("classes", "priority_class"))}
-    oblasts, classes = sums["oblasts"], sums["classes"]
-    strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them
-    result = TimelineResult(
-        loads=loads, oblasts=oblasts, classes=classes, islands=islands, assets=periods,
-        strikes=strikes, runs=pd.DataFrame(run_rows),
-        meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
-              "ac": ac, "seed": seed, "demand_step": demand_step},
-    )
-    if blackouts:
-        from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
+    return loads, islands, run_rows, sums
 
-        compiled = kwargs.get("compiled")
-        if compiled is not None:  # compiled for this net (fingerprinted): areas kept with it
-            areas = compiled.extra.get("supply_areas")
-            if areas is None:
-                areas = compiled.extra["supply_areas"] = supply_areas(net)
-        else:
-            areas = supply_areas(net)
-        # the network's zone; a network without one: the zone of the demand's hours
-        tz = areas.attrs.get("timezone", demand_profile.timezone)
-        result.blackouts = rolling_blackouts(loads, areas, n_queues=n_queues,
-                                             block_h=block_h, step_h=step_h, timezone=tz)
-    return result
+
+def _blackouts(net, compiled, loads: pd.DataFrame, demand_profile: DemandProfile,
+               n_queues: int, block_h: int, step_h: float):
+    """The rolling-blackout schedule of a timeline's loads (module rule, step 4).
+
+    Areas from :func:`~gridmodel.outage.blackouts.supply_areas` (kept with the compiled
+    network, which is fingerprinted for this net); the local day in the network's zone or,
+    for a network without one, the demand profile's.
+    """
+    from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
+
+    if compiled is not None:  # compiled for this net (fingerprinted): areas kept with it
+        areas = compiled.extra.get("supply_areas")
+        if areas is None:
+            areas = compiled.extra["supply_areas"] = supply_areas(net)
+    else:
+        areas = supply_areas(net)
+    # the network's zone; a network without one: the zone of the demand's hours
+    tz = areas.attrs.get("timezone", demand_profile.timezone)
+    return rolling_blackouts(loads, areas, n_queues=n_queues, block_h=block_h,
+                             step_h=step_h, timezone=tz)
 
 
 def _steps_results(net, kwargs, states, factors, meta, times, progress):
