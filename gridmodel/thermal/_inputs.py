@@ -128,6 +128,29 @@ def _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w
                         c=c, gains=g, q_max=q_max, index=index, columns=columns, one_d=one_d)
 
 
+#: keyword parameters of the 1R1C model and their defaults (:func:`gridmodel.thermal.rc.
+#: indoor_temperature`); the reference solvers take the same keywords as ``**params``
+RC_KEYWORDS = {"h_w_per_m2k": None, "c_kj_per_m2k": None, "gains_w_per_m2": None,
+               "temp_setpoint": 20.0, "oversize": 1.1, "temp_design": -22.0, "step_h": None}
+
+
+def rc_keywords(params: dict, where: str) -> dict:
+    """``params`` completed with :data:`RC_KEYWORDS`; an unknown keyword is a TypeError."""
+    unknown = sorted(set(params) - set(RC_KEYWORDS))
+    if unknown:
+        msg = (f"{where}() got unexpected keyword argument(s) {unknown}; allowed: "
+               f"{list(RC_KEYWORDS)}.")
+        raise TypeError(msg)
+    return {**RC_KEYWORDS, **params}
+
+
+def _model_inputs_kw(temp_air, heat_on, archetype, temp_indoor_initial, p: dict):
+    """:func:`_model_inputs` from a completed keyword dict (:func:`rc_keywords`)."""
+    return _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, p["step_h"],
+                         p["h_w_per_m2k"], p["c_kj_per_m2k"], p["gains_w_per_m2"],
+                         p["temp_setpoint"], p["oversize"], p["temp_design"])
+
+
 def _per_building(m: _ModelInputs):
     """(H, C, gains) of each building as arrays of length ``m.n_b`` (solve_ivp models)."""
     return (np.broadcast_to(np.asarray(v, dtype=float), (m.n_b,)) for v in (m.h, m.c, m.gains))

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from gridmodel.thermal._inputs import _model_inputs, _per_building
+from gridmodel.thermal._inputs import _model_inputs_kw, _per_building, rc_keywords
 from gridmodel.thermal._units import _J_PER_KJ, _S_PER_H
 
 _MAX_SWITCHES = 16  # thermostat mode switches allowed within one forcing step
@@ -146,23 +146,8 @@ def _node_1r1c(h, c_j, gains, temp_setpoint):
     return _Node(rhs, rhs_hold, q_hold, hold_is_static=True)
 
 
-def indoor_temperature_ivp(
-    temp_air,
-    heat_on,
-    archetype="panel_9_12",
-    temp_indoor_initial=19.0,
-    *,
-    h_w_per_m2k=None,
-    c_kj_per_m2k=None,
-    gains_w_per_m2=None,
-    temp_setpoint=20.0,
-    oversize=1.1,
-    temp_design=-22.0,
-    step_h=None,
-    method="RK45",
-    rtol=1e-8,
-    atol=1e-8,
-):
+def indoor_temperature_ivp(temp_air, heat_on, archetype="panel_9_12", temp_indoor_initial=19.0,
+                           *, method="RK45", rtol=1e-8, atol=1e-8, **params):
     r"""Indoor temperature of a 1R1C building with :func:`scipy.integrate.solve_ivp`.
 
     The reference implementation of :func:`indoor_temperature` (same parameters, same
@@ -175,9 +160,12 @@ def indoor_temperature_ivp(
 
     Parameters
     ----------
-    temp_air, heat_on, archetype, temp_indoor_initial, h_w_per_m2k, c_kj_per_m2k, \
-gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
+    temp_air, heat_on, archetype, temp_indoor_initial
         As in :func:`indoor_temperature`.
+    **params
+        ``h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize,
+        temp_design, step_h`` as in :func:`indoor_temperature` (same defaults,
+        :data:`gridmodel.thermal._inputs.RC_KEYWORDS`).
     method : str, default "RK45"
         Integration method of :func:`scipy.integrate.solve_ivp`.
     rtol, atol : float, default 1e-8
@@ -188,8 +176,9 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     pandas.Series, pandas.DataFrame or numpy.ndarray
         Indoor temperature [°C], shaped like the result of :func:`indoor_temperature`.
     """
-    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
-                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    p = rc_keywords(params, "indoor_temperature_ivp")
+    temp_setpoint = p["temp_setpoint"]
+    m = _model_inputs_kw(temp_air, heat_on, archetype, temp_indoor_initial, p)
     hb, cb, gb = _per_building(m)
     nodes = [_node_1r1c(hb[b], cb[b] * _J_PER_KJ, gb[b], temp_setpoint) for b in range(m.n_b)]
     y0 = np.broadcast_to(np.asarray(temp_indoor_initial, dtype=float), (m.n_b,))[:, None]
@@ -198,35 +187,20 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     return m.wrap(out[:, :, 0])
 
 
-def indoor_temperature_2r2c(
-    temp_air,
-    heat_on,
-    archetype="panel_9_12",
-    temp_indoor_initial=19.0,
-    *,
-    temp_mass_initial=None,
-    air_capacity_fraction=0.05,
-    h_am_w_per_m2k=27.3,
-    h_w_per_m2k=None,
-    c_kj_per_m2k=None,
-    gains_w_per_m2=None,
-    temp_setpoint=20.0,
-    oversize=1.1,
-    temp_design=-22.0,
-    step_h=None,
-    method="LSODA",
-    rtol=1e-7,
-    atol=1e-7,
-    return_mass=False,
-):
+def indoor_temperature_2r2c(temp_air, heat_on, archetype="panel_9_12", temp_indoor_initial=19.0,
+                            *, temp_mass_initial=None, air_capacity_fraction=0.05,
+                            h_am_w_per_m2k=27.3, method="LSODA", rtol=1e-7, atol=1e-7,
+                            return_mass=False, **params):
     r"""Indoor air and building mass temperatures of a 2R2C building (``solve_ivp``).
 
     Parameters
     ----------
-    temp_air, heat_on, archetype, temp_indoor_initial, h_w_per_m2k, c_kj_per_m2k, \
-gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
+    temp_air, heat_on, archetype, temp_indoor_initial
         As in :func:`indoor_temperature`; ``temp_indoor_initial`` is the air
         temperature at the first timestamp.
+    **params
+        ``h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize,
+        temp_design, step_h`` as in :func:`indoor_temperature` (same defaults).
     temp_mass_initial : numeric, optional
         Mass temperature at the first timestamp [°C]; default ``temp_indoor_initial``.
     air_capacity_fraction : float, default 0.05
@@ -261,8 +235,9 @@ gains_w_per_m2, temp_setpoint, oversize, temp_design, step_h
     .. [1] ISO 13790:2008, Annex C (5R1C hourly model; the air-mass coupling
        :math:`h_{ms} = 9.1` W/(m² K) and the effective mass area classes).
     """
-    m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
-                      c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    p = rc_keywords(params, "indoor_temperature_2r2c")
+    temp_setpoint = p["temp_setpoint"]
+    m = _model_inputs_kw(temp_air, heat_on, archetype, temp_indoor_initial, p)
     nodes = _nodes_2r2c(m, air_capacity_fraction, float(h_am_w_per_m2k), temp_setpoint)
     y0 = _start_2r2c(temp_indoor_initial, temp_mass_initial, m.n_b)
     out = _ivp_run(nodes, y0, m.temp_air, m.heat_on, m.q_max, temp_setpoint, m.step_s, method,

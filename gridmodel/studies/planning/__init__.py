@@ -15,14 +15,5 @@ from gridmodel.studies.planning.interventions import (
     validate_assets,
 )
 
-__all__ = [
-    "KINDS",
-    "Intervention",
-    "InterventionError",
-    "Plan",
-    "Variant",
-    "build_variant",
-    "load_defaults",
-    "load_plan",
-    "validate_assets",
-]
+__all__ = ["KINDS", "Intervention", "InterventionError", "Plan", "Variant", "build_variant",
+           "load_defaults", "load_plan", "validate_assets"]

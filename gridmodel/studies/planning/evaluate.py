@@ -80,6 +80,12 @@ class Night:
     p_intercept_applied: float = 0.0
 
 
+def _check_nights(n) -> None:
+    if not isinstance(n, int | np.integer) or n < 1:
+        msg = f"number of nights n must be a whole number >= 1; got {n=}."
+        raise InputError(msg)
+
+
 def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> list[Night]:
     """Draw ``n`` nights over a target list.
 
@@ -98,9 +104,7 @@ def sample_nights(strikes: pd.DataFrame | None, n: int, seed: int, net=None) -> 
     -------
     list of Night
     """
-    if not isinstance(n, int | np.integer) or n < 1:
-        msg = f"number of nights n must be a whole number >= 1; got {n=}."
-        raise InputError(msg)
+    _check_nights(n)
     from gridmodel.strikes.repairs import repair_hours
 
     children = np.random.SeedSequence(seed).spawn(int(n))
@@ -144,9 +148,7 @@ def sample_pattern_nights(pattern, net, n: int, seed: int,
     """
     from gridmodel.strikes.patterns import sample_night
 
-    if not isinstance(n, int | np.integer) or n < 1:
-        msg = f"number of nights n must be a whole number >= 1; got {n=}."
-        raise InputError(msg)
+    _check_nights(n)
     nights = []
     for r, ss in enumerate(np.random.SeedSequence(seed).spawn(int(n))):
         rng = np.random.default_rng(ss)
