@@ -11,9 +11,9 @@ import pandas as pd
 
 from gridmodel import metrics
 from gridmodel.heat.availability import CAUSES
+from gridmodel.heat.draining import bridging_time_h
 from gridmodel.metrics.row import city_load_ids, city_substations, outcome_row
 from gridmodel.pipeline import restart_crews
-from gridmodel.heat.draining import bridging_time_h
 
 __all__ = ["build_frames", "build_summary", "explain"]
 
