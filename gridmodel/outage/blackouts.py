@@ -399,95 +399,169 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
         raise InputError(msg)
     n_q, step_h = int(n_queues), float(step_h)
+    rows = _area_step_rows(loads, areas, timezone, int(block_h))
+    queued_mw, shed_energised_mw, dark_mw = rows.sums[:, 0], rows.sums[:, 1], rows.sums[:, 2]
+    deficit_mw = np.minimum(shed_energised_mw, queued_mw)
+    blocks, gid, k_all, first_q = _blocks(rows, queued_mw, deficit_mw, n_q, step_h,
+                                          start_queue)
+    # power on per area-step row and queue: off while in the block's switched-off run
+    queues_off = k_all[gid]
+    q = np.arange(n_q, dtype=np.int64)
+    on = (queued_mw > 0)[:, None] & ((q - first_q[gid][:, None]) % n_q >= queues_off[:, None])
+    schedule = _schedule_frame(on, rows.area, rows.names, rows.times[rows.t])
+    daily, d_area, d_date = _daily_supply(rows, on, step_h)
+    oblast_hourly, oblast_daily = _oblast_frames(rows, queues_off, n_q, step_h,
+                                                 daily["supply_h"].to_numpy(), d_area, d_date)
+    areas_out = pd.DataFrame({"area": rows.names[rows.area], "oblast": rows.oblast[rows.area],
+                              "time": rows.times[rows.t], "queued_mw": queued_mw,
+                              "deficit_mw": deficit_mw,
+                              "exempt_shed_mw": shed_energised_mw - deficit_mw,
+                              "dark_mw": dark_mw, "residential_mw": rows.sums[:, 3],
+                              "residential_dark_mw": rows.sums[:, 4]})
+    return BlackoutSchedule(schedule=schedule, blocks=blocks, areas=areas_out,
+                            oblast_hourly=oblast_hourly, daily=daily,
+                            oblast_daily=oblast_daily, n_queues=n_q,
+                            block_h=int(block_h), step_h=step_h, timezone=timezone)
+
+
+@dataclass
+class _AreaStepRows:
+    """The (area, step) rows of :func:`rolling_blackouts`, sorted by area and time."""
+
+    area: np.ndarray  # area code of each row (into ``names``)
+    t: np.ndarray  # step code of each row (into ``times``)
+    names: np.ndarray  # sorted area names
+    oblast: np.ndarray  # oblast of each area
+    sums: np.ndarray  # per row: the six sums of :func:`_area_step_sums`
+    times: pd.DatetimeIndex  # sorted distinct times (UTC)
+    date_t: np.ndarray  # local-date code of each distinct time (into ``dates``)
+    dates: np.ndarray  # sorted local dates
+    block_t: np.ndarray  # block of the local day of each distinct time
+    n_blocks: int  # blocks per day
+
+    @property
+    def date(self) -> np.ndarray:
+        """Local-date code of each row."""
+        return self.date_t[self.t]
+
+
+def _area_step_rows(loads: pd.DataFrame, areas: pd.Series | None, timezone: str,
+                    block_h: int) -> _AreaStepRows:
+    """The loads' (area, step) sums with each step's local date and block.
+
+    Raises
+    ------
+    InputError
+        No row has a time.
+    """
     t_codes, times = pd.factorize(_utc_times(loads["time"]), sort=True)
     if not len(times):
         msg = "loads frame has no rows with a time; pass TimelineResult.loads."
         raise InputError(msg)
     a_area, a_t, area_names, area_oblast, sums = _area_steps(loads, areas, t_codes, len(times))
-    queued_mw, shed_energised_mw, dark_mw = sums[:, 0], sums[:, 1], sums[:, 2]
-    residential_mw, residential_dark_mw, residential_queued_mw = sums[:, 3], sums[:, 4], sums[:, 5]
-    deficit_mw = np.minimum(shed_energised_mw, queued_mw)
-    dark = (queued_mw <= 0) & (dark_mw > 0)
-
-    # local date and block of each distinct time
     local = pd.DatetimeIndex(times).tz_convert(timezone)
     date_code_t, dates = pd.factorize(local.date, sort=True)
-    n_d, n_b = len(dates), 24 // int(block_h)
-    a_date = date_code_t[a_t]
-    a_block = (local.hour // block_h).to_numpy().astype(np.int64)[a_t]
+    return _AreaStepRows(area=a_area, t=a_t, names=area_names, oblast=area_oblast, sums=sums,
+                         times=times, date_t=date_code_t, dates=dates,
+                         block_t=(local.hour // block_h).to_numpy().astype(np.int64),
+                         n_blocks=24 // block_h)
 
-    g_key, gid = _group_labels((a_area * n_d + a_date) * n_b + a_block,
-                               len(area_names) * n_d * n_b)
+
+def _blocks(rows: _AreaStepRows, queued_mw: np.ndarray, deficit_mw: np.ndarray, n_q: int,
+            step_h: float, start_queue: int) -> tuple:
+    """The ``blocks`` table, each row's block and the queues off per block.
+
+    Returns
+    -------
+    (blocks, gid, k_all, first_q)
+        The table; the block of each (area, step) row; per block the number of queues
+        off and the first of them (:func:`_queue_blocks`).
+    """
+    dark = (queued_mw <= 0) & (rows.sums[:, 2] > 0)
+    n_d, n_b = len(rows.dates), rows.n_blocks
+    g_key, gid = _group_labels((rows.area * n_d + rows.date) * n_b + rows.block_t[rows.t],
+                               len(rows.names) * n_d * n_b)
     g_area, g_date, g_block = g_key // (n_d * n_b), g_key // n_b % n_d, g_key % n_b
     e = _group_sums(gid, np.column_stack([queued_mw, deficit_mw]), len(g_key)) * step_h
     k_all, first_q = _queue_blocks(e[:, 1], e[:, 0], g_area, g_key // n_b, n_q, start_queue)
     ring = list(range(n_q)) * 2
-    blocks_df = pd.DataFrame({
-        "area": area_names[g_area], "oblast": area_oblast[g_area], "date": dates[g_date],
+    blocks = pd.DataFrame({
+        "area": rows.names[g_area], "oblast": rows.oblast[g_area], "date": rows.dates[g_date],
         "block": g_block, "demand_mwh": e[:, 0], "deficit_mwh": e[:, 1], "queues_off": k_all,
         "off_queues": [ring[p:p + k] for p, k in zip(first_q.tolist(), k_all.tolist(),
                                                      strict=True)],
         "off_mwh": k_all * e[:, 0] / n_q, "queue_block_mwh": e[:, 0] / n_q,
         "dark": np.bincount(gid[~dark], minlength=len(g_key)) == 0})
+    return blocks, gid, k_all, first_q
 
-    # power on per area-step row and queue: off while in the block's switched-off run
-    queues_off = k_all[gid]
+
+def _daily_supply(rows: _AreaStepRows, on: np.ndarray, step_h: float) -> tuple:
+    """Hours of supply per area, local day and queue (``daily``).
+
+    Returns
+    -------
+    (daily, d_area, d_date)
+        The table and the area and local-date codes of its rows.
+    """
+    n_q, n_d = on.shape[1], len(rows.dates)
     q = np.arange(n_q, dtype=np.int64)
-    on = (queued_mw > 0)[:, None] & ((q - first_q[gid][:, None]) % n_q >= queues_off[:, None])
-    schedule = _schedule_frame(on, a_area, area_names, times[a_t])
-    ad_key, ad_lab = _group_labels(a_area * n_d + a_date, len(area_names) * n_d)
+    ad_key, ad_lab = _group_labels(rows.area * n_d + rows.date, len(rows.names) * n_d)
     supply_h = _group_sums((ad_lab[:, None] * n_q + q).ravel(), (on * step_h).reshape(-1, 1),
                            len(ad_key) * n_q)[:, 0]
     d_area, d_date = np.repeat(ad_key // n_d, n_q), np.repeat(ad_key % n_d, n_q)
-    daily = pd.DataFrame({"area": area_names[d_area], "oblast": area_oblast[d_area],
-                          "date": dates[d_date],
-                          "queue": np.tile(q, len(ad_key)), "supply_h": supply_h})
+    return pd.DataFrame({"area": rows.names[d_area], "oblast": rows.oblast[d_area],
+                         "date": rows.dates[d_date],
+                         "queue": np.tile(q, len(ad_key)), "supply_h": supply_h}), d_area, d_date
 
+
+def _oblast_frames(rows: _AreaStepRows, queues_off: np.ndarray, n_q: int, step_h: float,
+                   supply_h: np.ndarray, d_area: np.ndarray,
+                   d_date: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``oblast_hourly`` and ``oblast_daily`` (:class:`BlackoutSchedule`).
+
+    ``queues_off`` is the number of queues off in each (area, step) row; ``supply_h``,
+    ``d_area``, ``d_date`` the hours of supply per area, day and queue and their codes
+    (:func:`_daily_supply`).
+    """
+    residential_mw, residential_dark_mw = rows.sums[:, 3], rows.sums[:, 4]
+    residential_queued_mw = rows.sums[:, 5]
+    n_t, n_d = len(rows.times), len(rows.dates)
     # per oblast and step: queues off -> residential share without power
-    ob_code_area, oblasts = pd.factorize(area_oblast, sort=True)
-    a_ob = ob_code_area[a_area]
-    oh_key, oh_lab = _group_labels(np.where(a_ob >= 0, a_ob * len(times) + a_t, -1),
-                                   len(oblasts) * len(times))
+    ob_code_area, oblasts = pd.factorize(rows.oblast, sort=True)
+    a_ob = ob_code_area[rows.area]
+    oh_key, oh_lab = _group_labels(np.where(a_ob >= 0, a_ob * n_t + rows.t, -1),
+                                   len(oblasts) * n_t)
     residential_off_mw = residential_dark_mw + residential_queued_mw * queues_off / n_q
     oh = _group_sums(oh_lab, np.column_stack([residential_mw, residential_off_mw,
                                               residential_dark_mw]), len(oh_key))
     res_denominator = np.where(oh[:, 0] > 0, oh[:, 0], 1.0)
     off_share = np.clip(np.where(oh[:, 0] > 0, oh[:, 1] / res_denominator, 0.0), 0.0, 1.0)
-    oblast_hourly = pd.DataFrame({"oblast": oblasts[oh_key // len(times)],
-                                  "time": times[oh_key % len(times)],
+    oblast_hourly = pd.DataFrame({"oblast": oblasts[oh_key // n_t],
+                                  "time": rows.times[oh_key % n_t],
                                   "residential_mw": oh[:, 0], "residential_off_mw": oh[:, 1],
                                   "residential_off_share": off_share})
 
     # per oblast and day: hours with power per residential customer (dark counts as
     # none), and the range over queues of energised areas
-    od_key, od_lab = _group_labels(oh_key // len(times) * n_d
-                                   + date_code_t[oh_key % len(times)], len(oblasts) * n_d)
+    od_key, od_lab = _group_labels(oh_key // n_t * n_d + rows.date_t[oh_key % n_t],
+                                   len(oblasts) * n_d)
     dark_share = oh[:, 2] / res_denominator
     od = _group_sums(od_lab, np.column_stack([(1.0 - off_share) * step_h, dark_share]),
                      len(od_key))
     n_dark_share = np.bincount(od_lab[~np.isnan(dark_share)], minlength=len(od_key))
-    live = np.bincount(a_area[queued_mw > 0], minlength=len(area_names))[d_area] > 0
+    queued = rows.sums[:, 0]
+    live = np.bincount(rows.area[queued > 0], minlength=len(rows.names))[d_area] > 0
     live &= ob_code_area[d_area] >= 0
     q_min, q_max = _group_min_max(
         np.searchsorted(od_key, ob_code_area[d_area][live] * n_d + d_date[live]),
         supply_h[live], len(od_key))
     oblast_daily = pd.DataFrame({
-        "oblast": oblasts[od_key // n_d], "date": dates[od_key % n_d],
+        "oblast": oblasts[od_key // n_d], "date": rows.dates[od_key % n_d],
         "supply_h_mean": od[:, 0].round(9), "queue_supply_h_min": q_min,
         "queue_supply_h_max": q_max,
         "residential_dark_share": np.divide(od[:, 1], n_dark_share, where=n_dark_share > 0,
                                             out=np.full(len(od_key), np.nan))})
-    areas_out = pd.DataFrame({"area": area_names[a_area], "oblast": area_oblast[a_area],
-                              "time": times[a_t], "queued_mw": queued_mw,
-                              "deficit_mw": deficit_mw,
-                              "exempt_shed_mw": shed_energised_mw - deficit_mw,
-                              "dark_mw": dark_mw, "residential_mw": residential_mw,
-                              "residential_dark_mw": residential_dark_mw})
-    return BlackoutSchedule(schedule=schedule, blocks=blocks_df, areas=areas_out,
-                            oblast_hourly=oblast_hourly, daily=daily,
-                            oblast_daily=oblast_daily, n_queues=n_q,
-                            block_h=int(block_h), step_h=step_h, timezone=timezone)
-
+    return oblast_hourly, oblast_daily
 
 
 def _area_steps(loads: pd.DataFrame, areas: pd.Series | None, t_codes: np.ndarray,
