@@ -10,6 +10,7 @@ they agree on what a strike removes or damages by construction.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -136,25 +137,63 @@ def build_model(net) -> Model:
         raise InputError(msg)
     _check_supported(net)
     reg = net["registry"]
-    bus = net.bus
+    bus, load = net.bus, net.load
     bus_pos = {int(b): i for i, b in enumerate(bus.index)}
+    assets, reg_by_elem = _asset_maps(reg)
+    ids = functools.partial(_element_ids, reg_by_elem)
+    src = _source_frame(net, bus_pos, ids)
+    classes = _str_col(load, "priority_class", "unknown")
+    model = Model(
+        bus_index=bus.index.to_numpy(np.int64),
+        bus_in_service=bus["in_service"].to_numpy(bool),
+        bus_substation=_bus_substations(bus, reg),
+        bus_name=ids("bus", bus, "bus_id"),
+        **_branch_arrays(net, bus_pos, ids),
+        src_element=src["element"].to_numpy(dtype=object),
+        src_index=src["index"].to_numpy(np.int64),
+        src_asset=src["asset"].to_numpy(dtype=object),
+        src_bus=src["bus"].to_numpy(np.int64),
+        src_cap_mw=src["cap"].to_numpy(float),
+        src_is_import=src["imp"].to_numpy(bool),
+        src_technology=src["tech"].astype(str).to_numpy(dtype=object),
+        src_in_service=src["ins"].to_numpy(bool),
+        load_index=load.index.to_numpy(np.int64),
+        load_id=ids("load", load, "load_id"),
+        load_bus=np.array([bus_pos[int(b)] for b in load["bus"]], dtype=np.int64),
+        load_demand_mw=np.clip(load["p_mw"].to_numpy(float) * _float_col(load, "scaling", 1.0),
+                               0.0, None),
+        load_class=classes,
+        load_tier=class_codes(classes),
+        load_oblast=_str_col(load, "oblast", "unknown"),
+        load_in_service=load["in_service"].to_numpy(bool),
+        shunt_index=net.shunt.index.to_numpy(np.int64),
+        shunt_bus=np.array([bus_pos[int(b)] for b in net.shunt["bus"]], dtype=np.int64),
+        shunt_in_service=net.shunt["in_service"].to_numpy(bool),
+        assets=assets,
+        registry=reg,
+        import_cap_mw=default_import_cap_mw(net),
+        bus_pos=bus_pos,
+    )
+    _position_maps(model, net.trafo, len(net.line))
+    _apply_switches(net, model)
+    return model
+
+
+def _bus_substations(bus: pd.DataFrame, reg: pd.DataFrame) -> np.ndarray:
+    """Substation id per bus: ``bus.substation_id``, else the registry's bus rows, else
+    pandapower's one substation per bus (``sub:<index>``)."""
     if "substation_id" in bus.columns:
-        sub = _str_col(bus, "substation_id", "")
-    else:  # registry bus rows name their substation; else pandapower's one-per-bus
-        by_idx = {int(i): str(sb) for i, sb, k in zip(reg["element_index"], reg["substation"],
-                                                       reg["kind"], strict=True)
-                  if k == "bus" and sb}
-        sub = np.array([by_idx.get(int(i), f"sub:{i}") for i in bus.index], dtype=object)
+        return _str_col(bus, "substation_id", "")
+    by_idx = {int(i): str(sb) for i, sb, k in zip(reg["element_index"], reg["substation"],
+                                                   reg["kind"], strict=True)
+              if k == "bus" and sb}
+    return np.array([by_idx.get(int(i), f"sub:{i}") for i in bus.index], dtype=object)
 
-    lines, trafos = net.line, net.trafo
-    vn_from = bus["vn_kv"].to_numpy(float)[
-        np.array([bus_pos[int(b)] for b in lines["from_bus"]], dtype=np.int64)
-    ] if len(lines) else np.zeros(0)
-    line_rating = (math.sqrt(3.0) * vn_from * lines["max_i_ka"].to_numpy(float)
-                   * _float_col(lines, "parallel", 1.0) * _float_col(lines, "df", 1.0))
-    trafo_rating = (trafos["sn_mva"].to_numpy(float) * _float_col(trafos, "parallel", 1.0)
-                    * _float_col(trafos, "df", 1.0))
 
+def _asset_maps(reg: pd.DataFrame) -> tuple[dict[str, tuple[str, str, int]],
+                                            dict[tuple[str, int], str]]:
+    """``asset_id -> (kind, element, element_index)`` and ``(element, index) -> asset_id``
+    (the first registry row of an element; substations have no element row)."""
     reg_by_elem: dict[tuple[str, int], str] = {}
     assets: dict[str, tuple[str, str, int]] = {}
     for aid, kind, element, eidx in zip(reg["asset_id"], reg["kind"], reg["element"],
@@ -162,28 +201,56 @@ def build_model(net) -> Model:
         assets[str(aid)] = (str(kind), str(element), int(eidx))
         if element != "substation":
             reg_by_elem.setdefault((str(element), int(eidx)), str(aid))
+    return assets, reg_by_elem
 
-    def ids(element: str, table: pd.DataFrame, col: str | None) -> np.ndarray:
-        out = []
-        own = table[col].to_numpy() if col and col in table.columns else None
-        for k, idx in enumerate(table.index):
-            aid = reg_by_elem.get((element, int(idx)))
-            if aid is None and own is not None and isinstance(own[k], str) and own[k]:
-                aid = own[k]
-            out.append(aid if aid is not None else f"{element}:{idx}")
-        return np.array(out, dtype=object)
 
-    br_element = np.array(["line"] * len(lines) + ["trafo"] * len(trafos), dtype=object)
-    br_index = np.concatenate([lines.index.to_numpy(np.int64), trafos.index.to_numpy(np.int64)])
-    br_asset = np.concatenate([ids("line", lines, "line_id"), ids("trafo", trafos, "trafo_id")])
+def _element_ids(reg_by_elem: dict[tuple[str, int], str], element: str, table: pd.DataFrame,
+                 col: str | None) -> np.ndarray:
+    """Asset id of every row of ``table``: the registry's, else the row's own ``col``
+    (a non-empty string), else ``"<element>:<index>"``."""
+    out = []
+    own = table[col].to_numpy() if col and col in table.columns else None
+    for k, idx in enumerate(table.index):
+        aid = reg_by_elem.get((element, int(idx)))
+        if aid is None and own is not None and isinstance(own[k], str) and own[k]:
+            aid = own[k]
+        out.append(aid if aid is not None else f"{element}:{idx}")
+    return np.array(out, dtype=object)
+
+
+def _branch_arrays(net, bus_pos: dict[int, int], ids) -> dict[str, np.ndarray]:
+    """The ``br_*`` fields of :class:`Model`: lines, then transformers.
+
+    DC rating [MW]: ``sqrt(3) vn_kv(from bus) max_i_ka parallel df`` for a line,
+    ``sn_mva parallel df`` for a transformer.
+    """
+    bus, lines, trafos = net.bus, net.line, net.trafo
+    vn_from = bus["vn_kv"].to_numpy(float)[
+        np.array([bus_pos[int(b)] for b in lines["from_bus"]], dtype=np.int64)
+    ] if len(lines) else np.zeros(0)
+    line_rating = (math.sqrt(3.0) * vn_from * lines["max_i_ka"].to_numpy(float)
+                   * _float_col(lines, "parallel", 1.0) * _float_col(lines, "df", 1.0))
+    trafo_rating = (trafos["sn_mva"].to_numpy(float) * _float_col(trafos, "parallel", 1.0)
+                    * _float_col(trafos, "df", 1.0))
     fb = np.concatenate([lines["from_bus"].to_numpy(), trafos["hv_bus"].to_numpy()])
     tb = np.concatenate([lines["to_bus"].to_numpy(), trafos["lv_bus"].to_numpy()])
-    br_from = np.array([bus_pos[int(b)] for b in fb], dtype=np.int64)
-    br_to = np.array([bus_pos[int(b)] for b in tb], dtype=np.int64)
-    br_in = np.concatenate([lines["in_service"].to_numpy(bool),
-                            trafos["in_service"].to_numpy(bool)])
-    br_rating = np.concatenate([line_rating, trafo_rating]).astype(float)
+    return {
+        "br_element": np.array(["line"] * len(lines) + ["trafo"] * len(trafos), dtype=object),
+        "br_index": np.concatenate([lines.index.to_numpy(np.int64),
+                                    trafos.index.to_numpy(np.int64)]),
+        "br_asset": np.concatenate([ids("line", lines, "line_id"),
+                                    ids("trafo", trafos, "trafo_id")]),
+        "br_from": np.array([bus_pos[int(b)] for b in fb], dtype=np.int64),
+        "br_to": np.array([bus_pos[int(b)] for b in tb], dtype=np.int64),
+        "br_in_service": np.concatenate([lines["in_service"].to_numpy(bool),
+                                         trafos["in_service"].to_numpy(bool)]),
+        "br_rating_mw": np.concatenate([line_rating, trafo_rating]).astype(float),
+    }
 
+
+def _source_frame(net, bus_pos: dict[int, int], ids) -> pd.DataFrame:
+    """One row per ``gen``, ``sgen`` and ``ext_grid`` row: ``element, index, asset, bus,
+    cap, imp, tech, ins`` (capacity [MW] clipped at 0)."""
     src_parts = []
     for element in SOURCE_TABLES:
         tab = net[element] if element in net else None
@@ -210,52 +277,15 @@ def build_model(net) -> Model:
             "tech": tech,
             "ins": tab["in_service"].to_numpy(bool),
         }))
-    src = (pd.concat(src_parts, ignore_index=True) if src_parts else pd.DataFrame(
+    return (pd.concat(src_parts, ignore_index=True) if src_parts else pd.DataFrame(
         {"element": [], "index": [], "asset": [], "bus": [], "cap": [], "imp": [], "ins": [],
          "tech": []}))
 
-    bus_name = ids("bus", bus, "bus_id")
-    load = net.load
-    classes = _str_col(load, "priority_class", "unknown")
-    model = Model(
-        bus_index=bus.index.to_numpy(np.int64),
-        bus_in_service=bus["in_service"].to_numpy(bool),
-        bus_substation=sub,
-        bus_name=bus_name,
-        br_element=br_element,
-        br_index=br_index,
-        br_asset=br_asset,
-        br_from=br_from,
-        br_to=br_to,
-        br_in_service=br_in,
-        br_rating_mw=br_rating,
-        src_element=src["element"].to_numpy(dtype=object),
-        src_index=src["index"].to_numpy(np.int64),
-        src_asset=src["asset"].to_numpy(dtype=object),
-        src_bus=src["bus"].to_numpy(np.int64),
-        src_cap_mw=src["cap"].to_numpy(float),
-        src_is_import=src["imp"].to_numpy(bool),
-        src_technology=src["tech"].astype(str).to_numpy(dtype=object),
-        src_in_service=src["ins"].to_numpy(bool),
-        load_index=load.index.to_numpy(np.int64),
-        load_id=ids("load", load, "load_id"),
-        load_bus=np.array([bus_pos[int(b)] for b in load["bus"]], dtype=np.int64),
-        load_demand_mw=np.clip(load["p_mw"].to_numpy(float) * _float_col(load, "scaling", 1.0),
-                               0.0, None),
-        load_class=classes,
-        load_tier=class_codes(classes),
-        load_oblast=_str_col(load, "oblast", "unknown"),
-        load_in_service=load["in_service"].to_numpy(bool),
-        shunt_index=net.shunt.index.to_numpy(np.int64),
-        shunt_bus=np.array([bus_pos[int(b)] for b in net.shunt["bus"]], dtype=np.int64),
-        shunt_in_service=net.shunt["in_service"].to_numpy(bool),
-        assets=assets,
-        registry=reg,
-        import_cap_mw=default_import_cap_mw(net),
-        bus_pos=bus_pos,
-    )
-    # element lookups used by apply_outages
-    model.br_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(br_element, br_index,
+
+def _position_maps(model: Model, trafos: pd.DataFrame, n_line: int) -> None:
+    """Fill the element -> position lookups that :func:`apply_outages` uses."""
+    model.br_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(model.br_element,
+                                                                   model.br_index,
                                                                    strict=True))}
     model.src_pos = {(e, int(i)): k for k, (e, i) in enumerate(zip(model.src_element,
                                                                     model.src_index,
@@ -264,16 +294,12 @@ def build_model(net) -> Model:
     model.load_pos_by_id = {str(lid): k for k, lid in enumerate(model.load_id)}
     model.shunt_pos = {int(i): k for k, i in enumerate(model.shunt_index)}
     sub_buses: dict[str, list[int]] = {}
-    for k, s in enumerate(sub):
+    for k, s in enumerate(model.bus_substation):
         sub_buses.setdefault(s, []).append(k)
     model.sub_buses = {s: np.array(v, dtype=np.int64) for s, v in sub_buses.items()}
-    trafo_sub = _str_col(trafos, "substation_id", "")
-    n_line = len(lines)
-    for k, s in enumerate(trafo_sub):
+    for k, s in enumerate(_str_col(trafos, "substation_id", "")):
         if s:
             model.sub_trafos.setdefault(s, []).append(n_line + k)
-    _apply_switches(net, model)
-    return model
 
 
 def _check_supported(net) -> None:
@@ -429,6 +455,49 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
     """
     outs = check_outages(model, outages)
     base = _base_arrays(model)
+    bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed = _element_fractions(
+        model, base, outs)
+    demand = model.load_demand_mw
+    if demand_mw is not None:
+        demand = _demand_override(model, demand_mw)
+    cap = model.import_cap_mw if import_cap_mw is None else float(import_cap_mw)
+    if not cap >= 0:
+        msg = f"import_cap_mw must be >= 0 (or None for the network default); got {cap!r}."
+        raise InputError(msg)
+    # loads out of service before the strike (or at buses already out, e.g. occupied
+    # territory) are not part of the system's demand (load_counts)
+    br_alive, br_removed, br_rating, src_cap, load_alive, demand, conn = finish_state_nb(
+        bus_alive, br_in, model.br_from, model.br_to, model.br_in_service, br_frac,
+        model.br_rating_mw, model.src_cap_mw, src_frac, model.src_bus, load_frac,
+        model.load_bus, model.load_in_service, base["load_counts"], demand)
+    state = State(
+        bus_alive=bus_alive,
+        br_alive=br_alive,
+        br_removed=br_removed,
+        br_rating_mw=br_rating,
+        br_fraction=br_frac,
+        src_cap_mw=src_cap,
+        load_demand_mw=demand,
+        load_connectable=conn,
+        load_alive=load_alive,
+        removed=removed,
+        damaged={a: f for a, f in outs.items() if 0.0 < f < 1.0},
+        import_cap_mw=cap,
+        shunt_in=shunt_in,
+    )
+    return state
+
+
+def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tuple:
+    """What the checked outages ``outs`` leave of each element (:func:`apply_outages`).
+
+    Returns
+    -------
+    (bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed)
+        Buses and branches still in, the remaining fraction of each branch rating,
+        source capacity and load connection, shunts still in, and the asset ids removed
+        (fraction 0) in input order.
+    """
     bus_alive = model.bus_in_service.copy()
     br_in = model.br_in_service.copy()
     br_frac = base["ones_br"].copy()
@@ -463,35 +532,7 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         else:
             msg = f"asset {aid!r} has element {pos!r}, which outages cannot act on."
             raise InputError(msg)
-    demand = model.load_demand_mw
-    if demand_mw is not None:
-        demand = _demand_override(model, demand_mw)
-    cap = model.import_cap_mw if import_cap_mw is None else float(import_cap_mw)
-    if not cap >= 0:
-        msg = f"import_cap_mw must be >= 0 (or None for the network default); got {cap!r}."
-        raise InputError(msg)
-    # loads out of service before the strike (or at buses already out, e.g. occupied
-    # territory) are not part of the system's demand (load_counts)
-    br_alive, br_removed, br_rating, src_cap, load_alive, demand, conn = finish_state_nb(
-        bus_alive, br_in, model.br_from, model.br_to, model.br_in_service, br_frac,
-        model.br_rating_mw, model.src_cap_mw, src_frac, model.src_bus, load_frac,
-        model.load_bus, model.load_in_service, base["load_counts"], demand)
-    state = State(
-        bus_alive=bus_alive,
-        br_alive=br_alive,
-        br_removed=br_removed,
-        br_rating_mw=br_rating,
-        br_fraction=br_frac,
-        src_cap_mw=src_cap,
-        load_demand_mw=demand,
-        load_connectable=conn,
-        load_alive=load_alive,
-        removed=removed,
-        damaged={a: f for a, f in outs.items() if 0.0 < f < 1.0},
-        import_cap_mw=cap,
-        shunt_in=shunt_in,
-    )
-    return state
+    return bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed
 
 
 def load_positions(model: Model, load_ids) -> np.ndarray:
