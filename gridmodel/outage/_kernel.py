@@ -57,6 +57,22 @@ def island_labels_nb(n_bus, br_from, br_to, br_alive, bus_alive, labels):
 def flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv, z_t,
                      max_rank, labels, n_isl, energ_bus, br_alive, on, inj_mw, p_out):
     """Low-rank DC flows; writes ``p_out`` [MW]; False when the update does not apply."""
+    inj, pfinj = _injections_pu_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva,
+                                   energ_bus, on, inj_mw)
+    theta = _intact_angles_nb(x_inv, inj)
+    w, n_w = _removed_non_ties_nb(n_isl, n_bus, br_from, br_to, in_b0, br_alive, labels)
+    if n_w > max_rank:
+        return False
+    if n_w > 0:
+        _woodbury_update_nb(theta, w[:n_w], br_from, br_to, b_pu, z_t)
+    return _branch_flows_nb(theta, br_from, br_to, b_pu, pfinj, base_mva, on, p_out)
+
+
+@njit(cache=True)
+def _injections_pu_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, energ_bus, on,
+                      inj_mw):
+    """Bus injections [pu] of the energised buses with the phase-shift injections, and
+    the shift injection ``Pfinj = -b shift`` per branch [pu]."""
     n_br = len(br_from)
     inj = np.zeros(n_bus)
     for i in range(n_bus):
@@ -68,6 +84,13 @@ def flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_
             pfinj[k] = -b_pu[k] * shift_rad[k]
             inj[br_from[k]] -= pfinj[k]
             inj[br_to[k]] += pfinj[k]
+    return inj, pfinj
+
+
+@njit(cache=True)
+def _intact_angles_nb(x_inv, inj):
+    """Angles of the intact network ``theta = X inj`` [rad] (row by row: X symmetric)."""
+    n_bus = len(inj)
     theta = np.zeros(n_bus)
     for j in range(n_bus):  # X symmetric: theta = sum_j X[j, :] inj[j]
         v = inj[j]
@@ -75,7 +98,15 @@ def flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_
             row = x_inv[j]
             for i in range(n_bus):
                 theta[i] += row[i] * v
-    # removed branches of the intact matrix; a spanning forest of them stays as ties
+    return theta
+
+
+@njit(cache=True)
+def _removed_non_ties_nb(n_isl, n_bus, br_from, br_to, in_b0, br_alive, labels):
+    """Branches of the intact matrix now removed, minus a spanning forest of them over the
+    current islands (those stay as zero-flow ties): ``(w, n_w)``, the first ``n_w``
+    entries of ``w``."""
+    n_br = len(br_from)
     parent = np.arange(n_isl + n_bus)
     w = np.empty(n_br, dtype=np.int64)
     n_w = 0
@@ -94,25 +125,37 @@ def flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_
             else:
                 w[n_w] = k
                 n_w += 1
-    if n_w > max_rank:
-        return False
-    if n_w > 0:
-        cmat = np.zeros((n_w, n_w))
-        rhs = np.zeros(n_w)
-        for i in range(n_w):
-            fi = br_from[w[i]]
-            ti = br_to[w[i]]
-            for j in range(n_w):
-                cmat[i, j] = -(z_t[w[j], fi] - z_t[w[j], ti])
-            cmat[i, i] += 1.0 / b_pu[w[i]]
-            rhs[i] = theta[fi] - theta[ti]
-        y = np.linalg.solve(cmat, rhs)
+    return w, n_w
+
+
+@njit(cache=True)
+def _woodbury_update_nb(theta, w, br_from, br_to, b_pu, z_t):
+    """Remove branches ``w`` from ``theta`` in place (Woodbury identity, one
+    ``|w| x |w|`` solve); ``z_t[k]`` is ``X`` times branch ``k``'s incidence column."""
+    n_w = len(w)
+    n_bus = len(theta)
+    cmat = np.zeros((n_w, n_w))
+    rhs = np.zeros(n_w)
+    for i in range(n_w):
+        fi = br_from[w[i]]
+        ti = br_to[w[i]]
         for j in range(n_w):
-            col = z_t[w[j]]
-            yj = y[j]
-            for i in range(n_bus):
-                theta[i] += col[i] * yj
-    for k in range(n_br):
+            cmat[i, j] = -(z_t[w[j], fi] - z_t[w[j], ti])
+        cmat[i, i] += 1.0 / b_pu[w[i]]
+        rhs[i] = theta[fi] - theta[ti]
+    y = np.linalg.solve(cmat, rhs)
+    for j in range(n_w):
+        col = z_t[w[j]]
+        yj = y[j]
+        for i in range(n_bus):
+            theta[i] += col[i] * yj
+
+
+@njit(cache=True)
+def _branch_flows_nb(theta, br_from, br_to, b_pu, pfinj, base_mva, on, p_out):
+    """``p_out = (b (theta_f - theta_t) + Pfinj) baseMVA`` on branches in use, 0 elsewhere;
+    False on a non-finite flow (a singular update)."""
+    for k in range(len(br_from)):
         if on[k]:
             p_out[k] = (b_pu[k] * (theta[br_from[k]] - theta[br_to[k]]) + pfinj[k]) * base_mva
             if not np.isfinite(p_out[k]):
@@ -134,10 +177,8 @@ def run_scenario_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_i
     ``n_bus`` (only the first ``n_islands`` entries are meaningful).
     """
     n_br = len(br_from)
-    n_src = len(src_bus)
-    n_load = len(load_bus)
-    src_isl = np.empty(n_src, dtype=np.int64)
-    load_isl = np.empty(n_load, dtype=np.int64)
+    src_isl = np.empty(len(src_bus), dtype=np.int64)
+    load_isl = np.empty(len(load_bus), dtype=np.int64)
     energ_bus = np.zeros(n_bus, dtype=np.bool_)
     on = np.zeros(n_br, dtype=np.bool_)
     inj = np.zeros(n_bus)
@@ -146,42 +187,17 @@ def run_scenario_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_i
     n_isl = 0
     while True:
         n_isl = island_labels_nb(n_bus, br_from, br_to, br_alive, bus_alive, labels)
-        for k in range(n_src):
-            src_isl[k] = labels[src_bus[k]]
-        for j in range(n_load):
-            load_isl[j] = labels[load_bus[j]] if load_alive[j] else -1
+        _island_of_elements_nb(labels, src_bus, load_bus, load_alive, src_isl, load_isl)
         balance_core(n_isl, src_isl, src_cap_mw, load_isl, demand_mw, conn_mw, load_tier,
                      dispatch_mw, served_mw, avail_mw[:n_isl], isl_demand_mw[:n_isl],
                      isl_served_mw[:n_isl], energised[:n_isl])
-        for i in range(n_bus):
-            energ_bus[i] = labels[i] >= 0 and energised[labels[i]]
-            inj[i] = 0.0
-        for k in range(n_br):
-            on[k] = br_alive[k] and energ_bus[br_from[k]]
-        for k in range(n_src):
-            inj[src_bus[k]] += dispatch_mw[k]
-        for j in range(n_load):
-            inj[load_bus[j]] -= served_mw[j]
+        _energised_injections_nb(labels, energised, br_alive, br_from, src_bus, dispatch_mw,
+                                 load_bus, served_mw, energ_bus, on, inj)
         ok = flows_lowrank_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv,
                               z_t, max_rank, labels, n_isl, energ_bus, br_alive, on, inj, p_mw)
         if not ok:
             return n_isl, rounds, -1
-        any_trip = False
-        for k in range(n_br):
-            if on[k]:
-                pk = abs(p_mw[k])
-                r = rating_mw[k]
-                if r > 0.0:
-                    loading[k] = pk / r
-                elif pk > 0.0:
-                    loading[k] = np.inf
-                else:
-                    loading[k] = 0.0
-                if loading[k] > trip_limit:
-                    any_trip = True
-            else:
-                loading[k] = 0.0
-        if not any_trip:
+        if not _loadings_nb(on, p_mw, rating_mw, trip_limit, loading):
             break
         if rounds >= max_rounds:
             status = 1
@@ -193,6 +209,53 @@ def run_scenario_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_i
                 tripped[k] = rounds
                 trip_loading[k] = loading[k]
     return n_isl, rounds, status
+
+
+@njit(cache=True)
+def _island_of_elements_nb(labels, src_bus, load_bus, load_alive, src_isl, load_isl):
+    """Island of every source and every load (-1 for a load that is not alive)."""
+    for k in range(len(src_bus)):
+        src_isl[k] = labels[src_bus[k]]
+    for j in range(len(load_bus)):
+        load_isl[j] = labels[load_bus[j]] if load_alive[j] else -1
+
+
+@njit(cache=True)
+def _energised_injections_nb(labels, energised, br_alive, br_from, src_bus, dispatch_mw,
+                             load_bus, served_mw, energ_bus, on, inj):
+    """Energised buses, branches in use (alive, from an energised bus) and the net bus
+    injections ``dispatch - served`` [MW], written into ``energ_bus``, ``on``, ``inj``."""
+    for i in range(len(labels)):
+        energ_bus[i] = labels[i] >= 0 and energised[labels[i]]
+        inj[i] = 0.0
+    for k in range(len(br_from)):
+        on[k] = br_alive[k] and energ_bus[br_from[k]]
+    for k in range(len(src_bus)):
+        inj[src_bus[k]] += dispatch_mw[k]
+    for j in range(len(load_bus)):
+        inj[load_bus[j]] -= served_mw[j]
+
+
+@njit(cache=True)
+def _loadings_nb(on, p_mw, rating_mw, trip_limit, loading):
+    """``|p| / rating`` of the branches in use (inf for a zero rating carrying flow, 0 off),
+    written into ``loading``; True when one is above ``trip_limit``."""
+    any_trip = False
+    for k in range(len(on)):
+        if on[k]:
+            pk = abs(p_mw[k])
+            r = rating_mw[k]
+            if r > 0.0:
+                loading[k] = pk / r
+            elif pk > 0.0:
+                loading[k] = np.inf
+            else:
+                loading[k] = 0.0
+            if loading[k] > trip_limit:
+                any_trip = True
+        else:
+            loading[k] = 0.0
+    return any_trip
 
 
 @njit(cache=True)
