@@ -26,9 +26,9 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import NetworkFileError
 from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
-from gridmodel._io.tomlio import read_toml
 
 REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
@@ -149,7 +149,25 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     tables' extra columns (oblast, technology, priority class, ...), the metadata in
     ``net.meta`` and the asset registry in ``net.registry``.
     """
-    where = Path(folder) if folder is not None else Path("<tables>")
+    _check_all_refs(t, Path(folder) if folder is not None else Path("<tables>"))
+    net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
+    vm_pu = float(meta.get("operation", {}).get("generator_vm_pu", 1.0))
+    pos = _create_buses(net, t["buses.csv"])
+    _create_lines(net, t["lines.csv"], pos)
+    _create_trafos(net, t["trafos.csv"], pos)
+    _create_plants(net, t["plants.csv"], pos, vm_pu)
+    _create_interconnectors(net, t["interconnectors.csv"], t["buses.csv"], pos, vm_pu,
+                            meta.get("imports", {}))
+    _create_loads(net, t["loads.csv"], pos)
+    _create_shunts(net, t["shunts.csv"], pos)
+    net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
+    net["parameters"] = {k: v for k, v in meta.items() if isinstance(v, dict)}
+    net["registry"] = registry_from_tables(net, t)
+    return net
+
+
+def _check_all_refs(t: dict[str, pd.DataFrame], where: Path) -> None:
+    """Every bus names a known substation and every element end a known bus."""
     subs, buses = t["substations.csv"], t["buses.csv"]
     _check_refs(
         where / "buses.csv", buses, ["substation_id"], set(subs["substation_id"]), "substation"
@@ -160,8 +178,9 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     for fname in ("plants.csv", "loads.csv", "shunts.csv", "interconnectors.csv"):
         _check_refs(where / fname, t[fname], ["bus_id"], bus_ids, "bus")
 
-    net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
-    vm_pu = float(meta.get("operation", {}).get("generator_vm_pu", 1.0))
+
+def _create_buses(net, buses: pd.DataFrame) -> dict:
+    """Buses with their ids, substation, oblast and position; returns ``bus_id -> index``."""
     bidx = pp.create_buses(
         net,
         len(buses),
@@ -176,60 +195,51 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     net.bus["lon"] = buses["lon"].astype(float).to_numpy()
     net.bus["lat"] = buses["lat"].astype(float).to_numpy()
     net.bus["abroad"] = buses["abroad"].astype(bool).to_numpy()
-    pos = dict(zip(buses["bus_id"], bidx, strict=True))
+    return dict(zip(buses["bus_id"], bidx, strict=True))
 
-    lines = t["lines.csv"]
-    if len(lines):
-        pp.create_lines_from_parameters(
-            net,
-            lines["from_bus"].map(pos).to_numpy(),
-            lines["to_bus"].map(pos).to_numpy(),
-            length_km=lines["length_km"].to_numpy(float),
-            r_ohm_per_km=lines["r_ohm_per_km"].to_numpy(float),
-            x_ohm_per_km=lines["x_ohm_per_km"].to_numpy(float),
-            c_nf_per_km=lines["c_nf_per_km"].to_numpy(float),
-            max_i_ka=lines["max_i_ka"].to_numpy(float),
-            parallel=lines["parallel"].to_numpy(int),
-            name=lines["name"].astype(str).tolist(),
-            type="ol",
-        )
-        net.line["line_id"] = lines["line_id"].astype(str).to_numpy()
-        net.line["std_type"] = lines.get("std_type", pd.Series([None] * len(lines))).to_numpy()
 
-    tr = t["trafos.csv"]
-    if len(tr):
-        pp.create_transformers_from_parameters(
-            net,
-            tr["hv_bus"].map(pos).to_numpy(),
-            tr["lv_bus"].map(pos).to_numpy(),
-            sn_mva=tr["sn_mva"].to_numpy(float),
-            vn_hv_kv=tr["vn_hv_kv"].to_numpy(float),
-            vn_lv_kv=tr["vn_lv_kv"].to_numpy(float),
-            vk_percent=tr["vk_percent"].to_numpy(float),
-            vkr_percent=tr["vkr_percent"].to_numpy(float),
-            pfe_kw=tr["pfe_kw"].to_numpy(float),
-            i0_percent=tr["i0_percent"].to_numpy(float),
-            parallel=tr["parallel"].to_numpy(int),
-            name=tr["name"].astype(str).tolist(),
-        )
-        net.trafo["trafo_id"] = tr["trafo_id"].astype(str).to_numpy()
-        net.trafo["substation_id"] = tr["substation_id"].astype(str).to_numpy()
+def _create_lines(net, lines: pd.DataFrame, pos: dict) -> None:
+    """Overhead lines from their per-km parameters, with ``line_id`` and ``std_type``."""
+    if not len(lines):
+        return
+    pp.create_lines_from_parameters(
+        net,
+        lines["from_bus"].map(pos).to_numpy(),
+        lines["to_bus"].map(pos).to_numpy(),
+        **{c: lines[c].to_numpy(float)
+           for c in ("length_km", "r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "max_i_ka")},
+        parallel=lines["parallel"].to_numpy(int),
+        name=lines["name"].astype(str).tolist(),
+        type="ol",
+    )
+    net.line["line_id"] = lines["line_id"].astype(str).to_numpy()
+    net.line["std_type"] = lines.get("std_type", pd.Series([None] * len(lines))).to_numpy()
 
-    plants = t["plants.csv"]
+
+def _create_trafos(net, tr: pd.DataFrame, pos: dict) -> None:
+    """Two-winding transformers with ``trafo_id`` and ``substation_id``."""
+    if not len(tr):
+        return
+    pp.create_transformers_from_parameters(
+        net,
+        tr["hv_bus"].map(pos).to_numpy(),
+        tr["lv_bus"].map(pos).to_numpy(),
+        **{c: tr[c].to_numpy(float) for c in ("sn_mva", "vn_hv_kv", "vn_lv_kv", "vk_percent",
+                                              "vkr_percent", "pfe_kw", "i0_percent")},
+        parallel=tr["parallel"].to_numpy(int),
+        name=tr["name"].astype(str).tolist(),
+    )
+    net.trafo["trafo_id"] = tr["trafo_id"].astype(str).to_numpy()
+    net.trafo["substation_id"] = tr["substation_id"].astype(str).to_numpy()
+
+
+def _create_plants(net, plants: pd.DataFrame, pos: dict, vm_pu: float) -> None:
+    """Dispatchable plants as ``gen`` (voltage set-point ``vm_pu``), the rest as ``sgen``."""
     disp = plants["dispatchable"].astype(bool).to_numpy()
     g = plants.loc[disp]
     if len(g):
-        pp.create_gens(
-            net,
-            g["bus_id"].map(pos).to_numpy(),
-            p_mw=np.zeros(len(g)),
-            vm_pu=vm_pu,
-            max_p_mw=g["installed_mw"].to_numpy(float),
-            min_p_mw=np.zeros(len(g)),
-            name=g["name"].astype(str).tolist(),
-            type=g["technology"].astype(str).tolist(),
-            controllable=True,
-        )
+        _create_gens(net, g, pos, vm_pu, g["installed_mw"].to_numpy(float),
+                     g["technology"].astype(str).tolist())
         _extra(net.gen, g, ["plant_id", "technology", "oblast", "installed_mw"])
     s = plants.loc[~disp]
     if len(s):
@@ -244,56 +254,66 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
         )
         _extra(net.sgen, s, ["plant_id", "technology", "oblast", "installed_mw"])
 
-    ic = t["interconnectors.csv"]
-    if len(ic):
-        cap = float(meta.get("imports", {}).get("commercial_mw", 0.0)) + float(
-            meta.get("imports", {}).get("emergency_mw", 0.0)
-        )
-        share = ic["share"].to_numpy(float)
-        idx = pp.create_gens(
-            net,
-            ic["bus_id"].map(pos).to_numpy(),
-            p_mw=np.zeros(len(ic)),
-            vm_pu=vm_pu,
-            max_p_mw=cap * share,
-            min_p_mw=np.zeros(len(ic)),
-            name=ic["name"].astype(str).tolist(),
-            type="import",
-            controllable=True,
-        )
-        net.gen.loc[idx, "plant_id"] = ic["interconnector_id"].astype(str).to_numpy()
-        net.gen.loc[idx, "technology"] = "import"
-        net.gen.loc[idx, "oblast"] = (
-            ic["bus_id"].map(dict(zip(buses["bus_id"], buses["oblast"], strict=True))).to_numpy()
-        )
-        net.gen.loc[idx, "installed_mw"] = cap * share
 
-    loads = t["loads.csv"]
-    if len(loads):
-        pp.create_loads(
-            net,
-            loads["bus_id"].map(pos).to_numpy(),
-            p_mw=loads["p_mw"].to_numpy(float),
-            q_mvar=loads["q_mvar"].to_numpy(float),
-            name=loads["name"].astype(str).tolist(),
-        )
-        _extra(net.load, loads, ["load_id", "oblast", "priority_class"])
+def _create_gens(net, tab: pd.DataFrame, pos: dict, vm_pu: float, max_p_mw: np.ndarray,
+                 technology) -> np.ndarray:
+    """Controllable ``gen`` rows at ``tab.bus_id`` (``p_mw`` 0, ``vm_pu`` set-point)."""
+    return pp.create_gens(
+        net,
+        tab["bus_id"].map(pos).to_numpy(),
+        p_mw=np.zeros(len(tab)),
+        vm_pu=vm_pu,
+        max_p_mw=max_p_mw,
+        min_p_mw=np.zeros(len(tab)),
+        name=tab["name"].astype(str).tolist(),
+        type=technology,
+        controllable=True,
+    )
 
-    sh = t["shunts.csv"]
-    if len(sh):
-        pp.create_shunts(
-            net,
-            sh["bus_id"].map(pos).to_numpy(),
-            q_mvar=sh["q_mvar"].to_numpy(float),
-            p_mw=0.0,
-            name=sh["name"].astype(str).tolist(),
-        )
-        net.shunt["shunt_id"] = sh["shunt_id"].astype(str).to_numpy()
 
-    net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
-    net["parameters"] = {k: v for k, v in meta.items() if isinstance(v, dict)}
-    net["registry"] = registry_from_tables(net, t)
-    return net
+def _create_interconnectors(net, ic: pd.DataFrame, buses: pd.DataFrame, pos: dict,
+                            vm_pu: float, imports: dict) -> None:
+    """Import ties as ``gen`` of technology ``import``: each its ``share`` of the cap
+    ``commercial_mw + emergency_mw`` (``network.toml [imports]``)."""
+    if not len(ic):
+        return
+    cap = float(imports.get("commercial_mw", 0.0)) + float(imports.get("emergency_mw", 0.0))
+    share = ic["share"].to_numpy(float)
+    idx = _create_gens(net, ic, pos, vm_pu, cap * share, "import")
+    net.gen.loc[idx, "plant_id"] = ic["interconnector_id"].astype(str).to_numpy()
+    net.gen.loc[idx, "technology"] = "import"
+    net.gen.loc[idx, "oblast"] = (
+        ic["bus_id"].map(dict(zip(buses["bus_id"], buses["oblast"], strict=True))).to_numpy()
+    )
+    net.gen.loc[idx, "installed_mw"] = cap * share
+
+
+def _create_loads(net, loads: pd.DataFrame, pos: dict) -> None:
+    """Loads with ``load_id``, ``oblast`` and ``priority_class``."""
+    if not len(loads):
+        return
+    pp.create_loads(
+        net,
+        loads["bus_id"].map(pos).to_numpy(),
+        p_mw=loads["p_mw"].to_numpy(float),
+        q_mvar=loads["q_mvar"].to_numpy(float),
+        name=loads["name"].astype(str).tolist(),
+    )
+    _extra(net.load, loads, ["load_id", "oblast", "priority_class"])
+
+
+def _create_shunts(net, sh: pd.DataFrame, pos: dict) -> None:
+    """Shunt reactors (one ``create_shunts`` call) with ``shunt_id``."""
+    if not len(sh):
+        return
+    pp.create_shunts(
+        net,
+        sh["bus_id"].map(pos).to_numpy(),
+        q_mvar=sh["q_mvar"].to_numpy(float),
+        p_mw=0.0,
+        name=sh["name"].astype(str).tolist(),
+    )
+    net.shunt["shunt_id"] = sh["shunt_id"].astype(str).to_numpy()
 
 
 def _extra(table: pd.DataFrame, src: pd.DataFrame, cols: list[str]) -> None:
@@ -303,154 +323,118 @@ def _extra(table: pd.DataFrame, src: pd.DataFrame, cols: list[str]) -> None:
 
 
 def registry_from_tables(net, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Build the registry of a network built from tables."""
-    subs, buses = t["substations.csv"], t["buses.csv"]
-    bus_lookup = buses.set_index("bus_id")
+    """Build the registry of a network built from tables.
+
+    Rows in this order: substations, buses, lines, transformers, plants (``gen`` then
+    ``sgen``), interconnectors, loads, shunts.
+    """
+    bus_lookup = t["buses.csv"].set_index("bus_id")
+    rows = [
+        *_substation_rows(t["substations.csv"], t["buses.csv"]),
+        *_bus_rows(net, t["substations.csv"]),
+        *_line_rows(net, t["lines.csv"], bus_lookup),
+        *_trafo_rows(net, t["trafos.csv"], bus_lookup),
+        *_plant_rows(net, t["plants.csv"], bus_lookup),
+        *_interconnector_rows(net, t["interconnectors.csv"], bus_lookup),
+        *_load_rows(net, t["loads.csv"], bus_lookup),
+        *_shunt_rows(net, bus_lookup),
+    ]
+    reg = pd.DataFrame(rows).reindex(columns=REGISTRY_COLUMNS)
+    return validate_registry(reg)
+
+
+def _row(asset_id, kind: str, element: str, element_index, name, aliases, oblast, lon, lat,
+         **extra) -> dict:
+    """One registry row (``REGISTRY_COLUMNS``; columns not given stay empty)."""
+    return dict(asset_id=asset_id, kind=kind, element=element, element_index=element_index,
+                name=name, aliases=aliases, oblast=oblast, lon=lon, lat=lat, **extra)
+
+
+def _substation_rows(subs: pd.DataFrame, buses: pd.DataFrame) -> list[dict]:
+    """Substations, each with the highest voltage of its buses."""
     vmax = buses.groupby("substation_id")["vn_kv"].max()
-    rows = []
-    for _, r in subs.iterrows():
-        rows.append(
-            dict(
-                asset_id=r["substation_id"],
-                kind="substation",
-                element="substation",
-                element_index=-1,
-                name=r["name"],
-                aliases=r["aliases"],
-                oblast=r["oblast"],
-                lon=r["lon"],
-                lat=r["lat"],
-                vn_kv=vmax.get(r["substation_id"], np.nan),
-            )
-        )
+    return [_row(r["substation_id"], "substation", "substation", -1, r["name"], r["aliases"],
+                 r["oblast"], r["lon"], r["lat"], vn_kv=vmax.get(r["substation_id"], np.nan))
+            for _, r in subs.iterrows()]
+
+
+def _bus_rows(net, subs: pd.DataFrame) -> list[dict]:
+    """Buses, named ``<substation name> <kV> kV``."""
     sub_name = dict(zip(subs["substation_id"], subs["name"], strict=True))
-    for i, r in net.bus.iterrows():
-        sname = sub_name.get(r["substation_id"], r["bus_id"])
-        rows.append(
-            dict(
-                asset_id=r["bus_id"],
-                kind="bus",
-                element="bus",
-                element_index=i,
-                name=f"{sname} {r['vn_kv']:g} kV",
-                aliases="",
-                oblast=r["oblast"],
-                lon=r["lon"],
-                lat=r["lat"],
-                vn_kv=r["vn_kv"],
-                substation=r["substation_id"],
-            )
-        )
-    lines = t["lines.csv"]
+    return [_row(r["bus_id"], "bus", "bus", i,
+                 f"{sub_name.get(r['substation_id'], r['bus_id'])} {r['vn_kv']:g} kV", "",
+                 r["oblast"], r["lon"], r["lat"], vn_kv=r["vn_kv"],
+                 substation=r["substation_id"])
+            for i, r in net.bus.iterrows()]
+
+
+def _line_rows(net, lines: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Lines at the midpoint of their ends, in the from bus's oblast and voltage."""
+    rows = []
     for i, r in zip(net.line.index, lines.itertuples(), strict=True):
         fb = bus_lookup.loc[r.from_bus]
         tb = bus_lookup.loc[r.to_bus]
-        rows.append(
-            dict(
-                asset_id=r.line_id,
-                kind="line",
-                element="line",
-                element_index=i,
-                name=r.name,
-                aliases=getattr(r, "aliases", "") or "",
-                oblast=fb["oblast"],
-                lon=(fb["lon"] + tb["lon"]) / 2,
-                lat=(fb["lat"] + tb["lat"]) / 2,
-                vn_kv=fb["vn_kv"],
-            )
-        )
-    tr = t["trafos.csv"]
+        rows.append(_row(r.line_id, "line", "line", i, r.name, getattr(r, "aliases", "") or "",
+                         fb["oblast"], (fb["lon"] + tb["lon"]) / 2, (fb["lat"] + tb["lat"]) / 2,
+                         vn_kv=fb["vn_kv"]))
+    return rows
+
+
+def _trafo_rows(net, tr: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Transformers at their high-voltage bus."""
+    rows = []
     for i, r in zip(net.trafo.index, tr.itertuples(), strict=True):
         hb = bus_lookup.loc[r.hv_bus]
-        rows.append(
-            dict(
-                asset_id=r.trafo_id,
-                kind="transformer",
-                element="trafo",
-                element_index=i,
-                name=r.name,
-                aliases=getattr(r, "aliases", "") or "",
-                oblast=hb["oblast"],
-                lon=hb["lon"],
-                lat=hb["lat"],
-                vn_kv=r.vn_hv_kv,
-                substation=r.substation_id,
-            )
-        )
-    plants = t["plants.csv"].set_index("plant_id")
+        rows.append(_row(r.trafo_id, "transformer", "trafo", i, r.name,
+                         getattr(r, "aliases", "") or "", hb["oblast"], hb["lon"], hb["lat"],
+                         vn_kv=r.vn_hv_kv, substation=r.substation_id))
+    return rows
+
+
+def _plant_rows(net, plants: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Plants (``gen``, then ``sgen`` rows) that ``plants.csv`` lists."""
+    plants = plants.set_index("plant_id")
+    rows = []
     for element in ("gen", "sgen"):
         for i, r in net[element].iterrows():
             pid = r["plant_id"]
             if pid in plants.index:
                 p = plants.loc[pid]
-                rows.append(
-                    dict(
-                        asset_id=pid,
-                        kind="plant",
-                        element=element,
-                        element_index=i,
-                        name=p["name"],
-                        aliases=p["aliases"],
-                        oblast=p["oblast"],
-                        lon=p["lon"],
-                        lat=p["lat"],
-                        technology=p["technology"],
-                        substation=bus_lookup.loc[p["bus_id"], "substation_id"],
-                    )
-                )
-    ic = t["interconnectors.csv"].set_index("interconnector_id")
+                rows.append(_row(pid, "plant", element, i, p["name"], p["aliases"],
+                                 p["oblast"], p["lon"], p["lat"], technology=p["technology"],
+                                 substation=bus_lookup.loc[p["bus_id"], "substation_id"]))
+    return rows
+
+
+def _interconnector_rows(net, ic: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Import ties (their ``gen`` rows), at their bus."""
+    ic = ic.set_index("interconnector_id")
     gen_pid = dict(zip(net.gen["plant_id"], net.gen.index, strict=True)) if len(net.gen) else {}
+    rows = []
     for iid, r in ic.iterrows():
         b = bus_lookup.loc[r["bus_id"]]
-        rows.append(
-            dict(
-                asset_id=iid,
-                kind="interconnector",
-                element="gen",
-                element_index=gen_pid[iid],
-                name=r["name"],
-                aliases=r.get("aliases", "") or "",
-                oblast=b["oblast"],
-                lon=b["lon"],
-                lat=b["lat"],
-                technology="import",
-                substation=b["substation_id"],
-            )
-        )
-    loads = t["loads.csv"]
+        rows.append(_row(iid, "interconnector", "gen", gen_pid[iid], r["name"],
+                         r.get("aliases", "") or "", b["oblast"], b["lon"], b["lat"],
+                         technology="import", substation=b["substation_id"]))
+    return rows
+
+
+def _load_rows(net, loads: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Loads at their bus, with their priority class."""
+    rows = []
     for i, r in zip(net.load.index, loads.itertuples(), strict=True):
         b = bus_lookup.loc[r.bus_id]
-        rows.append(
-            dict(
-                asset_id=r.load_id,
-                kind="load",
-                element="load",
-                element_index=i,
-                name=r.name,
-                aliases="",
-                oblast=r.oblast,
-                lon=b["lon"],
-                lat=b["lat"],
-                priority_class=r.priority_class,
-                substation=b["substation_id"],
-            )
-        )
+        rows.append(_row(r.load_id, "load", "load", i, r.name, "", r.oblast, b["lon"],
+                         b["lat"], priority_class=r.priority_class,
+                         substation=b["substation_id"]))
+    return rows
+
+
+def _shunt_rows(net, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Shunts at their bus."""
+    rows = []
     for i, r in net.shunt.iterrows():
         b = bus_lookup.loc[net.bus.at[r["bus"], "bus_id"]]
-        rows.append(
-            dict(
-                asset_id=r["shunt_id"],
-                kind="shunt",
-                element="shunt",
-                element_index=i,
-                name=r["name"],
-                aliases="",
-                oblast=b["oblast"],
-                lon=b["lon"],
-                lat=b["lat"],
-                vn_kv=b["vn_kv"],
-                substation=b["substation_id"],
-            )
-        )
-    reg = pd.DataFrame(rows).reindex(columns=REGISTRY_COLUMNS)
-    return validate_registry(reg)
+        rows.append(_row(r["shunt_id"], "shunt", "shunt", i, r["name"], "", b["oblast"],
+                         b["lon"], b["lat"], vn_kv=b["vn_kv"], substation=b["substation_id"]))
+    return rows
