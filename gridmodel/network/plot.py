@@ -40,6 +40,45 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 7.5))
     lon, lat = net.bus["lon"], net.bus["lat"]
+    _draw_branches(ax, net, lon, lat)
+    on = net.bus["in_service"].astype(bool)
+    ax.scatter(lon[on], lat[on], s=6, color="#555555", zorder=3)
+    ax.scatter(lon[~on], lat[~on], s=10, color="#cccccc", marker="x", zorder=3)
+    _draw_plants(ax, net, lon, lat)
+    for buses, size, colour, marker, zorder, label in (
+        (dark_buses, 28, "k", "x", 5, "dark (no supply)"),
+        (struck_buses, 120, "red", "*", 6, "struck"),
+    ):
+        if buses is not None and len(buses):
+            ax.scatter(
+                lon[buses],
+                lat[buses],
+                s=size,
+                color=colour,
+                marker=marker,
+                zorder=zorder,
+                label=label,
+            )
+    _label_oblasts(ax, net)
+    ax.legend(handles=_legend_handles(net), loc="upper left", fontsize=7, ncol=2,
+              framealpha=0.9)
+    ax.set_xlabel("longitude [deg]")
+    ax.set_ylabel("latitude [deg]")
+    ax.set_aspect(1 / np.cos(np.radians(float(lat.mean()))))
+    ax.grid(alpha=0.3)
+    meta = net.get("meta", {})
+    date = net.get("status_date", "")
+    ax.set_title(
+        title
+        or f"{meta.get('name', 'network')}"
+        + (f", status {date}" if date else ", as built")
+        + " (schematic coordinates)"
+    )
+    return ax
+
+
+def _draw_branches(ax, net, lon, lat) -> None:
+    """Lines and transformers: coloured and sized by voltage, grey dashed when out."""
     for element, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
         t = net[element]
         for _, r in t.iterrows():
@@ -56,9 +95,11 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
                 )
             else:
                 ax.plot(x, y, color="#bbbbbb", lw=0.8, ls="--", zorder=1)
-    on = net.bus["in_service"].astype(bool)
-    ax.scatter(lon[on], lat[on], s=6, color="#555555", zorder=3)
-    ax.scatter(lon[~on], lat[~on], s=10, color="#cccccc", marker="x", zorder=3)
+
+
+def _draw_plants(ax, net, lon, lat) -> None:
+    """Plants (not import ties) sized by ``sqrt(installed MW)``: filled by technology when
+    available, hollow when out of service or at zero capacity."""
     for element in ("gen", "sgen"):
         t = net[element]
         if not len(t):
@@ -88,37 +129,32 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
             linewidths=0.8,
             zorder=4,
         )
-    for buses, size, colour, marker, zorder, label in (
-        (dark_buses, 28, "k", "x", 5, "dark (no supply)"),
-        (struck_buses, 120, "red", "*", 6, "struck"),
-    ):
-        if buses is not None and len(buses):
-            ax.scatter(
-                lon[buses],
-                lat[buses],
-                s=size,
-                color=colour,
-                marker=marker,
-                zorder=zorder,
-                label=label,
-            )
+
+
+def _label_oblasts(ax, net) -> None:
+    """Oblast names at the median of their home buses (not abroad), except the unlabelled."""
     ua = net.bus[~net.bus.get("abroad", False).astype(bool)] if "abroad" in net.bus else net.bus
-    if "oblast" in ua:
-        centres = ua.groupby("oblast")[["lon", "lat"]].median()
-        unlabelled = {"unknown", *_unlabelled_oblasts(net)}
-        for oblast, (x, y) in centres.iterrows():
-            if oblast in unlabelled:
-                continue
-            ax.annotate(
-                oblast,
-                (x, y),
-                fontsize=6.5,
-                color="#6c757d",
-                ha="center",
-                xytext=(0, 7),
-                textcoords="offset points",
-                zorder=7,
-            )
+    if "oblast" not in ua:
+        return
+    centres = ua.groupby("oblast")[["lon", "lat"]].median()
+    unlabelled = {"unknown", *_unlabelled_oblasts(net)}
+    for oblast, (x, y) in centres.iterrows():
+        if oblast in unlabelled:
+            continue
+        ax.annotate(
+            oblast,
+            (x, y),
+            fontsize=6.5,
+            color="#6c757d",
+            ha="center",
+            xytext=(0, 7),
+            textcoords="offset points",
+            zorder=7,
+        )
+
+
+def _legend_handles(net) -> list:
+    """Legend entries: the voltages present, the plant technologies present, out of service."""
     handles = [
         plt.Line2D([], [], color=c, lw=2, label=f"{v} kV")
         for v, c in VOLTAGE_COLOURS.items()
@@ -137,20 +173,7 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
         if k != "import" and k in techs
     ]
     handles += [plt.Line2D([], [], ls="--", color="#bbbbbb", label="out of service")]
-    ax.legend(handles=handles, loc="upper left", fontsize=7, ncol=2, framealpha=0.9)
-    ax.set_xlabel("longitude [deg]")
-    ax.set_ylabel("latitude [deg]")
-    ax.set_aspect(1 / np.cos(np.radians(float(lat.mean()))))
-    ax.grid(alpha=0.3)
-    meta = net.get("meta", {})
-    date = net.get("status_date", "")
-    ax.set_title(
-        title
-        or f"{meta.get('name', 'network')}"
-        + (f", status {date}" if date else ", as built")
-        + " (schematic coordinates)"
-    )
-    return ax
+    return handles
 
 
 def save_network_plot(net, path: str | Path, **kwargs) -> Path:
