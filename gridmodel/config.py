@@ -30,6 +30,14 @@ DEFAULTS: dict = read_toml(_DEFAULTS_PATH, "run defaults")[0]
 _RUN, _GRID, _HEAT = DEFAULTS["run"], DEFAULTS["run"]["grid"], DEFAULTS["run"]["heat"]
 
 
+def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
+    """``v`` when it has a UTC offset; else a ValueError naming ``key`` and an example."""
+    if v.tzinfo is None:
+        msg = f"{key} needs a UTC offset, e.g. {example}"
+        raise ValueError(msg)
+    return v
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -76,10 +84,7 @@ class RunConfig(_Strict):
     @field_validator("start")
     @classmethod
     def _aware(cls, v: dt.datetime) -> dt.datetime:
-        if v.tzinfo is None:
-            msg = "start needs a UTC offset, e.g. 2026-02-03T00:00:00+02:00"
-            raise ValueError(msg)
-        return v
+        return aware(v, "start", "2026-02-03T00:00:00+02:00")
 
     def resolve_name(self, p: str) -> str:
         """A built-in name as given, or a path made relative to the run's file."""
@@ -149,7 +154,7 @@ def _line_of(text: str, loc: tuple) -> int | None:
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    for k in loc:
+    for k in (k for k in loc if not isinstance(k, int)):  # list positions: same model
         ann = model.model_fields[str(k)].annotation
         sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
                and issubclass(a, BaseModel)]

@@ -17,6 +17,7 @@ from gridmodel.cli.ensemble import compare_command, ensemble_command
 from gridmodel.cli.outage import outage_command
 from gridmodel.cli.plan import plan_command, rank_command
 from gridmodel.cli.run import reproduce_command, run_command
+from gridmodel.cli.validate import validate_command
 from gridmodel.errors import InputError
 
 
@@ -131,6 +132,7 @@ main.add_command(plan_command, "plan")
 main.add_command(rank_command, "rank")
 main.add_command(ensemble_command, "ensemble")
 main.add_command(compare_command, "compare")
+main.add_command(validate_command, "validate")
 
 
 if __name__ == "__main__":  # pragma: no cover
