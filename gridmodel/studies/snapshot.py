@@ -36,6 +36,7 @@ def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
     """
     from gridmodel._io.outdir import check_out_dir, prepare_out_dir
     from gridmodel.metrics.row import outcome_row
+    from gridmodel.outage.demand import load_demand_profile
     from gridmodel.outage.blackouts import (
         daily_schedule_from_snapshot,
         local_timezone,
@@ -52,12 +53,12 @@ def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
     strikes = load_strikes(strikes_path, net, only=only)
     chain = run_chain(ctx, strikes, seed=0, engine=engine, ac=ac)
     result, row = chain.snapshot, outcome_row(chain, ctx)
-    # the schedule's day: the status date, or the local day (the network's zone) of the
-    # first strike
-    day = status_date or strikes["time"].min().tz_convert(
-        local_timezone(net) or "UTC").date().isoformat()
+    # the schedule's local zone: the network's, else the demand profile's (the rule of
+    # simulate_outages); its day: the status date, or the local day of the first strike
+    tz = local_timezone(net) or load_demand_profile().timezone
+    day = status_date or strikes["time"].min().tz_convert(tz).date().isoformat()
     schedule = daily_schedule_from_snapshot(result.loads, supply_areas(net), day,
-                                            n_queues=n_queues, block_h=block_h)
+                                            n_queues=n_queues, block_h=block_h, timezone=tz)
     files: list[Path] = []
     if out is not None:
         out = prepare_out_dir(out, force)
