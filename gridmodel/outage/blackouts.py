@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
+from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.demand import check_timezone
@@ -353,7 +354,8 @@ def _check_params(n_queues: int, block_h: int, step_h: float) -> None:
 
 
 def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
-                      n_queues: int = 6, block_h: int = 4, step_h: float = 1.0,
+                      n_queues: int = GRID.n_queues, block_h: int = GRID.block_h,
+                      step_h: float = 1.0,
                       timezone: str | None = None, start_queue: int = 0) -> BlackoutSchedule:
     """Build the rolling-blackout schedule from per-load results over time.
 
@@ -718,7 +720,7 @@ def _utc_times(col: pd.Series) -> pd.Series:
 
 
 def daily_schedule_from_snapshot(loads: pd.DataFrame, areas: pd.Series | None, day, *,
-                                 n_queues: int = 6, block_h: int = 4,
+                                 n_queues: int = GRID.n_queues, block_h: int = GRID.block_h,
                                  timezone: str | None = None) -> BlackoutSchedule:
     """Schedule for one local day, holding a snapshot's demand and shed constant.
 
@@ -804,7 +806,7 @@ def queue_power_on(schedule: BlackoutSchedule | pd.DataFrame, area: str, queue: 
     return s.to_numpy(bool)[pos]
 
 
-def assign_queue(building_ids, n_queues: int = 6, seed=0) -> np.ndarray:
+def assign_queue(building_ids, n_queues: int = GRID.n_queues, seed=0) -> np.ndarray:
     """Assign buildings (or customers) to queues: deterministic and balanced.
 
     The distinct ids are sorted, shuffled with ``numpy.random.default_rng(seed)`` and

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import allocate_import_cap, balance_labels
@@ -32,7 +33,7 @@ ENGINES = ("pandapower", "fast")
 def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
                     engine: str = "pandapower", ac: bool = True,
                     demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
-                    max_cascade_rounds: int = 20,
+                    max_cascade_rounds: int = GRID.max_cascade_rounds,
                     overload_threshold: float | None = None,
                     compiled=None) -> OutageResult:
     """Simulate what a set of outages does to the system in one step.
@@ -106,7 +107,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
 
 
 def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
-                   max_cascade_rounds: int = 20, overload_threshold: float = 1.0,
+                   max_cascade_rounds: int = GRID.max_cascade_rounds,
+                   overload_threshold: float = 1.0,
                    islands: str = "networkx") -> OutageResult:
     """The pandapower engine: the loop of islands, balance, flow and cascade.
 

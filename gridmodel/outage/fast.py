@@ -46,6 +46,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import splu
 
+from gridmodel.config import GRID
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._kernel import run_demands_nb, run_scenario_nb
 from gridmodel.outage._model import Model, State, apply_outages, build_model
@@ -287,7 +288,8 @@ class Evaluation:
 
 def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = None, *,
              demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
-             max_cascade_rounds: int = 20, overload_threshold: float | None = None,
+             max_cascade_rounds: int = GRID.max_cascade_rounds,
+             overload_threshold: float | None = None,
              solver: str = "lowrank") -> Evaluation:
     """Evaluate one outage scenario on a compiled network (DC).
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
 from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
@@ -186,11 +187,12 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                      step_h: float = 1.0, *, temp_air=None, seed=None,
                      rng: np.random.Generator | None = None, engine: str = "pandapower",
                      ac: bool = False, import_cap_mw: float | None = None,
-                     max_cascade_rounds: int = 20,
+                     max_cascade_rounds: int = GRID.max_cascade_rounds,
                      repair_table: RepairTable | str | Path | None = None,
                      demand_profile: DemandProfile | str | Path | None = None,
-                     demand_step: float = 0.01, blackouts: bool = True, n_queues: int = 6,
-                     block_h: int = 4, engine_kwargs: Mapping | None = None,
+                     demand_step: float = GRID.demand_step, blackouts: bool = True,
+                     n_queues: int = GRID.n_queues,
+                     block_h: int = GRID.block_h, engine_kwargs: Mapping | None = None,
                      progress: bool = False, _lean: bool = True) -> TimelineResult:
     """Simulate strikes, repairs and demand hour by hour.
 
