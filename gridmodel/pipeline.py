@@ -57,6 +57,11 @@ class HeatChain:
 def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     """What the heat layer reads from a grid timeline, hour by hour.
 
+    Besides the timeline's asset periods, every other source of an outage reaches the
+    heat layer here (docs/heat.md): the network's asset status on its status date (from
+    hour 0, :func:`gridmodel.heat.grid.status_available`) and the CHP rule: a plant whose
+    bus lies in a dead island stops (:func:`gridmodel.heat.grid.island_energised`).
+
     Parameters
     ----------
     layer : gridmodel.heat.layer.HeatLayer
@@ -74,11 +79,27 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     assets, nodes, nq = layer_cached(layer, ("heat_inputs", tall_floors),
                                      lambda: _input_columns(layer, tall_floors))
     aa = hgrid.asset_available(timeline.assets, index, assets=assets)
+    aa = _outage_sources(aa, net, timeline, index, layer)
     npow = hgrid.node_power(timeline.loads, net.registry, index, nodes,
                             min_served=float(layer.param("power", "heat_water_served_min")))
     sched = timeline.blackouts.schedule if timeline.blackouts is not None else None
     bpow = hgrid.building_power(sched, net.registry, index, nq)
     return HeatInputs(asset_available=aa, node_power=npow, building_power=bpow)
+
+
+def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFrame:
+    """``aa`` with the status on the network's date and the dead-island CHP rule."""
+    from gridmodel.heat import grid as hgrid
+
+    status = hgrid.status_available(net.get("status_active"), index, aa.columns)
+    vals = np.minimum(aa.to_numpy(), status.to_numpy())
+    chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"]
+    plant_bus = hgrid.plant_buses(net, [a for a in chp if a in set(aa.columns)])
+    if plant_bus:
+        lit = hgrid.island_energised(timeline.islands, plant_bus, index)
+        cols = aa.columns.get_indexer(lit.columns)
+        vals[:, cols] = np.where(lit.to_numpy(), vals[:, cols], 0.0)
+    return pd.DataFrame(vals, index=aa.index, columns=aa.columns)
 
 
 def _input_columns(layer, tall_floors: int):
@@ -355,6 +376,8 @@ class ChainResult:
     inputs : HeatInputs or None
     availability, heat, temperatures
         From :func:`heat_chain` (None without a heat layer).
+    heat_assets : DataFrame or None
+        Asset-state periods of struck heat-layer assets (:func:`heat_strike_periods`).
     timings_s : dict
         Wall time of the ``grid`` and ``heat`` steps [s].
     """
@@ -365,6 +388,7 @@ class ChainResult:
     availability: object = None
     heat: object = None
     temperatures: object = None
+    heat_assets: pd.DataFrame | None = None
     timings_s: dict = field(default_factory=dict)
 
 
@@ -435,18 +459,59 @@ def run_chain(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
         engine = engine or "pandapower"
         use_ac = (True if ac is None else ac) and engine != "fast"
         return ChainResult(snapshot=snapshot(ctx.net, strikes, engine=engine, ac=use_ac))
+    strikes, heat_strikes = split_heat_strikes(ctx.net, strikes)
     t0 = time.perf_counter()
     tl = grid_step(ctx, strikes, seed, engine=engine, ac=ac, progress=progress)
     t1 = time.perf_counter()
     if ctx.layer is None:
         return ChainResult(timeline=tl, timings_s={"grid": t1 - t0})
     inputs = heat_inputs(ctx.layer, ctx.net, tl, ctx.index)
-    if heat_assets_out:
-        aa = inputs.asset_available.copy()
-        for asset, hours in sorted(heat_assets_out.items()):
-            aa.loc[np.arange(len(ctx.index)) < int(hours), asset] = 0.0
-        inputs = HeatInputs(aa, inputs.node_power, inputs.building_power)
+    heat_periods = heat_strike_periods(heat_strikes, seed)
+    if heat_assets_out or heat_periods is not None:
+        inputs = _heat_assets_lost(inputs, ctx.index, heat_assets_out, heat_periods)
     chain = heat_chain(ctx.layer, ctx.temp, inputs)
     return ChainResult(timeline=tl, inputs=inputs, availability=chain.availability,
                        heat=chain.heat, temperatures=chain.temperatures,
+                       heat_assets=heat_periods,
                        timings_s={"grid": t1 - t0, "heat": time.perf_counter() - t1})
+
+
+def split_heat_strikes(net, strikes: pd.DataFrame | None):
+    """``(grid strikes, heat-layer strikes)``: rows on assets of ``net``'s registry, and
+    the others (``heat:...``, ``pump:...`` resolved against the heat layer); None when
+    a part is empty."""
+    if strikes is None:
+        return None, None
+    grid = strikes["asset_id"].isin(set(net.registry["asset_id"])).to_numpy()
+    parts = (strikes[grid].reset_index(drop=True), strikes[~grid].reset_index(drop=True))
+    return tuple(None if p.empty else p for p in parts)
+
+
+def heat_strike_periods(strikes: pd.DataFrame | None, seed: int) -> pd.DataFrame | None:
+    """Asset-state periods of strikes on heat-layer assets (None: no such strike).
+
+    Repair times as for grid assets (:func:`gridmodel.strikes.repairs.repair_schedule`:
+    a strike's ``repair_h``, else a draw for its kind, here the table's ``*`` entries [C]),
+    drawn from their own stream ``SeedSequence([1, seed])`` so that adding a heat strike
+    never moves a grid strike's draw.
+    """
+    if strikes is None:
+        return None
+    from gridmodel.strikes.repairs import repair_schedule
+
+    rng = np.random.default_rng([1, int(seed) % 2**63])
+    return repair_schedule(strikes, None, rng=rng)
+
+
+def _heat_assets_lost(inputs: HeatInputs, index, heat_assets_out, periods) -> HeatInputs:
+    """``inputs`` with heat assets out: a ranking's lost assets and struck heat assets."""
+    from gridmodel.heat.grid import asset_available
+
+    aa = inputs.asset_available.copy()
+    for asset, hours in sorted((heat_assets_out or {}).items()):
+        aa.loc[np.arange(len(index)) < int(hours), asset] = 0.0
+    if periods is not None:
+        struck = asset_available(periods, index, assets=list(aa.columns))
+        aa = pd.DataFrame(np.minimum(aa.to_numpy(), struck.to_numpy()), index=aa.index,
+                          columns=aa.columns)
+    return HeatInputs(aa, inputs.node_power, inputs.building_power)

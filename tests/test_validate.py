@@ -9,8 +9,13 @@ import pytest
 from click.testing import CliRunner
 
 from gridmodel.errors import InputError
-from gridmodel.studies.validate import (building_hours, catalogue, load_event,
-                                        milestone_time, score_event)
+from gridmodel.studies.validate import (
+    building_hours,
+    catalogue,
+    load_event,
+    milestone_time,
+    score_event,
+)
 
 TZ = "+02:00"
 
@@ -47,10 +52,12 @@ def test_catalogue_ships_both_nights():
     names = {q.name for q in catalogue().iterdir() if (q / "reported.toml").is_file()}
     assert {"kyiv-2026-01-09", "kyiv-2026-02-03"} <= names
     jan = load_event("kyiv-2026-01-09")
-    assert jan.peak_rel_tol == 0.1 and jan.milestone_factor == 1.5
+    assert jan.peak_rel_tol == 0.1
+    assert jan.milestone_factor == 1.5
     assert list(jan.figures["value"]) == [6000, 2000, 800, 470, 287, 100, 16]
     feb = load_event("kyiv-2026-02-03")
-    assert feb.peak_rel_tol is None and feb.scenario.name == "kyiv_2026_02_03.toml"
+    assert feb.peak_rel_tol is None
+    assert feb.scenario.name == "kyiv_2026_02_03.toml"
 
 
 def test_scores_by_hand(tmp_path):
@@ -104,7 +111,8 @@ def test_validate_command_writes_the_scorecard(tmp_path):
     out = tmp_path / "v"
     res = CliRunner().invoke(main, ["validate", "kyiv-2026-02-03", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "no band" in res.output and "ratio" in res.output
+    assert "no band" in res.output
+    assert "ratio" in res.output
     for f in ("scorecard.csv", "scorecard.txt", "report.html", "kyiv-2026-02-03.png",
               "kyiv-2026-02-03_curve.csv"):
         assert (out / f).is_file(), f

@@ -13,6 +13,18 @@ Three hourly frames on the heat run's index (see :mod:`gridmodel.heat.availabili
 * :func:`building_power` : [time x (grid_node, queue)] bool, residential power of each
   rolling-blackout queue (``BlackoutSchedule.schedule``: ``area, queue, time,
   power_on``); Kyiv areas are the 110 kV district substations ``sub:kyiv-110-<district>``.
+
+And what else reaches the heat layer from the grid side (docs/heat.md, "Every source of an
+outage reaches heat"):
+
+* :func:`status_available` : [time x asset_id] fraction left by the network's asset status
+  on its status date (``net.status_active``): occupied, destroyed and disabled assets 0,
+  damaged ones their ``available_fraction``, from hour 0 of the run;
+* :func:`island_energised` : [time x plant] bool, whether a plant's bus lies in an
+  energised island (``TimelineResult.islands``): a CHP in a dead island stops (rule of
+  docs/heat.md until islanded cogeneration is modelled);
+* :func:`heat_assets` : the heat layer's sources and pumping stations as strike targets
+  (``heat:...``, ``pump:...``), for :func:`gridmodel.strikes.resolve.resolve_strikes`.
 """
 
 from __future__ import annotations
@@ -23,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["asset_available", "building_power", "bus_of_substation", "node_power"]
+__all__ = ["asset_available", "building_power", "bus_of_substation", "heat_assets",
+           "island_energised", "node_power", "plant_buses", "status_available"]
 
 
 def _bool_or_true(col: pd.Series) -> np.ndarray:
@@ -346,3 +359,111 @@ def _building_power_fast(schedule, s_of_b, index, node_queues, cols):
         off = m & (j_row >= 0) & ~schedule["power_on"].to_numpy()
         out[ti[off], j_row[off]] = False
     return pd.DataFrame(out, index=index, columns=cols)
+
+
+# ------------------------------------------------------------------ other outage sources
+def status_available(status_active: pd.DataFrame | None, index: pd.DatetimeIndex,
+                     assets) -> pd.DataFrame:
+    """Fraction [0-1] of each asset left by the network's status, the same every hour.
+
+    Parameters
+    ----------
+    status_active : pandas.DataFrame or None
+        ``net.status_active`` (``asset_id, status, available_fraction``: the status rows
+        in force on the network's status date, :func:`gridmodel.network.status.status_on`).
+    index : pandas.DatetimeIndex
+    assets : list of str
+        Columns to return; assets without a status row are 1.0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        [time x asset_id]: 0 for occupied, destroyed and disabled assets, the
+        ``available_fraction`` of damaged ones, 1 otherwise (status applies from hour 0).
+    """
+    from gridmodel.network.status import OUT
+
+    cols = pd.Index(list(assets), name="asset_id")
+    frac = pd.Series(1.0, index=cols)
+    if status_active is not None and len(status_active):
+        st = status_active[status_active["asset_id"].isin(set(cols))]
+        for aid, status, avail in zip(st["asset_id"], st["status"],
+                                      st["available_fraction"], strict=True):
+            left = 0.0 if status in OUT else float(avail)
+            frac[aid] = min(frac[aid], left if np.isfinite(left) else 1.0)
+    return pd.DataFrame(np.repeat(frac.to_numpy()[None, :], len(index), axis=0),
+                        index=index, columns=cols)
+
+
+def plant_buses(net, plants) -> dict[str, str]:
+    """``{plant id: bus id}`` of the plants' generators (plants not found are left out)."""
+    reg = net.registry
+    bus_id = dict(zip(reg.loc[reg["kind"] == "bus", "element_index"],
+                      reg.loc[reg["kind"] == "bus", "asset_id"], strict=True))
+    rows = reg[reg["asset_id"].isin(set(plants)) & reg["element"].isin(("gen", "sgen"))]
+    out = {}
+    for aid, element, i in zip(rows["asset_id"], rows["element"], rows["element_index"],
+                               strict=True):
+        b = bus_id.get(int(net[element].at[int(i), "bus"]))
+        if b is not None:
+            out[aid] = b
+    return out
+
+
+def island_energised(islands: pd.DataFrame | None, plant_bus: dict[str, str],
+                     index: pd.DatetimeIndex) -> pd.DataFrame:
+    """Whether each plant's bus lies in an energised island, hour by hour.
+
+    Parameters
+    ----------
+    islands : pandas.DataFrame or None
+        ``TimelineResult.islands`` (``time, buses, energised`` per island and step).
+    plant_bus : dict
+        ``{plant id: bus id}`` (:func:`plant_buses`).
+    index : pandas.DatetimeIndex
+
+    Returns
+    -------
+    pandas.DataFrame of bool
+        [time x plant]; hours without island rows, and a table without ``buses``, are
+        True (no information).
+    """
+    plants = list(plant_bus)
+    out = np.ones((len(index), len(plants)), dtype=bool)
+    if islands is None or not len(islands) or "buses" not in islands or not plants:
+        return pd.DataFrame(out, index=index, columns=pd.Index(plants, name="asset_id"))
+    step_of_row = _utc(index).get_indexer(pd.DatetimeIndex(pd.to_datetime(
+        islands["time"], utc=True)))
+    lit = np.zeros((len(index), len(plants)), dtype=bool)
+    seen = np.zeros(len(index), dtype=bool)
+    memo: dict[int, np.ndarray] = {}  # cached steps share their bus list
+    targets = [plant_bus[p] for p in plants]
+    for k, buses, on in zip(step_of_row, islands["buses"], islands["energised"], strict=True):
+        if k < 0:
+            continue
+        seen[k] = True
+        if not on:
+            continue
+        hit = memo.get(id(buses))
+        if hit is None:
+            members = set(buses)
+            hit = memo[id(buses)] = np.array([b in members for b in targets], dtype=bool)
+        lit[k] |= hit
+    out = np.where(seen[:, None], lit, True)
+    return pd.DataFrame(out, index=index, columns=pd.Index(plants, name="asset_id"))
+
+
+def heat_assets(layer) -> pd.DataFrame:
+    """The heat layer's strike targets: ``asset_id, kind, name, technology, aliases``.
+
+    Sources (``heat:...``, kind ``heat_source``, technology their ``kind``: chp,
+    boiler_aggregate, ...) and pumping stations (``pump:...``, kind ``pumping_station``,
+    named after their zone), in layer order.
+    """
+    s, p = layer.sources, layer.pumping
+    return pd.DataFrame({
+        "asset_id": [*s["source_id"], *p["pump_id"]],
+        "kind": ["heat_source"] * len(s) + ["pumping_station"] * len(p),
+        "name": [*s["name"], *(f"pumping of {z}" for z in p["zone_id"])],
+        "technology": [*s["kind"], *([""] * len(p))],
+        "aliases": [""] * (len(s) + len(p))})

@@ -161,7 +161,45 @@ def select_assets(net, selector: str) -> list[str]:
     return ids
 
 
-def resolve_strikes(net, strikes: pd.DataFrame) -> pd.DataFrame:
+def _extra_match(extra: pd.DataFrame | None, target: str) -> list[str]:
+    """Asset ids of ``extra`` whose id or name matches ``target`` (by matching key)."""
+    if extra is None or not len(extra):
+        return []
+    key = normalize_name(target)
+    ids = extra["asset_id"].astype(str)
+    hit = (ids == target) | ids.map(normalize_name).eq(key) | extra["name"].astype(
+        str).map(normalize_name).eq(key)
+    return ids[hit.to_numpy()].tolist()
+
+
+def _resolve_one(net, reg, by_id, extra, target: str, where: str):
+    """``(asset ids, None)`` of one target, or ``(closest names, detail line)``."""
+    if is_selector(target):
+        try:
+            return select_assets(net, target), None
+        except ValueError as exc:
+            return [], f"{where}: selector {target!r}: {exc}."
+    try:
+        return resolve(net, [target]), None
+    except UnknownAssetError as exc:
+        extra_hits = _extra_match(extra, target)
+        if exc.kind != "ambiguous" and len(extra_hits) == 1:
+            return extra_hits, None
+        close = exc.problems.get(target, suggest(reg, target))
+        if exc.kind == "ambiguous" or len(extra_hits) > 1:
+            close = sorted(set(close) | set(extra_hits))
+            names = ", ".join(f"{by_id.at[a, 'name']} [{a}]" if a in by_id.index else a
+                              for a in close)
+            return close, (f"{where}: {target!r} is ambiguous, it matches {names}; "
+                           "use the asset id.")
+        if extra is not None and len(extra):
+            close = close + [c for c in suggest(extra, target) if c not in close]
+        hint = ", ".join(repr(c) for c in close) if close else "no close match"
+        return close, f"{where}: {target!r} is unknown; closest: {hint}."
+
+
+def resolve_strikes(net, strikes: pd.DataFrame, extra: pd.DataFrame | None = None
+                    ) -> pd.DataFrame:
     """Resolve the targets of a raw strike table to asset ids, strictly.
 
     Parameters
@@ -170,6 +208,12 @@ def resolve_strikes(net, strikes: pd.DataFrame) -> pd.DataFrame:
         Network with a registry (not modified).
     strikes : pandas.DataFrame
         Output of :func:`gridmodel.strikes.strikelist.read_strikes`.
+    extra : pandas.DataFrame, optional
+        Assets outside the network that may be struck (``asset_id, kind, name, aliases``;
+        a heat layer's sources and pumping stations,
+        :func:`gridmodel.heat.grid.heat_assets`). A target the registry does not know is
+        looked up there by id or name, with the same strict errors; selectors match the
+        registry only.
 
     Returns
     -------
@@ -191,29 +235,18 @@ def resolve_strikes(net, strikes: pd.DataFrame) -> pd.DataFrame:
     for target, group in strikes.groupby("target", sort=False):
         rows = ", ".join(str(r) for r in group["row"])
         where = f"{group['file'].iloc[0]}, row(s) {rows}"
-        if is_selector(target):
-            try:
-                resolved[target] = select_assets(net, target)
-            except ValueError as exc:
-                problems[target] = []
-                details.append(f"{where}: selector {target!r}: {exc}.")
-            continue
-        try:
-            resolved[target] = resolve(net, [target])
-        except UnknownAssetError as exc:
-            close = exc.problems.get(target, suggest(reg, target))
-            problems[target] = close
-            if exc.kind == "ambiguous":
-                names = ", ".join(f"{by_id.at[a, 'name']} [{a}]" if a in by_id.index else a
-                                  for a in close)
-                details.append(f"{where}: {target!r} is ambiguous, it matches {names}; "
-                               "use the asset id.")
-            else:
-                hint = ", ".join(repr(c) for c in close) if close else "no close match"
-                details.append(f"{where}: {target!r} is unknown; closest: {hint}.")
+        ids, detail = _resolve_one(net, reg, by_id, extra, target, where)
+        if detail is None:
+            resolved[target] = ids
+        else:
+            problems[target] = ids
+            details.append(detail)
     if details:
         raise StrikeTargetError(problems, details)
-    extra = [c for c in strikes.columns if c not in RAW_COLUMNS]
+    if extra is not None and len(extra):
+        by_id = pd.concat([by_id[["kind", "name"]], extra.set_index("asset_id")[
+            ["kind", "name"]].loc[lambda d: ~d.index.isin(by_id.index)]])
+    extra_cols = [c for c in strikes.columns if c not in RAW_COLUMNS]
     out = []
     for _, s in strikes.iterrows():
         for aid in resolved[s["target"]]:
@@ -222,7 +255,7 @@ def resolve_strikes(net, strikes: pd.DataFrame) -> pd.DataFrame:
             rec["kind"] = by_id.at[aid, "kind"]
             rec["name"] = by_id.at[aid, "name"]
             out.append(rec)
-    df = pd.DataFrame(out).reindex(columns=RESOLVED_COLUMNS + extra)
+    df = pd.DataFrame(out).reindex(columns=RESOLVED_COLUMNS + extra_cols)
     df["time"] = pd.to_datetime(df["time"], utc=True)
     df = df.sort_values("time", kind="stable").reset_index(drop=True)
     return df

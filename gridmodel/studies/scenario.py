@@ -16,6 +16,7 @@ Nothing here is tuned to an event: every rule parameter lives in the heat layer'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import time
@@ -26,14 +27,14 @@ import pandas as pd
 from pydantic import Field
 
 from gridmodel._io.jsonio import write_json
-from gridmodel._io.outdir import prepare_out_dir
+from gridmodel._io.outdir import output_folder
 from gridmodel._io.tomlio import read_toml
 from gridmodel.config import RunConfig, _Strict, validate_toml
 from gridmodel.errors import InputError, OutputExistsError
 from gridmodel.pipeline import build_context, run_chain
 
 __all__ = ["RunResult", "Scenario", "ScenarioError", "OutputExistsError", "load_scenario",
-           "run", "scenario_strikes"]
+           "run", "run_inputs", "scenario_strikes"]
 
 SCHEMA_VERSION = 1
 
@@ -142,10 +143,6 @@ def _sha256_path(p: Path) -> str:
     return h.hexdigest()
 
 
-def _prepare_out(out, force: bool) -> Path | None:
-    return None if out is None else prepare_out_dir(out, force, create=False)
-
-
 def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> pd.DataFrame:
     if cfg.reliability is None:
         return strikes
@@ -188,9 +185,20 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     t_start = time.perf_counter()
     sc = _with_engine(scenario_or_path if isinstance(scenario_or_path, Scenario)
                       else load_scenario(scenario_or_path), engine)
-    out = _prepare_out(out, force)
+    if out is None:
+        return _run(sc, None, progress, t_start)
+    # checked first, written aside, swapped into place only when complete (docs/scenario.md)
+    with output_folder(out, force=force, inputs=run_inputs(sc),
+                       command="run") as tmp:
+        result = _run(sc, tmp, progress, t_start)
+    result.out = out
+    return result
+
+
+def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float) -> RunResult:
+    """The run of :func:`run`, its outputs written into ``out`` (None: nothing written)."""
     ctx = build_context(sc, error=ScenarioError)
-    strikes, strikes_path = scenario_strikes(sc, ctx.net)
+    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer)
     t_model = time.perf_counter()
     chain = run_chain(ctx, strikes, sc.seed, progress=progress)
     t_outputs = time.perf_counter()
@@ -219,30 +227,63 @@ def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
     return sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
 
 
-def scenario_strikes(sc: Scenario, net) -> tuple[pd.DataFrame | None, Path | None]:
-    """The scenario's strike list, resolved on ``net`` and filtered (None: no strikes)."""
-    from gridmodel.strikes import load_strikes
+def scenario_strikes(sc: Scenario, net, layer=None) -> tuple[pd.DataFrame | None, Path | None]:
+    """The scenario's strike list, resolved and filtered (None: no strikes).
+
+    Targets resolve against ``net``'s registry and, with a heat ``layer``, against its
+    sources and pumping stations (``heat:...``, ``pump:...``) for what the registry does
+    not know (:func:`gridmodel.heat.grid.heat_assets`).
+    """
+    from gridmodel.heat.grid import heat_assets
+    from gridmodel.strikes import read_strikes, resolve_strikes
 
     if sc.strikes is None:
         return None, None
     path = sc.resolve(sc.strikes.file)
-    strikes = _filter_strikes(load_strikes(path, net), sc.strikes, sc.path)
+    extra = heat_assets(layer) if layer is not None else None
+    strikes = _filter_strikes(resolve_strikes(net, read_strikes(path), extra=extra),
+                              sc.strikes, sc.path)
     return (None if strikes.empty else strikes), path
 
 
 def input_hashes(ctx, strikes_path: Path | None) -> dict:
     """SHA-256 of every input of a run: network, heat layer, weather, strike list."""
-    from gridmodel.network.io import network_folder
     from gridmodel.weather import _resolve_profile
 
-    network = ctx.network
     return {
-        "network_sha256": _sha256_path(Path(network) if Path(network).exists()
-                                       else network_folder(network)),
+        "network_sha256": _sha256_path(_network_path(ctx.network)),
         "heat_layer_sha256": _sha256_path(ctx.layer.folder),
         "weather_sha256": _sha256_path(_resolve_profile(ctx.weather_name)),
         "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
     }
+
+
+def _network_path(network: str) -> Path:
+    """The file or folder of a network (a path, else the built-in folder of the name)."""
+    from gridmodel.network.io import network_folder
+
+    return Path(network) if Path(network).exists() else network_folder(network)
+
+
+def run_inputs(cfg) -> list[Path]:
+    """Files and folders a run (a :class:`Scenario` or a RunConfig) reads: its own file,
+    the strike list, the network, the heat layer (and a replacement assumptions file)
+    and the weather profile.
+
+    Built-in names are resolved to their data folders; a name that resolves to nothing is
+    left out (its loader reports it). An output folder must not hold any of them
+    (:func:`gridmodel._io.outdir.check_out_dir`).
+    """
+    from gridmodel.heat.layer import _folder as layer_folder
+    from gridmodel.weather import _resolve_profile
+
+    strikes = getattr(cfg, "strikes", None)
+    paths = [cfg.path, strikes and cfg.resolve(strikes.file), cfg.resolve(cfg.heat.assumptions)]
+    for find, name in ((_network_path, cfg.network), (layer_folder, cfg.heat.layer),
+                       (_resolve_profile, cfg.weather)):
+        with contextlib.suppress(InputError):
+            paths.append(find(cfg.resolve_name(name)))
+    return [Path(p) for p in paths if p is not None]
 
 
 def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
@@ -260,7 +301,6 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
                        chain=chain)
     if out is None:
         return result
-    out.mkdir(parents=True)
     if sc.outputs.frames:
         for name, df in frames.items():
             df.to_parquet(out / f"{name}.parquet", index=False)

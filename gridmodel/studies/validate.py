@@ -279,7 +279,7 @@ def event_curve(ev: Event, *, progress: bool = False) -> tuple[pd.Series, pd.Tim
 
     sc = load_scenario(ev.scenario)
     ctx = build_context(sc, error=ScenarioError)
-    strikes, _ = scenario_strikes(sc, ctx.net)
+    strikes, _ = scenario_strikes(sc, ctx.net, ctx.layer)
     chain = run_chain(ctx, strikes, sc.seed, progress=progress)
     curve = pd.Series(chain.heat.without_heat.sum(axis=1).astype(np.int64), index=ctx.index,
                       name="buildings_without_heat")
