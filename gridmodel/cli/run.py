@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from gridmodel._io.outdir import prepare_out_dir
+from gridmodel._io.outdir import output_folder
 from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
 
@@ -107,15 +107,16 @@ def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
     spec = known[name]
     folder = _examples_dir()
     files = spec["files"][:1] if base_only else spec["files"]
-    out = prepare_out_dir(out, force)
     lines = []
-    for f in files:
-        sub = out / Path(f).stem
-        res = _run_one(folder / f, sub, force, quiet)
-        if not quiet:
-            click.echo(res.explanation)
-            click.echo("")
-        lines.append(_headline(res))
+    # one folder, committed when every scenario's sub-folder is complete
+    with output_folder(out, force=force, inputs=[folder / f for f in files],
+                       command="reproduce", summary="*/summary.json") as tmp:
+        for f in files:
+            res = _run_one(folder / f, tmp / Path(f).stem, False, quiet)
+            if not quiet:
+                click.echo(res.explanation)
+                click.echo("")
+            lines.append(_headline(res))
     click.echo(f"Reported: {spec['target']}")
     for line in lines:
         click.echo(line)

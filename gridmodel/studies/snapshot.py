@@ -34,20 +34,35 @@ def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
     InputError
         Bad strike list, unknown targets, an existing ``out`` folder without ``force``.
     """
-    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
+    from gridmodel._io.outdir import output_folder
+
+    if out is None:
+        return _run_outage(strikes_path, network, status_date, engine, ac, None,
+                           n_queues, block_h, only)
+    # checked first, written aside, swapped into place only when complete
+    inputs = [strikes_path, network if Path(network).exists() else None]
+    with output_folder(out, force=force, inputs=inputs, command="outage",
+                       summary="report.html") as tmp:
+        res = _run_outage(strikes_path, network, status_date, engine, ac, tmp,
+                          n_queues, block_h, only)
+    res["files"] = [Path(out) / f.relative_to(tmp) for f in res["files"]]
+    return res
+
+
+def _run_outage(strikes_path, network, status_date, engine, ac, out, n_queues, block_h,
+                only) -> dict:
+    """The snapshot of :func:`run_outage`, its files written into ``out`` (None: none)."""
     from gridmodel.metrics.row import outcome_row
-    from gridmodel.outage.demand import load_demand_profile
     from gridmodel.outage.blackouts import (
         daily_schedule_from_snapshot,
         local_timezone,
         supply_areas,
     )
+    from gridmodel.outage.demand import load_demand_profile
     from gridmodel.pipeline import run_chain, snapshot_context
     from gridmodel.report.snapshot import save_outage_map, write_frames, write_snapshot_html
     from gridmodel.strikes import load_strikes
 
-    if out is not None:
-        check_out_dir(out, force)
     ctx = snapshot_context(network, status_date=status_date)
     net = ctx.net
     strikes = load_strikes(strikes_path, net, only=only)
@@ -61,7 +76,6 @@ def run_outage(strikes_path: Path, *, network: str = DEFAULTS["run"]["network"],
                                             n_queues=n_queues, block_h=block_h, timezone=tz)
     files: list[Path] = []
     if out is not None:
-        out = prepare_out_dir(out, force)
         frames = {"strikes": strikes, "islands": result.islands, "loads": result.loads,
                   "oblasts": result.oblasts, "branches": result.branches,
                   "cascade_log": result.cascade_log,

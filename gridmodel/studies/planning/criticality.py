@@ -408,17 +408,25 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     -------
     CriticalityResult
     """
-    from gridmodel._io.jsonio import write_json
-    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
-    from gridmodel.studies.scenario import load_scenario
+    from gridmodel._io.outdir import output_folder
+    from gridmodel.studies.scenario import load_scenario, run_inputs
 
     sc = load_scenario(scenario_path)
     if horizon_h is not None:
         sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
-    check_out_dir(out, force)
-    res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
-                      candidates=candidates, progress=progress)
-    out = prepare_out_dir(out, force)
+    # checked before any model work, written aside, swapped into place when complete
+    with output_folder(out, force=force, inputs=run_inputs(sc), command="rank",
+                       summary="criticality.json") as tmp:
+        res = rank_assets(sc, outage_h=outage_h, k=k, pool=pool, exact_pool=exact_pool,
+                          candidates=candidates, progress=progress)
+        _write_rank(res, sc, tmp, k, top)
+    return res
+
+
+def _write_rank(res: CriticalityResult, sc, out, k: int, top: int) -> None:
+    """The files of :func:`run_rank` in ``out``."""
+    from gridmodel._io.jsonio import write_json
+
     res.single.to_csv(out / "ranking.csv", index=False)
     res.worst_sets.to_csv(out / "worst_sets.csv", index=False)
     summary = {"scenario": sc.name, "status_date": sc.status_date.isoformat(),
@@ -428,7 +436,6 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     write_json(summary, out / "criticality.json")
     _plot(res, out / "criticality.png", top)
     _write_rank_report(res, sc, out, k, top)
-    return res
 
 
 def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int) -> None:

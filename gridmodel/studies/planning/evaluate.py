@@ -576,16 +576,28 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     -------
     PlanResult
     """
-    from pathlib import Path
-
-    from gridmodel._io.outdir import check_out_dir, prepare_out_dir
-    from gridmodel.studies.planning.interventions import load_plan, validate_assets
-    from gridmodel.studies.scenario import _sha256_path, load_scenario
+    from gridmodel._io.outdir import output_folder
+    from gridmodel.studies.planning.interventions import load_plan
+    from gridmodel.studies.scenario import load_scenario, run_inputs
 
     plan = load_plan(plan_path)  # structure first: errors before any model work
     base_path = _base_scenario(base_path, plan)
     sc = load_scenario(base_path)
-    out = check_out_dir(out, force)
+    # checked before any model work, written aside, swapped into place when complete
+    with output_folder(out, force=force, inputs=[plan.path, pattern, *run_inputs(sc)],
+                       command="plan", summary="plan.json") as tmp:
+        return _plan_outputs(plan, sc, base_path, n, tmp, seed=seed, horizon_h=horizon_h,
+                             progress=progress, runner=runner, pattern=pattern)
+
+
+def _plan_outputs(plan, sc, base_path, n: int, out, *, seed, horizon_h, progress, runner,
+                  pattern):
+    """The evaluation of :func:`run_plan`, its files written into ``out``."""
+    from pathlib import Path
+
+    from gridmodel.studies.planning.interventions import validate_assets
+    from gridmodel.studies.scenario import _sha256_path
+
     model = runner if runner is not None else ScenarioRunner(sc, horizon_h=horizon_h)
     plan.interventions = validate_assets(plan, net=model.net, layer=model.layer)
     root = sc.seed if seed is None else int(seed)
@@ -601,7 +613,6 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     result = evaluate(base, plan.interventions, nights, model,
                       combinations=plan.combinations, metric=plan.metric,
                       currency=plan.currency, progress=progress)
-    out = prepare_out_dir(out, force)
     tabs, ivs, summary = _write_plan_tables(result, plan, model, n, root, out)
     prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
             "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
