@@ -19,8 +19,12 @@ Output folder
 -------------
 ``manifest.json`` (pattern keys, n, seed entropy, chunk size), one Parquet part file per
 finished chunk (``parts/p{pattern}-{first:07d}.parquet``, written atomically), then
-``replicates.parquet``; ``resume=True`` skips chunks whose part file exists. A folder is
-never overwritten without ``force``.
+``replicates.parquet``. All of it is written into the hidden partial folder
+``.<out>.gridmodel-partial`` beside ``out`` (:func:`gridmodel._io.outdir.partial_folder`),
+which becomes ``out`` only when the run is complete; an interrupted run leaves its parts
+there and ``resume=True`` skips the chunks whose part file exists. A folder is never
+replaced without ``force``, and ``force`` replaces only gridmodel's own output folders
+(``docs/scenario.md``, "Output folders").
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
-from gridmodel._io.outdir import prepare_out_dir
+from gridmodel._io.outdir import OutputFolder
 from gridmodel.errors import InputError
 from gridmodel.metrics.row import HOUR_AFTER, REPLICATE_METRICS, outcome_row
 
@@ -257,38 +261,49 @@ def _connect(scheduler, timeout_s: float):
     raise EnsembleError(msg)
 
 
-def _prepare_out(out, resume: bool, force: bool, manifest: dict) -> Path | None:
+def _prepare_out(out, resume: bool, force: bool, manifest: dict,
+                 inputs=()) -> OutputFolder | None:
+    """The output folder being written (its partial folder open), or None without ``out``.
+
+    Parts, nights and the manifest go to the hidden partial folder beside ``out``
+    (:func:`gridmodel._io.outdir.partial_folder`); ``resume`` continues there (or in a
+    copy of a complete ``out``); :func:`_finish` swaps it into place when complete.
+    """
     if out is None:
         if resume:
             msg = "resume=True needs the output folder of the interrupted run (out=...)."
             raise EnsembleError(msg)
         return None
-    out = Path(out)
-    mpath = out / "manifest.json"
-    if out.exists():
-        if force:
-            prepare_out_dir(out, force=True, create=False)
-        elif resume:
-            if not mpath.is_file():
-                msg = (f"{out} has no manifest.json: it is not an ensemble folder; choose "
-                       "another folder.")
+    folder = OutputFolder(out, force=force, inputs=inputs, command="ensemble",
+                          partial=True, resume=resume)
+    try:
+        path = folder.open()
+    except errors.OutputExistsError as exc:
+        raise OutputExistsError(str(exc)) from None
+    mpath = path / "manifest.json"
+    if folder.resumed:
+        if not mpath.is_file():
+            msg = (f"{path} has no manifest.json: it is not an ensemble folder; choose "
+                   "another folder.")
+            raise EnsembleError(msg)
+        old = json.loads(mpath.read_text(encoding="utf-8"))
+        for key in ("patterns", "n", "seed_entropy", "chunk_size", "version"):
+            if old.get(key) != manifest.get(key):
+                msg = (f"cannot resume in {out}: {key} differs (folder: {old.get(key)!r}, "
+                       f"now: {manifest.get(key)!r}); rerun with the same patterns, n, "
+                       "seed and chunk_size, or use a new folder.")
                 raise EnsembleError(msg)
-            old = json.loads(mpath.read_text(encoding="utf-8"))
-            for key in ("patterns", "n", "seed_entropy", "chunk_size", "version"):
-                if old.get(key) != manifest.get(key):
-                    msg = (f"cannot resume in {out}: {key} differs (folder: {old.get(key)!r}, "
-                           f"now: {manifest.get(key)!r}); rerun with the same patterns, n, "
-                           "seed and chunk_size, or use a new folder.")
-                    raise EnsembleError(msg)
-            return out
-        else:
-            msg = (f"output folder {out} already exists; choose another folder, pass "
-                   "resume=True (--resume) to finish an interrupted run, or force=True "
-                   "(--force) to replace it.")
-            raise OutputExistsError(msg)
-    (out / "parts").mkdir(parents=True)
+        return folder
+    (path / "parts").mkdir()
     mpath.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    return out
+    return folder
+
+
+def _inputs(pats) -> list[Path]:
+    """Files and folders the patterns' runs read (never inside the output folder)."""
+    from gridmodel.studies.scenario import run_inputs
+
+    return [q for p in pats for q in [p.path, *run_inputs(_context(p.run).config)]]
 
 
 def _part_path(out: Path, k: int, first: int) -> Path:
@@ -548,41 +563,67 @@ def _run_many(patterns, n, seed, *, workers=1, scheduler=None, out=None, resume=
     if scheduler is not None:
         client, own_client = _connect(scheduler, scheduler_timeout_s)
     try:
-        # network-dependent checks before any work (selectors match, heat layer fits)
-        from gridmodel.strikes.patterns import check_pattern
-
-        for p in pats:
-            check_pattern(p, _context(p.run).net)
-        manifest = {"version": MANIFEST_VERSION,
-                    "patterns": [{"name": p.name, "key": p.key(),
-                                  "file": str(p.path) if p.path else None} for p in pats],
-                    "n": n, "seed_entropy": str(seed), "chunk_size": size,
-                    "illustrative": True}
-        outp = _prepare_out(out, resume, force, manifest)
-        done_rows, todo = _pending(outp, pats, n, size)
-        t_setup = time.perf_counter()
-        bar = None
-        if progress:
-            from tqdm import tqdm
-
-            bar = tqdm(total=n * len(pats), initial=sum(len(d) for d in done_rows),
-                       unit="rep", desc="replicates", smoothing=0.1, disable=None)
-        collect = _Collector(pats, outp, save_nights, stop_after, bar)
-        complete = _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect)
-        if bar is not None:
-            bar.close()
+        folder = _open_out(pats, n, seed, size, out, resume, force)
+        try:
+            done_rows, new_rows, complete, t_setup = _replicates(
+                folder, pats, (n, seed, size, fail), workers, client, progress, save_nights,
+                stop_after)
+            return _finish(pats, done_rows, new_rows, folder, complete, plots, seed, n,
+                           (t0, t_setup))
+        except BaseException:
+            if folder is not None:
+                folder.discard()  # keeps the partial folder once it holds parts (resume)
+            raise
     finally:
         if own_client and client is not None:
             client.close()
-    complete = complete and collect.written >= len(todo)
-    return _finish(pats, done_rows, collect.rows, outp, complete, plots, seed, n,
-                   (t0, t_setup))
 
 
-def _finish(pats, done_rows, new_rows, outp, complete, plots, seed, n,
+def _open_out(pats, n: int, seed: int, size: int, out, resume: bool,
+              force: bool) -> OutputFolder | None:
+    """Network-dependent checks, then the manifest and the output folder: before any work."""
+    from gridmodel.strikes.patterns import check_pattern
+
+    for p in pats:  # selectors match, heat layer fits
+        check_pattern(p, _context(p.run).net)
+    manifest = {"version": MANIFEST_VERSION,
+                "patterns": [{"name": p.name, "key": p.key(),
+                              "file": str(p.path) if p.path else None} for p in pats],
+                "n": n, "seed_entropy": str(seed), "chunk_size": size,
+                "illustrative": True}
+    return _prepare_out(out, resume, force, manifest,
+                        _inputs(pats) if out is not None else ())
+
+
+def _replicates(folder, pats, spec: tuple, workers, client, progress, save_nights,
+                stop_after):
+    """Run the chunks not yet written; ``(done rows, new rows, complete, t_setup)``."""
+    n, seed, size, fail = spec
+    outp = None if folder is None else folder.path
+    done_rows, todo = _pending(outp, pats, n, size)
+    t_setup = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=n * len(pats), initial=sum(len(d) for d in done_rows),
+                   unit="rep", desc="replicates", smoothing=0.1, disable=None)
+    collect = _Collector(pats, outp, save_nights, stop_after, bar)
+    complete = _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect)
+    if bar is not None:
+        bar.close()
+    return done_rows, collect.rows, complete and collect.written >= len(todo), t_setup
+
+
+def _finish(pats, done_rows, new_rows, folder, complete, plots, seed, n,
             t: tuple[float, float]) -> EnsembleResult:
-    """All rows in pattern and replicate order, the summary, and the folder's files."""
+    """All rows in pattern and replicate order, the summary, and the folder's files.
+
+    A complete run's folder is swapped into place (``out``); an incomplete one stays
+    in its partial folder (``result.out``) for ``resume``.
+    """
     t0, t_setup = t
+    outp = None if folder is None else folder.path
     frames = done_rows + [_to_frame(r) for r in new_rows]
     frame = (pd.concat(frames, ignore_index=True) if frames
              else _to_frame([]).iloc[0:0])
@@ -605,6 +646,7 @@ def _finish(pats, done_rows, new_rows, outp, complete, plots, seed, n,
 
             figures = [outp / f for f in write_plots(outp, frame)]
         _write_html(outp, pats, frame, summary, figures, seed, n)
+        outp = folder.commit("replicates.parquet")
     return EnsembleResult(frame=frame, summary=summary, out=outp, complete=complete,
                           timings_s=timings, patterns=pats)
 
