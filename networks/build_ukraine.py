@@ -33,8 +33,8 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 from unidecode import unidecode
 
-from gridmodel.network.registry import slug
 from gridmodel._io.tomlio import read_toml
+from gridmodel.network.registry import slug
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "ukraine" / "sources"
@@ -92,6 +92,7 @@ def read_sources():
         "ring": pd.read_csv(CUR / "kyiv_ring.csv"),
         "status": pd.read_csv(CUR / "status_events.csv", dtype={"end": str}),
         "availability": pd.read_csv(CUR / "availability.csv"),
+        "built": pd.read_csv(CUR / "built_buses.csv"),
     }
     c["params"], c["params_text"] = read_toml(CUR / "parameters.toml", "national parameters")
     return s, c
@@ -112,7 +113,10 @@ def select_buses(s, c, rep: Report) -> pd.DataFrame:
     b = s["buses"].copy()
     b = b[b["voltage_kv_lower_bound"].isin(list(KV))]
     b = b[(b["country"].isin(["UA", "joint"])) | b["country"].isin(KEEP_FOREIGN)]
-    b = b[b["under_construction"] == "f"]
+    built = set(c["built"]["gridkit_bus"])  # flagged under construction, built (sourced)
+    b = b[(b["under_construction"] == "f") | b["bus_id"].isin(built)]
+    rep.add(f"- kept {len(built)} buses flagged under construction that are built "
+            "(curated/built_buses.csv): " + ", ".join(str(x) for x in sorted(built)))
     b["vn_kv"] = b["voltage_kv_lower_bound"].map(KV)
     rep.add(f"- GridKit buses at 220/330/400/750 kV in UA, joints, EU and MD: {len(b)}")
     # oblast of every bus: the oblast of the nearest OSM transmission substation

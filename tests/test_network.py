@@ -443,6 +443,18 @@ def test_ukraine_backbone_750_links(ukraine):
         assert frozenset((a, b)) in links, (a, b)
 
 
+def test_kyivska_autotransformer_carries_flow_in_intact_base_case(ukraine):
+    # FIELD_NOTES 7: Kyivska-750's 330 kV side reaches the city ring only through GridKit
+    # bus 4369 (flagged under construction, kept by curated/built_buses.csv): with the bus
+    # the 750/330 kV autotransformer feeds the ring (about 1.1 GW, DC, intact system);
+    # without it, 0 MW
+    from gridmodel.outage.engine import simulate_outage
+
+    assert "bus:kyivska-330-tie-330" in set(ukraine.registry["asset_id"])
+    br = simulate_outage(ukraine, None, ac=False).branches.set_index("asset_id")
+    assert abs(br.loc["trafo:kyivska-750-750-330", "p_from_mw"]) > 500.0
+
+
 def test_ukraine_dc_solves_and_ac_converges_balanced():
     for status_date in (None, "2026-01-15"):
         net = gridmodel.load_network("ukraine", status_date=status_date)
