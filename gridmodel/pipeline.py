@@ -376,6 +376,8 @@ class ChainResult:
     inputs : HeatInputs or None
     availability, heat, temperatures
         From :func:`heat_chain` (None without a heat layer).
+    heat_strikes : DataFrame or None
+        Strikes on heat-layer assets with the ``repair_h`` used.
     heat_assets : DataFrame or None
         Asset-state periods of struck heat-layer assets (:func:`heat_strike_periods`).
     timings_s : dict
@@ -388,6 +390,7 @@ class ChainResult:
     availability: object = None
     heat: object = None
     temperatures: object = None
+    heat_strikes: pd.DataFrame | None = None
     heat_assets: pd.DataFrame | None = None
     timings_s: dict = field(default_factory=dict)
 
@@ -466,13 +469,13 @@ def run_chain(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
     if ctx.layer is None:
         return ChainResult(timeline=tl, timings_s={"grid": t1 - t0})
     inputs = heat_inputs(ctx.layer, ctx.net, tl, ctx.index)
-    heat_periods = heat_strike_periods(heat_strikes, seed)
+    heat_strikes, heat_periods = heat_strike_periods(heat_strikes, seed)
     if heat_assets_out or heat_periods is not None:
         inputs = _heat_assets_lost(inputs, ctx.index, heat_assets_out, heat_periods)
     chain = heat_chain(ctx.layer, ctx.temp, inputs)
     return ChainResult(timeline=tl, inputs=inputs, availability=chain.availability,
                        heat=chain.heat, temperatures=chain.temperatures,
-                       heat_assets=heat_periods,
+                       heat_strikes=heat_strikes, heat_assets=heat_periods,
                        timings_s={"grid": t1 - t0, "heat": time.perf_counter() - t1})
 
 
@@ -487,20 +490,26 @@ def split_heat_strikes(net, strikes: pd.DataFrame | None):
     return tuple(None if p.empty else p for p in parts)
 
 
-def heat_strike_periods(strikes: pd.DataFrame | None, seed: int) -> pd.DataFrame | None:
-    """Asset-state periods of strikes on heat-layer assets (None: no such strike).
+def heat_strike_periods(strikes: pd.DataFrame | None, seed: int):
+    """Strikes on heat-layer assets with the ``repair_h`` used, and their asset-state
+    periods (``(None, None)``: no such strike).
 
-    Repair times as for grid assets (:func:`gridmodel.strikes.repairs.repair_schedule`:
-    a strike's ``repair_h``, else a draw for its kind, here the table's ``*`` entries [C]),
-    drawn from their own stream ``SeedSequence([1, seed])`` so that adding a heat strike
-    never moves a grid strike's draw.
+    Repair times as for grid assets (:func:`gridmodel.strikes.repairs.repair_hours`: a
+    strike's ``repair_h``, else a draw for its kind, here the table's ``*`` entries [C]),
+    drawn from their own stream :func:`heat_rng` so that adding a heat strike never moves
+    a grid strike's draw.
     """
     if strikes is None:
-        return None
-    from gridmodel.strikes.repairs import repair_schedule
+        return None, None
+    from gridmodel.strikes.repairs import asset_states, repair_hours
 
-    rng = np.random.default_rng([1, int(seed) % 2**63])
-    return repair_schedule(strikes, None, rng=rng)
+    hours = repair_hours(strikes, None, rng=heat_rng(seed))
+    return strikes.assign(repair_h=hours.to_numpy()), asset_states(strikes, hours)
+
+
+def heat_rng(seed: int) -> np.random.Generator:
+    """The random stream of heat-asset repair draws: ``SeedSequence([1, seed])``."""
+    return np.random.default_rng([1, int(seed) % 2**63])
 
 
 def _heat_assets_lost(inputs: HeatInputs, index, heat_assets_out, periods) -> HeatInputs:
@@ -515,3 +524,93 @@ def _heat_assets_lost(inputs: HeatInputs, index, heat_assets_out, periods) -> He
         aa = pd.DataFrame(np.minimum(aa.to_numpy(), struck.to_numpy()), index=aa.index,
                           columns=aa.columns)
     return HeatInputs(aa, inputs.node_power, inputs.building_power)
+
+
+# ------------------------------------------------------------------ windows (resumed runs)
+#: per-building hour indexes of :class:`gridmodel.restoration.restarts.BuildingHeat`
+_HOUR_INDEXES = ("drain_time", "restart_start", "heat_back")
+#: 1-D arrays on the time axis
+_TIME_VECTORS = ("temp_air", "crews_busy")
+
+
+def _window_value(name: str, v, k: int, n_t: int, idx: pd.DatetimeIndex):
+    """One field of a chain object from hour ``k`` on (unchanged when not on the time axis)."""
+    if isinstance(v, pd.DatetimeIndex) and len(v) == n_t:
+        return idx
+    if isinstance(v, pd.DataFrame | pd.Series) and len(v) == n_t and isinstance(
+            v.index, pd.DatetimeIndex):
+        return v.iloc[k:]
+    if isinstance(v, np.ndarray):
+        if name in _HOUR_INDEXES:
+            return np.where(v >= k, v - k, -1)
+        if (v.ndim == 2 or name in _TIME_VECTORS) and v.shape[0] == n_t:
+            return v[k:]
+    return v
+
+
+def _window_object(obj, k: int, n_t: int, idx: pd.DatetimeIndex):
+    """A dataclass of the chain with every time-axis field from hour ``k`` on."""
+    import dataclasses
+
+    if obj is None:
+        return None
+    changes = {f.name: _window_value(f.name, getattr(obj, f.name), k, n_t, idx)
+               for f in dataclasses.fields(obj)}
+    if "temp_indoor_initial" in changes and k > 0:  # the state the window starts from
+        changes["temp_indoor_initial"] = obj.temp_indoor[k - 1].copy()
+    return dataclasses.replace(obj, **changes)
+
+
+def _window_frame(df: pd.DataFrame | None, t0: pd.Timestamp, date0) -> pd.DataFrame | None:
+    """Rows of a timeline table from ``t0`` on (by ``time``, else by local ``date``)."""
+    if df is None:
+        return None
+    if "time" in df.columns:
+        return df[pd.to_datetime(df["time"], utc=True) >= t0].reset_index(drop=True)
+    if "date" in df.columns:
+        return df[pd.to_datetime(df["date"]).dt.date >= date0].reset_index(drop=True)
+    return df
+
+
+def _window_timeline(tl, t0: pd.Timestamp, date0):
+    """A grid timeline from ``t0`` on: hourly tables cut, asset periods still going kept."""
+    import dataclasses
+
+    bo = tl.blackouts
+    if bo is not None:
+        bo = dataclasses.replace(bo, **{
+            f.name: _window_frame(getattr(bo, f.name), t0, date0)
+            for f in dataclasses.fields(bo) if isinstance(getattr(bo, f.name), pd.DataFrame)})
+    cut = {name: _window_frame(getattr(tl, name), t0, date0)
+           for name in ("loads", "oblasts", "classes", "islands", "runs")}
+    assets = tl.assets[pd.to_datetime(tl.assets["end"], utc=True) > t0].reset_index(drop=True)
+    return dataclasses.replace(tl, assets=assets, blackouts=bo, **cut)
+
+
+def window(ctx: Context, chain: ChainResult, start) -> tuple[Context, ChainResult]:
+    """The context and chain result from hour ``start`` on (a resumed run's window).
+
+    Every hourly array and table is cut at ``start``; per-building hour indexes
+    (``drain_time``, ``restart_start``, ``heat_back``) count from the window's first hour
+    (-1: not within it); asset periods still going at ``start`` are kept whole; the
+    indoor temperatures start from the hour before the window.
+    """
+    import dataclasses
+
+    k = int(ctx.index.get_loc(pd.Timestamp(start)))
+    n_t, idx = len(ctx.index), ctx.index[k:]
+    t0 = idx[0].tz_convert("UTC")
+    wctx = dataclasses.replace(ctx, index=idx, temp=ctx.temp.iloc[k:])
+    inputs = chain.inputs
+    if inputs is not None:
+        inputs = HeatInputs(inputs.asset_available.iloc[k:], inputs.node_power.iloc[k:],
+                            inputs.building_power.iloc[k:])
+    heat_assets = chain.heat_assets
+    if heat_assets is not None:
+        heat_assets = heat_assets[pd.to_datetime(heat_assets["end"], utc=True) > t0]
+    return wctx, dataclasses.replace(
+        chain, timeline=_window_timeline(chain.timeline, t0, idx[0].date()), inputs=inputs,
+        availability=_window_object(chain.availability, k, n_t, idx),
+        heat=_window_object(chain.heat, k, n_t, idx),
+        temperatures=_window_object(chain.temperatures, k, n_t, idx),
+        heat_assets=heat_assets)

@@ -58,6 +58,7 @@ class OutputConfig(_Strict):
 
     frames: bool = True
     plots: bool = True
+    state: bool = Field(default=True, description="write the end state (OUT/state)")
 
 
 class Scenario(RunConfig):
@@ -66,6 +67,8 @@ class Scenario(RunConfig):
     name: str = Field(min_length=1)
     description: str = ""
     strikes: StrikesConfig | None = None
+    initial_state: str | None = Field(
+        default=None, description="state folder of an earlier run (OUT/state) to start from")
     outputs: OutputConfig = OutputConfig()
 
 
@@ -197,25 +200,82 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
 
 def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float) -> RunResult:
     """The run of :func:`run`, its outputs written into ``out`` (None: nothing written)."""
-    ctx = build_context(sc, error=ScenarioError)
-    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer)
-    t_model = time.perf_counter()
-    chain = run_chain(ctx, strikes, sc.seed, progress=progress)
-    t_outputs = time.perf_counter()
-    result = _outputs(sc, ctx, chain, strikes, strikes_path, out)
+    m = _model(sc, progress)
+    result = _outputs(sc, m.window_ctx, m.window_chain, m.strikes, m.strikes_path, out)
+    if m.resume_check is not None:
+        result.summary["resume_check"] = m.resume_check
+    if out is not None and sc.outputs.state:
+        from gridmodel.studies.state import save_state
+
+        save_state(out / "state", m.full, m.ctx, m.chain, m.full.start, m.history)
     t_end = time.perf_counter()
-    result.timings_s = {"startup": t_model - t_start, "model": t_outputs - t_model,
+    chain = m.chain
+    result.timings_s = {"startup": m.t_model - t_start, "model": m.t_outputs - m.t_model,
                         "model_grid": chain.timings_s["grid"],
                         "model_heat": chain.timings_s["heat"],
-                        "outputs": t_end - t_outputs}
+                        "outputs": t_end - m.t_outputs}
     summary = result.summary
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
     if out is not None:
         write_json(summary, out / "summary.json")
         from gridmodel.report.html import run_report
 
-        run_report(result, out, net=ctx.net)
+        run_report(result, out, net=m.ctx.net)
     return result
+
+
+@dataclass
+class _Model:
+    """The chain of one run: over the whole campaign (``ctx``, ``chain``) and over the
+    run's own hours (``window_ctx``, ``window_chain``; the same without a state)."""
+
+    full: Scenario
+    ctx: object
+    chain: object
+    window_ctx: object
+    window_chain: object
+    strikes: pd.DataFrame | None
+    strikes_path: Path | None
+    history: pd.DataFrame | None
+    resume_check: dict | None
+    t_model: float
+    t_outputs: float
+
+
+def _model(sc: Scenario, progress: bool) -> _Model:
+    """Run the chain of ``sc``; from its ``initial_state`` when it has one
+    (docs/campaigns.md: the campaign's recorded strikes are replayed from its first hour)."""
+    import dataclasses
+
+    from gridmodel.pipeline import window
+    from gridmodel.studies import state as st
+
+    state = st.load_state(sc.resolve(sc.initial_state)) if sc.initial_state else None
+    full = st.resume_config(sc, state) if state is not None else sc
+    ctx = build_context(full, error=ScenarioError)
+    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer)
+    every = st.history_strikes(state, strikes, sc.start) if state is not None else strikes
+    t_model = time.perf_counter()
+    chain = run_chain(ctx, every, full.seed, progress=progress)
+    t_outputs = time.perf_counter()
+    history = _history(chain)
+    if state is None:
+        return _Model(full, ctx, chain, ctx, chain, strikes, strikes_path, history, None,
+                      t_model, t_outputs)
+    k = int(ctx.index.get_loc(pd.Timestamp(sc.start)))
+    wctx, wchain = window(ctx, chain, sc.start)
+    wctx = dataclasses.replace(wctx, config=sc.run_config())
+    return _Model(full, ctx, chain, wctx, wchain, strikes, strikes_path, history,
+                  st.resume_check(state, chain, k), t_model, t_outputs)
+
+
+def _history(chain) -> pd.DataFrame | None:
+    """Every strike of a chain with the repair hours used (grid, then heat-layer assets)."""
+    parts = [p for p in (chain.timeline.strikes, chain.heat_strikes)
+             if p is not None and len(p)]
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True).sort_values("time", kind="stable")
 
 
 def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
@@ -278,7 +338,8 @@ def run_inputs(cfg) -> list[Path]:
     from gridmodel.weather import _resolve_profile
 
     strikes = getattr(cfg, "strikes", None)
-    paths = [cfg.path, strikes and cfg.resolve(strikes.file), cfg.resolve(cfg.heat.assumptions)]
+    paths = [cfg.path, strikes and cfg.resolve(strikes.file), cfg.resolve(cfg.heat.assumptions),
+             cfg.resolve(getattr(cfg, "initial_state", None))]
     for find, name in ((_network_path, cfg.network), (layer_folder, cfg.heat.layer),
                        (_resolve_profile, cfg.weather)):
         with contextlib.suppress(InputError):
