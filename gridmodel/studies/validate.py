@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, field_validator
 
-from gridmodel._io.outdir import prepare_out_dir
+from gridmodel._io.outdir import output_folder
 from gridmodel._io.tomlio import read_toml
 from gridmodel.config import _Strict, aware, validate_toml
 from gridmodel.errors import InputError
@@ -297,7 +297,8 @@ def validate(events=None, out=None, *, force: bool = False,
     events : iterable of str or path, optional
         Catalogue names or event folders (default: every event of the catalogue).
     out : path, optional
-        Output folder (never overwritten unless ``force``).
+        Output folder (never overwritten unless ``force``; written aside and swapped into
+        place when complete, :func:`gridmodel._io.outdir.output_folder`).
     force : bool
     progress : bool
 
@@ -308,14 +309,20 @@ def validate(events=None, out=None, *, force: bool = False,
     if not events:
         events = sorted(q.name for q in catalogue().iterdir() if (q / EVENT_FILE).is_file())
     loaded = [load_event(e) for e in events]
-    out = None if out is None else prepare_out_dir(out, force)
-    scores = []
-    for ev in loaded:
-        curve, t0 = event_curve(ev, progress=progress)
-        scores.append(EventScore(event=ev, curve=curve, first_strike=t0,
-                                 rows=score_event(ev, curve, t0)))
-    if out is not None:
-        from gridmodel.report.validation import write_validation
+    if out is None:
+        return [_scored(ev, progress) for ev in loaded]
+    from gridmodel.report.validation import write_validation
+    from gridmodel.studies.scenario import load_scenario, run_inputs
 
-        write_validation(out, scores)
+    inputs = [p for ev in loaded for p in (ev.folder, *run_inputs(load_scenario(ev.scenario)))]
+    # checked first, written aside, swapped into place only when complete
+    with output_folder(out, force=force, inputs=inputs, command="validate",
+                       summary="scorecard.csv") as tmp:
+        scores = [_scored(ev, progress) for ev in loaded]
+        write_validation(tmp, scores)
     return scores
+
+
+def _scored(ev: Event, progress: bool) -> EventScore:
+    curve, t0 = event_curve(ev, progress=progress)
+    return EventScore(event=ev, curve=curve, first_strike=t0, rows=score_event(ev, curve, t0))
