@@ -5,7 +5,9 @@
 1. Strikes are binned to the step that contains them (an asset struck at 04:20 is out
    from the 04:00 step); a repair done at 10:20 brings the asset back from the first
    step that starts at or after it (the 11:00 step). Repair times are drawn per strike
-   (:mod:`gridmodel.strikes.repairs`, seeded).
+   (:mod:`gridmodel.strikes.repairs`, seeded). A nuclear plant whose connection
+   substation is struck trips with it and restarts after the substation's repair plus a
+   restart draw (:mod:`gridmodel.outage.nuclear`).
 2. Demand follows the daily profile and the outdoor temperature
    (:mod:`gridmodel.outage.demand`), so it changes every step.
 3. **Re-run rule.** :func:`gridmodel.outage.engine.simulate_outage` is called once per
@@ -39,6 +41,7 @@ import pandas as pd
 from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
+from gridmodel.outage.nuclear import response_strikes, snapshot_outages
 from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
 
 __all__ = ["TimelineResult", "simulate_outages", "snapshot", "state_timeline"]
@@ -332,9 +335,15 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
     reg = net.registry.set_index("asset_id")
     if strikes is not None:
         _check_horizon(strikes, t0, t_end)
-        hours = repair_hours(strikes, net, seed=seed, rng=make_rng(seed, rng), table=repair_table)
+        gen = make_rng(seed, rng)
+        hours = repair_hours(strikes, net, seed=seed, rng=gen, table=repair_table)
         strikes = strikes.assign(repair_h=hours.to_numpy())
-        periods = asset_states(strikes, hours)
+        # nuclear units trip when their connection substations are hit (outage.nuclear);
+        # their restart draws follow the strikes' own draws on the same generator
+        trips, trip_h = response_strikes(net, strikes, hours, rng=gen, table=repair_table)
+        both = pd.concat([strikes, trips], ignore_index=True) if len(trips) else strikes
+        periods = asset_states(both, pd.concat([hours, trip_h], ignore_index=True)
+                               if len(trips) else hours)
     else:
         strikes = pd.DataFrame(columns=["asset_id", "time", "effect", "fraction_lost",
                                         "repair_h"])
@@ -708,10 +717,12 @@ def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, 
     Returns
     -------
     OutageResult
-        The engine's result; outages are :func:`gridmodel.strikes.remaining_fractions`.
+        The engine's result; outages are :func:`gridmodel.strikes.remaining_fractions`,
+        with the nuclear plants whose connection substations are hit tripped
+        (:func:`gridmodel.outage.nuclear.snapshot_outages`).
     """
     from gridmodel.strikes import remaining_fractions
 
     strikes = _as_strikes(net, strikes)
     outages = remaining_fractions(strikes) if strikes is not None else None
-    return _simulate(net, outages, engine=engine, ac=ac, **kwargs)
+    return _simulate(net, snapshot_outages(net, outages), engine=engine, ac=ac, **kwargs)

@@ -1,0 +1,129 @@
+"""Nuclear units' response to damage at the substations they connect to.
+
+Rule (FIELD_NOTES 2 [A]: "nuclear units unload or trip when 750/330 kV substations
+around them are hit"; IAEA reports of 23 Nov 2022 and later nights: every unit of Rivne,
+Khmelnytskyi and South Ukraine NPP disconnected by its emergency protection when the grid
+around it was hit):
+
+- a nuclear plant's **connection substations** are the substations of its switchyard: the
+  registry's ``substation`` of the plant (network data), or the list given for the plant in
+  ``net.parameters["nuclear"]["connection_substations"]``;
+- when a connection substation is struck (damaged, disabled or destroyed: its remaining
+  fraction below 1), the plant **trips** at the strike: its units go to 0 MW [A]. A unit's
+  protection reacts to the loss of its outlet lines and to the voltage and frequency swings
+  of the hit, whatever the share of the switchyard lost [C];
+- it **restarts** only after the substation is back, and then after the restart time of a
+  tripped unit (``repair_times.toml``: plant, nuclear, disabled; median 1.5 days [C]):
+  ``out = substation outage + restart draw``.
+
+Plants whose connection substations are intact are unchanged. A plant left in a dead
+island without a struck substation stops in the balance (the engine) and runs again as soon
+as its island is energised (no restart delay: [C], a gap in this rule).
+
+The rule acts on the asset state (strike rows the timeline adds before its periods,
+:func:`response_strikes`; the snapshot's outage dict, :func:`snapshot_outages`), so the
+balance engines need no hook.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from gridmodel.strikes.repairs import asset_states, repair_hours
+
+__all__ = ["connection_substations", "response_strikes", "snapshot_outages"]
+
+#: strike-list label of the rows this rule adds: ``nuclear<-<row of the substation strike>``
+ROW_PREFIX = "nuclear<-"
+
+
+def connection_substations(net) -> dict[str, list[str]]:
+    """Connection substations of every nuclear plant in service, by plant id.
+
+    From ``net.parameters["nuclear"]["connection_substations"]`` where a plant is listed
+    there, else the registry's ``substation`` of the plant (its switchyard).
+    """
+    reg = net.registry
+    nuc = reg[(reg["kind"] == "plant") & (reg["technology"].astype(str) == "nuclear")]
+    given = (net.get("parameters", {}) or {}).get("nuclear", {}).get(
+        "connection_substations", {})
+    out = {}
+    for aid, sub, element, idx in zip(nuc["asset_id"], nuc.get("substation", ""),
+                                      nuc["element"], nuc["element_index"], strict=True):
+        tab = net[element] if element in net else None
+        if tab is not None and idx in tab.index and not bool(tab.at[idx, "in_service"]):
+            continue  # out by its status (occupied, shut down): nothing to trip
+        subs = list(given.get(aid, [sub] if isinstance(sub, str) and sub else []))
+        if subs:
+            out[aid] = subs
+    return out
+
+
+def snapshot_outages(net, outages: Mapping[str, float] | None) -> dict[str, float] | None:
+    """``outages`` with every nuclear plant whose connection substation is hit at 0.
+
+    For a snapshot (all strikes at once, no time): a substation with a remaining fraction
+    below 1 trips the plants it connects (module rule). ``None`` stays ``None``.
+    """
+    if outages is None:
+        return None
+    out = dict(outages)
+    for plant, subs in connection_substations(net).items():
+        if any(float(outages.get(s, 1.0)) < 1.0 for s in subs):
+            out[plant] = 0.0
+    return out
+
+
+def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
+                     table=None) -> tuple[pd.DataFrame, pd.Series]:
+    """Trip rows for the nuclear plants whose connection substations are struck.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+    strikes : DataFrame
+        Resolved strikes (``asset_id, kind, time, effect, fraction_lost, row``).
+    repair_h : Series
+        Repair time [h] of every strike (same index), drawn before this call.
+    rng : numpy.random.Generator
+        Draws the restart time of every trip (after the strikes' own draws, so those are
+        unchanged).
+    table : RepairTable or path, optional
+        Repair-time table (default the packaged ``repair_times.toml``).
+
+    Returns
+    -------
+    (rows, hours)
+        One strike row per (plant, outage period of a connection substation): the plant
+        ``disabled`` (fraction lost 1) from the period's start, for the period plus a
+        restart draw [h]; empty when no connection substation is struck.
+    """
+    conn = connection_substations(net)
+    by_sub: dict[str, list[str]] = {}
+    for plant, subs in conn.items():
+        for s in subs:
+            by_sub.setdefault(s, []).append(plant)
+    hit = strikes[strikes["asset_id"].isin(list(by_sub))]
+    cols = ["asset_id", "kind", "time", "effect", "fraction_lost", "row"]
+    if not len(hit):
+        return pd.DataFrame(columns=cols), pd.Series([], dtype=float, name="repair_h")
+    periods = asset_states(hit.assign(row=_labels(hit)), repair_h.loc[hit.index])
+    rows = [{"asset_id": plant, "kind": "plant", "time": p.start, "effect": "disabled",
+             "fraction_lost": 1.0, "row": f"{ROW_PREFIX}{p.strike_rows}",
+             "out_h": (p.end - p.start) / pd.Timedelta(hours=1)}
+            for p in periods.itertuples() if p.remaining_fraction < 1.0
+            for plant in by_sub[p.asset_id]]
+    trips = pd.DataFrame(rows, columns=[*cols, "out_h"])
+    restart = repair_hours(trips[cols], net, rng=rng, table=table).to_numpy(float)
+    hours = pd.Series(trips["out_h"].to_numpy(float) + np.asarray(restart), name="repair_h")
+    return trips[cols], hours
+
+
+def _labels(strikes: pd.DataFrame) -> list[str]:
+    """Strike-list row labels (the ``row`` column, else the index)."""
+    if "row" in strikes.columns:
+        return [str(v) for v in strikes["row"].tolist()]
+    return [str(v) for v in strikes.index.tolist()]

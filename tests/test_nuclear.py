@@ -1,0 +1,93 @@
+"""Nuclear units trip when their connection substations are hit (gridmodel.outage.nuclear).
+
+The tiny network, on paper::
+
+    npp-750 (sub:npp) ---- grid-330 (sub:grid)
+    plant:npp 1000 MW      plant:gas 400 MW, load:grid 1200 MW (residential)
+
+Intact: 1,400 MW for 1,200 MW, nothing shed. With the NPP tripped only 400 MW is left:
+800 MW shed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import build_net
+
+import gridmodel.outage.timeline as tl
+from gridmodel.outage.nuclear import connection_substations, response_strikes, snapshot_outages
+from gridmodel.strikes import resolve_strikes, strikes_from_records
+
+START = "2026-02-03T00:00+02:00"
+
+
+@pytest.fixture
+def net():
+    net = build_net(
+        buses=[("bus:npp-750", "sub:npp", 750.0), ("bus:grid-330", "sub:grid", 330.0)],
+        lines=[("line:npp-grid", "bus:npp-750", "bus:grid-330", 20.0, 3000.0)],
+        gens=[("plant:npp", "bus:npp-750", 1000.0, "nuclear"),
+              ("plant:gas", "bus:grid-330", 400.0, "gas")],
+        loads=[("load:grid", "bus:grid-330", 1200.0, "residential", "grid")],
+    )
+    reg = net.registry
+    reg.loc[reg["asset_id"] == "plant:npp", "substation"] = "sub:npp"  # its switchyard
+    reg.loc[reg["asset_id"] == "plant:gas", "substation"] = "sub:grid"
+    return net
+
+
+def strikes(net, records):
+    return resolve_strikes(net, strikes_from_records(records))
+
+
+def test_connection_substations_are_the_switchyard_or_the_listed_ones(net):
+    assert connection_substations(net) == {"plant:npp": ["sub:npp"]}
+    net.parameters["nuclear"] = {"connection_substations": {"plant:npp": ["sub:npp", "sub:grid"]}}
+    assert connection_substations(net) == {"plant:npp": ["sub:npp", "sub:grid"]}
+
+
+def test_snapshot_trips_the_unit_of_a_damaged_switchyard_only(net):
+    # 30 % of the switchyard lost: the bus stays, the unit trips (0 MW)
+    assert snapshot_outages(net, {"sub:npp": 0.7}) == {"sub:npp": 0.7, "plant:npp": 0.0}
+    # a strike elsewhere leaves the unit unchanged
+    assert snapshot_outages(net, {"plant:gas": 0.0}) == {"plant:gas": 0.0}
+    assert snapshot_outages(net, None) is None
+    s = strikes(net, [{"target": "sub:npp", "time": START, "effect": "damaged",
+                       "fraction_lost": 0.3}])
+    res = tl.snapshot(net, s, engine="pandapower", ac=False)
+    src = res.sources.set_index("asset_id")
+    assert src.loc["plant:npp", "p_mw"] == pytest.approx(0.0, abs=1e-6)
+    assert res.shed_mw == pytest.approx(800.0, abs=1e-3)
+
+
+def test_trip_lasts_the_substation_repair_plus_the_restart(net):
+    s = strikes(net, [{"target": "sub:npp", "time": "2026-02-03T02:00+02:00",
+                       "effect": "damaged", "fraction_lost": 0.3, "repair_h": 5}])
+    hours = pd.Series([5.0], index=s.index)
+    rows, h = response_strikes(net, s, hours, rng=np.random.default_rng(0))
+    assert rows["asset_id"].tolist() == ["plant:npp"]
+    assert rows["effect"].tolist() == ["disabled"]
+    # 5 h of substation repair + a restart draw of the nuclear "disabled" entry (> 0)
+    assert float(h.iloc[0]) > 5.0
+    res = tl.simulate_outages(net, s, START, 72, seed=3, engine="pandapower", ac=False)
+    npp = res.assets[res.assets["asset_id"] == "plant:npp"]
+    assert len(npp) == 1
+    assert npp["remaining_fraction"].iloc[0] == 0.0
+    out_h = (npp["end"].iloc[0] - npp["start"].iloc[0]) / pd.Timedelta(hours=1)
+    assert out_h > 5.0
+    # the strikes table keeps the strike list's own rows
+    assert res.strikes["asset_id"].tolist() == ["sub:npp"]
+    by_t = res.loads.groupby("time")[["demand_mw", "shed_mw"]].sum()
+    assert by_t["shed_mw"].iloc[:2].max() == pytest.approx(0.0, abs=1e-6)  # before the strike
+    # from the strike's step: only the 400 MW gas plant is left
+    tripped = by_t.iloc[2:2 + 5]
+    assert np.allclose(tripped["shed_mw"], tripped["demand_mw"] - 400.0, atol=1e-3)
+
+
+def test_strike_elsewhere_leaves_the_unit_unchanged(net):
+    s = strikes(net, [{"target": "plant:gas", "time": START, "effect": "disabled",
+                       "repair_h": 4}])
+    res = tl.simulate_outages(net, s, START, 8, seed=1, engine="pandapower", ac=False)
+    assert "plant:npp" not in set(res.assets["asset_id"])
