@@ -194,9 +194,9 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                      repair_table: RepairTable | str | Path | None = None,
                      demand_profile: DemandProfile | str | Path | None = None,
                      demand_step: float = GRID.demand_step, blackouts: bool = True,
-                     n_queues: int = GRID.n_queues,
-                     block_h: int = GRID.block_h, engine_kwargs: Mapping | None = None,
-                     progress: bool = False, _lean: bool = True) -> TimelineResult:
+                     n_queues: int = GRID.n_queues, block_h: int = GRID.block_h,
+                     engine_kwargs: Mapping | None = None, progress: bool = False,
+                     _lean: bool = True) -> TimelineResult:
     """Simulate strikes, repairs and demand hour by hour.
 
     Parameters
