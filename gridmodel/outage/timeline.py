@@ -214,9 +214,8 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     step_h : float
         Step [h]; ``block_h`` must be a multiple of it when ``blackouts`` is on.
     temp_air : float or pandas.Series, optional
-        Outdoor temperature [C] (tz-aware hourly Series, e.g.
-        ``gridmodel.weather.load_profile("kyiv-2026")``) for the demand's temperature
-        sensitivity.
+        Outdoor temperature [C] (tz-aware hourly Series, e.g. a weather profile of
+        :func:`gridmodel.weather.load_profile`) for the demand's temperature sensitivity.
     seed, rng
         Seed or numpy Generator for the repair-time draws.
     engine, ac, import_cap_mw, max_cascade_rounds
