@@ -260,12 +260,17 @@ def interception_presets(defaults: dict, where: str = "defaults") -> dict[str, d
     return out
 
 
-def _check_probs(probs: dict, where: str) -> dict[str, float]:
-    unknown = sorted(set(probs) - set(WEAPON_CLASSES))
+def _known_classes(keys, where: str) -> None:
+    """Raise :class:`PatternError` when ``keys`` name a weapon class that does not exist."""
+    unknown = sorted(set(keys) - set(WEAPON_CLASSES))
     if unknown:
-        msg = (f"{where}: unknown weapon class(es) {unknown}; weapon classes are "
+        msg = (f"{where} names unknown weapon class(es) {unknown}; weapon classes are "
                f"{list(WEAPON_CLASSES)}.")
         raise PatternError(msg)
+
+
+def _check_probs(probs: dict, where: str) -> dict[str, float]:
+    _known_classes(probs, f"{where}:")
     out = {}
     for c in WEAPON_CLASSES:
         if c not in probs:
@@ -444,11 +449,7 @@ def _parse_salvo(salvo_doc, where: str) -> dict[str, int]:
         msg = (f"{where}: [salvo] is missing; give weapons launched per class, e.g. "
                "cruise = 40, ballistic = 30, drone = 450.")
         raise PatternError(msg)
-    bad = sorted(set(salvo_doc) - set(WEAPON_CLASSES))
-    if bad:
-        msg = (f"{where}: [salvo] names unknown weapon class(es) {bad}; weapon classes are "
-               f"{list(WEAPON_CLASSES)}.")
-        raise PatternError(msg)
+    _known_classes(salvo_doc, f"{where}: [salvo]")
     salvo = {}
     for c in WEAPON_CLASSES:
         n = salvo_doc.get(c, 0)

@@ -122,10 +122,9 @@ def load_defaults(path: str | os.PathLike | None = None) -> dict:
     """
     p = Path(path) if path else _DEFAULTS
     d, _ = read_toml(p, "defaults file", InterventionError)
-    missing = [k for k in KINDS if k not in d]
-    if missing:
-        msg = f"{p}: missing default table(s) {missing} (one per kind in {list(KINDS)})."
-        raise InterventionError(msg)
+    if missing := [k for k in KINDS if k not in d]:
+        raise InterventionError(
+            f"{p}: missing default table(s) {missing} (one per kind in {list(KINDS)}).")
     return d
 
 
