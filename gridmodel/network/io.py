@@ -41,8 +41,9 @@ def load_network(name_or_path: str | Path, status_date=None):
         A built-in network name (``"ukraine"``), a network folder of CSV tables, a
         pandapower JSON file (``.json``) or a MATPOWER case (``.m`` or ``.mat``).
     status_date : str or datetime.date, optional
-        Apply the asset status in force on that date (occupied, destroyed, damaged).
-        Only for networks with a status table. ``None`` gives the system as built.
+        Apply the asset status in force on that date (occupied, destroyed, damaged)
+        and the import cap of that date (``[[imports.by_date]]``). Only for networks
+        with a status table. ``None`` gives the system as built.
 
     Returns
     -------
@@ -92,6 +93,7 @@ def load_network(name_or_path: str | Path, status_date=None):
         )
         active = st.apply_status(net, table, date, valid)
         st.apply_availability(net, factors)  # the status fractions into max_p_mw
+        st.apply_import_caps(net, date)  # the interconnectors' cap of that date
         net["status_active"] = active.reset_index()
         net["status_date"] = date.isoformat()
     return net

@@ -214,3 +214,56 @@ def deactivate_buses(net, buses) -> None:
         if element in net and len(net[element]):
             tab = net[element]
             tab.loc[tab["bus"].isin(buses), "in_service"] = False
+
+
+def import_caps_on(imports: dict, date: dt.date) -> dict | None:
+    """The import-cap row of ``[[imports.by_date]]`` in force on ``date`` (None: no table).
+
+    The last row whose ``start`` is on or before ``date`` (rows in any order).
+
+    Raises
+    ------
+    StatusError
+        A row without ``start`` or with a malformed one, or ``date`` before every row.
+    """
+    rows = imports.get("by_date") if isinstance(imports, dict) else None
+    if not rows:
+        return None
+    dated = sorted(((parse_date(r.get("start"), f"[[imports.by_date]] row {i + 1}: start"), r)
+                    for i, r in enumerate(rows)), key=lambda x: x[0])
+    inforce = [r for start, r in dated if start <= date]
+    if not inforce:
+        msg = (f"status date {date} is before the first [[imports.by_date]] row "
+               f"({dated[0][0]}); pick a later date or add a row.")
+        raise StatusError(msg)
+    return inforce[-1]
+
+
+def apply_import_caps(net, date: dt.date) -> dict | None:
+    """Set the import cap in force on ``date`` (in place); return its row, or None.
+
+    ``net.parameters["imports"]`` takes the row's ``commercial_mw``, ``emergency_mw`` and
+    ``practical_mw``; each interconnector ``max_p_mw = share x cap`` with
+    ``cap = min(commercial_mw + emergency_mw, practical_mw)`` (its share of the as-built
+    cap), and none is in service when the row's ``synchronous`` is false. A network
+    without ``[[imports.by_date]]`` keeps its caps.
+    """
+    imports = net.get("parameters", {}).get("imports", {})
+    row = import_caps_on(imports, date)
+    if row is None:
+        return None
+    commercial = float(row.get("commercial_mw", 0.0))
+    emergency = float(row.get("emergency_mw", 0.0))
+    cap = commercial + emergency
+    if row.get("practical_mw") is not None:
+        cap = min(cap, float(row["practical_mw"]))
+    built = float(imports.get("commercial_mw", 0.0)) + float(imports.get("emergency_mw", 0.0))
+    imports.update(commercial_mw=commercial, emergency_mw=emergency,
+                   practical_peak_mw=row.get("practical_mw"),
+                   source=row.get("source", ""))
+    ic = net.gen.index[net.gen["technology"] == "import"]
+    share = net.gen.loc[ic, "installed_mw"].astype(float) / built if built > 0 else 0.0
+    net.gen.loc[ic, "max_p_mw"] = share * cap
+    if not bool(row.get("synchronous", True)):
+        net.gen.loc[ic, "in_service"] = False
+    return row

@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-#: Reported figures the `ukraine` network is checked against (FIELD_NOTES 2).
-REPORTED = {
-    "available_domestic_generation_mw": (
-        11000.0,
-        "about 11 GW available on 15 Jan 2026 (Zelensky via Reuters) [A]",
-    ),
-    "demand_mw": (18000.0, "about 18 GW needed (same source); winter peak 18-18.5 GW (IEA 2024)"),
+#: Reported national figures by date the `ukraine` network is checked against
+#: (FIELD_NOTES 2); a status date without an entry is compared with none.
+REPORTED_BY_DATE = {
+    "2026-01-15": {
+        "available_domestic_generation_mw": (
+            11000.0,
+            "about 11 GW available on 15 Jan 2026 (Zelensky via Reuters) [A]",
+        ),
+        "demand_mw": (
+            18000.0, "about 18 GW needed (same source); winter peak 18-18.5 GW (IEA 2024)"),
+    },
 }
+#: the figures of 15 Jan 2026 (the date of FIELD_NOTES 2)
+REPORTED = REPORTED_BY_DATE["2026-01-15"]
 
 
 def buses_by_voltage(net) -> pd.DataFrame:
@@ -85,7 +91,7 @@ def load_by_region(net) -> pd.DataFrame:
 
 
 def interconnector_limits(net) -> pd.DataFrame:
-    """EU import sources with their share of the cap and the national cap parameters."""
+    """EU import sources with their share of the import cap in force [MW]."""
     g = net.gen[net.gen["technology"] == "import"]
     out = pd.DataFrame(
         {
@@ -101,22 +107,46 @@ def totals(net) -> dict[str, float]:
     """Headline totals: available domestic generation, imports cap, demand [MW]."""
     gen = generation_by_technology(net)
     domestic = gen.drop(index="import", errors="ignore")["available_mw"].sum()
-    imp = net.get("parameters", {}).get("imports", {})
     return {
         "available_domestic_generation_mw": float(domestic),
         "installed_domestic_generation_mw": float(
             gen.drop(index="import", errors="ignore")["installed_mw"].sum()
         ),
-        "import_cap_mw": float(imp.get("commercial_mw", 0.0) + imp.get("emergency_mw", 0.0)),
+        "import_cap_mw": import_cap_mw(net),
         "demand_mw": float(load_by_class(net)["p_mw"].sum()),
     }
+
+
+def import_cap_mw(net) -> float:
+    """Import capacity in force [MW]: the interconnectors in service, summed.
+
+    On a status date, the cap of that date (``[[imports.by_date]]``, applied by
+    :func:`gridmodel.network.status.apply_import_caps`): ``min(commercial + emergency,
+    practical)``; as built, ``commercial_mw + emergency_mw``.
+    """
+    g = net.gen[(net.gen["technology"] == "import") & net.gen["in_service"].astype(bool)]
+    return float(g["max_p_mw"].sum())
+
+
+def _import_cap_text(net) -> str:
+    """One line: the import cap in force, its parts and its source."""
+    imp = net.get("parameters", {}).get("imports", {})
+    if not imp:
+        return f"import cap: {import_cap_mw(net):g} MW"
+    practical = imp.get("practical_peak_mw")
+    parts = (f"{imp.get('commercial_mw', 0):g} MW commercial + "
+             f"{imp.get('emergency_mw', 0):g} MW emergency"
+             + (f", practical peak about {practical:g} MW" if practical is not None else ""))
+    date = net.get("status_date") or "as built"
+    text = f"import cap ({date}): {import_cap_mw(net):g} MW in force ({parts})"
+    return text + (f"\n  source: {imp['source']}" if imp.get("source") else "")
 
 
 def residuals(net) -> pd.DataFrame:
     """Model totals against the reported figures (value, reported, residual, relative)."""
     t = totals(net)
     rows = []
-    for key, (reported, source) in REPORTED.items():
+    for key, (reported, source) in REPORTED_BY_DATE.get(net.get("status_date", ""), {}).items():
         rows.append(
             {
                 "quantity": key,
@@ -127,7 +157,8 @@ def residuals(net) -> pd.DataFrame:
                 "source": source,
             }
         )
-    return pd.DataFrame(rows).set_index("quantity")
+    columns = ["quantity", "model_mw", "reported_mw", "residual_mw", "relative", "source"]
+    return pd.DataFrame(rows, columns=columns).set_index("quantity")
 
 
 def summary_text(net) -> str:
@@ -159,13 +190,8 @@ def summary_text(net) -> str:
         "interconnectors (EU imports)",
         interconnector_limits(net).to_string(),
     ]
-    imp = net.get("parameters", {}).get("imports", {})
-    if imp:
-        parts.append(
-            f"import cap: {imp.get('commercial_mw', 0):g} MW commercial + "
-            f"{imp.get('emergency_mw', 0):g} MW emergency "
-            f"(practical peak about {imp.get('practical_peak_mw', 0):g} MW)"
-        )
+    parts.append(_import_cap_text(net))
+    reported = ", ".join(REPORTED_BY_DATE)
     if net.get("status_date"):
         active = net.get("status_active")
         if active is not None and len(active):
@@ -174,9 +200,14 @@ def summary_text(net) -> str:
                 f"assets with a status on {net['status_date']}",
                 active[["asset_id", "status", "available_fraction"]].to_string(index=False),
             ]
-        parts += ["", f"against reported figures (reported for 15 Jan 2026; status "
-                  f"{net['status_date']})", residuals(net).to_string()]
+        res = residuals(net)
+        if len(res):
+            parts += ["", f"against reported figures (reported for {net['status_date']})",
+                      res.to_string()]
+        else:
+            parts += ["", f"no reported national figures for {net['status_date']} (reported "
+                      f"for {reported}); the import cap above is that date's, from its source"]
     else:
-        parts += ["", "as built: pass --status-date 2026-01-15 to compare with the reported "
+        parts += ["", f"as built: pass --status-date {reported} to compare with the reported "
                   "figures (11 GW available, 18 GW needed)"]
     return "\n".join(parts)
