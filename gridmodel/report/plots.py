@@ -36,15 +36,16 @@ def plot_without_heat(ax, index, without_heat, district):
     ax.grid(alpha=0.3)
 
 
-def plot_indoor_bands(ax, index, temps, archetype):
-    """Median and 5-95 % band of indoor temperature per archetype."""
+def plot_indoor_bands(ax, index, temps, archetype, health_risk_c: float):
+    """Median and 5-95 % band of indoor temperature per archetype; the health-risk line
+    (the layer's ``[comfort] health_risk_c``) dashed."""
     from gridmodel.report.summary import indoor_bands
 
     for a, band in indoor_bands(index, temps, archetype).groupby("archetype", sort=True):
         line = ax.plot(index, band["median_c"].to_numpy(), label=a, lw=1.2)[0]
         ax.fill_between(index, band["p05_c"].to_numpy(), band["p95_c"].to_numpy(),
                         color=line.get_color(), alpha=0.15)
-    ax.axhline(12.0, color="k", ls="--", lw=0.8)
+    ax.axhline(health_risk_c, color="k", ls="--", lw=0.8)
     ax.set_ylabel("indoor temperature [°C]")
     ax.set_title("Indoor temperature by archetype (median, 5-95 % of buildings)")
     ax.legend(fontsize=7)
@@ -84,7 +85,8 @@ def write_plots(out: Path, layer, index, bh, temps, summary) -> list[str]:
     files.append("heat_without_by_district.png")
 
     fig, ax = plt.subplots(figsize=(10, 4.5))
-    plot_indoor_bands(ax, index, temps, b["archetype"].to_numpy())
+    plot_indoor_bands(ax, index, temps, b["archetype"].to_numpy(),
+                      float(layer.assumptions["comfort"]["health_risk_c"]))
     fig.autofmt_xdate()
     fig.tight_layout()
     fig.savefig(out / "indoor_bands_by_archetype.png", dpi=110)
