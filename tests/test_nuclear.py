@@ -91,3 +91,33 @@ def test_strike_elsewhere_leaves_the_unit_unchanged(net):
                        "repair_h": 4}])
     res = tl.simulate_outages(net, s, START, 8, seed=1, engine="pandapower", ac=False)
     assert "plant:npp" not in set(res.assets["asset_id"])
+
+
+def test_ukraine_three_npp_switchyards_hit_give_the_field_notes_stage():
+    # FIELD_NOTES 2: damage at the three NPPs' 750/330 kV switchyards trips every unit
+    # (6,268 MW dispatched on 15 Jan 2026 before this rule); FIELD_NOTES 11: the deficit's
+    # stage at 12.5 % of load per queue
+    import gridmodel
+    from gridmodel.outage.stages import stage_for_deficit
+
+    net = gridmodel.load_network("ukraine", status_date="2026-01-15")
+    subs = ("sub:rivne-npp", "sub:khmelnytskyi-npp", "sub:south-ukraine-npp")
+    s = strikes(net, [{"target": x, "time": "2026-01-15T02:00+02:00", "effect": "damaged",
+                       "fraction_lost": 0.3} for x in subs])
+    reg = net.registry.set_index("asset_id")
+    base = tl.snapshot(net, None, engine="fast", ac=False)
+    hit = tl.snapshot(net, s, engine="fast", ac=False)
+    nuc = hit.sources[hit.sources["asset_id"].map(reg["technology"]) == "nuclear"]
+    assert nuc["p_mw"].sum() == pytest.approx(0.0, abs=1e-6)
+    base_nuc = base.sources[base.sources["asset_id"].map(reg["technology"]) == "nuclear"]
+    assert base_nuc["p_mw"].sum() > 6000.0
+    # intact system: 4,625 MW short of 18,000 (25.7 %): 2.5 queues, 10 h a day off (Kyiv on
+    # 18 Jan 2026: about 10 h off, FIELD_NOTES 11)
+    assert base.shed_mw == pytest.approx(4625.0, rel=0.01)
+    stage = stage_for_deficit(base.shed_mw, base.demand_mw)
+    assert (stage.queues, stage.hours_off_per_day, stage.emergency) == (2.5, 10.0, False)
+    # the three switchyards hit: 10,893 MW short (60.5 %): 5 queues, schedules stop and
+    # emergency outages follow (FIELD_NOTES 11: more than 16 h off with 5 of 6 groups cut)
+    got = stage_for_deficit(hit.shed_mw, hit.demand_mw)
+    assert (got.queues, got.hours_off_per_day, got.emergency) == (5.0, 20.0, True)
+    assert hit.shed_mw - base.shed_mw == pytest.approx(6268.0, rel=0.01)
