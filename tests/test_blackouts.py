@@ -236,7 +236,7 @@ def test_the_zone_comes_from_the_caller_or_the_areas():
 
 
 def test_a_network_without_area_parameters_has_oblast_areas_and_no_zone():
-    from conftest import tiny_net
+    from tiny_networks import tiny_net
 
     net = tiny_net()
     areas = supply_areas(net)
@@ -247,7 +247,7 @@ def test_a_network_without_area_parameters_has_oblast_areas_and_no_zone():
 
 
 def test_own_area_substations_and_zone_from_the_network_parameters():
-    from conftest import tiny_net
+    from tiny_networks import tiny_net
 
     net = tiny_net()
     net.registry.loc[net.registry["asset_id"] == "load:city-res", "substation"] = "sub:city"

@@ -90,11 +90,11 @@ def test_fast_matches_pandapower_dc_ukraine_with_status():
     _agree(net, compiled, scenarios)
 
 
-def test_fast_result_has_the_same_tables(tiny):
-    compiled = compile_network(tiny)
+def test_fast_result_has_the_same_tables(tiny_net):
+    compiled = compile_network(tiny_net)
     ev = evaluate(compiled, {"line:city-east": 0.0})
     fast = to_result(compiled, ev)
-    ref = simulate_outage(tiny, {"line:city-east": 0.0}, ac=False)
+    ref = simulate_outage(tiny_net, {"line:city-east": 0.0}, ac=False)
     for name in ("islands", "loads", "oblasts", "branches", "cascade_log", "sources"):
         a, b = getattr(fast, name), getattr(ref, name)
         assert list(a.columns) == list(b.columns), name
@@ -103,18 +103,18 @@ def test_fast_result_has_the_same_tables(tiny):
     assert ev.shed_mw == pytest.approx(40.0)
 
 
-def test_compiled_network_is_reusable_and_net_unchanged(tiny):
+def test_compiled_network_is_reusable_and_net_unchanged(tiny_net):
     import copy
 
-    before = copy.deepcopy(tiny)
-    compiled = compile_network(tiny, lowrank=True)
+    before = copy.deepcopy(tiny_net)
+    compiled = compile_network(tiny_net, lowrank=True)
     a = evaluate(compiled, {"plant:tpp": 0.0})
     evaluate(compiled, {"sub:city": 0.0})
     b = evaluate(compiled, {"plant:tpp": 0.0})
     np.testing.assert_array_equal(a.p_from_mw, b.p_from_mw)
     assert a.shed_mw == b.shed_mw == pytest.approx(60.0)
     for key in ("bus", "line", "trafo", "gen", "load"):
-        assert tiny[key].equals(before[key])
+        assert tiny_net[key].equals(before[key])
 
 
 def test_lowrank_falls_back_for_many_outages():
@@ -127,7 +127,7 @@ def test_lowrank_falls_back_for_many_outages():
     assert ev.shed_mw == pytest.approx(ref.shed_mw, abs=TOL_MW)
 
 
-def test_simulate_outage_fast_reuses_compilation_until_the_net_changes(tiny, monkeypatch):
+def test_simulate_outage_fast_reuses_compilation_until_the_net_changes(tiny_net, monkeypatch):
     import gridmodel.outage.fast as fast
 
     calls = []
@@ -138,11 +138,11 @@ def test_simulate_outage_fast_reuses_compilation_until_the_net_changes(tiny, mon
         return real(net, **kw)
 
     monkeypatch.setattr(fast, "compile_network", counting)
-    a = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
-    b = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    a = simulate_outage(tiny_net, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    b = simulate_outage(tiny_net, {"plant:tpp": 0.5}, engine="fast", ac=False)
     assert len(calls) == 1
     assert a.shed_mw == b.shed_mw == pytest.approx(10.0)
-    tiny.gen.loc[tiny.gen["plant_id"] == "plant:tpp", "max_p_mw"] = 60.0  # edit: recompile
-    c = simulate_outage(tiny, {"plant:tpp": 0.5}, engine="fast", ac=False)
+    tiny_net.gen.loc[tiny_net.gen["plant_id"] == "plant:tpp", "max_p_mw"] = 60.0  # edit: recompile
+    c = simulate_outage(tiny_net, {"plant:tpp": 0.5}, engine="fast", ac=False)
     assert len(calls) == 2
     assert c.shed_mw == pytest.approx(30.0)

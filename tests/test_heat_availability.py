@@ -22,11 +22,6 @@ from gridmodel.restoration.restarts import restart_buildings
 N_H = 72
 
 
-@pytest.fixture(scope="module")
-def layer():
-    return load_layer("kyiv")
-
-
 def _temp(value=-20.0, n=N_H):
     idx = pd.date_range("2026-02-03 00:00", periods=n, freq="h", tz="Europe/Kyiv")
     return pd.Series(value, index=idx, name="temp_air", dtype=float)
@@ -37,19 +32,19 @@ def _run(layer, temp, **frames):
     return ga, restart_buildings(ga, 82, 12.0, 48.0)
 
 
-def test_intact_system_has_heat_everywhere(layer):
-    ga, bh = _run(layer, _temp())
+def test_intact_system_has_heat_everywhere(kyiv_layer):
+    ga, bh = _run(kyiv_layer, _temp())
     assert bh.heat_on.all()
     assert not bh.without_heat.any()
     assert not ga.drain_trigger.any()
 
 
-def test_destroyed_chp4_drains_its_zone(layer):
+def test_destroyed_chp4_drains_its_zone(kyiv_layer):
     temp = _temp()
     aa = pd.DataFrame({"plant:darnytsia-chp-4": 1.0}, index=temp.index)
     aa.iloc[4:] = 0.0
-    _, bh = _run(layer, temp, asset_available=aa)
-    in_zone = layer.buildings["source_id"].eq("heat:darnytsia-chp-4").to_numpy()
+    _, bh = _run(kyiv_layer, temp, asset_available=aa)
+    in_zone = kyiv_layer.buildings["source_id"].eq("heat:darnytsia-chp-4").to_numpy()
     assert in_zone.sum() == 1036
     assert bh.without_heat[4:, in_zone].all()
     assert not bh.without_heat[:, ~in_zone].any()
@@ -65,9 +60,9 @@ def _no_backup(layer, zone):
 
 
 @pytest.mark.parametrize(("hours_off", "drained"), [(10, True), (5, False)])
-def test_zone_pumping_unpowered(layer, hours_off, drained):
+def test_zone_pumping_unpowered(kyiv_layer, hours_off, drained):
     zone = "zone:chp-6-obolonskyi"
-    lay = _no_backup(layer, zone)
+    lay = _no_backup(kyiv_layer, zone)
     temp = _temp(-20.0)  # bridging time 7.0 h
     node = pd.DataFrame({"bus:kyiv-110-obolonskyi": True}, index=temp.index)
     node.iloc[2:2 + hours_off] = False
@@ -88,13 +83,13 @@ def test_zone_pumping_unpowered(layer, hours_off, drained):
 
 
 @pytest.mark.parametrize(("block_h", "drained"), [(8, True), (4, False)])
-def test_tall_building_blackout_block(layer, block_h, drained):
+def test_tall_building_blackout_block(kyiv_layer, block_h, drained):
     temp = _temp(-20.0)
     cols = pd.MultiIndex.from_tuples([("bus:kyiv-110-desnianskyi", 2)])
     bp = pd.DataFrame(True, index=temp.index, columns=cols)
     bp.iloc[8:8 + block_h] = False
-    _, bh = _run(layer, temp, building_power=bp)
-    b = layer.buildings
+    _, bh = _run(kyiv_layer, temp, building_power=bp)
+    b = kyiv_layer.buildings
     hit = (b["district"].eq("desnianskyi") & b["queue"].eq(2) & (b["floors"] > 9)).to_numpy()
     low = (b["district"].eq("desnianskyi") & b["queue"].eq(2) & (b["floors"] <= 9)).to_numpy()
     assert hit.sum() > 0
@@ -109,28 +104,28 @@ def test_tall_building_blackout_block(layer, block_h, drained):
         assert bh.interrupted[8:12, hit].all()
 
 
-def test_damaged_source_keeps_nearest_buildings(layer):
+def test_damaged_source_keeps_nearest_buildings(kyiv_layer):
     temp = _temp(-20.0, n=6)
     aa = pd.DataFrame({"plant:kyiv-chp-5": 0.5}, index=temp.index)
-    ga, bh = _run(layer, temp, asset_available=aa)
-    b = layer.buildings
+    ga, bh = _run(kyiv_layer, temp, asset_available=aa)
+    b = kyiv_layer.buildings
     inz = b["source_id"].eq("heat:kyiv-chp-5").to_numpy()
     lost = bh.without_heat[0] & inz
     assert 0 < lost.sum() < inz.sum()
-    s = layer.sources.set_index("source_id").loc["heat:kyiv-chp-5"]
+    s = kyiv_layer.sources.set_index("source_id").loc["heat:kyiv-chp-5"]
     d = np.hypot((b["lon"] - s["lon"]) * np.cos(np.radians(s["lat"])), b["lat"] - s["lat"])
     assert d[lost].min() >= d[inz & ~lost].max()
 
 
-def test_crews_restart_first_drained_first(layer):
+def test_crews_restart_first_drained_first(kyiv_layer):
     temp = _temp(-15.0, n=24 * 12)
     aa = pd.DataFrame({"plant:darnytsia-chp-4": 1.0, "plant:kyiv-chp-6": 1.0},
                       index=temp.index)
     aa.iloc[2:26, 0] = 0.0   # CHP-4 out 24 h from hour 2
     aa.iloc[5:29, 1] = 0.0   # CHP-6 out 24 h from hour 5
-    ga = group_availability(layer, temp, asset_available=aa)
+    ga = group_availability(kyiv_layer, temp, asset_available=aa)
     bh = restart_buildings(ga, 82, 12.0, 48.0)
-    b = layer.buildings
+    b = kyiv_layer.buildings
     z4 = b["source_id"].eq("heat:darnytsia-chp-4").to_numpy()
     z6 = b["source_id"].eq("heat:kyiv-chp-6").to_numpy()
     assert (bh.drain_time[z4] == 2).all()
@@ -147,11 +142,11 @@ def test_crews_restart_first_drained_first(layer):
     assert (bh.restart_start[z4 & started] >= 26).all()  # not before supply is back
 
 
-def test_misaligned_frames_are_rejected(layer):
+def test_misaligned_frames_are_rejected(kyiv_layer):
     temp = _temp()
     bad = pd.DataFrame({"plant:kyiv-chp-5": 1.0}, index=temp.index[:10])
     with pytest.raises(InputError, match="share the hourly index"):
-        group_availability(layer, temp, asset_available=bad)
+        group_availability(kyiv_layer, temp, asset_available=bad)
 
 
 def _restart_reference(g, trig, dcause_g, circ, sup, scause, frz, n_crews, crew_h, flats_h):
@@ -220,16 +215,16 @@ def test_restart_equals_reference_rules(seed, n_crews, flats_h, crew_h):
     assert bh.crews_busy.tolist() == busy
 
 
-def test_groups_and_bands_equal_pandas_grouping(layer):
+def test_groups_and_bands_equal_pandas_grouping(kyiv_layer):
     # capacity bands and groups as group_availability formed them with pandas
     temp = _temp(-18.0, n=48)
     aa = pd.DataFrame({"plant:kyiv-chp-5": 1.0, "plant:kyiv-chp-6": 1.0}, index=temp.index)
     aa.iloc[3:20, 0] = np.linspace(0.2, 0.9, 17)
     aa.iloc[10:30, 1] = 0.45
-    ga = group_availability(layer, temp, asset_available=aa)
-    b = layer.buildings
-    served = source_served_fraction(layer, ga.source_capacity, temp.to_numpy())
-    rank = capacity_rank(layer)
+    ga = group_availability(kyiv_layer, temp, asset_available=aa)
+    b = kyiv_layer.buildings
+    served = source_served_fraction(kyiv_layer, ga.source_capacity, temp.to_numpy())
+    rank = capacity_rank(kyiv_layer)
     band = np.zeros(len(b), dtype=np.int64)
     for sid in served.columns:
         levels = np.unique(served[sid].to_numpy())
@@ -237,7 +232,7 @@ def test_groups_and_bands_equal_pandas_grouping(layer):
         m = b["source_id"].to_numpy() == sid
         band[m] = np.searchsorted(levels, rank[m] - 1e-12, side="left")
     assert band.max() > 5
-    tall = b["floors"].to_numpy() > int(layer.param("power", "tall_floors"))
+    tall = b["floors"].to_numpy() > int(kyiv_layer.param("power", "tall_floors"))
     key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(), "grid_node": b["grid_node"].to_numpy(),
                         "queue": np.where(tall, b["queue"].to_numpy(), 0), "tall": tall,
                         "band": band})
@@ -245,26 +240,26 @@ def test_groups_and_bands_equal_pandas_grouping(layer):
     assert np.array_equal(ga.group_of, group_of)
     groups = (key.assign(_g=group_of).drop_duplicates("_g").sort_values("_g")
               .drop(columns="_g").reset_index(drop=True))
-    zinfo = layer.zones.set_index("zone_id")
+    zinfo = kyiv_layer.zones.set_index("zone_id")
     groups["source_id"] = zinfo.loc[groups["zone_id"], "source_id"].to_numpy()
     groups["district"] = zinfo.loc[groups["zone_id"], "district"].to_numpy()
     groups["buildings"] = np.bincount(group_of)
     pd.testing.assert_frame_equal(ga.groups, groups, check_exact=True)
 
 
-def test_new_tables_are_not_served_from_the_cache(layer):
+def test_new_tables_are_not_served_from_the_cache(kyiv_layer):
     temp = _temp(-20.0)
     node = pd.DataFrame({"bus:kyiv-110-obolonskyi": True}, index=temp.index)
     node.iloc[2:12] = False
-    before = group_availability(layer, temp, node_power=node).pumping
-    lay = _no_backup(layer, "zone:chp-6-obolonskyi")
+    before = group_availability(kyiv_layer, temp, node_power=node).pumping
+    lay = _no_backup(kyiv_layer, "zone:chp-6-obolonskyi")
     after = group_availability(lay, temp, node_power=node).pumping
     assert not after["zone:chp-6-obolonskyi"].iloc[2:12].any()
     assert before["zone:chp-6-obolonskyi"].iloc[2:12].all()
-    replaced = dataclasses.replace(layer, pumping=lay.pumping)
+    replaced = dataclasses.replace(kyiv_layer, pumping=lay.pumping)
     pd.testing.assert_frame_equal(group_availability(replaced, temp, node_power=node).pumping,
                                   after)
-    pd.testing.assert_frame_equal(group_availability(layer, temp, node_power=node).pumping,
+    pd.testing.assert_frame_equal(group_availability(kyiv_layer, temp, node_power=node).pumping,
                                   before)
 
 
@@ -296,12 +291,12 @@ def test_tables_edited_in_place_are_not_served_from_the_cache():
     assert "_content" not in vars(frozen)
 
 
-def test_heat_chain_uses_the_restart_crews_the_summary_reports(layer, monkeypatch):
+def test_heat_chain_uses_the_restart_crews_the_summary_reports(kyiv_layer, monkeypatch):
     # crews x share_for_restarts, rounded: 7 x 0.5 = 3.5 -> 4 (round half to even)
     from gridmodel import pipeline as chain
     from gridmodel.restoration import restarts as restoration
 
-    lay = dataclasses.replace(layer, assumptions=copy.deepcopy(layer.assumptions))
+    lay = dataclasses.replace(kyiv_layer, assumptions=copy.deepcopy(kyiv_layer.assumptions))
     lay.assumptions["restart"].update(crews=7, share_for_restarts=0.5)
     assert chain.restart_crews(lay) == 4
     seen = []

@@ -26,13 +26,8 @@ def test_rebuild_equals_shipped_bytes(tmp_path):
         assert (tmp_path / name).read_bytes() == (KYIV / name).read_bytes(), name
 
 
-@pytest.fixture(scope="module")
-def layer():
-    return load_layer("kyiv")
-
-
-def test_aggregates_match_published_counts(layer):
-    b = layer.buildings
+def test_aggregates_match_published_counts(kyiv_layer):
+    b = kyiv_layer.buildings
     assert len(b) == 12000  # FIELD_NOTES 3 / assumptions [building_total]
     chp4 = b[b["source_id"] == "heat:darnytsia-chp-4"]
     assert len(chp4) == 1036  # FIELD_NOTES 1 [A]
@@ -41,7 +36,7 @@ def test_aggregates_match_published_counts(layer):
     assert b["floor_area_m2"].sum() == pytest.approx(56.25e6, rel=1e-4)
     # 2014 table plus CHP-4 and new stock: no district has fewer than its 2014 count
     counts = b.groupby("district").size()
-    base = layer.districts.set_index("district")["buildings_2014"]
+    base = kyiv_layer.districts.set_index("district")["buildings_2014"]
     assert (counts >= base.reindex(counts.index)).all()
     assert len(b[b["source_id"] == "heat:kyiv-energia"]) == 300
     assert b["grid_node"].str.startswith("bus:kyiv-110-").all()
@@ -51,12 +46,12 @@ def test_aggregates_match_published_counts(layer):
     assert b["lat"].between(50.3, 50.6).all()
 
 
-def test_every_heat_source_named_with_power_asset(layer):
-    s = layer.sources.set_index("source_id")
+def test_every_heat_source_named_with_power_asset(kyiv_layer):
+    s = kyiv_layer.sources.set_index("source_id")
     assert s.loc["heat:darnytsia-chp-4", "power_asset"] == "plant:darnytsia-chp-4"
     assert s.loc["heat:kyiv-chp-5", "power_asset"] == "plant:kyiv-chp-5"
     assert s.loc["heat:kyiv-chp-6", "power_asset"] == "plant:kyiv-chp-6"
-    zoned = s[s.index.isin(layer.zones["source_id"])]
+    zoned = s[s.index.isin(kyiv_layer.zones["source_id"])]
     assert (zoned["heat_capacity_mw"] > 0).all()
 
 

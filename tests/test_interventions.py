@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 import gridmodel
-from gridmodel.heat.layer import load_layer
 from gridmodel.studies.planning import InterventionError, build_variant, load_defaults, load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -19,11 +18,6 @@ PLAN = ROOT / "examples" / "planning" / "kyiv_winter_plan.toml"
 @pytest.fixture(scope="module")
 def net():
     return gridmodel.load_network("ukraine", status_date="2026-02-02")
-
-
-@pytest.fixture(scope="module")
-def layer():
-    return load_layer("kyiv")
 
 
 def write(tmp_path, body: str, name: str = "plan.toml") -> Path:
@@ -42,8 +36,8 @@ def test_defaults_carry_source_and_tag():
     assert d["protection"]["unit_cost"] == 3.0e6  # FIELD_NOTES 8: about USD 3 M each
 
 
-def test_example_plan_costs(net, layer):
-    plan = load_plan(PLAN, net=net, layer=layer)
+def test_example_plan_costs(net, kyiv_layer):
+    plan = load_plan(PLAN, net=net, layer=kyiv_layer)
     by = plan.by_id()
     assert len(plan.interventions) == 7
     # 4 substations x USD 3 M (FIELD_NOTES 8)
@@ -137,7 +131,7 @@ def test_missing_file(tmp_path):
         load_plan(tmp_path / "nope.toml")
 
 
-def test_unknown_asset_district_and_site_suggest(tmp_path, net, layer):
+def test_unknown_asset_district_and_site_suggest(tmp_path, net, kyiv_layer):
     p = write(tmp_path, """
         [[intervention]]
         id = "p"
@@ -156,7 +150,7 @@ def test_unknown_asset_district_and_site_suggest(tmp_path, net, layer):
         sites = ["pump:chp-5-holosiivsky"]
         """)
     with pytest.raises(InterventionError) as exc:
-        load_plan(p, net=net, layer=layer)
+        load_plan(p, net=net, layer=kyiv_layer)
     msg = str(exc.value)
     assert f"{p}:5:" in msg
     assert "unknown asset 'sub:pivnichnaa'" in msg
@@ -167,7 +161,7 @@ def test_unknown_asset_district_and_site_suggest(tmp_path, net, layer):
     assert "pump:chp-5-holosiivskyi" in msg
 
 
-def test_names_resolve_to_ids(tmp_path, net, layer):
+def test_names_resolve_to_ids(tmp_path, net, kyiv_layer):
     p = write(tmp_path, """
         [[intervention]]
         id = "p"
@@ -180,25 +174,25 @@ def test_names_resolve_to_ids(tmp_path, net, layer):
         sites = ["Obolonskyi"]
         mw_per_site = 1
         """)
-    plan = load_plan(p, net=net, layer=layer)
+    plan = load_plan(p, net=net, layer=kyiv_layer)
     assert plan.interventions[0].params["assets"] == ["sub:pivnichna"]
     assert plan.interventions[1].params["sites"] == ["district:obolonskyi"]
 
 
-def test_variants_leave_base_untouched(net, layer):
-    plan = load_plan(PLAN, net=net, layer=layer)
-    src0 = layer.sources.copy()
-    b0 = layer.buildings[["zone_id", "source_id"]].copy()
+def test_variants_leave_base_untouched(net, kyiv_layer):
+    plan = load_plan(PLAN, net=net, layer=kyiv_layer)
+    src0 = kyiv_layer.sources.copy()
+    b0 = kyiv_layer.buildings[["zone_id", "source_id"]].copy()
     load0 = net.load["p_mw"].copy()
-    crews0 = layer.assumptions["restart"]["crews"]
-    v = build_variant(net, layer, plan.interventions, interception_prob=0.5)
+    crews0 = kyiv_layer.assumptions["restart"]["crews"]
+    v = build_variant(net, kyiv_layer, plan.interventions, interception_prob=0.5)
     assert v.name == "+".join(iv.id for iv in plan.interventions)
     assert v.capital_cost == pytest.approx(sum(iv.capital_cost for iv in plan.interventions))
     # the base network and layer are unchanged
-    assert layer.sources.equals(src0)
-    assert layer.buildings[["zone_id", "source_id"]].equals(b0)
+    assert kyiv_layer.sources.equals(src0)
+    assert kyiv_layer.buildings[["zone_id", "source_id"]].equals(b0)
     assert net.load["p_mw"].equals(load0)
-    assert layer.assumptions["restart"]["crews"] == crews0
+    assert kyiv_layer.assumptions["restart"]["crews"] == crews0
     # the variant carries every effect
     assert v.net is not net
     assert v.net_changed
@@ -209,7 +203,7 @@ def test_variants_leave_base_untouched(net, layer):
     assert v.layer.assumptions["restart"]["crews"] == crews0 + 40
     pump = v.layer.pumping.set_index("pump_id")
     assert pump.loc["pump:chp-6-obolonskyi", "backup_mw"] == pytest.approx(
-        layer.pumping.set_index("pump_id").loc["pump:chp-6-obolonskyi", "backup_mw"] + 2.0)
+        kyiv_layer.pumping.set_index("pump_id").loc["pump:chp-6-obolonskyi", "backup_mw"] + 2.0)
     assert pump.loc["pump:chp-6-obolonskyi", "backup_fuel_h"] == pytest.approx(72.0)
     moved = v.layer.buildings["source_id"] == "heat:modular-boilers-darnytskyi"
     assert moved.any()
@@ -223,9 +217,9 @@ def test_variants_leave_base_untouched(net, layer):
     assert cut == pytest.approx(30.0)
 
 
-def test_baseline_variant_shares_base(net, layer):
-    v = build_variant(net, layer, ())
+def test_baseline_variant_shares_base(net, kyiv_layer):
+    v = build_variant(net, kyiv_layer, ())
     assert v.name == "baseline"
     assert v.net is net
-    assert v.layer is layer
+    assert v.layer is kyiv_layer
     assert v.capital_cost == 0.0

@@ -26,7 +26,7 @@ from gridmodel.network.tables import REQUIRED
 
 REPO = Path(__file__).resolve().parents[1]
 
-TINY_META = """name = "tiny"
+ABC_META = """name = "abc"
 description = "three substations, two lines, one plant"
 [imports]
 commercial_mw = 100.0
@@ -37,10 +37,11 @@ valid_to = "2024-12-31"
 """
 
 
-def write_tiny(folder: Path) -> Path:
-    """A: plant 300 MW; A-B and B-C lines; loads at B (two classes) and C."""
+def write_abc_folder(folder: Path) -> Path:
+    """The alpha - beta - gamma network folder: plant 300 MW at alpha; A-B and B-C
+    lines; loads at B (two classes) and C."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "network.toml").write_text(TINY_META, encoding="utf-8")
+    (folder / "network.toml").write_text(ABC_META, encoding="utf-8")
     pd.DataFrame(
         {
             "substation_id": ["sub:alpha", "sub:beta", "sub:gamma"],
@@ -119,13 +120,15 @@ def write_tiny(folder: Path) -> Path:
 
 
 @pytest.fixture
-def tiny(tmp_path):
-    return write_tiny(tmp_path / "tiny")
+def abc_folder(tmp_path):
+    """A fresh folder of the alpha - beta - gamma network (:func:`write_abc_folder`) in
+    ``tmp_path``, for the test to edit."""
+    return write_abc_folder(tmp_path / "abc")
 
 
 # ---------------------------------------------------------------- tiny networks
-def test_tiny_loads_with_registry_and_ids(tiny):
-    net = gridmodel.load_network(tiny)
+def test_tiny_loads_with_registry_and_ids(abc_folder):
+    net = gridmodel.load_network(abc_folder)
     assert isinstance(net, pp.pandapowerNet)
     assert len(net.bus) == 3
     assert len(net.line) == 2
@@ -140,7 +143,7 @@ def test_tiny_loads_with_registry_and_ids(tiny):
     assert net.gen.at[0, "installed_mw"] == pytest.approx(300.0)
 
 
-def test_tiny_shunts_on_their_buses_with_ids(tiny):
+def test_tiny_shunts_on_their_buses_with_ids(abc_folder):
     pd.DataFrame(
         {
             "shunt_id": ["shunt:ab-to", "shunt:ab-from"],
@@ -148,8 +151,8 @@ def test_tiny_shunts_on_their_buses_with_ids(tiny):
             "bus_id": ["bus:beta-330", "bus:alpha-330"],
             "q_mvar": [30.0, 12.5],
         }
-    ).to_csv(tiny / "shunts.csv", index=False)
-    net = gridmodel.load_network(tiny)
+    ).to_csv(abc_folder / "shunts.csv", index=False)
+    net = gridmodel.load_network(abc_folder)
     assert list(net.shunt["shunt_id"]) == ["shunt:ab-to", "shunt:ab-from"]
     assert list(net.bus.loc[net.shunt["bus"], "bus_id"]) == ["bus:beta-330", "bus:alpha-330"]
     assert list(net.shunt["q_mvar"]) == [30.0, 12.5]
@@ -161,8 +164,8 @@ def test_tiny_shunts_on_their_buses_with_ids(tiny):
     assert reg.loc["shunt:ab-to", "substation"] == "sub:beta"
 
 
-def test_resolve_names_aliases_and_ukrainian_spellings(tiny):
-    net = gridmodel.load_network(tiny)
+def test_resolve_names_aliases_and_ukrainian_spellings(abc_folder):
+    net = gridmodel.load_network(abc_folder)
     assert (
         resolve(net, ["Alpha", "alpha-330", "Альфа", "sub:alpha"], kinds=["substation"])
         == ["sub:alpha"] * 4
@@ -170,8 +173,8 @@ def test_resolve_names_aliases_and_ukrainian_spellings(tiny):
     assert resolve(net, ["Альфа АЕС"]) == ["plant:alpha-npp"]
 
 
-def test_unknown_names_all_reported_with_suggestions(tiny):
-    net = gridmodel.load_network(tiny)
+def test_unknown_names_all_reported_with_suggestions(abc_folder):
+    net = gridmodel.load_network(abc_folder)
     with pytest.raises(UnknownAssetError) as err:
         resolve(net, ["Alpah", "Gammma", "Beta"])
     assert set(err.value.problems) == {"Alpah", "Gammma"}
@@ -179,8 +182,8 @@ def test_unknown_names_all_reported_with_suggestions(tiny):
     assert "Gammma" in str(err.value)
 
 
-def test_graph_view_has_ids(tiny):
-    g = graph(gridmodel.load_network(tiny))
+def test_graph_view_has_ids(abc_folder):
+    g = graph(gridmodel.load_network(abc_folder))
     assert nx.is_connected(g)
     assert {d["bus_id"] for _, d in g.nodes(data=True)} == {
         "bus:alpha-330",
@@ -189,33 +192,33 @@ def test_graph_view_has_ids(tiny):
     }
 
 
-def test_status_by_date_damage_occupation_and_repair(tiny):
-    before = gridmodel.load_network(tiny, status_date="2024-02-01")
+def test_status_by_date_damage_occupation_and_repair(abc_folder):
+    before = gridmodel.load_network(abc_folder, status_date="2024-02-01")
     assert before.gen.at[0, "max_p_mw"] == pytest.approx(150.0)
-    damaged = gridmodel.load_network(tiny, status_date="2024-05-15")
+    damaged = gridmodel.load_network(abc_folder, status_date="2024-05-15")
     assert damaged.gen.at[0, "max_p_mw"] == pytest.approx(300.0 * 0.4 * 0.5)
     gamma = damaged.bus.index[damaged.bus["substation_id"] == "sub:gamma"]
     assert not damaged.bus.loc[gamma, "in_service"].any()
     # every element attached to an occupied bus goes too: no dangling branch
     assert not damaged.line.loc[damaged.line["to_bus"].isin(gamma), "in_service"].any()
     assert not damaged.load.loc[damaged.load["bus"].isin(gamma), "in_service"].any()
-    repaired = gridmodel.load_network(tiny, status_date="2024-07-15")
+    repaired = gridmodel.load_network(abc_folder, status_date="2024-07-15")
     assert repaired.gen.at[0, "max_p_mw"] == pytest.approx(150.0)
     assert repaired.bus["in_service"].all()
 
 
-def test_status_fraction_reaches_capacity_without_availability_table(tiny):
+def test_status_fraction_reaches_capacity_without_availability_table(abc_folder):
     # availability.csv is optional: a damaged plant still loses its capacity
-    (tiny / "availability.csv").unlink()
-    built = gridmodel.load_network(tiny)
+    (abc_folder / "availability.csv").unlink()
+    built = gridmodel.load_network(abc_folder)
     assert built.gen.at[0, "max_p_mw"] == 300.0
-    damaged = gridmodel.load_network(tiny, status_date="2024-05-15")
+    damaged = gridmodel.load_network(abc_folder, status_date="2024-05-15")
     assert damaged.gen.at[0, "max_p_mw"] == pytest.approx(300.0 * 0.4)
     assert damaged.gen.at[0, "status_fraction"] == 0.4
 
 
-def test_status_of_branches_derates_or_takes_out(tiny):
-    df = pd.read_csv(tiny / "status.csv", keep_default_na=False)
+def test_status_of_branches_derates_or_takes_out(abc_folder):
+    df = pd.read_csv(abc_folder / "status.csv", keep_default_na=False)
     extra = pd.DataFrame(
         {
             "asset_id": ["line:ab", "line:bc"],
@@ -226,8 +229,8 @@ def test_status_of_branches_derates_or_takes_out(tiny):
             "source": ["test"] * 2,
         }
     )
-    pd.concat([df, extra]).to_csv(tiny / "status.csv", index=False)
-    net = gridmodel.load_network(tiny, status_date="2024-02-15")
+    pd.concat([df, extra]).to_csv(abc_folder / "status.csv", index=False)
+    net = gridmodel.load_network(abc_folder, status_date="2024-02-15")
     line = net.line.set_index("line_id")
     assert line.at["line:ab", "df"] == 0.25
     assert line.at["line:ab", "in_service"]
@@ -235,8 +238,8 @@ def test_status_of_branches_derates_or_takes_out(tiny):
     assert not line.at["line:bc", "in_service"]
 
 
-def test_registry_survives_pandapower_json_round_trip(tiny, tmp_path):
-    net = gridmodel.load_network(tiny)
+def test_registry_survives_pandapower_json_round_trip(abc_folder, tmp_path):
+    net = gridmodel.load_network(abc_folder)
     path = tmp_path / "tiny.json"
     pp.to_json(net, str(path))
     back = gridmodel.load_network(path)
@@ -316,33 +319,33 @@ def test_malformed_json_file_names_file(tmp_path):
     assert path.read_text(encoding="utf-8") == "{not json"  # untouched
 
 
-def test_missing_table_and_column(tiny):
-    (tiny / "loads.csv").unlink()
+def test_missing_table_and_column(abc_folder):
+    (abc_folder / "loads.csv").unlink()
     with pytest.raises(NetworkFileError, match="loads.csv"):
-        gridmodel.load_network(tiny)
+        gridmodel.load_network(abc_folder)
 
 
-def test_missing_column_named(tiny):
-    df = pd.read_csv(tiny / "lines.csv").drop(columns=["x_ohm_per_km"])
-    df.to_csv(tiny / "lines.csv", index=False)
+def test_missing_column_named(abc_folder):
+    df = pd.read_csv(abc_folder / "lines.csv").drop(columns=["x_ohm_per_km"])
+    df.to_csv(abc_folder / "lines.csv", index=False)
     with pytest.raises(NetworkFileError, match="x_ohm_per_km"):
-        gridmodel.load_network(tiny)
+        gridmodel.load_network(abc_folder)
 
 
-def test_line_to_unknown_bus_names_line_and_value(tiny):
-    df = pd.read_csv(tiny / "lines.csv")
+def test_line_to_unknown_bus_names_line_and_value(abc_folder):
+    df = pd.read_csv(abc_folder / "lines.csv")
     df.loc[1, "to_bus"] = "bus:nowhere"
-    df.to_csv(tiny / "lines.csv", index=False)
+    df.to_csv(abc_folder / "lines.csv", index=False)
     with pytest.raises(NetworkFileError, match=r"line 3.*bus:nowhere"):
-        gridmodel.load_network(tiny)
+        gridmodel.load_network(abc_folder)
 
 
-def test_status_naming_unknown_asset(tiny):
-    df = pd.read_csv(tiny / "status.csv", keep_default_na=False)
+def test_status_naming_unknown_asset(abc_folder):
+    df = pd.read_csv(abc_folder / "status.csv", keep_default_na=False)
     df.loc[1, "asset_id"] = "sub:atlantis"
-    df.to_csv(tiny / "status.csv", index=False)
+    df.to_csv(abc_folder / "status.csv", index=False)
     with pytest.raises(StatusError, match=r"line 3.*sub:atlantis"):
-        gridmodel.load_network(tiny, status_date="2024-05-15")
+        gridmodel.load_network(abc_folder, status_date="2024-05-15")
 
 
 @pytest.mark.parametrize(
@@ -353,20 +356,20 @@ def test_status_naming_unknown_asset(tiny):
         ("start", "15/03/2024", "ISO date"),
     ],
 )
-def test_status_bad_rows(tiny, field, value, match):
-    df = pd.read_csv(tiny / "status.csv", keep_default_na=False)
+def test_status_bad_rows(abc_folder, field, value, match):
+    df = pd.read_csv(abc_folder / "status.csv", keep_default_na=False)
     df[field] = df[field].astype(object)
     df.loc[0, field] = value
-    df.to_csv(tiny / "status.csv", index=False)
+    df.to_csv(abc_folder / "status.csv", index=False)
     with pytest.raises(StatusError, match=match):
-        gridmodel.load_network(tiny, status_date="2024-05-15")
+        gridmodel.load_network(abc_folder, status_date="2024-05-15")
 
 
-def test_status_date_outside_range(tiny):
+def test_status_date_outside_range(abc_folder):
     with pytest.raises(StatusError, match="outside"):
-        gridmodel.load_network(tiny, status_date="2030-01-01")
+        gridmodel.load_network(abc_folder, status_date="2030-01-01")
     with pytest.raises(StatusError, match="YYYY-MM-DD"):
-        gridmodel.load_network(tiny, status_date="yesterday")
+        gridmodel.load_network(abc_folder, status_date="yesterday")
 
 
 # ---------------------------------------------------------------- the ukraine network
@@ -531,10 +534,10 @@ def test_network_json_matches_loaded_tables(ukraine):
     assert np.isclose(ukraine.load["p_mw"].sum(), 18000.0, rtol=1e-6)
 
 
-def test_plot_marks_dark_and_struck_buses(tiny):
+def test_plot_marks_dark_and_struck_buses(abc_folder):
     from gridmodel.network.plot import plot_network
 
-    net = gridmodel.load_network(tiny)
+    net = gridmodel.load_network(abc_folder)
     ax = plot_network(net, dark_buses=[1, 2], struck_buses=[0])
     marked = {c.get_label(): c.get_offsets().tolist() for c in ax.collections}
     assert marked["dark (no supply)"] == [[31.0, 50.0], [32.0, 50.0]]

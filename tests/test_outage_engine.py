@@ -72,8 +72,8 @@ def test_import_cap_allocation():
 
 # --------------------------------------------------------------------------- tiny network
 @pytest.mark.parametrize("engine", ENGINES)
-def test_intact_serves_everything_with_proportional_dispatch(tiny, engine):
-    res = _run(tiny, {}, engine)
+def test_intact_serves_everything_with_proportional_dispatch(tiny_net, engine):
+    res = _run(tiny_net, {}, engine)
     assert res.shed_mw == pytest.approx(0.0, abs=TOL)
     assert res.demand_mw == pytest.approx(90.0)
     assert res.n_islands == 1
@@ -86,8 +86,8 @@ def test_intact_serves_everything_with_proportional_dispatch(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_cut_line_leaves_island_without_source_dark(tiny, engine):
-    res = _run(tiny, {"line:city-east": 0.0}, engine)
+def test_cut_line_leaves_island_without_source_dark(tiny_net, engine):
+    res = _run(tiny_net, {"line:city-east": 0.0}, engine)
     assert res.n_islands == 2
     dark = res.islands[~res.islands["energised"]]
     assert len(dark) == 1
@@ -103,13 +103,13 @@ def test_cut_line_leaves_island_without_source_dark(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_priority_shedding_on_damaged_plant(tiny, engine):
+def test_priority_shedding_on_damaged_plant(tiny_net, engine):
     # plant at half: 50 + 30 (imports) = 80 MW for 90 MW -> 10 MW of industry shed
-    res = _run(tiny, {"plant:tpp": 0.5}, engine)
+    res = _run(tiny_net, {"plant:tpp": 0.5}, engine)
     assert _shed(res) == pytest.approx({"load:city-ind": 10.0, "load:city-res": 0.0,
                                         "load:east-crit": 0.0})
     # plant gone: 30 MW of imports for 90 MW -> industry 20, residential 30, critical 10
-    res = _run(tiny, {"plant:tpp": 0.0}, engine)
+    res = _run(tiny_net, {"plant:tpp": 0.0}, engine)
     assert _shed(res) == pytest.approx({"load:city-ind": 20.0, "load:city-res": 30.0,
                                         "load:east-crit": 10.0})
     assert res.served_mw == pytest.approx(30.0)
@@ -118,8 +118,8 @@ def test_priority_shedding_on_damaged_plant(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_struck_substation_takes_its_buses_and_elements(tiny, engine):
-    res = _run(tiny, {"sub:city": 0.0}, engine)
+def test_struck_substation_takes_its_buses_and_elements(tiny_net, engine):
+    res = _run(tiny_net, {"sub:city": 0.0}, engine)
     loads = res.loads.set_index("load_id")
     assert loads.at["load:city-ind", "island"] == -1
     assert loads.at["load:city-res", "island"] == -1
@@ -134,20 +134,20 @@ def test_struck_substation_takes_its_buses_and_elements(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_import_cap_argument_and_no_source(tiny, engine):
-    res = _run(tiny, {"plant:tpp": 0.0}, engine, import_cap_mw=0.0)
+def test_import_cap_argument_and_no_source(tiny_net, engine):
+    res = _run(tiny_net, {"plant:tpp": 0.0}, engine, import_cap_mw=0.0)
     assert res.shed_mw == pytest.approx(90.0)
     assert not res.islands["energised"].any()
     assert (res.islands["method"] == "none").all()
     # uncapped: 50 MW of imports
-    res = _run(tiny, {"plant:tpp": 0.0}, engine, import_cap_mw=float("inf"))
+    res = _run(tiny_net, {"plant:tpp": 0.0}, engine, import_cap_mw=float("inf"))
     assert res.served_mw == pytest.approx(50.0)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_demand_override_and_damaged_load(tiny, engine):
+def test_demand_override_and_damaged_load(tiny_net, engine):
     demand = pd.Series({"load:east-crit": 10.0})
-    res = _run(tiny, {"load:city-res": 0.5}, engine, demand_mw=demand)
+    res = _run(tiny_net, {"load:city-res": 0.5}, engine, demand_mw=demand)
     loads = res.loads.set_index("load_id")
     assert loads.at["load:east-crit", "demand_mw"] == 10.0
     # half of the residential connection is lost: 15 MW shed whatever the balance
@@ -156,10 +156,10 @@ def test_demand_override_and_damaged_load(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_damaged_line_overloads_and_trips(tiny, engine):
+def test_damaged_line_overloads_and_trips(tiny_net, engine):
     # line:north-city carries all 90 MW less nothing (west feeds via north): rating
     # 200 x 0.2 = 40 MW -> trips in round 1, city and east go dark (90 MW shed)
-    res = _run(tiny, {"line:north-city": 0.2}, engine)
+    res = _run(tiny_net, {"line:north-city": 0.2}, engine)
     assert res.cascade_rounds == 1
     assert res.cascade_log["asset_id"].tolist() == ["line:north-city"]
     assert res.shed_mw == pytest.approx(90.0)
@@ -171,8 +171,8 @@ def test_damaged_line_overloads_and_trips(tiny, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_triangle_cascade(triangle, engine):
-    res = _run(triangle, {}, engine)
+def test_triangle_cascade(triangle_net, engine):
+    res = _run(triangle_net, {}, engine)
     assert res.cascade_rounds == 0
     if not engine[1]:
         # equal reactances: 2/3 of 90 MW direct, 1/3 via C
@@ -181,97 +181,105 @@ def test_triangle_cascade(triangle, engine):
         assert br.at["line:a-c", "p_from_mw"] == pytest.approx(30.0, abs=1e-6)
         assert br.at["line:c-b", "p_from_mw"] == pytest.approx(30.0, abs=1e-6)
         assert br.at["line:a-b", "loading"] == pytest.approx(0.6, abs=1e-8)
-    res = _run(triangle, {"line:a-b": 0.0}, engine)
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine)
     assert res.cascade_log["asset_id"].tolist() == ["line:a-c"]
     if not engine[1]:
         assert res.cascade_log["loading"].tolist() == pytest.approx([1.8])
     assert res.cascade_status == "converged"
     assert res.shed_mw == pytest.approx(90.0)
     assert res.islands["energised"].tolist() == [True, False]
-    # a higher threshold keeps A-C in (loading 1.8 < 2)
-    res = _run(triangle, {"line:a-b": 0.0}, engine, overload_threshold=2.0)
+    # a higher threshold keeps A-C in (loading 1.8 < 2) ...
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=2.0,
+               line_limits=False)
     assert res.shed_mw == pytest.approx(0.0, abs=TOL)
+    # ... and with line limits the redispatch sheds B down to A-C's 50 MW rating
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=2.0)
+    assert res.cascade_rounds == 0
+    if not engine[1]:
+        assert res.shed_mw == pytest.approx(40.0, abs=1e-6)
+        br = res.branches.set_index("asset_id")
+        assert br.at["line:a-c", "loading"] == pytest.approx(1.0, abs=1e-8)
 
 
-def test_cascade_round_limit(triangle):
-    res = _run(triangle, {"line:a-b": 0.0}, max_cascade_rounds=0)
+def test_cascade_round_limit(triangle_net):
+    res = _run(triangle_net, {"line:a-b": 0.0}, max_cascade_rounds=0)
     assert res.cascade_status == "limit hit"
     assert res.cascade_rounds == 0
     assert res.branches.set_index("asset_id").at["line:a-c", "loading"] == pytest.approx(1.8)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_caller_net_is_unchanged(tiny, engine):
-    before = copy.deepcopy(tiny)
-    _run(tiny, {"sub:city": 0.0, "plant:tpp": 0.5, "line:west-north": 0.3}, engine)
-    _run(tiny, {"line:north-city": 0.2}, engine)
-    assert set(tiny.keys()) == set(before.keys())
+def test_caller_net_is_unchanged(tiny_net, engine):
+    before = copy.deepcopy(tiny_net)
+    _run(tiny_net, {"sub:city": 0.0, "plant:tpp": 0.5, "line:west-north": 0.3}, engine)
+    _run(tiny_net, {"line:north-city": 0.2}, engine)
+    assert set(tiny_net.keys()) == set(before.keys())
     for key in before.keys():
-        a, b = tiny[key], before[key]
+        a, b = tiny_net[key], before[key]
         if isinstance(b, pd.DataFrame):
             pd.testing.assert_frame_equal(a, b, check_dtype=True)
         elif isinstance(b, dict | str | float | int | bool):
             assert a == b, key
 
 
-def test_unknown_asset_and_bad_fraction(tiny):
+def test_unknown_asset_and_bad_fraction(tiny_net):
     with pytest.raises(UnknownAssetError, match="plant:tpx") as err:
-        simulate_outage(tiny, {"plant:tpx": 0.0})
+        simulate_outage(tiny_net, {"plant:tpx": 0.0})
     assert "plant:tpp" in str(err.value)  # suggestion
     with pytest.raises(InputError, match="plant:tpp"):
-        simulate_outage(tiny, {"plant:tpp": 1.5})
+        simulate_outage(tiny_net, {"plant:tpp": 1.5})
     with pytest.raises(InputError, match="line:city-east"):
-        simulate_outage(tiny, {"line:city-east": float("nan")})
+        simulate_outage(tiny_net, {"line:city-east": float("nan")})
     with pytest.raises(InputError, match="engine"):
-        simulate_outage(tiny, {}, engine="magic")
+        simulate_outage(tiny_net, {}, engine="magic")
     with pytest.raises(InputError, match="DC only"):
-        simulate_outage(tiny, {}, engine="fast", ac=True)
+        simulate_outage(tiny_net, {}, engine="fast", ac=True)
     with pytest.raises(InputError, match="demand_mw"):
-        simulate_outage(tiny, {}, demand_mw=pd.Series({"load:nope": 1.0}))
+        simulate_outage(tiny_net, {}, demand_mw=pd.Series({"load:nope": 1.0}))
     with pytest.raises(InputError, match="max_cascade_rounds"):
-        simulate_outage(tiny, {}, max_cascade_rounds=-1)
+        simulate_outage(tiny_net, {}, max_cascade_rounds=-1)
 
 
-def test_nan_flow_is_an_error(tiny, monkeypatch):
+def test_nan_flow_is_an_error(tiny_net, monkeypatch):
     from gridmodel.outage.powerflow import PandapowerFlow
 
     monkeypatch.setattr(PandapowerFlow, "_finite", lambda self: False)
     with pytest.raises(SimulationError, match="NaN"):
-        simulate_outage(tiny, {}, ac=False)
+        simulate_outage(tiny_net, {}, ac=False)
     with pytest.raises(SimulationError, match="NaN"):
-        simulate_outage(tiny, {}, ac=True)
+        simulate_outage(tiny_net, {}, ac=True)
 
 
-def test_summary_is_readable(tiny):
-    res = simulate_outage(tiny, {"plant:tpp": 0.0, "line:city-east": 0.0}, ac=False)
+def test_summary_is_readable(tiny_net):
+    res = simulate_outage(tiny_net, {"plant:tpp": 0.0, "line:city-east": 0.0}, ac=False)
     text = res.summary()
     assert "shed" in text
     assert "Islands" in text
     assert "east" in text
     assert "plant:tpp" in text
     assert "OutageResult(" in repr(res)
-    res = simulate_outage(tiny, {"plant:tpp": 0.25}, ac=False)
+    res = simulate_outage(tiny_net, {"plant:tpp": 0.25}, ac=False)
     assert res.damaged == {"plant:tpp": 0.25}
     assert "plant:tpp (25% left)" in res.summary()
 
 
-def test_ac_on_meshed_agrees_with_dc_on_balance(meshed):
-    ac = simulate_outage(meshed, {"plant:g0": 0.0} if "plant:g0" in set(
-        meshed.registry.asset_id) else {}, ac=True, max_cascade_rounds=0)
-    dc = simulate_outage(meshed, {"plant:g0": 0.0} if "plant:g0" in set(
-        meshed.registry.asset_id) else {}, ac=False, max_cascade_rounds=0)
+def test_ac_on_meshed_agrees_with_dc_on_balance(meshed_net):
+    ac = simulate_outage(meshed_net, {"plant:g0": 0.0} if "plant:g0" in set(
+        meshed_net.registry.asset_id) else {}, ac=True, max_cascade_rounds=0)
+    dc = simulate_outage(meshed_net, {"plant:g0": 0.0} if "plant:g0" in set(
+        meshed_net.registry.asset_id) else {}, ac=False, max_cascade_rounds=0)
     assert set(ac.islands["method"]) <= {"ac", "dc", "none"}
     assert ac.shed_mw == pytest.approx(dc.shed_mw, abs=1e-9)
 
 
 # --------------------------------------------------------------------------- islands
-def test_networkx_and_csgraph_islands_agree(meshed):
+def test_networkx_and_csgraph_islands_agree(meshed_net):
     import gridmodel.outage._model as m
 
-    model = m.build_model(meshed)
+    model = m.build_model(meshed_net)
     rng = np.random.default_rng(3)
-    ids = [a for a in meshed.registry["asset_id"] if a.startswith(("line:", "sub:"))]
-    work = copy.deepcopy(meshed)
+    ids = [a for a in meshed_net.registry["asset_id"] if a.startswith(("line:", "sub:"))]
+    work = copy.deepcopy(meshed_net)
     for _ in range(20):
         outs = {a: 0.0 for a in rng.choice(ids, size=4, replace=False)}
         state = m.apply_outages(model, outs)
@@ -317,7 +325,7 @@ def _outage_strategy(net):
 
 @functools.cache
 def _meshed():
-    from conftest import meshed_net
+    from tiny_networks import meshed_net
 
     return meshed_net(0)
 
@@ -353,7 +361,7 @@ def test_invariants_ac(data):
     assert not br.loc[br["tripped_round"] >= 0, "in_service"].any()
 
 
-def test_ac_divergence_falls_back_to_dc_per_island(tiny, monkeypatch):
+def test_ac_divergence_falls_back_to_dc_per_island(tiny_net, monkeypatch):
     import pandapower as pp
     from pandapower.auxiliary import LoadflowNotConverged
 
@@ -361,16 +369,16 @@ def test_ac_divergence_falls_back_to_dc_per_island(tiny, monkeypatch):
         raise LoadflowNotConverged("forced by the test")
 
     monkeypatch.setattr(pp, "runpp", diverge)
-    res = simulate_outage(tiny, {"line:city-east": 0.0}, ac=True)
+    res = simulate_outage(tiny_net, {"line:city-east": 0.0}, ac=True)
     assert res.islands["method"].tolist() == ["dc", "none"]
     assert res.islands["converged"].tolist() == [True, False]
     assert res.shed_mw == pytest.approx(40.0)
 
 
-def test_open_line_switch_counts_as_out_and_bus_switches_are_refused(tiny):
+def test_open_line_switch_counts_as_out_and_bus_switches_are_refused(tiny_net):
     import pandapower as pp
 
-    net = copy.deepcopy(tiny)
+    net = copy.deepcopy(tiny_net)
     line = int(net.line.index[net.line["line_id"] == "line:city-east"][0])
     pp.create_switch(net, bus=int(net.line.at[line, "from_bus"]), element=line, et="l",
                      closed=False)
@@ -382,10 +390,10 @@ def test_open_line_switch_counts_as_out_and_bus_switches_are_refused(tiny):
         simulate_outage(net, {})
 
 
-def test_three_winding_transformers_are_refused(tiny):
+def test_three_winding_transformers_are_refused(tiny_net):
     import pandapower as pp
 
-    net = copy.deepcopy(tiny)
+    net = copy.deepcopy(tiny_net)
     b = pp.create_bus(net, vn_kv=35.0)
     pp.create_transformer3w(net, hv_bus=2, mv_bus=b, lv_bus=3,
                             std_type="63/25/38 MVA 110/20/10 kV")
@@ -394,20 +402,20 @@ def test_three_winding_transformers_are_refused(tiny):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_default_trip_loading_comes_from_the_network(triangle, engine):
+def test_default_trip_loading_comes_from_the_network(triangle_net, engine):
     # A-C would carry 1.8 x its rating; the network says branches trip above 2.0
-    triangle["parameters"] = {"operation": {"trip_loading": 2.0}}
-    res = _run(triangle, {"line:a-b": 0.0}, engine)
+    triangle_net["parameters"] = {"operation": {"trip_loading": 2.0}}
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine)
     assert res.cascade_rounds == 0
     assert res.shed_mw == pytest.approx(0.0, abs=TOL)
-    res = _run(triangle, {"line:a-b": 0.0}, engine, overload_threshold=1.0)
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=1.0)
     assert res.cascade_log["asset_id"].tolist() == ["line:a-c"]
 
 
-def test_fast_evaluate_reads_the_compiled_trip_loading(triangle):
+def test_fast_evaluate_reads_the_compiled_trip_loading(triangle_net):
     from gridmodel.outage.fast import compile_network, evaluate
 
-    triangle["parameters"] = {"operation": {"trip_loading": 2.0}}
-    compiled = compile_network(triangle)
+    triangle_net["parameters"] = {"operation": {"trip_loading": 2.0}}
+    compiled = compile_network(triangle_net)
     assert evaluate(compiled, {"line:a-b": 0.0}).cascade_rounds == 0
     assert evaluate(compiled, {"line:a-b": 0.0}, overload_threshold=1.0).cascade_rounds == 1

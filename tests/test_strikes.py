@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tiny_networks import tiny_net
+from tiny_networks import alias_net
 
 from gridmodel.errors import InputError, UnknownAssetError
 from gridmodel.strikes import (
@@ -22,7 +22,7 @@ from gridmodel.strikes import (
 
 @pytest.fixture(scope="module")
 def net():
-    return tiny_net()
+    return alias_net()
 
 
 def write(tmp_path, name, text):

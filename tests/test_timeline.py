@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from tiny_networks import tiny_net
+from tiny_networks import alias_net
 
 import gridmodel.outage.timeline as tl
 from gridmodel.errors import InputError
@@ -19,8 +19,8 @@ START = "2026-02-03T00:00+02:00"
 
 @pytest.fixture(scope="module")
 def net():
-    """The tiny network with the ``ukraine`` area rule: Kyiv 110 kV nodes are areas."""
-    net = tiny_net()
+    """The alias network with the ``ukraine`` area rule: Kyiv 110 kV nodes are areas."""
+    net = alias_net()
     net.parameters["areas"] = {"own_area_substations": ["sub:kyiv-110-*"]}
     return net
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tiny_networks import tiny_net
+from tiny_networks import alias_net
 
 from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
@@ -84,7 +84,7 @@ def test_check_demand_mw_names_the_load():
 
 def test_lean_path_tables_on_a_tiny_network():
     """The array path's per-oblast table is the groupby of its own load table."""
-    net = tiny_net()
+    net = alias_net()
     res = simulate_outages(net, None, start="2026-02-03T00:00+02:00", horizon_h=6,
                            engine="fast", ac=False, blackouts=False)
     num = ["demand_mw", "served_mw", "shed_mw"]
@@ -107,7 +107,7 @@ def test_evaluate_demands_rows_equal_evaluate_state(outages, monkeypatch):
     from gridmodel.outage._model import _base_arrays, apply_outages, state_with_demand
     from gridmodel.outage.balance import allocate_import_cap
 
-    net = tiny_net()
+    net = alias_net()
     rng = np.random.default_rng(3)
     for compiled in (fast.compile_network(net), fast.compile_network(net, lowrank=False)):
         model = compiled.model
