@@ -48,6 +48,7 @@ from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.demand import check_timezone
+from gridmodel.outage.published import published_stages
 
 __all__ = [
     "EXEMPT_CLASSES",
@@ -102,6 +103,16 @@ class BlackoutSchedule:
     block_h: int
     step_h: float
     timezone: str
+
+    @property
+    def published(self) -> pd.DataFrame:
+        """Stages published a day ahead per area and local day (computed on demand).
+
+        ``area, oblast, date, published_on, queues, hours_off_per_day, emergency,
+        actual_queues``: the rule of :mod:`gridmodel.outage.published` (FIELD_NOTES 11);
+        a frame the heat layer may read (docs/rolling_blackouts.md).
+        """
+        return published_stages(self.blocks, self.n_queues)
 
 
 def _area_parameters(net) -> dict:
