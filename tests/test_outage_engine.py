@@ -188,16 +188,29 @@ def test_triangle_cascade(triangle_net, engine):
     assert res.cascade_status == "converged"
     assert res.shed_mw == pytest.approx(90.0)
     assert res.islands["energised"].tolist() == [True, False]
-    # a higher threshold keeps A-C in (loading 1.8 < 2)
-    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=2.0)
+    # a higher threshold keeps A-C in (loading 1.8 < 2) ...
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=2.0,
+               line_limits=False)
     assert res.shed_mw == pytest.approx(0.0, abs=TOL)
+    # ... and with line limits the redispatch sheds B down to A-C's 50 MW rating
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=2.0)
+    assert res.cascade_rounds == 0
+    if not engine[1]:
+        assert res.shed_mw == pytest.approx(40.0, abs=1e-6)
+        br = res.branches.set_index("asset_id")
+        assert br.at["line:a-c", "loading"] == pytest.approx(1.0, abs=1e-8)
 
 
 def test_cascade_round_limit(triangle_net):
-    res = _run(triangle_net, {"line:a-b": 0.0}, max_cascade_rounds=0)
+    res = _run(triangle_net, {"line:a-b": 0.0}, max_cascade_rounds=0, line_limits=False)
     assert res.cascade_status == "limit hit"
     assert res.cascade_rounds == 0
     assert res.branches.set_index("asset_id").at["line:a-c", "loading"] == pytest.approx(1.8)
+    # the redispatch after the cascade brings what it left overloaded to the rating
+    res = _run(triangle_net, {"line:a-b": 0.0}, max_cascade_rounds=0)
+    assert res.cascade_status == "limit hit"
+    assert res.branches.set_index("asset_id").at["line:a-c", "loading"] == pytest.approx(1.0)
+    assert res.shed_mw == pytest.approx(40.0)
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -397,7 +410,7 @@ def test_three_winding_transformers_are_refused(tiny_net):
 def test_default_trip_loading_comes_from_the_network(triangle_net, engine):
     # A-C would carry 1.8 x its rating; the network says branches trip above 2.0
     triangle_net["parameters"] = {"operation": {"trip_loading": 2.0}}
-    res = _run(triangle_net, {"line:a-b": 0.0}, engine)
+    res = _run(triangle_net, {"line:a-b": 0.0}, engine, line_limits=False)
     assert res.cascade_rounds == 0
     assert res.shed_mw == pytest.approx(0.0, abs=TOL)
     res = _run(triangle_net, {"line:a-b": 0.0}, engine, overload_threshold=1.0)

@@ -263,14 +263,14 @@ def run_demands_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_in
                    max_rank, bus_alive, br_alive0, rating_mw, src_bus, src_cap_mw, load_bus,
                    load_alive, demand_mw, connectable, load_tier, trip_limit, max_rounds,
                    labels, dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw,
-                   energised, n_islands, rounds, status):
+                   energised, n_islands, rounds, status, peak_loading):
     """:func:`run_scenario_nb` for one asset state under several demands.
 
     Row ``r`` of ``demand_mw`` (runs x loads) is one scenario; the per-run outputs are
-    rows of the 2-D output arrays, and ``n_islands, rounds, status`` get one entry per
-    run. Each run starts from ``br_alive0``. Same arithmetic as one call per run
-    (connectable demand = demand x connectable fraction, as the caller of
-    :func:`run_scenario_nb` computes it).
+    rows of the 2-D output arrays, and ``n_islands, rounds, status, peak_loading`` (the
+    highest final branch loading) get one entry per run. Each run starts from
+    ``br_alive0``. Same arithmetic as one call per run (connectable demand = demand x
+    connectable fraction, as the caller of :func:`run_scenario_nb` computes it).
     """
     n_br = len(br_from)
     for r in range(demand_mw.shape[0]):
@@ -286,6 +286,7 @@ def run_demands_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_in
             demand_mw[r], conn, load_tier, trip_limit, max_rounds, labels[r],
             dispatch_mw[r], served_mw[r], avail_mw[r], isl_demand_mw[r], isl_served_mw[r],
             energised[r], p_mw, loading, tripped, trip_loading)
+        peak_loading[r] = loading.max() if n_br else 0.0
 
 
 @njit(cache=True)

@@ -25,6 +25,7 @@ from gridmodel.outage.cascade import (
     trip_round,
 )
 from gridmodel.outage.islands import labels_from_sets
+from gridmodel.outage.lp import constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
 ENGINES = ("pandapower", "fast")
@@ -35,7 +36,7 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
                     demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
                     max_cascade_rounds: int = GRID.max_cascade_rounds,
                     overload_threshold: float | None = None,
-                    compiled=None) -> OutageResult:
+                    compiled=None, line_limits: bool = True) -> OutageResult:
     """Simulate what a set of outages does to the system in one step.
 
     Parameters
@@ -68,6 +69,11 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
     compiled : CompiledNetwork, optional
         Fast engine only: ``gridmodel.outage.fast.compile_network(net)`` to reuse, for
         callers that evaluate many scenarios on one net (skips the cache check).
+    line_limits : bool
+        After the cascade settles, balance every island where a live branch exceeds its
+        continuous rating by the LP of :mod:`gridmodel.outage.lp` (redispatch and priority
+        shedding within the DC line limits). False keeps the proportional balance (line
+        limits then act only through the overload trips).
 
     Returns
     -------
@@ -98,18 +104,34 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
             compiled = compile_cached(net)  # compiled once per (unchanged) net
         ev = evaluate(compiled, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw,
                       max_cascade_rounds=max_cascade_rounds,
-                      overload_threshold=overload_threshold)
+                      overload_threshold=overload_threshold, line_limits=line_limits)
         return to_result(compiled, ev)
     model = build_model(net)
     state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
     return run_pandapower(net, model, state, ac=ac, max_cascade_rounds=max_cascade_rounds,
-                          overload_threshold=overload_threshold)
+                          overload_threshold=overload_threshold, line_limits=line_limits)
+
+
+def _loadings(model: Model, state: State, labels: np.ndarray, bal, fr,
+              br_alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Branches in use and their loadings (DC, or pandapower's AC loading where the
+    island was solved in AC, divided by the damage fraction); 0 where not in use."""
+    live = br_alive & (labels[model.br_from] >= 0)
+    live &= bal.energised[np.maximum(labels[model.br_from], 0)]
+    loading = dc_loading(fr.p_from_mw, state.br_rating_mw)
+    if fr.loading_ac is not None:
+        br_method = fr.method[np.maximum(labels[model.br_from], 0)]
+        use_ac = live & (br_method == "ac")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ac_load = fr.loading_ac / state.br_fraction
+        loading = np.where(use_ac, ac_load, loading)
+    return live, np.where(live, loading, 0.0)
 
 
 def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
                    max_cascade_rounds: int = GRID.max_cascade_rounds,
                    overload_threshold: float = 1.0,
-                   islands: str = "networkx") -> OutageResult:
+                   islands: str = "networkx", line_limits: bool = True) -> OutageResult:
     """The pandapower engine: the loop of islands, balance, flow and cascade.
 
     Parameters
@@ -125,6 +147,8 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
     overload_threshold : float
     islands : {"networkx", "csgraph"}
         How islands are found (both give the same labels).
+    line_limits : bool
+        The constrained balance where a limit binds (:func:`simulate_outage`).
 
     Returns
     -------
@@ -148,20 +172,21 @@ def run_pandapower(net, model: Model, state: State, *, ac: bool = True,
                                           state.bus_alive)
         bal = balance_labels(model, state, cap, n_isl, labels)
         fr = flow.flow(labels, bal, br_alive, cap, ac)
-        live = br_alive & (labels[model.br_from] >= 0)
-        live &= bal.energised[np.maximum(labels[model.br_from], 0)]
-        loading = dc_loading(fr.p_from_mw, state.br_rating_mw)
-        if fr.loading_ac is not None:
-            br_method = fr.method[np.maximum(labels[model.br_from], 0)]
-            use_ac = live & (br_method == "ac")
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ac_load = fr.loading_ac / state.br_fraction
-            loading = np.where(use_ac, ac_load, loading)
-        loading = np.where(live, loading, 0.0)
+        live, loading = _loadings(model, state, labels, bal, fr, br_alive)
         rounds, status = trip_round(loading, live, overload_threshold, rounds,
                                     max_cascade_rounds, model.br_asset, br_alive, tripped, log)
         if status is not None:
             break
+    limited = None
+    if line_limits and limit_binds(loading):
+        from gridmodel.outage.fast import dc_branches
+
+        limited = constrained_balance(model, state, cap, labels, bal, dc_branches(net, model),
+                                      live, loading)
+    if limited is not None:
+        bal = limited
+        fr = flow.flow(labels, bal, br_alive, cap, ac)
+        live, loading = _loadings(model, state, labels, bal, fr, br_alive)
     return build_result(model, state, engine="pandapower", n_islands=n_isl, bus_island=labels,
                         balance=bal, island_method=fr.method, p_from_mw=fr.p_from_mw,
                         loading=loading, br_alive=br_alive, tripped_round=tripped,

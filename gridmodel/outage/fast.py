@@ -59,6 +59,7 @@ from gridmodel.outage.cascade import (
     trip_round,
 )
 from gridmodel.outage.islands import island_labels
+from gridmodel.outage.lp import DCBranches, constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
 
@@ -94,6 +95,11 @@ class CompiledNetwork:
     def n_branch(self) -> int:
         """Number of branches (lines, then transformers)."""
         return self.model.n_branch
+
+    @property
+    def dc(self) -> DCBranches:
+        """The branches' DC data for the constrained balance (:mod:`gridmodel.outage.lp`)."""
+        return DCBranches(b_pu=self.b_pu, shift_rad=self.shift_rad, base_mva=self.base_mva)
 
 
 def _ppc_branch_params(net) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -137,6 +143,30 @@ def _ppc_branch_params(net) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
             float(ppc["baseMVA"]))
 
 
+def dc_branches(net, model: Model) -> DCBranches:
+    """Susceptance, phase shift and base of every branch in pandapower's DC model.
+
+    ``b = 1 / (x tap)`` [pu] for branches in service in ``net`` (0 for the others),
+    read from the ppc pandapower builds for ``rundcpp`` (:func:`_ppc_branch_params`).
+
+    Raises
+    ------
+    InputError
+        A branch in service with zero reactance.
+    """
+    x, tap, shift_deg, base = _ppc_branch_params(net)
+    tap = np.where(tap == 0, 1.0, tap)
+    b = np.zeros(model.n_branch)
+    ok = model.br_in_service
+    bad = ok & (x == 0)
+    if bad.any():
+        msg = (f"branches {model.br_asset[bad][:10].tolist()} have zero reactance; the DC "
+               "model needs x > 0.")
+        raise InputError(msg)
+    b[ok] = 1.0 / (x[ok] * tap[ok])
+    return DCBranches(b_pu=b, shift_rad=np.deg2rad(shift_deg), base_mva=base)
+
+
 def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
     """Compile ``net`` for fast DC scenario evaluation (``net`` is not changed).
 
@@ -154,18 +184,9 @@ def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
     CompiledNetwork
     """
     model = build_model(net)
-    x, tap, shift_deg, base = _ppc_branch_params(net)
-    tap = np.where(tap == 0, 1.0, tap)
-    b = np.zeros(model.n_branch)
-    ok = model.br_in_service
-    bad = ok & (x == 0)
-    if bad.any():
-        msg = (f"branches {model.br_asset[bad][:10].tolist()} have zero reactance; the DC "
-               "model needs x > 0.")
-        raise InputError(msg)
-    b[ok] = 1.0 / (x[ok] * tap[ok])
-    compiled = CompiledNetwork(model=model, b_pu=b, shift_rad=np.deg2rad(shift_deg),
-                               base_mva=base)
+    dc = dc_branches(net, model)
+    compiled = CompiledNetwork(model=model, b_pu=dc.b_pu, shift_rad=dc.shift_rad,
+                               base_mva=dc.base_mva)
     compiled.extra["trip_loading"] = trip_loading(net.get("parameters"), None)
     if lowrank:
         from gridmodel.outage._lowrank import prepare_lowrank
@@ -290,7 +311,7 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
              demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
              max_cascade_rounds: int = GRID.max_cascade_rounds,
              overload_threshold: float | None = None,
-             solver: str = "lowrank") -> Evaluation:
+             solver: str = "lowrank", line_limits: bool = True) -> Evaluation:
     """Evaluate one outage scenario on a compiled network (DC).
 
     Parameters
@@ -301,6 +322,9 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     solver : {"lowrank", "splu"}
         ``"lowrank"`` needs ``compile_network(..., lowrank=True)`` and falls back to
         ``"splu"`` for very many removed branches.
+    line_limits : bool
+        Balance within the continuous ratings where they bind (:mod:`gridmodel.outage.lp`);
+        False keeps the proportional balance everywhere.
 
     Returns
     -------
@@ -316,28 +340,30 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     model = compiled.model
     state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
     cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
-    return evaluate_state(compiled, state, cap, max_cascade_rounds, overload_threshold, solver)
+    return evaluate_state(compiled, state, cap, max_cascade_rounds, overload_threshold, solver,
+                          line_limits)
 
 
 def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                    max_cascade_rounds: int, overload_threshold: float,
-                   solver: str = "lowrank") -> Evaluation:
+                   solver: str = "lowrank", line_limits: bool = True) -> Evaluation:
     """Evaluate a state already built by :func:`~gridmodel.outage._model.apply_outages`.
 
     The part of :func:`evaluate` after the outages are applied, for callers that reuse
     one asset state over many demand levels (the timeline's array path). Arguments are
     not checked again: ``cap`` is the per-source capacity after the import cap
     (:func:`~gridmodel.outage.balance.allocate_import_cap`), ``overload_threshold`` a
-    number, ``solver`` one of ``"lowrank"`` and ``"splu"``.
+    number, ``solver`` one of ``"lowrank"`` and ``"splu"``. Where a line limit binds
+    (``line_limits``), the round loop runs in Python, which solves the LP.
     """
     if solver == "lowrank" and "lowrank" not in compiled.extra:
         solver = "splu"
     if solver == "lowrank":
         ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
-        if ev is not None:
+        if ev is not None and not (line_limits and limit_binds(ev.loading)):
             return ev
     return _evaluate_loop(compiled, state, cap, max_cascade_rounds, overload_threshold,
-                          solver)
+                          solver, line_limits)
 
 
 @dataclass
@@ -361,14 +387,15 @@ class DemandRuns:
 
 def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                      demand_mw: np.ndarray, max_cascade_rounds: int,
-                     overload_threshold: float) -> DemandRuns:
+                     overload_threshold: float, line_limits: bool = True) -> DemandRuns:
     """Evaluate one asset state under each row of ``demand_mw`` (runs x loads) [MW].
 
     ``demand_mw`` is the demand of every load in model order with loads out of service
     before the strikes at zero (as :func:`~gridmodel.outage._model.state_with_demand`
     sets it). One numba call runs all rows; rows the low-rank update cannot take (or all
-    rows, when the network has no low-rank data) go through :func:`evaluate_state`. Each row equals
-    ``evaluate_state`` on that demand (``tests/test_timeline_fast_equal.py``).
+    rows, when the network has no low-rank data) go through :func:`evaluate_state`, and so do
+    rows where a line limit binds (``line_limits``: the LP of :mod:`gridmodel.outage.lp`).
+    Each row equals ``evaluate_state`` on that demand (``tests/test_timeline_fast_equal.py``).
     """
     model = compiled.model
     n_runs, n_bus = len(demand_mw), model.n_bus
@@ -384,6 +411,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         energised=np.zeros((n_runs, n_bus), dtype=np.bool_),
         cascade_rounds=np.zeros(n_runs, dtype=np.int64))
     status = np.full(n_runs, -1, dtype=np.int64)
+    peak_loading = np.zeros(n_runs)
     lr = compiled.extra.get("lowrank")
     if lr is not None:
         try:
@@ -395,12 +423,15 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                 overload_threshold * (1.0 + TRIP_RTOL), int(max_cascade_rounds),
                 out.bus_island, out.dispatch_mw, out.served_mw, np.zeros((n_runs, n_bus)),
                 out.island_demand_mw, out.island_served_mw, out.energised, out.n_islands,
-                out.cascade_rounds, status)
+                out.cascade_rounds, status, peak_loading)
         except np.linalg.LinAlgError:  # a singular update: every row by the slow path
             status[:] = -1
+    if line_limits:
+        status[peak_loading > 1.0 + TRIP_RTOL] = -1
     for r in np.flatnonzero(status < 0):
         ev = evaluate_state(compiled, dataclasses.replace(state, load_demand_mw=demand_mw[r]),
-                            cap, max_cascade_rounds, overload_threshold)
+                            cap, max_cascade_rounds, overload_threshold,
+                            line_limits=line_limits)
         k = ev.n_islands
         out.n_islands[r], out.cascade_rounds[r] = k, ev.cascade_rounds
         out.bus_island[r] = ev.bus_island
@@ -458,8 +489,9 @@ def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
 
 def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                    max_cascade_rounds: int, overload_threshold: float,
-                   solver: str) -> Evaluation:
-    """The round loop in numpy/scipy (reference for the kernel, and its fallback)."""
+                   solver: str, line_limits: bool = True) -> Evaluation:
+    """The round loop in numpy/scipy (reference for the kernel, and its fallback), then
+    the constrained balance where a line limit binds (``line_limits``)."""
     model = compiled.model
     br_alive = state.br_alive.copy()
     tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
@@ -469,26 +501,38 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
                                       state.bus_alive)
         bal = balance_labels(model, state, cap, n_isl, labels)
-        energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
-        on = br_alive & energ_bus[model.br_from]
-        inj_mw = (np.bincount(model.src_bus, weights=bal.dispatch_mw, minlength=model.n_bus)
-                  - np.bincount(model.load_bus, weights=bal.served_mw, minlength=model.n_bus))
-        p = None
-        if solver == "lowrank":
-            from gridmodel.outage._lowrank import solve_lowrank
-
-            p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive)
-        if p is None:
-            p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
-        loading = np.where(on, dc_loading(p, state.br_rating_mw), 0.0)
+        on, p, loading = _round_flows(compiled, state, labels, bal, br_alive, solver)
         rounds, status = trip_round(loading, on, overload_threshold, rounds,
                                     max_cascade_rounds, model.br_asset, br_alive, tripped, log)
         if status is not None:
             break
+    limited = (constrained_balance(model, state, cap, labels, bal, compiled.dc, on, loading)
+               if line_limits else None)
+    if limited is not None:
+        bal = limited
+        on, p, loading = _round_flows(compiled, state, labels, bal, br_alive, solver)
     return Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
                       p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
                       cascade_log=log, cascade_rounds=rounds, cascade_status=status,
                       src_cap_mw=cap)
+
+
+def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, bal: Balance,
+                 br_alive: np.ndarray, solver: str):
+    """Branches in use, their DC flows [MW] and loadings under the balance ``bal``."""
+    model = compiled.model
+    energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
+    on = br_alive & energ_bus[model.br_from]
+    inj_mw = (np.bincount(model.src_bus, weights=bal.dispatch_mw, minlength=model.n_bus)
+              - np.bincount(model.load_bus, weights=bal.served_mw, minlength=model.n_bus))
+    p = None
+    if solver == "lowrank":
+        from gridmodel.outage._lowrank import solve_lowrank
+
+        p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive)
+    if p is None:
+        p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
+    return on, p, np.where(on, dc_loading(p, state.br_rating_mw), 0.0)
 
 
 def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.ndarray,

@@ -1,0 +1,205 @@
+"""The transmission-constrained balance (gridmodel.outage.lp).
+
+Hand-checkable answers on two- and four-bus networks, and the LP against pandapower's
+own DC OPF (``pandapower.rundcopp``) on ``case9``, ``case30`` and a 4-bus ring with a
+congested tie: loads are controllable with a piecewise-linear cost (slope ``-(w + eps)``
+below the proportional served demand ``s0``, ``-(w - eps)`` above), generators with
+slopes ``-eps`` / ``+eps`` around the proportional dispatch ``g0``; the two objectives
+then differ by the constant ``sum w conn + eps (sum s0 + sum g0)``. pandapower's interior
+point solver is run at the tightest tolerance it converges at (1e-10 on case9 and the
+4-bus ring, 1e-7 on case30), so both unserved load and objective agree to 1e-6
+(observed 1e-10 to 5e-7).
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import numpy as np
+import pandapower as pp
+import pytest
+from pandapower.auxiliary import OPFNotConverged
+
+from gridmodel.outage import simulate_outage
+from gridmodel.outage._cases import pandapower_case
+from gridmodel.outage._model import apply_outages, build_model
+from gridmodel.outage.balance import allocate_import_cap, balance_labels
+from gridmodel.outage.fast import compile_network, dc_branches, evaluate
+from gridmodel.outage.lp import REDISPATCH_COST, TIER_WEIGHT, solve_island
+from tests.tiny_networks import build_net
+
+TOL = 1e-6
+
+
+def _two_bus(tie_mw=50.0):
+    """Plant of 200 MW at A; at B 30 MW critical and 70 MW industry; tie A-B."""
+    return build_net(
+        buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
+        lines=[("line:ab", "A", "B", 10.0, tie_mw)],
+        gens=[("plant:a", "A", 200.0, "thermal")],
+        loads=[("load:bc", "B", 30.0, "critical", "test"),
+               ("load:bi", "B", 70.0, "industry", "test")])
+
+
+def test_tie_limit_sheds_the_lowest_class_behind_it():
+    """Tie 50 MW into B (100 MW demand) that holds 200 % until redispatch (trip loading
+    2.5): 30 MW critical and 20 MW industry served, the tie at its rating."""
+    net = _two_bus()
+    for engine in ("pandapower", "fast"):
+        res = simulate_outage(net, {}, engine=engine, ac=False, overload_threshold=2.5)
+        served = res.loads.set_index("load_id")["served_mw"]
+        assert served["load:bc"] == pytest.approx(30.0, abs=TOL)
+        assert served["load:bi"] == pytest.approx(20.0, abs=TOL)
+        assert res.branches["loading"].max() == pytest.approx(1.0, abs=TOL)
+        assert res.cascade_log.empty
+
+
+def test_without_line_limits_the_proportional_answer_stays():
+    """line_limits=False: B fully served over the tie at 200 % of its rating."""
+    res = simulate_outage(_two_bus(), {}, engine="fast", ac=False, overload_threshold=2.5,
+                          line_limits=False)
+    assert res.shed_mw == pytest.approx(0.0)
+    assert res.branches["loading"].max() == pytest.approx(2.0)
+
+
+def test_above_the_trip_loading_the_tie_trips_before_redispatch():
+    """Trip loading 1.0: the tie (200 % under the proportional balance) trips, B is dark."""
+    for engine in ("pandapower", "fast"):
+        res = simulate_outage(_two_bus(), {}, engine=engine, ac=False)
+        assert res.shed_mw == pytest.approx(100.0)
+        assert res.cascade_log["asset_id"].tolist() == ["line:ab"]
+
+
+def test_unconstrained_case_keeps_the_proportional_answer():
+    """A tie of 150 MW never binds: the same arrays with and without line limits."""
+    net = _two_bus(tie_mw=150.0)
+    a = simulate_outage(net, {}, engine="fast", ac=False)
+    b = simulate_outage(net, {}, engine="fast", ac=False, line_limits=False)
+    np.testing.assert_array_equal(a.loads["served_mw"], b.loads["served_mw"])
+
+
+def four_bus():
+    """A ring 0-1-2-3 of 57 MW lines; 300 MW at bus 0, 40 MW at bus 2; 230 MW of load."""
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, vn_kv=110.0) for _ in range(4)]
+    for f, t in [(0, 1), (1, 2), (2, 3), (3, 0)]:
+        pp.create_line_from_parameters(net, b[f], b[t], 10.0, r_ohm_per_km=0.01,
+                                       x_ohm_per_km=0.4, c_nf_per_km=0.0, max_i_ka=0.3)
+    pp.create_gen(net, b[0], p_mw=0.0, max_p_mw=300.0)
+    pp.create_gen(net, b[2], p_mw=0.0, max_p_mw=40.0)
+    for bus, p in ((1, 80.0), (2, 90.0), (3, 60.0)):
+        pp.create_load(net, b[bus], p_mw=p)
+    return net
+
+
+def _prepared(net, seed=0):
+    """Registry and classes as pandapower_case gives them, ext_grids as generators."""
+    net = copy.deepcopy(net)
+    for i in list(net.ext_grid.index):
+        eg = net.ext_grid.loc[i]
+        cap = float(eg.get("max_p_mw", np.nan))
+        cap = cap if np.isfinite(cap) and cap > 0 else float(net.load.p_mw.sum())
+        pp.create_gen(net, int(eg["bus"]), p_mw=0.0, max_p_mw=cap, vm_pu=float(eg["vm_pu"]))
+    net.ext_grid.drop(net.ext_grid.index, inplace=True)
+    net.gen["max_p_mw"] = net.gen["max_p_mw"].fillna(net.gen["p_mw"])
+    net.poly_cost.drop(net.poly_cost.index, inplace=True)
+    from gridmodel.network.registry import build_registry_from_elements
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        net["registry"] = build_registry_from_elements(net)
+    rng = np.random.default_rng(seed)
+    net.load["load_id"] = [f"load:{i}" for i in net.load.index]
+    net.load["priority_class"] = rng.choice(list(("industry", "residential", "heat_water",
+                                                  "critical")), size=len(net.load))
+    net["parameters"] = {}
+    return net
+
+
+def _lp(net):
+    """The production LP's inputs on the intact net (one island) and its answer."""
+    model = build_model(net)
+    state = apply_outages(model, {})
+    cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+    labels = np.zeros(model.n_bus, dtype=np.int64)
+    bal = balance_labels(model, state, cap, 1, labels)
+    dc = dc_branches(net, model)
+    on = state.br_alive
+    conn = state.load_demand_mw * state.load_connectable
+    weight = TIER_WEIGHT[model.load_tier]
+    lp = solve_island(np.arange(model.n_bus), model.br_from[on], model.br_to[on],
+                      dc.b_pu[on], dc.shift_rad[on], dc.base_mva, state.br_rating_mw[on],
+                      model.src_bus, cap, bal.dispatch_mw, model.load_bus, conn,
+                      bal.served_mw, weight)
+    const = weight @ conn + REDISPATCH_COST * (bal.served_mw.sum() + bal.dispatch_mw.sum())
+    return lp, bal, conn, weight, cap, const
+
+
+def _pwl(lo, x0, hi, slope_below, slope_above):
+    pts = [[lo, x0, slope_below]] if x0 > lo else []
+    return pts + ([[x0, hi, slope_above]] if hi > x0 else [])
+
+
+def _rundcopp(net, bal, conn, weight, cap):
+    """pandapower's DC OPF with shedding as controllable loads at priority costs."""
+    net = copy.deepcopy(net)
+    eps = REDISPATCH_COST
+    net.gen["controllable"] = True
+    net.gen["min_p_mw"] = 0.0
+    net.gen["max_p_mw"] = cap
+    # the angle reference, no power
+    pp.create_ext_grid(net, int(net.gen.bus.iloc[0]), min_p_mw=0.0, max_p_mw=0.0)
+    for k, i in enumerate(net.gen.index):
+        pp.create_pwl_cost(net, i, "gen", _pwl(0.0, bal.dispatch_mw[k], cap[k], -eps, eps))
+    net.load["controllable"] = True
+    net.load["min_p_mw"] = 0.0
+    net.load["max_p_mw"] = conn
+    for j, i in enumerate(net.load.index):
+        pts = _pwl(0.0, bal.served_mw[j], conn[j], -weight[j] - eps, -weight[j] + eps)
+        if pts:
+            pp.create_pwl_cost(net, i, "load", pts)
+    net.line["max_loading_percent"] = 100.0
+    if len(net.trafo):
+        net.trafo["max_loading_percent"] = 100.0
+    for tol in (1e-10, 1e-9, 1e-8, 1e-7):  # the tightest the interior point reaches
+        try:
+            pp.rundcopp(net, PDIPM_GRADTOL=tol, PDIPM_COMPTOL=tol, PDIPM_COSTTOL=tol,
+                        PDIPM_FEASTOL=tol)
+        except OPFNotConverged:
+            continue
+        return net
+    msg = "rundcopp did not converge at any tolerance"
+    raise AssertionError(msg)
+
+
+def _tight(name):
+    """``case9`` / ``case30`` with ratings at 80 % of the intact flow: limits bind."""
+    return _prepared(pandapower_case(name, seed=0, tighten=0.8, min_rating_mw=5.0))
+
+
+@pytest.mark.parametrize("name", ["four_bus", "case9", "case30"])
+def test_lp_equals_pandapower_dc_opf(name):
+    net = _prepared(four_bus()) if name == "four_bus" else _tight(name)
+    lp, bal, conn, weight, cap, const = _lp(net)
+    assert lp is not None
+    opf = _rundcopp(net, bal, conn, weight, cap)
+    assert opf.OPF_converged
+    unserved = conn.sum() - opf.res_load["p_mw"].sum()
+    assert lp.unserved_mw == pytest.approx(unserved, abs=TOL)
+    assert lp.objective == pytest.approx(float(opf.res_cost) + const, abs=TOL)
+    assert lp.unserved_mw > 1.0  # a limit binds
+    assert lp.dispatch_mw.sum() == pytest.approx(lp.served_mw.sum(), abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ["case9", "case30"])
+def test_both_engines_agree_where_limits_bind(name):
+    """pandapower DC loop and the compiled engine give the same LP answer (1e-9 MW)."""
+    net = _tight(name)
+    ref = simulate_outage(net, {}, engine="pandapower", ac=False, overload_threshold=3.0)
+    assert ref.branches["loading"].max() == pytest.approx(1.0)  # the LP ran
+    compiled = compile_network(net)
+    for solver in ("lowrank", "splu"):
+        ev = evaluate(compiled, {}, solver=solver, overload_threshold=3.0)
+        np.testing.assert_allclose(ev.balance.served_mw, ref.loads["served_mw"], atol=1e-9)
+        np.testing.assert_allclose(ev.p_from_mw, ref.branches["p_from_mw"], atol=1e-6)
