@@ -221,13 +221,14 @@ def test_run_temperature_checks_the_run_period():
 
 
 def test_cli_main_has_every_command():
-    """``gridmodel`` attaches the commands of cli_outage, cli_run, cli_plan, cli_ensemble."""
+    """``gridmodel`` attaches every command of gridmodel.cli (outage, run, plan, ensemble,
+    validate)."""
     from click.testing import CliRunner
 
     from gridmodel.cli import main
 
     assert set(main.commands) == {"network", "outage", "run", "reproduce", "plan", "rank",
-                                  "ensemble", "compare"}
+                                  "ensemble", "compare", "validate"}
     for name in main.commands:
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0, r.output
