@@ -121,3 +121,48 @@ def test_ukraine_three_npp_switchyards_hit_give_the_field_notes_stage():
     got = stage_for_deficit(hit.shed_mw, hit.demand_mw)
     assert (got.queues, got.hours_off_per_day, got.emergency) == (5.0, 20.0, True)
     assert hit.shed_mw - base.shed_mw == pytest.approx(6268.0, rel=0.01)
+
+
+def test_islanded_switchyard_trips_until_an_outlet_returns(net):
+    # the switchyard's only outlet line is struck: the unit is islanded and trips; it
+    # restarts after the line is back plus a restart draw
+    s = strikes(net, [{"target": "line:npp-grid", "time": "2026-02-03T02:00+02:00",
+                       "effect": "disabled", "repair_h": 6}])
+    assert snapshot_outages(net, {"line:npp-grid": 0.0})["plant:npp"] == 0.0
+    assert "plant:npp" not in snapshot_outages(net, {"line:npp-grid": 0.5})
+    rows, h = response_strikes(net, s, pd.Series([6.0], index=s.index),
+                               rng=np.random.default_rng(0))
+    assert rows["asset_id"].tolist() == ["plant:npp"]
+    assert rows["time"].iloc[0] == s["time"].iloc[0]
+    assert float(h.iloc[0]) > 6.0
+
+
+def test_islanded_from_the_last_outlet_lost_to_the_first_back():
+    # two outlets: line:npp-a (struck at 02:00 for 10 h) and line:npp-b whose far end
+    # sub:b is destroyed at 04:00 for 3 h: islanded 04:00-07:00 only
+    net = build_net(
+        buses=[("bus:npp", "sub:npp", 750.0), ("bus:a", "sub:a", 330.0),
+               ("bus:b", "sub:b", 330.0)],
+        lines=[("line:npp-a", "bus:npp", "bus:a", 20.0, 3000.0),
+               ("line:npp-b", "bus:npp", "bus:b", 20.0, 3000.0)],
+        gens=[("plant:npp", "bus:npp", 1000.0, "nuclear")],
+        loads=[("load:a", "bus:a", 500.0, "residential", "a")],
+    )
+    reg = net.registry
+    reg.loc[reg["asset_id"] == "plant:npp", "substation"] = "sub:npp"
+    from gridmodel.outage.nuclear import _outlets
+
+    assert _outlets(net, {"plant:npp": ["sub:npp"]}) == {
+        "plant:npp": [("line:npp-a", "sub:a"), ("line:npp-b", "sub:b")]}
+    assert "plant:npp" not in snapshot_outages(net, {"line:npp-a": 0.0})
+    assert snapshot_outages(net, {"line:npp-a": 0.0, "sub:b": 0.0})["plant:npp"] == 0.0
+    s = strikes(net, [
+        {"target": "line:npp-a", "time": "2026-02-03T02:00+02:00", "effect": "disabled",
+         "repair_h": 10},
+        {"target": "sub:b", "time": "2026-02-03T04:00+02:00", "effect": "destroyed",
+         "repair_h": 3}])
+    hours = pd.Series([10.0, 3.0], index=s.index)
+    rows, h = response_strikes(net, s, hours, rng=np.random.default_rng(0))
+    assert rows["time"].tolist() == [pd.Timestamp("2026-02-03T04:00+02:00")]
+    restart = float(h.iloc[0]) - 3.0
+    assert restart > 0.0  # the restart draw after the outlet is back

@@ -16,9 +16,14 @@ around it was hit):
   tripped unit (``repair_times.toml``: plant, nuclear, disabled; median 1.5 days [C]):
   ``out = substation outage + restart draw``.
 
-Plants whose connection substations are intact are unchanged. A plant left in a dead
-island without a struck substation stops in the balance (the engine) and runs again as soon
-as its island is energised (no restart delay: [C], a gap in this rule).
+- a plant whose switchyard is **islanded** by strikes (every in-service line leaving its
+  connection substations out: the line disabled or destroyed, or the substation at its far
+  end) trips the same way, from the moment the last outlet goes until the first comes back,
+  plus the restart draw [A: IAEA, units disconnected when their lines were lost].
+
+Plants whose connection substations and outlets are intact are unchanged. A plant left in
+a dead island further away (the outlets intact) stops in the balance (the engine) and runs
+again as soon as its island is energised (no restart delay: [C], a gap in this rule).
 
 The rule acts on the asset state (strike rows the timeline adds before its periods,
 :func:`response_strikes`; the snapshot's outage dict, :func:`snapshot_outages`), so the
@@ -66,13 +71,19 @@ def snapshot_outages(net, outages: Mapping[str, float] | None) -> dict[str, floa
     """``outages`` with every nuclear plant whose connection substation is hit at 0.
 
     For a snapshot (all strikes at once, no time): a substation with a remaining fraction
-    below 1 trips the plants it connects (module rule). ``None`` stays ``None``.
+    below 1 trips the plants it connects, and so does the loss of every outlet line of a
+    switchyard (module rule). ``None`` stays ``None``.
     """
     if outages is None:
         return None
     out = dict(outages)
-    for plant, subs in connection_substations(net).items():
-        if any(float(outages.get(s, 1.0)) < 1.0 for s in subs):
+    conn = connection_substations(net)
+    outlets = _outlets(net, conn)
+    for plant, subs in conn.items():
+        hit = any(float(outages.get(s, 1.0)) < 1.0 for s in subs)
+        islanded = plant in outlets and all(
+            min(float(outages.get(a, 1.0)) for a in pair) <= 0.0 for pair in outlets[plant])
+        if hit or islanded:
             out[plant] = 0.0
     return out
 
@@ -106,20 +117,69 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
     for plant, subs in conn.items():
         for s in subs:
             by_sub.setdefault(s, []).append(plant)
-    hit = strikes[strikes["asset_id"].isin(list(by_sub))]
     cols = ["asset_id", "kind", "time", "effect", "fraction_lost", "row"]
+    outlets = _outlets(net, conn)
+    watched = set(by_sub) | {a for lines in outlets.values() for pair in lines for a in pair}
+    hit = strikes[strikes["asset_id"].isin(list(watched))]
     if not len(hit):
         return pd.DataFrame(columns=cols), pd.Series([], dtype=float, name="repair_h")
     periods = asset_states(hit.assign(row=_labels(hit)), repair_h.loc[hit.index])
     rows = [{"asset_id": plant, "kind": "plant", "time": p.start, "effect": "disabled",
              "fraction_lost": 1.0, "row": f"{ROW_PREFIX}{p.strike_rows}",
              "out_h": (p.end - p.start) / pd.Timedelta(hours=1)}
-            for p in periods.itertuples() if p.remaining_fraction < 1.0
+            for p in periods.itertuples()
+            if p.asset_id in by_sub and p.remaining_fraction < 1.0
             for plant in by_sub[p.asset_id]]
+    rows += [row for plant, lines in outlets.items() for row in _islanded(plant, lines, periods)]
     trips = pd.DataFrame(rows, columns=[*cols, "out_h"])
     restart = repair_hours(trips[cols], net, rng=rng, table=table).to_numpy(float)
     hours = pd.Series(trips["out_h"].to_numpy(float) + np.asarray(restart), name="repair_h")
     return trips[cols], hours
+
+
+def _outlets(net, conn: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
+    """Per plant, its in-service outlet lines as (line id, far-end substation id)."""
+    reg = net.registry
+    lines = reg[reg["element"] == "line"].set_index("element_index")["asset_id"]
+    sub_of = net.bus["substation_id"].astype(str) if "substation_id" in net.bus else None
+    if sub_of is None or not len(net.line):
+        return {}
+    ln = net.line[net.line["in_service"].astype(bool)]
+    fs = sub_of.reindex(ln["from_bus"]).to_numpy()
+    ts = sub_of.reindex(ln["to_bus"]).to_numpy()
+    out = {}
+    for plant, subs in conn.items():
+        mine = set(subs)
+        pairs = [(lines.get(i, ""), t if f in mine else f)
+                 for i, f, t in zip(ln.index, fs, ts, strict=True)
+                 if (f in mine) != (t in mine)]
+        if pairs and all(a for a, _ in pairs):
+            out[plant] = pairs
+    return out
+
+
+def _islanded(plant: str, lines: list[tuple[str, str]], periods: pd.DataFrame) -> list[dict]:
+    """Trip rows while every outlet of ``plant`` is out (line or far-end substation at 0)."""
+    outs = periods[periods["remaining_fraction"] <= 0.0]
+    spans = []  # per outlet: the periods in which it is out
+    for line, far in lines:
+        p = outs[outs["asset_id"].isin([line, far])]
+        if not len(p):
+            return []  # an outlet never goes: never islanded
+        spans.append(list(zip(p["start"], p["end"], p["strike_rows"], strict=True)))
+    rows = []
+    for start, _, label in sorted(s for span in spans for s in span):
+        ends = [max((e for s, e, _ in span if s <= start < e), default=None) for span in spans]
+        if any(e is None for e in ends):
+            continue  # some outlet still in service at this start
+        end = min(ends)
+        if rows and rows[-1]["time"] <= start < rows[-1]["time"] + pd.Timedelta(
+                hours=rows[-1]["out_h"]):
+            continue  # already islanded
+        rows.append({"asset_id": plant, "kind": "plant", "time": start, "effect": "disabled",
+                     "fraction_lost": 1.0, "row": f"{ROW_PREFIX}{label}",
+                     "out_h": (end - start) / pd.Timedelta(hours=1)})
+    return rows
 
 
 def _labels(strikes: pd.DataFrame) -> list[str]:
