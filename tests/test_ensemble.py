@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gridmodel.strikes.patterns import pattern_from_dict
 from gridmodel.studies import ensemble
 from gridmodel.studies.ensemble import METRICS
-from gridmodel.strikes.patterns import pattern_from_dict
 
 CHEAP = {
     "name": "cheap",
@@ -82,14 +82,18 @@ def test_resume_equals_uninterrupted_and_skips_finished_chunks(cheap, reference,
     part = ensemble.run(cheap, N, seed=11, out=out, progress=False, chunk_size=2,
                         stop_after=2)
     assert not part.complete
-    assert len(list((out / "parts").glob("*.parquet"))) == 2
+    from gridmodel._io.outdir import partial_folder
+
+    # an unfinished run's parts live in the partial sibling until it is complete
+    assert not out.exists()
+    assert len(list((partial_folder(out) / "parts").glob("*.parquet"))) == 2
     assert not (out / "replicates.parquet").exists()
     with pytest.raises(ensemble.OutputExistsError, match="resume"):
         ensemble.run(cheap, N, seed=11, out=out, progress=False, chunk_size=2)
     with pytest.raises(ensemble.EnsembleError, match="n differs"):
         ensemble.run(cheap, N + 1, seed=11, out=out, resume=True, progress=False,
                      chunk_size=2)
-    done = set(pd.concat([pd.read_parquet(p) for p in (out / "parts").glob("*")])[
+    done = set(pd.concat([pd.read_parquet(p) for p in (partial_folder(out) / "parts").glob("*")])[
         "replicate"])
     # a finished replicate is not recomputed: its injected failure never happens
     res = ensemble.run(cheap, N, seed=11, out=out, resume=True, progress=False,
@@ -253,8 +257,8 @@ def test_decisive_assets_are_over_represented_in_the_worst_decile():
 
 def test_context_refuses_a_start_off_the_weather_hours(cheap):
     """A run starting at :30 has no outdoor temperature at any hour (it used to pass NaN)."""
-    from gridmodel.studies.ensemble import pattern_context as build_context
     from gridmodel.errors import InputError
+    from gridmodel.studies.ensemble import pattern_context as build_context
 
     run = dict(cheap.run, start=pd.Timestamp(cheap.run["start"]) + pd.Timedelta(minutes=30))
     with pytest.raises(InputError, match="no temperature at 12 hour"):
