@@ -82,9 +82,23 @@ def test_zone_pumping_unpowered(kyiv_layer, hours_off, drained):
     assert not bh.without_heat[:, others].any()
 
 
-@pytest.mark.parametrize(("block_h", "drained"), [(8, True), (4, False)])
-def test_tall_building_blackout_block(kyiv_layer, block_h, drained):
-    temp = _temp(-20.0)
+def _own_freeze_h(layer, temp_c, indoor_c=19.0, freeze_c=0.0):
+    """Each building's own pipe-freeze time by hand: tau ln((T_in - T_a) / (T_f - T_a))."""
+    from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS
+
+    p = ARCHETYPE_PARAMETERS
+    tau = np.array([p[a]["c_kj_per_m2k"] * 1000 / p[a]["h_w_per_m2k"] / 3600
+                    for a in layer.buildings["archetype"]])
+    return tau * np.log((indoor_c - temp_c) / (freeze_c - temp_c))
+
+
+@pytest.mark.parametrize("block_h", [8, 47, 50, 64])
+def test_tall_building_blackout_block(kyiv_layer, block_h):
+    """A tall building drains only when its own block outlasts its own pipe-freeze time
+    (16-storey panel 45.7 h, 12-storey panel 49.0 h, modern tower 61.1 h at -20 C), never
+    by the network's basement-pipe bridging time (7 h): pipes in a heated building cool
+    with it (FIELD_NOTES 12)."""
+    temp = _temp(-20.0, n=96)
     cols = pd.MultiIndex.from_tuples([("bus:kyiv-110-desnianskyi", 2)])
     bp = pd.DataFrame(True, index=temp.index, columns=cols)
     bp.iloc[8:8 + block_h] = False
@@ -95,13 +109,15 @@ def test_tall_building_blackout_block(kyiv_layer, block_h, drained):
     assert hit.sum() > 0
     assert not bh.interrupted[:, low].any()  # up to 9 storeys circulate on network pressure
     assert not bh.heat_on[8, hit].any()
-    if drained:
-        assert bh.drained[8, hit].all()
-        assert (bh.cause[8, hit] == 3).all()  # drained_after_building_blackout
-    else:
-        assert not bh.drained.any()
-        assert not bh.without_heat.any()  # supply is there; a short stop only cools
-        assert bh.interrupted[8:12, hit].all()
+    own = _own_freeze_h(kyiv_layer, -20.0)
+    should = hit & (block_h > own)
+    assert (bh.drained.any(axis=0) == should).all()
+    assert (bh.cause[8, should] == 3).all()  # drained_after_building_blackout
+    assert not bh.without_heat[:, hit & ~should].any()  # supply is there; the stop only cools
+    assert bh.interrupted[8:8 + block_h, hit & ~should].all()
+    if block_h in (47, 50):
+        assert should.any()
+        assert (hit & ~should).any()
 
 
 def test_damaged_source_keeps_nearest_buildings(kyiv_layer):
@@ -235,11 +251,12 @@ def test_groups_and_bands_equal_pandas_grouping(kyiv_layer):
     tall = b["floors"].to_numpy() > int(kyiv_layer.param("power", "tall_floors"))
     key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(), "grid_node": b["grid_node"].to_numpy(),
                         "queue": np.where(tall, b["queue"].to_numpy(), 0), "tall": tall,
+                        "tau_h": np.where(tall, _own_freeze_h(kyiv_layer, -20.0), 0.0),
                         "band": band})
     group_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
     assert np.array_equal(ga.group_of, group_of)
     groups = (key.assign(_g=group_of).drop_duplicates("_g").sort_values("_g")
-              .drop(columns="_g").reset_index(drop=True))
+              .drop(columns=["_g", "tau_h"]).reset_index(drop=True))
     zinfo = kyiv_layer.zones.set_index("zone_id")
     groups["source_id"] = zinfo.loc[groups["zone_id"], "source_id"].to_numpy()
     groups["district"] = zinfo.loc[groups["zone_id"], "district"].to_numpy()
@@ -309,3 +326,22 @@ def test_heat_chain_uses_the_restart_crews_the_summary_reports(kyiv_layer, monke
     inputs = chain.HeatInputs(asset_available=None, node_power=None, building_power=None)
     chain.heat_chain(lay, _temp(n=6), inputs)
     assert seen == [4]
+
+
+def test_decision_at_t_ignores_a_later_strike(kyiv_layer):
+    """A blackout block 8-12 h of tall buildings, then CHP-6 struck at hour 12 for good:
+    every drain decision before hour 12 is the one without the strike (the block alone,
+    4 h < the buildings' own pipe-freeze time: no drain); the strike drains its zones at
+    hour 12, not at the block's first hour."""
+    temp = _temp(-20.0)
+    cols = pd.MultiIndex.from_tuples([("bus:kyiv-110-desnianskyi", 2)])
+    bp = pd.DataFrame(True, index=temp.index, columns=cols)
+    bp.iloc[8:12] = False
+    aa = pd.DataFrame({"plant:kyiv-chp-6": 1.0}, index=temp.index)
+    aa.iloc[12:] = 0.0
+    ga0, bh0 = _run(kyiv_layer, temp, building_power=bp)
+    ga1, bh1 = _run(kyiv_layer, temp, building_power=bp, asset_available=aa)
+    assert np.array_equal(bh0.drained[:12], bh1.drained[:12])
+    assert not bh1.drained[:12].any()
+    z6 = kyiv_layer.buildings["source_id"].eq("heat:kyiv-chp-6").to_numpy()
+    assert (bh1.drain_time[z6] == 12).all()

@@ -29,7 +29,11 @@ Rules (parameters in the layer's ``assumptions.toml``, tagged [C]; see docs/heat
    its own power is on (grid node energised and its queue on).
 5. **Draining** (:mod:`gridmodel.heat.draining`): a stopped group is drained when the
    stop's expected total duration exceeds the bridging time at the current outdoor
-   temperature and it is -3 °C or colder.
+   temperature and it is -3 °C or colder. A supply stop (source or pumping) is judged
+   against the network's basement-pipe bridging time, a stop of the building's own pumps
+   (its blackout block) against the building's own pipe-freeze time, derived from its
+   cooling (pipes inside a heated building cool with it, FIELD_NOTES 12); each stop from
+   its own first hour, with what is known then.
 
 Buildings sharing (zone, grid node, queue if tall, tall, capacity band) share every
 timeline; rules 1-5 are evaluated once per such group (a few hundred for Kyiv).
@@ -456,7 +460,8 @@ def bridging_kwargs(layer: HeatLayer) -> dict:
 
 @dataclass(frozen=True)
 class _Groups:
-    """Buildings grouped by (zone, grid node, queue if tall, tall), before capacity bands.
+    """Buildings grouped by (zone, grid node, queue and time constant if tall, tall), before
+    capacity bands.
 
     Static groups are numbered in the sorted order of their keys; ``table`` holds one row
     per static group (zone_id, grid_node, queue, tall, source_id, district).
@@ -477,9 +482,11 @@ def _groups(layer: HeatLayer, tall_floors: int) -> _Groups:
         b = layer.buildings
         tall = b["floors"].to_numpy() > tall_floors
         queue = np.where(tall, b["queue"].to_numpy(), 0)
+        # tall buildings' own stops drain by their own pipe-freeze time: one time constant
+        tau = np.where(tall, _tau_building_h(layer), 0.0)
         key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(),
                             "grid_node": b["grid_node"].to_numpy(), "queue": queue,
-                            "tall": tall})
+                            "tall": tall, "tau_h": tau})
         static_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
         if (static_of < 0).any():
             msg = (f"{layer.files.get('buildings', 'buildings.csv')}: buildings need a "
@@ -545,6 +552,47 @@ def _bands(levels, n_levels, src, value):  # pragma: no cover
                 hi = mid
         out[i] = lo
     return out
+
+
+def _tau_building_h(layer: HeatLayer) -> np.ndarray:
+    """Time constant C/H [h] of each building's archetype (FIELD_NOTES 4), registry order."""
+    from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS, time_constant_h
+
+    tau = {k: float(time_constant_h(v["h_w_per_m2k"], v["c_kj_per_m2k"]))
+           for k, v in ARCHETYPE_PARAMETERS.items()}
+    return np.array([tau[a] for a in layer.buildings["archetype"]], dtype=float)
+
+
+def _tau_group_h(layer: HeatLayer, group_of: np.ndarray, n_groups: int) -> np.ndarray:
+    """Shortest building time constant [h] of each group (one value for tall groups)."""
+    out = np.full(n_groups, np.inf)
+    np.minimum.at(out, group_of, _tau_building_h(layer))
+    return out
+
+
+def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
+    """Drain triggers and freeze risk of network stops and of buildings' own stops.
+
+    Two kinds of stop, each judged by what is known when it begins (rule 5): a **supply
+    stop** (source or zone pumping lost) by its expected length against the network's
+    basement-pipe bridging time; a **building stop** (supply on, the building's own
+    pumps off in a blackout block) by its block's length against the building's own
+    pipe-freeze time (:func:`draining.building_pipe_kwargs`, FIELD_NOTES 12). A block
+    that ends where a supply stop begins is not judged by the supply stop's length.
+    """
+    kw = bridging_kwargs(layer)
+    censored = float(layer.param("expected_duration", "censored_supply_outage_h"))
+    n_t = len(tair)
+    trig, frz = draining.drain_states(~supply_ok, ~supply_ok[-1] if n_t else False, tair, kw,
+                                      censored_h=censored)
+    own = supply_ok & ~circ
+    if own.any():
+        kwb = draining.building_pipe_kwargs(
+            kw, _tau_group_h(layer, group_of, supply_ok.shape[1]),
+            float(layer.param("comfort", "initial_indoor_c")))
+        tb, fb = draining.drain_states(own, False, tair, kwb)
+        trig, frz = trig | tb, frz | fb
+    return trig, frz
 
 
 def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=None,
@@ -613,10 +661,7 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     circ = supply_ok & bp
     supply_cause = np.where(~source_ok, 1, np.where(~pump_ok, 2, 0)).astype(np.int8)
 
-    kw = bridging_kwargs(layer)
-    censored = float(layer.param("expected_duration", "censored_supply_outage_h"))
-    trig, frz = draining.drain_states(~circ, ~supply_ok[-1] if n_t else False, tair, kw,
-                                      censored_h=censored)
+    trig, frz = _drain(layer, supply_ok, circ, tair, group_of)
     drain_cause = np.where(trig, np.where(supply_cause > 0, supply_cause, 3), 0).astype(np.int8)
     return GroupAvailability(index=index, temp_air=tair, groups=groups, group_of=group_of,
                              supply_ok=supply_ok, circulating=circ, drain_trigger=trig,

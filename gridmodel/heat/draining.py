@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-__all__ = ["bridging_time_h", "drain_states", "drain_triggers", "freeze_risk", "run_lengths"]
+__all__ = ["bridging_time_h", "building_pipe_kwargs", "drain_states", "drain_triggers",
+           "freeze_risk", "run_lengths"]
 
 
 def bridging_time_h(temp_air, start_c=40.0, freeze_c=0.0, tau_pipe_h=6.4,
@@ -61,6 +62,37 @@ def bridging_time_h(temp_air, start_c=40.0, freeze_c=0.0, tau_pipe_h=6.4,
     if apply_drain_threshold:
         out = np.where(t <= drain_max_temp_c, out, np.inf)
     return out if out.ndim else float(out)
+
+
+def building_pipe_kwargs(bridging_kwargs, tau_building_h, indoor_c):
+    r"""Bridging keywords for a building's own piping when only its own pumps stop.
+
+    Pipes inside a heated building sit at the indoor temperature and cool with the
+    building (FIELD_NOTES 12), not like basement and network piping: the time to
+    ``freeze_c`` is (1) of :func:`bridging_time_h` with the building's time constant
+    :math:`\tau = C/H` and the indoor temperature as start. Values (``indoor_c`` 19 °C,
+    ``freeze_c`` 0 °C): a 16-storey panel block (:math:`\tau` 68.5 h) 56 h at -15 °C,
+    46 h at -20 °C. The drain threshold (-3 °C) still applies (the operator's rule).
+
+    Parameters
+    ----------
+    bridging_kwargs : dict
+        The network's keywords (:func:`gridmodel.heat.availability.bridging_kwargs`);
+        ``freeze_c`` and ``drain_max_temp_c`` are kept.
+    tau_building_h : array-like of float, shape (group,)
+        Time constant of the building (group) [h].
+    indoor_c : float
+        Indoor temperature when the building's circulation stops [°C].
+
+    Returns
+    -------
+    dict
+        Keywords of :func:`bridging_time_h` (and :func:`drain_states`).
+    """
+    kw = {k: v for k, v in bridging_kwargs.items() if k in ("freeze_c", "drain_max_temp_c")}
+    kw["start_c"] = float(indoor_c)
+    kw["tau_pipe_h"] = np.asarray(tau_building_h, dtype=float)
+    return kw
 
 
 def run_lengths(stopped, censored_long=None, censored_h=1.0e9):
@@ -188,7 +220,8 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     temp_air : array-like of float, shape (time,)
         Outdoor temperature [°C].
     bridging_kwargs : dict, optional
-        Keyword arguments of :func:`bridging_time_h`.
+        Keyword arguments of :func:`bridging_time_h`; ``start_c`` and ``tau_pipe_h`` may
+        be arrays of shape (group,) (a building's own piping, :func:`building_pipe_kwargs`).
     censored_h : float, default 1e9
         Total length [h] given to censored-long runs.
 
@@ -201,16 +234,17 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     s = np.asarray(stopped, dtype=bool)
     if s.ndim == 1:
         s = s[:, None]
-    t_air = np.asarray(temp_air, float)
+    t_air = np.asarray(temp_air, float).reshape(-1, 1)
     kw = dict(bridging_kwargs or {})
-    bridge = np.broadcast_to(bridging_time_h(t_air, **kw), t_air.shape).astype(float)
+    bridge = np.ascontiguousarray(np.broadcast_to(bridging_time_h(t_air, **kw), s.shape),
+                                  dtype=float)
     kw["apply_drain_threshold"] = False
-    phys = np.broadcast_to(bridging_time_h(t_air, **kw), t_air.shape).astype(float)
+    phys = np.ascontiguousarray(np.broadcast_to(bridging_time_h(t_air, **kw), s.shape),
+                                dtype=float)
     cl = np.broadcast_to(np.asarray(censored_long, dtype=bool), (s.shape[1],))
     trigger = np.zeros(s.shape, dtype=bool)
     freeze = np.zeros(s.shape, dtype=bool)
-    _drain_runs(s, np.ascontiguousarray(cl), bridge.reshape(-1), phys.reshape(-1),
-                float(censored_h), trigger, freeze)
+    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), trigger, freeze)
     return trigger, freeze
 
 
@@ -231,8 +265,8 @@ def _drain_runs(stopped, censored_long, bridge, phys, censored_h, trigger,
             total = censored_h if (t == n_t and censored_long[g]) else float(t - a)
             drained = False
             for u in range(a, t):
-                if not drained and total > bridge[u]:
+                if not drained and total > bridge[u, g]:
                     trigger[u, g] = True
                     drained = True
-                if not drained and float(u - a + 1) > phys[u]:
+                if not drained and float(u - a + 1) > phys[u, g]:
                     freeze[u, g] = True
