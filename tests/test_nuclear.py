@@ -166,3 +166,16 @@ def test_islanded_from_the_last_outlet_lost_to_the_first_back():
     assert rows["time"].tolist() == [pd.Timestamp("2026-02-03T04:00+02:00")]
     restart = float(h.iloc[0]) - 3.0
     assert restart > 0.0  # the restart draw after the outlet is back
+
+
+def test_ukraine_one_switchyard_hit_trips_that_plant_only():
+    import gridmodel
+
+    net = gridmodel.load_network("ukraine", status_date="2026-01-15")
+    conn = connection_substations(net)
+    # Zaporizhzhia NPP is occupied (out by its status): nothing to trip
+    assert set(conn) == {"plant:rivne-npp", "plant:khmelnytskyi-npp", "plant:south-ukraine-npp"}
+    assert snapshot_outages(net, {"sub:rivne-npp": 0.7}) == {
+        "sub:rivne-npp": 0.7, "plant:rivne-npp": 0.0}
+    # Kyivska-750 destroyed: every NPP keeps other outlets, none trips
+    assert snapshot_outages(net, {"sub:kyivska-750": 0.0}) == {"sub:kyivska-750": 0.0}
