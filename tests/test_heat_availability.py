@@ -345,3 +345,31 @@ def test_decision_at_t_ignores_a_later_strike(kyiv_layer):
     assert not bh1.drained[:12].any()
     z6 = kyiv_layer.buildings["source_id"].eq("heat:kyiv-chp-6").to_numpy()
     assert (bh1.drain_time[z6] == 12).all()
+
+
+def test_one_crew_action_restores_a_whole_section(kyiv_layer):
+    """CHP-6 out hours 0-9 at -20 C: its zones drain at hour 0. One crew, 12 h a section,
+    coolant 12 h after it starts: at hour 10 it takes the section of the first drained
+    building (lowest id) and every building of that section restarts with it; each is back
+    (no longer without heat) at hour 22; the next section starts at hour 22."""
+    temp = _temp(-20.0)
+    aa = pd.DataFrame({"plant:kyiv-chp-6": 1.0}, index=temp.index)
+    aa.iloc[:10] = 0.0
+    ga = group_availability(kyiv_layer, temp, asset_available=aa)
+    bh = restart_buildings(ga, 1, 12.0, 12.0)
+    b = kyiv_layer.buildings
+    z6 = b["source_id"].eq("heat:kyiv-chp-6").to_numpy()
+    first_sec = b.loc[z6, "section_id"].iloc[0]
+    sec = b["section_id"].eq(first_sec).to_numpy()
+    assert sec.sum() > 10
+    assert (bh.restart_start[sec] == 10).all()
+    assert (bh.heat_back[sec] == 22).all()
+    assert bh.without_heat[21, sec].all()
+    assert not bh.without_heat[22:, sec].any()
+    assert bh.heat_on[22:, sec].all()
+    starts = pd.Series(bh.restart_start[z6], index=b.loc[z6, "section_id"])
+    started = starts[starts >= 0]
+    assert sorted(started.unique()) == [10, 22, 34, 46, 58, 70]  # one section a shift
+    assert (started.groupby(level=0).nunique() == 1).all()
+    assert (started.reset_index().groupby(0)["section_id"].nunique() == 1).all()
+    assert (bh.crews_busy[10:] == 1).all()

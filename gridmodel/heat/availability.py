@@ -436,6 +436,9 @@ class GroupAvailability:
         Why supply is lost (:data:`CAUSES`; 0 where supplied).
     drain_cause : numpy.ndarray of int8, (time, group)
         Cause of each drain trigger (0 elsewhere).
+    section_of : numpy.ndarray of int, shape (building,), optional
+        Network section of each building (the layer's ``section_id``, numbered in sorted
+        order); None when the layer has none (each building its own section).
     """
 
     index: pd.DatetimeIndex
@@ -450,6 +453,7 @@ class GroupAvailability:
     freeze_risk: np.ndarray
     source_capacity: pd.DataFrame
     pumping: pd.DataFrame
+    section_of: np.ndarray | None = None
 
 
 def bridging_kwargs(layer: HeatLayer) -> dict:
@@ -570,6 +574,14 @@ def _tau_group_h(layer: HeatLayer, group_of: np.ndarray, n_groups: int) -> np.nd
     return out
 
 
+def _section_of(layer: HeatLayer) -> np.ndarray | None:
+    """Section number of each building from ``section_id`` (sorted order), or None."""
+    if "section_id" not in layer.buildings.columns:
+        return None
+    return layer_cached(layer, "section_of", lambda: pd.factorize(
+        layer.buildings["section_id"], sort=True)[0].astype(np.int64))
+
+
 def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
     """Drain triggers and freeze risk of network stops and of buildings' own stops.
 
@@ -669,4 +681,5 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
                              freeze_risk=frz,
                              source_capacity=pd.DataFrame(cap, index=index,
                                                           columns=sites.src_index),
-                             pumping=pd.DataFrame(pump, index=index, columns=sites.zone_index))
+                             pumping=pd.DataFrame(pump, index=index, columns=sites.zone_index),
+                             section_of=_section_of(layer))

@@ -5,11 +5,17 @@ Repairs come from the outage timeline (they decide when a group's supply is back
 
 * A drained building can be restarted at an hour when its supply is back (source, zone
   pumping and, for tall buildings, its own power: the group circulates).
-* Crews restart buildings **first drained, first restarted** (ties by registry order,
-  i.e. building_id). ``n_crews = crews * share_for_restarts`` crews each work on one
-  building for ``crew_hours_per_building`` hours, then take the next.
-* Heat reaches the flats ``heat_to_flats_h`` hours after the crew starts (about two days,
-  FIELD_NOTES 3 [A]); until then the building stays without heat.
+* Crews restore whole **network sections** (the layer's ``section_id``; FIELD_NOTES 10:
+  hundreds to thousands of buildings a day), **first drained, first restarted** (ties by
+  registry order, i.e. building_id): the first queued building whose supply is back takes
+  a crew for its section, and every drained building of that section whose supply is back
+  restarts with it. ``n_crews = crews * share_for_restarts`` crews each work on one
+  section for ``crew_hours_per_building`` hours, then take the next. A layer without
+  sections has one building per section.
+* Coolant is supplied ``heat_to_flats_h`` hours after the crew starts (fill, pressure,
+  then temperature); until then the building stays without heat. From then on it counts
+  as back, as the city counts it (FIELD_NOTES 10); the warm-up shows in the indoor
+  temperatures.
 * A new drain of the building's group (before or after heat is back) drains it again;
   a building already waiting keeps its place in the queue.
 
@@ -78,9 +84,9 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     n_crews : int
         Crews restarting drained buildings at once.
     crew_hours_per_building : float
-        Hours a crew spends on one building [h].
+        Hours a crew spends on one section [h] (on one building without sections).
     heat_to_flats_h : float
-        Hours from crew start to heat in the flats [h].
+        Hours from crew start to coolant supplied to the buildings [h].
 
     Returns
     -------
@@ -104,7 +110,8 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     interrupted = np.zeros((n_t, n_b), dtype=bool)
     freeze = np.zeros((n_t, n_b), dtype=bool)
     cause = np.zeros((n_t, n_b), dtype=np.int8)
-    _restart_loop(g, drain_trigger, np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
+    _restart_loop(g, _sections(ga, n_b), drain_trigger,
+                  np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
                   np.ascontiguousarray(ga.circulating, dtype=np.bool_),
                   np.ascontiguousarray(ga.supply_ok, dtype=np.bool_),
                   np.ascontiguousarray(ga.supply_cause, dtype=np.int8),
@@ -117,8 +124,16 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
                         restart_start=start, heat_back=back, crews_busy=crews_busy)
 
 
+def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
+    """Section number of each building (``ga.section_of``; none: each its own section)."""
+    sec = getattr(ga, "section_of", None)
+    if sec is None:
+        return np.arange(n_b, dtype=np.int64)
+    return np.ascontiguousarray(sec, dtype=np.int64)
+
+
 @njit(cache=True)
-def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
+def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
                   freeze_risk, n_crews, crew_h, flats_h, drain_time, start, back, crews_busy,
                   drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
     """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays).
@@ -130,6 +145,7 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
     freed, crews assigned, states written.
     """
     n_t, n_b = drained.shape
+    taken = np.zeros(section.max() + 1 if n_b else 1, dtype=np.int64)
     state = np.zeros(n_b, dtype=np.int8)
     dcause = np.zeros(n_b, dtype=np.int8)
     crew_end = np.zeros(max(n_crews, 1), dtype=np.float64)  # end hours of busy crews
@@ -148,8 +164,8 @@ def _restart_loop(g, drain_trigger, drain_cause, circulating, supply_ok, supply_
         free = n_crews - n_busy
         if free > 0 and q_len:
             q_len, n_busy, n_restarting = _assign_crews(
-                t, free, g, circulating, crew_h, flats_h, state, start, back, queue, q_len,
-                crew_end, n_busy, restarting, restarting_start, n_restarting)
+                t, free, g, section, taken, circulating, crew_h, flats_h, state, start, back,
+                queue, q_len, crew_end, n_busy, restarting, restarting_start, n_restarting)
         crews_busy[t] = n_busy
         _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
                       drained, heat_on, without, interrupted, freeze, cause)
@@ -213,23 +229,29 @@ def _free_crews(t, crew_end, n_busy):  # pragma: no cover
 
 
 @njit(cache=True)
-def _assign_crews(t, free, g, circulating, crew_h, flats_h, state, start, back, queue, q_len,
-                  crew_end, n_busy, restarting, restarting_start,
+def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, state, start, back,
+                  queue, q_len, crew_end, n_busy, restarting, restarting_start,
                   n_restarting):  # pragma: no cover
-    """Give the ``free`` crews to the first queued buildings whose group circulates.
+    """Give the ``free`` crews to the sections of the first queued buildings that circulate.
 
-    First drained, first restarted; the queue keeps the buildings still waiting, in
-    order. Returns (queue length, busy crews, restarting entries).
+    First drained, first restarted: the first queued building whose group circulates
+    takes a crew for its section, and every other queued building of that section whose
+    group circulates restarts with it. The queue keeps the buildings still waiting, in
+    order; ``taken[s]`` is ``t + 1`` once section ``s`` has a crew from hour ``t``.
+    Returns (queue length, busy crews, restarting entries).
     """
     m = 0
     for j in range(q_len):
         i = queue[j]
-        if free > 0 and circulating[t, g[i]]:
-            free -= 1
+        sec = section[i]
+        if circulating[t, g[i]] and (taken[sec] == t + 1 or free > 0):
+            if taken[sec] != t + 1:
+                taken[sec] = t + 1
+                free -= 1
+                crew_end[n_busy] = t + crew_h
+                n_busy += 1
             state[i] = RESTARTING
             start[i] = t
-            crew_end[n_busy] = t + crew_h
-            n_busy += 1
             if flats_h == 0:
                 state[i] = NORMAL
                 back[i] = t

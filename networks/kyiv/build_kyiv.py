@@ -26,8 +26,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parents[1]) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(HERE.parents[1]))
 
-from gridmodel.heat.layer import HeatLayerError, archetype_h_w_m2k  # noqa: E402
 from gridmodel._io.tomlio import read_toml  # noqa: E402
+from gridmodel.heat.layer import HeatLayerError, archetype_h_w_m2k  # noqa: E402
 
 KM_PER_DEG_LAT = 111.32
 
@@ -47,6 +47,33 @@ def largest_remainder(total: int, weights) -> np.ndarray:
     order = np.argsort(-(exact - base), kind="stable")
     base[order[:left]] += 1
     return base
+
+
+def network_sections(b: pd.DataFrame, sec: dict, plants: dict, districts: pd.DataFrame):
+    """Network section of each building: its zone's buildings by distance from the source.
+
+    ``network_km / km_per_section`` sections city-wide ([sections], FIELD_NOTES 3: 2.6-2.7
+    thousand km of network), shared among zones in proportion to their buildings (at least
+    one each); a zone's buildings, ranked by straight-line distance from their source (ties
+    by registry order), are cut into that many runs of equal size: a section is the network
+    beyond one sectioning valve, restarted as one (FIELD_NOTES 10) [C].
+    """
+    per_section = len(b) * float(sec["km_per_section"]) / float(sec["network_km"])
+    dist = districts.set_index("district")
+    src_lon = np.array([plants[k]["lon"] if k in plants else dist.loc[d, "centroid_lon"]
+                        for k, d in zip(b["source_key"], b["district"], strict=True)])
+    src_lat = np.array([plants[k]["lat"] if k in plants else dist.loc[d, "centroid_lat"]
+                        for k, d in zip(b["source_key"], b["district"], strict=True)])
+    km_lon = KM_PER_DEG_LAT * np.cos(np.radians(src_lat))
+    d_km = np.hypot((b["lon"].to_numpy() - src_lon) * km_lon,
+                    (b["lat"].to_numpy() - src_lat) * KM_PER_DEG_LAT)
+    out = np.empty(len(b), dtype=object)
+    for zone, idx in b.groupby("zone_id", sort=True).indices.items():
+        n_sec = max(1, round(len(idx) / per_section))
+        order = idx[np.argsort(d_km[idx], kind="stable")]
+        k = np.arange(len(idx)) * n_sec // len(idx)
+        out[order] = [f"sec:{zone.removeprefix('zone:')}-{j + 1:03d}" for j in k]
+    return out
 
 
 def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -149,9 +176,10 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
     b["h_w_m2k"] = b["archetype"].map({t: archetype_h_w_m2k(t) for t in b["archetype"].unique()})
     dt_design = a["heat_capacity"]["indoor_setpoint_c"] - a["heat_capacity"]["design_temp_c"]
     b["design_load_kw"] = (b["h_w_m2k"] * b["floor_area_m2"] * dt_design / 1e3).round(1)
+    b["section_id"] = network_sections(b, a["sections"], plants, districts)
     buildings = b[["building_id", "district", "zone_id", "source_id", "archetype", "floors",
                    "floor_area_m2", "residents", "grid_node", "queue", "lon", "lat",
-                   "design_load_kw"]].copy()
+                   "design_load_kw", "section_id"]].copy()
 
     # ---------------------------------------------------------------- zones
     zones = (buildings.groupby("zone_id", sort=True)
