@@ -15,10 +15,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gridmodel._io.schema import Source, check_document
 from gridmodel._io.tomlio import parse_toml, read_text
 from gridmodel.errors import InputError
 
@@ -65,13 +68,66 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
     Raises
     ------
     InputError
-        Naming the file and key: a class without 24 positive hour factors, a missing
-        sensitivity or source, bad limits, no ``[meta] timezone`` (the zone of the
-        profile's hours of day) or an unknown one.
+        One error listing every problem, ``file:line: key: message``: a class without 24
+        positive hour factors, a missing sensitivity or source, limits outside
+        0 <= temp_factor_min <= 1 <= temp_factor_max, an unknown key, no ``[meta]
+        timezone`` (the zone of the profile's hours of day) or an unknown one.
     """
     where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
     p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
     return _parse_demand_profile(read_text(p, "demand profile"), where)
+
+
+_HOURS = list[Annotated[float, Field(gt=0.0)]]
+
+
+class _Doc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _Sourced(_Doc):
+    source: Source
+
+
+class _HourFactor(_Sourced):
+    """24 positive factors (00 to 23 h local) per class."""
+
+    critical: _HOURS = Field(min_length=24, max_length=24)
+    heat_water: _HOURS = Field(min_length=24, max_length=24)
+    residential: _HOURS = Field(min_length=24, max_length=24)
+    industry: _HOURS = Field(min_length=24, max_length=24)
+
+
+class _Sensitivity(_Sourced):
+    critical: float
+    heat_water: float
+    residential: float
+    industry: float
+
+
+class _Temperature(_Doc):
+    temp_ref_c: float
+    temp_ref_source: str | None = None
+    temp_factor_min: float = Field(0.0, ge=0.0, le=1.0)
+    temp_factor_max: float = Field(np.inf, ge=1.0)
+    limits_source: str | None = None
+    sensitivity_per_k: _Sensitivity
+
+
+class _Meta(_Doc):
+    timezone: str
+    description: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_timezone(v, "the zone of the profile's hours of day")
+
+
+class _ProfileDoc(_Doc):
+    meta: _Meta
+    temperature: _Temperature
+    hour_factor: _HourFactor
 
 
 @functools.lru_cache(maxsize=16)
@@ -82,38 +138,19 @@ def _parse_demand_profile(text: str, where: str) -> DemandProfile:
     frozen and its arrays are read-only, so callers cannot change the shared copy.
     """
     doc = parse_toml(text, where)
-    try:
-        hf, temp = doc["hour_factor"], doc["temperature"]
-        sens = temp["sensitivity_per_k"]
-        tz = doc["meta"]["timezone"]
-    except KeyError as exc:
-        msg = f"{where}: missing table or key {exc}; see the packaged demand_profile.toml."
-        raise InputError(msg) from exc
-    for table, name in ((hf, "hour_factor"), (sens, "temperature.sensitivity_per_k")):
-        if not str(table.get("source", "")).strip():
-            msg = f"{where}: [{name}] has no source; name it or tag the values [C]."
-            raise InputError(msg)
+    check_document(_ProfileDoc, doc, text, where)
+    hf, temp = doc["hour_factor"], doc["temperature"]
+    sens = temp["sensitivity_per_k"]
     factors: dict[str, np.ndarray] = {}
     for cls in CLASSES:
-        vals = np.asarray(hf.get(cls, []), dtype=float)
-        if vals.shape != (24,) or not np.all(vals > 0):
-            msg = (f"{where}: hour_factor.{cls} must be 24 positive numbers (00 to 23 h "
-                   f"local); got {hf.get(cls)!r}.")
-            raise InputError(msg)
-        if cls not in sens:
-            msg = f"{where}: temperature.sensitivity_per_k lacks class {cls!r}."
-            raise InputError(msg)
+        vals = np.asarray(hf[cls], dtype=float)
         vals.flags.writeable = False  # shared by every caller of the cached profile
         factors[cls] = vals
-    tz = check_timezone(tz, f"{where}: [meta] timezone (the zone of the hours of day)")
     lo, hi = float(temp.get("temp_factor_min", 0.0)), float(temp.get("temp_factor_max", np.inf))
-    if not 0 <= lo <= 1 <= hi:
-        msg = f"{where}: need 0 <= temp_factor_min <= 1 <= temp_factor_max; got {lo}, {hi}."
-        raise InputError(msg)
     return DemandProfile(hour_factor=factors,
                          sensitivity_per_k={c: float(sens[c]) for c in CLASSES},
                          temp_ref_c=float(temp["temp_ref_c"]), temp_factor_min=lo,
-                         temp_factor_max=hi, timezone=str(tz), path=where)
+                         temp_factor_max=hi, timezone=str(doc["meta"]["timezone"]), path=where)
 
 
 def _temps(times: pd.DatetimeIndex, temp_air) -> np.ndarray | None:

@@ -27,13 +27,18 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 import scipy.stats
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
-from gridmodel.errors import InputError
+from gridmodel._io.schema import Source, check_document
 from gridmodel._io.tomlio import parse_toml, read_text
+from gridmodel.errors import InputError
+from gridmodel.network.registry import ASSET_KINDS
 
 __all__ = [
     "STATE_COLUMNS",
@@ -163,8 +168,9 @@ def load_repair_table(path: str | Path | None = None) -> RepairTable:
     Raises
     ------
     InputError
-        Naming the file, the entry number and the bad key (unknown distribution, bad
-        parameters, missing source, unknown effect, fraction outside [0, 1]).
+        One error listing every problem, ``file:line: repair entry N.key: message``
+        (unknown kind, effect, distribution or key, parameters that do not fit it or allow
+        negative times, missing or empty source, fraction outside [0, 1]).
     """
     if path is None:
         ref = DATA_DIR / "repair_times.toml"
@@ -173,51 +179,75 @@ def load_repair_table(path: str | Path | None = None) -> RepairTable:
     return _parse_repair_table(read_text(path, "repair-time file"), str(path))
 
 
+class _EntryDoc(BaseModel):
+    """One ``[[repair]]`` entry of a repair-time file (the keys of the file's header)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    kind: Literal[(*ASSET_KINDS, "*")]
+    technology: str = "*"
+    effect: Literal[_EFFECTS]
+    max_fraction_lost: float = Field(1.0, ge=0.0, le=1.0)
+    dist: str
+    params: dict[str, float]
+    source: Source
+
+    @field_validator("dist")
+    @classmethod
+    def _continuous(cls, v: str) -> str:
+        if not isinstance(getattr(scipy.stats, v, None), scipy.stats.rv_continuous):
+            msg = (f"dist {v!r} is not a continuous scipy.stats distribution "
+                   "(e.g. lognorm, uniform, gamma, weibull_min)")
+            raise ValueError(msg)
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self):
+        try:
+            frozen_dist(self.dist, self.params)
+        except ValueError as exc:  # reported at the params key
+            raise PydanticCustomError("bad_params", "{msg}",
+                                      {"key": "params", "msg": str(exc)}) from None
+        return self
+
+
+class _RepairDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    meta: dict = {}
+    repair: list[_EntryDoc] = Field(min_length=1)
+
+
+def frozen_dist(name: str, params: dict):
+    """The frozen scipy.stats distribution ``name(**params)`` of repair hours.
+
+    Raises
+    ------
+    ValueError
+        The parameters do not fit the distribution, or it allows negative or no time.
+    """
+    try:
+        frozen = getattr(scipy.stats, name)(**dict(params))
+        lo, med = float(frozen.ppf(0.0)), float(frozen.median())
+    except (TypeError, ValueError) as exc:
+        msg = f"params {params!r} do not fit {name}: {exc}"
+        raise ValueError(msg) from None
+    if not math.isfinite(med) or lo < 0 or med <= 0:
+        msg = (f"{name}({params}) allows negative or no repair time (lowest {lo:g} h, "
+               f"median {med:g} h); repair hours must be >= 0")
+        raise ValueError(msg)
+    return frozen
+
+
 @functools.lru_cache(maxsize=16)
 def _parse_repair_table(text: str, where: str) -> RepairTable:
     """Parse and validate repair-time TOML text (cached by content: tables are read-only)."""
     doc = parse_toml(text, where)
-    raw = doc.get("repair")
-    if not isinstance(raw, list) or not raw:
-        msg = f"{where}: no [[repair]] entries."
-        raise InputError(msg)
-    entries = []
-    for i, r in enumerate(raw, start=1):
-        at = f"{where}, [[repair]] entry {i}"
-        for key in ("kind", "effect", "dist", "params", "source"):
-            if key not in r:
-                msg = (f"{at}: missing key {key!r}; every entry needs kind, effect, dist, "
-                       "params, source.")
-                raise InputError(msg)
-        if r["effect"] not in _EFFECTS:
-            msg = f"{at}: effect {r['effect']!r} is not one of {list(_EFFECTS)}."
-            raise InputError(msg)
-        if not str(r["source"]).strip():
-            msg = f"{at}: empty source; name the source or tag the value [C]."
-            raise InputError(msg)
-        mfl = float(r.get("max_fraction_lost", 1.0))
-        if not 0.0 <= mfl <= 1.0:
-            msg = f"{at}: max_fraction_lost {mfl:g} is outside [0, 1]."
-            raise InputError(msg)
-        gen = getattr(scipy.stats, str(r["dist"]), None)
-        if not isinstance(gen, scipy.stats.rv_continuous):
-            msg = (f"{at}: dist {r['dist']!r} is not a continuous scipy.stats distribution "
-                   "(e.g. lognorm, uniform, gamma, weibull_min).")
-            raise InputError(msg)
-        try:
-            frozen = gen(**dict(r["params"]))
-            lo, med = float(frozen.ppf(0.0)), float(frozen.median())
-        except (TypeError, ValueError) as exc:
-            msg = f"{at}: params {r['params']!r} do not fit {r['dist']}: {exc}."
-            raise InputError(msg) from exc
-        if not math.isfinite(med) or lo < 0 or med <= 0:
-            msg = (f"{at}: {r['dist']}({r['params']}) allows negative or no repair time "
-                   f"(lowest {lo:g} h, median {med:g} h); repair hours must be >= 0.")
-            raise InputError(msg)
-        entries.append(RepairEntry(kind=str(r["kind"]), technology=str(r.get("technology", "*")),
-                                   effect=r["effect"], max_fraction_lost=mfl,
-                                   dist_name=str(r["dist"]), params=dict(r["params"]),
-                                   source=str(r["source"]), dist=frozen))
+    check_document(_RepairDoc, doc, text, where)
+    entries = [RepairEntry(kind=str(r["kind"]), technology=str(r.get("technology", "*")),
+                           effect=r["effect"],
+                           max_fraction_lost=float(r.get("max_fraction_lost", 1.0)),
+                           dist_name=str(r["dist"]), params=dict(r["params"]),
+                           source=str(r["source"]), dist=frozen_dist(r["dist"], r["params"]))
+               for r in doc["repair"]]
     return RepairTable(entries, where)
 
 
