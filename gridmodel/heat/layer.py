@@ -12,17 +12,30 @@ pumping stations and buildings name their ``grid_node`` (a bus id).
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 
 from gridmodel._io.data import data_dir
+from gridmodel._io.schema import (
+    check_document,
+    equals,
+    lon_lat,
+    nonempty,
+    number,
+    one_of,
+    raise_problems,
+    read_csv_strict,
+    table_problems,
+    text,
+    unique_id,
+)
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
+from gridmodel.heat.assumptions import Assumptions
 
 __all__ = ["HeatLayer", "HeatLayerError", "archetype_h_w_m2k", "load_layer", "builtin_layers"]
 
@@ -31,16 +44,8 @@ class HeatLayerError(InputError):
     """A heat-layer file is missing or inconsistent (names the file, row and fix)."""
 
 
-REQUIRED = {
-    "districts": ["district", "population_2021", "centroid_lon", "centroid_lat", "grid_node"],
-    "sources": ["source_id", "kind", "power_asset", "heat_capacity_mw", "power_need_mw",
-                "backup_mw", "backup_fuel_h", "lon", "lat"],
-    "zones": ["zone_id", "source_id", "district", "pump_id"],
-    "pumping": ["pump_id", "zone_id", "grid_node", "power_need_mw", "backup_mw",
-                "backup_fuel_h"],
-    "buildings": ["building_id", "district", "zone_id", "source_id", "archetype", "floors",
-                  "floor_area_m2", "residents", "grid_node", "queue", "lon", "lat"],
-}
+#: the tables of a layer (their columns: :func:`layer_schemas`)
+TABLES = ("districts", "sources", "zones", "pumping", "buildings")
 
 
 def archetype_h_w_m2k(archetype: str) -> float:
@@ -126,77 +131,88 @@ def _folder(name_or_path) -> Path:
     raise HeatLayerError(msg)
 
 
-def _read_csv(path: Path, required: list[str]) -> pd.DataFrame:
+def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         msg = f"heat-layer file {path} is missing (rebuild with networks/<city>/build_*.py)."
         raise HeatLayerError(msg)
-    df = pd.read_csv(path, keep_default_na=False, na_values=[""])
-    missing = [c for c in required if c not in df.columns]
-    if missing:
-        msg = f"{path}: missing column(s) {missing}; expected at least {required}."
-        raise HeatLayerError(msg)
-    return df
+    return read_csv_strict(path, "heat-layer file", HeatLayerError, keep_default_na=False,
+                           na_values=[""])
 
 
-def _bad_rows(path: Path, df: pd.DataFrame, mask, what: str, fix: str, col: str) -> None:
-    mask = np.asarray(mask, dtype=bool)
-    if mask.any():
-        rows = np.flatnonzero(mask)
-        shown = ", ".join(f"line {r + 2} ({col}={df[col].iloc[r]!r})" for r in rows[:5])
-        more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
-        msg = f"{path}: {len(rows)} row(s) {what}: {shown}{more}. {fix}"
-        raise HeatLayerError(msg)
+# ------------------------------------------------------------------ the tables' schemas
+#: kinds of heat source (``heat_sources.csv`` ``kind``; planning adds the last two)
+SOURCE_KINDS = ("chp", "boiler_aggregate", "waste_to_energy", "mobile_boiler", "modular_boiler",
+                "cogeneration")
+_SITE_POWER = {c: pa.Column(checks=number(ge=0)) for c in ("power_need_mw", "backup_mw",
+                                                           "backup_fuel_h")}
 
 
-def _unknown(path: Path, df: pd.DataFrame, col: str, known, what: str) -> None:
-    known = set(known)
-    vals = df[col].astype(str)
-    bad = ~vals.isin(known)
-    if bad.any():
-        first = vals[bad].iloc[0]
-        close = difflib.get_close_matches(first, sorted(known), n=3)
-        _bad_rows(path, df, bad, f"name an unknown {what}",
-                  f"Known {what}s: {sorted(known)[:12]}{' ...' if len(known) > 12 else ''}"
-                  + (f"; did you mean {close}?" if close else ""), col)
+def _ref(ids: pd.Series, what: str) -> pa.Column:
+    return pa.Column(checks=[text(), one_of(ids, what)])
+
+
+def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.DataFrameSchema]:
+    """The schema of every table of a heat layer, references resolved against ``t``.
+
+    Parameters
+    ----------
+    t : dict
+        The tables as read (``districts``, ``sources``, ``zones``, ``pumping``,
+        ``buildings``).
+    n_queues : int
+        ``[power] queues`` of the assumptions: a building's queue is 0 .. n_queues - 1.
+    """
+    from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS
+
+    district = _ref(t["districts"]["district"], "district of districts.csv")
+    source = _ref(t["sources"]["source_id"], "heat source of heat_sources.csv")
+    zone = _ref(t["zones"]["zone_id"], "zone of zones.csv")
+    zsrc = t["zones"].drop_duplicates("zone_id").set_index("zone_id")["source_id"]
+    node = pa.Column(checks=text())
+    return {
+        "districts": pa.DataFrameSchema({
+            "district": unique_id(), "grid_node": node,
+            "population_2021": pa.Column(checks=number(ge=0, integer=True)),
+            **lon_lat("centroid_lon", "centroid_lat")}, checks=nonempty("district")),
+        "sources": pa.DataFrameSchema({
+            "source_id": unique_id(), "kind": pa.Column(checks=one_of(SOURCE_KINDS, "kind")),
+            "power_asset": pa.Column(nullable=True),  # none: needs no grid power
+            "heat_capacity_mw": pa.Column(checks=number(gt=0)), **_SITE_POWER,
+            **lon_lat(nullable=True)}),  # a standby source (mobile boilers) has no site
+        "zones": pa.DataFrameSchema({
+            "zone_id": unique_id(), "source_id": source, "district": district,
+            "pump_id": _ref(t["pumping"]["pump_id"], "pumping station of pumping.csv")}),
+        "pumping": pa.DataFrameSchema({"pump_id": unique_id(), "zone_id": zone,
+                                       "grid_node": node, **_SITE_POWER}),
+        "buildings": pa.DataFrameSchema({
+            "building_id": unique_id(), "district": district, "zone_id": zone,
+            "source_id": pa.Column(checks=[*source.checks, equals(
+                t["buildings"]["zone_id"].map(zsrc), "its zone's source_id (zones.csv)")]),
+            "archetype": pa.Column(checks=one_of(ARCHETYPE_PARAMETERS, "archetype")),
+            "floors": pa.Column(checks=number(ge=1, integer=True)),
+            "floor_area_m2": pa.Column(checks=number(gt=0)),
+            "residents": pa.Column(checks=number(ge=0, integer=True)),
+            "grid_node": node,
+            "queue": pa.Column(checks=number(ge=0, lt=n_queues, integer=True)),
+            "design_load_kw": pa.Column(checks=number(ge=0), required=False),
+            "section_id": pa.Column(checks=text(), required=False),
+            **lon_lat()}, checks=nonempty("building")),
+    }
 
 
 def validate_layer(layer: HeatLayer) -> None:
-    """Check ids and values across the tables; raise :class:`HeatLayerError` at the first."""
-    from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS
+    """Check every table of ``layer`` and the references between them.
 
-    f = layer.files
-    b = layer.buildings
-    for name in ("districts", "sources", "zones", "pumping", "buildings"):
-        df = getattr(layer, name)
-        key = REQUIRED[name][0]
-        _bad_rows(f[name], df, df[key].duplicated(keep="first"), f"repeat the id {key}",
-                  "Ids must be unique.", key)
-    _unknown(f["buildings"], b, "district", layer.districts["district"], "district")
-    _unknown(f["zones"], layer.zones, "district", layer.districts["district"], "district")
-    arch = b["archetype"].astype(str)
-    _bad_rows(f["buildings"], b, b["archetype"].isna() | (arch.str.strip() == ""),
-              "have no archetype", f"Give one of {sorted(ARCHETYPE_PARAMETERS)}.", "building_id")
-    _unknown(f["buildings"], b, "archetype", ARCHETYPE_PARAMETERS, "archetype")
-    _unknown(f["buildings"], b, "zone_id", layer.zones["zone_id"], "zone")
-    _unknown(f["zones"], layer.zones, "source_id", layer.sources["source_id"], "source")
-    _unknown(f["zones"], layer.zones, "pump_id", layer.pumping["pump_id"], "pumping station")
-    _unknown(f["pumping"], layer.pumping, "zone_id", layer.zones["zone_id"], "zone")
-    zsrc = layer.zones.set_index("zone_id")["source_id"]
-    _bad_rows(f["buildings"], b, b["source_id"].to_numpy() != zsrc.loc[b["zone_id"]].to_numpy(),
-              "have a source_id other than their zone's", "Fix source_id or zone_id.",
-              "building_id")
-    for col in ("floors", "floor_area_m2"):
-        _bad_rows(f["buildings"], b, ~(pd.to_numeric(b[col], errors="coerce") > 0),
-                  f"have a non-positive or missing {col}", f"{col} must be > 0.", "building_id")
-    _bad_rows(f["buildings"], b, ~(pd.to_numeric(b["residents"], errors="coerce") >= 0),
-              "have a negative or missing residents count", "residents must be >= 0.",
-              "building_id")
-    for name in ("sources", "pumping"):
-        df = getattr(layer, name)
-        for col in ("power_need_mw", "backup_mw", "backup_fuel_h"):
-            _bad_rows(f[name], df, ~(pd.to_numeric(df[col], errors="coerce") >= 0),
-                      f"have a negative or missing {col}", f"{col} must be >= 0.",
-                      REQUIRED[name][0])
+    Raises
+    ------
+    HeatLayerError
+        One error listing every problem of every table, ``file:line: column: message``.
+    """
+    tables = {k: getattr(layer, k) for k in TABLES}
+    schemas = layer_schemas(tables, int(layer.assumptions["power"]["queues"]))
+    problems = [p for k, df in tables.items()
+                for p in table_problems(df, schemas[k], layer.files[k])]
+    raise_problems(problems, f"heat layer {layer.folder}: invalid tables", HeatLayerError)
 
 
 def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
@@ -217,21 +233,25 @@ def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
     Raises
     ------
     HeatLayerError
-        Missing file or column, unknown district / zone / source / archetype, duplicate ids,
-        non-positive areas (message names the file, line and fix).
+        A missing or malformed file; an assumptions key missing, unknown or out of range;
+        a table's missing column, repeated id, unknown district / zone / source /
+        pumping station / archetype, value out of range (``layer_schemas``). One error
+        lists every problem of the assumptions, or of the tables, as
+        ``file:line: column: message`` (``docs/data_tables.md``).
     """
     folder = _folder(name_or_path)
     meta_all, _ = read_toml(folder / "layer.toml", "layer metadata", HeatLayerError)
     names = meta_all.get("files", {})
-    files = {k: folder / names.get(k, f"{k}.csv") for k in REQUIRED}
+    files = {k: folder / names.get(k, f"{k}.csv") for k in TABLES}
     files["sources"] = folder / names.get("sources", "heat_sources.csv")
     apath = Path(assumptions) if assumptions else folder / names.get("assumptions",
                                                                     "assumptions.toml")
     files["assumptions"] = apath
-    a, _ = read_toml(apath, "assumptions file", HeatLayerError)
-    tables = {k: _read_csv(files[k], REQUIRED[k]) for k in REQUIRED}
+    a, a_text = read_toml(apath, "assumptions file", HeatLayerError)
+    check_document(Assumptions, a, a_text, apath, HeatLayerError)
+    tables = {k: _read_csv(files[k]) for k in TABLES}
     layer = HeatLayer(name=meta_all.get("meta", {}).get("name", folder.name), folder=folder,
                       meta=meta_all.get("meta", {}), assumptions=a, files=files, **tables)
-    layer.sources["power_asset"] = layer.sources["power_asset"].fillna("").astype(str)
     validate_layer(layer)
+    layer.sources["power_asset"] = layer.sources["power_asset"].fillna("").astype(str)
     return layer

@@ -1,0 +1,125 @@
+"""The schema of a heat layer's ``assumptions.toml`` (the [C] parameters of the heat rules).
+
+:class:`Assumptions` names every section and key the code reads, with its type and range
+(``crews`` an integer >= 1, shares in [0, 1], times >= 0), and the sections only a
+layer's build script reads (``networks/<city>/build_*.py``), whose content is its own.
+Any other section is the build script's (a table of its own content), unless its name is
+close to one of the sections here (``[restrat]``): a typo. An unknown key inside a
+section, a missing key and a typo'd section are errors naming the file and the line
+(:func:`gridmodel._io.schema.check_document`). The layer keeps the parsed document as a
+dict (``HeatLayer.assumptions``); this model only validates it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+__all__ = ["Assumptions"]
+
+_SHARE = {"ge": 0.0, "le": 1.0}
+
+
+class _Section(BaseModel):
+    """A table of assumptions: its keys, a tag ([A]/[B]/[C]) and why."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    tag: str | None = None
+    why: str | None = None
+
+
+class _HeatCapacity(_Section):
+    indoor_setpoint_c: float
+    design_temp_c: float | None = None  # the build script sizes sources with these two
+    reserve: float | None = Field(None, ge=0.0)
+
+
+class _PowerNeed(_Section):
+    boiler_mwe_per_mwth: float = Field(0.015, ge=0.0)
+    pumping_mwe_per_mwth: float = Field(0.008, ge=0.0)
+
+
+class _Backup(_Section):
+    fuel_hours: float = Field(48.0, ge=0.0)
+    generators: int | None = Field(None, ge=0)
+    mw_each: float | None = Field(None, ge=0.0)
+    share_boilers: float | None = Field(None, **_SHARE)
+
+
+class _Power(_Section):
+    heat_water_served_min: float = Field(**_SHARE)
+    tall_floors: int = Field(ge=0)
+    queues: int = Field(ge=1)
+
+
+class _Bridging(_Section):
+    start_c: float
+    freeze_c: float
+    tau_pipe_h: float = Field(gt=0.0)
+    drain_max_temp_c: float
+
+    @model_validator(mode="after")
+    def _warmer_start(self):
+        if not self.start_c > self.freeze_c:
+            msg = (f"start_c ({self.start_c}) must be above freeze_c ({self.freeze_c}): "
+                   "water starts warmer than it freezes")
+            raise ValueError(msg)
+        return self
+
+
+class _ExpectedDuration(_Section):
+    censored_supply_outage_h: float = Field(ge=0.0)
+
+
+class _Restart(_Section):
+    crews: int = Field(ge=1)
+    share_for_restarts: float = Field(**_SHARE)
+    crew_hours_per_building: float = Field(gt=0.0)
+    heat_to_flats_h: float = Field(ge=0.0)
+
+
+class _Comfort(_Section):
+    health_risk_c: float
+    initial_indoor_c: float
+
+
+class _CapacityCut(_Section):
+    rule: Literal["nearest_first"] = "nearest_first"
+
+
+class _MobileBoilers(_Section):
+    units: int = Field(ge=0)
+    mw_th_each: float = Field(ge=0.0)
+
+
+class Assumptions(BaseModel):
+    """A heat layer's ``assumptions.toml``: the sections the heat rules read, validated."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+    meta: dict = {}
+    heat_capacity: _HeatCapacity
+    power_need: _PowerNeed = _PowerNeed()
+    backup: _Backup = _Backup()
+    power: _Power
+    bridging: _Bridging
+    expected_duration: _ExpectedDuration
+    restart: _Restart
+    comfort: _Comfort
+    capacity_cut: _CapacityCut | None = None
+    mobile_boilers: _MobileBoilers | None = None
+
+    @model_validator(mode="after")
+    def _build_sections(self):
+        """Other sections are the build script's tables, unless a known name is misspelt."""
+        known = list(type(self).model_fields)
+        for key, value in (self.model_extra or {}).items():
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+            if close or not isinstance(value, dict):
+                what = f"did you mean [{close[0]}]?" if close else "a key outside any table"
+                raise PydanticCustomError(
+                    "unknown_section", "unknown section '{key}': {what}",
+                    {"key": key, "what": what})
+        return self
