@@ -23,6 +23,7 @@ the ``dist`` key of the third ``[[repair]]``).
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import io
 import re
@@ -39,15 +40,13 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from gridmodel._io.tomlio import read_text
 from gridmodel.errors import InputError
 
-__all__ = ["MAX_PROBLEMS", "Source", "boolean", "check_document", "check_table", "csv_lines",
-           "equals", "lon_lat", "nonempty", "number", "one_of", "raise_problems",
-           "read_csv_strict", "table_problems", "text", "toml_line", "unique_id"]
+__all__ = ["MAX_PROBLEMS", "Source", "after", "boolean", "check_document", "check_table",
+           "csv_lines", "equals", "iso_date", "lon_lat", "nonempty", "number", "one_of",
+           "raise_problems", "read_csv_strict", "table_problems", "text", "toml_line",
+           "unique_id"]
 
 #: the most problems one error message lists (the rest are counted)
 MAX_PROBLEMS = 20
-
-_TRUE_FALSE = {"true", "false", "1", "0"}
-
 
 # ------------------------------------------------------------------ strict CSV reading
 def _csv_problems(text_: str, path: Path) -> tuple[list[str], int]:
@@ -160,16 +159,44 @@ def number(*, gt: float | None = None, ge: float | None = None, le: float | None
 
 
 def boolean() -> pa.Check:
-    """Each value true or false (or 1 / 0); never ``"no"``, ``"yes"`` or another word."""
+    """Each value true or false (or 1 / 0 in the whole column); never "no" or "yes".
+
+    pandas reads a column of true/false words as booleans and one of 1/0 as integers;
+    a column it leaves as text has a word that is neither: the cells that are not
+    true or false are reported.
+    """
     def ok(s: pd.Series) -> pd.Series:
         if s.dtype == bool:
             return pd.Series(True, index=s.index)
         if s.dtype.kind in "iuf":
             return s.isin((0, 1))
-        # a text column: pandas parsed not every cell as a boolean (it does true/false)
-        return s.map(lambda v: isinstance(v, bool | np.bool_))
+        return s.map(lambda v: isinstance(v, bool | np.bool_)
+                     or str(v).strip().lower() in ("true", "false"))
 
-    return pa.Check(ok, error="must be true or false (or 1 / 0) in every row")
+    return pa.Check(ok, error="must be true or false (or 1 / 0 in every row)")
+
+
+def _date(v):
+    try:
+        return dt.date.fromisoformat(str(v)[:10])
+    except ValueError:
+        return None
+
+
+def iso_date() -> pa.Check:
+    """Each value an ISO date (``YYYY-MM-DD``; a time after it is ignored)."""
+    return pa.Check(lambda s: s.map(lambda v: _date(v) is not None),
+                    error="must be an ISO date YYYY-MM-DD, e.g. 2026-01-15")
+
+
+def after(start: pd.Series, what: str) -> pa.Check:
+    """Each ISO date after the date ``start`` holds on its row (missing either: passes)."""
+    def ok(s: pd.Series) -> pd.Series:
+        lo = start.reindex(s.index).map(_date)
+        return pd.Series([a is None or b is None or b > a
+                          for a, b in zip(lo, s.map(_date), strict=True)], index=s.index)
+
+    return pa.Check(ok, error=f"must be after {what}")
 
 
 def text() -> pa.Check:

@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel._io.schema import read_csv_strict
 from gridmodel.errors import StatusError
+from gridmodel.network.schemas import check_availability, check_status
 
 STATUS_COLUMNS = ["asset_id", "status", "available_fraction", "start", "end", "source"]
 STATUSES = ("occupied", "destroyed", "damaged", "disabled", "repaired")
@@ -53,7 +55,8 @@ def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
         the start.
     """
     try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"end": str})
+        df = read_csv_strict(path, "status table", StatusError, keep_default_na=False,
+                             na_values=[""], dtype={"end": str})
     except (OSError, pd.errors.ParserError) as exc:
         msg = f"cannot read status table {path}: {exc}."
         raise StatusError(msg) from exc
@@ -61,6 +64,7 @@ def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
     if missing:
         msg = f"{path} lacks columns {missing}; required {STATUS_COLUMNS}."
         raise StatusError(msg)
+    check_status(df, path, known_ids, STATUSES)  # every bad row at once (network.schemas)
     starts, ends = [], []
     for i, r in df.iterrows():
         line = i + 2
@@ -103,7 +107,8 @@ def status_on(status: pd.DataFrame, date: dt.date) -> pd.DataFrame:
 
 def read_availability(path: Path) -> pd.Series:
     """Read ``availability.csv`` -> Series technology -> factor in [0, 1]."""
-    df = pd.read_csv(path)
+    df = read_csv_strict(path, "availability table", StatusError)
+    check_availability(df, path)  # network.schemas
     for col in ("technology", "availability_factor", "source"):
         if col not in df.columns:
             msg = f"{path} lacks column {col!r}."

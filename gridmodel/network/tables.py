@@ -26,9 +26,11 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
+from gridmodel._io.schema import read_csv_strict
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import NetworkFileError
 from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
+from gridmodel.network.schemas import check_tables
 
 REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
@@ -92,7 +94,8 @@ def read_table(folder: Path, fname: str) -> pd.DataFrame:
         msg = f"network folder {folder} lacks {fname}; a network folder needs {sorted(REQUIRED)}."
         raise NetworkFileError(msg)
     try:
-        df = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        df = read_csv_strict(path, "network table", NetworkFileError, keep_default_na=False,
+                             na_values=[""])
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         msg = f"cannot read {path}: {exc}. Check that it is a UTF-8 CSV file."
         raise NetworkFileError(msg) from exc
@@ -139,6 +142,7 @@ def net_from_folder(folder: str | Path):
     folder = Path(folder)
     meta = read_meta(folder)
     t = {fname: read_table(folder, fname) for fname in REQUIRED}
+    check_tables(t, folder)  # every table's types, ranges and references (network.schemas)
     return net_from_tables(t, meta, folder)
 
 

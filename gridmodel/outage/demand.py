@@ -24,11 +24,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from gridmodel._io.schema import Source, check_document
 from gridmodel._io.tomlio import parse_toml, read_text
 from gridmodel.errors import InputError
+from gridmodel.network.schemas import PRIORITY_CLASSES
 
 __all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-CLASSES = ("critical", "heat_water", "residential", "industry")
+#: the load classes of the profile: the network tables' priority classes
+CLASSES = PRIORITY_CLASSES
 _FALLBACK_CLASS = "residential"
 
 
