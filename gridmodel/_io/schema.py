@@ -467,6 +467,9 @@ def _document_problem(err: dict, model: type[BaseModel], text_: str,
         close = difflib.get_close_matches(str(loc[-1]), [str(k) for k in given], n=1,
                                           cutoff=0.8)
         hint = f" (is {close[0]!r} a typo?)" if close else ""
+        if close:  # the line of the likely typo
+            line = toml_line(text_, (*at, close[0])) or line
+            head = f"{path}:{line}:" if line else f"{path}:"
         return line or 0, f"{head} {_where(at) or 'top level'}: missing key {str(loc[-1])!r}{hint}"
     if kind == "extra_forbidden":
         parent = _model_at(model, loc[:-1])
@@ -476,7 +479,8 @@ def _document_problem(err: dict, model: type[BaseModel], text_: str,
     msg = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     got = repr(err.get("input"))
     got = got if len(got) <= 80 else got[:77] + "..."
-    return line or 0, f"{head} {_where(loc) or 'top level'}: {msg} (got {got})"
+    got = "" if isinstance(err.get("input"), dict) else f" (got {got})"  # a whole table
+    return line or 0, f"{head} {_where(loc) or 'top level'}: {msg}{got}"
 
 
 def check_document(model: type[BaseModel], data: dict, text_: str, path: str | Path,
