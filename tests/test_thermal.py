@@ -440,3 +440,35 @@ def test_unique_rows_equal_numpy_unique():
     np.testing.assert_array_equal(words[first], want)
     np.testing.assert_array_equal(first, want_first)
     np.testing.assert_array_equal(inverse, want_inverse.ravel())
+
+
+def test_occupant_heating_slows_cooling_but_a_power_off_block_still_cools():
+    """Heat off 48 h at -15 C from 19 C (panel_9_12, H 1.4, C 370 kJ/m2K, gains 2.5):
+    occupants heat with 17 W/m2 while the flat has power, none in a power-off block at
+    hours 10-14. The indoor temperature falls in every hour of the block, ends higher than
+    without occupant heating, and one step matches eq. (5) by hand."""
+    from gridmodel.thermal import indoor_temperature
+
+    n = 48
+    temp = np.full(n, -15.0)
+    heat = np.zeros(n, dtype=bool)
+    power = np.ones(n, dtype=bool)
+    power[10:14] = False
+    base = indoor_temperature(temp, heat, "panel_9_12", 19.0, step_h=1.0)
+    occ = indoor_temperature(temp, heat, "panel_9_12", 19.0, step_h=1.0, occupant_on=power,
+                             occupant_w_per_m2=17.0)
+    np.testing.assert_array_equal(
+        indoor_temperature(temp, heat, "panel_9_12", 19.0, step_h=1.0, occupant_on=power), base)
+    assert (np.diff(occ[10:15]) < 0).all()  # the block cools
+    assert occ[-1] > base[-1] + 3.0
+    tau_s = 370e3 / 1.4
+    d = np.exp(-3600.0 / tau_s)
+    t_eq = -15.0 + (2.5 + 17.0) / 1.4
+    assert occ[1] == pytest.approx(t_eq + (19.0 - t_eq) * d, abs=1e-9)
+    t_eq0 = -15.0 + 2.5 / 1.4
+    assert occ[11] == pytest.approx(t_eq0 + (occ[10] - t_eq0) * d, abs=1e-9)
+    # no gain while the heat is on (the thermostat holds the set-point)
+    on = indoor_temperature(temp, np.ones(n, bool), "panel_9_12", 19.0, step_h=1.0,
+                            occupant_on=power, occupant_w_per_m2=17.0)
+    np.testing.assert_array_equal(on, indoor_temperature(temp, np.ones(n, bool), "panel_9_12",
+                                                          19.0, step_h=1.0))

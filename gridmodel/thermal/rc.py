@@ -31,6 +31,12 @@ Eq. (4) is exact whenever the set-point can be held in steady state
 (:math:`T_{air} + g/H \le T_{set} \le T_{air} + (g + q_{max})/H`, i.e. between
 about the design temperature and +18 °C outdoors); outside that band it is exact
 except within a step in which the air crosses the set-point.
+
+Occupants' own heating (electric heaters while the flat has power, gas cooking; FIELD_NOTES
+12) adds a gain :math:`o` [W/m²] to :math:`g` in (2) in the steps where it is on and the
+heat is off:
+
+.. math:: F' = F + \frac{o}{H} \left(1 - e^{-\Delta t/\tau}\right) \qquad (5)
 """
 
 from __future__ import annotations
@@ -41,11 +47,14 @@ from gridmodel.thermal._inputs import _model_inputs
 from gridmodel.thermal._units import _J_PER_KJ
 
 
-def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0, step_s):
+def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0, step_s,
+                  occupant=None):
     """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures.
 
     Written with in-place operations on preallocated rows (memory-bound loop over time,
-    vectorised over buildings).
+    vectorised over buildings). ``occupant``: None, or (on, gain) with ``on`` of shape
+    (n_t, 1 or n_b) and ``gain`` [W/m²]: the gain is added to the free value (2) in the
+    steps where it is on and the heat is off (occupants' own heating, eq. (5)).
     """
     n_t = temp_air.shape[0]
     n_b = max(temp_air.shape[1], heat_on.shape[1], np.size(h), np.size(c_j), np.size(temp0))
@@ -54,6 +63,8 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
     gain_rise = np.broadcast_to(gains / h, (n_b,))  # equilibrium rise from gains [K]
     gain_step = relax * gain_rise
     heat_rise = np.broadcast_to(q_max / h * relax, (n_b,))  # extra rise at full power [K]
+    if occupant is not None:
+        occupant_rise = np.broadcast_to(relax * occupant[1] / h, (n_b,))
     shared_air = temp_air.shape[1] == 1
     shared_heat = heat_on.shape[1] == 1
     out = np.empty((n_t, n_b))
@@ -71,6 +82,9 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
             np.add(temp_air[k], gain_rise, out=buf)
             buf *= relax
         nxt += buf
+        if occupant is not None:  # eq. (5): occupants' heating while the heat is off
+            occ = occupant[0][k] & ~heat_on[k]
+            nxt += np.where(occ, occupant_rise, 0.0)
         # eqs. (3)-(4), heating: min(max(T_set, F), F + heat_rise)
         if shared_heat and not heat_on[k, 0]:
             continue
@@ -97,6 +111,8 @@ def indoor_temperature(
     oversize=1.1,
     temp_design=-22.0,
     step_h=None,
+    occupant_on=None,
+    occupant_w_per_m2=0.0,
 ):
     r"""Indoor temperature of a 1R1C building, exact per-step exponential update.
 
@@ -127,6 +143,12 @@ def indoor_temperature(
         Outdoor design temperature the heating is sized for [°C] (FIELD_NOTES 5, [C]).
     step_h : float, optional
         Time step [h] for array input (default 1.0). Must agree with the index if given.
+    occupant_on : array-like of bool, optional
+        Whether occupants can heat with their own appliances in each step (the flat has
+        power), shape (time,) or (time, building). None (default): no occupant heating.
+    occupant_w_per_m2 : float, default 0.0
+        Occupants' heating per floor area while ``occupant_on`` and the heat is off
+        [W/m²] (docs/thermal.md: electric heaters bounded by a flat's supply) [C].
 
     Returns
     -------
@@ -153,6 +175,14 @@ def indoor_temperature(
     """
     m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
                       c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
+    occupant = None
+    if occupant_on is not None and occupant_w_per_m2 > 0:
+        on = np.asarray(occupant_on, dtype=bool)
+        on = on.reshape(-1, 1) if on.ndim == 1 else on
+        if on.shape[0] != m.heat_on.shape[0]:
+            msg = f"occupant_on has {on.shape[0]} time steps but temp_air has {m.heat_on.shape[0]}."
+            raise ValueError(msg)
+        occupant = (on, float(occupant_w_per_m2))
     out = _exact_kernel(m.temp_air, m.heat_on, m.h, m.c * _J_PER_KJ, m.gains, m.q_max,
-                        temp_setpoint, temp_indoor_initial, m.step_s)
+                        temp_setpoint, temp_indoor_initial, m.step_s, occupant)
     return m.wrap(out)
