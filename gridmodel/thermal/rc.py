@@ -147,8 +147,7 @@ def indoor_temperature(
         Whether occupants can heat with their own appliances in each step (the flat has
         power), shape (time,) or (time, building). None (default): no occupant heating.
     occupant_w_per_m2 : float, default 0.0
-        Occupants' heating per floor area while ``occupant_on`` and the heat is off
-        [W/m²] (docs/thermal.md: electric heaters bounded by a flat's supply) [C].
+        Occupants' heating while ``occupant_on`` and the heat is off [W/m²] [C].
 
     Returns
     -------
@@ -175,14 +174,19 @@ def indoor_temperature(
     """
     m = _model_inputs(temp_air, heat_on, archetype, temp_indoor_initial, step_h, h_w_per_m2k,
                       c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
-    occupant = None
-    if occupant_on is not None and occupant_w_per_m2 > 0:
-        on = np.asarray(occupant_on, dtype=bool)
-        on = on.reshape(-1, 1) if on.ndim == 1 else on
-        if on.shape[0] != m.heat_on.shape[0]:
-            msg = f"occupant_on has {on.shape[0]} time steps but temp_air has {m.heat_on.shape[0]}."
-            raise ValueError(msg)
-        occupant = (on, float(occupant_w_per_m2))
     out = _exact_kernel(m.temp_air, m.heat_on, m.h, m.c * _J_PER_KJ, m.gains, m.q_max,
-                        temp_setpoint, temp_indoor_initial, m.step_s, occupant)
+                        temp_setpoint, temp_indoor_initial, m.step_s,
+                        _occupant(occupant_on, occupant_w_per_m2, m.heat_on.shape[0]))
     return m.wrap(out)
+
+
+def _occupant(occupant_on, occupant_w_per_m2, n_t):
+    """``(on (time, 1 or building), gain [W/m²])`` of the kernel, or None (no gain)."""
+    if occupant_on is None or not occupant_w_per_m2 > 0:
+        return None
+    on = np.asarray(occupant_on, dtype=bool)
+    on = on.reshape(-1, 1) if on.ndim == 1 else on
+    if on.shape[0] != n_t:
+        msg = f"occupant_on has {on.shape[0]} time steps but temp_air has {n_t}."
+        raise ValueError(msg)
+    return on, float(occupant_w_per_m2)
