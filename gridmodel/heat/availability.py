@@ -35,8 +35,8 @@ Rules (parameters in the layer's ``assumptions.toml``, tagged [C]; see docs/heat
    cooling (pipes inside a heated building cool with it, FIELD_NOTES 12); each stop from
    its own first hour, with what is known then.
 
-Buildings sharing (zone, grid node, queue if tall, tall, capacity band) share every
-timeline; rules 1-5 are evaluated once per such group (a few hundred for Kyiv).
+Buildings sharing (zone, grid node, queue and time constant if tall, tall, capacity band)
+share every timeline; rules 1-5 are evaluated once per such group (a few hundred for Kyiv).
 """
 
 from __future__ import annotations
