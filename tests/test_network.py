@@ -336,7 +336,7 @@ def test_line_to_unknown_bus_names_line_and_value(abc_folder):
     df = pd.read_csv(abc_folder / "lines.csv")
     df.loc[1, "to_bus"] = "bus:nowhere"
     df.to_csv(abc_folder / "lines.csv", index=False)
-    with pytest.raises(NetworkFileError, match=r"line 3.*bus:nowhere"):
+    with pytest.raises(NetworkFileError, match=r"lines.csv:3: to_bus:.*bus:nowhere"):
         gridmodel.load_network(abc_folder)
 
 
@@ -344,7 +344,7 @@ def test_status_naming_unknown_asset(abc_folder):
     df = pd.read_csv(abc_folder / "status.csv", keep_default_na=False)
     df.loc[1, "asset_id"] = "sub:atlantis"
     df.to_csv(abc_folder / "status.csv", index=False)
-    with pytest.raises(StatusError, match=r"line 3.*sub:atlantis"):
+    with pytest.raises(StatusError, match=r"status.csv:3: asset_id:.*sub:atlantis"):
         gridmodel.load_network(abc_folder, status_date="2024-05-15")
 
 
