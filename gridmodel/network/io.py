@@ -99,9 +99,64 @@ def load_network(name_or_path: str | Path, status_date=None):
     return net
 
 
+#: top-level packages whose objects a pandapower JSON file may name in ``_module``
+#: (pandapower's ``from_json`` imports whatever module a file names)
+JSON_MODULES = ("pandapower", "pandas", "numpy", "networkx", "shapely", "geojson", "builtins")
+
+
+def check_json_modules(path: Path) -> None:
+    """Refuse a pandapower JSON file that names a module outside :data:`JSON_MODULES`.
+
+    The file's text is scanned for every ``"_module": "..."`` value before pandapower
+    reads it, so nothing it names is imported first.
+
+    Raises
+    ------
+    NetworkFileError
+        The file names other modules (listed), or cannot be read as text.
+    """
+    import json
+
+    found: set[str] = set()
+
+    def hook(pairs):
+        for k, v in pairs:
+            if k == "_module" and isinstance(v, str):
+                found.add(v)
+        return dict(pairs)
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        json.loads(text, object_pairs_hook=hook)
+        for inner in _embedded_json(text):
+            json.loads(inner, object_pairs_hook=hook)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        msg = f"cannot read network file {path} as JSON: {exc}."
+        raise NetworkFileError(msg) from None
+    bad = sorted(m for m in found if m.split(".")[0] not in JSON_MODULES)
+    if bad:
+        msg = (f"{path} names module(s) {bad} for its objects; gridmodel reads pandapower "
+               f"JSON only when every _module is in {list(JSON_MODULES)} (loading it would "
+               "import them). Re-save the network with pandapower.to_json.")
+        raise NetworkFileError(msg)
+
+
+def _embedded_json(text: str):
+    """JSON documents pandapower nests as strings (its tables are JSON inside JSON)."""
+    import json
+    import re
+
+    for m in re.finditer(r'"_object"\s*:\s*("(?:[^"\\]|\\.)*")', text):
+        inner = json.loads(m.group(1))
+        if isinstance(inner, str) and inner.lstrip()[:1] in "{[":
+            yield inner
+
+
 def _load_foreign(path: Path):
     import pandapower as pp
 
+    if path.suffix.lower() == ".json":
+        check_json_modules(path)
     try:
         # pandapower's readers emit pandas deprecation warnings about its own code
         with warnings.catch_warnings():
