@@ -48,6 +48,7 @@ CASES = {
     "plan_kyiv_winter_4": ["plan", "--interventions",
                            str(EX / "planning" / "kyiv_winter_plan.toml"), "-n", "4",
                            "--horizon-h", "96", "--quiet"],
+    "validate_catalogue": ["validate"],
     "rank_kyiv_2026_02_03": ["rank", str(EX / "kyiv_2026_02_03.toml"), "--horizon-h", "72",
                              "--hourly", "--pool", "8", "--exact-pool", "5", "-k", "2",
                              "--quiet"],

@@ -363,9 +363,11 @@ class Pattern:
         return int(sum(self.salvo.values()))
 
     def key(self) -> str:
-        """Short hash of the pattern's content (for manifests and caches)."""
-        text = repr(sorted(_flatten(self.raw).items())) + self.defaults["path"]
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        """Short hash of the pattern's content and of its defaults file's content (for
+        manifests and caches; the same in every checkout or install)."""
+        h = hashlib.sha256(repr(sorted(_flatten(self.raw).items())).encode())
+        h.update(Path(self.defaults["path"]).read_bytes())
+        return h.hexdigest()[:16]
 
 
 def _flatten(d, prefix=""):
