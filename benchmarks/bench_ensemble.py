@@ -22,11 +22,11 @@ import warnings
 
 import numpy as np
 
-from gridmodel.studies import ensemble
 from gridmodel.pipeline import run_chain
+from gridmodel.strikes.patterns import pattern_from_dict, sample_night
+from gridmodel.studies import ensemble
 from gridmodel.studies.ensemble import METRICS, metric_values
 from gridmodel.studies.ensemble import pattern_context as build_context
-from gridmodel.strikes.patterns import pattern_from_dict, sample_night
 
 PATTERN = {
     "name": "bench-500",

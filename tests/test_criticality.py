@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 from gridmodel.errors import InputError
 from gridmodel.studies.planning.criticality import Criticality, rank_assets
+from gridmodel.studies.scenario import StrikesConfig, load_scenario, run
 
 #: score columns as rank_assets names them in outputs (the Kyiv layer's city column)
 SCORE = ("buildings_without_heat", "people_without_heat", "building_hours_below_12c",
          "kyiv_mw_shed", "mw_shed")
-from gridmodel.studies.scenario import StrikesConfig, load_scenario, run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "examples" / "kyiv_2026_02_03.toml"

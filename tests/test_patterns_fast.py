@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gridmodel.strikes.repairs import load_repair_table
 from gridmodel.strikes.patterns import (
     WEAPON_CLASSES,
     check_pattern,
     pattern_from_dict,
     sample_night,
 )
+from gridmodel.strikes.repairs import load_repair_table
 from gridmodel.strikes.resolve import RESOLVED_COLUMNS, resolve_strikes, select_assets
 from gridmodel.strikes.strikelist import strikes_from_records
 

@@ -13,6 +13,7 @@ import pytest
 import gridmodel
 from gridmodel.errors import InputError
 from gridmodel.heat.layer import load_layer
+from gridmodel.strikes import load_strikes
 from gridmodel.studies.planning import Intervention, build_variant, load_plan
 from gridmodel.studies.planning.evaluate import (
     METRICS,
@@ -24,7 +25,6 @@ from gridmodel.studies.planning.evaluate import (
     sample_nights,
 )
 from gridmodel.studies.scenario import load_scenario
-from gridmodel.strikes import load_strikes
 
 ROOT = Path(__file__).resolve().parents[1]
 EX = ROOT / "examples" / "planning"
@@ -234,8 +234,8 @@ def test_full_model_short_horizon():
 
 
 def test_pattern_nights_couple_interception(net):
-    from gridmodel.studies.planning.evaluate import sample_pattern_nights
     from gridmodel.strikes.patterns import load_pattern
+    from gridmodel.studies.planning.evaluate import sample_pattern_nights
 
     pat = load_pattern(ROOT / "examples" / "patterns" / "heat_source_first.toml")
     ns = sample_pattern_nights(pat, net, 2, seed=5, p_intercept_applied=0.5)

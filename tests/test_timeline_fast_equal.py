@@ -150,8 +150,8 @@ def reference_rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = N
 
 @pytest.fixture(scope="module")
 def ctx():
-    from gridmodel.studies.ensemble import pattern_context as build_context
     from gridmodel.strikes.patterns import load_pattern
+    from gridmodel.studies.ensemble import pattern_context as build_context
 
     return build_context(load_pattern(PATTERNS[0]).run)
 

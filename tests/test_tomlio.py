@@ -17,11 +17,11 @@ def _loaders(tmp_path):
     from gridmodel.heat.layer import load_layer
     from gridmodel.network.tables import read_meta
     from gridmodel.outage.demand import load_demand_profile
+    from gridmodel.strikes.patterns import load_pattern
     from gridmodel.strikes.repairs import load_repair_table
+    from gridmodel.strikes.strikelist import read_strikes
     from gridmodel.studies.planning.interventions import load_defaults, load_plan
     from gridmodel.studies.scenario import load_scenario
-    from gridmodel.strikes.patterns import load_pattern
-    from gridmodel.strikes.strikelist import read_strikes
 
     layer = tmp_path / "layer"
     shutil.copytree(ROOT / "networks" / "kyiv", layer)

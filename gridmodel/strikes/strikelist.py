@@ -47,8 +47,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
-from gridmodel.errors import InputError
 from gridmodel._io.tomlio import read_toml
+from gridmodel.errors import InputError
 
 __all__ = [
     "EFFECTS",
