@@ -13,12 +13,12 @@ error naming the file, the line and the key (:func:`validate_toml`).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
@@ -129,77 +129,12 @@ class RunConfig(_Strict):
 
 
 # ------------------------------------------------------------------ file errors
-def _line_of(text: str, loc: tuple) -> int | None:
-    """Line number (1-based) of a key path in TOML text, or of its table header."""
-    keys = [str(k) for k in loc if not isinstance(k, int)]
-    if not keys:
-        return None
-    table, key = keys[:-1], keys[-1]
-    current: list[str] = []
-    header_line = None
-    for i, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        m = re.match(r"^\[\[?([^\]]+)\]\]?", s)
-        if m:
-            current = [p.strip().strip('"') for p in m.group(1).split(".")]
-            if current == keys:
-                header_line = i
-            continue
-        km = re.match(r'^"?([A-Za-z0-9_\-]+)"?\s*=', s)
-        if km and km.group(1) == key and current == table:
-            return i
-        if km and current == [] and table and km.group(1) == table[0]:
-            return i  # inline table at top level
-    return header_line
-
-
-def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    for k in (k for k in loc if not isinstance(k, int)):  # list positions: same model
-        ann = model.model_fields[str(k)].annotation
-        sub = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type)
-               and issubclass(a, BaseModel)]
-        if not sub:
-            return []
-        model = sub[0]
-    return sorted(k for k in model.model_fields if k != "path")
-
-
 def validate_toml(model: type[BaseModel], data: dict, text: str, path: Path,
                   error: type[InputError] = InputError) -> BaseModel:
     """Validate parsed TOML ``data`` against ``model``; errors name file, line and key.
 
-    Parameters
-    ----------
-    model : pydantic model class
-    data : dict
-        The parsed document.
-    text : str
-        Its text (for line numbers).
-    path : Path
-        The file, for messages.
-    error : type
-        Exception class raised.
-
-    Raises
-    ------
-    InputError
-        (or ``error``) One line per problem: ``file:line: key: message (got value)``,
-        or for an unknown key the keys allowed there.
+    The schema library's document check (:func:`gridmodel._io.schema.check_document`):
+    one error, one line per problem (``file:line: key: message (got value)``; an unknown
+    key lists the keys allowed there).
     """
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        lines = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(k) for k in loc)
-            ln = _line_of(text, loc)
-            at = f"line {ln}" if ln else "top level"
-            if err["type"] == "extra_forbidden":
-                known = _known_keys(model, loc[:-1])
-                lines.append(f"{path}:{ln or '?'}: unknown key {where!r} ({at}); "
-                             f"allowed here: {known}")
-            else:
-                lines.append(f"{path}:{ln or '?'}: {where}: {err['msg']} "
-                             f"(got {err.get('input')!r})")
-        raise error("\n".join(lines)) from None
+    return check_document(model, data, text, path, error)

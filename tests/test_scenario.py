@@ -33,7 +33,7 @@ def test_typo_in_key_names_file_and_line(tmp_path):
     text = BASE.read_text().replace("horizon_h = 336", "horizon_hours = 336")
     p = _write(tmp_path, text)
     line = 1 + text.splitlines().index("horizon_hours = 336")
-    with pytest.raises(ScenarioError, match=rf"s.toml:{line}: unknown key 'horizon_hours'"):
+    with pytest.raises(ScenarioError, match=rf"s.toml:{line}: .*unknown key 'horizon_hours'.*horizon_h"):
         load_scenario(p)
 
 
@@ -41,7 +41,7 @@ def test_typo_in_table_key_names_line(tmp_path):
     text = BASE.read_text().replace('engine = "fast"', 'engin = "fast"')
     p = _write(tmp_path, text)
     line = 1 + text.splitlines().index('engin = "fast"')
-    with pytest.raises(ScenarioError, match=rf"s.toml:{line}: unknown key 'grid.engin'.*engine"):
+    with pytest.raises(ScenarioError, match=rf"s.toml:{line}: grid: unknown key 'engin'.*engine"):
         load_scenario(p)
 
 
