@@ -168,28 +168,21 @@ def summary_text(net) -> str:
     parts = [
         f"network {meta.get('name', '?')} {meta.get('version', '')}: {meta.get('description', '')}",
         f"status date: {date}",
-        "",
-        "buses per voltage [kV]",
-        buses_by_voltage(net).to_string(),
-        "",
-        "lines and route length per voltage [kV]",
-        lines_by_voltage(net).to_string(),
-        "",
-        f"transformers: {len(net.trafo)} ({int(net.trafo['in_service'].sum())} in service); "
-        f"shunt reactors: {len(net.shunt)}",
-        "",
-        "generation by technology [MW]",
-        generation_by_technology(net).to_string(),
-        "",
-        "load by priority class [MW]",
-        load_by_class(net).to_string(),
-        "",
-        "load by region [MW]",
-        load_by_region(net).to_string(),
-        "",
-        "interconnectors (EU imports)",
-        interconnector_limits(net).to_string(),
     ]
+    tables = [("buses per voltage [kV]", buses_by_voltage),
+              ("lines and route length per voltage [kV]", lines_by_voltage),
+              (None, None),
+              ("generation by technology [MW]", generation_by_technology),
+              ("load by priority class [MW]", load_by_class),
+              ("load by region [MW]", load_by_region),
+              ("interconnectors (EU imports)", interconnector_limits)]
+    for title, table in tables:
+        if table is None:  # the one line on transformers and shunts, in its place
+            parts += ["", f"transformers: {len(net.trafo)} "
+                      f"({int(net.trafo['in_service'].sum())} in service); "
+                      f"shunt reactors: {len(net.shunt)}"]
+        else:
+            parts += ["", title, table(net).to_string()]
     parts.append(_import_cap_text(net))
     reported = ", ".join(REPORTED_BY_DATE)
     if net.get("status_date"):
