@@ -33,7 +33,8 @@ def test_typo_in_key_names_file_and_line(tmp_path):
     text = BASE.read_text().replace("horizon_h = 336", "horizon_hours = 336")
     p = _write(tmp_path, text)
     line = 1 + text.splitlines().index("horizon_hours = 336")
-    with pytest.raises(ScenarioError, match=rf"s.toml:{line}: .*unknown key 'horizon_hours'.*horizon_h"):
+    with pytest.raises(ScenarioError,
+                       match=rf"s.toml:{line}: .*unknown key 'horizon_hours'.*horizon_h"):
         load_scenario(p)
 
 
