@@ -409,20 +409,23 @@ def grid_step(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
 
     cfg, g = ctx.config, ctx.config.grid
     engine = engine or g.engine
-    key = (id(ctx.net), _strikes_key(strikes), int(seed), engine)
-    if ctx.timelines is not None and key in ctx.timelines:
-        return ctx.timelines[key]
+    ac = g.ac if ac is None else ac
+    key = None
+    if ctx.timelines is not None:  # the key costs a pass over the strikes: only when caching
+        key = (id(ctx.net), _strikes_key(strikes), int(seed), engine, bool(ac))
+        if key in ctx.timelines:
+            return ctx.timelines[key]
     kwargs = {"compiled": ctx.compiled} if engine == "fast" and ctx.compiled is not None \
         else None
     tl = simulate_outages(ctx.net, strikes, start=pd.Timestamp(cfg.start),
                           horizon_h=float(len(ctx.index) if ctx.index is not None
                                           else cfg.horizon_h),
                           temp_air=ctx.weather, seed=seed, engine=engine,
-                          ac=g.ac if ac is None else ac, n_queues=g.n_queues,
+                          ac=ac, n_queues=g.n_queues,
                           block_h=g.block_h, demand_step=g.demand_step,
                           max_cascade_rounds=g.max_cascade_rounds, engine_kwargs=kwargs,
                           progress=progress)
-    if ctx.timelines is not None:
+    if key is not None:
         ctx.timelines[key] = tl
     return tl
 

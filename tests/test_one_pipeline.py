@@ -126,3 +126,18 @@ def test_rank_goes_through_the_one_chain(spies):
     sc = load_scenario(EX / "kyiv_2026_02_03.toml").model_copy(update={"horizon_h": 12})
     rank_assets(sc, k=1, pool=1, exact_pool=1, candidates=["pump:chp-5-holosiivskyi"])
     _assert_one_chain(spies)
+
+
+def test_timeline_cache_keys_on_every_option(tiny_folder):
+    """A context's timeline cache (plans) returns a stored timeline only for the same net,
+    strikes, seed, engine and AC option (an AC override once got the DC timeline back)."""
+    from gridmodel.pipeline import build_context, grid_step
+    from gridmodel.studies.scenario import load_scenario
+
+    ctx = build_context(load_scenario(tiny_folder / "scenario.toml"), horizon_h=4)
+    ctx.timelines = {}
+    dc = grid_step(ctx, None, 0, engine="pandapower", ac=False)
+    ac = grid_step(ctx, None, 0, engine="pandapower", ac=True)
+    assert ac is not dc
+    assert grid_step(ctx, None, 0, engine="pandapower", ac=False) is dc
+    assert grid_step(ctx, None, 1, engine="pandapower", ac=False) is not dc
