@@ -52,7 +52,7 @@ def test_without_line_limits_kyiv_shares_the_national_average():
     assert kyiv == pytest.approx(national, rel=0.05)
 
 
-@pytest.mark.xfail(strict=False, reason=(
+@pytest.mark.xfail(strict=True, reason=(
     "no limit binds on the ukraine network: with CHP-5 and CHP-6 out Kyiv's supply "
     "(330/110 kV transformers of 400 MVA, 330 kV lines of 1,229 MW) peaks at 61 % "
     "loading, so the LP never runs; needs the network's Kyiv transfer limits"))
