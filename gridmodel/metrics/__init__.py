@@ -20,7 +20,6 @@ __all__ = [
     "by_district_peak",
     "energy_not_served_mwh",
     "load_shed_mw",
-    "people_at",
     "without_heat_count",
 ]
 
@@ -49,11 +48,6 @@ def by_cause_at(cause: np.ndarray, k: int) -> dict[str, int]:
     """Buildings without heat at hour ``k`` split by cause (:data:`CAUSES`, 0 excluded)."""
     counts = np.bincount(np.asarray(cause[k], dtype=np.int64), minlength=len(CAUSES))
     return {name: int(counts[c]) for c, name in CAUSES.items() if c}
-
-
-def people_at(without_heat: np.ndarray, residents: np.ndarray, k: int) -> int:
-    """Residents of the buildings without heat at hour ``k`` [people]."""
-    return int(np.asarray(residents)[np.asarray(without_heat)[k]].sum())
 
 
 def building_hours_below(hours_below_per_building: np.ndarray) -> float:

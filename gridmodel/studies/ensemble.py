@@ -46,7 +46,7 @@ import pandas as pd
 from gridmodel import errors
 from gridmodel._io.outdir import OutputFolder
 from gridmodel.errors import InputError
-from gridmodel.metrics.row import HOUR_AFTER, REPLICATE_METRICS, outcome_row
+from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
 __all__ = [
     "ROW_COLUMNS",
@@ -65,8 +65,6 @@ __all__ = [
 MANIFEST_VERSION = 1
 #: metric columns of a replicate row (:data:`gridmodel.metrics.row.REPLICATE_METRICS`)
 METRICS = REPLICATE_METRICS
-#: hour index of "after 7 days" (the last hour of day 7)
-HOUR_7D = HOUR_AFTER
 #: columns of a replicate row
 ROW_COLUMNS = ["pattern", "replicate", "seed_entropy", "spawn_key", "n_launched",
                "n_intercepted", "n_arrived", "n_strikes", "struck_assets", *METRICS,
