@@ -203,3 +203,30 @@ def test_both_engines_agree_where_limits_bind(name):
         ev = evaluate(compiled, {}, solver=solver, overload_threshold=3.0)
         np.testing.assert_allclose(ev.balance.served_mw, ref.loads["served_mw"], atol=1e-9)
         np.testing.assert_allclose(ev.p_from_mw, ref.branches["p_from_mw"], atol=1e-6)
+
+
+def test_island_matrices_are_shared_by_demand_rows_and_leave_answers_unchanged():
+    """The LP's structural matrices depend on the island only: two calls with other
+    demand and ratings reuse them, and the answer equals a fresh build's."""
+    import numpy as np
+
+    from gridmodel.outage import lp
+
+    bus, f, t = np.array([0, 1]), np.array([0]), np.array([1])
+    args = dict(bus=bus, br_from=f, br_to=t, b_pu=np.array([10.0]), shift_rad=np.zeros(1),
+                base_mva=100.0, src_bus=np.array([0]), cap_mw=np.array([100.0]),
+                g0_mw=np.array([50.0]), load_bus=np.array([1, 1]),
+                weight=np.array([1000.0, 1.0]))
+    lp._MATRICES.clear()
+    a = lp.solve_island(rating_mw=np.array([40.0]), conn_mw=np.array([30.0, 20.0]),
+                        s0_mw=np.array([30.0, 20.0]), **args)
+    assert len(lp._MATRICES) == 1
+    b = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
+                        s0_mw=np.array([30.0, 20.0]), **args)
+    assert len(lp._MATRICES) == 1  # the second demand row reused the first's matrices
+    lp._MATRICES.clear()
+    fresh = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
+                            s0_mw=np.array([30.0, 20.0]), **args)
+    assert a.unserved_mw == pytest.approx(10.0)  # 40 MW tie: 30 critical + 10 industry
+    assert b.unserved_mw == pytest.approx(25.0)  # 25 MW tie: 25 of the 30 critical
+    np.testing.assert_array_equal(b.served_mw, fresh.served_mw)

@@ -30,6 +30,7 @@ injection) keeps the proportional answer and leaves the overload to the cascade 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,6 +124,45 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
     -------
     IslandLP or None
     """
+    n_b, n_g, n_l = len(bus), len(src_bus), len(load_bus)
+    a_eq, b_eq, a_ub, pfinj_mw = _island_matrices(bus, br_from, br_to, b_pu, shift_rad,
+                                                  base_mva, src_bus, load_bus)
+    b_ub = np.concatenate([rating_mw - pfinj_mw, rating_mw + pfinj_mw, g0_mw, -g0_mw,
+                           s0_mw, -s0_mw])
+    cost = np.concatenate([np.zeros(n_g), -weight, np.full(n_g + n_l, REDISPATCH_COST),
+                           np.zeros(n_b)])
+    bounds = ([(0.0, c) for c in cap_mw] + [(0.0, c) for c in conn_mw]
+              + [(0.0, None)] * (n_g + n_l) + [(0.0, 0.0)] + [(None, None)] * (n_b - 1))
+    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
+                  method="highs")
+    if res.status != 0:
+        return None
+    g = np.clip(res.x[:n_g], 0.0, cap_mw)
+    s = np.clip(res.x[n_g:n_g + n_l], 0.0, conn_mw)
+    _balance_exactly(g, s, cap_mw)
+    unserved = conn_mw - s
+    change = np.abs(g - g0_mw).sum() + np.abs(s - s0_mw).sum()
+    return IslandLP(dispatch_mw=g, served_mw=s,
+                    objective=float(weight @ unserved + REDISPATCH_COST * change),
+                    unserved_mw=float(unserved.sum()))
+
+
+#: structural LP matrices by island content (bounded; content-addressed, so never stale)
+_MATRICES: OrderedDict = OrderedDict()
+_MATRICES_MAX = 256
+
+
+def _island_matrices(bus, br_from, br_to, b_pu, shift_rad, base_mva, src_bus, load_bus):
+    """``(A_eq, b_eq, A_ub, pfinj_mw)`` of an island's LP: they depend only on its buses,
+    branches and element positions, not on demand, ratings or the proportional answer, so
+    the demand rows of one asset state share them (cached by content)."""
+    arrays = (bus, br_from, br_to, b_pu, shift_rad, src_bus, load_bus)
+    key = (float(base_mva), *(np.ascontiguousarray(a).tobytes() for a in arrays),
+           *(len(a) for a in arrays))
+    hit = _MATRICES.get(key)
+    if hit is not None:
+        _MATRICES.move_to_end(key)
+        return hit
     pos = np.full(int(bus.max()) + 1, -1, dtype=np.int64)
     pos[bus] = np.arange(len(bus))
     n_b, n_br, n_g, n_l = len(bus), len(br_from), len(src_bus), len(load_bus)
@@ -154,24 +194,11 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
         hstack([z_lg, i_l, z_lg, -i_l, z_lb]),
         hstack([z_lg, -i_l, z_lg, -i_l, z_lb]),
     ]).tocsr()
-    b_ub = np.concatenate([rating_mw - pfinj_mw, rating_mw + pfinj_mw, g0_mw, -g0_mw,
-                           s0_mw, -s0_mw])
-    cost = np.concatenate([np.zeros(n_g), -weight, np.full(n_g + n_l, REDISPATCH_COST),
-                           np.zeros(n_b)])
-    bounds = ([(0.0, c) for c in cap_mw] + [(0.0, c) for c in conn_mw]
-              + [(0.0, None)] * (n_g + n_l) + [(0.0, 0.0)] + [(None, None)] * (n_b - 1))
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                  method="highs")
-    if res.status != 0:
-        return None
-    g = np.clip(res.x[:n_g], 0.0, cap_mw)
-    s = np.clip(res.x[n_g:n_g + n_l], 0.0, conn_mw)
-    _balance_exactly(g, s, cap_mw)
-    unserved = conn_mw - s
-    change = np.abs(g - g0_mw).sum() + np.abs(s - s0_mw).sum()
-    return IslandLP(dispatch_mw=g, served_mw=s,
-                    objective=float(weight @ unserved + REDISPATCH_COST * change),
-                    unserved_mw=float(unserved.sum()))
+    out = (a_eq, b_eq, a_ub, pfinj_mw)
+    _MATRICES[key] = out
+    if len(_MATRICES) > _MATRICES_MAX:
+        _MATRICES.popitem(last=False)
+    return out
 
 
 def _balance_exactly(g: np.ndarray, s: np.ndarray, cap_mw: np.ndarray) -> None:
