@@ -141,3 +141,37 @@ def test_timeline_cache_keys_on_every_option(tiny_folder):
     assert ac is not dc
     assert grid_step(ctx, None, 0, engine="pandapower", ac=False) is dc
     assert grid_step(ctx, None, 1, engine="pandapower", ac=False) is not dc
+
+
+def test_explanation_gives_a_building_blackout_drain_the_building_own_freeze_time(tiny_folder):
+    """A drain caused by a building's own blackout is explained with the building's own
+    pipe-freeze time, not the network's bridging time (they differ by hours)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from gridmodel.heat.availability import bridging_kwargs
+    from gridmodel.heat.draining import bridging_time_h, building_pipe_kwargs
+    from gridmodel.heat.layer import load_layer
+    from gridmodel.report.summary import _drain_lines
+
+    layer = load_layer(tiny_folder / "heat")
+    index = pd.date_range("2026-01-10", periods=3, freq="h", tz="UTC")
+    ctx = SimpleNamespace(layer=layer, index=index, temp=pd.Series(-15.0, index=index))
+    groups = pd.DataFrame({"zone_id": ["z1", "z2"], "buildings": [2, 3],
+                           "source_id": layer.sources["source_id"].iloc[:1].tolist() * 2,
+                           "tau_h": [70.0, 70.0]})
+    trig = np.zeros((3, 2), dtype=bool)
+    trig[1, :] = True
+    cause = np.zeros((3, 2), dtype=np.int8)
+    cause[1] = [1, 3]
+    lines = _drain_lines(ctx, SimpleNamespace(groups=groups, drain_trigger=trig,
+                                              drain_cause=cause))
+    kw = bridging_kwargs(layer)
+    indoor = float(layer.param("comfort", "initial_indoor_c"))
+    own = float(bridging_time_h(-15.0, **building_pipe_kwargs(kw, 70.0, indoor)))
+    net = float(bridging_time_h(-15.0, **kw))
+    assert abs(own - net) > 1.0
+    assert any(f"own pipe-freeze time {own:.1f} h" in ln for ln in lines), lines
+    assert any(f"bridging time {net:.1f} h" in ln for ln in lines), lines

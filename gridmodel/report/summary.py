@@ -11,7 +11,7 @@ import pandas as pd
 
 from gridmodel import metrics
 from gridmodel.heat.availability import CAUSES
-from gridmodel.heat.draining import bridging_time_h
+from gridmodel.heat.draining import bridging_time_h, building_pipe_kwargs
 from gridmodel.metrics.row import city_load_ids, city_substations, outcome_row
 from gridmodel.pipeline import restart_crews
 
@@ -266,22 +266,35 @@ def _drain_lines(ctx, ga, shown_max: int = 25) -> list[str]:
 
     layer, index, temp = ctx.layer, ctx.index, ctx.temp
     g = ga.groups
+    tau = g["tau_h"] if "tau_h" in g else pd.Series(np.nan, index=g.index)
     ev = [(int(t), g.at[gi, "zone_id"], int(ga.drain_cause[t, gi]), int(g.at[gi, "buildings"]),
-           g.at[gi, "source_id"]) for t, gi in zip(*np.nonzero(ga.drain_trigger), strict=True)]
+           g.at[gi, "source_id"], float(tau.at[gi]))
+          for t, gi in zip(*np.nonzero(ga.drain_trigger), strict=True)]
     if not ev:
         return ["No building was drained."]
-    df = pd.DataFrame(ev, columns=["t", "zone", "cause", "n", "source"])
-    agg = df.groupby(["t", "zone", "cause", "source"], sort=True)["n"].sum().reset_index()
+    df = pd.DataFrame(ev, columns=["t", "zone", "cause", "n", "source", "tau_h"])
+    # the network's bridging time does not depend on the building: one line per zone there
+    df.loc[df["cause"] != 3, "tau_h"] = np.nan
+    agg = (df.groupby(["t", "zone", "cause", "source", "tau_h"], sort=True, dropna=False)["n"]
+           .sum().reset_index())
     lines = ["Draining (rule: drain when the stop's expected duration exceeds the "
-             "bridging time at the current outdoor temperature, at -3 C or colder):"]
+             "bridging time at the current outdoor temperature - the network's piping for a "
+             "source or pumping stop, the building's own for its own blackout - at -3 C or "
+             "colder):"]
     kw = bridging_kwargs(layer)
+    indoor_c = float(layer.param("comfort", "initial_indoor_c"))
     src_names = layer.sources.set_index("source_id")["name"]
     for r in agg.head(shown_max).itertuples():
         ta = float(temp.iloc[r.t])
         why = (f"source {src_names.get(r.source, r.source)} lost" if r.cause == 1
                else _WHY[r.cause])
+        if r.cause == 3:  # the building's own pipe-freeze time (heat.draining)
+            limit = bridging_time_h(ta, **building_pipe_kwargs(kw, r.tau_h, indoor_c))
+            what = "its own pipe-freeze time"
+        else:
+            limit, what = bridging_time_h(ta, **kw), "bridging time"
         lines.append(f"  {index[r.t]:%d %b %H:%M}: {r.zone} - {r.n} buildings drained; "
-                     f"{why}; {ta:.1f} C, bridging time {bridging_time_h(ta, **kw):.1f} h")
+                     f"{why}; {ta:.1f} C, {what} {float(limit):.1f} h")
     if len(agg) > shown_max:
         lines.append(f"  ... and {len(agg) - shown_max} more drain events "
                      "(heat_buildings.parquet).")
