@@ -203,3 +203,23 @@ def test_scenario_cascade_limit_is_used(scenario, monkeypatch):
     crit.score(("sub:kyiv-110-obolonskyi",))
     assert seen
     assert set(seen) == {3}
+
+
+def test_detail_map_evaluates_the_timeline_state_nuclear_trip_included(scenario, monkeypatch):
+    """The worst set's map evaluates the grid as the timeline had it at the peak-demand
+    hour: a struck NPP switchyard also trips its plant (it was left running)."""
+    from gridmodel.outage import fast
+
+    seen = []
+    real = fast.evaluate
+
+    def spy(compiled, outages=None, **kw):
+        seen.append(dict(outages or {}))
+        return real(compiled, outages, **kw)
+
+    crit = Criticality(scenario.model_copy(update={"strikes": None}), outage_h=48)
+    monkeypatch.setattr(fast, "evaluate", spy)
+    crit.detail(("sub:rivne-npp",))
+    assert seen
+    assert seen[-1].get("sub:rivne-npp") == 0.0
+    assert seen[-1].get("plant:rivne-npp") == 0.0

@@ -189,13 +189,19 @@ class Criticality:
             people_without_heat``).
         """
         from gridmodel.outage.fast import evaluate
+        from gridmodel.outage.timeline import state_timeline
 
         lost = tuple(sorted(lost))
         res = self._chain(lost)
         loads = res.timeline.loads
         at = loads[(loads["time"] == self.peak_time).to_numpy()]
-        during = self.index.get_loc(self.peak_time) < self.outage_h
-        grid_lost = {a: 0.0 for a in lost if during and a not in self.heat_assets}
+        # the timeline's own asset state at the peak hour (strikes, repairs and the rules
+        # that follow from them, e.g. nuclear trips), on the grid's assets
+        k = self.index.get_loc(self.peak_time)
+        state = state_timeline(res.timeline.assets, self.index[k:k + 1],
+                               float(res.timeline.meta["step_h"]))[0]
+        known = set(self.net.registry["asset_id"])
+        grid_lost = {a: f for a, f in state.items() if a in known}
         demand = pd.Series(at["demand_mw"].to_numpy(), index=at["load_id"].to_numpy())
         ev = evaluate(self.compiled, grid_lost, demand_mw=demand,
                       max_cascade_rounds=self.scenario.grid.max_cascade_rounds)
