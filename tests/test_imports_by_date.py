@@ -65,3 +65,16 @@ def test_summary_compares_with_the_figures_of_its_own_date():
     assert "500 MW in force" in res.output
     net = gridmodel.load_network("ukraine", status_date="2026-01-15")
     assert set(residuals(net).index) == {"available_domestic_generation_mw", "demand_mw"}
+
+
+def test_outage_result_reports_the_import_cap_in_force():
+    """On 15 Jan 2026 the interconnectors carry the practical 1.6 GW (FIELD_NOTES 2): the
+    outage result reports that cap, not commercial + emergency (2,350 MW)."""
+    import gridmodel
+    from gridmodel.network.summary import import_cap_mw
+    from gridmodel.outage import simulate_outage
+
+    net = gridmodel.load_network("ukraine", status_date="2026-01-15")
+    res = simulate_outage(net, {}, engine="fast", ac=False)
+    assert res.import_cap_mw == pytest.approx(import_cap_mw(net))
+    assert res.import_cap_mw == pytest.approx(1600.0, abs=0.01)
