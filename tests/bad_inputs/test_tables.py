@@ -220,6 +220,8 @@ CASES = [
      "to_bus"),
     ("line-zero-rating", N, NL, cell(2, "max_i_ka", "0"), NetworkFileError, "max_i_ka"),
     ("line-zero-parallel", N, NL, cell(3, "parallel", "0"), NetworkFileError, "parallel"),
+    ("line-repeated-id", N, NL, cell(3, "line_id", "line:tiny-border-330"), NetworkFileError,
+     "line_id"),
     ("trafo-zero-vk", N, NT, cell(2, "vk_percent", "0"), NetworkFileError, "vk_percent"),
     ("trafo-vkr-above-vk", N, NT, cell(3, "vkr_percent", "11.0"), NetworkFileError,
      "vkr_percent"),
