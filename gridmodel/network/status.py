@@ -50,9 +50,9 @@ def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
     Raises
     ------
     StatusError
-        Naming the file, line and value of the first bad row: an unknown asset, an
-        unknown status, a fraction outside [0, 1], a malformed date or an end before
-        the start.
+        Every bad row at once (:func:`gridmodel.network.schemas.check_status`): an
+        unknown asset, an unknown status, a fraction outside [0, 1], a malformed date or
+        an end not after the start, each with its file, line and column.
     """
     try:
         df = read_csv_strict(path, "status table", StatusError, keep_default_na=False,
@@ -66,27 +66,10 @@ def read_status(path: Path, known_ids: set[str]) -> pd.DataFrame:
         raise StatusError(msg)
     check_status(df, path, known_ids, STATUSES)  # every bad row at once (network.schemas)
     starts, ends = [], []
-    for i, r in df.iterrows():
-        line = i + 2
-        where = f"{path}, line {line}"
-        if r["asset_id"] not in known_ids:
-            msg = (
-                f"{where}: asset {r['asset_id']!r} does not exist in the network; "
-                "use an asset id from net.registry or remove the row."
-            )
-            raise StatusError(msg)
-        if r["status"] not in STATUSES:
-            msg = f"{where}: status {r['status']!r} is not one of {list(STATUSES)}."
-            raise StatusError(msg)
-        frac = r["available_fraction"]
-        if pd.isna(frac) or not 0.0 <= float(frac) <= 1.0:
-            msg = f"{where}: available_fraction {frac!r} must be a number in [0, 1]."
-            raise StatusError(msg)
+    for i, r in df.iterrows():  # the schema checked every row: convert the dates
+        where = f"{path}, line {i + 2}"
         s = parse_date(r["start"], f"{where}: start")
         e = parse_date(r["end"], f"{where}: end") if pd.notna(r["end"]) else None
-        if e is not None and e <= s:
-            msg = f"{where}: end {e} is not after start {s}."
-            raise StatusError(msg)
         starts.append(s)
         ends.append(e)
     df["start"] = starts
