@@ -78,7 +78,8 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     tall_floors = int(layer.param("power", "tall_floors"))
     assets, nodes, nq = layer_cached(layer, ("heat_inputs", tall_floors),
                                      lambda: _input_columns(layer, tall_floors))
-    aa = hgrid.asset_available(timeline.assets, index, assets=assets)
+    aa = hgrid.asset_available(_heat_side_periods(timeline.assets, layer), index,
+                               assets=assets)
     aa = _outage_sources(aa, net, timeline, index, layer)
     npow = hgrid.node_power(timeline.loads, net.registry, index, nodes,
                             min_served=float(layer.param("power", "heat_water_served_min")))
@@ -87,11 +88,39 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     return HeatInputs(asset_available=aa, node_power=npow, building_power=bpow)
 
 
+def _heat_only(layer) -> tuple[list, float, float] | None:
+    """``(CHP plant ids, start_h, share)`` of the layer's ``[heat_only]`` rule, or None."""
+    ho = layer.assumptions.get("heat_only")
+    if not ho:
+        return None
+    chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"].tolist()
+    return chp, float(ho["start_h"]), float(ho["share"])
+
+
+def _heat_side_periods(periods: pd.DataFrame, layer) -> pd.DataFrame:
+    """Asset periods as heat sees them: damaged CHPs in heat-only operation (docs/heat.md)."""
+    from gridmodel.heat.grid import heat_only_periods
+
+    rule = _heat_only(layer)
+    return periods if rule is None else heat_only_periods(periods, *rule)
+
+
 def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFrame:
-    """``aa`` with the status on the network's date and the dead-island CHP rule."""
+    """``aa`` with the status on the network's date and the dead-island CHP rule.
+
+    A CHP damaged or disabled in the status (not destroyed) runs heat-only from hour 0
+    (its damage predates the run) under the layer's ``[heat_only]`` rule.
+    """
     from gridmodel.heat import grid as hgrid
 
-    status = hgrid.status_available(net.get("status_active"), index, aa.columns)
+    status_active = net.get("status_active")
+    status = hgrid.status_available(status_active, index, aa.columns)
+    rule = _heat_only(layer)
+    if rule is not None and status_active is not None and len(status_active):
+        st = status_active[status_active["status"].isin(("damaged", "disabled"))
+                           & status_active["asset_id"].isin(set(rule[0]))]
+        for aid in set(st["asset_id"]) & set(status.columns):
+            status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
     chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"]
     plant_bus = hgrid.plant_buses(net, [a for a in chp if a in set(aa.columns)])
@@ -114,7 +143,7 @@ def _input_columns(layer, tall_floors: int):
     return assets, nodes, nq
 
 
-def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
+def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) -> HeatChain:
     """Heat availability, draining, crew-limited restarts and indoor temperatures.
 
     Parameters
@@ -125,6 +154,8 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
     inputs : HeatInputs
         From :func:`heat_inputs` (or built by hand, as planning does for heat-only
         interventions).
+    seed : int
+        Seed of the refill-failure draws (:func:`refill_rng`; the layer's ``[refill]``).
     """
     from gridmodel.heat.availability import group_availability, layer_cached
     from gridmodel.restoration.restarts import restart_buildings
@@ -134,13 +165,31 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs) -> HeatChain:
                             node_power=inputs.node_power, building_power=inputs.building_power)
     rp = layer.assumptions["restart"]
     bh = restart_buildings(ga, restart_crews(layer), float(rp["crew_hours_per_building"]),
-                           float(rp["heat_to_flats_h"]))
+                           float(rp["heat_to_flats_h"]), _refill_repair_h(layer, seed))
     comfort = layer.assumptions["comfort"]
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
         layer.buildings["archetype"].to_numpy(), dtype=str))
     temps = building_temperatures(temp_air, bh.heat_on, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]))
     return HeatChain(availability=ga, heat=bh, temperatures=temps)
+
+
+def refill_rng(seed: int) -> np.random.Generator:
+    """The random stream of refill failures: ``SeedSequence([2, seed])`` (its own stream,
+    so that it never moves a repair draw)."""
+    return np.random.default_rng([2, int(seed) % 2**63])
+
+
+def _refill_repair_h(layer, seed: int):
+    """In-building repair hours at the first refill, per building (None: no ``[refill]``)."""
+    from gridmodel.restoration.restarts import refill_failures
+
+    rf = layer.assumptions.get("refill")
+    if not rf:
+        return None
+    return refill_failures(len(layer.buildings), float(rf["failure_share"]),
+                           float(rf["repair_median_h"]), float(rf["repair_sigma"]),
+                           refill_rng(seed))
 
 
 def restart_crews(layer) -> int:
@@ -475,7 +524,7 @@ def run_chain(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
     heat_strikes, heat_periods = heat_strike_periods(heat_strikes, seed)
     if heat_assets_out or heat_periods is not None:
         inputs = _heat_assets_lost(inputs, ctx.index, heat_assets_out, heat_periods)
-    chain = heat_chain(ctx.layer, ctx.temp, inputs)
+    chain = heat_chain(ctx.layer, ctx.temp, inputs, seed)
     return ChainResult(timeline=tl, inputs=inputs, availability=chain.availability,
                        heat=chain.heat, temperatures=chain.temperatures,
                        heat_strikes=heat_strikes, heat_assets=heat_periods,

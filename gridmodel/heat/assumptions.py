@@ -81,6 +81,17 @@ class _Restart(_Section):
     heat_to_flats_h: float = Field(ge=0.0)
 
 
+class _HeatOnly(_Section):
+    start_h: float = Field(ge=0.0)
+    share: float = Field(**_SHARE)
+
+
+class _Refill(_Section):
+    failure_share: float = Field(**_SHARE)
+    repair_median_h: float = Field(gt=0.0)
+    repair_sigma: float = Field(ge=0.0)
+
+
 class _Comfort(_Section):
     health_risk_c: float
     initial_indoor_c: float
@@ -109,6 +120,8 @@ class Assumptions(BaseModel):
     restart: _Restart
     comfort: _Comfort
     capacity_cut: _CapacityCut | None = None
+    heat_only: _HeatOnly | None = None
+    refill: _Refill | None = None
     mobile_boilers: _MobileBoilers | None = None
 
     @model_validator(mode="after")

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["asset_available", "building_power", "bus_of_substation", "heat_assets",
-           "island_energised", "node_power", "plant_buses", "status_available"]
+           "heat_only_periods", "island_energised", "node_power", "plant_buses",
+           "status_available"]
 
 
 def _bool_or_true(col: pd.Series) -> np.ndarray:
@@ -89,6 +90,57 @@ def asset_available(periods: pd.DataFrame, index: pd.DatetimeIndex, assets=None)
         cols, starts = np.unique(col[order], return_index=True)
         vals[:, cols] = np.minimum(1.0, np.minimum.reduceat(frac[order], starts, axis=0).T)
     return pd.DataFrame(vals, index=index, columns=columns)
+
+
+def heat_only_periods(periods: pd.DataFrame, chp_assets, start_h: float,
+                      share: float) -> pd.DataFrame:
+    """Asset-state periods of CHP plants as their heat side sees them (heat-only operation).
+
+    A CHP whose plant is ``damaged`` or ``disabled`` (not ``destroyed``) runs its heat side
+    alone after ``start_h`` hours: the peak hot-water boilers, which share neither turbines
+    nor generators with the damaged units, carry ``share`` of the plant's heat capacity
+    until the repair is done (docs/heat.md, rule "heat-only operation"; the layer's
+    ``[heat_only]``, tagged [C]). Each such period is split in two: the first ``start_h``
+    hours at its own remaining fraction, the rest at ``max(remaining, share)``. Destroyed
+    plants, and every other asset, keep their periods unchanged.
+
+    Parameters
+    ----------
+    periods : pandas.DataFrame
+        ``asset_id, start, end, remaining_fraction, effect`` (tz-aware), as
+        ``TimelineResult.assets``.
+    chp_assets : iterable of str
+        Plant ids of the layer's CHP sources.
+    start_h : float
+        Hours from the start of the period until the heat side runs [h].
+    share : float
+        Share of heat capacity available in heat-only operation [0-1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        The periods, with each affected CHP period split (same columns).
+
+    References
+    ----------
+    .. [1] E. Ya. Sokolov, *Teplofikatsiya i teplovye seti* (district heating and heat
+       networks), 7th ed., MEI, 2001: peak hot-water boilers cover the part of a CHP's
+       design heat load above its turbines' extraction (cogeneration coefficient
+       alpha_CHP about 0.5-0.6).
+    """
+    if periods is None or not len(periods) or "effect" not in periods:
+        return periods
+    chp = set(chp_assets)
+    hit = (periods["asset_id"].isin(chp) & periods["effect"].isin(("damaged", "disabled"))
+           & (periods["remaining_fraction"].astype(float) < share)).to_numpy()
+    if not hit.any():
+        return periods
+    rows = periods[hit]
+    switch = rows["start"] + pd.to_timedelta(float(start_h), unit="h")
+    late = switch < rows["end"]
+    first = rows.assign(end=switch.where(late, rows["end"]))
+    second = rows[late].assign(start=switch[late], remaining_fraction=float(share))
+    return pd.concat([periods[~hit], first, second], ignore_index=True)
 
 
 def _ns(times: pd.Series) -> np.ndarray:

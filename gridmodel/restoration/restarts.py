@@ -18,6 +18,13 @@ Repairs come from the outage timeline (they decide when a group's supply is back
   temperatures.
 * A new drain of the building's group (before or after heat is back) drains it again;
   a building already waiting keeps its place in the queue.
+* **Refill failures** (optional, the layer's ``[refill]``): a drained building's own system
+  fails when it is first refilled with probability ``failure_share`` (leaks and frozen or
+  worn risers found under pressure; FIELD_NOTES 10 and Kuleba, 17 Jan 2026: of 102
+  buildings still without heat, 56 had "localized failures due to severe frosts and
+  worn-out internal systems"); it then stays without heat for a repair of
+  ``repair_h`` hours (lognormal) before coolant is supplied. The caller draws which
+  buildings fail and their repair hours (:func:`refill_failures`).
 
 Parameters are in the layer's ``assumptions.toml`` ``[restart]`` (tagged [C]).
 """
@@ -31,7 +38,7 @@ from numba import njit
 
 from gridmodel.heat.availability import GroupAvailability
 
-__all__ = ["BuildingHeat", "restart_buildings"]
+__all__ = ["BuildingHeat", "refill_failures", "restart_buildings"]
 
 NORMAL, DRAINED, RESTARTING = 0, 1, 2
 
@@ -59,6 +66,8 @@ class BuildingHeat:
         Hour index of the last drain, of the last crew start and of heat back (-1: never).
     crews_busy : numpy.ndarray of int, shape (time,)
         Crews working on restarts in each hour.
+    refill_failed : numpy.ndarray of bool, shape (building,)
+        The building's system failed at its first refill (waited for a repair).
     """
 
     heat_on: np.ndarray
@@ -71,10 +80,40 @@ class BuildingHeat:
     restart_start: np.ndarray
     heat_back: np.ndarray
     crews_busy: np.ndarray
+    refill_failed: np.ndarray | None = None
+
+
+def refill_failures(n_buildings: int, failure_share: float, repair_median_h: float,
+                    repair_sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Hours of in-building repair each building needs at its first refill (0: none).
+
+    One uniform draw per building decides whether its system fails (probability
+    ``failure_share``), then one lognormal draw per building gives the repair time
+    (median ``repair_median_h``, log-standard deviation ``repair_sigma``); both for every
+    building, in registry order, so the draws do not depend on which buildings drain.
+
+    Parameters
+    ----------
+    n_buildings : int
+    failure_share : float
+        Probability that a drained building's system fails when refilled [0-1].
+    repair_median_h : float
+        Median repair time of a failed system [h].
+    repair_sigma : float
+        Log-standard deviation of the repair time.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    numpy.ndarray of float, shape (building,)
+    """
+    fails = rng.random(n_buildings) < failure_share
+    hours = rng.lognormal(np.log(repair_median_h), repair_sigma, n_buildings)
+    return np.where(fails, hours, 0.0)
 
 
 def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_building: float,
-                      heat_to_flats_h: float) -> BuildingHeat:
+                      heat_to_flats_h: float, refill_repair_h=None) -> BuildingHeat:
     """Per-building states with crew-limited restarts (see module docstring).
 
     Parameters
@@ -87,6 +126,9 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
         Hours a crew spends on one section [h] (on one building without sections).
     heat_to_flats_h : float
         Hours from crew start to coolant supplied to the buildings [h].
+    refill_repair_h : array-like of float, shape (building,), optional
+        In-building repair hours at the first refill (:func:`refill_failures`; 0: the
+        refill succeeds). Default: every refill succeeds.
 
     Returns
     -------
@@ -104,6 +146,12 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     start = np.full(n_b, -1, dtype=np.int64)
     back = np.full(n_b, -1, dtype=np.int64)
     crews_busy = np.zeros(n_t, dtype=np.int64)
+    extra = (np.zeros(n_b) if refill_repair_h is None
+             else np.ascontiguousarray(refill_repair_h, dtype=np.float64))
+    if extra.shape != (n_b,) or not np.isfinite(extra).all() or (extra < 0).any():
+        msg = f"refill_repair_h must be {n_b} finite hours >= 0, one per building."
+        raise ValueError(msg)
+    failed = np.zeros(n_b, dtype=np.bool_)
     drained = np.zeros((n_t, n_b), dtype=bool)
     heat_on = np.zeros((n_t, n_b), dtype=bool)
     without = np.zeros((n_t, n_b), dtype=bool)
@@ -116,12 +164,14 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
                   np.ascontiguousarray(ga.supply_ok, dtype=np.bool_),
                   np.ascontiguousarray(ga.supply_cause, dtype=np.int8),
                   np.ascontiguousarray(ga.freeze_risk, dtype=np.bool_), int(n_crews),
-                  float(crew_hours_per_building), float(heat_to_flats_h), drain_time, start,
-                  back, crews_busy, drained, heat_on, without, interrupted, freeze, cause)
+                  float(crew_hours_per_building), float(heat_to_flats_h), extra, failed,
+                  drain_time, start, back, crews_busy, drained, heat_on, without, interrupted,
+                  freeze, cause)
     return BuildingHeat(heat_on=heat_on, without_heat=without, drained=drained,
                         interrupted=interrupted, cause=cause,
                         freeze_risk=freeze, drain_time=drain_time,
-                        restart_start=start, heat_back=back, crews_busy=crews_busy)
+                        restart_start=start, heat_back=back, crews_busy=crews_busy,
+                        refill_failed=failed)
 
 
 def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
@@ -134,8 +184,9 @@ def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
 
 @njit(cache=True)
 def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
-                  freeze_risk, n_crews, crew_h, flats_h, drain_time, start, back, crews_busy,
-                  drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
+                  freeze_risk, n_crews, crew_h, flats_h, extra_h, failed, drain_time, start, back,
+                  crews_busy, drained, heat_on, without, interrupted, freeze,
+                  cause):  # pragma: no cover
     """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays).
 
     Drained buildings wait in a queue in the order they were drained (hour, then registry
@@ -155,8 +206,9 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok
     restarting = np.empty(2 * n_b, dtype=np.int64)
     restarting_start = np.empty(2 * n_b, dtype=np.int64)
     n_restarting = 0
+    ready = np.zeros(n_b, dtype=np.float64)  # hour coolant reaches a restarting building
     for t in range(n_t):
-        n_restarting = _heat_back(t, flats_h, state, start, back, restarting, restarting_start,
+        n_restarting = _heat_back(t, ready, state, start, back, restarting, restarting_start,
                                   n_restarting)
         q_len = _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, queue,
                             q_len)
@@ -164,17 +216,18 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok
         free = n_crews - n_busy
         if free > 0 and q_len:
             q_len, n_busy, n_restarting = _assign_crews(
-                t, free, g, section, taken, circulating, crew_h, flats_h, state, start, back,
-                queue, q_len, crew_end, n_busy, restarting, restarting_start, n_restarting)
+                t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
+                ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
+                restarting_start, n_restarting)
         crews_busy[t] = n_busy
         _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
                       drained, heat_on, without, interrupted, freeze, cause)
 
 
 @njit(cache=True)
-def _heat_back(t, flats_h, state, start, back, restarting, restarting_start,
+def _heat_back(t, ready, state, start, back, restarting, restarting_start,
                n_restarting):  # pragma: no cover
-    """Buildings whose heat reaches the flats at hour ``t`` become NORMAL.
+    """Buildings whose coolant is supplied by hour ``t`` (``ready``) become NORMAL.
 
     Keeps the other entries of ``restarting`` still current (same start hour, still
     RESTARTING) in place; returns their number.
@@ -183,7 +236,7 @@ def _heat_back(t, flats_h, state, start, back, restarting, restarting_start,
     for j in range(n_restarting):
         i = restarting[j]
         if state[i] == RESTARTING and start[i] == restarting_start[j]:
-            if t - start[i] >= flats_h:
+            if t >= ready[i]:
                 state[i] = NORMAL
                 back[i] = t
             else:
@@ -229,9 +282,9 @@ def _free_crews(t, crew_end, n_busy):  # pragma: no cover
 
 
 @njit(cache=True)
-def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, state, start, back,
-                  queue, q_len, crew_end, n_busy, restarting, restarting_start,
-                  n_restarting):  # pragma: no cover
+def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
+                  ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
+                  restarting_start, n_restarting):  # pragma: no cover
     """Give the ``free`` crews to the sections of the first queued buildings that circulate.
 
     First drained, first restarted: the first queued building whose group circulates
@@ -252,7 +305,11 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, stat
                 n_busy += 1
             state[i] = RESTARTING
             start[i] = t
-            if flats_h == 0:
+            ready[i] = t + flats_h
+            if extra_h[i] > 0 and not failed[i]:  # first refill fails: repair first
+                failed[i] = True
+                ready[i] += extra_h[i]
+            if ready[i] <= t:
                 state[i] = NORMAL
                 back[i] = t
             else:

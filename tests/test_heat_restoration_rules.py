@@ -1,0 +1,115 @@
+"""Heat-only operation of damaged CHPs and refill failures (issue #17), on tiny hand-made
+inputs and the Kyiv layer."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gridmodel.heat.availability import group_availability
+from gridmodel.heat.grid import asset_available, heat_only_periods
+from gridmodel.restoration.restarts import refill_failures, restart_buildings
+
+
+def _periods(*rows):
+    t = pd.Timestamp("2026-01-09 02:00", tz="UTC")
+    return pd.DataFrame([{"asset_id": a, "start": t, "end": t + pd.Timedelta(hours=h),
+                          "remaining_fraction": r, "effect": e} for a, h, r, e in rows])
+
+
+def test_damaged_chp_runs_heat_only_after_start_h():
+    p = _periods(("plant:chp", 48, 0.0, "damaged"))
+    out = heat_only_periods(p, ["plant:chp"], 12.0, 0.45)
+    idx = pd.date_range("2026-01-09 02:00", periods=60, freq="h", tz="UTC")
+    aa = asset_available(out, idx, assets=["plant:chp"])["plant:chp"].to_numpy()
+    assert (aa[:12] == 0.0).all()          # the first 12 h: nothing
+    assert (aa[12:48] == 0.45).all()       # then the peak boilers' share
+    assert (aa[48:] == 1.0).all()          # repaired: whole again
+
+
+@pytest.mark.parametrize("effect", ["disabled", "damaged"])
+def test_shut_down_or_damaged_both_run_heat_only(effect):
+    out = heat_only_periods(_periods(("plant:chp", 48, 0.0, effect)), ["plant:chp"], 6.0, 0.5)
+    assert sorted(out["remaining_fraction"]) == [0.0, 0.5]
+
+
+def test_destroyed_chp_other_plants_and_light_damage_are_unchanged():
+    p = _periods(("plant:chp", 2000, 0.0, "destroyed"), ("plant:coal", 48, 0.0, "damaged"),
+                 ("plant:chp2", 48, 0.7, "damaged"))
+    out = heat_only_periods(p, ["plant:chp", "plant:chp2"], 12.0, 0.45)
+    pd.testing.assert_frame_equal(out.sort_values("asset_id").reset_index(drop=True),
+                                  p.sort_values("asset_id").reset_index(drop=True))
+
+
+def test_repair_before_start_h_leaves_the_period_whole():
+    out = heat_only_periods(_periods(("plant:chp", 6, 0.0, "damaged")), ["plant:chp"], 12.0, 0.45)
+    assert len(out) == 1
+    assert out["remaining_fraction"].iloc[0] == 0.0
+
+
+def test_refill_failures_draws_are_seeded_and_shared():
+    a = refill_failures(20000, 0.15, 72.0, 0.5, np.random.default_rng(1))
+    b = refill_failures(20000, 0.15, 72.0, 0.5, np.random.default_rng(1))
+    np.testing.assert_array_equal(a, b)
+    share = (a > 0).mean()
+    assert 0.14 < share < 0.16
+    assert 65 < np.median(a[a > 0]) < 80
+    assert (refill_failures(100, 0.0, 72.0, 0.5, np.random.default_rng(1)) == 0).all()
+
+
+def _kyiv_chp6_out(kyiv_layer, hours_out=10, n=120):
+    idx = pd.date_range("2026-01-09 00:00", periods=n, freq="h", tz="Europe/Kyiv")
+    temp = pd.Series(-20.0, index=idx)
+    aa = pd.DataFrame({"plant:kyiv-chp-6": 1.0}, index=idx)
+    aa.iloc[:hours_out] = 0.0
+    return group_availability(kyiv_layer, temp, asset_available=aa)
+
+
+def test_a_failed_refill_waits_its_repair_then_heat_returns(kyiv_layer):
+    """One crew, 12 h a section, coolant 12 h after start: the first section starts at
+    hour 10 and is back at 22; a building of it whose refill fails (30 h repair) is back
+    at 52, the others at 22; a building that does not fail is unchanged."""
+    ga = _kyiv_chp6_out(kyiv_layer)
+    b = kyiv_layer.buildings
+    z6 = b["source_id"].eq("heat:kyiv-chp-6").to_numpy()
+    sec = b["section_id"].eq(b.loc[z6, "section_id"].iloc[0]).to_numpy()
+    failing = np.flatnonzero(sec)[0]
+    extra = np.zeros(len(b))
+    extra[failing] = 30.0
+    base = restart_buildings(ga, 1, 12.0, 12.0)
+    bh = restart_buildings(ga, 1, 12.0, 12.0, extra)
+    assert bh.heat_back[failing] == 52
+    assert base.heat_back[failing] == 22
+    assert bh.without_heat[22:52, failing].all()
+    assert not bh.without_heat[52:, failing].any()
+    assert not bh.heat_on[22:52, failing].any()
+    others = sec.copy()
+    others[failing] = False
+    assert (bh.heat_back[others] == 22).all()
+    assert bh.refill_failed[failing]
+    assert bh.refill_failed.sum() == 1
+    # the crew is not held by the repair: the next section starts at hour 22 as before
+    np.testing.assert_array_equal(bh.restart_start, base.restart_start)
+
+
+def test_only_the_first_refill_can_fail(kyiv_layer):
+    """Drained twice: the second restart of a building whose first refill failed
+    succeeds (its repair was done)."""
+    idx = pd.date_range("2026-01-09 00:00", periods=200, freq="h", tz="Europe/Kyiv")
+    temp = pd.Series(-20.0, index=idx)
+    aa = pd.DataFrame({"plant:kyiv-chp-6": 1.0}, index=idx)
+    aa.iloc[:10] = 0.0
+    aa.iloc[100:110] = 0.0
+    ga = group_availability(kyiv_layer, temp, asset_available=aa)
+    b = kyiv_layer.buildings
+    z6 = np.flatnonzero(b["source_id"].eq("heat:kyiv-chp-6").to_numpy())
+    extra = np.zeros(len(b))
+    extra[z6[0]] = 30.0
+    bh = restart_buildings(ga, 1000, 12.0, 12.0, extra)
+    assert bh.drain_time[z6[0]] == 100                 # drained again at hour 100
+    assert bh.heat_back[z6[0]] == bh.restart_start[z6[0]] + 12   # second refill: no repair
+
+
+def test_refill_repair_hours_are_checked(kyiv_layer):
+    ga = _kyiv_chp6_out(kyiv_layer)
+    with pytest.raises(ValueError, match="refill_repair_h"):
+        restart_buildings(ga, 1, 12.0, 12.0, np.full(len(kyiv_layer.buildings), -1.0))
