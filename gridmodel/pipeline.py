@@ -169,8 +169,10 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) ->
     comfort = layer.assumptions["comfort"]
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
         layer.buildings["archetype"].to_numpy(), dtype=str))
+    reduced = bh.reduced_heat is not None and bool(bh.reduced_heat.any())
     temps = building_temperatures(temp_air, bh.heat_on, archetypes,
-                                  temp_indoor_initial=float(comfort["initial_indoor_c"]))
+                                  temp_indoor_initial=float(comfort["initial_indoor_c"]),
+                                  heat_level=bh.heat_level if reduced else None)
     return HeatChain(availability=ga, heat=bh, temperatures=temps)
 
 

@@ -16,7 +16,7 @@ from gridmodel.heat.availability import (
     group_availability,
     source_served_fraction,
 )
-from gridmodel.heat.layer import load_layer
+from gridmodel.heat.layer import archetype_h_w_m2k, load_layer
 from gridmodel.restoration.restarts import restart_buildings
 
 N_H = 72
@@ -120,9 +120,27 @@ def test_tall_building_blackout_block(kyiv_layer, block_h):
         assert (hit & ~should).any()
 
 
-def test_damaged_source_keeps_nearest_buildings(kyiv_layer):
+def test_damaged_source_gives_reduced_heat_to_all_its_buildings(kyiv_layer):
+    """CHP-5 at 50 % at -20 C serves 57 % of its zones' demand, above reduced_min_share
+    (0.5, [capacity_cut] reduced_heat): every building keeps coolant at that share."""
     temp = _temp(-20.0, n=6)
     aa = pd.DataFrame({"plant:kyiv-chp-5": 0.5}, index=temp.index)
+    ga, bh = _run(kyiv_layer, temp, asset_available=aa)
+    inz = kyiv_layer.buildings["source_id"].eq("heat:kyiv-chp-5").to_numpy()
+    served = source_served_fraction(kyiv_layer, ga.source_capacity, temp)["heat:kyiv-chp-5"]
+    assert 0.5 <= served.iloc[0] < 1.0
+    assert not bh.without_heat[:, inz].any()
+    assert bh.reduced_heat[:, inz].all()
+    np.testing.assert_allclose(bh.heat_level[:, inz], served.iloc[0], rtol=1e-6)
+    assert not bh.reduced_heat[:, ~inz].any()
+
+
+def test_source_far_below_demand_keeps_nearest_buildings_at_the_minimum_share(kyiv_layer):
+    """CHP-5 at 30 % at -20 C serves 34 % of demand, below reduced_min_share 0.5: the
+    nearest buildings whose load fits 0.34 / 0.5 keep reduced heat at 0.5, the farthest are
+    cut whole (without heat)."""
+    temp = _temp(-20.0, n=6)
+    aa = pd.DataFrame({"plant:kyiv-chp-5": 0.3}, index=temp.index)
     ga, bh = _run(kyiv_layer, temp, asset_available=aa)
     b = kyiv_layer.buildings
     inz = b["source_id"].eq("heat:kyiv-chp-5").to_numpy()
@@ -131,6 +149,31 @@ def test_damaged_source_keeps_nearest_buildings(kyiv_layer):
     s = kyiv_layer.sources.set_index("source_id").loc["heat:kyiv-chp-5"]
     d = np.hypot((b["lon"] - s["lon"]) * np.cos(np.radians(s["lat"])), b["lat"] - s["lat"])
     assert d[lost].min() >= d[inz & ~lost].max()
+    kept = inz & ~lost
+    np.testing.assert_allclose(bh.heat_level[0, kept], 0.5)
+    load = b["floor_area_m2"] * b["archetype"].map(archetype_h_w_m2k)
+    served = source_served_fraction(kyiv_layer, ga.source_capacity, temp)["heat:kyiv-chp-5"]
+    share_kept = load[kept].sum() / load[inz].sum()
+    assert share_kept <= served.iloc[0] / 0.5 + 1e-9
+    assert share_kept > served.iloc[0] / 0.5 - 0.02
+
+
+def test_reduced_heat_buildings_cool_more_slowly_than_unheated_ones(kyiv_layer):
+    """Done-when of issue #17: a reduced-heat zone's buildings all cool, more slowly
+    (the thermal model's eq. (6)), and stay warmer than the same buildings cut off."""
+    from gridmodel.pipeline import HeatInputs, heat_chain
+
+    temp = _temp(-20.0, n=48)
+    inz = kyiv_layer.buildings["source_id"].eq("heat:kyiv-chp-5").to_numpy()
+    reduced = heat_chain(kyiv_layer, temp, HeatInputs(
+        pd.DataFrame({"plant:kyiv-chp-5": 0.5}, index=temp.index), None, None))
+    cut = heat_chain(kyiv_layer, temp, HeatInputs(
+        pd.DataFrame({"plant:kyiv-chp-5": 0.0}, index=temp.index), None, None))
+    t_red = reduced.temperatures.to_buildings()[:, inz]
+    t_cut = cut.temperatures.to_buildings()[:, inz]
+    assert (t_red[-1] < t_red[0]).all()            # all cool ...
+    assert (t_red[-1] > t_cut[-1] + 3.0).all()     # ... more slowly than without heat
+    assert not reduced.heat.without_heat[:, inz].any()
 
 
 def test_crews_restart_first_drained_first(kyiv_layer):
@@ -241,13 +284,17 @@ def test_groups_and_bands_equal_pandas_grouping(kyiv_layer):
     b = kyiv_layer.buildings
     served = source_served_fraction(kyiv_layer, ga.source_capacity, temp.to_numpy())
     rank = capacity_rank(kyiv_layer)
+    # [capacity_cut] reduced_heat: the share of buildings kept (rule 2 of the module)
+    m = kyiv_layer.assumptions["capacity_cut"]["reduced_min_share"]
+    kept_below = np.floor(served / m * 100 + 1e-9) / 100
+    served = served.where(served < m, 1.0).where(served >= m, kept_below)
     band = np.zeros(len(b), dtype=np.int64)
     for sid in served.columns:
         levels = np.unique(served[sid].to_numpy())
         levels = levels[levels < 1.0]
         m = b["source_id"].to_numpy() == sid
         band[m] = np.searchsorted(levels, rank[m] - 1e-12, side="left")
-    assert band.max() > 5
+    assert band.max() > 3
     tall = b["floors"].to_numpy() > int(kyiv_layer.param("power", "tall_floors"))
     key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(), "grid_node": b["grid_node"].to_numpy(),
                         "queue": np.where(tall, b["queue"].to_numpy(), 0), "tall": tall,

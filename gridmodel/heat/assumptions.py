@@ -98,7 +98,16 @@ class _Comfort(_Section):
 
 
 class _CapacityCut(_Section):
-    rule: Literal["nearest_first"] = "nearest_first"
+    rule: Literal["nearest_first", "reduced_heat"] = "nearest_first"
+    reduced_min_share: float | None = Field(None, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _share_with_reduced(self):
+        if (self.rule == "reduced_heat") != (self.reduced_min_share is not None):
+            msg = ("rule = 'reduced_heat' needs reduced_min_share (and only it uses one); got "
+                   f"rule = {self.rule!r}, reduced_min_share = {self.reduced_min_share}")
+            raise ValueError(msg)
+        return self
 
 
 class _MobileBoilers(_Section):

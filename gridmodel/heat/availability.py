@@ -19,10 +19,16 @@ Rules (parameters in the layer's ``assumptions.toml``, tagged [C]; see docs/heat
    (``asset_available[source_id]``) multiplies the fraction. Fuel for boilers and CHPs
    (gas, coal) is taken as available.
 2. When the available capacity is below the current heat demand of its zones
-   (H x floor area x (setpoint - temp_air)), the source keeps the buildings nearest to it
-   (``[capacity_cut]``): building *i* is served while the cumulative design load of the
-   buildings nearer than it, and its own, is at most the served fraction
-   ``capacity / demand`` (rounded down to 1 %).
+   (H x floor area x (setpoint - temp_air)), the served fraction is ``capacity / demand``
+   (rounded down to 1 %) and ``[capacity_cut]`` decides who gets it. ``nearest_first``:
+   the source keeps the buildings nearest to it; building *i* is served while the
+   cumulative design load of the buildings nearer than it, and its own, is at most the
+   served fraction. ``reduced_heat``: while the served fraction is at least
+   ``reduced_min_share`` every building of the source gets **reduced heat** at that share
+   (the supply temperature lowered for all; they keep their coolant and cool more
+   slowly, :mod:`gridmodel.thermal.rc` eq. (6)); below it the nearest buildings whose
+   load fits ``served / reduced_min_share`` keep reduced heat at ``reduced_min_share``
+   and the others are cut whole.
 3. A zone's **pumping** runs while its station is not destroyed and has power (grid or
    backup as in 1).
 4. A building **circulates** while 1-3 hold and, if taller than ``tall_floors`` storeys,
@@ -439,6 +445,9 @@ class GroupAvailability:
     section_of : numpy.ndarray of int, shape (building,), optional
         Network section of each building (the layer's ``section_id``, numbered in sorted
         order); None when the layer has none (each building its own section).
+    heat_level : numpy.ndarray of float, (time, group), optional
+        Share of its heat demand a supplied group receives (1: full; below 1: reduced
+        heat, ``[capacity_cut]`` rule ``reduced_heat``); None under ``nearest_first``.
     """
 
     index: pd.DatetimeIndex
@@ -454,6 +463,7 @@ class GroupAvailability:
     source_capacity: pd.DataFrame
     pumping: pd.DataFrame
     section_of: np.ndarray | None = None
+    heat_level: np.ndarray | None = None
 
 
 def bridging_kwargs(layer: HeatLayer) -> dict:
@@ -607,6 +617,18 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
     return trig, frz
 
 
+def _reduced_heat(layer: HeatLayer, served: np.ndarray):
+    """``(fraction of buildings kept, heat share of the kept)`` per (time, source) under
+    ``[capacity_cut]`` (rule 2); ``(served, None)`` under ``nearest_first``."""
+    cut = layer.assumptions.get("capacity_cut") or {}
+    if cut.get("rule", "nearest_first") != "reduced_heat":
+        return served, None
+    m = float(cut["reduced_min_share"])
+    kept = np.where(served >= m, 1.0, np.floor(served / m * 100 + 1e-9) / 100)
+    level = np.where(served >= 1.0, 1.0, np.maximum(served, m))
+    return kept, level
+
+
 def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=None,
                        node_power=None, building_power=None) -> GroupAvailability:
     """Evaluate the heat rules once per building group, hour by hour.
@@ -644,6 +666,7 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     served = _served_array(cap, sites.src_capacity_mw, sites.src_ua_w_per_k, tair,
                            float(layer.param("heat_capacity", "indoor_setpoint_c")))
     pump = _pumping_array(sites, n_t, asset_available, node_power)
+    served, level = _reduced_heat(layer, served)
 
     # capacity bands: distinct served fractions < 1 per source; a group per (static group,
     # band) present, numbered in the sorted order of (zone, node, queue, tall, band)
@@ -682,4 +705,5 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
                              source_capacity=pd.DataFrame(cap, index=index,
                                                           columns=sites.src_index),
                              pumping=pd.DataFrame(pump, index=index, columns=sites.zone_index),
-                             section_of=_section_of(layer))
+                             section_of=_section_of(layer),
+                             heat_level=None if level is None else level[:, g_src])

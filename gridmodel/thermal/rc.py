@@ -37,6 +37,17 @@ Occupants' own heating (electric heaters while the flat has power, gas cooking; 
 heat is off:
 
 .. math:: F' = F + \frac{o}{H} \left(1 - e^{-\Delta t/\tau}\right) \qquad (5)
+
+**Reduced heat** (a source short of capacity supplies every building of its zone at a
+share :math:`r < 1` of the heat its current demand needs: quality regulation, the supply
+temperature lowered for all; docs/heat.md): the heating power is
+:math:`q_r = \min(q_{max},\, r H (T_{set} - T_{air}))`, so (3) becomes
+
+.. math:: P_r = F + \min\left(\frac{q_{max}}{H},\, r (T_{set} - T_{air})\right)
+          \left(1 - e^{-\Delta t/\tau}\right) \qquad (6)
+
+and the building settles near :math:`T_{air} + g/H + r (T_{set} - T_{air})`: it cools
+more slowly than without heat, toward a warmer floor.
 """
 
 from __future__ import annotations
@@ -48,13 +59,15 @@ from gridmodel.thermal._units import _J_PER_KJ
 
 
 def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0, step_s,
-                  occupant=None):
+                  occupant=None, level=None):
     """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures.
 
     Written with in-place operations on preallocated rows (memory-bound loop over time,
     vectorised over buildings). ``occupant``: None, or (on, gain) with ``on`` of shape
     (n_t, 1 or n_b) and ``gain`` [W/m²]: the gain is added to the free value (2) in the
     steps where it is on and the heat is off (occupants' own heating, eq. (5)).
+    ``level``: None (full heat), or the heat share (n_t, n_b) in [0, 1] of eq. (6) where
+    the heat is on (1: full power, eq. (3)).
     """
     n_t = temp_air.shape[0]
     n_b = max(temp_air.shape[1], heat_on.shape[1], np.size(h), np.size(c_j), np.size(temp0))
@@ -89,7 +102,14 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
         if shared_heat and not heat_on[k, 0]:
             continue
         np.maximum(nxt, temp_setpoint, out=held)
-        np.add(nxt, heat_rise, out=buf)
+        if level is not None and (level[k] < 1.0).any():  # eq. (6): reduced heat
+            air = temp_air[k, 0] if shared_air else temp_air[k]
+            np.minimum(heat_rise, level[k] * np.maximum(temp_setpoint - air, 0.0) * relax,
+                       out=buf)
+            buf = np.where(level[k] < 1.0, buf, heat_rise)
+            buf += nxt
+        else:
+            np.add(nxt, heat_rise, out=buf)
         np.minimum(held, buf, out=held)
         if shared_heat:
             nxt[:] = held
@@ -113,6 +133,7 @@ def indoor_temperature(
     step_h=None,
     occupant_on=None,
     occupant_w_per_m2=0.0,
+    heat_level=None,
 ):
     r"""Indoor temperature of a 1R1C building, exact per-step exponential update.
 
@@ -148,6 +169,10 @@ def indoor_temperature(
         power), shape (time,) or (time, building). None (default): no occupant heating.
     occupant_w_per_m2 : float, default 0.0
         Occupants' heating while ``occupant_on`` and the heat is off [W/m²] [C].
+    heat_level : array-like of float, optional
+        Share of the heat the current demand needs that the supply delivers where the heat
+        is on [0-1] (reduced heat, eq. (6)), shape (time,) or (time, building); 1 or None:
+        full power.
 
     Returns
     -------
@@ -176,8 +201,22 @@ def indoor_temperature(
                       c_kj_per_m2k, gains_w_per_m2, temp_setpoint, oversize, temp_design)
     out = _exact_kernel(m.temp_air, m.heat_on, m.h, m.c * _J_PER_KJ, m.gains, m.q_max,
                         temp_setpoint, temp_indoor_initial, m.step_s,
-                        _occupant(occupant_on, occupant_w_per_m2, m.heat_on.shape[0]))
+                        _occupant(occupant_on, occupant_w_per_m2, m.heat_on.shape[0]),
+                        _level(heat_level, m.heat_on.shape))
     return m.wrap(out)
+
+
+def _level(heat_level, shape):
+    """Heat share (time, building) of eq. (6) broadcast to ``shape``, or None (full)."""
+    if heat_level is None:
+        return None
+    lv = np.asarray(heat_level, dtype=float)
+    lv = lv.reshape(-1, 1) if lv.ndim == 1 else lv
+    if lv.shape[0] != shape[0] or not ((lv >= 0) & (lv <= 1)).all():
+        msg = (f"heat_level must hold shares in [0, 1] for each of the {shape[0]} time steps; "
+               f"got shape {lv.shape}.")
+        raise ValueError(msg)
+    return np.ascontiguousarray(np.broadcast_to(lv, (shape[0], max(shape[1], lv.shape[1]))))
 
 
 def _occupant(occupant_on, occupant_w_per_m2, n_t):

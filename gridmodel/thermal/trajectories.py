@@ -72,6 +72,7 @@ def building_temperatures(
     *,
     timeline=None,
     step_h=None,
+    heat_level=None,
     **model_kwargs,
 ):
     r"""Indoor temperatures of many buildings, each distinct trajectory computed once.
@@ -97,6 +98,11 @@ def building_temperatures(
         For each building the column of ``heat_on`` it follows, shape (building,).
     step_h : float, optional
         Time step [h] for array input.
+    heat_level : array-like of float, optional
+        Share of the needed heat delivered where the heat is on (reduced heat,
+        :func:`gridmodel.thermal.rc.indoor_temperature`), shape (time, building), in whole
+        per cent; not with ``timeline``. Buildings then share a trajectory only when they
+        share heat-on states and levels.
     **model_kwargs
         Scalar keyword arguments of :func:`indoor_temperature` (``temp_setpoint``,
         ``oversize``, ``temp_design``).
@@ -116,7 +122,13 @@ def building_temperatures(
     form and reduce per distinct trajectory.
     """
     temp, heat, step, index = _shared_forcing(temp_air, heat_on, step_h)
-    timelines, timeline_of_b = _building_timelines(heat, timeline)
+    levels = None
+    if heat_level is not None and timeline is None:
+        levels, timeline_of_b = _level_timelines(heat, heat_level)
+        timelines = levels > 0
+        levels = levels / 100.0
+    else:
+        timelines, timeline_of_b = _building_timelines(heat, timeline)
     first, inverse, arch_u, t0_u = _distinct_buildings(archetypes, temp_indoor_initial,
                                                        timeline_of_b, timelines.shape[1])
     tl_u = timeline_of_b[first]
@@ -126,6 +138,7 @@ def building_temperatures(
         archetype=arch_u,
         temp_indoor_initial=t0_u,
         step_h=step,
+        heat_level=None if levels is None else levels[:, tl_u],
         **model_kwargs,
     )
     return DistinctTrajectories(
@@ -158,6 +171,23 @@ def _shared_forcing(temp_air, heat_on, step_h):
         msg = f"heat_on has {heat.shape[0]} time steps but temp_air has {temp.shape[0]}."
         raise ValueError(msg)
     return temp, heat, step, index
+
+
+def _level_timelines(heat, heat_level):
+    """Distinct columns of the heat code (0 off, else the level in whole per cent).
+
+    Returns
+    -------
+    codes : numpy.ndarray of int, shape (time, n_distinct)
+    timeline_of_b : numpy.ndarray of int, shape (building,)
+    """
+    lv = np.asarray(heat_level, dtype=float)
+    if lv.shape != heat.shape:
+        msg = f"heat_level has shape {lv.shape}; heat_on has {heat.shape}."
+        raise ValueError(msg)
+    code = np.where(heat, np.clip(np.rint(lv * 100), 1, 100), 0).astype(np.uint8)
+    uniq, inverse = np.unique(np.ascontiguousarray(code.T), axis=0, return_inverse=True)
+    return uniq.T.astype(np.int64), inverse.ravel().astype(np.int64)
 
 
 def _building_timelines(heat, timeline):
