@@ -75,9 +75,7 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     from gridmodel.heat.availability import check_layer, layer_cached
 
     check_layer(layer)
-    tall_floors = int(layer.param("power", "tall_floors"))
-    assets, nodes, nq = layer_cached(layer, ("heat_inputs", tall_floors),
-                                     lambda: _input_columns(layer, tall_floors))
+    assets, nodes, nq = layer_cached(layer, "heat_inputs", lambda: _input_columns(layer))
     aa = hgrid.asset_available(_heat_side_periods(timeline.assets, layer), index,
                                assets=assets)
     aa = _outage_sources(aa, net, timeline, index, layer)
@@ -131,16 +129,41 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
     return pd.DataFrame(vals, index=aa.index, columns=aa.columns)
 
 
-def _input_columns(layer, tall_floors: int):
+def _input_columns(layer):
     """Columns of the hourly inputs of a layer: heat assets, grid nodes, (node, queue)."""
     assets = sorted(set(layer.sources["power_asset"]) - {""}
                     | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
-    nodes = sorted(set(layer.pumping["grid_node"])
-                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
     b = layer.buildings
-    tallb = b[b["floors"] > tall_floors]
-    nq = sorted(set(zip(tallb["grid_node"], tallb["queue"].astype(int), strict=True)))
+    nodes = sorted(set(layer.pumping["grid_node"]) | set(b["grid_node"])
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+    # every building's (node, queue): tall buildings' circulation, all flats' own heating
+    nq = sorted(set(zip(b["grid_node"], b["queue"].astype(int), strict=True)))
     return assets, nodes, nq
+
+
+def flats_powered(layer, inputs: HeatInputs, n_hours: int) -> np.ndarray:
+    """Whether each building's flats have power, hour by hour (occupants' heating).
+
+    A building's flats have power while its grid node is served
+    (``inputs.node_power``) and its rolling-blackout queue is on
+    (``inputs.building_power``); a node or queue the inputs do not carry counts as
+    powered (so is every building when the inputs carry no power frames).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (time, building)
+    """
+    b = layer.buildings
+    nodes = b["grid_node"].to_numpy()
+    out = np.ones((n_hours, len(b)), dtype=bool)
+    if inputs.node_power is not None:
+        j = inputs.node_power.columns.get_indexer(nodes)
+        out[:, j >= 0] = inputs.node_power.to_numpy(dtype=bool)[:, j[j >= 0]]
+    if inputs.building_power is not None:
+        k = inputs.building_power.columns.get_indexer(pd.MultiIndex.from_arrays(
+            [nodes, b["queue"].to_numpy().astype(int)]))
+        out[:, k >= 0] &= inputs.building_power.to_numpy(dtype=bool)[:, k[k >= 0]]
+    return out
 
 
 def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) -> HeatChain:
@@ -170,9 +193,13 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) ->
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
         layer.buildings["archetype"].to_numpy(), dtype=str))
     reduced = bh.reduced_heat is not None and bool(bh.reduced_heat.any())
+    occupant_w = float((layer.assumptions.get("occupants") or {}).get("heating_w_per_m2", 0.0))
     temps = building_temperatures(temp_air, bh.heat_on, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]),
-                                  heat_level=bh.heat_level if reduced else None)
+                                  heat_level=bh.heat_level if reduced else None,
+                                  occupant_on=(flats_powered(layer, inputs, len(temp_air))
+                                               if occupant_w > 0 else None),
+                                  occupant_w_per_m2=occupant_w)
     return HeatChain(availability=ga, heat=bh, temperatures=temps)
 
 

@@ -160,9 +160,14 @@ def test_source_far_below_demand_keeps_nearest_buildings_at_the_minimum_share(ky
 
 def test_reduced_heat_buildings_cool_more_slowly_than_unheated_ones(kyiv_layer):
     """Done-when of issue #17: a reduced-heat zone's buildings all cool, more slowly
-    (the thermal model's eq. (6)), and stay warmer than the same buildings cut off."""
+    (the thermal model's eq. (6)), and stay warmer than the same buildings cut off
+    (occupants' heating off, so that only the heat supply differs)."""
+    import dataclasses
+
     from gridmodel.pipeline import HeatInputs, heat_chain
 
+    kyiv_layer = dataclasses.replace(kyiv_layer, assumptions={
+        **kyiv_layer.assumptions, "occupants": {"heating_w_per_m2": 0.0}})
     temp = _temp(-20.0, n=48)
     inz = kyiv_layer.buildings["source_id"].eq("heat:kyiv-chp-5").to_numpy()
     reduced = heat_chain(kyiv_layer, temp, HeatInputs(

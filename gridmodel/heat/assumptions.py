@@ -92,6 +92,10 @@ class _Refill(_Section):
     repair_sigma: float = Field(ge=0.0)
 
 
+class _Occupants(_Section):
+    heating_w_per_m2: float = Field(ge=0.0, le=100.0)
+
+
 class _Comfort(_Section):
     health_risk_c: float
     initial_indoor_c: float
@@ -131,6 +135,7 @@ class Assumptions(BaseModel):
     capacity_cut: _CapacityCut | None = None
     heat_only: _HeatOnly | None = None
     refill: _Refill | None = None
+    occupants: _Occupants | None = None
     mobile_boilers: _MobileBoilers | None = None
 
     @model_validator(mode="after")

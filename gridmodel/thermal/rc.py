@@ -148,12 +148,9 @@ def indoor_temperature(
         Key(s) of :data:`ARCHETYPE_PARAMETERS`, one per building column or one for all.
     temp_indoor_initial : numeric, default 19.0
         Indoor temperature at the first timestamp [°C], scalar or per building.
-    h_w_per_m2k : numeric, optional
-        Heat loss coefficient H per floor area [W/(m² K)]; overrides the archetype.
-    c_kj_per_m2k : numeric, optional
-        Effective heat capacity C per floor area [kJ/(m² K)]; overrides the archetype.
-    gains_w_per_m2 : numeric, optional
-        Internal gains per floor area [W/m²]; overrides the archetype.
+    h_w_per_m2k, c_kj_per_m2k, gains_w_per_m2 : numeric, optional
+        Heat loss coefficient H [W/(m² K)], effective heat capacity C [kJ/(m² K)] and
+        internal gains [W/m²] per floor area; each overrides the archetype's.
     temp_setpoint : float, default 20.0
         Thermostat set-point while heat is on [°C].
     oversize : float, default 1.1
@@ -164,15 +161,12 @@ def indoor_temperature(
         Outdoor design temperature the heating is sized for [°C] (FIELD_NOTES 5, [C]).
     step_h : float, optional
         Time step [h] for array input (default 1.0). Must agree with the index if given.
-    occupant_on : array-like of bool, optional
-        Whether occupants can heat with their own appliances in each step (the flat has
-        power), shape (time,) or (time, building). None (default): no occupant heating.
-    occupant_w_per_m2 : float, default 0.0
-        Occupants' heating while ``occupant_on`` and the heat is off [W/m²] [C].
+    occupant_on, occupant_w_per_m2 : array-like of bool, float; optional
+        Whether the flat has power for occupants' own heating in each step, shape (time,)
+        or (time, building), and that heating [W/m²] [C] while the heat is off (eq. (5)).
     heat_level : array-like of float, optional
-        Share of the heat the current demand needs that the supply delivers where the heat
-        is on [0-1] (reduced heat, eq. (6)), shape (time,) or (time, building); 1 or None:
-        full power.
+        Share [0-1] of the heat its demand needs that a building gets while its heat is
+        on (reduced heat, eq. (6)), shape (time,) or (time, building); None: full power.
 
     Returns
     -------

@@ -73,14 +73,15 @@ def building_temperatures(
     timeline=None,
     step_h=None,
     heat_level=None,
+    occupant_on=None,
+    occupant_w_per_m2=0.0,
     **model_kwargs,
 ):
     r"""Indoor temperatures of many buildings, each distinct trajectory computed once.
 
-    Buildings with the same archetype, the same heat on/off timeline and the same start
-    temperature have identical trajectories (the weather is shared); they are grouped,
-    each group is computed once with :func:`indoor_temperature`, and the result maps
-    back to the buildings through an inverse index.
+    Buildings with the same archetype, forcing (heat on/off, level, occupants) and start
+    temperature share a trajectory (the weather is shared): each group is computed once
+    with :func:`indoor_temperature` and maps back to its buildings by an inverse index.
 
     Parameters
     ----------
@@ -94,62 +95,67 @@ def building_temperatures(
         :data:`ARCHETYPE_PARAMETERS`.
     temp_indoor_initial : numeric, default 19.0
         Start temperature [°C], scalar or per building.
-    timeline : array-like of int, optional
-        For each building the column of ``heat_on`` it follows, shape (building,).
-    step_h : float, optional
-        Time step [h] for array input.
-    heat_level : array-like of float, optional
-        Share of the needed heat delivered where the heat is on (reduced heat,
-        :func:`gridmodel.thermal.rc.indoor_temperature`), shape (time, building), in whole
-        per cent; not with ``timeline``. Buildings then share a trajectory only when they
-        share heat-on states and levels.
+    timeline, step_h : array-like of int, float; optional
+        For each building the column of ``heat_on`` it follows, shape (building,); the
+        time step [h] for array input.
+    heat_level, occupant_on : array-like, optional
+        Shape (time, building), not with ``timeline`` (:func:`indoor_temperature`): the
+        share of the needed heat delivered while the heat is on (reduced heat, eq. (6); in
+        whole per cent), and whether the flats have power for occupants' heating (eq.
+        (5)). Buildings then share a trajectory only when they share these too.
+    occupant_w_per_m2 : float, default 0.0
+        Occupants' heating while they have power and the heat is off [W/m²] [C].
     **model_kwargs
-        Scalar keyword arguments of :func:`indoor_temperature` (``temp_setpoint``,
-        ``oversize``, ``temp_design``).
+        Scalar keywords of :func:`indoor_temperature` (``temp_setpoint``, ``oversize``).
 
     Returns
     -------
     DistinctTrajectories
-        Distinct trajectories and the inverse index; ``.to_buildings()`` gives the
-        (time, building) array, ``.hours_below()`` the per-building exposure.
+        Distinct trajectories and the inverse index (``.to_buildings()``,
+        ``.hours_below()``).
 
     Notes
     -----
-    Without ``timeline`` the distinct columns of ``heat_on`` are found by packing each
-    column into bits and sorting the byte strings (:func:`numpy.unique`), which costs
-    about as much as reading the matrix once. The expanded (time, building) array is
-    large (14 days x 10^5 buildings = 270 MB); ensemble callers should keep the compact
-    form and reduce per distinct trajectory.
+    Distinct columns of ``heat_on`` are found by packing columns into bits and sorting
+    them (:func:`numpy.unique`). The expanded array is large (14 days x 10^5 buildings =
+    270 MB): ensemble callers keep the compact form and reduce per distinct trajectory.
     """
     temp, heat, step, index = _shared_forcing(temp_air, heat_on, step_h)
-    levels = None
-    if heat_level is not None and timeline is None:
-        levels, timeline_of_b = _level_timelines(heat, heat_level)
-        timelines = levels > 0
-        levels = levels / 100.0
-    else:
-        timelines, timeline_of_b = _building_timelines(heat, timeline)
+    timelines, timeline_of_b, levels, occ = _forcing_columns(
+        heat, timeline, heat_level, occupant_on if occupant_w_per_m2 > 0 else None)
     first, inverse, arch_u, t0_u = _distinct_buildings(archetypes, temp_indoor_initial,
                                                        timeline_of_b, timelines.shape[1])
     tl_u = timeline_of_b[first]
     traj = indoor_temperature(
-        temp[:, None],
-        timelines[:, tl_u],
-        archetype=arch_u,
-        temp_indoor_initial=t0_u,
-        step_h=step,
-        heat_level=None if levels is None else levels[:, tl_u],
-        **model_kwargs,
-    )
-    return DistinctTrajectories(
-        temp_indoor=traj,
-        inverse=inverse.ravel(),
-        archetype=arch_u,
-        timeline=tl_u,
-        timelines=timelines,
-        temp_indoor_initial=t0_u,
-        index=index,
-    )
+        temp[:, None], timelines[:, tl_u], archetype=arch_u, temp_indoor_initial=t0_u,
+        step_h=step, heat_level=None if levels is None else levels[:, tl_u],
+        occupant_on=None if occ is None else occ[:, tl_u],
+        occupant_w_per_m2=occupant_w_per_m2 if occ is not None else 0.0, **model_kwargs)
+    return DistinctTrajectories(temp_indoor=traj, inverse=inverse.ravel(), archetype=arch_u,
+                                timeline=tl_u, timelines=timelines, temp_indoor_initial=t0_u,
+                                index=index)
+
+
+def _forcing_columns(heat, timeline, heat_level, occupant_on):
+    """Distinct forcing columns of :func:`building_temperatures`.
+
+    Returns
+    -------
+    timelines : numpy.ndarray of bool, shape (time, n_timelines)
+        Heat-on state of each distinct column.
+    timeline_of_b : numpy.ndarray of int, shape (building,)
+    levels : numpy.ndarray of float or None
+        Heat share of each column while on (None: full heat).
+    occupant_on : numpy.ndarray of bool or None
+        Occupants' heating on in each column (None: none).
+    """
+    if (heat_level is None and occupant_on is None) or timeline is not None:
+        return (*_building_timelines(heat, timeline), None, None)
+    codes, timeline_of_b = _level_timelines(heat, heat_level, occupant_on)
+    timelines = (codes > 0) & (codes <= 100)
+    levels = None if heat_level is None else np.where(timelines, codes / 100.0, 0.0)
+    occ = None if occupant_on is None else codes == _OCCUPANT_CODE
+    return timelines, timeline_of_b, levels, occ
 
 
 def _shared_forcing(temp_air, heat_on, step_h):
@@ -173,19 +179,36 @@ def _shared_forcing(temp_air, heat_on, step_h):
     return temp, heat, step, index
 
 
-def _level_timelines(heat, heat_level):
-    """Distinct columns of the heat code (0 off, else the level in whole per cent).
+#: heat code of an hour whose heat is off while the flats have power (occupants heat)
+_OCCUPANT_CODE = 101
+
+
+def _level_timelines(heat, heat_level=None, occupant_on=None):
+    """Distinct columns of the heat code of each building and hour.
+
+    The code is 0 when the heat is off (:data:`_OCCUPANT_CODE` when the flats then have
+    power for occupants' heating), else the heat level in whole per cent (100: full).
 
     Returns
     -------
     codes : numpy.ndarray of int, shape (time, n_distinct)
     timeline_of_b : numpy.ndarray of int, shape (building,)
     """
-    lv = np.asarray(heat_level, dtype=float)
-    if lv.shape != heat.shape:
-        msg = f"heat_level has shape {lv.shape}; heat_on has {heat.shape}."
-        raise ValueError(msg)
-    code = np.where(heat, np.clip(np.rint(lv * 100), 1, 100), 0).astype(np.uint8)
+    on_code = np.full(heat.shape, 100, dtype=np.uint8)
+    if heat_level is not None:
+        lv = np.asarray(heat_level, dtype=float)
+        if lv.shape != heat.shape:
+            msg = f"heat_level has shape {lv.shape}; heat_on has {heat.shape}."
+            raise ValueError(msg)
+        on_code = np.clip(np.rint(lv * 100), 1, 100).astype(np.uint8)
+    off_code = np.uint8(0)
+    if occupant_on is not None:
+        occ = np.asarray(occupant_on, dtype=bool)
+        if occ.shape != heat.shape:
+            msg = f"occupant_on has shape {occ.shape}; heat_on has {heat.shape}."
+            raise ValueError(msg)
+        off_code = np.where(occ, _OCCUPANT_CODE, 0).astype(np.uint8)
+    code = np.where(heat, on_code, off_code).astype(np.uint8)
     uniq, inverse = np.unique(np.ascontiguousarray(code.T), axis=0, return_inverse=True)
     return uniq.T.astype(np.int64), inverse.ravel().astype(np.int64)
 
