@@ -37,9 +37,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from unidecode import unidecode
 
 from gridmodel.errors import UnknownAssetError
+from gridmodel.network.translit import to_ascii
 
 REGISTRY_COLUMNS = [
     "asset_id",
@@ -111,14 +111,14 @@ def normalize_name(name: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _normalize_str(name: str) -> str:
     """:func:`normalize_name` of a string (memoised: registries resolve the same names often)."""
-    text = unidecode(name).casefold()
+    text = to_ascii(name).casefold()
     text = text.replace("'", "").replace("`", "")
     return re.sub(r"[^0-9a-z]+", "", text)
 
 
 def slug(name: str) -> str:
     """Return a lower-case ASCII id fragment of ``name`` (``"Kyiv CHP-5"`` -> ``"kyiv-chp-5"``)."""
-    text = unidecode(str(name)).casefold().replace("'", "")
+    text = to_ascii(str(name)).casefold().replace("'", "")
     return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
 
 
@@ -300,7 +300,7 @@ def _strip(name: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _strip_str(name: str) -> str:
-    return normalize_name(_NOISE.sub(" ", unidecode(name).casefold()))
+    return normalize_name(_NOISE.sub(" ", to_ascii(name).casefold()))
 
 
 def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:
