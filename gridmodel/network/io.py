@@ -10,7 +10,11 @@ import pandas as pd
 from gridmodel._io.data import data_dir
 from gridmodel.errors import NetworkFileError, StatusError
 from gridmodel.network import status as st
-from gridmodel.network.registry import build_registry_from_elements, validate_registry
+from gridmodel.network.registry import (
+    build_registry_from_elements,
+    geo_lon_lat,
+    validate_registry,
+)
 from gridmodel.network.tables import net_from_folder
 
 
@@ -189,8 +193,11 @@ def _load_foreign(path: Path):
 
 
 def _ensure_columns(net) -> None:
-    """Give a foreign net the columns gridmodel's engines read (ids, oblast, classes)."""
+    """Give a foreign net the columns gridmodel's engines read (ids, oblast, classes,
+    ``lon``/``lat`` from ``bus.geo``, NaN where absent)."""
     reg = net.registry
+    if "lon" not in net.bus or "lat" not in net.bus:
+        net.bus["lon"], net.bus["lat"] = geo_lon_lat(net.bus)
     if "substation_id" not in net.bus:
         net.bus["substation_id"] = [f"sub:{i}" for i in net.bus.index]
     if "oblast" not in net.bus:
