@@ -68,6 +68,15 @@ def test_network_plot_on_pandapower_cases(name, case9_json, oberrhein_json, tmp_
     assert png.stat().st_size > 10_000
 
 
+@pytest.mark.parametrize("name", ["case9", "oberrhein"])
+def test_network_summary_and_assets_on_pandapower_cases(name, case9_json, oberrhein_json):
+    path = str({"case9": case9_json, "oberrhein": oberrhein_json}[name])
+    res = _invoke(["network", "summary", "--network", path])
+    assert "generation by technology" in res.output
+    res = _invoke(["network", "assets", "--network", path])
+    assert "bus:0" in res.output
+
+
 def test_coordinates_come_from_bus_geo(oberrhein_json):
     net = _load(oberrhein_json)
     expected = np.array([json.loads(g)["coordinates"] for g in pn.mv_oberrhein().bus["geo"]])
