@@ -13,7 +13,6 @@ import importlib.util
 import sys
 
 from gridmodel._io import __version__
-from gridmodel.network.io import load_network
 
 __all__ = ["load_network", "run", "__version__"]
 
@@ -63,10 +62,19 @@ if not any(isinstance(f, _AliasImporter) for f in sys.meta_path):
     sys.meta_path.insert(0, _AliasImporter())
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
 def __getattr__(name: str):
-    """``gridmodel.run`` is :func:`gridmodel.studies.scenario.run` itself, imported on first
-    use (the scenario module pulls in pydantic and the heat model, which ``load_network``
-    users do not need); old module names resolve through :data:`_ALIASES`."""
+    """``gridmodel.load_network`` is :func:`gridmodel.network.io.load_network` and
+    ``gridmodel.run`` is :func:`gridmodel.studies.scenario.run` itself, each imported on
+    first use (pandapower takes seconds to import, and ``gridmodel --version`` needs
+    neither); old module names resolve through :data:`_ALIASES`."""
+    if name == "load_network":
+        from gridmodel.network.io import load_network
+
+        return load_network
     if name == "run":
         from gridmodel.studies.scenario import run
 

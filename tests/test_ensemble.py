@@ -8,6 +8,7 @@ hits between 01:00 and 05:00, a 12-hour horizon.
 from __future__ import annotations
 
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -73,6 +74,15 @@ def test_dask_local_cluster_gives_identical_rows(cheap, reference):
 def test_unreachable_scheduler_fails_fast(cheap):
     pytest.importorskip("dask.distributed")
     with pytest.raises(ensemble.EnsembleError, match="cannot reach the Dask scheduler"):
+        ensemble.run(cheap, 2, scheduler="tcp://127.0.0.1:9", scheduler_timeout_s=1,
+                     progress=False)
+
+
+def test_scheduler_without_dask_names_the_extra(cheap, monkeypatch):
+    # Dask is the optional [dask] extra: without it a scheduler is refused with the fix
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(ensemble.EnsembleError, match=r"pip install 'gridmodel\[dask\]'"):
         ensemble.run(cheap, 2, scheduler="tcp://127.0.0.1:9", scheduler_timeout_s=1,
                      progress=False)
 

@@ -10,7 +10,6 @@ import warnings
 from pathlib import Path
 
 import click
-import pandas as pd
 
 from gridmodel.cli.base import Command
 from gridmodel.errors import InputError
@@ -20,6 +19,8 @@ __all__ = ["format_report", "outage_command"]
 
 def format_report(run: dict) -> str:
     """Readable text: strikes, islands, shed by oblast, hours of supply."""
+    import pandas as pd  # here, not at the top: `gridmodel --help` needs no pandas
+
     strikes, result, schedule = run["strikes"], run["result"], run["schedule"]
     pd_opts = ("display.width", 140, "display.max_columns", 20, "display.max_rows", 80)
     with pd.option_context(*pd_opts):

@@ -10,7 +10,12 @@ import pandas as pd
 from gridmodel._io.data import data_dir
 from gridmodel.errors import NetworkFileError, StatusError
 from gridmodel.network import status as st
-from gridmodel.network.registry import build_registry_from_elements, validate_registry
+from gridmodel.network.dispatch import base_operating_point
+from gridmodel.network.registry import (
+    build_registry_from_elements,
+    geo_lon_lat,
+    validate_registry,
+)
 from gridmodel.network.tables import net_from_folder
 
 
@@ -50,7 +55,11 @@ def load_network(name_or_path: str | Path, status_date=None):
     pandapowerNet
         The network, never wrapped, with ``net.registry`` (see
         :mod:`gridmodel.network.registry`), ``net.meta``, ``net.parameters`` and, for
-        built-in networks, ``net.status_active`` (the status rows in force).
+        built-in networks, ``net.status_active`` (the status rows in force). A network
+        folder comes with the base operating point of
+        :func:`gridmodel.network.dispatch.base_operating_point` (generator set-points and
+        a slack per island), so ``pp.rundcpp(net)`` and ``pp.runpp(net)`` run as loaded;
+        a pandapower JSON or MATPOWER case keeps its own.
 
     Raises
     ------
@@ -96,6 +105,7 @@ def load_network(name_or_path: str | Path, status_date=None):
         st.apply_import_caps(net, date)  # the interconnectors' cap of that date
         net["status_active"] = active.reset_index()
         net["status_date"] = date.isoformat()
+    base_operating_point(net)  # generator set-points: pandapower runs the net as loaded
     return net
 
 
@@ -189,8 +199,11 @@ def _load_foreign(path: Path):
 
 
 def _ensure_columns(net) -> None:
-    """Give a foreign net the columns gridmodel's engines read (ids, oblast, classes)."""
+    """Give a foreign net the columns gridmodel's engines read (ids, oblast, classes,
+    ``lon``/``lat`` from ``bus.geo``, NaN where absent)."""
     reg = net.registry
+    if "lon" not in net.bus or "lat" not in net.bus:
+        net.bus["lon"], net.bus["lat"] = geo_lon_lat(net.bus)
     if "substation_id" not in net.bus:
         net.bus["substation_id"] = [f"sub:{i}" for i in net.bus.index]
     if "oblast" not in net.bus:

@@ -1,4 +1,5 @@
-"""Draw a network in lon/lat with matplotlib (no internet tiles)."""
+"""Draw a network in lon/lat with matplotlib (no internet tiles), or as a schematic layout
+when the network has no bus coordinates."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from gridmodel.network.registry import geo_lon_lat  # noqa: E402
 
 VOLTAGE_COLOURS = {750: "#7b2cbf", 400: "#d62828", 330: "#f77f00", 220: "#2a9d8f", 110: "#8d99ae"}
 TECH_COLOURS = {
@@ -29,17 +33,51 @@ def _unlabelled_oblasts(net) -> list[str]:
     return [str(o) for o in (params or {}).get("plot", {}).get("unlabelled_oblasts", [])]
 
 
+def bus_xy(net) -> tuple[pd.Series, pd.Series, bool]:
+    """Where to draw each bus: ``(x, y, geographic)``, indexed like ``net.bus``.
+
+    ``bus.lon``/``bus.lat`` when every bus has them, else pandapower's ``bus.geo``
+    points when every bus has one (``geographic`` True); else a schematic layout of the
+    bus-branch graph (networkx spring layout, seed 0; ``geographic`` False).
+    """
+    if "lon" in net.bus and "lat" in net.bus:
+        lon = pd.to_numeric(net.bus["lon"], errors="coerce")
+        lat = pd.to_numeric(net.bus["lat"], errors="coerce")
+        if lon.notna().all() and lat.notna().all():
+            return lon, lat, True
+    lon, lat = geo_lon_lat(net.bus)
+    if lon.notna().all() and lat.notna().all():
+        return lon, lat, True
+    return (*_schematic_layout(net), False)
+
+
+def _schematic_layout(net) -> tuple[pd.Series, pd.Series]:
+    """Spring layout of every bus and branch (in service or not), deterministic."""
+    import networkx as nx
+
+    g = nx.Graph()
+    g.add_nodes_from(int(b) for b in net.bus.index)
+    for element, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
+        g.add_edges_from(zip(net[element][a].astype(int), net[element][b].astype(int),
+                             strict=True))
+    pos = nx.spring_layout(g, seed=0)
+    xy = np.array([pos[int(b)] for b in net.bus.index]).reshape(-1, 2)
+    return (pd.Series(xy[:, 0], index=net.bus.index),
+            pd.Series(xy[:, 1], index=net.bus.index))
+
+
 def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, struck_buses=None):
     """Plot lines coloured by voltage and plants sized by installed MW.
 
-    Out-of-service branches are drawn grey and dashed. ``dark_buses`` (bus indices)
-    are drawn as black crosses, ``struck_buses`` as red stars. Oblasts are named at the
-    median of their buses, except ``unknown`` and those of the network's ``[plot]
-    unlabelled_oblasts`` parameter. Returns the axes.
+    Buses sit at their coordinates (:func:`bus_xy`), or on a schematic layout when the
+    network has none. Out-of-service branches are drawn grey and dashed. ``dark_buses``
+    (bus indices) are drawn as black crosses, ``struck_buses`` as red stars. Oblasts are
+    named at the median of their buses, except ``unknown`` and those of the network's
+    ``[plot] unlabelled_oblasts`` parameter. Returns the axes.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 7.5))
-    lon, lat = net.bus["lon"], net.bus["lat"]
+    lon, lat, geographic = bus_xy(net)
     _draw_branches(ax, net, lon, lat)
     on = net.bus["in_service"].astype(bool)
     ax.scatter(lon[on], lat[on], s=6, color="#555555", zorder=3)
@@ -59,22 +97,36 @@ def plot_network(net, ax=None, *, title: str | None = None, dark_buses=None, str
                 zorder=zorder,
                 label=label,
             )
-    _label_oblasts(ax, net)
+    if geographic:
+        _label_oblasts(ax, net, lon, lat)
     ax.legend(handles=_legend_handles(net), loc="upper left", fontsize=7, ncol=2,
               framealpha=0.9)
-    ax.set_xlabel("longitude [deg]")
-    ax.set_ylabel("latitude [deg]")
-    ax.set_aspect(1 / np.cos(np.radians(float(lat.mean()))))
+    _frame(ax, net, lat if geographic else None, title)
+    return ax
+
+
+def _frame(ax, net, lat, title: str | None) -> None:
+    """Axis labels, aspect and title: lon/lat when ``lat`` is given, else a layout."""
+    if lat is not None:
+        ax.set_xlabel("longitude [deg]")
+        ax.set_ylabel("latitude [deg]")
+        mid = float(lat.mean())
+        if abs(mid) < 80:
+            ax.set_aspect(1 / np.cos(np.radians(mid)))
+        where = " (schematic coordinates)"
+    else:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        where = " (schematic layout: the network has no bus coordinates)"
     ax.grid(alpha=0.3)
-    meta = net.get("meta", {})
-    date = net.get("status_date", "")
+    meta = net.get("meta", {}) if hasattr(net, "get") else {}
+    date = net.get("status_date", "") if hasattr(net, "get") else ""
     ax.set_title(
         title
-        or f"{meta.get('name', 'network')}"
+        or f"{(meta or {}).get('name', 'network')}"
         + (f", status {date}" if date else ", as built")
-        + " (schematic coordinates)"
+        + where
     )
-    return ax
 
 
 def _draw_branches(ax, net, lon, lat) -> None:
@@ -104,12 +156,14 @@ def _draw_plants(ax, net, lon, lat) -> None:
         t = net[element]
         if not len(t):
             continue
-        t = t[t["technology"] != "import"]
+        if "technology" in t:
+            t = t[t["technology"] != "import"]
         x = lon[t["bus"]].to_numpy()
         y = lat[t["bus"]].to_numpy()
-        size = np.sqrt(t["installed_mw"].astype(float).to_numpy()) * 3
-        colours = [TECH_COLOURS.get(x_, "#6c757d") for x_ in t["technology"]]
-        alive = t["in_service"].astype(bool).to_numpy() & (t["max_p_mw"].to_numpy() > 0)
+        size = np.sqrt(np.clip(_plant_mw(t, ("installed_mw", "max_p_mw", "p_mw")), 0, None)) * 3
+        colours = [TECH_COLOURS.get(x_, "#6c757d") for x_ in t.get("technology", [""] * len(t))]
+        available = _plant_mw(t, ("max_p_mw", "installed_mw", "p_mw"))
+        alive = t["in_service"].astype(bool).to_numpy() & (available > 0)
         ax.scatter(
             x[alive],
             y[alive],
@@ -131,11 +185,22 @@ def _draw_plants(ax, net, lon, lat) -> None:
         )
 
 
-def _label_oblasts(ax, net) -> None:
+def _plant_mw(t: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
+    """Plant MW from the first of ``columns`` the table has (a plain pandapower table
+    lacks gridmodel's ``installed_mw``), NaN as 0."""
+    for col in columns:
+        if col in t:
+            return pd.to_numeric(t[col], errors="coerce").fillna(0.0).to_numpy(float)
+    return np.zeros(len(t))
+
+
+def _label_oblasts(ax, net, lon, lat) -> None:
     """Oblast names at the median of their home buses (not abroad), except the unlabelled."""
-    ua = net.bus[~net.bus.get("abroad", False).astype(bool)] if "abroad" in net.bus else net.bus
-    if "oblast" not in ua:
+    if "oblast" not in net.bus:
         return
+    ua = pd.DataFrame({"oblast": net.bus["oblast"], "lon": lon, "lat": lat})
+    if "abroad" in net.bus:
+        ua = ua[~net.bus["abroad"].astype(bool)]
     centres = ua.groupby("oblast")[["lon", "lat"]].median()
     unlabelled = {"unknown", *_unlabelled_oblasts(net)}
     for oblast, (x, y) in centres.iterrows():
@@ -164,7 +229,7 @@ def _legend_handles(net) -> list:
     techs = {
         tech
         for element in ("gen", "sgen")
-        if len(net[element])
+        if len(net[element]) and "technology" in net[element]
         for tech in net[element]["technology"]
     }
     handles += [

@@ -37,9 +37,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from unidecode import unidecode
 
 from gridmodel.errors import UnknownAssetError
+from gridmodel.network.translit import to_ascii
 
 REGISTRY_COLUMNS = [
     "asset_id",
@@ -111,14 +111,14 @@ def normalize_name(name: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _normalize_str(name: str) -> str:
     """:func:`normalize_name` of a string (memoised: registries resolve the same names often)."""
-    text = unidecode(name).casefold()
+    text = to_ascii(name).casefold()
     text = text.replace("'", "").replace("`", "")
     return re.sub(r"[^0-9a-z]+", "", text)
 
 
 def slug(name: str) -> str:
     """Return a lower-case ASCII id fragment of ``name`` (``"Kyiv CHP-5"`` -> ``"kyiv-chp-5"``)."""
-    text = unidecode(str(name)).casefold().replace("'", "")
+    text = to_ascii(str(name)).casefold().replace("'", "")
     return re.sub(r"[^0-9a-z]+", "-", text).strip("-")
 
 
@@ -248,24 +248,42 @@ def _element_bus(element: str, row: pd.Series):
     return None
 
 
-def _bus_lonlat(net) -> dict[int, tuple[float, float]]:
-    out: dict[int, tuple[float, float]] = {}
-    if "lon" in net.bus.columns and "lat" in net.bus.columns:
-        for idx, lon, lat in zip(net.bus.index, net.bus["lon"], net.bus["lat"], strict=True):
-            out[int(idx)] = (float(lon), float(lat))
-        return out
-    geo = net.bus["geo"] if "geo" in net.bus.columns else None
-    if geo is not None:
-        import json
+def geo_lon_lat(bus: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Longitude and latitude per bus from pandapower's ``bus.geo`` (GeoJSON points).
 
-        for idx, g in geo.items():
-            if isinstance(g, str) and g:
-                try:
-                    coords = json.loads(g)["coordinates"]
-                    out[int(idx)] = (float(coords[0]), float(coords[1]))
-                except (ValueError, KeyError, TypeError, IndexError):
-                    continue
-    return out
+    Parameters
+    ----------
+    bus : pandas.DataFrame
+        A pandapower ``bus`` table, with or without a ``geo`` column.
+
+    Returns
+    -------
+    tuple of pandas.Series
+        ``(lon, lat)`` [degrees, or the net's own x/y], indexed like ``bus``; NaN where
+        a bus has no point (no ``geo`` column, an empty cell, another geometry).
+    """
+    import json
+
+    lon = pd.Series(np.nan, index=bus.index, dtype=float)
+    lat = lon.copy()
+    for i, cell in (bus["geo"].items() if "geo" in bus else ()):
+        try:
+            shape = json.loads(cell) if isinstance(cell, str) else cell
+            if isinstance(shape, dict) and shape.get("type") == "Point":
+                lon[i], lat[i] = (float(v) for v in shape["coordinates"][:2])
+        except (ValueError, TypeError, KeyError, IndexError):
+            continue  # not a point: the bus has no coordinates
+    return lon, lat
+
+
+def _bus_lonlat(net) -> dict[int, tuple[float, float]]:
+    """Coordinates per bus index: ``bus.lon``/``bus.lat``, else pandapower's ``bus.geo``."""
+    if "lon" in net.bus.columns and "lat" in net.bus.columns:
+        lon, lat = net.bus["lon"].astype(float), net.bus["lat"].astype(float)
+        return {int(i): (x, y) for i, x, y in zip(net.bus.index, lon, lat, strict=True)}
+    lon, lat = geo_lon_lat(net.bus)
+    return {int(i): (x, y) for i, x, y in zip(net.bus.index, lon, lat, strict=True)
+            if np.isfinite(x) and np.isfinite(y)}
 
 
 def registry(net) -> pd.DataFrame:
@@ -300,7 +318,7 @@ def _strip(name: str) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _strip_str(name: str) -> str:
-    return normalize_name(_NOISE.sub(" ", unidecode(name).casefold()))
+    return normalize_name(_NOISE.sub(" ", to_ascii(name).casefold()))
 
 
 def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:

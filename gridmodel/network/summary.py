@@ -44,6 +44,13 @@ def lines_by_voltage(net) -> pd.DataFrame:
     return out.sort_index(ascending=False)
 
 
+def _max_p_mw(t: pd.DataFrame) -> pd.Series:
+    """Available MW per generator: ``max_p_mw``, else (a plain pandapower table without
+    it) ``installed_mw``, else ``p_mw``."""
+    fallback = t["installed_mw"] if "installed_mw" in t else t["p_mw"]
+    return (t["max_p_mw"].fillna(fallback) if "max_p_mw" in t else fallback).astype(float)
+
+
 def generation_by_technology(net) -> pd.DataFrame:
     """Installed and available MW per technology (imports separate)."""
     frames = []
@@ -51,7 +58,7 @@ def generation_by_technology(net) -> pd.DataFrame:
         t = net[element]
         if not len(t):
             continue
-        avail = t["max_p_mw"].where(t["in_service"].astype(bool), 0.0)
+        avail = _max_p_mw(t).where(t["in_service"].astype(bool), 0.0)
         frames.append(
             pd.DataFrame(
                 {
@@ -96,7 +103,7 @@ def interconnector_limits(net) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "name": g["name"],
-            "max_p_mw": g["max_p_mw"].round(1),
+            "max_p_mw": _max_p_mw(g).round(1),
             "in_service": g["in_service"].astype(bool),
         }
     )
@@ -125,7 +132,7 @@ def import_cap_mw(net) -> float:
     practical)``; as built, ``commercial_mw + emergency_mw``.
     """
     g = net.gen[(net.gen["technology"] == "import") & net.gen["in_service"].astype(bool)]
-    return float(g["max_p_mw"].sum())
+    return float(_max_p_mw(g).sum())
 
 
 def _import_cap_text(net) -> str:

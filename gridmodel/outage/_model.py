@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.errors import InputError, UnknownAssetError
+from gridmodel.network.dispatch import default_import_cap_mw
 from gridmodel.network.registry import suggest
 from gridmodel.outage._kernel import finish_state_nb
 from gridmodel.outage.balance import class_codes
@@ -105,25 +106,6 @@ def _float_col(table: pd.DataFrame, name: str, default: float) -> np.ndarray:
     if name in table.columns:
         return pd.to_numeric(table[name], errors="coerce").fillna(default).to_numpy(float)
     return np.full(len(table), default, dtype=float)
-
-
-def default_import_cap_mw(net) -> float:
-    """Total import cap [MW] from ``net.parameters["imports"]`` or ``inf`` when absent.
-
-    The cap is ``commercial_mw + emergency_mw`` (either may be missing, counting 0), and
-    never more than the interconnectors in service can carry
-    (:func:`gridmodel.network.summary.import_cap_mw`: on a status date the practical cap of
-    ``[[imports.by_date]]``), so results report the cap that is in force.
-    """
-    from gridmodel.network.summary import import_cap_mw
-
-    params = net.get("parameters", None) if hasattr(net, "get") else None
-    if isinstance(params, dict) and isinstance(params.get("imports"), dict):
-        imp = params["imports"]
-        if "commercial_mw" in imp or "emergency_mw" in imp:
-            cap = float(imp.get("commercial_mw", 0.0)) + float(imp.get("emergency_mw", 0.0))
-            return min(cap, import_cap_mw(net)) if "technology" in net.gen else cap
-    return math.inf
 
 
 def build_model(net) -> Model:

@@ -27,6 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+# step 1 lives with the base operating point the loader sets (one rule for both)
+from gridmodel.network.dispatch import allocate_import_cap  # noqa: F401 - re-exported
+
 #: shedding order: the first tier is cut first. Classes not listed (``"unknown"`` and
 #: anything else) are shed together with ``"residential"``.
 SHED_ORDER: tuple[str, ...] = ("industry", "residential", "heat_water", "critical")
@@ -50,34 +53,6 @@ def class_codes(classes) -> np.ndarray:
     """
     lookup = {c: i for i, c in enumerate(SHED_ORDER)}
     return np.array([lookup.get(str(c), UNKNOWN_CLASS_TIER) for c in classes], dtype=np.int64)
-
-
-def allocate_import_cap(cap_mw: np.ndarray, is_import: np.ndarray,
-                        import_cap_mw: float) -> np.ndarray:
-    """Share a national import cap over surviving interconnectors.
-
-    Parameters
-    ----------
-    cap_mw : numpy.ndarray
-        Available capacity per source [MW] (0 for sources out of service).
-    is_import : numpy.ndarray of bool
-        Sources that are interconnectors.
-    import_cap_mw : float
-        Total import cap [MW]; ``inf`` for none.
-
-    Returns
-    -------
-    numpy.ndarray
-        Capacity per source [MW]: interconnectors scaled by
-        ``min(1, import_cap_mw / sum(interconnector capacity))``, others unchanged.
-    """
-    cap = np.asarray(cap_mw, dtype=float)
-    total = float(cap[is_import].sum())
-    if not np.isfinite(import_cap_mw) or total <= import_cap_mw:
-        return cap.copy()
-    out = cap.copy()
-    out[is_import] *= import_cap_mw / total
-    return out
 
 
 @dataclass

@@ -52,17 +52,27 @@ def _struck_buses(net, asset_ids) -> list[int]:
     return sorted(buses)
 
 
+def _bus_positions(net) -> dict:
+    """Bus id (as results name buses) -> ``net.bus`` index: ``bus.bus_id``, else the
+    registry's bus rows (a network that came without ids: ``bus:<index>``)."""
+    if "bus_id" in net.bus:
+        return dict(zip(net.bus["bus_id"], net.bus.index, strict=True))
+    reg = net.registry[net.registry["element"] == "bus"]
+    return dict(zip(reg["asset_id"], reg["element_index"].astype(int), strict=True))
+
+
 def save_outage_map(net, result, struck_asset_ids, path: Path, title: str = "") -> Path:
-    """PNG map in lon/lat: energised buses green, dark buses black, struck assets red.
+    """PNG map in lon/lat (a schematic layout without coordinates): energised buses
+    green, dark buses black, struck assets red.
 
     Branches removed by the strikes or tripped in the cascade are drawn dashed. Uses
     :func:`gridmodel.network.plot.plot_network` (no internet tiles) on a copy of ``net``.
     """
     import matplotlib.pyplot as plt
 
-    from gridmodel.network.plot import plot_network
+    from gridmodel.network.plot import bus_xy, plot_network
 
-    pos = dict(zip(net.bus["bus_id"], net.bus.index, strict=True)) if "bus_id" in net.bus else {}
+    pos = _bus_positions(net)
     live = set()
     for buses, energised in zip(result.islands["buses"], result.islands["energised"],
                                 strict=True):
@@ -82,8 +92,8 @@ def save_outage_map(net, result, struck_asset_ids, path: Path, title: str = "") 
     plot_network(view, ax=ax, title=title or None, dark_buses=dark,
                  struck_buses=_struck_buses(net, struck_asset_ids))
     lv = sorted(live)
-    ax.scatter(net.bus.loc[lv, "lon"], net.bus.loc[lv, "lat"], s=14, color="#2a9d8f",
-               zorder=4, label="energised")
+    x, y, _ = bus_xy(net)  # the positions plot_network drew the buses at
+    ax.scatter(x[lv], y[lv], s=14, color="#2a9d8f", zorder=4, label="energised")
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=ax.get_legend().legend_handles + handles, loc="upper left", fontsize=7,
               ncol=2, framealpha=0.9)

@@ -238,9 +238,9 @@ def _connect(scheduler, timeout_s: float):
     """A dask.distributed Client for a scheduler address, Client or cluster."""
     try:
         from dask.distributed import Client
-    except ImportError as exc:  # pragma: no cover - optional dependency
-        msg = ("scheduler= needs dask.distributed: pip install 'dask[distributed]'; or leave "
-               "scheduler=None for the local process pool.")
+    except ImportError as exc:  # the optional [dask] extra is not installed
+        msg = ("scheduler= needs Dask, an optional dependency: pip install 'gridmodel[dask]'; "
+               "or leave scheduler=None (no --scheduler) for the local process pool.")
         raise EnsembleError(msg) from exc
     if isinstance(scheduler, Client):
         return scheduler, False
