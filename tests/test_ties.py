@@ -125,3 +125,17 @@ def test_the_timeline_lists_the_closing_and_the_capped_loads():
     assert (closed["end"] == start + pd.Timedelta(hours=REPAIR_H)).all()
     assert closed.loc[list(B_LOADS), "remaining_fraction"].tolist() == pytest.approx(
         [TIE_MW / B_PEAK_MW] * 2)
+
+
+def test_a_struck_tie_stays_open_until_repaired():
+    net = _net()
+    strikes = resolve_strikes(net, strikes_from_records(
+        [{"target": "trafo:b-330-110", "time": START, "effect": "destroyed",
+          "repair_h": REPAIR_H},
+         {"target": "tie:a-b", "time": START, "effect": "damaged", "fraction_lost": 0.5,
+          "repair_h": 4.0}]))
+    res = tl.simulate_outages(net, strikes, START, 8, seed=0, engine="fast", blackouts=False)
+    b = res.loads[res.loads["load_id"].isin(B_LOADS)].groupby("time")["served_mw"].sum()
+    h = (b.index - b.index[0]) / pd.Timedelta(hours=1)
+    assert (b[h < 4.0] == 0.0).all()  # damaged: not switched in, although 2 h have passed
+    assert (b[(h >= 4.0) & (h < REPAIR_H)] > 0.0).all()  # repaired at 4 h: closed at once

@@ -15,8 +15,8 @@ The outage timeline applies it where asset periods become step states
   repairs only: the rule sees the asset state, not the overload cascade);
 - when one end is cut off and the other is not, the tie closes ``switching_h`` after
   the cut began, from the first step that starts at or after that moment (as a repair
-  does), and opens again when the cut ends; a struck tie (remaining fraction 0) stays
-  open;
+  does), and opens again when the cut ends; a struck tie (damaged or destroyed) stays
+  open until it is repaired, and closes then if the switching time has passed;
 - closed, the tie is an ordinary branch rated at its capacity, and the operator re-feeds
   only what it carries: every live load on the cut-off side keeps
   ``min(1, capacity / their peak demand)`` of its connection (the rest is shed), so
@@ -62,10 +62,22 @@ def with_tie_closings(net, periods: pd.DataFrame, t0: pd.Timestamp, t_end: pd.Ti
         return periods
     from gridmodel.outage._model import build_model
 
-    closing = tie_periods(net, build_model(net), periods, t0, t_end, step_h)
+    model = build_model(net)
+    periods = _struck_ties_open(model, periods)
+    closing = tie_periods(net, model, periods, t0, t_end, step_h)
     if not len(closing):
         return periods
     return pd.concat([periods, closing], ignore_index=True)
+
+
+def _struck_ties_open(model, periods: pd.DataFrame) -> pd.DataFrame:
+    """A struck tie is not switched in until repaired: its strike periods get fraction 0
+    (a tie listed with ``f > 0`` would be closed)."""
+    tie_ids = set(model.br_asset[model.br_normally_open])
+    hit = periods["asset_id"].isin(tie_ids) & (periods["remaining_fraction"] > 0)
+    if not hit.any():
+        return periods
+    return periods.assign(remaining_fraction=periods["remaining_fraction"].mask(hit, 0.0))
 
 
 def tie_periods(net, model, periods: pd.DataFrame, t0: pd.Timestamp, t_end: pd.Timestamp,
@@ -94,22 +106,26 @@ def tie_periods(net, model, periods: pd.DataFrame, t0: pd.Timestamp, t_end: pd.T
         cut-off side with ``min(1, capacity / their peak demand)``.
     """
     ties = np.flatnonzero(model.br_normally_open)
-    bounds, cut, sides = _cut_off(model, periods, t0, t_end, ties)
+    bounds, cut, struck, sides = _cut_off(model, periods, t0, t_end, ties)
     switching = net.line.loc[model.br_index[ties], "switching_h"].to_numpy(float)
     step = pd.Timedelta(hours=step_h)
+
+    def on_step(t):  # the first step starting at or after t
+        return t0 + step * math.ceil((t - t0) / step)
+
     rows = []
     for j, k in enumerate(ties):
         for i0, i1 in _runs(cut[:, j]):
-            close = bounds[i0] + pd.Timedelta(hours=float(switching[j]))
-            close = t0 + step * math.ceil((close - t0) / step)
-            end = bounds[i1]
-            if close >= end:
-                continue
+            switched = bounds[i0] + pd.Timedelta(hours=float(switching[j]))
             share = _load_share(model, sides[i0][j], model.br_rating_mw[k])
-            for aid, f in [(model.br_asset[k], 1.0), *share]:
-                rows.append({"asset_id": aid, "start": close, "end": end,
-                             "remaining_fraction": f, "effect": TIE_EFFECT,
-                             "returns": True, "strike_rows": ""})
+            for u0, u1 in _runs(~struck[i0:i1, j]):
+                close, end = on_step(max(switched, bounds[i0 + u0])), bounds[i0 + u1]
+                if close >= end:
+                    continue
+                for aid, f in [(model.br_asset[k], 1.0), *share]:
+                    rows.append({"asset_id": aid, "start": close, "end": end,
+                                 "remaining_fraction": f, "effect": TIE_EFFECT,
+                                 "returns": True, "strike_rows": ""})
     return pd.DataFrame(rows, columns=STATE_COLUMNS)
 
 
@@ -121,14 +137,15 @@ def _load_share(model, loads: np.ndarray, capacity_mw: float) -> list[tuple[str,
 
 
 def _cut_off(model, periods: pd.DataFrame, t0, t_end, ties: np.ndarray):
-    """Interval bounds; per interval and tie whether exactly one end is cut off; per
-    interval the live loads on each tie's cut-off side."""
+    """Interval bounds; per interval and tie whether exactly one end is cut off and
+    whether the tie is struck; per interval the live loads on each tie's cut-off side."""
     from gridmodel.outage._model import apply_outages
 
     times = pd.concat([periods["start"], periods["end"]]) if len(periods) else pd.Series([])
     inner = [t for t in pd.to_datetime(times, utc=True).tolist() if t0 < t < t_end]
     bounds = sorted({t0, t_end, *inner})
     cut = np.zeros((len(bounds) - 1, len(ties)), dtype=bool)
+    struck = np.zeros_like(cut)
     sides = []
     a, b = model.br_from[ties], model.br_to[ties]
     for i, t in enumerate(bounds[:-1]):
@@ -136,12 +153,12 @@ def _cut_off(model, periods: pd.DataFrame, t0, t_end, ties: np.ndarray):
         state = live.groupby("asset_id")["remaining_fraction"].min().to_dict()
         st = apply_outages(model, state)
         fed, comp = _fed_buses(model, st)
-        struck = np.array([state.get(model.br_asset[k], 1.0) == 0.0 for k in ties], bool)
-        cut[i] = st.bus_alive[a] & st.bus_alive[b] & (fed[a] != fed[b]) & ~struck
+        struck[i] = [state.get(model.br_asset[k], 1.0) == 0.0 for k in ties]
+        cut[i] = st.bus_alive[a] & st.bus_alive[b] & (fed[a] != fed[b])
         dark_end = np.where(fed[a], b, a)
         load_comp = np.where(st.load_alive, comp[model.load_bus], -1)
         sides.append([np.flatnonzero(load_comp == comp[e]) for e in dark_end])
-    return bounds, cut, sides
+    return bounds, cut, struck, sides
 
 
 def _fed_buses(model, st) -> tuple[np.ndarray, np.ndarray]:
