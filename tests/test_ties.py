@@ -125,6 +125,10 @@ def test_the_timeline_lists_the_closing_and_the_capped_loads():
     assert (closed["end"] == start + pd.Timedelta(hours=REPAIR_H)).all()
     assert closed.loc[list(B_LOADS), "remaining_fraction"].tolist() == pytest.approx(
         [TIE_MW / B_PEAK_MW] * 2)
+    # the transformer is out all along; the capped loads count, the closed tie does not
+    runs = res.runs.set_index("time")["n_assets_out"]
+    assert runs.iloc[:2].tolist() == [1, 1]
+    assert runs.iloc[2:6].tolist() == [1 + len(B_LOADS)] * 4
 
 
 def test_a_struck_tie_stays_open_until_repaired():

@@ -83,7 +83,8 @@ class TimelineResult:
     strikes : DataFrame
         The resolved strikes with the ``repair_h`` used (drawn or given).
     runs : DataFrame
-        ``time, run, cached, n_assets_out, demand_mw`` per step: ``run`` numbers the
+        ``time, run, cached, n_assets_out, demand_mw`` per step (``n_assets_out``: assets
+        out or damaged, not the ties closed to re-feed them): ``run`` numbers the
         engine calls, ``cached`` is True where a step reused an earlier run.
     blackouts : BlackoutSchedule or None
         Rolling-blackout schedule (:func:`gridmodel.outage.blackouts.rolling_blackouts`).
@@ -412,6 +413,11 @@ def _blackouts(net, compiled, loads: pd.DataFrame, demand_profile: DemandProfile
                              step_h=step_h, timezone=tz)
 
 
+def _n_out(state: Mapping[str, float]) -> int:
+    """Assets out or damaged in a step state (a closed tie, listed with 1, is not)."""
+    return sum(1 for v in state.values() if v < 1.0)
+
+
 def _steps_results(net, kwargs, states, factors, meta, times, progress):
     """Step loop through the engine's :class:`OutageResult` (any engine; the reference)."""
     cache: dict[tuple, tuple[int, object]] = {}
@@ -440,7 +446,7 @@ def _steps_results(net, kwargs, states, factors, meta, times, progress):
         isl.insert(1, "run", run)
         island_frames.append(isl)
         run_rows.append({"time": t, "run": run, "cached": cached,
-                         "n_assets_out": len(state),
+                         "n_assets_out": _n_out(state),
                          "demand_mw": float(res.loads["demand_mw"].sum())})
     return (pd.concat(load_frames, ignore_index=True),
             pd.concat(island_frames, ignore_index=True), run_rows)
@@ -582,7 +588,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     loads = _lean_loads(compiled, runs, load_alive, step_run, times)
     islands = _lean_islands(model, runs, step_run, times)
     sums = _lean_sums(model, runs, step_run, times)
-    n_out = np.array([len(st) for st in states], dtype=np.int64)
+    n_out = np.array([_n_out(st) for st in states], dtype=np.int64)
     # = Series.sum of the per-load demand (no NaN here)
     run_demand = np.array([float(np.nansum(d)) for d in runs.load_demand_mw])
     run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
