@@ -15,9 +15,13 @@ the tie closes from 02:00 and re-feeds B up to its 25 MW (each of B's loads keep
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
+import gridmodel
+from gridmodel.errors import NetworkFileError
 from gridmodel.network.tables import REQUIRED, net_from_tables
 from gridmodel.outage import timeline as tl
 from gridmodel.outage._model import apply_outages, build_model
@@ -143,3 +147,39 @@ def test_a_struck_tie_stays_open_until_repaired():
     h = (b.index - b.index[0]) / pd.Timedelta(hours=1)
     assert (b[h < 4.0] == 0.0).all()  # damaged: not switched in, although 2 h have passed
     assert (b[(h >= 4.0) & (h < REPAIR_H)] > 0.0).all()  # repaired at 4 h: closed at once
+
+
+TIE_HEADER = ("tie_id,name,from_bus,to_bus,length_km,r_ohm_per_km,x_ohm_per_km,capacity_mw,"
+              "switching_h,source\n")
+
+
+def _folder_with_ties(tmp_path, tiny_folder, row: str):
+    folder = tmp_path / "network"
+    shutil.copytree(tiny_folder / "network", folder)
+    (folder / "ties.csv").write_text(TIE_HEADER + row + "\n", encoding="utf-8")
+    return folder
+
+
+def test_a_network_folder_reads_its_ties(tmp_path, tiny_folder):
+    folder = _folder_with_ties(tmp_path, tiny_folder, "tie:n-s,N - S,bus:tiny-110-north,"
+                               "bus:tiny-110-south,3,0.12,0.39,12,1.5,[C] test")
+    net = gridmodel.load_network(folder)
+    tie = net.line[net.line["line_id"] == "tie:n-s"].iloc[0]
+    assert tie["normally_open"]
+    assert not tie["in_service"]
+    assert tie["switching_h"] == 1.5
+    assert net.registry.set_index("asset_id").loc["tie:n-s", "kind"] == "line"
+    model = build_model(net)
+    assert model.br_rating_mw[list(model.br_asset).index("tie:n-s")] == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize(("row", "culprit"), [
+    ("tie:x,X,bus:tiny-110-north,bus:nowhere,3,0.12,0.39,12,1.5,[C]", "bus:nowhere"),
+    ("tie:x,X,bus:tiny-110-north,bus:tiny-110-south,3,0.12,0.39,-5,1.5,[C]", "capacity_mw"),
+    ("tie:x,X,bus:tiny-110-north,bus:tiny-110-south,3,0.12,0.39,12,-1,[C]", "switching_h"),
+])
+def test_a_bad_tie_row_names_the_file_and_the_culprit(tmp_path, tiny_folder, row, culprit):
+    folder = _folder_with_ties(tmp_path, tiny_folder, row)
+    with pytest.raises(NetworkFileError, match="ties.csv") as err:
+        gridmodel.load_network(folder)
+    assert culprit in str(err.value)
