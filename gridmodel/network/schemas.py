@@ -85,6 +85,7 @@ def table_schemas(t: dict[str, pd.DataFrame]) -> dict[str, pa.DataFrameSchema]:
     bus = _ref(t["buses.csv"]["bus_id"], "bus of buses.csv")
     sub = _ref(t["substations.csv"]["substation_id"], "substation of substations.csv")
     lines, trafos = t["lines.csv"], t["trafos.csv"]
+    ties = t.get("ties.csv", pd.DataFrame(columns=["from_bus", "to_bus"]))
     schema = pa.DataFrameSchema
     return {
         "substations.csv": schema({"substation_id": unique_id(), **lon_lat()},
@@ -117,6 +118,11 @@ def table_schemas(t: dict[str, pd.DataFrame]) -> dict[str, pa.DataFrameSchema]:
         "interconnectors.csv": schema({
             "interconnector_id": unique_id(), "bus_id": bus, "country": _col(text()),
             "share": _col(number(ge=0, le=1))}),
+        "ties.csv": schema({
+            "tie_id": unique_id(), **_branch_ends(ties, "from_bus", "to_bus", bus),
+            **{c: _col(_POSITIVE) for c in ("length_km", "x_ohm_per_km", "capacity_mw")},
+            **{c: _col(_NON_NEGATIVE) for c in ("r_ohm_per_km", "switching_h")},
+            "source": _col(text())}),
     }
 
 

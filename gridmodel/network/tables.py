@@ -9,6 +9,8 @@ written by the build script in ``networks/`` from public sources:
 - ``plants.csv``: plants with technology, installed MW and the bus they feed
 - ``loads.csv``: loads per oblast and priority class at their substations
 - ``shunts.csv``: shunt reactors
+- ``ties.csv`` (optional): normally-open 110 kV ties between city nodes, closed by the
+  outage timeline when a node loses its feeds (:mod:`gridmodel.outage.ties`)
 - ``interconnectors.csv``: EU import sources at the border
 - ``status.csv``: asset status by date (occupied, destroyed, damaged, repaired)
 - ``availability.csv``: availability factor per technology
@@ -77,9 +79,11 @@ REQUIRED = {
     "loads.csv": ["load_id", "name", "bus_id", "oblast", "priority_class", "p_mw", "q_mvar"],
     "shunts.csv": ["shunt_id", "name", "bus_id", "q_mvar"],
     "interconnectors.csv": ["interconnector_id", "name", "bus_id", "country", "share"],
+    "ties.csv": ["tie_id", "name", "from_bus", "to_bus", "length_km", "r_ohm_per_km",
+                 "x_ohm_per_km", "capacity_mw", "switching_h", "source"],
 }
 
-OPTIONAL = {"shunts.csv", "interconnectors.csv"}
+OPTIONAL = {"shunts.csv", "interconnectors.csv", "ties.csv"}
 
 #: national parameters a network.toml must define
 NETWORK_KEYS = ("name", "description")
@@ -159,9 +163,11 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
                             meta.get("imports", {}))
     _create_loads(net, t["loads.csv"], pos)
     _create_shunts(net, t["shunts.csv"], pos)
+    ties = t.get("ties.csv", pd.DataFrame(columns=REQUIRED["ties.csv"]))
+    _create_ties(net, ties, pos)
     net["meta"] = {k: v for k, v in meta.items() if not isinstance(v, dict)}
     net["parameters"] = {k: v for k, v in meta.items() if isinstance(v, dict)}
-    net["registry"] = registry_from_tables(net, t)
+    net["registry"] = registry_from_tables(net, {**t, "ties.csv": ties})
     return net
 
 
@@ -176,6 +182,8 @@ def _check_all_refs(t: dict[str, pd.DataFrame], where: Path) -> None:
     _check_refs(where / "trafos.csv", t["trafos.csv"], ["hv_bus", "lv_bus"], bus_ids, "bus")
     for fname in ("plants.csv", "loads.csv", "shunts.csv", "interconnectors.csv"):
         _check_refs(where / fname, t[fname], ["bus_id"], bus_ids, "bus")
+    if "ties.csv" in t:
+        _check_refs(where / "ties.csv", t["ties.csv"], ["from_bus", "to_bus"], bus_ids, "bus")
 
 
 def _create_buses(net, buses: pd.DataFrame) -> dict:
@@ -230,6 +238,34 @@ def _create_trafos(net, tr: pd.DataFrame, pos: dict) -> None:
     )
     net.trafo["trafo_id"] = tr["trafo_id"].astype(str).to_numpy()
     net.trafo["substation_id"] = tr["substation_id"].astype(str).to_numpy()
+
+
+def _create_ties(net, ties: pd.DataFrame, pos: dict) -> None:
+    """Normally-open ties as out-of-service lines (``normally_open`` True, rating
+    ``capacity_mw`` in the DC convention, ``switching_h``); other lines get
+    ``normally_open`` False. Nothing when there are no ties."""
+    if not len(ties):
+        return
+    n_before = len(net.line)
+    vn = net.bus.loc[ties["from_bus"].map(pos).to_numpy(), "vn_kv"].to_numpy(float)
+    idx = pp.create_lines_from_parameters(
+        net,
+        ties["from_bus"].map(pos).to_numpy(),
+        ties["to_bus"].map(pos).to_numpy(),
+        length_km=ties["length_km"].to_numpy(float),
+        r_ohm_per_km=ties["r_ohm_per_km"].to_numpy(float),
+        x_ohm_per_km=ties["x_ohm_per_km"].to_numpy(float),
+        c_nf_per_km=np.zeros(len(ties)),
+        max_i_ka=ties["capacity_mw"].to_numpy(float) / (np.sqrt(3.0) * vn),
+        name=ties["name"].astype(str).tolist(),
+        in_service=False,
+        type="ol",
+    )
+    net.line.loc[idx, "line_id"] = ties["tie_id"].astype(str).to_numpy()
+    is_tie = np.arange(len(net.line)) >= n_before
+    net.line["normally_open"] = is_tie
+    net.line["switching_h"] = np.concatenate([np.full(n_before, np.nan),
+                                              ties["switching_h"].to_numpy(float)])
 
 
 def _create_plants(net, plants: pd.DataFrame, pos: dict, vm_pu: float) -> None:
@@ -331,7 +367,8 @@ def registry_from_tables(net, t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = [
         *_substation_rows(t["substations.csv"], t["buses.csv"]),
         *_bus_rows(net, t["substations.csv"]),
-        *_line_rows(net, t["lines.csv"], bus_lookup),
+        *_line_rows(net.line.index[: len(t["lines.csv"])], t["lines.csv"], bus_lookup),
+        *_tie_rows(net, t.get("ties.csv"), bus_lookup),
         *_trafo_rows(net, t["trafos.csv"], bus_lookup),
         *_plant_rows(net, t["plants.csv"], bus_lookup),
         *_interconnector_rows(net, t["interconnectors.csv"], bus_lookup),
@@ -367,16 +404,25 @@ def _bus_rows(net, subs: pd.DataFrame) -> list[dict]:
             for i, r in net.bus.iterrows()]
 
 
-def _line_rows(net, lines: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
-    """Lines at the midpoint of their ends, in the from bus's oblast and voltage."""
+def _line_rows(index, lines: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Lines (``net.line`` rows ``index``) at the midpoint of their ends, in the from
+    bus's oblast and voltage."""
     rows = []
-    for i, r in zip(net.line.index, lines.itertuples(), strict=True):
+    for i, r in zip(index, lines.itertuples(), strict=True):
         fb = bus_lookup.loc[r.from_bus]
         tb = bus_lookup.loc[r.to_bus]
         rows.append(_row(r.line_id, "line", "line", i, r.name, getattr(r, "aliases", "") or "",
                          fb["oblast"], (fb["lon"] + tb["lon"]) / 2, (fb["lat"] + tb["lat"]) / 2,
                          vn_kv=fb["vn_kv"]))
     return rows
+
+
+def _tie_rows(net, ties: pd.DataFrame | None, bus_lookup: pd.DataFrame) -> list[dict]:
+    """Ties (the last ``len(ties)`` lines), registered as lines at their midpoint."""
+    if ties is None or not len(ties):
+        return []
+    return _line_rows(net.line.index[-len(ties):], ties.assign(line_id=ties["tie_id"]),
+                      bus_lookup)
 
 
 def _trafo_rows(net, tr: pd.DataFrame, bus_lookup: pd.DataFrame) -> list[dict]:

@@ -1,9 +1,9 @@
 """Low-rank (Woodbury) DC solver for the compiled engine.
 
-At compile time the B matrix of the intact network (one reference bus per connected
-component, grounded) is inverted once: ``X = B0^-1`` (dense, zero on reference rows and
-columns) and ``Z = X A^T`` (one column per branch, the bus-angle response to a unit
-transfer over the branch).
+At compile time the B matrix of the intact network (normally-open ties closed; one
+reference bus per connected component, grounded) is inverted once: ``X = B0^-1`` (dense,
+zero on reference rows and columns) and ``Z = X A^T`` (one column per branch, the
+bus-angle response to a unit transfer over the branch).
 
 A scenario removes a set ``R`` of branches (struck or tripped). Removing all of them
 can split the network and make B singular, so a spanning forest of ``R`` over the
@@ -46,7 +46,9 @@ def prepare_lowrank(compiled) -> LowRank:
     model = compiled.model
     n = model.n_bus
     bus_ok = model.bus_in_service
-    in_b0 = model.br_in_service & bus_ok[model.br_from] & bus_ok[model.br_to]
+    # normally-open ties count as closed here: open, they are removed branches
+    in_b0 = ((model.br_in_service | model.br_normally_open)
+             & bus_ok[model.br_from] & bus_ok[model.br_to])
     f, t, b = model.br_from[in_b0], model.br_to[in_b0], compiled.b_pu[in_b0]
     adj = coo_matrix((np.ones(len(f)), (f, t)), shape=(n, n)).tocsr()
     _, comp = connected_components(adj, directed=False)

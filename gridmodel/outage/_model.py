@@ -47,6 +47,7 @@ class Model:
     br_to: np.ndarray  # bus position (line to_bus, trafo lv_bus)
     br_in_service: np.ndarray  # bool
     br_rating_mw: np.ndarray  # DC rating [MW], see docs/outage.md
+    br_normally_open: np.ndarray  # bool, a tie closed only by an outage entry (outage.ties)
     # sources: gen, sgen, ext_grid rows
     src_element: np.ndarray  # object
     src_index: np.ndarray
@@ -233,7 +234,16 @@ def _branch_arrays(net, bus_pos: dict[int, int], ids) -> dict[str, np.ndarray]:
         "br_in_service": np.concatenate([lines["in_service"].to_numpy(bool),
                                          trafos["in_service"].to_numpy(bool)]),
         "br_rating_mw": np.concatenate([line_rating, trafo_rating]).astype(float),
+        "br_normally_open": np.concatenate([_bool_col(lines, "normally_open"),
+                                            np.zeros(len(trafos), dtype=bool)]),
     }
+
+
+def _bool_col(table: pd.DataFrame, name: str) -> np.ndarray:
+    """A boolean column, False where absent or missing."""
+    if name not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return table[name].fillna(False).astype(bool).to_numpy()
 
 
 def _source_frame(net, bus_pos: dict[int, int], ids) -> pd.DataFrame:
@@ -434,7 +444,9 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
         ``{asset_id: remaining_fraction}``; 0 removes the asset, ``0 < f < 1`` damages it
         (plants and interconnectors keep ``f`` of their capacity, lines and transformers
         ``f`` of their rating, a substation's or bus's transformers ``f`` of their rating,
-        a load ``f`` of its connection: the rest is shed). Shunts only switch off.
+        a load ``f`` of its connection: the rest is shed). Shunts only switch off. A
+        normally-open tie (``net.line.normally_open``, :mod:`gridmodel.outage.ties`) is
+        open unless listed: ``f > 0`` closes it with ``f`` of its capacity.
     demand_mw : pandas.Series, optional
         Demand per load [MW] indexed by ``load_id``; loads not in it keep
         ``p_mw x scaling``.
@@ -509,6 +521,8 @@ def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tupl
         elif code == "branch":
             if f == 0.0:
                 br_in[pos] = False
+            elif model.br_normally_open[pos]:
+                br_in[pos] = True  # a tie listed with f > 0 is closed
             br_frac[pos] = min(br_frac[pos], f)
         elif code == "source":
             src_frac[pos] = min(src_frac[pos], f)

@@ -146,8 +146,9 @@ def _ppc_branch_params(net) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
 def dc_branches(net, model: Model) -> DCBranches:
     """Susceptance, phase shift and base of every branch in pandapower's DC model.
 
-    ``b = 1 / (x tap)`` [pu] for branches in service in ``net`` (0 for the others),
-    read from the ppc pandapower builds for ``rundcpp`` (:func:`_ppc_branch_params`).
+    ``b = 1 / (x tap)`` [pu] for branches in service in ``net`` and normally-open ties
+    (0 for the others), read from the ppc pandapower builds for ``rundcpp``
+    (:func:`_ppc_branch_params`).
 
     Raises
     ------
@@ -157,7 +158,7 @@ def dc_branches(net, model: Model) -> DCBranches:
     x, tap, shift_deg, base = _ppc_branch_params(net)
     tap = np.where(tap == 0, 1.0, tap)
     b = np.zeros(model.n_branch)
-    ok = model.br_in_service
+    ok = model.br_in_service | model.br_normally_open
     bad = ok & (x == 0)
     if bad.any():
         msg = (f"branches {model.br_asset[bad][:10].tolist()} have zero reactance; the DC "

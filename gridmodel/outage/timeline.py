@@ -7,7 +7,9 @@
    step that starts at or after it (the 11:00 step). Repair times are drawn per strike
    (:mod:`gridmodel.strikes.repairs`, seeded). A nuclear plant whose connection
    substation is struck trips with it and restarts after the substation's repair plus a
-   restart draw (:mod:`gridmodel.outage.nuclear`).
+   restart draw (:mod:`gridmodel.outage.nuclear`). A normally-open tie closes
+   ``switching_h`` after one of its ends is cut off from every source, while it is
+   (:mod:`gridmodel.outage.ties`).
 2. Demand follows the daily profile and the outdoor temperature
    (:mod:`gridmodel.outage.demand`), so it changes every step.
 3. **Re-run rule.** :func:`gridmodel.outage.engine.simulate_outage` is called once per
@@ -42,6 +44,7 @@ from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
 from gridmodel.outage.nuclear import response_strikes, snapshot_outages
+from gridmodel.outage.ties import with_tie_closings
 from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
 
 __all__ = ["TimelineResult", "simulate_outages", "snapshot", "state_timeline"]
@@ -80,7 +83,8 @@ class TimelineResult:
     strikes : DataFrame
         The resolved strikes with the ``repair_h`` used (drawn or given).
     runs : DataFrame
-        ``time, run, cached, n_assets_out, demand_mw`` per step: ``run`` numbers the
+        ``time, run, cached, n_assets_out, demand_mw`` per step (``n_assets_out``: assets
+        out or damaged, not the ties closed to re-feed them): ``run`` numbers the
         engine calls, ``cached`` is True where a step reused an earlier run.
     blackouts : BlackoutSchedule or None
         Rolling-blackout schedule (:func:`gridmodel.outage.blackouts.rolling_blackouts`).
@@ -247,7 +251,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     strikes, attrs = _without_attrs(_as_strikes(net, strikes))
     t0, times = _step_times(strikes, start, horizon_h, step_h)
     strikes, periods = _asset_periods(net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h),
-                                      seed, rng, repair_table)
+                                      step_h, seed, rng, repair_table)
     if not isinstance(demand_profile, DemandProfile):
         demand_profile = load_demand_profile(demand_profile)
     factors = _step_factors(times, temp_air, demand_profile, demand_step)
@@ -322,8 +326,10 @@ def _step_times(strikes: pd.DataFrame | None, start, horizon_h: float,
 
 
 def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: pd.Timestamp,
-                   seed, rng, repair_table) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The strikes with their repair times drawn, and the asset-state periods they give.
+                   step_h: float, seed, rng, repair_table) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The strikes with their repair times drawn, and the asset-state periods they give:
+    those of the strikes and repairs, the nuclear response, and the normally-open ties
+    closed where a node is cut off (:func:`gridmodel.outage.ties.with_tie_closings`).
 
     Returns
     -------
@@ -347,6 +353,7 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
         strikes = pd.DataFrame(columns=["asset_id", "time", "effect", "fraction_lost",
                                         "repair_h"])
         periods = asset_states(strikes.assign(row=[]), pd.Series([], dtype=float))
+    periods = with_tie_closings(net, periods, t0, t_end, step_h)
     periods = periods.assign(kind=periods["asset_id"].map(reg["kind"]),
                              name=periods["asset_id"].map(reg["name"]))
     return strikes, periods
@@ -406,6 +413,11 @@ def _blackouts(net, compiled, loads: pd.DataFrame, demand_profile: DemandProfile
                              step_h=step_h, timezone=tz)
 
 
+def _n_out(state: Mapping[str, float]) -> int:
+    """Assets out or damaged in a step state (a closed tie, listed with 1, is not)."""
+    return sum(1 for v in state.values() if v < 1.0)
+
+
 def _steps_results(net, kwargs, states, factors, meta, times, progress):
     """Step loop through the engine's :class:`OutageResult` (any engine; the reference)."""
     cache: dict[tuple, tuple[int, object]] = {}
@@ -434,7 +446,7 @@ def _steps_results(net, kwargs, states, factors, meta, times, progress):
         isl.insert(1, "run", run)
         island_frames.append(isl)
         run_rows.append({"time": t, "run": run, "cached": cached,
-                         "n_assets_out": len(state),
+                         "n_assets_out": _n_out(state),
                          "demand_mw": float(res.loads["demand_mw"].sum())})
     return (pd.concat(load_frames, ignore_index=True),
             pd.concat(island_frames, ignore_index=True), run_rows)
@@ -576,7 +588,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     loads = _lean_loads(compiled, runs, load_alive, step_run, times)
     islands = _lean_islands(model, runs, step_run, times)
     sums = _lean_sums(model, runs, step_run, times)
-    n_out = np.array([len(st) for st in states], dtype=np.int64)
+    n_out = np.array([_n_out(st) for st in states], dtype=np.int64)
     # = Series.sum of the per-load demand (no NaN here)
     run_demand = np.array([float(np.nansum(d)) for d in runs.load_demand_mw])
     run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
