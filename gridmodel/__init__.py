@@ -13,6 +13,9 @@ import importlib.util
 import sys
 
 from gridmodel._io import __version__
+from gridmodel._io.kernels import use_kernel_cache
+
+use_kernel_cache()  # before numba is imported: compiled kernels in the user's cache folder
 
 __all__ = ["load_network", "run", "__version__"]
 

@@ -34,10 +34,31 @@ def _invoke_reporting(invoke, ctx: click.Context):
         return fail(ctx, exc, 1)
 
 
+#: commands that run the model (and so may compile gridmodel's kernels on a first run)
+MODEL_COMMANDS = frozenset({"run", "reproduce", "outage", "ensemble", "compare", "plan",
+                            "rank", "validate"})
+
+
+def say_compiling(stream=None) -> bool:
+    """Print :func:`gridmodel._io.kernels.compile_note` on standard error when the kernels
+    are not cached yet and standard error is a terminal (where the progress bar would sit
+    at 0 % while they compile); True if it printed."""
+    from gridmodel._io.kernels import compile_note
+
+    stream = click.get_text_stream("stderr") if stream is None else stream
+    note = compile_note() if stream.isatty() else None
+    if note:
+        click.echo(note, file=stream)
+    return note is not None
+
+
 class Command(click.Command):
-    """A click command that reports gridmodel's errors by the module's rule."""
+    """A click command that reports gridmodel's errors by the module's rule (and says
+    when a model-running command will first compile kernels)."""
 
     def invoke(self, ctx: click.Context):
+        if ctx.info_name in MODEL_COMMANDS:
+            say_compiling()
         return _invoke_reporting(super().invoke, ctx)
 
 
