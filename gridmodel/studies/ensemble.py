@@ -36,8 +36,7 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -142,33 +141,10 @@ def _context(run: dict):
     return ctx
 
 
-#: seconds between a pool worker's checks that its parent is alive
-PARENT_POLL_S = 0.5
-
-
-def _exit_with_parent(parent_pid: int, poll_s: float = PARENT_POLL_S) -> None:
-    """End this worker process when the process that started it is gone.
-
-    A pool worker blocks on its task queue; if the parent is killed (SIGKILL, the OOM
-    killer) nothing wakes it, and it would run on as an orphan. A daemon thread polls
-    :func:`os.getppid` (re-parented to init or a subreaper once the parent dies) and
-    calls :func:`os._exit`.
-    """
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(poll_s)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="gridmodel-parent-watch", daemon=True).start()
-
-
-def _init_worker(patterns, parent_pid: int | None = None) -> None:
-    """Process-pool initializer: end with the parent; load and compile each run
-    configuration once."""
+def _init_worker(patterns) -> None:
+    """Process-pool initializer: load and compile each run configuration once."""
     import warnings
 
-    if parent_pid is not None:
-        _exit_with_parent(parent_pid)
     warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
     for p in patterns:
@@ -549,83 +525,14 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
         return True
     if workers == 1:
         return not any(collect(_run_chunk(pats, k, idx, *args)) for k, idx in todo)
-    return _pool_dispatch(todo, pats, args, workers, collect)
-
-
-def _killed_chunk(pats, k: int, idx: Sequence[int], entropy: int):
-    """The result of a chunk whose worker died in its run and again when retried alone:
-    one failed row a replicate, with its seeds (``seed_entropy``, ``spawn_key``:
-    :func:`child_seed`)."""
-    msg = ("the worker process running this chunk died (killed, e.g. by the out-of-memory "
-           "killer), and again when the chunk was retried alone; rerun the replicate from "
-           "its seeds")
-    rows = [{"pattern": pats[k].name, "replicate": int(i), "seed_entropy": str(entropy),
-             "spawn_key": str(i), "n_launched": pats[k].n_weapons, "status": "failed",
-             "error": msg} for i in idx]
-    return k, list(idx), rows, {}
-
-
-def _pool(pats, workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(pats, os.getpid()))
-
-
-def _pool_round(queue: list, pats, args, workers: int, collect, suspects: list) -> bool:
-    """Run chunks from ``queue`` on one pool, at most ``workers`` in flight, until the
-    queue is empty or a worker dies (the chunks then in flight go to ``suspects``);
-    True if ``collect`` asked to stop."""
-    pool = _pool(pats, workers)
-    inflight: dict = {}
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                               initargs=(pats,))
     try:
-        while queue or inflight:
-            while queue and len(inflight) < workers:
-                k, idx = queue.pop(0)
-                inflight[pool.submit(_run_chunk, pats, k, idx, *args)] = (k, idx)
-            done, _ = wait(inflight, return_when=FIRST_COMPLETED)
-            finished = [f for f in done if not isinstance(f.exception(), BrokenProcessPool)]
-            for fut in finished:
-                del inflight[fut]
-                if collect(fut.result()):
-                    return True
-            if len(finished) < len(done):  # a worker died: this pool is broken
-                suspects.extend(inflight.values())
-                return False
-        return False
+        futs = [pool.submit(_run_chunk, pats, k, idx, *args) for k, idx in todo]
+        return not any(collect(fut.result()) for fut in as_completed(futs))
     finally:
         # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _retry_alone(pats, k: int, idx, args):
-    """One more run of a chunk, alone on a fresh one-worker pool (None if it dies again)."""
-    pool = _pool(pats, 1)
-    try:
-        return pool.submit(_run_chunk, pats, k, idx, *args).result()
-    except BrokenProcessPool:
-        return None
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _pool_dispatch(todo, pats, args, workers: int, collect) -> bool:
-    """Run chunks on process pools; False if stopped.
-
-    When a worker dies (SIGKILL, the OOM killer: :class:`BrokenProcessPool`), each chunk
-    then in flight is retried once, alone on a fresh one-worker pool, so that only the
-    chunk that kills its worker is recorded as failed (:func:`_killed_chunk`); the rest go
-    on in a new pool. Workers end with this process (:func:`_exit_with_parent`). Rows do
-    not depend on the order chunks finish (:func:`_finish` sorts them).
-    """
-    queue = list(todo)
-    while queue:
-        suspects: list = []
-        if _pool_round(queue, pats, args, workers, collect, suspects):
-            return False
-        for k, idx in suspects:
-            res = _retry_alone(pats, k, idx, args)
-            if collect(res if res is not None else _killed_chunk(pats, k, idx, args[0])):
-                return False
-    return True
 
 
 def _pending(outp, pats, n: int, size: int):
