@@ -22,12 +22,15 @@ from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
-__all__ = ["DEFAULTS", "GRID", "GridConfig", "HeatConfig", "RunConfig", "validate_toml"]
+__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "GridConfig", "HeatConfig", "RunConfig",
+           "validate_toml"]
 
 _DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
 #: The defaults of every run (``gridmodel/data/run_defaults.toml``).
 DEFAULTS: dict = read_toml(_DEFAULTS_PATH, "run defaults")[0]
 _RUN, _GRID, _HEAT = DEFAULTS["run"], DEFAULTS["run"]["grid"], DEFAULTS["run"]["heat"]
+#: The longest run period or repair time [h]: 100 years (hourly time stamps end in 2262).
+MAX_HOURS = 876_000
 
 
 def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
@@ -75,7 +78,7 @@ class RunConfig(_Strict):
     status_date: dt.date
     weather: str = _RUN["weather"]
     start: dt.datetime
-    horizon_h: int = Field(_RUN["horizon_h"], gt=0)
+    horizon_h: int = Field(_RUN["horizon_h"], gt=0, le=MAX_HOURS)
     seed: int = _RUN["seed"]
     grid: GridConfig = GridConfig()
     heat: HeatConfig = HeatConfig()

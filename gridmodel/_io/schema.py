@@ -41,8 +41,8 @@ from gridmodel._io.tomlio import read_text
 from gridmodel.errors import InputError
 
 __all__ = ["MAX_PROBLEMS", "Source", "after", "boolean", "check_document", "check_table",
-           "csv_lines", "equals", "iso_date", "lon_lat", "nonempty", "number", "one_of",
-           "raise_problems", "read_csv_strict", "table_problems", "text", "toml_line",
+           "csv_lines", "csv_problems", "equals", "iso_date", "lon_lat", "nonempty", "number",
+           "one_of", "raise_problems", "read_csv_strict", "table_problems", "text", "toml_line",
            "unique_id"]
 
 #: the most problems one error message lists (the rest are counted)
@@ -74,6 +74,16 @@ def _csv_problems(text_: str, path: Path) -> tuple[list[str], int]:
     if width is None:
         problems.append(f"{path}:1: the file is empty: a header line is needed")
     return problems, n_records
+
+
+def csv_problems(text_: str, path: str | Path) -> list[str]:
+    """Every problem of a CSV text that pandas would let through, ``file:line: message``.
+
+    An unterminated quote, a quoted field over several lines, a row with another number
+    of fields than the header, no header. Blank lines are skipped (a reader that drops
+    comment lines blanks them, so that the lines stay those of the file).
+    """
+    return _csv_problems(text_, Path(path))[0]
 
 
 def read_csv_strict(path: str | Path, what: str = "table", error: type[InputError] = InputError,

@@ -48,7 +48,7 @@ import scipy.optimize
 import scipy.stats
 
 from gridmodel._io.tomlio import read_toml
-from gridmodel.config import DEFAULTS
+from gridmodel.config import DEFAULTS, MAX_HOURS
 from gridmodel.errors import InputError
 
 __all__ = [
@@ -576,8 +576,8 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
     run.update(run_doc)
     start = _timestamp(run["start"], f"{where}: run.start")
     h = run["horizon_h"]
-    if not _whole(h, 1):
-        msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1."
+    if not _whole(h, 1) or h > MAX_HOURS:
+        msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1 and <= {MAX_HOURS}."
         raise PatternError(msg)
     if first < start or last >= start + pd.Timedelta(hours=h):
         msg = (f"{where}: the night {first} .. {last} lies outside the run period starting "
