@@ -247,7 +247,7 @@ def _connect(scheduler, timeout_s: float):
     if isinstance(scheduler, str):
         try:
             return Client(scheduler, timeout=f"{timeout_s}s"), True
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: no port
             msg = (f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s "
                    f"({type(exc).__name__}: {exc}); start it (`dask scheduler`) or check the "
                    "address (tcp://host:8786).")
@@ -477,7 +477,8 @@ def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_s
         msg = f"seed must be a whole number >= 0 or None; got {seed=!r}."
         raise EnsembleError(msg)
     n_exec = 1 if scheduler is not None else workers
-    size = chunk_size or max(1, min(10, math.ceil(n / (8 * n_exec))))
+    size = (chunk_size if chunk_size is not None
+            else max(1, min(10, math.ceil(n / (8 * n_exec)))))
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         msg = f"chunk_size must be a whole number >= 1; got {chunk_size=!r}."
         raise EnsembleError(msg)
@@ -535,6 +536,16 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _read_part(part: Path) -> pd.DataFrame:
+    """The rows of a part file of an interrupted run; a damaged one is an error naming it."""
+    try:
+        return pd.read_parquet(part)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = (f"part file {part} of the interrupted run cannot be read ({exc}); it is "
+               "damaged: move it away and --resume again to recompute its chunk.")
+        raise EnsembleError(msg) from None
+
+
 def _pending(outp, pats, n: int, size: int):
     """Chunks already written (their rows) and chunks still to run."""
     done_rows: list[pd.DataFrame] = []
@@ -543,7 +554,7 @@ def _pending(outp, pats, n: int, size: int):
         for idx in _chunks(n, size):
             part = None if outp is None else _part_path(outp, k, idx[0])
             if part is not None and part.is_file():
-                done_rows.append(pd.read_parquet(part))
+                done_rows.append(_read_part(part))
             else:
                 todo.append((k, idx))
     return done_rows, todo
