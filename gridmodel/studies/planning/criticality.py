@@ -32,6 +32,7 @@ layer (buses, loads and shunts are covered by their substation).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -130,7 +131,11 @@ class Criticality:
         self._cache: dict = {}
         self.n_grid_evals = 0
         self.n_heat_evals = 0
-        self.baseline = self._evaluate(())
+
+    @functools.cached_property
+    def baseline(self) -> dict:
+        """The no-loss scores, evaluated on first use (after the candidates are checked)."""
+        return self._evaluate(())
 
     def _strikes(self, lost: tuple[str, ...]):
         """The lost grid assets as strikes: destroyed at the start, back after outage_h."""
