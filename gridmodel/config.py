@@ -41,6 +41,16 @@ def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
     return v
 
 
+def resolve_name(name: str, folder: Path | None) -> str:
+    """A built-in name (``"ukraine"``) as given; a path (it has a separator or a suffix)
+    relative to ``folder``, the folder of the file that names it (None: as given)."""
+    if not ("/" in name or "\\" in name or Path(name).suffix):
+        return name
+    if folder is None or Path(name).is_absolute():
+        return name
+    return str(folder / name)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
@@ -91,9 +101,7 @@ class RunConfig(_Strict):
 
     def resolve_name(self, p: str) -> str:
         """A built-in name as given, or a path made relative to the run's file."""
-        if "/" in p or "\\" in p or Path(p).suffix:
-            return str(self.resolve(p))
-        return p
+        return resolve_name(p, None if self.path is None else self.path.parent)
 
     def resolve(self, p: str | None) -> Path | None:
         """A path from the run's file, relative to the file's folder."""
