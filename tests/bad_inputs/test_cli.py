@@ -23,23 +23,6 @@ from click.testing import CliRunner
 from gridmodel.cli import main
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
-PATTERN = """name = "tiny"
-[salvo]
-ballistic = 2
-drone = 2
-[night]
-first = 2026-01-15T01:00:00+02:00
-last = 2026-01-15T02:00:00+02:00
-[doctrine]
-targets = [{select = "kind=plant", weight = 1.0}]
-[run]
-network = "ROOT/network"
-heat_layer = "ROOT/heat"
-weather = "ROOT/weather.csv"
-status_date = 2026-01-15
-start = 2026-01-15T00:00:00+02:00
-horizon_h = 4
-"""
 PLAN = """[plan]
 name = "tiny-plan"
 scenario = "scenario.toml"
@@ -64,10 +47,9 @@ HEADER = "target,time,effect,fraction_lost,repair_h,weapon,source"
 
 
 def make_root(tmp_path: Path) -> Path:
-    """A valid copy of the tiny inputs, a strike pattern and a plan file."""
+    """A valid copy of the tiny inputs (with their strike pattern) and a plan file."""
     root = tmp_path / "tiny"
     shutil.copytree(TINY, root)
-    (root / PA).write_text(PATTERN.replace("ROOT", str(root)), encoding="utf-8")
     (root / PL).write_text(PLAN, encoding="utf-8")
     return root
 
