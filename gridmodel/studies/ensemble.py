@@ -36,7 +36,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -164,8 +163,7 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
                keep_night: bool) -> tuple[dict, pd.DataFrame | None]:
     from gridmodel.strikes.patterns import sample_night
 
-    row = {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
-           "spawn_key": str(i), "n_launched": pattern.n_weapons}
+    row = _base_row(pattern, i, entropy)
     night = None
     try:
         ctx = _context(pattern.run)
@@ -186,6 +184,20 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status="failed", error=tb[:2000])
     return row, (night if keep_night else None)
+
+
+def _base_row(pattern, i: int, entropy: int) -> dict:
+    """The columns of a replicate row known before it runs (its seeds)."""
+    return {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
+            "spawn_key": str(i), "n_launched": pattern.n_weapons}
+
+
+def _killed_chunk(patterns, entropy: int, k: int, indices: Sequence[int], reason: str):
+    """The result of a chunk whose worker process died on its retry too: every replicate
+    recorded as failed, with its seeds (``gridmodel.studies._pool``)."""
+    rows = [{**_base_row(patterns[k], i, entropy), "status": "failed", "error": reason}
+            for i in indices]
+    return k, list(indices), rows, {}
 
 
 def _model(ctx, night, tseed):
@@ -526,14 +538,13 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
         return True
     if workers == 1:
         return not any(collect(_run_chunk(pats, k, idx, *args)) for k, idx in todo)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(pats,))
-    try:
-        futs = [pool.submit(_run_chunk, pats, k, idx, *args) for k, idx in todo]
-        return not any(collect(fut.result()) for fut in as_completed(futs))
-    finally:
-        # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
-        pool.shutdown(wait=True, cancel_futures=True)
+    from gridmodel.studies._pool import run_chunks
+
+    def killed(pats_, k, idx, reason):
+        return _killed_chunk(pats_, seed, k, idx, reason)
+
+    return run_chunks(_run_chunk, [(pats, k, idx) for k, idx in todo], args, workers,
+                      _init_worker, (pats,), collect, killed)
 
 
 def _read_part(part: Path) -> pd.DataFrame:
