@@ -43,6 +43,8 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
+from gridmodel._io.frames import read_frame
+from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
 from gridmodel.errors import InputError
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
@@ -296,7 +298,7 @@ def _prepare_out(out, resume: bool, force: bool, manifest: dict,
             msg = (f"{path} has no manifest.json: it is not an ensemble folder; choose "
                    "another folder.")
             raise EnsembleError(msg)
-        old = json.loads(mpath.read_text(encoding="utf-8"))
+        old = read_json(mpath, "ensemble manifest", EnsembleError)
         for key in ("patterns", "n", "seed_entropy", "chunk_size", "version"):
             if old.get(key) != manifest.get(key):
                 msg = (f"cannot resume in {out}: {key} differs (folder: {old.get(key)!r}, "
@@ -547,16 +549,6 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
                       _init_worker, (pats,), collect, killed)
 
 
-def _read_part(part: Path) -> pd.DataFrame:
-    """The rows of a part file of an interrupted run; a damaged one is an error naming it."""
-    try:
-        return pd.read_parquet(part)
-    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
-        msg = (f"part file {part} of the interrupted run cannot be read ({exc}); it is "
-               "damaged: move it away and --resume again to recompute its chunk.")
-        raise EnsembleError(msg) from None
-
-
 def _pending(outp, pats, n: int, size: int):
     """Chunks already written (their rows) and chunks still to run."""
     done_rows: list[pd.DataFrame] = []
@@ -565,7 +557,9 @@ def _pending(outp, pats, n: int, size: int):
         for idx in _chunks(n, size):
             part = None if outp is None else _part_path(outp, k, idx[0])
             if part is not None and part.is_file():
-                done_rows.append(_read_part(part))
+                done_rows.append(read_frame(
+                    part, "part file of the interrupted run", "it is damaged: move it "
+                    "away and --resume again to recompute its chunk.", EnsembleError))
             else:
                 todo.append((k, idx))
     return done_rows, todo
