@@ -112,6 +112,25 @@ class RunConfig(_Strict):
             q = self.path.parent / q
         return q
 
+    def checked_horizon(self, horizon_h) -> int | None:
+        """A shorter horizon asked for this run (``--horizon-h``), checked; None: none.
+
+        Raises
+        ------
+        InputError
+            Not a whole number of hours from 1 to the run's own ``horizon_h``.
+        """
+        if horizon_h is None:
+            return None
+        if (isinstance(horizon_h, bool) or not isinstance(horizon_h, int)
+                or not 1 <= horizon_h <= self.horizon_h):
+            where = f" of {self.path}" if self.path is not None else ""
+            msg = (f"horizon_h {horizon_h!r} must be a whole number of hours from 1 to the "
+                   f"horizon_h {self.horizon_h}{where}; a longer run needs a longer horizon_h "
+                   "in the scenario file.")
+            raise InputError(msg)
+        return int(horizon_h)
+
     def run_config(self) -> RunConfig:
         """The run itself (a study that embeds a run drops its other fields)."""
         fields = {k: getattr(self, k) for k in RunConfig.model_fields}

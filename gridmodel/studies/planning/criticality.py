@@ -423,8 +423,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     from gridmodel.studies.scenario import load_scenario, run_inputs
 
     sc = load_scenario(scenario_path)
+    horizon_h = sc.checked_horizon(horizon_h)
     if horizon_h is not None:
-        sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
+        sc = sc.model_copy(update={"horizon_h": horizon_h})
     # checked before any model work, written aside, swapped into place when complete
     with output_folder(out, force=force, inputs=run_inputs(sc), command="rank",
                        summary="criticality.json") as tmp:

@@ -583,6 +583,7 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     plan = load_plan(plan_path)  # structure first: errors before any model work
     base_path = _base_scenario(base_path, plan)
     sc = load_scenario(base_path)
+    horizon_h = sc.checked_horizon(horizon_h)
     # checked before any model work, written aside, swapped into place when complete
     with output_folder(out, force=force, inputs=[plan.path, pattern, *run_inputs(sc)],
                        command="plan", summary="plan.json") as tmp:
