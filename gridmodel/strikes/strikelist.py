@@ -311,6 +311,11 @@ def _read_csv_records(path: Path) -> tuple[list[dict], list[int]]:
     reader = csv.reader(io.StringIO(blanked, newline=""))
     table = [(reader.line_num, cells) for cells in reader if cells]
     header = [h.strip() for h in table[0][1]]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        msg = (f"{path}, line {table[0][0]}: the header repeats column(s) {repeated}; give "
+               "each column once.")
+        raise StrikeListError(msg)
     missing = [f for f in REQUIRED_FIELDS if f not in header]
     if missing:
         msg = (f"{path}, line {table[0][0]}: header lacks columns {missing}; a strike CSV "

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from gridmodel.cli import main
 
 TINY = Path(__file__).resolve().parents[1] / "data" / "tiny"
+EVENTS = Path(__file__).resolve().parents[2] / "examples" / "events"
 PLAN = """[plan]
 name = "tiny-plan"
 scenario = "scenario.toml"
@@ -40,6 +41,24 @@ assets = ["plant:tiny-chp"]
 damage_prob_factor = 0.3
 cost = 1.0e6
 """
+BACKUP = """
+[[intervention]]
+id = "backup"
+kind = "backup_generators"
+label = "x"
+sites = ["pump:nowhere"]
+mw_per_site = 2.0
+fuel_h = 72.0
+"""
+BOILERS = """
+[[intervention]]
+id = "boilers"
+kind = "modular_boilers"
+label = "x"
+district = "{district}"
+heat_mw = {mw}
+"""
+TOML_STRIKE = '[[strikes]]\ntarget = "plant:tiny-chp"\ntime = {time}\neffect = "destroyed"\n'
 SC, ST, WE, WM, PA, PL = ("scenario.toml", "strikes.csv", "weather.csv", "weather.meta.toml",
                           "pattern.toml", "plan.toml")
 STRIKE = "plant:tiny-chp,2026-01-15T04:00+02:00,destroyed,,720,test,tests/data/tiny/README.md"
@@ -108,6 +127,13 @@ def damaged_part(root: Path) -> None:
     part.write_bytes(part.read_bytes()[:40])
 
 
+def event(root: Path, extra: str) -> None:
+    """A copy of a reported event (``ev/``) with ``extra`` at the end of its report."""
+    shutil.copytree(EVENTS / "kyiv-2026-02-03", root / "ev")
+    path = root / "ev" / "reported.toml"
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
 def nothing(root: Path) -> None:
     """The inputs as they are (the option is the bad input)."""
 
@@ -137,11 +163,12 @@ def rank(*extra):
 
 
 def network(*args):
-    return lambda r: ["network", *[a.replace("ROOT", str(r)) for a in args]]
+    return lambda r: ["network", *args]
 
 
 def command(*args):
-    return lambda r: [a.replace("ROOT", str(r)) for a in args]
+    """Any command line; ``ROOT`` in an argument is the copy's folder (in every case)."""
+    return lambda r: list(args)
 
 
 # (id, edit, command, what the message names: "{root}" is the copy's folder)
@@ -401,7 +428,7 @@ CASES = [
     ("ensemble-scheduler-no-port", nothing, ensemble("--scheduler", "notaurl"),
      ["Dask scheduler at 'notaurl'", "missing port number", "tcp://host:8786"]),
     ("ensemble-resume-damaged-part", damaged_part, ensemble("--resume"),
-     ["part file {root}/.eout.gridmodel-partial/parts/", "cannot be read",
+     ["part file of the interrupted run {root}/.eout.gridmodel-partial/parts/", "cannot be read",
       "move it away and --resume again"]),
     ("ensemble-not-resumed", damaged_part, ensemble(), ["{root}/eout", "--resume"]),
     ("compare-same-name", nothing, lambda r: ["compare", r / PA, r / PA, "-n", "2", "--out",
@@ -433,7 +460,7 @@ CASES = [
      ["strike pattern", "nowhere.toml does not exist"]),
     ("rank-unknown-asset", nothing, rank("--asset", "plant:atlantis"),
      ["plant:atlantis", "Tiny CHP [plant:tiny-chp]"]),
-    ("rank-beyond-the-weather", nothing, rank("--horizon-h", "100"),
+    ("rank-beyond-the-weather", sub(SC, "horizon_h = 48", "horizon_h = 100"), rank(),
      ["{root}/scenario.toml", "lies outside the weather profile"]),
     # validate, reproduce
     ("validate-unknown-event", nothing, command("validate", "nosuch-event", "--out",
@@ -481,6 +508,108 @@ CASES = [
     ("network-assets-match-nothing", nothing,
      network("assets", "--network", "ROOT/network", "--match", "atlantis"),
      ["no asset has {'match': 'atlantis'}"]),
+    # more strike-list forms
+    ("strike-header-repeats-a-column", write(ST, f"target,{HEADER}\nx,{STRIKE}\n"), outage(),
+     ["{root}/strikes.csv, line 1", "repeats column(s) ['target']"]),
+    ("strike-not-utf8", lambda r: (r / ST).write_bytes(
+        (r / ST).read_text(encoding="utf-8").encode("utf-16")), outage(),
+     ["cannot read strike list {root}/strikes.csv", "UTF-8"]),
+    ("strike-toml-time-no-zone", write("s.toml", TOML_STRIKE.format(time="2026-01-15T04:00:00")),
+     outage(strikes="s.toml"), ["{root}/s.toml [[strikes]], row 1, field time", "no time zone"]),
+    ("strike-toml-date-only", write("s.toml", TOML_STRIKE.format(time="2026-01-15")),
+     outage(strikes="s.toml"), ["{root}/s.toml [[strikes]], row 1, field time",
+                                "a date without a time of day"]),
+    ("strike-toml-not-tables", write("s.toml", "strikes = 3\n"), outage(strikes="s.toml"),
+     ["{root}/s.toml", "must be an array of tables"]),
+    # more scenario and run inputs
+    ("scenario-weather-a-folder", sub(SC, '"weather.csv"', '"./heat"'), run(),
+     ["no file at {root}/heat"]),
+    ("scenario-network-a-csv", sub(SC, '"./network"', '"./strikes.csv"'), run(),
+     ["unknown network '{root}/strikes.csv'"]),
+    ("scenario-state-damaged", lambda r: (
+        (r / "st").mkdir(), (r / "st" / "state.json").write_text("{bad", encoding="utf-8"),
+        sub(SC, "seed = 1", 'seed = 1\ninitial_state = "st"')(r)), run(),
+     ["{root}/st/state.json:1: state file is not valid JSON"]),
+    ("scenario-state-frame-missing", lambda r: (
+        (r / "st").mkdir(), (r / "st" / "state.json").write_text('{"schema": 1}',
+                                                                 encoding="utf-8"),
+        sub(SC, "seed = 1", 'seed = 1\ninitial_state = "st"')(r)), run(),
+     ["saved state {root}/st/strikes.parquet cannot be read"]),
+    ("layer-unknown-key", sub("heat/layer.toml", "[files]", "[files]\ncolour = 1"), run(),
+     ["{root}/heat/layer.toml:13: files: unknown key 'colour'"]),
+    ("layer-unknown-zone", sub("heat/layer.toml", 'tz = "Europe/Kyiv"', 'tz = "Mars/Olympus"'),
+     run(), ["{root}/heat/layer.toml:10: meta.tz", "unknown time zone 'Mars/Olympus'"]),
+    ("layer-toml-syntax", sub("heat/layer.toml", 'version = "test"', "version = "), run(),
+     ["{root}/heat/layer.toml", "TOML syntax error"]),
+    ("layer-table-missing", lambda r: (r / "heat" / "zones.csv").unlink(), run(),
+     ["{root}/heat/zones.csv is missing"]),
+    ("network-toml-syntax", sub("network/network.toml", 'version = "test"', "version = "),
+     outage(), ["{root}/network/network.toml", "TOML syntax error"]),
+    # ensemble resume
+    ("ensemble-resume-damaged-manifest", lambda r: (damaged_part(r), (
+        r / ".eout.gridmodel-partial" / "manifest.json").write_text("{bad", encoding="utf-8")),
+     ensemble("--resume"), ["{root}/.eout.gridmodel-partial/manifest.json:1: ensemble manifest "
+                            "is not valid JSON"]),
+    ("ensemble-resume-other-n", damaged_part, lambda r: [
+        "ensemble", r / PA, "-n", "3", "--out", r / "eout", "--quiet", "--resume"],
+     ["cannot resume in {root}/eout: n differs (folder: 2, now: 3)"]),
+    ("ensemble-resume-other-seed", damaged_part, ensemble("--resume", "--seed", "4"),
+     ["cannot resume in {root}/eout: seed_entropy differs"]),
+    # plan and rank files and options
+    ("plan-toml-syntax", sub(PL, "cost = 1.0e6", "cost = "), plan(),
+     ["{root}/plan.toml", "TOML syntax error"]),
+    ("plan-unknown-plan-key", sub(PL, "price_year = 2026", "price_year = 2026\ncolour = 1"),
+     plan(), ["{root}/plan.toml:9: unknown key plan.colour"]),
+    ("plan-unknown-intervention-key", sub(PL, "cost = 1.0e6", "cost = 1.0e6\ncolour = 1"),
+     plan(), ["{root}/plan.toml:17: unknown key 'colour' in intervention 'protect-chp'"]),
+    ("plan-unknown-site", lambda r: (r / PL).write_text(PLAN + BACKUP, encoding="utf-8"), plan(),
+     ["{root}/plan.toml:22: intervention 'backup'", "unknown site 'pump:nowhere'"]),
+    ("plan-unknown-district", lambda r: (r / PL).write_text(PLAN + BOILERS.format(
+        district="atlantis", mw="10.0"), encoding="utf-8"), plan(),
+     ["{root}/plan.toml:22: intervention 'boilers'", "unknown district 'atlantis'",
+      "['north', 'south']"]),
+    ("plan-negative-heat", lambda r: (r / PL).write_text(PLAN + BOILERS.format(
+        district="north", mw="-10.0"), encoding="utf-8"), plan(),
+     ["{root}/plan.toml:23: intervention 'boilers'", "heat_mw [MW] must be > 0"]),
+    ("plan-negative-crews", lambda r: (r / PL).write_text(
+        PLAN + '\n[[intervention]]\nid = "crews"\nkind = "restart_crews"\nlabel = "x"\n'
+        "crews = -2\n", encoding="utf-8"), plan(),
+     ["{root}/plan.toml:22: intervention 'crews'", "crews must be a whole number > 0"]),
+    ("plan-no-base-scenario", sub(PL, 'scenario = "scenario.toml"\n', ""),
+     lambda r: ["plan", "--interventions", r / PL, "--out", r / "pout"],
+     ["no base scenario", "{root}/plan.toml"]),
+    ("plan-base-scenario-missing", sub(PL, '"scenario.toml"', '"nowhere.toml"'),
+     lambda r: ["plan", "--interventions", r / PL, "--out", r / "pout"],
+     ["scenario file {root}/nowhere.toml does not exist"]),
+    ("plan-horizon-longer", nothing, plan("--horizon-h", "100"),
+     ["horizon_h 100 must be a whole number of hours from 1 to the horizon_h 48 of "
+      "{root}/scenario.toml"]),
+    ("rank-horizon-1e8", nothing, rank("--horizon-h", "100000000"),
+     ["horizon_h 100000000 must be", "{root}/scenario.toml"]),
+    # validate
+    ("validate-report-unknown-key", lambda r: event(r, "\ncolour = 1\n"),
+     command("validate", "ROOT/ev", "--out", "ROOT/vout"),
+     ["{root}/ev/reported.toml:", "unknown key 'colour'"]),
+    ("validate-report-syntax", lambda r: event(r, "\nx = \n"),
+     command("validate", "ROOT/ev", "--out", "ROOT/vout"),
+     ["{root}/ev/reported.toml", "TOML syntax error"]),
+    # --out below a file, on every command that writes a folder
+    ("outage-out-below-a-file", nothing, outage("--out", "ROOT/strikes.csv/out"),
+     ["{root}/strikes.csv, which is a file"]),
+    ("ensemble-out-below-a-file", nothing, lambda r: [
+        "ensemble", r / PA, "-n", "2", "--out", r / ST / "eout"],
+     ["{root}/strikes.csv, which is a file"]),
+    ("plan-out-below-a-file", nothing, lambda r: [
+        "plan", r / SC, "--interventions", r / PL, "--out", r / ST / "pout"],
+     ["{root}/strikes.csv, which is a file"]),
+    ("rank-out-below-a-file", nothing, lambda r: ["rank", r / SC, "--out", r / ST / "rout"],
+     ["{root}/strikes.csv, which is a file"]),
+    ("validate-out-below-a-file", nothing,
+     command("validate", "kyiv-2026-02-03", "--out", "ROOT/strikes.csv/vout"),
+     ["{root}/strikes.csv, which is a file"]),
+    ("reproduce-out-below-a-file", nothing,
+     command("reproduce", "kyiv-2026-02-03", "--out", "ROOT/strikes.csv/rep"),
+     ["{root}/strikes.csv, which is a file"]),
 ]
 
 
@@ -506,7 +635,7 @@ def test_bad_input_exits_2_naming_the_culprit(tmp_path, monkeypatch, case, edit,
     root = make_root(tmp_path)
     edit(root)
     before, entries = _tree(tmp_path), sorted(root.iterdir())
-    res = CliRunner().invoke(main, [str(a) for a in cmd(root)])
+    res = CliRunner().invoke(main, [str(a).replace("ROOT", str(root)) for a in cmd(root)])
     assert res.exit_code == 2, (res.output, res.exception)
     assert res.stderr.startswith("error:"), res.stderr
     assert "Traceback" not in res.output
