@@ -13,17 +13,16 @@ pumping stations and buildings name their ``grid_node`` (a bus id).
 from __future__ import annotations
 
 import os
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 import pandera.pandas as pa
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from gridmodel._io.data import data_dir
 from gridmodel._io.schema import (
+    TimeZone,
     check_document,
     equals,
     lon_lat,
@@ -51,16 +50,6 @@ class HeatLayerError(InputError):
 TABLES = ("districts", "sources", "zones", "pumping", "buildings")
 
 
-def _known_zone(tz: str | None) -> str | None:
-    if tz is not None:
-        try:
-            ZoneInfo(tz)
-        except (ZoneInfoNotFoundError, ValueError):
-            msg = f"unknown time zone {tz!r} (e.g. 'Europe/Kyiv', 'UTC')"
-            raise ValueError(msg) from None
-    return tz
-
-
 class _Meta(BaseModel):
     """``layer.toml`` ``[meta]``: what the layer is (``city`` and ``tz`` are read)."""
 
@@ -70,7 +59,7 @@ class _Meta(BaseModel):
     description: str = ""
     version: str = ""
     network: str | None = None  # the grid network whose ids the layer uses
-    tz: typing.Annotated[str | None, AfterValidator(_known_zone)] = None
+    tz: TimeZone | None = None
     licence: str = ""
 
 

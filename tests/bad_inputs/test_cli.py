@@ -59,6 +59,7 @@ district = "{district}"
 heat_mw = {mw}
 """
 TOML_STRIKE = '[[strikes]]\ntarget = "plant:tiny-chp"\ntime = {time}\neffect = "destroyed"\n'
+NT = "network/network.toml"
 SC, ST, WE, WM, PA, PL = ("scenario.toml", "strikes.csv", "weather.csv", "weather.meta.toml",
                           "pattern.toml", "plan.toml")
 STRIKE = "plant:tiny-chp,2026-01-15T04:00+02:00,destroyed,,720,test,tests/data/tiny/README.md"
@@ -543,8 +544,24 @@ CASES = [
      ["{root}/heat/layer.toml", "TOML syntax error"]),
     ("layer-table-missing", lambda r: (r / "heat" / "zones.csv").unlink(), run(),
      ["{root}/heat/zones.csv is missing"]),
-    ("network-toml-syntax", sub("network/network.toml", 'version = "test"', "version = "),
+    ("network-toml-syntax", sub(NT, 'version = "test"', "version = "),
      outage(), ["{root}/network/network.toml", "TOML syntax error"]),
+    ("network-toml-unknown-key", sub(NT, "[areas]", "[areas]\ncolour = 1"), outage(),
+     ["{root}/network/network.toml:21: areas: unknown key 'colour'"]),
+    ("network-toml-unknown-table", sub(NT, "[areas]", "[colours]\nx = 1\n[areas]"), outage(),
+     ["{root}/network/network.toml:", "top level: unknown key 'colours'"]),
+    ("network-toml-unknown-zone", sub(NT, 'timezone = "Europe/Kyiv"', 'timezone = "Mars/Olympus"'),
+     outage(), ["{root}/network/network.toml:22: areas.timezone",
+                "unknown time zone 'Mars/Olympus'"]),
+    ("network-toml-negative-imports", sub(NT, "emergency_mw = 2.0", "emergency_mw = -2.0"),
+     outage(), ["{root}/network/network.toml:10: imports.emergency_mw",
+                "greater than or equal to 0"]),
+    ("network-toml-text-number", sub(NT, "trip_loading = 1.2", 'trip_loading = "1.2"'), outage(),
+     ["{root}/network/network.toml:18: operation.trip_loading", "valid number"]),
+    ("network-toml-status-not-a-date", sub(NT, 'valid_to = "2026-12-31"', 'valid_to = "soon"'),
+     outage(), ["{root}/network/network.toml:14: status.valid_to", "ISO date"]),
+    ("network-toml-no-name", sub(NT, 'name = "tiny"', ""), outage(),
+     ["{root}/network/network.toml", "missing key 'name'"]),
     # ensemble resume
     ("ensemble-resume-damaged-manifest", lambda r: (damaged_part(r), (
         r / ".eout.gridmodel-partial" / "manifest.json").write_text("{bad", encoding="utf-8")),
