@@ -22,8 +22,8 @@ from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
-__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "GridConfig", "HeatConfig", "RunConfig",
-           "validate_toml"]
+__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "START_YEARS", "GridConfig", "HeatConfig",
+           "RunConfig", "checked_seed", "validate_toml"]
 
 _DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
 #: The defaults of every run (``gridmodel/data/run_defaults.toml``).
@@ -31,6 +31,9 @@ DEFAULTS: dict = read_toml(_DEFAULTS_PATH, "run defaults")[0]
 _RUN, _GRID, _HEAT = DEFAULTS["run"], DEFAULTS["run"]["grid"], DEFAULTS["run"]["heat"]
 #: The longest run period or repair time [h]: 100 years (hourly time stamps end in 2262).
 MAX_HOURS = 876_000
+#: The years a run may start in: pandas time stamps cover 1677-09-22 .. 2262-04-11, and a
+#: run may last :data:`MAX_HOURS`.
+START_YEARS = (1678, 2161)
 
 
 def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
@@ -39,6 +42,22 @@ def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
         msg = f"{key} needs a UTC offset, e.g. {example}"
         raise ValueError(msg)
     return v
+
+
+def checked_seed(seed, key: str = "seed"):
+    """``seed`` when it is None or a whole number >= 0 (a ``SeedSequence`` entropy).
+
+    Raises
+    ------
+    InputError
+        A negative number, a fraction, a bool or text.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        msg = f"{key} must be a whole number >= 0 or None; got {key}={seed!r}."
+        raise InputError(msg)
+    return seed
 
 
 def resolve_name(name: str, folder: Path | None) -> str:
@@ -89,7 +108,7 @@ class RunConfig(_Strict):
     weather: str = _RUN["weather"]
     start: dt.datetime
     horizon_h: int = Field(_RUN["horizon_h"], gt=0, le=MAX_HOURS)
-    seed: int = _RUN["seed"]
+    seed: int = Field(_RUN["seed"], ge=0)
     grid: GridConfig = GridConfig()
     heat: HeatConfig = HeatConfig()
     path: Path | None = Field(default=None, exclude=True)
@@ -97,7 +116,12 @@ class RunConfig(_Strict):
     @field_validator("start")
     @classmethod
     def _aware(cls, v: dt.datetime) -> dt.datetime:
-        return aware(v, "start", "2026-02-03T00:00:00+02:00")
+        v = aware(v, "start", "2026-02-03T00:00:00+02:00")
+        lo, hi = START_YEARS
+        if not lo <= v.year <= hi:
+            msg = f"start must lie in the years {lo} to {hi} (pandas time stamps end in 2262)"
+            raise ValueError(msg)
+        return v
 
     def resolve_name(self, p: str) -> str:
         """A built-in name as given, or a path made relative to the run's file."""

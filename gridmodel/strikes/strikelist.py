@@ -126,7 +126,12 @@ def parse_time(value, where: str = "time") -> pd.Timestamp:
     if stamp.tzinfo is None:
         msg = f"{where}: {value!r} has no time zone; {fix}."
         raise StrikeListError(msg)
-    return stamp.tz_convert("UTC")
+    utc = stamp.tz_convert("UTC")
+    if not pd.Timestamp.min <= utc.tz_localize(None) <= pd.Timestamp.max:
+        msg = (f"{where}: {value!r} lies outside the years time stamps cover "
+               f"({pd.Timestamp.min:%Y-%m-%d} .. {pd.Timestamp.max:%Y-%m-%d}); check the year.")
+        raise StrikeListError(msg)
+    return utc
 
 
 def _local_time(wall: dt.datetime, zone: ZoneInfo, value, where: str) -> dt.datetime:

@@ -46,6 +46,7 @@ from gridmodel import errors
 from gridmodel._io.frames import read_frame
 from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
+from gridmodel.config import checked_seed
 from gridmodel.errors import InputError
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
@@ -487,9 +488,10 @@ def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_s
         raise EnsembleError(msg)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a whole number >= 0 or None; got {seed=!r}."
-        raise EnsembleError(msg)
+    try:
+        checked_seed(int(seed) if isinstance(seed, np.integer) else seed)
+    except InputError as exc:
+        raise EnsembleError(str(exc)) from None
     n_exec = 1 if scheduler is not None else workers
     size = (chunk_size if chunk_size is not None
             else max(1, min(10, math.ceil(n / (8 * n_exec)))))

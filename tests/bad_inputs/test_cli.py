@@ -236,6 +236,8 @@ CASES = [
                                        "2026-03-29T03:30[Europe/Kyiv]"), outage(),
      ["{root}/strikes.csv, row 4, field time", "does not exist in Europe/Kyiv",
       "2026-03-29T03:30+03:00 (00:30Z) or 2026-03-29T03:30+02:00 (01:30Z)"]),
+    ("strike-time-year-9999", strike("2026-01-15T04:00", "9999-01-15T04:00"), outage(),
+     ["{root}/strikes.csv, row 4, field time", "outside the years time stamps cover"]),
     # strike list: targets and row filters
     ("strike-unknown-target", strike("plant:tiny-chp", "plant:atlantis"), outage(),
      ["{root}/strikes.csv, row(s) 4", "'plant:atlantis' is unknown", "Tiny CHP"]),
@@ -283,6 +285,10 @@ CASES = [
      run(), ["{root}/scenario.toml:6: status_date", "valid date"]),
     ("scenario-seed-text", sub(SC, "seed = 1", 'seed = "one"'), run(),
      ["{root}/scenario.toml:10: seed", "valid integer"]),
+    ("scenario-seed-negative", sub(SC, "seed = 1", "seed = -1"), run(),
+     ["{root}/scenario.toml:10: seed", "greater than or equal to 0"]),
+    ("scenario-start-year-9999", sub(SC, "start = 2026-01-15", "start = 9999-01-15"), run(),
+     ["{root}/scenario.toml:8: start", "years 1678 to 2161"]),
     ("scenario-engine", sub(SC, 'engine = "fast"', 'engine = "slow"'), run(),
      ["{root}/scenario.toml:16: grid.engine", "'fast' or 'pandapower'"]),
     ("scenario-zero-queues", sub(SC, "[grid]", "[grid]\nn_queues = 0"), run(),
@@ -598,6 +604,7 @@ CASES = [
     ("plan-base-scenario-missing", sub(PL, '"scenario.toml"', '"nowhere.toml"'),
      lambda r: ["plan", "--interventions", r / PL, "--out", r / "pout"],
      ["scenario file {root}/nowhere.toml does not exist"]),
+    ("plan-seed-negative", nothing, plan("--seed", "-5"), ["seed=-5", ">= 0"]),
     ("plan-horizon-longer", nothing, plan("--horizon-h", "100"),
      ["horizon_h 100 must be a whole number of hours from 1 to the horizon_h 48 of "
       "{root}/scenario.toml"]),
