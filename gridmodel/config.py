@@ -22,12 +22,18 @@ from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
-__all__ = ["DEFAULTS", "GRID", "GridConfig", "HeatConfig", "RunConfig", "validate_toml"]
+__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "START_YEARS", "GridConfig", "HeatConfig",
+           "RunConfig", "checked_seed", "validate_toml"]
 
 _DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
 #: The defaults of every run (``gridmodel/data/run_defaults.toml``).
 DEFAULTS: dict = read_toml(_DEFAULTS_PATH, "run defaults")[0]
 _RUN, _GRID, _HEAT = DEFAULTS["run"], DEFAULTS["run"]["grid"], DEFAULTS["run"]["heat"]
+#: The longest run period or repair time [h]: 100 years (hourly time stamps end in 2262).
+MAX_HOURS = 876_000
+#: The years a run may start in: pandas time stamps cover 1677-09-22 .. 2262-04-11, and a
+#: run may last :data:`MAX_HOURS`.
+START_YEARS = (1678, 2161)
 
 
 def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
@@ -36,6 +42,32 @@ def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
         msg = f"{key} needs a UTC offset, e.g. {example}"
         raise ValueError(msg)
     return v
+
+
+def checked_seed(seed, key: str = "seed"):
+    """``seed`` when it is None or a whole number >= 0 (a ``SeedSequence`` entropy).
+
+    Raises
+    ------
+    InputError
+        A negative number, a fraction, a bool or text.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        msg = f"{key} must be a whole number >= 0 or None; got {key}={seed!r}."
+        raise InputError(msg)
+    return seed
+
+
+def resolve_name(name: str, folder: Path | None) -> str:
+    """A built-in name (``"ukraine"``) as given; a path (it has a separator or a suffix)
+    relative to ``folder``, the folder of the file that names it (None: as given)."""
+    if not ("/" in name or "\\" in name or Path(name).suffix):
+        return name
+    if folder is None or Path(name).is_absolute():
+        return name
+    return str(folder / name)
 
 
 class _Strict(BaseModel):
@@ -75,8 +107,8 @@ class RunConfig(_Strict):
     status_date: dt.date
     weather: str = _RUN["weather"]
     start: dt.datetime
-    horizon_h: int = Field(_RUN["horizon_h"], gt=0)
-    seed: int = _RUN["seed"]
+    horizon_h: int = Field(_RUN["horizon_h"], gt=0, le=MAX_HOURS)
+    seed: int = Field(_RUN["seed"], ge=0)
     grid: GridConfig = GridConfig()
     heat: HeatConfig = HeatConfig()
     path: Path | None = Field(default=None, exclude=True)
@@ -84,13 +116,16 @@ class RunConfig(_Strict):
     @field_validator("start")
     @classmethod
     def _aware(cls, v: dt.datetime) -> dt.datetime:
-        return aware(v, "start", "2026-02-03T00:00:00+02:00")
+        v = aware(v, "start", "2026-02-03T00:00:00+02:00")
+        lo, hi = START_YEARS
+        if not lo <= v.year <= hi:
+            msg = f"start must lie in the years {lo} to {hi} (pandas time stamps end in 2262)"
+            raise ValueError(msg)
+        return v
 
     def resolve_name(self, p: str) -> str:
         """A built-in name as given, or a path made relative to the run's file."""
-        if "/" in p or "\\" in p or Path(p).suffix:
-            return str(self.resolve(p))
-        return p
+        return resolve_name(p, None if self.path is None else self.path.parent)
 
     def resolve(self, p: str | None) -> Path | None:
         """A path from the run's file, relative to the file's folder."""
@@ -100,6 +135,25 @@ class RunConfig(_Strict):
         if not q.is_absolute() and self.path is not None:
             q = self.path.parent / q
         return q
+
+    def checked_horizon(self, horizon_h) -> int | None:
+        """A shorter horizon asked for this run (``--horizon-h``), checked; None: none.
+
+        Raises
+        ------
+        InputError
+            Not a whole number of hours from 1 to the run's own ``horizon_h``.
+        """
+        if horizon_h is None:
+            return None
+        if (isinstance(horizon_h, bool) or not isinstance(horizon_h, int)
+                or not 1 <= horizon_h <= self.horizon_h):
+            where = f" of {self.path}" if self.path is not None else ""
+            msg = (f"horizon_h {horizon_h!r} must be a whole number of hours from 1 to the "
+                   f"horizon_h {self.horizon_h}{where}; a longer run needs a longer horizon_h "
+                   "in the scenario file.")
+            raise InputError(msg)
+        return int(horizon_h)
 
     def run_config(self) -> RunConfig:
         """The run itself (a study that embeds a run drops its other fields)."""

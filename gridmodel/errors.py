@@ -33,16 +33,22 @@ class UnknownAssetError(InputError):
         ``{name: [closest registry names, ...]}`` for every unresolved name.
     kind : str
         ``"unknown"`` or ``"ambiguous"``.
+    notes : dict, optional
+        ``{name: note}``: how a name was matched (the noise words ignored, the matches
+        refused as another kind or technology), added to its line.
     """
 
-    def __init__(self, problems: dict[str, list[str]], kind: str = "unknown") -> None:
+    def __init__(self, problems: dict[str, list[str]], kind: str = "unknown",
+                 notes: dict[str, str] | None = None) -> None:
         self.problems = dict(problems)
         self.kind = kind
+        self.notes = {k: v for k, v in (notes or {}).items() if k in self.problems}
         lines = [f"{len(problems)} {kind} asset name(s):"]
         for name, close in problems.items():
             hint = ", ".join(repr(c) for c in close) if close else "no close match"
             verb = "matches" if kind == "ambiguous" else "closest"
-            lines.append(f"  {name!r}: {verb} {hint}")
+            note = f" ({self.notes[name]})" if name in self.notes else ""
+            lines.append(f"  {name!r}: {verb} {hint}{note}")
         lines.append(
             "Use an asset id, name or alias from net.registry "
             "(`gridmodel network assets` lists them)."

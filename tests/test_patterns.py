@@ -237,3 +237,21 @@ def test_protection_level_lowers_damage(net):
 def test_unknown_protection_level_is_refused():
     with pytest.raises(PatternError, match="protection level"):
         pattern_from_dict(doc(protection={"bunker": ["kind=substation"]}))
+
+
+def test_run_paths_are_relative_to_the_pattern_file(tmp_path, monkeypatch):
+    """As in a scenario file: ``network = "./net"`` is the folder beside the pattern, not
+    one of the working folder (issue #12: the working folder's was used, or none)."""
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "tiny.toml").write_text(
+        '[salvo]\ndrone = 1\n[night]\nfirst = 2026-01-15T01:00:00+02:00\n'
+        'last = 2026-01-15T02:00:00+02:00\n[doctrine]\ntargets = [{select = "kind=plant"}]\n'
+        '[run]\nnetwork = "./network"\nweather = "data/weather.csv"\nheat_layer = "kyiv"\n'
+        'start = 2026-01-15T00:00:00+02:00\nhorizon_h = 4\n', encoding="utf-8")
+    (tmp_path / "w").mkdir()
+    monkeypatch.chdir(tmp_path / "w")
+    run = load_pattern(Path("../p/tiny.toml")).run
+    assert Path(run["network"]) == Path("../p/network")
+    assert Path(run["network"]).resolve() == (tmp_path / "p" / "network").resolve()
+    assert Path(run["weather"]).resolve() == (tmp_path / "p" / "data" / "weather.csv").resolve()
+    assert run["heat_layer"] == "kyiv"  # a built-in name stays a name

@@ -1,4 +1,5 @@
-"""JSON output of summaries: numpy scalars, arrays, dates and paths as JSON values."""
+"""JSON files: summaries written with numpy scalars, arrays, dates and paths as JSON
+values; JSON inputs (saved states, ensemble manifests) read with one error rule."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from gridmodel._io.tomlio import read_text
+from gridmodel.errors import InputError
 
 
 def to_jsonable(o):
@@ -39,3 +43,26 @@ def write_json(obj, path: str | Path) -> Path:
     path = Path(path)
     path.write_text(json.dumps(obj, indent=2, default=to_jsonable) + "\n", encoding="utf-8")
     return path
+
+
+def read_json(path: str | Path, what: str, error: type[InputError] = InputError) -> dict:
+    """The JSON object of ``path``, a file gridmodel wrote and reads back.
+
+    Raises
+    ------
+    InputError
+        (or ``error``) The file is missing or unreadable, is not JSON (a damaged or
+        truncated file: the message names its line and column) or not a JSON object.
+    """
+    path = Path(path)
+    text = read_text(path, what, error)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = (f"{path}:{exc.lineno}: {what} is not valid JSON ({exc.msg}, column "
+               f"{exc.colno}): damaged or cut short? Write it again (rerun).")
+        raise error(msg) from None
+    if not isinstance(doc, dict):
+        msg = f"{path}: {what} is a JSON {type(doc).__name__}, not an object."
+        raise error(msg)
+    return doc

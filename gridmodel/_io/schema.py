@@ -31,6 +31,7 @@ import typing
 import warnings
 from collections.abc import Iterable
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -40,10 +41,10 @@ from pydantic import AfterValidator, BaseModel, ValidationError
 from gridmodel._io.tomlio import read_text
 from gridmodel.errors import InputError
 
-__all__ = ["MAX_PROBLEMS", "Source", "after", "boolean", "check_document", "check_table",
-           "csv_lines", "equals", "iso_date", "lon_lat", "nonempty", "number", "one_of",
-           "raise_problems", "read_csv_strict", "table_problems", "text", "toml_line",
-           "unique_id"]
+__all__ = ["MAX_PROBLEMS", "DateText", "Source", "TimeZone", "after", "boolean",
+           "check_document", "check_table", "csv_lines", "csv_problems", "equals",
+           "iso_date", "lon_lat", "nonempty", "number", "one_of", "raise_problems",
+           "read_csv_strict", "table_problems", "text", "toml_line", "unique_id"]
 
 #: the most problems one error message lists (the rest are counted)
 MAX_PROBLEMS = 20
@@ -74,6 +75,16 @@ def _csv_problems(text_: str, path: Path) -> tuple[list[str], int]:
     if width is None:
         problems.append(f"{path}:1: the file is empty: a header line is needed")
     return problems, n_records
+
+
+def csv_problems(text_: str, path: str | Path) -> list[str]:
+    """Every problem of a CSV text that pandas would let through, ``file:line: message``.
+
+    An unterminated quote, a quoted field over several lines, a row with another number
+    of fields than the header, no header. Blank lines are skipped (a reader that drops
+    comment lines blanks them, so that the lines stay those of the file).
+    """
+    return _csv_problems(text_, Path(path))[0]
 
 
 def read_csv_strict(path: str | Path, what: str = "table", error: type[InputError] = InputError,
@@ -367,6 +378,30 @@ def _sourced(v: str) -> str:
 
 #: A document's ``source`` key: a non-blank text naming where a value comes from.
 Source = typing.Annotated[str, AfterValidator(_sourced)]
+
+
+def _known_zone(tz: str) -> str:
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"unknown time zone {tz!r} (an IANA name, e.g. 'Europe/Kyiv' or 'UTC')"
+        raise ValueError(msg) from None
+    return tz
+
+
+#: A document's time-zone key: an IANA time zone name that exists.
+TimeZone = typing.Annotated[str, AfterValidator(_known_zone)]
+
+
+def _iso_date_text(v: str) -> str:
+    if _date(v) is None:
+        msg = "must be an ISO date YYYY-MM-DD, e.g. 2026-01-15"
+        raise ValueError(msg)
+    return v
+
+
+#: A document's date key written as text (``"2026-01-15"``).
+DateText = typing.Annotated[str, AfterValidator(_iso_date_text)]
 
 
 def _dotted(s: str) -> tuple[str, ...]:

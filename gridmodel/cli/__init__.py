@@ -81,8 +81,9 @@ def network_plot(network_name: str, status_date: str | None, out: Path, force: b
     if out.exists() and not force:
         msg = f"{out} exists; pass --force to overwrite it or choose another --out."
         raise InputError(msg)
-    if not out.parent.exists():
-        msg = f"folder {out.parent} does not exist; create it first."
+    if not out.parent.is_dir():
+        what = "is a file, not a folder" if out.parent.exists() else "does not exist"
+        msg = f"--out {out}: folder {out.parent} {what}; choose another --out."
         raise InputError(msg)
     net = load_network(network_name, status_date=status_date)
     save_network_plot(net, out)
@@ -99,18 +100,10 @@ def network_assets(
 ) -> None:
     """List registry assets (ids, names, aliases) for writing strike lists."""
     from gridmodel.network.io import load_network
-    from gridmodel.network.registry import normalize_name
+    from gridmodel.network.registry import find_assets
 
     net = load_network(network_name)
-    reg = net.registry
-    if kind:
-        reg = reg[reg["kind"] == kind]
-    if oblast:
-        reg = reg[reg["oblast"].str.casefold() == oblast.casefold()]
-    if match:
-        key = normalize_name(match)
-        hay = (reg["name"] + "|" + reg["aliases"] + "|" + reg["asset_id"]).map(normalize_name)
-        reg = reg[hay.str.contains(key, regex=False)]
+    reg = find_assets(net, kind=kind, oblast=oblast, match=match)
     cols = ["asset_id", "kind", "name", "oblast", "vn_kv", "technology", "aliases"]
     with_pd_width(lambda: click.echo(reg[cols].to_string(index=False)))
 

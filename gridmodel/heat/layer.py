@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+from pydantic import BaseModel, ConfigDict
 
 from gridmodel._io.data import data_dir
 from gridmodel._io.schema import (
+    TimeZone,
     check_document,
     equals,
     lon_lat,
@@ -46,6 +48,41 @@ class HeatLayerError(InputError):
 
 #: the tables of a layer (their columns: :func:`layer_schemas`)
 TABLES = ("districts", "sources", "zones", "pumping", "buildings")
+
+
+class _Meta(BaseModel):
+    """``layer.toml`` ``[meta]``: what the layer is (``city`` and ``tz`` are read)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: str | None = None
+    city: str | None = None
+    description: str = ""
+    version: str = ""
+    network: str | None = None  # the grid network whose ids the layer uses
+    tz: TimeZone | None = None
+    licence: str = ""
+
+
+class _Files(BaseModel):
+    """``layer.toml`` ``[files]``: the file of each table (default: the table's name)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    districts: str = "districts.csv"
+    sources: str = "heat_sources.csv"
+    zones: str = "zones.csv"
+    pumping: str = "pumping.csv"
+    buildings: str = "buildings.csv"
+    assumptions: str = "assumptions.toml"
+
+
+class LayerFile(BaseModel):
+    """``layer.toml``: ``[meta]``, ``[files]`` and the build script's ``[plants.*]``
+    crosswalk (its own content); any other key is an error naming its line."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    meta: _Meta = _Meta()
+    files: _Files = _Files()
+    plants: dict[str, dict] = {}
 
 
 def archetype_h_w_m2k(archetype: str) -> float:
@@ -240,12 +277,11 @@ def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
         ``file:line: column: message`` (``docs/data_tables.md``).
     """
     folder = _folder(name_or_path)
-    meta_all, _ = read_toml(folder / "layer.toml", "layer metadata", HeatLayerError)
-    names = meta_all.get("files", {})
-    files = {k: folder / names.get(k, f"{k}.csv") for k in TABLES}
-    files["sources"] = folder / names.get("sources", "heat_sources.csv")
-    apath = Path(assumptions) if assumptions else folder / names.get("assumptions",
-                                                                    "assumptions.toml")
+    meta_all, meta_text = read_toml(folder / "layer.toml", "layer metadata", HeatLayerError)
+    names = check_document(LayerFile, meta_all, meta_text, folder / "layer.toml",
+                           HeatLayerError).files
+    files = {k: folder / getattr(names, k) for k in TABLES}
+    apath = Path(assumptions) if assumptions else folder / names.assumptions
     files["assumptions"] = apath
     a, a_text = read_toml(apath, "assumptions file", HeatLayerError)
     check_document(Assumptions, a, a_text, apath, HeatLayerError)

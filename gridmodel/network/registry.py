@@ -38,7 +38,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import UnknownAssetError
+from gridmodel.errors import InputError, UnknownAssetError
 from gridmodel.network.translit import to_ascii
 
 REGISTRY_COLUMNS = [
@@ -93,10 +93,25 @@ _ID_PREFIX = {
     "shunt": "shunt",
 }
 
-# Words that reports add to asset names but that do not identify the asset.
-_NOISE = re.compile(
-    r"\b(ps|pc|substation|pidstantsiia|pidstantsiya|ss|kv|kb|tes|tets|tpp|chp|chpp|npp|aes|hpp|ges)\b"
-)
+# Words that reports add to asset names but that do not identify the asset, with what
+# each says about the asset: its kind or its technology (None: nothing, a voltage word).
+_NOISE_CLASS = {
+    "ps": "substation", "pc": "substation", "substation": "substation",
+    "pidstantsiia": "substation", "pidstantsiya": "substation", "ss": "substation",
+    "kv": None, "kb": None,
+    "tes": "thermal", "tpp": "thermal",
+    "tets": "chp", "chp": "chp", "chpp": "chp",
+    "npp": "nuclear", "aes": "nuclear",
+    "hpp": "hydro", "ges": "hydro",
+}
+_NOISE = re.compile(r"\b(" + "|".join(_NOISE_CLASS) + r")\b")
+#: what a noise word says, as an asset is: a substation, or a plant of its technology
+_TECHNOLOGY_CLASS = {"coal": "thermal", "gas": "thermal", "oil": "thermal", "chp": "chp",
+                     "nuclear": "nuclear", "hydro": "hydro", "pumped_storage": "hydro"}
+#: what each noise class means, for messages
+_CLASS_TEXT = {"substation": "a substation", "thermal": "a thermal (coal, gas, oil) plant",
+               "chp": "a combined heat and power plant", "nuclear": "a nuclear plant",
+               "hydro": "a hydro plant"}
 
 
 def normalize_name(name: str) -> str:
@@ -294,21 +309,21 @@ def registry(net) -> pd.DataFrame:
     return net["registry"]
 
 
-def _keys(reg: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+def _keys(reg: pd.DataFrame) -> tuple[dict[str, set[str]], dict[str, set]]:
     """Map matching keys -> asset ids over ids, names and aliases.
 
     Returns the exact keys and, as a fallback, the keys with noise words ("PS", "kV",
-    "TPP", ...) stripped.
+    "TPP", ...) stripped: ``{key: {(asset id, name, noise classes of the name), ...}}``.
     """
     exact: dict[str, set[str]] = {}
-    loose: dict[str, set[str]] = {}
+    loose: dict[str, set] = {}
     for aid, name, aliases in zip(reg["asset_id"], reg["name"], reg["aliases"], strict=True):
         names = {aid, name, *[a for a in aliases.split("|") if a]}
         for n in names:
             exact.setdefault(normalize_name(n), set()).add(aid)
             stripped = _strip(n)
             if stripped:
-                loose.setdefault(stripped, set()).add(aid)
+                loose.setdefault(stripped, set()).add((aid, n, _noise_classes(n)))
     return exact, loose
 
 
@@ -319,6 +334,64 @@ def _strip(name: str) -> str:
 @functools.lru_cache(maxsize=1 << 16)
 def _strip_str(name: str) -> str:
     return normalize_name(_NOISE.sub(" ", to_ascii(name).casefold()))
+
+
+def _noise_words(name: str) -> list[str]:
+    """The noise words of a name, as written (``"Kyiv TPP"`` -> ``["TPP"]``)."""
+    folded = to_ascii(str(name))  # ASCII: casefold keeps the positions
+    return [folded[m.start():m.end()] for m in _NOISE.finditer(folded.casefold())]
+
+
+def _noise_classes(name: str) -> frozenset[str]:
+    """What the noise words of a name say (``{"thermal"}`` for ``"Kyiv TPP"``)."""
+    return frozenset(c for w in _NOISE.findall(to_ascii(str(name)).casefold())
+                     if (c := _NOISE_CLASS[w]) is not None)
+
+
+def _asset_classes(kind: str, technology: str) -> frozenset[str]:
+    """What an asset is, in the noise classes: a substation or a plant's technology."""
+    if kind == "substation":
+        return frozenset({"substation"})
+    if kind == "plant" and technology in _TECHNOLOGY_CLASS:
+        return frozenset({_TECHNOLOGY_CLASS[technology]})
+    return frozenset()
+
+
+def _loose_match(name: str, candidates: set, by_id: pd.DataFrame) -> tuple[set[str], str]:
+    """The asset ids of ``candidates`` (fallback matches of ``name``) that the noise words
+    allow, and a note on the words ignored and the matches refused.
+
+    A match ignores noise words on either side, but never maps a name to an asset of
+    another kind or technology: every class the name's words give must be the asset's
+    own (its kind, its plant technology) or a word of the matched registry name, and
+    every class the registry name's words give must be in the name (``"Kyiv"`` is not
+    ``"Kyiv HPP"``, ``"Kyiv TPP"`` not ``"Kyiv HPP"``, ``"Chernihiv TPP"`` not
+    ``"Chernihiv CHP"``).
+    """
+    asked = _noise_classes(name)
+    words = _noise_words(name)
+    ok, refused = set(), []
+    for aid, reg_name, reg_classes in sorted(candidates):
+        own = _asset_classes(by_id.at[aid, "kind"], by_id.at[aid, "technology"])
+        if asked <= (own | reg_classes) and reg_classes <= asked:
+            ok.add(aid)
+        else:
+            said = " and ".join(_CLASS_TEXT[c] for c in sorted(asked)) or "no kind"
+            refused.append(f"{reg_name} [{aid}] (the name says {said}; "
+                           f"{reg_name!r} is {_describe(by_id, aid, reg_classes)})")
+    ignored = ", ".join(repr(w) for w in words) if words else "none"
+    note = f"words ignored in matching: {ignored}"
+    if refused and not ok:
+        note += "; not matched, another kind or technology: " + "; ".join(refused)
+    return ok, note
+
+
+def _describe(by_id: pd.DataFrame, aid: str, reg_classes: frozenset[str]) -> str:
+    """What an asset is, for a message (``"a hydro plant"``, ``"a line"``)."""
+    own = _asset_classes(by_id.at[aid, "kind"], by_id.at[aid, "technology"]) | reg_classes
+    if own:
+        return " and ".join(_CLASS_TEXT[c] for c in sorted(own))
+    return f"a {by_id.at[aid, 'kind']}"
 
 
 def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> list[str]:
@@ -350,14 +423,18 @@ def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> li
         reg = reg[reg["kind"].isin(kinds)]
     ids = set(reg["asset_id"])
     exact, loose = _keys(reg)
+    by_id = reg.set_index("asset_id")
     out: list[str] = []
     unknown: dict[str, list[str]] = {}
     ambiguous: dict[str, list[str]] = {}
+    notes: dict[str, str] = {}
     for name in names:
         if name in ids:
             out.append(name)
             continue
-        hits = exact.get(normalize_name(name)) or loose.get(_strip(name))
+        hits = exact.get(normalize_name(name))
+        if not hits:
+            hits, notes[name] = _loose_match(name, loose.get(_strip(name), set()), by_id)
         if not hits:
             unknown[name] = suggest(reg, name)
         elif len(hits) > 1:
@@ -365,10 +442,51 @@ def resolve(net, names: Iterable[str], kinds: Iterable[str] | None = None) -> li
         else:
             out.append(next(iter(hits)))
     if unknown:
-        raise UnknownAssetError(unknown, "unknown")
+        raise UnknownAssetError(unknown, "unknown", notes)
     if ambiguous:
-        raise UnknownAssetError(ambiguous, "ambiguous")
+        raise UnknownAssetError(ambiguous, "ambiguous", notes)
     return out
+
+
+def find_assets(net, kind: str | None = None, oblast: str | None = None,
+                match: str | None = None) -> pd.DataFrame:
+    """The registry rows of one kind, one oblast and names containing ``match``.
+
+    Parameters
+    ----------
+    net : pandapowerNet
+        Network with a registry.
+    kind, oblast : str, optional
+        Keep this kind (:data:`ASSET_KINDS`) or this oblast (case ignored).
+    match : str, optional
+        Keep names, aliases or ids containing this (by matching key).
+
+    Raises
+    ------
+    InputError
+        An unknown kind or oblast, or filters that keep no asset (never an empty list).
+    """
+    reg = registry(net)
+    if kind and kind not in set(reg["kind"]):
+        msg = f"kind {kind!r}: no asset of this kind; kinds: {sorted(set(reg['kind']))}."
+        raise InputError(msg)
+    if oblast and oblast.casefold() not in set(reg["oblast"].str.casefold()):
+        msg = (f"oblast {oblast!r}: no asset in this oblast; oblasts: "
+               f"{sorted(set(reg['oblast']))}.")
+        raise InputError(msg)
+    if kind:
+        reg = reg[reg["kind"] == kind]
+    if oblast:
+        reg = reg[reg["oblast"].str.casefold() == oblast.casefold()]
+    if match:
+        key = normalize_name(match)
+        hay = (reg["name"] + "|" + reg["aliases"] + "|" + reg["asset_id"]).map(normalize_name)
+        reg = reg[hay.str.contains(key, regex=False)]
+    if reg.empty:
+        given = {k: v for k, v in (("kind", kind), ("oblast", oblast), ("match", match)) if v}
+        msg = f"no asset has {given}; loosen a filter (`gridmodel network assets` lists all)."
+        raise InputError(msg)
+    return reg
 
 
 def suggest(reg: pd.DataFrame, name: str, n: int = 3) -> list[str]:

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+from pydantic import BaseModel, ConfigDict, Field
 
 from gridmodel._io.schema import (
+    DateText,
+    TimeZone,
     after,
     boolean,
     check_table,
@@ -35,8 +38,8 @@ from gridmodel._io.schema import (
 )
 from gridmodel.errors import NetworkFileError, StatusError
 
-__all__ = ["AVAILABILITY", "PRIORITY_CLASSES", "check_availability", "check_status",
-           "check_tables", "table_schemas"]
+__all__ = ["AVAILABILITY", "PRIORITY_CLASSES", "NetworkFile", "check_availability",
+           "check_status", "check_tables", "table_schemas"]
 
 #: load priority classes (loads.csv priority_class; the demand profile's classes, in its order)
 PRIORITY_CLASSES = ("critical", "heat_water", "residential", "industry")
@@ -185,3 +188,73 @@ def check_availability(df: pd.DataFrame, path: str | Path) -> None:
         Every problem as ``file:line: column: message``.
     """
     check_table(df, AVAILABILITY, path, StatusError)
+
+
+# ------------------------------------------------------------------ network.toml
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class _BuildTable(BaseModel):
+    """A table only the network's build script reads (``[demand]``, ``[shunts]``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class _ImportsOnDate(_Table):
+    start: DateText
+    synchronous: bool = True
+    commercial_mw: float = Field(0.0, ge=0)
+    emergency_mw: float = Field(0.0, ge=0)
+    practical_mw: float | None = Field(None, ge=0)
+    source: str = ""
+
+
+class _Imports(_Table):
+    commercial_mw: float = Field(0.0, ge=0)
+    emergency_mw: float = Field(0.0, ge=0)
+    practical_peak_mw: float | None = Field(None, ge=0)
+    by_date: list[_ImportsOnDate] = []
+
+
+class _StatusRange(_Table):
+    valid_from: DateText | None = None
+    valid_to: DateText | None = None
+
+
+class _Operation(_Table):
+    generator_vm_pu: float | None = Field(None, gt=0)
+    trip_loading: float | None = Field(None, gt=0)
+
+
+class _Areas(_Table):
+    timezone: TimeZone | None = None
+    own_area_substations: list[str] = []
+
+
+class _Plot(_Table):
+    unlabelled_oblasts: list[str] = []
+
+
+class _Nuclear(_Table):
+    connection_substations: dict = {}
+
+
+class NetworkFile(_Table):
+    """``network.toml``: metadata and the parameters the code reads, each table's keys
+    typed and ranged (an unknown key or table is an error naming its line); ``[demand]``
+    and ``[shunts]`` belong to the build script. This model only validates: the readers
+    of ``net.parameters`` keep their own defaults for keys left out."""
+
+    name: str
+    description: str
+    version: str = ""
+    licence: str = ""
+    imports: _Imports | None = None
+    status: _StatusRange | None = None
+    operation: _Operation | None = None
+    areas: _Areas | None = None
+    plot: _Plot | None = None
+    nuclear: _Nuclear | None = None
+    demand: _BuildTable | None = None
+    shunts: _BuildTable | None = None

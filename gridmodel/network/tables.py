@@ -28,11 +28,11 @@ import numpy as np
 import pandapower as pp
 import pandas as pd
 
-from gridmodel._io.schema import read_csv_strict
+from gridmodel._io.schema import check_document, read_csv_strict
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import NetworkFileError
 from gridmodel.network.registry import REGISTRY_COLUMNS, validate_registry
-from gridmodel.network.schemas import check_tables
+from gridmodel.network.schemas import NetworkFile, check_tables
 
 REQUIRED = {
     "substations.csv": ["substation_id", "name", "aliases", "oblast", "lon", "lat"],
@@ -85,8 +85,6 @@ REQUIRED = {
 
 OPTIONAL = {"shunts.csv", "interconnectors.csv", "ties.csv"}
 
-#: national parameters a network.toml must define
-NETWORK_KEYS = ("name", "description")
 
 
 def read_table(folder: Path, fname: str) -> pd.DataFrame:
@@ -116,11 +114,8 @@ def read_meta(folder: Path) -> dict:
     if not path.is_file():
         msg = f"network folder {folder} lacks network.toml (name, description, parameters)."
         raise NetworkFileError(msg)
-    meta, _ = read_toml(path, "network metadata", NetworkFileError)
-    missing = [k for k in NETWORK_KEYS if k not in meta]
-    if missing:
-        msg = f"{path} lacks keys {missing}."
-        raise NetworkFileError(msg)
+    meta, text = read_toml(path, "network metadata", NetworkFileError)
+    check_document(NetworkFile, meta, text, path, NetworkFileError)
     return meta
 
 

@@ -48,7 +48,7 @@ import scipy.optimize
 import scipy.stats
 
 from gridmodel._io.tomlio import read_toml
-from gridmodel.config import DEFAULTS
+from gridmodel.config import DEFAULTS, MAX_HOURS, resolve_name
 from gridmodel.errors import InputError
 
 __all__ = [
@@ -432,7 +432,7 @@ def pattern_from_dict(doc: dict, where: str = "<pattern>", base: Path | None = N
     doctrine = _parse_doctrine(dict(doc.get("doctrine", {})), defaults, where)
     protection = _parse_protection(dict(doc.get("protection", {})), defaults, where)
     first, last = _parse_night(dict(doc.get("night", {})), where)
-    run = _parse_run(dict(doc.get("run", {})), first, last, where)
+    run = _parse_run(dict(doc.get("run", {})), first, last, where, base)
     return Pattern(name=str(doc.get("name", "pattern")),
                    description=str(doc.get("description", "")), salvo=salvo,
                    interception=probs, interception_name=name, interception_basis=basis,
@@ -566,8 +566,13 @@ def _parse_night(night: dict, where: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     return first, last
 
 
-def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: str) -> dict:
-    """``[run]`` over :data:`DEFAULT_RUN`; the night must lie inside the run's period."""
+def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: str,
+               base: Path | None = None) -> dict:
+    """``[run]`` over :data:`DEFAULT_RUN`; the night must lie inside the run's period.
+
+    A network, weather or heat layer given as a path is relative to ``base``, the folder
+    of the pattern file (:func:`gridmodel.config.resolve_name`), as in a scenario file.
+    """
     run = dict(DEFAULT_RUN)
     bad = sorted(set(run_doc) - _RUN_KEYS)
     if bad:
@@ -576,8 +581,8 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
     run.update(run_doc)
     start = _timestamp(run["start"], f"{where}: run.start")
     h = run["horizon_h"]
-    if not _whole(h, 1):
-        msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1."
+    if not _whole(h, 1) or h > MAX_HOURS:
+        msg = f"{where}: run.horizon_h = {h!r}; give whole hours >= 1 and <= {MAX_HOURS}."
         raise PatternError(msg)
     if first < start or last >= start + pd.Timedelta(hours=h):
         msg = (f"{where}: the night {first} .. {last} lies outside the run period starting "
@@ -586,6 +591,8 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
     if isinstance(run["status_date"], str):
         run["status_date"] = dt.date.fromisoformat(run["status_date"])
     run["start"] = start
+    for k in ("network", "weather", "heat_layer"):
+        run[k] = resolve_name(str(run[k]), base)
     return run
 
 

@@ -186,16 +186,17 @@ def _resolve_one(net, reg, by_id, extra, target: str, where: str):
         if exc.kind != "ambiguous" and len(extra_hits) == 1:
             return extra_hits, None
         close = exc.problems.get(target, suggest(reg, target))
+        note = f" ({exc.notes[target]})" if target in exc.notes else ""
         if exc.kind == "ambiguous" or len(extra_hits) > 1:
             close = sorted(set(close) | set(extra_hits))
             names = ", ".join(f"{by_id.at[a, 'name']} [{a}]" if a in by_id.index else a
                               for a in close)
             return close, (f"{where}: {target!r} is ambiguous, it matches {names}; "
-                           "use the asset id.")
+                           f"use the asset id.{note}")
         if extra is not None and len(extra):
             close = close + [c for c in suggest(extra, target) if c not in close]
         hint = ", ".join(repr(c) for c in close) if close else "no close match"
-        return close, f"{where}: {target!r} is unknown; closest: {hint}."
+        return close, f"{where}: {target!r} is unknown; closest: {hint}.{note}"
 
 
 def resolve_strikes(net, strikes: pd.DataFrame, extra: pd.DataFrame | None = None

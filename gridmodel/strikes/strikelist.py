@@ -47,7 +47,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from gridmodel._io.schema import csv_problems, raise_problems
 from gridmodel._io.tomlio import read_toml
+from gridmodel.config import MAX_HOURS
 from gridmodel.errors import InputError
 
 __all__ = [
@@ -119,12 +121,48 @@ def parse_time(value, where: str = "time") -> pd.Timestamp:
             if parsed.tzinfo is not None:
                 msg = f"{where}: {value!r} gives both an offset and a zone; give one; {fix}."
                 raise StrikeListError(msg)
-            parsed = parsed.replace(tzinfo=zone)
+            parsed = _local_time(parsed, zone, value, where)
         stamp = pd.Timestamp(parsed)
     if stamp.tzinfo is None:
         msg = f"{where}: {value!r} has no time zone; {fix}."
         raise StrikeListError(msg)
-    return stamp.tz_convert("UTC")
+    utc = stamp.tz_convert("UTC")
+    if not pd.Timestamp.min <= utc.tz_localize(None) <= pd.Timestamp.max:
+        msg = (f"{where}: {value!r} lies outside the years time stamps cover "
+               f"({pd.Timestamp.min:%Y-%m-%d} .. {pd.Timestamp.max:%Y-%m-%d}); check the year.")
+        raise StrikeListError(msg)
+    return utc
+
+
+def _local_time(wall: dt.datetime, zone: ZoneInfo, value, where: str) -> dt.datetime:
+    """``wall`` (a local time without offset) in ``zone``; a time that a clock change
+    repeats or skips is refused, naming its two readings.
+
+    Raises
+    ------
+    StrikeListError
+        The local time occurs twice (clocks go back) or not at all (clocks go forward).
+    """
+    early, late = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    readings = " or ".join(
+        f"{t.isoformat(timespec='minutes')} ({t.astimezone(dt.UTC):%H:%MZ})"
+        for t in (dt.datetime.fromisoformat(f"{wall.isoformat()}{_offset(o)}")
+                  for o in sorted({early.utcoffset(), late.utcoffset()}, reverse=True)))
+    repeated = early.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) == wall
+    what = ("occurs twice in {z} (the clocks go back)" if repeated
+            else "does not exist in {z} (the clocks go forward)").format(z=zone.key)
+    msg = (f"{where}: local time {value!r} {what}: it reads as {readings}; write the "
+           "offset instead of the zone name.")
+    raise StrikeListError(msg)
+
+
+def _offset(delta: dt.timedelta) -> str:
+    """``+03:00`` of a UTC offset."""
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _blank(value) -> bool:
@@ -189,6 +227,10 @@ def _check_record(rec: Mapping, where: str, errors: list[str]) -> dict | None:
     if rep is not None and rep < 0:
         errors.append(f"{where}, field repair_h: {rep:g} is negative; give hours >= 0 or "
                       "leave it empty to draw from repair_times.toml.")
+    elif rep is not None and rep > MAX_HOURS:
+        errors.append(f"{where}, field repair_h: {rep:g} h is more than {MAX_HOURS} h "
+                      "(100 years); give the hours of the repair (a repair beyond the run "
+                      "keeps the asset out to its end).")
     out["repair_h"] = rep if rep is not None else math.nan
     for field in ("weapon", "source"):
         val = rec.get(field)
@@ -252,43 +294,40 @@ def strikes_from_records(records: Iterable[Mapping], where: str = "<strikes>",
 
 
 def _read_csv_records(path: Path) -> tuple[list[dict], list[int]]:
+    """The records of a strike CSV and their lines; comment lines (``#``) are skipped.
+
+    Read strictly (:func:`gridmodel._io.schema.csv_problems`): an unterminated quote, a
+    quoted field over lines or a row with more or fewer fields than the header is an
+    error naming its line, never rows merged into a text field or padded.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"cannot read strike list {path}: {exc}. Give a UTF-8 CSV or TOML file."
         raise StrikeListError(msg) from exc
-    kept, linenos = [], []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if line.strip() and not line.lstrip().startswith("#"):
-            kept.append(line)
-            linenos.append(i)
-    if not kept:
+    # comment lines blanked, not dropped: every record keeps the line of the file
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.splitlines()]
+    if not any(line.strip() for line in lines):
         return [], []
-    reader = csv.reader(io.StringIO("\n".join(kept)))
-    try:
-        table = list(reader)
-    except csv.Error as exc:
-        msg = f"{path}: malformed CSV: {exc}."
-        raise StrikeListError(msg) from exc
-    header = [h.strip() for h in table[0]]
+    blanked = "\n".join(lines) + "\n"
+    problems = csv_problems(blanked, path)
+    if problems:
+        raise_problems(problems, f"{path}: not a well-formed CSV strike list", StrikeListError)
+    reader = csv.reader(io.StringIO(blanked, newline=""))
+    table = [(reader.line_num, cells) for cells in reader if cells]
+    header = [h.strip() for h in table[0][1]]
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        msg = (f"{path}, line {table[0][0]}: the header repeats column(s) {repeated}; give "
+               "each column once.")
+        raise StrikeListError(msg)
     missing = [f for f in REQUIRED_FIELDS if f not in header]
     if missing:
-        msg = (f"{path}, line {linenos[0]}: header lacks columns {missing}; a strike CSV "
+        msg = (f"{path}, line {table[0][0]}: header lacks columns {missing}; a strike CSV "
                f"needs {list(REQUIRED_FIELDS)} and may have {list(STRIKE_FIELDS[3:])}.")
         raise StrikeListError(msg)
-    if len(table) != len(kept):
-        # a quoted field spans lines: line numbers become approximate; count records
-        linenos = [linenos[0] + i for i in range(len(table))]
-    records, rows = [], []
-    for cells, lineno in zip(table[1:], linenos[1:], strict=True):
-        if len(cells) > len(header):
-            msg = (f"{path}, line {lineno}: {len(cells)} fields but the header has "
-                   f"{len(header)}; quote values that contain commas.")
-            raise StrikeListError(msg)
-        records.append(dict(zip(header, cells + [""] * (len(header) - len(cells)),
-                                strict=True)))
-        rows.append(lineno)
-    return records, rows
+    records = [dict(zip(header, cells, strict=True)) for _, cells in table[1:]]
+    return records, [lineno for lineno, _ in table[1:]]
 
 
 def _read_toml_records(path: Path) -> tuple[list[dict], list[int], Path]:

@@ -36,7 +36,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +43,10 @@ import numpy as np
 import pandas as pd
 
 from gridmodel import errors
+from gridmodel._io.frames import read_frame
+from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
+from gridmodel.config import checked_seed
 from gridmodel.errors import InputError
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
@@ -164,8 +166,7 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
                keep_night: bool) -> tuple[dict, pd.DataFrame | None]:
     from gridmodel.strikes.patterns import sample_night
 
-    row = {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
-           "spawn_key": str(i), "n_launched": pattern.n_weapons}
+    row = _base_row(pattern, i, entropy)
     night = None
     try:
         ctx = _context(pattern.run)
@@ -186,6 +187,20 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status="failed", error=tb[:2000])
     return row, (night if keep_night else None)
+
+
+def _base_row(pattern, i: int, entropy: int) -> dict:
+    """The columns of a replicate row known before it runs (its seeds)."""
+    return {"pattern": pattern.name, "replicate": int(i), "seed_entropy": str(entropy),
+            "spawn_key": str(i), "n_launched": pattern.n_weapons}
+
+
+def _killed_chunk(patterns, entropy: int, k: int, indices: Sequence[int], reason: str):
+    """The result of a chunk whose worker process died on its retry too: every replicate
+    recorded as failed, with its seeds (``gridmodel.studies._pool``)."""
+    rows = [{**_base_row(patterns[k], i, entropy), "status": "failed", "error": reason}
+            for i in indices]
+    return k, list(indices), rows, {}
 
 
 def _model(ctx, night, tseed):
@@ -247,7 +262,7 @@ def _connect(scheduler, timeout_s: float):
     if isinstance(scheduler, str):
         try:
             return Client(scheduler, timeout=f"{timeout_s}s"), True
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: no port
             msg = (f"cannot reach the Dask scheduler at {scheduler!r} within {timeout_s:g} s "
                    f"({type(exc).__name__}: {exc}); start it (`dask scheduler`) or check the "
                    "address (tcp://host:8786).")
@@ -284,7 +299,7 @@ def _prepare_out(out, resume: bool, force: bool, manifest: dict,
             msg = (f"{path} has no manifest.json: it is not an ensemble folder; choose "
                    "another folder.")
             raise EnsembleError(msg)
-        old = json.loads(mpath.read_text(encoding="utf-8"))
+        old = read_json(mpath, "ensemble manifest", EnsembleError)
         for key in ("patterns", "n", "seed_entropy", "chunk_size", "version"):
             if old.get(key) != manifest.get(key):
                 msg = (f"cannot resume in {out}: {key} differs (folder: {old.get(key)!r}, "
@@ -473,11 +488,13 @@ def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_s
         raise EnsembleError(msg)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        msg = f"seed must be a whole number >= 0 or None; got {seed=!r}."
-        raise EnsembleError(msg)
+    try:
+        checked_seed(int(seed) if isinstance(seed, np.integer) else seed)
+    except InputError as exc:
+        raise EnsembleError(str(exc)) from None
     n_exec = 1 if scheduler is not None else workers
-    size = chunk_size or max(1, min(10, math.ceil(n / (8 * n_exec))))
+    size = (chunk_size if chunk_size is not None
+            else max(1, min(10, math.ceil(n / (8 * n_exec)))))
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         msg = f"chunk_size must be a whole number >= 1; got {chunk_size=!r}."
         raise EnsembleError(msg)
@@ -525,14 +542,13 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
         return True
     if workers == 1:
         return not any(collect(_run_chunk(pats, k, idx, *args)) for k, idx in todo)
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                               initargs=(pats,))
-    try:
-        futs = [pool.submit(_run_chunk, pats, k, idx, *args) for k, idx in todo]
-        return not any(collect(fut.result()) for fut in as_completed(futs))
-    finally:
-        # on stop_after, Ctrl-C or an error: drop queued chunks, keep written parts
-        pool.shutdown(wait=True, cancel_futures=True)
+    from gridmodel.studies._pool import run_chunks
+
+    def killed(pats_, k, idx, reason):
+        return _killed_chunk(pats_, seed, k, idx, reason)
+
+    return run_chunks(_run_chunk, [(pats, k, idx) for k, idx in todo], args, workers,
+                      _init_worker, (pats,), collect, killed)
 
 
 def _pending(outp, pats, n: int, size: int):
@@ -543,7 +559,9 @@ def _pending(outp, pats, n: int, size: int):
         for idx in _chunks(n, size):
             part = None if outp is None else _part_path(outp, k, idx[0])
             if part is not None and part.is_file():
-                done_rows.append(pd.read_parquet(part))
+                done_rows.append(read_frame(
+                    part, "part file of the interrupted run", "it is damaged: move it "
+                    "away and --resume again to recompute its chunk.", EnsembleError))
             else:
                 todo.append((k, idx))
     return done_rows, todo

@@ -147,14 +147,15 @@ def _sha256_path(p: Path) -> str:
 
 
 def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> pd.DataFrame:
+    """The rows of ``strikes.reliability`` (:func:`gridmodel.strikes.select_rows`): an
+    unknown column or a filter that keeps no row is an error, never the no-strike
+    baseline."""
+    from gridmodel.strikes import select_rows
+
     if cfg.reliability is None:
         return strikes
-    if "reliability" not in strikes.columns:
-        msg = (f"{where}: strikes.reliability is set but the strike list has no "
-               "'reliability' column.")
-        raise ScenarioError(msg)
-    keep = strikes["reliability"].astype(str).str.strip().isin(cfg.reliability)
-    return strikes[keep.to_numpy()].reset_index(drop=True)
+    return select_rows(strikes, {"reliability": cfg.reliability},
+                       f"{where}: strikes.reliability")
 
 
 def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,

@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel._io.frames import read_frame
+from gridmodel._io.jsonio import read_json
 from gridmodel.errors import InputError
 
 __all__ = ["STATE_KEYS", "history_strikes", "load_state", "resume_check", "resume_config",
@@ -145,12 +147,13 @@ def load_state(folder) -> dict:
         msg = (f"initial_state {folder} holds no state.json; give the state folder a run "
                "wrote (OUT/state).")
         raise InputError(msg)
-    doc = json.loads(f.read_text(encoding="utf-8"))
+    doc = read_json(f, "state file")
     if doc.get("schema") != SCHEMA:
         msg = f"{f}: state schema {doc.get('schema')!r}; this gridmodel reads {SCHEMA}."
         raise InputError(msg)
-    doc["strikes"] = pd.read_parquet(folder / "strikes.parquet")
-    doc["buildings"] = pd.read_parquet(folder / "buildings.parquet")
+    fix = "give the state folder a complete run wrote (OUT/state)."
+    doc["strikes"] = read_frame(folder / "strikes.parquet", "saved state", fix)
+    doc["buildings"] = read_frame(folder / "buildings.parquet", "saved state", fix)
     doc["folder"] = folder
     return doc
 

@@ -22,7 +22,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gridmodel._io.tomlio import read_toml
+from gridmodel._io.schema import csv_problems, raise_problems
+from gridmodel._io.tomlio import read_text, read_toml
 from gridmodel.errors import InputError as _BaseError
 
 _REQUIRED_COLUMNS = ("timestamp", "temp_air")
@@ -203,6 +204,11 @@ def _resolve_profile(name_or_path: str | os.PathLike) -> Path:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """The weather table as text; a malformed CSV (an unterminated quote, a row with
+    another number of fields than the header) is an error naming its line."""
+    text = read_text(path, "weather file", WeatherError)
+    raise_problems(csv_problems(text, path), f"{path}: not a well-formed CSV weather file",
+                   WeatherError)
     try:
         raw = pd.read_csv(
             path, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"

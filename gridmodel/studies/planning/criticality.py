@@ -32,6 +32,7 @@ layer (buses, loads and shunts are covered by their substation).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -130,7 +131,11 @@ class Criticality:
         self._cache: dict = {}
         self.n_grid_evals = 0
         self.n_heat_evals = 0
-        self.baseline = self._evaluate(())
+
+    @functools.cached_property
+    def baseline(self) -> dict:
+        """The no-loss scores, evaluated on first use (after the candidates are checked)."""
+        return self._evaluate(())
 
     def _strikes(self, lost: tuple[str, ...]):
         """The lost grid assets as strikes: destroyed at the start, back after outage_h."""
@@ -418,8 +423,9 @@ def run_rank(scenario_path, out, *, outage_h: int | None = None, k: int = 3, top
     from gridmodel.studies.scenario import load_scenario, run_inputs
 
     sc = load_scenario(scenario_path)
+    horizon_h = sc.checked_horizon(horizon_h)
     if horizon_h is not None:
-        sc = sc.model_copy(update={"horizon_h": int(horizon_h)})
+        sc = sc.model_copy(update={"horizon_h": horizon_h})
     # checked before any model work, written aside, swapped into place when complete
     with output_folder(out, force=force, inputs=run_inputs(sc), command="rank",
                        summary="criticality.json") as tmp:

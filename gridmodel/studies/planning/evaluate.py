@@ -577,12 +577,14 @@ def run_plan(base_path, plan_path, n: int, out, *, seed: int | None = None,
     PlanResult
     """
     from gridmodel._io.outdir import output_folder
+    from gridmodel.config import checked_seed
     from gridmodel.studies.planning.interventions import load_plan
     from gridmodel.studies.scenario import load_scenario, run_inputs
 
     plan = load_plan(plan_path)  # structure first: errors before any model work
     base_path = _base_scenario(base_path, plan)
     sc = load_scenario(base_path)
+    horizon_h, seed = sc.checked_horizon(horizon_h), checked_seed(seed)
     # checked before any model work, written aside, swapped into place when complete
     with output_folder(out, force=force, inputs=[plan.path, pattern, *run_inputs(sc)],
                        command="plan", summary="plan.json") as tmp:
