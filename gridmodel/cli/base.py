@@ -10,6 +10,8 @@ do); :class:`Group` gives it to every command defined on a group.
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from gridmodel.errors import GridmodelError, InputError
@@ -45,7 +47,7 @@ def say_compiling(stream=None) -> bool:
     at 0 % while they compile); True if it printed."""
     from gridmodel._io.kernels import compile_note
 
-    stream = click.get_text_stream("stderr") if stream is None else stream
+    stream = sys.stderr if stream is None else stream
     note = compile_note() if stream.isatty() else None
     if note:
         click.echo(note, file=stream)
