@@ -103,3 +103,84 @@ def test_screenshot(report, tmp_path):
     assert res.returncode == 0, res.stderr[-2000:]
     assert shot.is_file()
     assert shot.stat().st_size > 20_000  # a rendered page, not a blank image
+
+
+# ------------------------------------------------------------- the findings box, per command
+VIEWPORT = (1280, 800)
+
+
+def rendered(exe: str, tmp: Path, page: Path, name: str) -> str:
+    """The DOM of ``page`` after its script ran in a 1280 x 800 window; fails on console
+    messages; saves a screenshot ``<name>.png`` of the first viewport in ``tmp``."""
+    size = f"--window-size={VIEWPORT[0]},{VIEWPORT[1]}"
+    res = run(exe, tmp, "--dump-dom", size, page.as_uri())
+    assert res.returncode == 0, res.stderr[-2000:]
+    console = [ln for ln in res.stderr.splitlines() if "CONSOLE" in ln or "Uncaught" in ln]
+    assert console == [], "\n".join(console)
+    assert 'data-report-ready="1"' in res.stdout
+    shot = tmp / f"{name}.png"
+    shown = run(exe, tmp, f"--screenshot={shot}", size, "--hide-scrollbars", page.as_uri())
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert shot.stat().st_size > 20_000
+    return res.stdout
+
+
+def box_in_first_viewport(dom: str) -> None:
+    """The findings box, as measured by the page's script, lies in the first viewport."""
+    m = re.search(r'data-findings-box="(-?\d+),(-?\d+),(-?\d+),(-?\d+),(\d+),(\d+)"', dom)
+    assert m is not None, "the page did not measure its findings box"
+    left, top, right, bottom, width, _ = map(int, m.groups())
+    # the layout depends on the width only (the page uses no vh units); --dump-dom's window
+    # keeps room for browser chrome, so its inner height is below the screenshot's 800 px
+    assert width == VIEWPORT[0]
+    assert 0 <= left < right <= width
+    assert 0 <= top < bottom <= VIEWPORT[1], f"findings box ends at y = {bottom} px"
+
+
+def stated(dom: str) -> dict[str, str]:
+    """``data-finding`` -> ``data-value`` inside the findings box of the rendered DOM."""
+    start = dom.index('id="key-findings"')
+    box = dom[start:dom.index("</section>", start)]
+    return dict(re.findall(r'data-finding="([^"]+)" data-value="([^"]*)"', box))
+
+
+def local(iso: str, tz: str) -> str:
+    return pd.Timestamp(iso).tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory) -> Path:
+    from tiny_runs import TWO_STRIKES, tiny_run
+
+    tmp = tmp_path_factory.mktemp("run")
+    tiny_run(tmp, TWO_STRIKES)
+    return tmp / "out"
+
+
+def test_run_findings_first_and_equal_to_summary_json(run_folder, tmp_path):
+    import json
+
+    from gridmodel.heat.layer import load_layer
+
+    exe = chromium()
+    dom = rendered(exe, tmp_path, run_folder / "report.html", "run")
+    box_in_first_viewport(dom)
+    f = stated(dom)
+    s = json.loads((run_folder / "summary.json").read_text(encoding="utf-8"))
+    h = s["heat"]
+    layer = load_layer(run_folder.parent / "tiny" / "heat")
+    tz = layer.meta["tz"]
+    assert int(f["peak-buildings"]) == h["buildings_without_heat_peak"]
+    assert int(f["peak-people"]) == h["people_without_heat_peak"]
+    assert f["peak-time"] == local(h["buildings_without_heat_peak_time"], tz)
+    names = dict(zip(layer.districts["district"], layer.districts["name"], strict=True))
+    assert set(f["districts"].split("|")) == {names[d] for d, n in
+                                             h["by_district_at_peak"].items() if n > 0}
+    assert int(f["end-buildings"]) == h["buildings_without_heat_end"]
+    # heat returns: the last hour above the no-strike baseline, plus one (hourly output)
+    hourly = pd.read_parquet(run_folder / "heat_hourly.parquet")
+    total = hourly.groupby("time")["buildings_without_heat"].sum()
+    # the tiny data without strikes: supply above demand every hour, nobody off heat
+    assert int(f["baseline-peak-buildings"]) == 0
+    last = total[total > 0].index.max()
+    assert f["heat-returns"] == local((last + pd.Timedelta(hours=1)).isoformat(), tz)
