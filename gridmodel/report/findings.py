@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["MAX_LEFT_OUT", "RunFindings", "district_names", "heat_return_index",
-           "local_minute", "run_box", "run_findings", "strike_names"]
+           "layer_tz", "local_minute", "run_box", "run_findings", "strike_names"]
 
 #: most struck assets tested one by one (leave-one-out runs)
 MAX_LEFT_OUT = 20
@@ -167,10 +167,12 @@ def _leave_one_out(ctx, strikes: pd.DataFrame, seed: int, full: dict, names: dic
     return out, len(first)
 
 
-def _tz(layer, index: pd.DatetimeIndex) -> str:
+def layer_tz(layer, index: pd.DatetimeIndex | None = None) -> str:
+    """The time zone of the times shown: the layer's ``meta["tz"]``, else ``index``'s,
+    else UTC."""
     if layer is not None and layer.meta.get("tz"):
         return str(layer.meta["tz"])
-    return str(index.tz) if index.tz is not None else "UTC"
+    return str(index.tz) if index is not None and index.tz is not None else "UTC"
 
 
 def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
@@ -203,7 +205,7 @@ def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
 
     ctx, chain, layer = result.context, result.chain, result.layer
     h, index = result.summary["heat"], ctx.index
-    tz = _tz(layer, index)
+    tz = layer_tz(layer, index)
     dnames = district_names(layer)
     without = np.asarray(chain.heat.without_heat).sum(axis=1)
     baseline = np.zeros_like(without)

@@ -55,7 +55,7 @@ figcaption{font-size:.85em;color:#555}
 .legend span{display:inline-block;margin-right:12px;font-size:.8em}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
 #slider{width:100%} .tbl{overflow-x:auto;max-width:100%} section{overflow-x:auto}
-td{overflow-wrap:anywhere;max-width:32em}
+td.long{min-width:22em;max-width:36em} th{white-space:nowrap}
 .findings{border:2px solid #1d3557;background:#f3f7fc}
 .findings h2{margin:6px 0}
 .findings .headline{font-size:1.15em;font-weight:600;margin:6px 0}
@@ -225,14 +225,15 @@ def _df_table(df, name: str) -> str:
         shown = shown.reset_index()
     text_col = [not pd.api.types.is_numeric_dtype(shown[c])
                 or any(t in str(c).lower() for t in _RAW_KEYS) for c in shown.columns]
-    head = "".join(f'<th{" class=k" if t else ""}>{_esc(c)}</th>'
-                   for c, t in zip(shown.columns, text_col, strict=True))
+    # text columns of long sentences get room to wrap at words, not at every letter
+    cls = [(' class="k long"' if shown[c].astype(str).str.len().max() > 60 else " class=k")
+           if t and len(shown) else "" for c, t in zip(shown.columns, text_col, strict=True)]
+    head = "".join(f"<th{k}>{_esc(c)}</th>" for c, k in zip(shown.columns, cls, strict=True))
     body = []
     for row in shown.itertuples(index=False):
         cells = "".join(
-            f'<td{" class=k" if t else ""}>'
-            f"{_esc(_fmt_key(str(c), v) if t else _fmt(v))}</td>"
-            for v, t, c in zip(row, text_col, shown.columns, strict=True))
+            f"<td{k}>{_esc(_fmt_key(str(c), v) if t else _fmt(v))}</td>"
+            for v, t, c, k in zip(row, text_col, shown.columns, cls, strict=True))
         body.append(f"<tr>{cells}</tr>")
     more = (f'<p class="note">showing {_MAX_ROWS} of {n} rows; the full table is in the '
             "output folder.</p>" if n > _MAX_ROWS else "")
