@@ -133,6 +133,15 @@ class RunResult:
     context: object = None
     chain: object = None
 
+    def __repr__(self) -> str:
+        """One line: the scenario, its peak without heat, the frames and the folder."""
+        h = (self.summary or {}).get("heat") or {}
+        peak = (f"{h['buildings_without_heat_peak']} of {h['buildings_total']} buildings "
+                f"without heat at peak {h.get('buildings_without_heat_peak_time')}"
+                if "buildings_without_heat_peak" in h else "no heat figures")
+        return (f"RunResult(scenario={self.scenario.name!r}, {peak}, "
+                f"frames={sorted(self.frames or {})}, out={self.out!r})")
+
 
 def _sha256_path(p: Path) -> str:
     h = hashlib.sha256()
@@ -363,8 +372,11 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
     if out is None:
         return result
     if sc.outputs.frames:
+        from gridmodel.report.gis import write_gis
+
         for name, df in frames.items():
             df.to_parquet(out / f"{name}.parquet", index=False)
+        write_gis(out, ctx.layer, frames, summary)  # districts and buildings for QGIS
     if sc.outputs.plots:
         from gridmodel.report.plots import write_plots
 
