@@ -147,7 +147,11 @@ def _fmt(v) -> str:
         if v != 0 and (abs(v) >= 1e15 or abs(v) < 1e-3):
             return f"{v:.3g}"
         return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
-    if isinstance(v, pd.Timestamp | dt.datetime | dt.date):
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        if pd.isna(v):
+            return ""
+        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M %Z").strip()  # to the minute
+    if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
 
@@ -837,8 +841,14 @@ def _run_inputs(result, net, out: Path) -> dict:
     prov = {"seed": summary.get("seed"), **(summary.get("hashes") or {}),
             "schema_version": summary.get("schema_version")}
     if assets is not None and len(assets):
-        prov["assets out (strikes and repairs)"] = assets.drop(
-            columns=[c for c in ("strike_rows",) if c in assets])
+        from gridmodel.report.findings import layer_tz
+
+        tz = layer_tz(getattr(result, "layer", None))
+        shown = assets.drop(columns=[c for c in ("strike_rows",) if c in assets])
+        for c in ("start", "end"):
+            if c in shown and isinstance(shown[c].dtype, pd.DatetimeTZDtype):
+                shown[c] = shown[c].dt.tz_convert(tz)  # the layer's local time
+        prov["assets out (strikes and repairs)"] = shown
     by_d = (summary.get("heat") or {}).get("by_district") or {}
     return {
         "struck_assets": sorted(set(assets["asset_id"])) if assets is not None

@@ -1,6 +1,7 @@
 """PNG plots of a heat run (matplotlib, Agg backend, no map tiles).
 
-* ``heat_without_by_district.png``: buildings without heat over time, stacked by district.
+* ``heat_without_by_district.png``: buildings without heat over time, stacked by affected
+  district.
 * ``indoor_bands_by_archetype.png``: indoor temperature median and 5-95 % band per archetype.
 * ``map_without_heat_peak.png``: buildings at their lon/lat, those without heat at the peak
   highlighted (scatter; the registry is synthetic, positions are illustrative).
@@ -26,13 +27,18 @@ def _plt():
 
 
 def plot_without_heat(ax, index, without_heat, district):
-    """Stacked area of buildings without heat per district."""
-    ds = sorted(set(district))
-    ys = [np.asarray(without_heat)[:, np.asarray(district) == d].sum(1) for d in ds]
-    ax.stackplot(index, *ys, labels=ds)
+    """Stacked area of buildings without heat per affected district (the legend lists only
+    districts with a building ever without heat)."""
+    wh, district = np.asarray(without_heat), np.asarray(district)
+    ds = [d for d in sorted(set(district)) if wh[:, district == d].any()]
+    ys = [wh[:, district == d].sum(1) for d in ds]
+    if ds:
+        ax.stackplot(index, *ys, labels=ds)
+        ax.legend(loc="upper right", fontsize=7, ncol=2)
+    else:
+        ax.plot(index, np.zeros(len(index)), color="0.5", label="no building without heat")
     ax.set_ylabel("buildings without heat")
     ax.set_title("Buildings cut off from heat supply, by district")
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
 
 
