@@ -262,3 +262,20 @@ def test_default_district_table_is_the_built_in_layer_naming_the_districts(tmp_p
     unknown = pd.DataFrame({"nowhere": [0, 5]}, index=idx)
     text = write_report(tmp_path, heat_frames=unknown).read_text(encoding="utf-8")
     assert 'id="map-' not in text
+
+
+def test_findings_runs_can_be_switched_off(tmp_path):
+    """``[outputs] findings = false``: no baseline and no leave-one-out runs, the rest of
+    the box stays."""
+    from tiny_runs import tiny_folder_with
+
+    import gridmodel
+
+    sc = tiny_folder_with(tmp_path, TWO_STRIKES)
+    sc.write_text(sc.read_text(encoding="utf-8").replace(
+        "[outputs]\n", "[outputs]\nfindings = false\n"), encoding="utf-8")
+    res = gridmodel.run(sc, out=tmp_path / "out", progress=False)
+    f = findings((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    assert "baseline-peak-buildings" not in f
+    assert "drivers" not in f
+    assert int(f["peak-buildings"]) == res.summary["heat"]["buildings_without_heat_peak"]

@@ -59,6 +59,8 @@ class OutputConfig(_Strict):
     frames: bool = True
     plots: bool = True
     state: bool = Field(default=True, description="write the end state (OUT/state)")
+    findings: bool = Field(default=True, description=(
+        "report.html's no-strike baseline and leave-one-strike-out runs (one chain each)"))
 
 
 class Scenario(RunConfig):
@@ -241,7 +243,7 @@ def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float,
         write_json(summary, out / "summary.json")
         from gridmodel.report.html import run_report
 
-        run_report(result, out, net=m.ctx.net)
+        run_report(result, out, net=m.ctx.net, compare=sc.outputs.findings)
     return result
 
 
