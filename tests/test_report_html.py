@@ -279,3 +279,33 @@ def test_findings_runs_can_be_switched_off(tmp_path):
     assert "baseline-peak-buildings" not in f
     assert "drivers" not in f
     assert int(f["peak-buildings"]) == res.summary["heat"]["buildings_without_heat_peak"]
+
+
+def test_merge_plant_heat_shows_one_row_per_chp():
+    from gridmodel.report.study_findings import merge_plant_heat
+
+    single = pd.DataFrame({"rank": [1, 2, 3], "asset_id": ["heat:a", "plant:a", "sub:b"],
+                           "name": ["A", "A", "B"], "buildings_without_heat": [9.0, 9.0, 1.0]})
+    sources = pd.DataFrame({"source_id": ["heat:a"], "power_asset": ["plant:a"]})
+    paths = {"heat:a": {"dark_buses": 0, "mw_shed": 0.0, "sources_down": ["A"],
+                        "zones_unpumped": [], "zones": ["zone:a"], "buildings": 9}}
+    m = merge_plant_heat(single, sources, paths)
+    assert m["asset_ids"].tolist() == ["heat:a + plant:a", "sub:b"]
+    assert m["rank"].tolist() == [1, 3]
+    assert m.loc[0, "path"] == ("no more buses dark, +0 MW shed nationally at the "
+                                "peak-demand hour -> heat sources down: A -> 1 zone(s), "
+                                "9 buildings")
+    assert m.loc[1, "path"] == ""  # no path computed for it
+
+
+def test_paired_differences_pair_the_same_replicate():
+    from gridmodel.report.study_findings import paired_differences
+
+    frame = pd.DataFrame({"pattern": ["a"] * 3 + ["b"] * 3, "replicate": [0, 1, 2] * 2,
+                          "status": ["ok", "ok", "failed", "ok", "ok", "ok"],
+                          "m": [1.0, 5.0, 7.0, 2.0, 9.0, 0.0]})
+    d, ref = paired_differences(frame, ["m"])
+    assert ref == "a"
+    # replicate 2 failed for the reference: not paired
+    assert d["replicate"].tolist() == [0, 1]
+    assert d["difference"].tolist() == [1.0, 4.0]
