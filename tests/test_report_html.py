@@ -309,3 +309,12 @@ def test_paired_differences_pair_the_same_replicate():
     # replicate 2 failed for the reference: not paired
     assert d["replicate"].tolist() == [0, 1]
     assert d["difference"].tolist() == [1.0, 4.0]
+
+
+def test_identifier_columns_are_raw_numbers_others_formatted():
+    from gridmodel.report.html import _is_raw
+
+    for name in ("asset_id", "seed", "price_year", "network_sha256", "lifetime_years"):
+        assert _is_raw(name), name
+    assert not _is_raw("avoided_building_hours_below_12c")  # "id" inside a word
+    assert not _is_raw("residents")

@@ -19,6 +19,7 @@ import html
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -196,10 +197,18 @@ def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
 _RAW_KEYS = ("seed", "year", "sha", "hash", "id")
 
 
+def _is_raw(name: str) -> bool:
+    """An identifier's name (a seed, year, hash or id: shown without thousands
+    separators): a word of ``name`` is ``id`` or starts with another of :data:`_RAW_KEYS`
+    (``asset_id``, ``price_year``, ``network_sha256``; not ``avoided_...``)."""
+    words = re.split(r"[^a-z0-9]+", str(name).lower())
+    return any(w == "id" or (k != "id" and w.startswith(k)) for w in words for k in _RAW_KEYS)
+
+
 def _fmt_key(key: str, v) -> str:
     """Format a value; identifiers (seeds, years, hashes) without thousands separators."""
     last = key.rsplit(".", 1)[-1].lower()
-    if isinstance(v, int | np.integer) and any(t in last for t in _RAW_KEYS):
+    if isinstance(v, int | np.integer) and _is_raw(last):
         return str(int(v))
     return _fmt(v)
 
@@ -228,7 +237,7 @@ def _df_table(df, name: str) -> str:
     if not isinstance(shown.index, pd.RangeIndex):
         shown = shown.reset_index()
     text_col = [not pd.api.types.is_numeric_dtype(shown[c])
-                or any(t in str(c).lower() for t in _RAW_KEYS) for c in shown.columns]
+                or _is_raw(c) for c in shown.columns]
     # text columns of long sentences get room to wrap at words, not at every letter
     cls = [(' class="k long"' if shown[c].astype(str).str.len().max() > 60 else " class=k")
            if t and len(shown) else "" for c, t in zip(shown.columns, text_col, strict=True)]
