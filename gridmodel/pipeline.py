@@ -376,7 +376,7 @@ def run_temperature(weather: pd.Series, start, horizon_h: int, name: str, where:
 
 def build_context(config, *, horizon_h: int | None = None, heat: bool = True,
                   freeze: bool = False, compile_engine: bool = True,
-                  error: type | None = None) -> Context:
+                  error: type | None = None, net=None) -> Context:
     """Load and check what every run of one configuration shares.
 
     Names with a path are resolved from the configuration's file
@@ -397,6 +397,9 @@ def build_context(config, *, horizon_h: int | None = None, heat: bool = True,
         Compile the network once for the fast engine.
     error : type, optional
         Exception class for run-period errors (default ``InputError``).
+    net : pandapowerNet, optional
+        A network already in memory (with a registry), used instead of loading
+        ``config.network`` (which still names it in messages and finds its oblasts).
 
     Raises
     ------
@@ -409,7 +412,8 @@ def build_context(config, *, horizon_h: int | None = None, heat: bool = True,
 
     cfg = config
     network = cfg.resolve_name(cfg.network)
-    net = load_network(network, status_date=cfg.status_date)
+    if net is None:
+        net = load_network(network, status_date=cfg.status_date)
     ctx = Context(config=cfg.run_config(), network=network, net=net,
                   population=oblast_population(network),
                   compiled=compile_cached(net) if compile_engine else None)

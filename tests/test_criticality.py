@@ -57,6 +57,24 @@ def test_single_losses_by_hand(result):
     assert list(result.single["rank"]) == list(range(1, len(CANDIDATES) + 1))
 
 
+def test_paths_name_what_makes_an_asset_critical(result):
+    """Criticality.path: beyond the no-loss baseline, link by link (docs/report.md)."""
+    p = result.paths
+    assert set(p) == set(result.single["asset_id"])  # every candidate: fewer than 8
+    chp5 = p["plant:kyiv-chp-5"]
+    assert chp5["sources_down"] == ["Kyiv CHP-5"]
+    assert set(chp5["zones"]) == set(ZONES.index[ZONES["source_id"] == "heat:kyiv-chp-5"])
+    assert chp5["buildings"] == ZONES.loc[chp5["zones"], "buildings"].sum()
+    pump = p["pump:chp-5-holosiivskyi"]
+    assert pump["sources_down"] == []
+    assert pump["zones_unpumped"] == ["zone:chp-5-holosiivskyi"]
+    assert pump["mw_shed"] == 0.0  # a heat asset sheds no electricity
+    # a grid asset's MW shed at the peak-demand hour is its score's (increase over baseline)
+    s = result.single.set_index("asset_id")
+    assert p["sub:kyiv-110-obolonskyi"]["mw_shed"] == pytest.approx(
+        s.loc["sub:kyiv-110-obolonskyi", "mw_shed"])
+
+
 def test_worst_sets(result):
     w = result.worst_sets.set_index("method")
     assert len(w) == 2

@@ -12,7 +12,6 @@ import pytest
 
 import gridmodel
 from gridmodel.errors import InputError
-from gridmodel.heat.layer import load_layer
 from gridmodel.strikes import load_strikes
 from gridmodel.studies.planning import Intervention, build_variant, load_plan
 from gridmodel.studies.planning.evaluate import (
@@ -152,19 +151,7 @@ def test_nights_are_reproducible_and_coupled(net, targets):
 
 
 def test_run_plan_writes_outputs_and_never_overwrites(tmp_path):
-    class Cheap:
-        def __init__(self):
-            sc = load_scenario(EX / "kyiv_winter_base.toml")
-            self.net = gridmodel.load_network(sc.network, status_date=sc.status_date)
-            self.layer = load_layer("kyiv")
-            self.strikes = load_strikes(EX / "kyiv_winter_targets.toml", self.net)
-            self.horizon_h = 24
-
-        def __call__(self, variant, night):
-            s = realise(night, variant)
-            n = 0 if s is None else len(s)
-            crews = variant.layer.assumptions["restart"]["crews"]
-            return {m: 1000.0 * n + 1e5 / crews for m in METRICS}
+    from cheap_plan import CheapPlanRunner as Cheap
 
     out = tmp_path / "plan"
     res = run_plan(None, EX / "kyiv_winter_plan.toml", 3, out,  # the plan names its base

@@ -9,6 +9,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
+from tiny_runs import TWO_STRIKES, tiny_run
 
 import gridmodel
 from gridmodel.heat.layer import load_layer
@@ -112,38 +113,117 @@ def test_network_without_coordinates(tmp_path, net):
     assert "no bus coordinates" in text
 
 
-def test_run_report_from_a_run_result(tmp_path, net):
-    """run_report on a RunResult-like object (the shape gridmodel.studies.scenario.run returns)."""
-    from types import SimpleNamespace
-
-    from gridmodel.report.html import dark_buses_from_loads, run_report
+def test_dark_buses_from_loads(net):
+    from gridmodel.report.html import dark_buses_from_loads
 
     t = pd.Timestamp("2026-02-03T00:00+02:00")
     loads = pd.DataFrame({"time": [t, t], "load_id": ["load:kyiv-obolonskyi-critical",
                                                       "load:kyiv-podilskyi-critical"],
                           "energised": [False, True]})
-    dark = dark_buses_from_loads(loads, net)
-    assert dark == {t.isoformat(): ["bus:kyiv-110-obolonskyi"]}
-    fig = png(tmp_path / "p.png")
-    res = SimpleNamespace(
-        scenario=SimpleNamespace(name="demo", network="ukraine", status_date="2026-02-02",
-                                 model_dump=lambda mode="json": {"name": "demo"}),
-        layer=load_layer("kyiv"),
-        summary={"seed": 20260203, "hashes": {"network_sha256": "abc"}, "plots": [str(fig)],
-                 "heat": {"by_district": {"darnytskyi": {"buildings": 1000, "peak": 200},
-                                          "obolonskyi": {"buildings": 400, "peak": 40},
-                                          "pecherskyi": {"buildings": 50, "peak": 0}}}},
-        frames={"heat_hourly": heat_hourly(), "grid_loads": loads,
-                "grid_assets": pd.DataFrame({"asset_id": ["sub:pivnichna"]})},
-        explanation="First paragraph.\n\nMore.", out=tmp_path / "run")
-    text = run_report(res, net=net).read_text(encoding="utf-8")
-    assert '"stock": [1000, 400, 50]' in text
-    assert "20260203" in text  # seeds without thousands separators
-    assert "First paragraph." in text
-    assert "struck: " in text
-    # the district map and the assumptions file come from the run's heat layer
-    assert "Kyiv districts: buildings without heat" in text
-    assert "(networks/kyiv/assumptions.toml) [C]" in text
+    assert dark_buses_from_loads(loads, net) == {t.isoformat(): ["bus:kyiv-110-obolonskyi"]}
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory):
+    """The tiny run with two strikes (tests/tiny_runs.py), its report written by the run."""
+    tmp = tmp_path_factory.mktemp("tiny-report")
+    res = tiny_run(tmp, TWO_STRIKES)
+    return res, (tmp / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def findings(text: str) -> dict[str, str]:
+    """``data-finding`` key -> ``data-value`` of the findings box."""
+    box = text[text.index('id="key-findings"'):text.index("</section>",
+                                                          text.index('id="key-findings"'))]
+    return dict(re.findall(r'data-finding="([^"]+)" data-value="([^"]*)"', box))
+
+
+def test_run_report_opens_with_the_key_findings(tiny_report):
+    res, text = tiny_report
+    main = text[text.index("<main>"):]
+    assert re.match(r'<main>\s*<section id="key-findings"', main)  # first on the page
+    f = findings(text)
+    h = res.summary["heat"]
+    assert int(f["peak-buildings"]) == h["buildings_without_heat_peak"]
+    assert int(f["peak-people"]) == h["people_without_heat_peak"]
+    peak = pd.Timestamp(h["buildings_without_heat_peak_time"]).tz_convert("Europe/Kyiv")
+    assert f["peak-time"] == peak.strftime("%Y-%m-%d %H:%M")
+    names = dict(zip(res.layer.districts["district"], res.layer.districts["name"],
+                     strict=True))
+    hit = {names[d] for d, n in h["by_district_at_peak"].items() if n > 0}
+    assert set(f["districts"].split("|")) == hit
+    # local time to the minute, never nanosecond UTC
+    box = text[text.index('id="key-findings"'):text.index('id="figures"')]
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+", box)
+    assert "+00:00" not in box
+
+
+def test_heat_return_and_baseline_are_the_models(tiny_report, tmp_path):
+    res, text = tiny_report
+    f = findings(text)
+    # the no-strike run of the same scenario, through the public API
+    base = tiny_run(tmp_path / "base", [], out=None)
+    assert int(f["baseline-peak-buildings"]) == base.summary["heat"][
+        "buildings_without_heat_peak"]
+    total = res.frames["heat_hourly"].groupby("time")["buildings_without_heat"].sum()
+    base_total = base.frames["heat_hourly"].groupby("time")["buildings_without_heat"].sum()
+    over = (total > base_total).to_numpy()
+    k = int(np.flatnonzero(over)[-1]) + 1
+    assert f["heat-returns"] == total.index[k].tz_convert("Europe/Kyiv").strftime(
+        "%Y-%m-%d %H:%M")
+    assert int(f["end-buildings"]) == res.summary["heat"]["buildings_without_heat_end"]
+
+
+def test_drivers_are_leave_one_strike_out_runs(tiny_report, tmp_path):
+    res, text = tiny_report
+    f = findings(text)
+    peak = res.summary["heat"]["buildings_without_heat_peak"]
+    # without the CHP strike, only the boiler house's: its peak is what the page states
+    alone = tiny_run(tmp_path, TWO_STRIKES[1:], out=None)
+    without_chp = alone.summary["heat"]["buildings_without_heat_peak"]
+    assert without_chp < peak
+    m = re.search(r"Tiny CHP \(([\d,]+) people-hours; peak without it ([\d,]+)\)", text)
+    assert m is not None
+    assert int(m.group(2).replace(",", "")) == without_chp
+
+    def people_hours(r):
+        return int(r.frames["heat_hourly"]["people_without_heat"].sum())
+
+    assert int(m.group(1).replace(",", "")) == people_hours(res) - people_hours(alone)
+    assert set(f["drivers"].split("|")) == {"plant:tiny-chp", "heat:tiny-boilers-south"}
+    # names, not ids, in the box's text; the table holds both
+    assert "boiler house, south" in text
+
+
+def test_run_report_folds_the_raw_outputs(tiny_report):
+    res, text = tiny_report
+    raw = text[text.index('<details id="raw">'):]
+    for sid in ('id="scenario"', 'id="summary"', 'id="raw-figures"', 'id="provenance"'):
+        assert sid in raw
+    assert str(res.summary["seed"]) in raw
+    # figures of what changed, open: affected districts only, outdoor temperature
+    figs = text[text.index('id="figures"'):text.index("</section>", text.index('id="figures"'))]
+    assert figs.count("<img") == 2
+    assert "Tinyville districts: buildings without heat" in text
+    assert "(tests/data/tiny/heat" not in text or "[C]" in text
+    assert external_refs(text) == []
+
+
+def test_heat_return_index():
+    from gridmodel.report.findings import heat_return_index
+
+    assert heat_return_index([0, 3, 3, 0, 1, 0, 0], [0] * 7) == 5
+    assert heat_return_index([0, 3, 3], [0, 0, 0]) is None  # still out at the end
+    assert heat_return_index([1, 1, 1], [1, 1, 1]) is None  # never above the baseline
+    assert heat_return_index([2, 2, 1], [1, 1, 1]) == 2
+
+
+def test_local_minute():
+    from gridmodel.report.findings import local_minute
+
+    assert local_minute("2026-01-15T02:00:00.389614984+00:00", "Europe/Kyiv") == \
+        "2026-01-15 04:00"
+    assert local_minute(None, "UTC") is None
 
 
 def test_district_map_named_and_timed_by_the_heat_layer(tmp_path):
@@ -182,3 +262,59 @@ def test_default_district_table_is_the_built_in_layer_naming_the_districts(tmp_p
     unknown = pd.DataFrame({"nowhere": [0, 5]}, index=idx)
     text = write_report(tmp_path, heat_frames=unknown).read_text(encoding="utf-8")
     assert 'id="map-' not in text
+
+
+def test_findings_runs_can_be_switched_off(tmp_path):
+    """``[outputs] findings = false``: no baseline and no leave-one-out runs, the rest of
+    the box stays."""
+    from tiny_runs import tiny_folder_with
+
+    import gridmodel
+
+    sc = tiny_folder_with(tmp_path, TWO_STRIKES)
+    sc.write_text(sc.read_text(encoding="utf-8").replace(
+        "[outputs]\n", "[outputs]\nfindings = false\n"), encoding="utf-8")
+    res = gridmodel.run(sc, out=tmp_path / "out", progress=False)
+    f = findings((tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    assert "baseline-peak-buildings" not in f
+    assert "drivers" not in f
+    assert int(f["peak-buildings"]) == res.summary["heat"]["buildings_without_heat_peak"]
+
+
+def test_merge_plant_heat_shows_one_row_per_chp():
+    from gridmodel.report.study_findings import merge_plant_heat
+
+    single = pd.DataFrame({"rank": [1, 2, 3], "asset_id": ["heat:a", "plant:a", "sub:b"],
+                           "name": ["A", "A", "B"], "buildings_without_heat": [9.0, 9.0, 1.0]})
+    sources = pd.DataFrame({"source_id": ["heat:a"], "power_asset": ["plant:a"]})
+    paths = {"heat:a": {"dark_buses": 0, "mw_shed": 0.0, "sources_down": ["A"],
+                        "zones_unpumped": [], "zones": ["zone:a"], "buildings": 9}}
+    m = merge_plant_heat(single, sources, paths)
+    assert m["asset_ids"].tolist() == ["heat:a + plant:a", "sub:b"]
+    assert m["rank"].tolist() == [1, 3]
+    assert m.loc[0, "path"] == ("no more buses dark, +0 MW shed nationally at the "
+                                "peak-demand hour -> heat sources down: A -> 1 zone(s), "
+                                "9 buildings")
+    assert m.loc[1, "path"] == ""  # no path computed for it
+
+
+def test_paired_differences_pair_the_same_replicate():
+    from gridmodel.report.study_findings import paired_differences
+
+    frame = pd.DataFrame({"pattern": ["a"] * 3 + ["b"] * 3, "replicate": [0, 1, 2] * 2,
+                          "status": ["ok", "ok", "failed", "ok", "ok", "ok"],
+                          "m": [1.0, 5.0, 7.0, 2.0, 9.0, 0.0]})
+    d, ref = paired_differences(frame, ["m"])
+    assert ref == "a"
+    # replicate 2 failed for the reference: not paired
+    assert d["replicate"].tolist() == [0, 1]
+    assert d["difference"].tolist() == [1.0, 4.0]
+
+
+def test_identifier_columns_are_raw_numbers_others_formatted():
+    from gridmodel.report.html import _is_raw
+
+    for name in ("asset_id", "seed", "price_year", "network_sha256", "lifetime_years"):
+        assert _is_raw(name), name
+    assert not _is_raw("avoided_building_hours_below_12c")  # "id" inside a word
+    assert not _is_raw("residents")

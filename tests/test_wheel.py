@@ -31,6 +31,7 @@ def test_wheel_ships_data_and_loads_ukraine(tmp_path):
     assert "gridmodel/_data/networks/ukraine/lines.csv" in names
     assert any(n.startswith("gridmodel/_data/weather/") and n.endswith(".csv") for n in names)
     assert "gridmodel/py.typed" in names  # PEP 561: the package's annotations are for users
+    assert "gridmodel/report/templates/report.html.j2" in names  # report.html's template
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), names[-8:]
     site = tmp_path / "site"
     subprocess.run(

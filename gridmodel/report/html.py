@@ -19,6 +19,7 @@ import html
 import json
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -54,11 +55,27 @@ figcaption{font-size:.85em;color:#555}
 .map svg{width:100%;height:auto;background:#f4f7fb;border:1px solid #ccd}
 .legend span{display:inline-block;margin-right:12px;font-size:.8em}
 .sw{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
-#slider{width:100%} .tbl{overflow-x:auto}
+#slider{width:100%} .tbl{overflow-x:auto;max-width:100%} section{overflow-x:auto}
+td.long{min-width:22em;max-width:36em} th{white-space:nowrap}
+.findings{border:2px solid #1d3557;background:#f3f7fc}
+.findings h2{margin:6px 0}
+.findings .headline{font-size:1.15em;font-weight:600;margin:6px 0}
+.findings dl{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:4px 18px;
+margin:6px 0}
+.findings dt{font-size:.8em;color:#555} .findings dd{margin:0 0 4px;font-weight:600}
+.findings table{font-size:.8em;margin:4px 0}
+details#raw{margin:16px 0} details#raw>summary{cursor:pointer;font-weight:600;padding:6px 0}
 """
 
 _JS = """
 (function(){
+  var box = document.getElementById('key-findings');
+  if (box) {
+    var r = box.getBoundingClientRect();
+    document.body.setAttribute('data-findings-box', [Math.round(r.left + window.scrollX),
+      Math.round(r.top + window.scrollY), Math.round(r.right + window.scrollX),
+      Math.round(r.bottom + window.scrollY), window.innerWidth, window.innerHeight].join(','));
+  }
   var el = document.getElementById('report-data');
   if (!el) { return; }
   var D = JSON.parse(el.textContent);
@@ -131,7 +148,11 @@ def _fmt(v) -> str:
         if v != 0 and (abs(v) >= 1e15 or abs(v) < 1e-3):
             return f"{v:.3g}"
         return f"{v:,.2f}" if abs(v) < 100 else f"{v:,.0f}"
-    if isinstance(v, pd.Timestamp | dt.datetime | dt.date):
+    if isinstance(v, pd.Timestamp | dt.datetime):
+        if pd.isna(v):
+            return ""
+        return pd.Timestamp(v).strftime("%Y-%m-%d %H:%M %Z").strip()  # to the minute
+    if isinstance(v, dt.date):
         return v.isoformat()
     return str(v)
 
@@ -176,10 +197,18 @@ def _flatten(d: Mapping, prefix: str = "") -> list[tuple[str, object]]:
 _RAW_KEYS = ("seed", "year", "sha", "hash", "id")
 
 
+def _is_raw(name: str) -> bool:
+    """An identifier's name (a seed, year, hash or id: shown without thousands
+    separators): a word of ``name`` is ``id`` or starts with another of :data:`_RAW_KEYS`
+    (``asset_id``, ``price_year``, ``network_sha256``; not ``avoided_...``)."""
+    words = re.split(r"[^a-z0-9]+", str(name).lower())
+    return any(w == "id" or (k != "id" and w.startswith(k)) for w in words for k in _RAW_KEYS)
+
+
 def _fmt_key(key: str, v) -> str:
     """Format a value; identifiers (seeds, years, hashes) without thousands separators."""
     last = key.rsplit(".", 1)[-1].lower()
-    if isinstance(v, int | np.integer) and any(t in last for t in _RAW_KEYS):
+    if isinstance(v, int | np.integer) and _is_raw(last):
         return str(int(v))
     return _fmt(v)
 
@@ -208,15 +237,16 @@ def _df_table(df, name: str) -> str:
     if not isinstance(shown.index, pd.RangeIndex):
         shown = shown.reset_index()
     text_col = [not pd.api.types.is_numeric_dtype(shown[c])
-                or any(t in str(c).lower() for t in _RAW_KEYS) for c in shown.columns]
-    head = "".join(f'<th{" class=k" if t else ""}>{_esc(c)}</th>'
-                   for c, t in zip(shown.columns, text_col, strict=True))
+                or _is_raw(c) for c in shown.columns]
+    # text columns of long sentences get room to wrap at words, not at every letter
+    cls = [(' class="k long"' if shown[c].astype(str).str.len().max() > 60 else " class=k")
+           if t and len(shown) else "" for c, t in zip(shown.columns, text_col, strict=True)]
+    head = "".join(f"<th{k}>{_esc(c)}</th>" for c, k in zip(shown.columns, cls, strict=True))
     body = []
     for row in shown.itertuples(index=False):
         cells = "".join(
-            f'<td{" class=k" if t else ""}>'
-            f"{_esc(_fmt_key(str(c), v) if t else _fmt(v))}</td>"
-            for v, t, c in zip(row, text_col, shown.columns, strict=True))
+            f"<td{k}>{_esc(_fmt_key(str(c), v) if t else _fmt(v))}</td>"
+            for v, t, c, k in zip(row, text_col, shown.columns, cls, strict=True))
         body.append(f"<tr>{cells}</tr>")
     more = (f'<p class="note">showing {_MAX_ROWS} of {n} rows; the full table is in the '
             "output folder.</p>" if n > _MAX_ROWS else "")
@@ -228,6 +258,10 @@ def _figure(item) -> str:
     caption = None
     if isinstance(item, tuple | list) and len(item) == 2:
         caption, item = item
+    if isinstance(item, bytes):
+        data = base64.b64encode(item).decode("ascii")
+        return (f'<figure><img alt="{_esc(caption)}" src="data:image/png;base64,{data}">'
+                f"<figcaption>{_esc(caption)}</figcaption></figure>")
     p = Path(item)
     caption = caption or p.stem.replace("_", " ")
     if not p.is_file():
@@ -516,21 +550,17 @@ _LEGEND = ('<p class="legend"><span><i class="sw" style="background:#7b2cbf"></i
            '<span><i class="sw" style="background:#d62828"></i>struck</span></p>')
 
 
-def _text_sections(notes, scenario, summary, illustrative, figures) -> list[str]:
-    """The sections above the map: notes, scenario, summary, illustrative values, figures."""
+def _kv_section(sec_id: str, title: str, d: Mapping) -> str:
+    return f'<section id="{sec_id}"><h2>{_esc(title)}</h2>{_kv_table(d)}</section>'
+
+
+def _text_sections(notes, illustrative, figures) -> list[str]:
+    """The open sections above the map: notes, illustrative values, figures."""
     sec: list[str] = []
     notes = list(notes)
     if notes:
         sec.append("<section><h2>About this report</h2>"
                    + "".join(f"<p>{_esc(n)}</p>" for n in notes) + "</section>")
-    sc = _as_dict(scenario)
-    sc.pop("path", None) if sc.get("path") is None else None
-    if sc:
-        sec.append(f'<section id="scenario"><h2>Scenario and sources</h2>{_kv_table(sc)}'
-                   "</section>")
-    if summary:
-        sec.append(f'<section id="summary"><h2>Summary figures</h2>{_kv_table(summary)}'
-                   "</section>")
     ill = [str(x) for x in illustrative]
     if ill:
         sec.append('<section id="illustrative"><h2>Illustrative values</h2>'
@@ -541,6 +571,22 @@ def _text_sections(notes, scenario, summary, illustrative, figures) -> list[str]
     figs = list(figures or ())
     if figs:
         sec.append('<section id="figures"><h2>Figures</h2>'
+                   + "".join(_figure(f) for f in figs) + "</section>")
+    return sec
+
+
+def _raw_sections(scenario, summary, raw_figures) -> list[str]:
+    """The folded sections at the end: scenario, summary figures, raw figures."""
+    sec: list[str] = []
+    sc = _as_dict(scenario)
+    sc.pop("path", None) if sc.get("path") is None else None
+    if sc:
+        sec.append(_kv_section("scenario", "Scenario and sources", sc))
+    if summary:
+        sec.append(_kv_section("summary", "Summary figures", summary))
+    figs = list(raw_figures or ())
+    if figs:
+        sec.append('<section id="raw-figures"><h2>Output figures</h2>'
                    + "".join(_figure(f) for f in figs) + "</section>")
     return sec
 
@@ -617,20 +663,37 @@ def _provenance_section(provenance, version: str, now: str) -> list[str]:
     return [f'<section id="provenance"><h2>Provenance</h2>{body}</section>']
 
 
-def _document(title: str, version: str, now: str, sections: list[str], data: dict) -> str:
-    """The whole page: head with the inline CSS, header, sections, embedded JSON data and
-    the inline script."""
+def _findings_view(findings: Mapping | None) -> dict | None:
+    """The findings box for the template: ``headline``, ``items`` (``label, key, value,
+    text``), ``table`` (title, DataFrame) rendered, ``notes``."""
+    if not findings:
+        return None
+    from markupsafe import Markup
+
+    view = {"headline": findings.get("headline"), "notes": list(findings.get("notes", ())),
+            "items": [dict(it) for it in findings.get("items", ())]}
+    table = findings.get("table")
+    if table is not None and len(table[1]):
+        view["table_title"] = table[0]
+        view["table_html"] = Markup(_df_table(table[1], "key-findings"))
+    return view
+
+
+def _document(title: str, version: str, now: str, sections: list[str], data: dict,
+              findings: Mapping | None = None, raw: list[str] = ()) -> str:
+    """The whole page (template ``templates/report.html.j2``): inline CSS, header, the
+    findings box, sections, the folded raw sections, embedded JSON data, inline script."""
+    import jinja2
+    from markupsafe import Markup
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+        autoescape=True, keep_trailing_newline=True)
     payload_json = json.dumps(data, default=_jsonable).replace("</", "<\\/")
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>"
-        f"<header><h1>{_esc(title)}</h1><p>gridmodel {_esc(version)} - written {now}"
-        " - self-contained: opens without a network connection</p></header><main>"
-        + "".join(sections)
-        + f'</main><script id="report-data" type="application/json">{payload_json}</script>'
-        f"<script>{_JS}</script></body></html>\n"
-    )
+    return env.get_template("report.html.j2").render(
+        title=title, version=version, now=now, css=Markup(_CSS), js=Markup(_JS),
+        findings=_findings_view(findings), sections=[Markup(x) for x in sections],
+        raw=[Markup(x) for x in raw], data_json=Markup(payload_json))
 
 
 # ----------------------------------------------------------------------- main
@@ -641,58 +704,54 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
                  districts=None, building_stock: Mapping | None = None,
                  illustrative: Iterable[str] = (), provenance: Mapping | None = None,
                  notes: Iterable[str] = (), filename: str = "report.html",
-                 heat_layer=None) -> Path:
+                 heat_layer=None, findings: Mapping | None = None,
+                 raw_figures: Iterable = ()) -> Path:
     """Write one self-contained HTML report into an output folder.
 
-    Every argument but ``out_dir`` is optional; absent sections are left out.
+    Every argument but ``out_dir`` is optional; absent sections are left out. The
+    accepted forms of each argument are tabled in ``docs/report.md``.
 
     Parameters
     ----------
     out_dir : path
-        The command's output folder (created if missing). The caller owns the folder and
-        has already applied its ``--force`` rule; ``report.html`` inside it is (re)written.
+        The command's output folder (created if missing; the caller has applied its
+        ``--force`` rule); ``report.html`` inside it is (re)written.
     title : str
     scenario : Scenario, dict or None
-        Shown as key/value pairs (name, network, status date, weather, start, horizon,
-        strike file and its sources).
+        Key/value pairs, folded at the end.
     summary : dict, optional
-        Key figures (nested dicts are flattened as ``a.b``; long lists are counted).
-    figures : iterable of path or (caption, path)
-        PNG/JPEG/SVG files, embedded as base64 data URIs (a missing file is reported in
-        the page, not raised).
+        Figures (nested dicts flattened as ``a.b``); folded at the end when there are
+        ``findings``, else shown open first.
+    figures, raw_figures : iterable of path or (caption, path) or (caption, PNG bytes)
+        Embedded as data URIs (a missing file is reported in the page, not raised):
+        ``figures`` open under the findings, ``raw_figures`` folded at the end.
     tables : dict of str to DataFrame (or list of dicts, or dict)
         Shown in order; at most 200 rows each.
-    network : pandapowerNet, optional
-        Drawn from bus lon/lat (lines by voltage) with ``struck_assets`` marked.
-    struck_assets : iterable of str
-        Registry asset ids struck (red crosses; struck lines in red).
+    network, struck_assets : pandapowerNet, iterable of str
+        Drawn from bus lon/lat (lines by voltage), struck registry asset ids marked.
     dark_buses : list, dict or DataFrame, optional
-        Buses that went dark: a list of bus ids / pandapower indices (one state), a dict
-        ``{time: [bus ids]}``, or a [time x bus] bool DataFrame (follows the time slider).
+        Bus ids / indices (one state), ``{time: [bus ids]}`` or a [time x bus] bool frame.
     heat_frames : DataFrame or dict, optional
-        ``heat_hourly`` (``time, district, buildings_without_heat[, people_without_heat]``,
-        as written by ``gridmodel run``), or a dict holding it, or a wide [time x district]
-        frame; drawn on the district map with a time slider.
+        ``heat_hourly`` (or a dict holding it, or a wide [time x district] frame): the
+        district map with a time slider.
     districts : DataFrame, optional
         ``district, name, centroid_lon, centroid_lat[, buildings]``; default
-        ``heat_layer.districts``, else the district table of the built-in heat layer
-        that names the districts of ``heat_frames``.
+        ``heat_layer.districts`` (or the built-in layer naming the frame's districts).
     building_stock : dict, optional
-        ``{district: buildings}`` for the colour scale (default the peak value).
+        ``{district: buildings}`` for the colour scale.
     illustrative : iterable of str
-        Values or files that are illustrative ([C]); listed in a highlighted box.
+        Illustrative ([C]) values or files, in a highlighted box.
     provenance : dict, optional
-        Seed, network / weather / heat-layer versions and hashes, strike list, command.
-        A DataFrame value (e.g. the strike list) is shown as a table.
+        Seed, versions, hashes; DataFrame values shown as tables; folded at the end.
     notes : iterable of str
-        Free text paragraphs under the title.
-    filename : str
-        Default ``report.html``.
+        Paragraphs under the findings.
+    filename : str, default "report.html"
     heat_layer : gridmodel.heat.layer.HeatLayer, optional
-        The run's heat layer: its district table, its ``meta["city"]`` (map title) and its
-        ``meta["tz"]`` (the slider's local time; without a layer, the time zone of
-        ``heat_frames``, else UTC). Default: the built-in layer found as for
-        ``districts``.
+        District table, ``meta["city"]`` (map title), ``meta["tz"]`` (slider's local time).
+    findings : dict, optional
+        The key-findings box, first on the page: ``headline``, ``items`` (dicts ``label,
+        key, value, text``; ``text`` shown, ``value`` as ``data-value`` of
+        ``<dd data-finding="key">``), ``table`` (``(title, DataFrame)``), ``notes``.
 
     Returns
     -------
@@ -705,14 +764,17 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
 
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data: dict = {}
-    sec = _text_sections(notes, scenario, summary, illustrative, figures)
+    sec = [_kv_section("summary", "Summary figures", summary)] if summary and not findings else []
+    sec += _text_sections(notes, illustrative, figures)
     sec += _map_section(data, network, struck_assets, dark_buses, heat_frames, districts,
                         building_stock, heat_layer)
     sec += [f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}</section>'
             for name, df in (tables or {}).items()]
-    sec += _provenance_section(provenance, __version__, now)
+    raw = _raw_sections(scenario, summary if findings else None, raw_figures)
+    raw += _provenance_section(provenance, __version__, now)
     path = out / filename
-    path.write_text(_document(title, __version__, now, sec, data), encoding="utf-8")
+    path.write_text(_document(title, __version__, now, sec, data, findings, raw),
+                    encoding="utf-8")
     return path
 
 
@@ -756,18 +818,76 @@ def _assumptions_file(layer) -> str:
         return str(path)
 
 
-def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
+def _change_figures(result, findings) -> list[tuple[str, bytes]]:
+    """The run's figures of what changed (:mod:`gridmodel.report.change_plots`)."""
+    from gridmodel.report.change_plots import indoor_png, timeline_png
+    from gridmodel.report.findings import district_names
+
+    ctx, chain, layer = result.context, result.chain, result.layer
+    wh = np.asarray(chain.heat.without_heat)
+    if not wh.any():
+        return []
+    names = district_names(layer)
+    dist = layer.buildings["district"].astype(str).to_numpy()
+    hit = sorted({d for d in dist[wh.any(axis=0)]})
+    by_d = pd.DataFrame({names.get(d, d): wh[:, dist == d].sum(axis=1) for d in hit},
+                        index=ctx.index)
+    health = float(layer.assumptions["comfort"]["health_risk_c"])
+    return [
+        ("Buildings without heat in the affected districts, and the outdoor temperature",
+         timeline_png(ctx.index, by_d, findings.baseline_hourly, ctx.temp.to_numpy(),
+                      findings.tz)),
+        ("Indoor temperature of the buildings that lost heat",
+         indoor_png(ctx.index, chain.temperatures, wh.any(axis=0), health, findings.tz))]
+
+
+def _run_inputs(result, net, out: Path) -> dict:
+    """What a run's report draws besides its findings: struck assets, dark buses per
+    hour, output figures, provenance."""
+    frames, summary = result.frames or {}, result.summary
+    assets = frames.get("grid_assets")
+    loads = frames.get("grid_loads")
+    prov = {"seed": summary.get("seed"), **(summary.get("hashes") or {}),
+            "schema_version": summary.get("schema_version")}
+    if assets is not None and len(assets):
+        from gridmodel.report.findings import layer_tz
+
+        tz = layer_tz(getattr(result, "layer", None))
+        shown = assets.drop(columns=[c for c in ("strike_rows",) if c in assets])
+        for c in ("start", "end"):
+            if c in shown and isinstance(shown[c].dtype, pd.DatetimeTZDtype):
+                shown[c] = shown[c].dt.tz_convert(tz)  # the layer's local time
+        prov["assets out (strikes and repairs)"] = shown
+    by_d = (summary.get("heat") or {}).get("by_district") or {}
+    return {
+        "struck_assets": sorted(set(assets["asset_id"])) if assets is not None
+        and len(assets) else [],
+        "dark_buses": dark_buses_from_loads(loads, net) if loads is not None and len(loads)
+        else None,
+        "raw_figures": [q if (q := Path(p)).is_absolute() else out / q
+                        for p in summary.get("plots") or []],
+        "provenance": prov,
+        "building_stock": {d: int(v["buildings"]) for d, v in by_d.items()
+                           if isinstance(v, Mapping) and "buildings" in v} or None}
+
+
+def run_report(result, out=None, *, net=None, title: str | None = None,
+               compare: bool = True) -> Path:
     """``report.html`` for a :class:`gridmodel.studies.scenario.RunResult` (``gridmodel run``).
 
     Parameters
     ----------
     result : RunResult
-        With ``summary`` and ``frames`` (``heat_hourly``, ``grid_loads``, ``grid_assets``).
+        With ``summary``, ``frames`` (``heat_hourly``, ``grid_loads``, ``grid_assets``),
+        ``context`` and ``chain``.
     out : path, optional
         Default ``result.out``.
     net : pandapowerNet, optional
         Default: ``load_network(scenario.network, status_date=scenario.status_date)``.
     title : str, optional
+    compare : bool
+        Run the no-strike baseline and the leave-one-strike-out runs for the findings
+        (:func:`gridmodel.report.findings.run_findings`).
 
     Returns
     -------
@@ -775,42 +895,32 @@ def run_report(result, out=None, *, net=None, title: str | None = None) -> Path:
 
     Notes
     -----
-    The district map, its city name and local time come from ``result.layer`` (the run's
-    heat layer), as does the assumptions file named among the illustrative values.
+    First the key findings (:func:`gridmodel.report.findings.run_box`), then the figures
+    of what changed, the maps, the leave-one-out table; the run's own PNG files, the
+    scenario, the summary and the provenance folded at the end. The district map, its
+    city name and local time come from ``result.layer``.
     """
+    from gridmodel.report.findings import run_box, run_findings
+
     out = Path(out if out is not None else result.out)
-    sc = result.scenario
-    summary = dict(result.summary)
-    frames = result.frames or {}
+    sc, layer = result.scenario, getattr(result, "layer", None)
     if net is None:
         from gridmodel.network.io import load_network
 
         net = load_network(sc.network, status_date=sc.status_date)
-    assets = frames.get("grid_assets")
-    struck = sorted(set(assets["asset_id"])) if assets is not None and len(assets) else []
-    loads = frames.get("grid_loads")
-    dark = dark_buses_from_loads(loads, net) if loads is not None and len(loads) else None
-    figs = []
-    for p in summary.get("plots") or []:
-        q = Path(p)
-        figs.append(q if q.is_absolute() else out / q)
-    prov = {"seed": summary.get("seed"), **(summary.get("hashes") or {}),
-            "schema_version": summary.get("schema_version")}
-    if assets is not None and len(assets):
-        prov["assets out (strikes and repairs)"] = assets.drop(
-            columns=[c for c in ("strike_rows",) if c in assets])
-    short = {k: v for k, v in summary.items() if k not in ("hashes", "plots", "scenario")}
-    by_d = (summary.get("heat") or {}).get("by_district") or {}
-    stock = {d: int(v["buildings"]) for d, v in by_d.items()
-             if isinstance(v, Mapping) and "buildings" in v} or None
-    layer = getattr(result, "layer", None)
+    f = run_findings(result, compare=compare)
+    short = {k: v for k, v in result.summary.items() if k not in ("hashes", "plots",
+                                                                   "scenario")}
+    tables = {} if f.drivers.empty else {
+        "Strikes left out one at a time: without heat avoided (same seed, same repair "
+        "times for the other strikes)": f.drivers}
     return write_report(
         out, title=title or f"Scenario: {sc.name}", scenario=sc, summary=short,
-        figures=figs, network=net, struck_assets=struck, dark_buses=dark,
-        heat_frames=frames, building_stock=stock, provenance=prov, heat_layer=layer,
+        figures=_change_figures(result, f), tables=tables, network=net,
+        heat_frames=result.frames or {}, heat_layer=layer, findings=run_box(f),
         illustrative=["heat-layer assumptions: building registry, zones, bridging, crews "
                       f"({_assumptions_file(layer)}) [C]",
                       "repair times without a named source "
                       "(gridmodel/data/repair_times.toml) [C]"],
         notes=[result.explanation.split("\n\n")[0]] if getattr(result, "explanation", "")
-        else ())
+        else (), **_run_inputs(result, net, out))

@@ -1,9 +1,11 @@
 """PNG plots of a heat run (matplotlib, Agg backend, no map tiles).
 
-* ``heat_without_by_district.png``: buildings without heat over time, stacked by district.
+* ``heat_without_by_district.png``: buildings without heat over time, stacked by affected
+  district.
 * ``indoor_bands_by_archetype.png``: indoor temperature median and 5-95 % band per archetype.
 * ``map_without_heat_peak.png``: buildings at their lon/lat, those without heat at the peak
-  highlighted (scatter; the registry is synthetic, positions are illustrative).
+  highlighted, district names at their centroids (scatter; the registry is synthetic,
+  positions are illustrative).
 """
 
 from __future__ import annotations
@@ -26,13 +28,18 @@ def _plt():
 
 
 def plot_without_heat(ax, index, without_heat, district):
-    """Stacked area of buildings without heat per district."""
-    ds = sorted(set(district))
-    ys = [np.asarray(without_heat)[:, np.asarray(district) == d].sum(1) for d in ds]
-    ax.stackplot(index, *ys, labels=ds)
+    """Stacked area of buildings without heat per affected district (the legend lists only
+    districts with a building ever without heat)."""
+    wh, district = np.asarray(without_heat), np.asarray(district)
+    ds = [d for d in sorted(set(district)) if wh[:, district == d].any()]
+    ys = [wh[:, district == d].sum(1) for d in ds]
+    if ds:
+        ax.stackplot(index, *ys, labels=ds)
+        ax.legend(loc="upper right", fontsize=7, ncol=2)
+    else:
+        ax.plot(index, np.zeros(len(index)), color="0.5", label="no building without heat")
     ax.set_ylabel("buildings without heat")
     ax.set_title("Buildings cut off from heat supply, by district")
-    ax.legend(loc="upper right", fontsize=7, ncol=2)
     ax.grid(alpha=0.3)
 
 
@@ -52,14 +59,23 @@ def plot_indoor_bands(ax, index, temps, archetype, health_risk_c: float):
     ax.grid(alpha=0.3)
 
 
-def plot_map(ax, buildings: pd.DataFrame, without_at_peak, when: str, city: str):
+def plot_map(ax, buildings: pd.DataFrame, without_at_peak, when: str, city: str,
+             districts: pd.DataFrame | None = None):
     """Lon/lat scatter of buildings; without heat at the peak in red.
 
     ``city`` names the buildings in the title (the heat layer's ``meta["city"]``); the
     aspect ratio is that of an equirectangular map at the buildings' mean latitude
-    (rounded to 0.01°).
+    (rounded to 0.01°). ``districts`` (the layer's table) names each district at its
+    centroid.
     """
     w = np.asarray(without_at_peak, bool)
+    if districts is not None and {"centroid_lon", "centroid_lat"} <= set(districts):
+        names = districts["name"] if "name" in districts else districts["district"]
+        for x, y, n in zip(districts["centroid_lon"], districts["centroid_lat"], names,
+                           strict=True):
+            ax.annotate(str(n), (x, y), ha="center", fontsize=7, color="0.15",
+                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.6,
+                              "lw": 0})
     ax.scatter(buildings["lon"][~w], buildings["lat"][~w], s=1.5, c="0.7", label="heat")
     ax.scatter(buildings["lon"][w], buildings["lat"][w], s=3, c="tab:red",
                label=f"without heat ({int(w.sum())})")
@@ -97,7 +113,7 @@ def write_plots(out: Path, layer, index, bh, temps, summary) -> list[str]:
     k = int(wt.argmax())
     fig, ax = plt.subplots(figsize=(7, 7))
     plot_map(ax, b, bh.without_heat[k], f"{index[k]:%d %b %Y %H:%M}",
-             layer.meta.get("city") or layer.name)
+             layer.meta.get("city") or layer.name, layer.districts)
     fig.tight_layout()
     fig.savefig(out / "map_without_heat_peak.png", dpi=110)
     plt.close(fig)

@@ -669,16 +669,24 @@ def _finish(pats, done_rows, new_rows, folder, complete, plots, seed, n,
 
 def _write_html(outp: Path, pats, frame: pd.DataFrame, summary: pd.DataFrame, figures,
                 seed: int, n: int) -> None:
-    """``report.html`` of an ensemble or comparison (gridmodel.report.html)."""
+    """``report.html`` of an ensemble or comparison (gridmodel.report.html): the findings
+    (medians per pattern, paired differences) first, the paired-difference plot of a
+    comparison."""
+    from gridmodel.report.change_plots import paired_png
     from gridmodel.report.html import write_report
+    from gridmodel.report.study_findings import compare_box, paired_differences
 
     names = ", ".join(p.name for p in pats)
     failed = frame[frame["status"] != "ok"]
+    diffs, ref = paired_differences(frame, list(METRICS))
+    paired = [(f"Paired differences against {ref}: each replicate of a pattern minus the "
+               "same replicate of the reference", paired_png(diffs, ref))] if len(diffs) else []
     write_report(
         outp, title=f"Ensemble: {names} ({n} replicates each)",
         summary={"patterns": names, "replicates_per_pattern": n, "seed": seed,
                  "failed_replicates": int(len(failed))},
-        figures=[(Path(f).stem.replace("_", " "), f) for f in figures],
+        findings=compare_box(summary, diffs, ref, n, int(len(failed))),
+        figures=paired + [(Path(f).stem.replace("_", " "), f) for f in figures],
         tables={"Median and 5-95 % range per pattern and metric": summary,
                 "Failed replicates (seed and error)": failed[
                     [c for c in ("pattern", "replicate", "seed_entropy", "error")

@@ -59,6 +59,8 @@ class OutputConfig(_Strict):
     frames: bool = True
     plots: bool = True
     state: bool = Field(default=True, description="write the end state (OUT/state)")
+    findings: bool = Field(default=True, description=(
+        "report.html's no-strike baseline and leave-one-strike-out runs (one chain each)"))
 
 
 class Scenario(RunConfig):
@@ -133,6 +135,15 @@ class RunResult:
     context: object = None
     chain: object = None
 
+    def __repr__(self) -> str:
+        """One line: the scenario, its peak without heat, the frames and the folder."""
+        h = (self.summary or {}).get("heat") or {}
+        peak = (f"{h['buildings_without_heat_peak']} of {h['buildings_total']} buildings "
+                f"without heat at peak {h.get('buildings_without_heat_peak_time')}"
+                if "buildings_without_heat_peak" in h else "no heat figures")
+        return (f"RunResult(scenario={self.scenario.name!r}, {peak}, "
+                f"frames={sorted(self.frames or {})}, out={self.out!r})")
+
 
 def _sha256_path(p: Path) -> str:
     h = hashlib.sha256()
@@ -159,7 +170,7 @@ def _filter_strikes(strikes: pd.DataFrame, cfg: StrikesConfig, where: Path) -> p
 
 
 def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
-        engine: str | None = None) -> RunResult:
+        engine: str | None = None, *, network=None, strikes=None) -> RunResult:
     """Run one scenario end to end.
 
     Parameters
@@ -176,6 +187,12 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     engine : {"fast", "pandapower"}, optional
         Override the scenario's ``[grid] engine`` (default: the file's value, ``"fast"``
         when the file says nothing).
+    network : pandapowerNet, optional
+        A network in memory (with a registry, as :func:`gridmodel.load_network` returns
+        it) instead of loading the scenario's ``network`` (:mod:`gridmodel.studies.given`).
+    strikes : pandas.DataFrame, optional
+        A raw strike table (the columns of a strike list) instead of the scenario's
+        ``[strikes] file``; its ``reliability`` filter still applies.
 
     Returns
     -------
@@ -186,23 +203,29 @@ def run(scenario_or_path, out=None, force: bool = False, progress: bool = True,
     ScenarioError, OutputExistsError, InputError
         Bad scenario, existing output folder, bad inputs downstream.
     """
+    from gridmodel.studies.given import given_inputs
+
     t_start = time.perf_counter()
+    given = given_inputs(network, strikes)
     sc = _with_engine(scenario_or_path if isinstance(scenario_or_path, Scenario)
                       else load_scenario(scenario_or_path), engine)
     if out is None:
-        return _run(sc, None, progress, t_start)
+        return _run(sc, None, progress, t_start, given)
     # checked first, written aside, swapped into place only when complete (docs/scenario.md)
     with output_folder(out, force=force, inputs=run_inputs(sc),
                        command="run") as tmp:
-        result = _run(sc, tmp, progress, t_start)
+        result = _run(sc, tmp, progress, t_start, given)
     result.out = out
     return result
 
 
-def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float) -> RunResult:
-    """The run of :func:`run`, its outputs written into ``out`` (None: nothing written)."""
-    m = _model(sc, progress)
-    result = _outputs(sc, m.window_ctx, m.window_chain, m.strikes, m.strikes_path, out)
+def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float,
+         given=None) -> RunResult:
+    """The run of :func:`run`, its outputs written into ``out`` (None: nothing written);
+    ``given``: its in-memory inputs (:class:`gridmodel.studies.given.Given`)."""
+    m = _model(sc, progress, given)
+    result = _outputs(sc, m.window_ctx, m.window_chain, m.strikes, m.strikes_path, out,
+                      given)
     if m.resume_check is not None:
         result.summary["resume_check"] = m.resume_check
     if out is not None and sc.outputs.state:
@@ -221,7 +244,7 @@ def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float) -> RunR
         write_json(summary, out / "summary.json")
         from gridmodel.report.html import run_report
 
-        run_report(result, out, net=m.ctx.net)
+        run_report(result, out, net=m.ctx.net, compare=sc.outputs.findings)
     return result
 
 
@@ -243,7 +266,7 @@ class _Model:
     t_outputs: float
 
 
-def _model(sc: Scenario, progress: bool) -> _Model:
+def _model(sc: Scenario, progress: bool, given=None) -> _Model:
     """Run the chain of ``sc``; from its ``initial_state`` when it has one
     (docs/campaigns.md: the campaign's recorded strikes are replayed from its first hour)."""
     import dataclasses
@@ -253,8 +276,9 @@ def _model(sc: Scenario, progress: bool) -> _Model:
 
     state = st.load_state(sc.resolve(sc.initial_state)) if sc.initial_state else None
     full = st.resume_config(sc, state) if state is not None else sc
-    ctx = build_context(full, error=ScenarioError)
-    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer)
+    ctx = build_context(full, error=ScenarioError, net=given and given.net)
+    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer,
+                                             table=given and given.strikes)
     every = st.history_strikes(state, strikes, sc.start) if state is not None else strikes
     t_model = time.perf_counter()
     chain = run_chain(ctx, every, full.seed, progress=progress)
@@ -288,8 +312,10 @@ def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
     return sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
 
 
-def scenario_strikes(sc: Scenario, net, layer=None) -> tuple[pd.DataFrame | None, Path | None]:
-    """The scenario's strike list, resolved and filtered (None: no strikes).
+def scenario_strikes(sc: Scenario, net, layer=None,
+                     table: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, Path | None]:
+    """The scenario's strike list (or ``table``, a raw strike table in memory), resolved
+    and filtered (None: no strikes).
 
     Targets resolve against ``net``'s registry and, with a heat ``layer``, against its
     sources and pumping stations (``heat:...``, ``pump:...``) for what the registry does
@@ -298,24 +324,38 @@ def scenario_strikes(sc: Scenario, net, layer=None) -> tuple[pd.DataFrame | None
     from gridmodel.heat.grid import heat_assets
     from gridmodel.strikes import read_strikes, resolve_strikes
 
+    extra = heat_assets(layer) if layer is not None else None
+    if table is not None:
+        from gridmodel.studies.given import given_strikes
+
+        strikes = given_strikes(table, net, extra)
+        if sc.strikes is not None:
+            strikes = _filter_strikes(strikes, sc.strikes, sc.path)
+        return (None if strikes.empty else strikes), None
     if sc.strikes is None:
         return None, None
     path = sc.resolve(sc.strikes.file)
-    extra = heat_assets(layer) if layer is not None else None
     strikes = _filter_strikes(resolve_strikes(net, read_strikes(path), extra=extra),
                               sc.strikes, sc.path)
     return (None if strikes.empty else strikes), path
 
 
-def input_hashes(ctx, strikes_path: Path | None) -> dict:
-    """SHA-256 of every input of a run: network, heat layer, weather, strike list."""
+def input_hashes(ctx, strikes_path: Path | None, given=None) -> dict:
+    """SHA-256 of every input of a run: network, heat layer, weather, strike list (of an
+    in-memory network or strike table, ``given``: over its tables' values)."""
+    from gridmodel.studies.given import table_sha256
     from gridmodel.weather import _resolve_profile
 
+    net = given.net if given is not None else None
+    table = given.strikes if given is not None else None
     return {
-        "network_sha256": _sha256_path(_network_path(ctx.network)),
+        "network_sha256": _sha256_path(_network_path(ctx.network)) if net is None else
+        table_sha256(*(net[t] for t in ("bus", "line", "trafo", "load", "gen", "sgen",
+                                        "ext_grid", "registry") if t in net)),
         "heat_layer_sha256": _sha256_path(ctx.layer.folder),
         "weather_sha256": _sha256_path(_resolve_profile(ctx.weather_name)),
-        "strikes_sha256": _sha256_path(strikes_path) if strikes_path else None,
+        "strikes_sha256": table_sha256(table) if table is not None else
+        _sha256_path(strikes_path) if strikes_path else None,
     }
 
 
@@ -348,11 +388,11 @@ def run_inputs(cfg) -> list[Path]:
     return [Path(p) for p in paths if p is not None]
 
 
-def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
+def _outputs(sc, ctx, chain, strikes, strikes_path, out, given=None) -> RunResult:
     """Summary, frames, explanation and files of one run."""
     from gridmodel.report.summary import build_frames, build_summary, explain
 
-    summary = build_summary(sc, ctx, chain, input_hashes(ctx, strikes_path),
+    summary = build_summary(sc, ctx, chain, input_hashes(ctx, strikes_path, given),
                             n_strikes=0 if strikes is None else len(strikes),
                             schema_version=SCHEMA_VERSION)
     frames = build_frames(ctx, chain)
@@ -364,8 +404,11 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
     if out is None:
         return result
     if sc.outputs.frames:
+        from gridmodel.report.gis import write_gis
+
         for name, df in frames.items():
             df.to_parquet(out / f"{name}.parquet", index=False)
+        write_gis(out, ctx.layer, frames, summary)  # districts and buildings for QGIS
     if sc.outputs.plots:
         from gridmodel.report.plots import write_plots
 

@@ -46,6 +46,8 @@ from gridmodel.errors import InputError
 __all__ = ["CriticalityResult", "Criticality", "rank_assets", "run_rank"]
 
 GRID_KINDS = ("substation", "line", "transformer", "plant", "interconnector")
+#: the most critical assets whose path (:meth:`Criticality.path`) a ranking reports
+PATHS_FOR = 8
 SCORE = ("buildings_without_heat", "people_without_heat", "building_hours_below_12c",
          "city_mw_shed", "mw_shed")
 
@@ -75,6 +77,11 @@ class CriticalityResult:
         The heat layer's city (``layer.toml`` ``[meta] city``).
     score_columns : list of str
         The score columns as named in outputs.
+    paths : dict
+        Asset id -> :meth:`Criticality.path` of the :data:`PATHS_FOR` most critical
+        assets alone (what makes each critical, link by link).
+    layer : gridmodel.heat.layer.HeatLayer or None
+        The scenario's heat layer (names of districts and sources, time zone).
     """
 
     single: pd.DataFrame
@@ -86,6 +93,8 @@ class CriticalityResult:
     building_stock: dict | None = None
     city: str | None = None
     score_columns: list = field(default_factory=lambda: list(SCORE))
+    paths: dict = field(default_factory=dict)
+    layer: object = None
 
     def top(self, n: int = 20) -> pd.DataFrame:
         """The ``n`` most critical assets."""
@@ -129,6 +138,7 @@ class Criticality:
                 self.layer.zones["source_id"]), "source_id"])
             | set(self.layer.pumping["pump_id"]))
         self._cache: dict = {}
+        self._base_detail: dict | None = None
         self.n_grid_evals = 0
         self.n_heat_evals = 0
 
@@ -190,8 +200,10 @@ class Criticality:
         -------
         dict
             ``dark_buses`` (bus ids dead or in unsupplied islands at the peak-demand
-            hour) and ``heat_hourly`` (``time, district, buildings_without_heat,
-            people_without_heat``).
+            hour), ``heat_hourly`` (``time, district, buildings_without_heat,
+            people_without_heat``), ``mw_shed`` (national, at that hour),
+            ``sources_down`` (heat source ids below full capacity at some hour) and
+            ``zones_unpumped`` (zone ids whose pumping stops at some hour).
         """
         from gridmodel.outage.fast import evaluate
         from gridmodel.outage.timeline import state_timeline
@@ -213,7 +225,34 @@ class Criticality:
         lab = ev.bus_island
         energ = (lab >= 0) & ev.balance.energised[np.maximum(lab, 0)]
         dark = sorted(str(b) for b in self.compiled.model.bus_name[~energ])
-        return {"dark_buses": dark, "heat_hourly": self._heat_hourly(res.heat)}
+        cap, pump = res.availability.source_capacity, res.availability.pumping
+        return {"dark_buses": dark, "heat_hourly": self._heat_hourly(res.heat),
+                "mw_shed": float(at["shed_mw"].sum()),
+                "sources_down": [str(c) for c in cap.columns[(cap.to_numpy() < 1.0)
+                                                             .any(axis=0)]],
+                "zones_unpumped": [str(c) for c in pump.columns[~pump.to_numpy(bool)
+                                                                .all(axis=0)]]}
+
+    def path(self, lost) -> dict:
+        """What makes a set of lost assets critical, link by link, beyond the no-loss
+        baseline: ``dark_buses`` (buses dark at the peak-demand hour that are not in the
+        baseline), ``mw_shed`` (national, the increase there), ``sources_down`` (names of
+        heat sources below full capacity at some hour) and ``zones_unpumped`` (zones whose
+        pumping stops at some hour), the ``zones`` they serve and those zones'
+        ``buildings``."""
+        if self._base_detail is None:
+            self._base_detail = self.detail(())
+        d, base = self.detail(lost), self._base_detail
+        down = [x for x in d["sources_down"] if x not in base["sources_down"]]
+        unpumped = [x for x in d["zones_unpumped"] if x not in base["zones_unpumped"]]
+        z = self.layer.zones
+        hit = z[z["source_id"].isin(down) | z["zone_id"].isin(unpumped)]
+        src = self.layer.sources.set_index("source_id")["name"].astype(str)
+        return {"dark_buses": len(set(d["dark_buses"]) - set(base["dark_buses"])),
+                "mw_shed": d["mw_shed"] - base["mw_shed"],
+                "sources_down": [src.get(x, x) for x in down], "zones_unpumped": unpumped,
+                "zones": hit["zone_id"].astype(str).tolist(),
+                "buildings": int(hit["buildings"].sum())}
 
     def _heat_hourly(self, heat) -> pd.DataFrame:
         """Buildings and people without heat per district and hour."""
@@ -308,6 +347,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     res.score_columns = [crit.city_column if c == "city_mw_shed" else c for c in SCORE]
     res.building_stock = crit.layer.buildings["district"].value_counts().to_dict()
     res.detail = crit.detail(worst["assets"].iloc[-1].split(", ")) if len(worst) else None
+    res.paths = {a: crit.path((a,)) for a in single["asset_id"].head(PATHS_FOR)}
+    res.layer = crit.layer
     return res
 
 
@@ -450,14 +491,35 @@ def _write_rank(res: CriticalityResult, sc, out, k: int, top: int) -> None:
     _write_rank_report(res, sc, out, k, top)
 
 
+def _rank_findings(res: CriticalityResult):
+    """The report's merged ranking, the worst sets with names, and the findings box."""
+    from gridmodel.report.findings import district_names, layer_tz
+    from gridmodel.report.study_findings import merge_plant_heat, rank_box
+
+    merged = merge_plant_heat(res.single, res.layer.sources, res.paths)
+    names = dict(zip(res.single["asset_id"], res.single["name"].astype(str), strict=True))
+    worst = res.worst_sets.copy()
+    if len(worst):
+        worst.insert(3, "names", [", ".join(names.get(a, a) for a in s.split(", "))
+                                  for s in worst["assets"]])
+    hourly = res.detail["heat_hourly"] if res.detail else None
+    tz = layer_tz(res.layer, pd.DatetimeIndex(hourly["time"]) if hourly is not None else None)
+    box = rank_box(merged, worst.iloc[-1].to_dict() if len(worst) else None, hourly,
+                   res.baseline, district_names(res.layer), tz)
+    return merged, worst, box
+
+
 def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int) -> None:
-    """The ranking's report.html: top assets, the city's assets, worst sets, map."""
+    """The ranking's report.html: key findings, top assets (a CHP's plant and heat-source
+    rows once, with the path that makes each critical), the city's assets, worst sets,
+    map."""
     from gridmodel.report.html import write_report
 
     city = res.city
     worst_assets = res.worst_sets["assets"].iloc[-1].split(", ") if len(res.worst_sets) \
         else []
-    local = res.single[res.single["oblast"].astype(str).str.contains(city, case=False)]
+    merged, worst, box = _rank_findings(res)
+    local = merged[merged["oblast"].astype(str).str.contains(city, case=False)]
     write_report(
         out, title=f"Criticality for heat: {sc.name}", scenario=sc,
         summary={"baseline (no loss)": res.baseline,
@@ -468,10 +530,12 @@ def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int) -> Non
                  "timings_s": res.meta["timings_s"]},
         figures=[(f"Top {top} assets: buildings without heat if lost alone",
                   out / "criticality.png")],
-        tables={f"Top {top} assets for {city} heat (increase over the baseline)": res.top(top),
+        findings=box,
+        tables={f"Top {top} assets for {city} heat (increase over the baseline; a CHP's "
+                "plant and heat source once)": merged.head(top),
                 f"Top {top} among {city} city / oblast grid assets and heat-layer assets":
                 local.head(top),
-                f"Worst-case sets of k = {k}": res.worst_sets},
+                f"Worst-case sets of k = {k}": worst},
         network=res.net, struck_assets=worst_assets,
         dark_buses=res.detail["dark_buses"] if res.detail else None,
         heat_frames=res.detail["heat_hourly"] if res.detail else None,
@@ -502,7 +566,8 @@ def _plot(res: CriticalityResult, path, top: int) -> None:
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(t) + 1.5))
     y = np.arange(len(t))[::-1]
     ax.barh(y, t["buildings_without_heat"], color="#d62828")
-    ax.set_yticks(y, t["asset_id"], fontsize=8)
+    ax.set_yticks(y, [f"{n} ({a})" for n, a in zip(t["name"], t["asset_id"], strict=True)],
+                  fontsize=8)
     ax.set_xlabel("buildings without heat at the peak if lost alone [buildings]")
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()

@@ -661,8 +661,10 @@ def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
 
 
 def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov) -> None:
-    """``report.html`` of a plan run."""
+    """``report.html`` of a plan run: the findings (best per unit of cost, what it
+    avoids) first."""
     from gridmodel.report.html import write_report
+    from gridmodel.report.study_findings import plan_box
 
     strikes = getattr(model, "strikes", None)
     if strikes is not None:
@@ -670,8 +672,10 @@ def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov) -> None:
                                                    "fraction_lost", "source")
                                        if c in strikes]]
     illus = [f"{iv.id}: {iv.source}" for iv in plan.interventions if iv.illustrative]
+    labels = {iv.id: iv.label for iv in plan.interventions}
     write_report(out, title=f"Resilience plan: {plan.name}", scenario=sc,
-                 summary=summary, figures=[("Ranking per unit of cost", out / "ranking.png")],
+                 summary=summary, findings=plan_box(summary, tabs["ranking"], labels),
+                 figures=[("Ranking per unit of cost", out / "ranking.png")],
                  tables={"Ranking (avoided = baseline - variant, mean and 5-95 % over "
                          "nights)": tabs["ranking"],
                          "Rank when one intervention's cost is x0.5 / x1 / x1.5":
