@@ -161,7 +161,8 @@ SHARE_TOLERANCE = 0.005
 
 def _is_shares(section: str, key: str) -> bool:
     """Whether ``[section] key`` holds shares of a whole: a ``*_shares`` or ``*_mix``
-    section (each list or table of numbers in it), or a ``split`` / ``*_shares`` key."""
+    section (each list or table of numbers in it; a ``*_shares`` section of one number per
+    key: those numbers), or a ``split`` / ``*_shares`` key."""
     return section.endswith(("_shares", "_mix")) or key == "split" or key.endswith("_shares")
 
 
@@ -195,11 +196,14 @@ def share_problems(a: dict, text_: str, path) -> list[str]:
     for section, table in a.items():
         if not isinstance(table, dict):
             continue
+        whole = {k: v for k, v in table.items() if k not in ("tag", "why")}
+        if section.endswith("_shares") and _numbers(whole) is not None:
+            table = {**table, "(all keys)": whole}  # a table of one number per key
         for key, value in table.items():
             shares = _numbers(value) if _is_shares(section, key) else None
             if shares is None or abs(sum(shares) - 1.0) <= SHARE_TOLERANCE:
                 continue
-            line = toml_line(text_, (section, key)) or 0
+            line = toml_line(text_, (section, key)) or toml_line(text_, (section,)) or 0
             problems.append(f"{path}:{line}: [{section}] {key}: shares sum to "
                             f"{sum(shares):.4g}, not 1 (got {value!r}); shares of one whole "
                             "must add up to 1")
