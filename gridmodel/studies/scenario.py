@@ -253,7 +253,7 @@ def _model(sc: Scenario, progress: bool) -> _Model:
     state = st.load_state(sc.resolve(sc.initial_state)) if sc.initial_state else None
     full = st.resume_config(sc, state) if state is not None else sc
     ctx = build_context(full, error=ScenarioError)
-    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer)
+    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer, ctx.cities)
     every = st.history_strikes(state, strikes, sc.start) if state is not None else strikes
     t_model = time.perf_counter()
     chain = run_chain(ctx, every, full.seed, progress=progress)
@@ -287,12 +287,14 @@ def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
     return sc.model_copy(update={"grid": sc.grid.model_copy(update={"engine": engine})})
 
 
-def scenario_strikes(sc: Scenario, net, layer=None) -> tuple[pd.DataFrame | None, Path | None]:
+def scenario_strikes(sc: Scenario, net, layer=None,
+                     cities=None) -> tuple[pd.DataFrame | None, Path | None]:
     """The scenario's strike list, resolved and filtered (None: no strikes).
 
     Targets resolve against ``net``'s registry and, with a heat ``layer``, against its
     sources and pumping stations (``heat:...``, ``pump:...``) for what the registry does
-    not know (:func:`gridmodel.heat.grid.heat_assets`).
+    not know (:func:`gridmodel.heat.grid.heat_assets`); with ``cities`` (contexts of a run
+    of several cities), against every city's.
     """
     from gridmodel.heat.grid import heat_assets
     from gridmodel.strikes import read_strikes, resolve_strikes
@@ -301,6 +303,8 @@ def scenario_strikes(sc: Scenario, net, layer=None) -> tuple[pd.DataFrame | None
         return None, None
     path = sc.resolve(sc.strikes.file)
     extra = heat_assets(layer) if layer is not None else None
+    if extra is not None and cities:
+        extra = pd.concat([heat_assets(c.layer) for c in cities], ignore_index=True)
     strikes = _filter_strikes(resolve_strikes(net, read_strikes(path), extra=extra),
                               sc.strikes, sc.path)
     return (None if strikes.empty else strikes), path
@@ -338,24 +342,36 @@ def run_inputs(cfg) -> list[Path]:
     from gridmodel.weather import _resolve_profile
 
     strikes = getattr(cfg, "strikes", None)
-    paths = [cfg.path, strikes and cfg.resolve(strikes.file), cfg.resolve(cfg.heat.assumptions),
-             cfg.resolve(getattr(cfg, "initial_state", None))]
-    for find, name in ((_network_path, cfg.network), (layer_folder, cfg.heat.layer),
-                       (_resolve_profile, cfg.weather)):
+    cities = cfg.heat.city_list(cfg.weather)
+    paths = [cfg.path, strikes and cfg.resolve(strikes.file),
+             cfg.resolve(getattr(cfg, "initial_state", None)),
+             *(cfg.resolve(c.assumptions) for c in cities)]
+    found = [(_network_path, cfg.network), (_resolve_profile, cfg.weather)]
+    found += [(layer_folder, c.layer) for c in cities]
+    found += [(_resolve_profile, c.weather) for c in cities]
+    for find, name in found:
         with contextlib.suppress(InputError):
             paths.append(find(cfg.resolve_name(name)))
-    return [Path(p) for p in paths if p is not None]
+    return [Path(p) for p in dict.fromkeys(paths) if p is not None]
 
 
 def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
     """Summary, frames, explanation and files of one run."""
     from gridmodel.report.summary import build_frames, build_summary, explain
 
+    n_strikes = 0 if strikes is None else len(strikes)
     summary = build_summary(sc, ctx, chain, input_hashes(ctx, strikes_path),
-                            n_strikes=0 if strikes is None else len(strikes),
-                            schema_version=SCHEMA_VERSION)
-    frames = build_frames(ctx, chain)
-    text = explain(sc, ctx, chain, summary)
+                            n_strikes=n_strikes, schema_version=SCHEMA_VERSION)
+    if chain.cities:
+        from gridmodel.report import cities as rc
+
+        summary["cities"], text = rc.city_summaries(
+            sc, ctx, chain, lambda c: input_hashes(c, strikes_path), n_strikes=n_strikes,
+            schema_version=SCHEMA_VERSION)
+        frames = rc.city_frames(ctx, chain)
+    else:
+        frames = build_frames(ctx, chain)
+        text = explain(sc, ctx, chain, summary)
     result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
                        out=out, heat=chain.heat, temperatures=chain.temperatures,
                        layer=ctx.layer, net=ctx.net, timeline=chain.timeline, context=ctx,
@@ -370,5 +386,9 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out) -> RunResult:
 
         summary["plots"] = write_plots(out, ctx.layer, ctx.index, chain.heat,
                                        chain.temperatures, summary)
+        if chain.cities:
+            from gridmodel.report.cities import write_city_plots
+
+            write_city_plots(out, ctx, chain, summary["cities"])
     (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
     return result
