@@ -125,6 +125,15 @@ class RunConfig(_Strict):
             return str(self.resolve(p))
         return p
 
+    def resolve_layer(self, name: str) -> str:
+        """A heat layer: a folder of that name beside the run's file when it holds a
+        ``layer.toml`` (``layer = "mycity"``), else :meth:`resolve_name` (a built-in name
+        or a path from the file)."""
+        beside = self.resolve(name)
+        if self.path is not None and beside is not None and (beside / "layer.toml").is_file():
+            return str(beside)
+        return self.resolve_name(name)
+
     def resolve(self, p: str | None) -> Path | None:
         """A path from the run's file, relative to the file's folder."""
         if p is None:

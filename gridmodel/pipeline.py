@@ -453,7 +453,8 @@ def city_context(ctx: Context, cfg, city, horizon_h: int, *, freeze: bool = Fals
     from gridmodel.heat.layer import load_layer
     from gridmodel.weather import load_profile
 
-    layer = load_layer(cfg.resolve_name(city.layer), assumptions=cfg.resolve(city.assumptions))
+    layer = load_layer(cfg.resolve_layer(city.layer),
+                       assumptions=cfg.resolve(city.assumptions))
     layer = freeze_layer(layer) if freeze else layer
     check_layer_assets(ctx.net, layer, cfg.network)
     name = cfg.resolve_name(city.weather)

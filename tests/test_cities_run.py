@@ -193,3 +193,18 @@ def test_national_example_gives_each_city_its_figures(tmp_path):
     part = text.split("=== Kharkiv")[1].split("=== Odesa")[0]
     assert "source Kharkiv CHP-5 lost" in part
     assert s["cities"]["kyiv"]["heat"]["buildings_without_heat_peak"] == 1036  # CHP-4's zone
+
+
+def test_layer_named_beside_the_scenario_file(tmp_path, monkeypatch):
+    """``layer = "heat"`` is the folder beside the scenario, whatever the working folder."""
+    from gridmodel.pipeline import build_context
+
+    shutil.copytree(TINY, tmp_path / "tiny")
+    sc_path = tmp_path / "tiny" / "scenario.toml"
+    sc_path.write_text(sc_path.read_text().replace('layer = "./heat"', 'layer = "heat"'))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    ctx = build_context(load_scenario(sc_path))
+    assert ctx.layer.folder == tmp_path / "tiny" / "heat"
+    assert ctx.layer.name == "tiny"

@@ -351,7 +351,8 @@ def run_inputs(cfg) -> list[Path]:
     found += [(_resolve_profile, c.weather) for c in cities]
     for find, name in found:
         with contextlib.suppress(InputError):
-            paths.append(find(cfg.resolve_name(name)))
+            paths.append(find(cfg.resolve_layer(name) if find is layer_folder
+                              else cfg.resolve_name(name)))
     return [Path(p) for p in dict.fromkeys(paths) if p is not None]
 
 
