@@ -49,26 +49,28 @@ def _declare_node(net: Path) -> None:
         'own_area_substations = ["sub:tiny-110-*", "sub:fourth-110-*"]'))
 
 
-def _write_fourth_layer(d: Path) -> None:
+def _write_fourth_layer(d: Path, node: str = "bus:fourth-110-east", box=BOX,
+                        network: str = "../network") -> None:
     """A one-district city: a boiler house, one zone, one pumping station, four buildings."""
     d.mkdir()
     shutil.copy(TINY / "heat" / "assumptions.toml", d / "assumptions.toml")
     (d / "layer.toml").write_text(
         '[meta]\nname = "fourth"\ncity = "Fourthville"\ntz = "Europe/Kyiv"\n'
-        'network = "../network"\n\n[files]\ndistrict_polygons = "districts.geojson"\n')
-    x0, y0, x1, y1 = BOX
+        f'network = "{network}"\n\n[files]\ndistrict_polygons = "districts.geojson"\n')
+    x0, y0, x1, y1 = box
     ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
     (d / "districts.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"district": "east"},
          "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
-    node = "bus:fourth-110-east"
+    lon0, lat0 = x0 + 0.01, y0 + 0.01
     pd.DataFrame([{"district": "east", "name": "East", "population_2021": 9000,
-                   "centroid_lon": 30.05, "centroid_lat": 50.005, "grid_node": node}]
+                   "centroid_lon": lon0 + 0.01, "centroid_lat": lat0 + 0.005,
+                   "grid_node": node}]
                  ).to_csv(d / "districts.csv", index=False)
     pd.DataFrame([{"source_id": "heat:fourth-boilers", "name": "boiler house, East",
                    "kind": "boiler_aggregate", "power_asset": node, "heat_capacity_mw": 1.5,
                    "power_need_mw": 0.02, "backup_mw": 0.0, "backup_fuel_h": 0.0,
-                   "lon": 30.05, "lat": 50.0}]).to_csv(d / "heat_sources.csv", index=False)
+                   "lon": lon0, "lat": lat0}]).to_csv(d / "heat_sources.csv", index=False)
     pd.DataFrame([{"zone_id": "zone:fourth-east", "source_id": "heat:fourth-boilers",
                    "district": "east", "pump_id": "pump:fourth-east"}]
                  ).to_csv(d / "zones.csv", index=False)
@@ -79,7 +81,7 @@ def _write_fourth_layer(d: Path) -> None:
                    "zone_id": "zone:fourth-east", "source_id": "heat:fourth-boilers",
                    "archetype": arch, "floors": floors, "floor_area_m2": area,
                    "residents": area // 22, "grid_node": node, "queue": i % 6,
-                   "lon": 30.04 + 0.005 * i, "lat": 50.0 + 0.003 * i}
+                   "lon": lon0 + 0.005 * i, "lat": lat0 + 0.003 * i}
                   for i, (arch, floors, area) in enumerate(
                       [("panel_9_12", 9, 6000), ("panel_16plus", 16, 9000),
                        ("khrushchyovka_5", 5, 3300), ("brick_stalin", 4, 2800)])]
@@ -208,3 +210,45 @@ def test_layer_named_beside_the_scenario_file(tmp_path, monkeypatch):
     ctx = build_context(load_scenario(sc_path))
     assert ctx.layer.folder == tmp_path / "tiny" / "heat"
     assert ctx.layer.name == "tiny"
+
+
+@pytest.mark.slow
+def test_fourth_city_declared_in_the_network_data_and_rebuilt(tmp_path):
+    """The fourth city's node declared in a copy of ukraine's curated data, the network
+    rebuilt by networks/build_ukraine.py, the layer checked against it and run."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    nets = tmp_path / "networks"
+    (nets / "ukraine").mkdir(parents=True)
+    shutil.copy(root / "networks" / "build_ukraine.py", nets)
+    for sub in ("curated", "sources"):
+        shutil.copytree(root / "networks" / "ukraine" / sub, nets / "ukraine" / sub)
+    _append(nets / "ukraine" / "curated" / "city_110kv.csv", [{
+        "city": "Fourthville", "oblast": "Poltavska", "district": "east", "name": "East",
+        "name_uk": "Схід", "lon": 34.56, "lat": 49.60, "population": 250000,
+        "feed_1": 5082, "feed_2": 5150, "source": "[C] test city"}])
+    params = nets / "ukraine" / "curated" / "parameters.toml"
+    params.write_text(params.read_text().replace('"sub:odesa-110-*"]',
+                                                 '"sub:odesa-110-*", "sub:fourthville-110-*"]'))
+    built = tmp_path / "net"
+    proc = subprocess.run([sys.executable, str(nets / "build_ukraine.py"), "--out", str(built)],
+                          capture_output=True, text=True, env={"PYTHONPATH": str(root)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "bus:fourthville-110-east" in (built / "buses.csv").read_text()
+    _write_fourth_layer(tmp_path / "fourth", node="bus:fourthville-110-east",
+                        box=(34.53, 49.57, 34.59, 49.63), network=str(built))
+    check = CliRunner().invoke(main, ["layer", "check", str(tmp_path / "fourth")])
+    assert check.exit_code == 0, check.output
+    (tmp_path / "run.toml").write_text(
+        f'name = "fourthville"\nnetwork = "{built}"\nstatus_date = 2026-02-02\n'
+        'weather = "kyiv-2026"\nstart = 2026-02-03T00:00:00+02:00\nhorizon_h = 48\n'
+        'seed = 1\n\n[heat]\nlayer = "fourth"\n\n[outputs]\nframes = true\nplots = false\n')
+    res = CliRunner().invoke(main, ["run", str(tmp_path / "run.toml"), "--out",
+                                    str(tmp_path / "out"), "--quiet"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "out" / "explanation.txt").read_text()
+    assert "Fourthville rolling blackouts: queues off" in text
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert s["grid"]["city_load_shed_mw_peak"] > 0  # the national shortfall reaches it
