@@ -45,9 +45,10 @@ def _headline(res) -> str:
     h = res.summary["heat"]
     g = res.summary["grid"]
     t = res.timings_s
+    when = h["buildings_without_heat_peak_time"]
     return (f"{res.scenario.name}: peak {h['buildings_without_heat_peak']} of "
-            f"{h['buildings_total']} buildings without heat at "
-            f"{h['buildings_without_heat_peak_time']}; {h['buildings_without_heat_end']} at the "
+            f"{h['buildings_total']} buildings without heat"
+            f"{f' at {when}' if when else ''}; {h['buildings_without_heat_end']} at the "
             f"end; grid peak shed {g['load_shed_mw_peak']:.0f} MW "
             f"(start-up {t['startup']:.1f} s, model {t['model']:.1f} s, "
             f"outputs {t['outputs']:.1f} s)") + "".join(
