@@ -710,29 +710,46 @@ def _city_node_tables(d: pd.DataFrame, st, buses, c) -> dict[str, pd.DataFrame]:
     return {"subs": subs, "buses": buses_new, "lines": pd.concat(lines, ignore_index=True)}
 
 
-def _city_loads(d: pd.DataFrame, loads: pd.DataFrame, c, buses) -> pd.DataFrame:
-    """Move each city's share of its oblast's load (by population) to its district nodes."""
+def _take(loads: pd.DataFrame, rows: pd.Series, mw: float) -> float:
+    """Scale the loads ``rows`` down by up to ``mw`` in all; return the MW taken."""
+    have = float(loads.loc[rows, "p_mw"].sum())
+    taken = min(mw, have)
+    if have > 0:
+        loads.loc[rows, ["p_mw", "q_mvar"]] = (loads.loc[rows, ["p_mw", "q_mvar"]]
+                                               * (1 - taken / have)).round(4)
+    return taken
+
+
+def _city_loads(d: pd.DataFrame, loads: pd.DataFrame, c, st, buses) -> pd.DataFrame:
+    """Move each city's share of its oblast's load (by population) to its district nodes:
+    first from the load buses of the stations that feed the city (where its load sat),
+    the rest from the oblast's other load buses."""
     p = c["params"]["demand"]
     shares = {k: float(p[f"class_share_{k}"]) for k in CLASSES}
     tanphi = math.tan(math.acos(float(p["power_factor"])))
     ob = c["oblasts"].set_index("oblast")
+    sub_of = dict(zip(st["station_id"], st["substation_id"], strict=True))
+    bus_sub = buses.set_index("bus_id")["substation_id"]
     loads = loads.copy()
     new = []
     for (city, oblast), g in d.groupby(["city", "oblast"], sort=False):
         in_ob = loads["oblast"] == oblast
-        ob_mw = float(loads.loc[in_ob, "p_mw"].sum())
         frac = float(g["population"].sum()) / float(
             ob.at[oblast, "population_2021"] * ob.at[oblast, "controlled_share"])
-        loads.loc[in_ob, ["p_mw", "q_mvar"]] = (loads.loc[in_ob, ["p_mw", "q_mvar"]]
-                                                * (1 - frac)).round(4)
+        city_mw = float(loads.loc[in_ob, "p_mw"].sum()) * frac
+        feeds = {sub_of[s] for s in set(g["feed_1"]) | set(g["feed_2"])}
+        at_feed = in_ob & loads["bus_id"].map(bus_sub).isin(feeds)
+        left = city_mw - _take(loads, at_feed, city_mw)
+        _take(loads, in_ob & ~at_feed, left)
         for _, r in g.iterrows():
             b = buses.set_index("bus_id").loc[f"bus:{slug(city)}-110-{r['district']}"]
             b = pd.concat([b, pd.Series({"bus_id": b.name})])
-            mw = ob_mw * frac * r["population"] / g["population"].sum()
+            mw = city_mw * r["population"] / g["population"].sum()
             new += [_load_row(oblast, b, k, mw * shares[k], tanphi,
                               f"{city}: {frac:.1%} of {oblast} oblast's load (city population "
                               f"{g['population'].sum():,} over the oblast's controlled "
-                              f"population, curated/oblasts.csv) by district population "
+                              f"population, curated/oblasts.csv), taken from the load buses of "
+                              f"its feeding stations first, by district population "
                               f"(curated/city_110kv.csv); class share {shares[k]} [C]",
                               load_name=f"{city} {r['name']}") for k in CLASSES]
     return pd.concat([loads, pd.DataFrame(new)], ignore_index=True)
@@ -744,7 +761,8 @@ def add_city_nodes(c, st, tabs: dict, rep: Report):
     Read from ``curated/city_110kv.csv`` (one row per district: position, population, two
     feeding 330 kV stations by GridKit station id, source); each node gets double-circuit
     110 kV lines from 330/110 kV autotransformers at its feeds, and the city's share of its
-    oblast's load (by population) is moved from the oblast's load buses to the nodes.
+    oblast's load (by population) is moved to the nodes, from its feeding stations' load
+    buses first.
     """
     d = c["cities"]
     step_buses, step_trafos = _step_downs(set(d["feed_1"]) | set(d["feed_2"]), st,
@@ -754,7 +772,7 @@ def add_city_nodes(c, st, tabs: dict, rep: Report):
     buses = pd.concat([tabs["buses"], pd.DataFrame(step_buses), new["buses"]], ignore_index=True)
     lines = pd.concat([tabs["lines"], new["lines"]], ignore_index=True)
     trafos = pd.concat([tabs["trafos"], pd.DataFrame(step_trafos)], ignore_index=True)
-    loads = _city_loads(d, tabs["loads"], c, buses)
+    loads = _city_loads(d, tabs["loads"], c, st, buses)
     rep.add(f"- city 110 kV layers ({', '.join(d['city'].unique())}): {len(d)} district nodes, "
             f"{len(step_trafos)} new 330/110 kV step-downs, {len(new['lines'])} double-circuit "
             "110 kV lines (stylized, [C]; curated/city_110kv.csv)")
