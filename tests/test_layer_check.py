@@ -132,3 +132,10 @@ def test_every_problem_listed_at_once(layer):
     probs = layer_problems(layer)
     assert any("pumping.csv: missing file" in p for p in probs)
     assert any("outside district" in p for p in probs)
+
+
+def test_shares_table_of_one_number_per_key(layer):
+    """A ``*_shares`` section of one number per key (Odesa's [district_shares]) sums to 1."""
+    with (layer / "assumptions.toml").open("a") as f:
+        f.write('\n[district_shares]\ntag = "C"\nnorth = 0.6\nsouth = 0.3\n')
+    _one(layer, r"assumptions\.toml:\d+: \[district_shares\] \(all keys\): shares sum to 0\.9")

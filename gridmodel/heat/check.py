@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gridmodel._io.schema import csv_lines, table_problems
+from gridmodel._io.schema import check_document, csv_lines, read_csv_strict, table_problems
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 from gridmodel.heat.assumptions import Assumptions, share_problems
@@ -24,6 +24,10 @@ from gridmodel.heat.layer import TABLES, HeatLayerError, layer_files, layer_sche
 from gridmodel.heat.polygons import inside, read_polygons
 
 __all__ = ["layer_problems", "network_of"]
+
+#: the most rows one check reports per file (the rest are counted)
+MAX_ROWS = 50
+
 
 def _lines_of(exc: InputError) -> list[str]:
     """The problem lines of an error (its title line dropped when it lists several)."""
@@ -33,8 +37,6 @@ def _lines_of(exc: InputError) -> list[str]:
 
 def _assumptions(path: Path) -> tuple[dict | None, list[str]]:
     """The parsed assumptions document and its problems."""
-    from gridmodel._io.schema import check_document
-
     try:
         a, text_ = read_toml(path, "assumptions file", HeatLayerError)
     except InputError as exc:
@@ -48,8 +50,6 @@ def _assumptions(path: Path) -> tuple[dict | None, list[str]]:
 
 def _tables(files: dict) -> tuple[dict, list[str]]:
     """The tables that could be read, and the problems of those that could not."""
-    from gridmodel._io.schema import read_csv_strict
-
     tables, problems = {}, []
     for key in TABLES:
         path = files[key]
@@ -93,10 +93,11 @@ def _asset_problems(tables: dict, files: dict, network: str) -> list[str]:
         ids = df[col].fillna("").astype(str)
         bad = ids.ne("") & ~ids.isin(known)
         lines = csv_lines(files[key])
-        for i in bad[bad].index[:50]:
+        for i in bad[bad].index[:MAX_ROWS]:
             problems.append(f"{files[key]}:{lines[i]}: {col}: {ids[i]!r} is not a grid asset "
                             f"of network {network!r} (declare the node in the network's data "
                             "and rebuild it, or fix the id)")
+        problems += _more(files[key], int(bad.sum()), "unknown grid ids")
     return problems
 
 
@@ -120,10 +121,16 @@ def _polygon_problems(buildings: pd.DataFrame, path: Path, poly_path: Path) -> l
         lon = pd.to_numeric(sub["lon"], errors="coerce")
         lat = pd.to_numeric(sub["lat"], errors="coerce")
         out = ~inside(polys[str(district)], lon, lat)
-        for i in sub.index[out][:50]:
+        for i in sub.index[out][:MAX_ROWS]:
             problems.append(f"{path}:{lines[i]}: lon/lat: ({lon[i]}, {lat[i]}) lies outside "
                             f"district {district!r}'s polygon in {poly_path.name}")
+        problems += _more(path, int(out.sum()), f"buildings outside {district!r}")
     return problems
+
+
+def _more(path: Path, n: int, what: str) -> list[str]:
+    """A line counting what MAX_ROWS left out (none when nothing was)."""
+    return [f"{path}: ... and {n - MAX_ROWS} more {what}"] if n > MAX_ROWS else []
 
 
 def layer_problems(folder: str | os.PathLike, check_network: bool = True) -> list[str]:
