@@ -16,14 +16,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
-__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "START_YEARS", "GridConfig", "HeatConfig",
-           "RunConfig", "checked_seed", "validate_toml"]
+__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "START_YEARS", "CityConfig", "GridConfig",
+           "HeatConfig", "RunConfig", "checked_seed", "validate_toml"]
 
 _DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
 #: The defaults of every run (``gridmodel/data/run_defaults.toml``).
@@ -89,11 +89,43 @@ class GridConfig(_Strict):
 GRID = GridConfig()
 
 
+class CityConfig(_Strict):
+    """One city of a run of several (``[[heat.cities]]``): its heat layer, its weather
+    profile (default: the run's ``weather``) and an optional replacement assumptions file."""
+
+    layer: str
+    weather: str | None = None
+    assumptions: str | None = None
+
+
 class HeatConfig(_Strict):
-    """Heat layer (built-in name or folder) and an optional replacement assumptions file."""
+    """Heat layer (built-in name or folder) and an optional replacement assumptions file;
+    or several cities (``cities``), each with its own layer and weather, on one grid run."""
 
     layer: str = _HEAT["layer"]
     assumptions: str | None = None
+    cities: list[CityConfig] | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if self.cities is None:
+            return self
+        if {"layer", "assumptions"} & self.model_fields_set:
+            msg = ("give either layer (and assumptions) or [[heat.cities]], not both: with "
+                   "cities, each [[heat.cities]] names its own layer")
+            raise ValueError(msg)
+        names = [c.layer for c in self.cities]
+        if len(set(names)) != len(names):
+            msg = f"[[heat.cities]] names a layer twice: {names}; one entry per city"
+            raise ValueError(msg)
+        return self
+
+    def city_list(self, weather: str) -> list[CityConfig]:
+        """Every city of the run, its weather filled in (the single-layer form: one)."""
+        if self.cities is None:
+            return [CityConfig(layer=self.layer, weather=weather,
+                               assumptions=self.assumptions)]
+        return [c.model_copy(update={"weather": c.weather or weather}) for c in self.cities]
 
 
 class RunConfig(_Strict):
@@ -141,6 +173,15 @@ class RunConfig(_Strict):
     def resolve_name(self, p: str) -> str:
         """A built-in name as given, or a path made relative to the run's file."""
         return resolve_name(p, None if self.path is None else self.path.parent)
+
+    def resolve_layer(self, name: str) -> str:
+        """A heat layer: a folder of that name beside the run's file when it holds a
+        ``layer.toml`` (``layer = "mycity"``), else :meth:`resolve_name` (a built-in name
+        or a path from the file)."""
+        beside = self.resolve(name)
+        if self.path is not None and beside is not None and (beside / "layer.toml").is_file():
+            return str(beside)
+        return self.resolve_name(name)
 
     def resolve(self, p: str | None) -> Path | None:
         """A path from the run's file, relative to the file's folder."""

@@ -263,6 +263,10 @@ class Context:
     timelines : dict or None
         A cache of grid timelines by (network object, strikes, seed), for studies that
         run many heat variants on one grid (plans); None: no caching.
+    cities : list of Context or None
+        A run of several cities (``[[heat.cities]]``): one context per city, this one
+        first, each with its own layer, weather name and temperature on the same hours
+        and grid (``weather`` stays the run's: the grid's demand follows it).
     """
 
     config: object
@@ -277,6 +281,7 @@ class Context:
     compiled: object = None
     snapshot: bool = False
     timelines: dict | None = None
+    cities: list | None = None
 
     @property
     def run(self) -> dict:
@@ -419,20 +424,54 @@ def build_context(config, *, horizon_h: int | None = None, heat: bool = True,
                   compiled=compile_cached(net) if compile_engine else None)
     if not heat:
         return ctx
+    from gridmodel.weather import load_profile
+
+    ctx.weather = load_profile(cfg.resolve_name(cfg.weather))
+    where = f"{cfg.path}: " if cfg.path is not None else ""
+    hours = horizon_h or cfg.horizon_h
+    ctxs: list[Context] = []
+    for city in cfg.heat.city_list(cfg.weather):
+        ctxs.append(city_context(ctxs[0] if ctxs else ctx, cfg, city, hours, freeze=freeze,
+                                 where=where, error=error))
+    if len(ctxs) > 1:
+        ctxs[0].cities = ctxs
+    return ctxs[0]
+
+
+def city_context(ctx: Context, cfg, city, horizon_h: int, *, freeze: bool = False,
+                 where: str = "", error: type | None = None) -> Context:
+    """``ctx`` with one city's heat layer, weather and temperature (``city``: a
+    :class:`gridmodel.config.CityConfig`); the grid and its weather stay ``ctx``'s.
+
+    Raises
+    ------
+    InputError
+        The layer names assets absent from the network; the city's weather does not
+        cover the run's hours (or has gaps), or gives them another time zone than the
+        run's weather.
+    """
+    import dataclasses
+
+    from gridmodel.errors import InputError
     from gridmodel.heat.availability import freeze_layer
     from gridmodel.heat.layer import load_layer
     from gridmodel.weather import load_profile
 
-    layer = load_layer(cfg.resolve_name(cfg.heat.layer),
-                       assumptions=cfg.resolve(cfg.heat.assumptions))
-    ctx.layer = freeze_layer(layer) if freeze else layer
-    check_layer_assets(net, ctx.layer, cfg.network)
-    ctx.weather_name = cfg.resolve_name(cfg.weather)
-    ctx.weather = load_profile(ctx.weather_name)
-    where = f"{cfg.path}: " if cfg.path is not None else ""
-    ctx.index, ctx.temp = run_temperature(ctx.weather, cfg.start, horizon_h or cfg.horizon_h,
-                                          cfg.weather, where=where, error=error)
-    return ctx
+    layer = load_layer(cfg.resolve_layer(city.layer),
+                       assumptions=cfg.resolve(city.assumptions))
+    layer = freeze_layer(layer) if freeze else layer
+    check_layer_assets(ctx.net, layer, cfg.network)
+    name = cfg.resolve_name(city.weather)
+    profile = ctx.weather if name == cfg.resolve_name(cfg.weather) else load_profile(name)
+    index, temp = run_temperature(profile, cfg.start, horizon_h, city.weather, where=where,
+                                  error=error)
+    if ctx.index is not None and not index.equals(ctx.index):
+        msg = (f"{where}weather {city.weather!r} of heat layer {city.layer!r} gives the run's "
+               f"hours another time axis than the first city's ({index[0]} vs "
+               f"{ctx.index[0]}); use profiles in one time zone.")
+        raise (error or InputError)(msg)
+    return dataclasses.replace(ctx, layer=layer, weather_name=name, index=index, temp=temp,
+                               cities=None)
 
 
 def snapshot_context(network: str, status_date=None) -> Context:
@@ -464,6 +503,8 @@ class ChainResult:
         Asset-state periods of struck heat-layer assets (:func:`heat_strike_periods`).
     timings_s : dict
         Wall time of the ``grid`` and ``heat`` steps [s].
+    cities : list of ChainResult or None
+        A run of several cities: one result per city (``Context.cities``), this one first.
     """
 
     timeline: object = None
@@ -475,6 +516,7 @@ class ChainResult:
     heat_strikes: pd.DataFrame | None = None
     heat_assets: pd.DataFrame | None = None
     timings_s: dict = field(default_factory=dict)
+    cities: list | None = None
 
 
 def _strikes_key(strikes) -> tuple | None:
@@ -553,15 +595,25 @@ def run_chain(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
     t1 = time.perf_counter()
     if ctx.layer is None:
         return ChainResult(timeline=tl, timings_s={"grid": t1 - t0})
-    inputs = heat_inputs(ctx.layer, ctx.net, tl, ctx.index)
     heat_strikes, heat_periods = heat_strike_periods(heat_strikes, seed)
+    results = [_city_heat(c, tl, heat_strikes, heat_periods, seed, heat_assets_out)
+               for c in (ctx.cities or [ctx])]
+    first = results[0]
+    first.cities = results if ctx.cities else None
+    first.timings_s = {"grid": t1 - t0, "heat": time.perf_counter() - t1}
+    return first
+
+
+def _city_heat(ctx: Context, tl, heat_strikes, heat_periods, seed: int,
+               heat_assets_out) -> ChainResult:
+    """The heat part of the chain for one city's context on the grid timeline ``tl``."""
+    inputs = heat_inputs(ctx.layer, ctx.net, tl, ctx.index)
     if heat_assets_out or heat_periods is not None:
         inputs = _heat_assets_lost(inputs, ctx.index, heat_assets_out, heat_periods)
     chain = heat_chain(ctx.layer, ctx.temp, inputs, seed)
     return ChainResult(timeline=tl, inputs=inputs, availability=chain.availability,
                        heat=chain.heat, temperatures=chain.temperatures,
-                       heat_strikes=heat_strikes, heat_assets=heat_periods,
-                       timings_s={"grid": t1 - t0, "heat": time.perf_counter() - t1})
+                       heat_strikes=heat_strikes, heat_assets=heat_periods)
 
 
 def split_heat_strikes(net, strikes: pd.DataFrame | None):
@@ -678,14 +730,15 @@ def window(ctx: Context, chain: ChainResult, start) -> tuple[Context, ChainResul
     Every hourly array and table is cut at ``start``; per-building hour indexes
     (``drain_time``, ``restart_start``, ``heat_back``) count from the window's first hour
     (-1: not within it); asset periods still going at ``start`` are kept whole; the
-    indoor temperatures start from the hour before the window.
+    indoor temperatures start from the hour before the window. A run of several cities
+    keeps its first city only.
     """
     import dataclasses
 
     k = int(ctx.index.get_loc(pd.Timestamp(start)))
     n_t, idx = len(ctx.index), ctx.index[k:]
     t0 = idx[0].tz_convert("UTC")
-    wctx = dataclasses.replace(ctx, index=idx, temp=ctx.temp.iloc[k:])
+    wctx = dataclasses.replace(ctx, index=idx, temp=ctx.temp.iloc[k:], cities=None)
     inputs = chain.inputs
     if inputs is not None:
         inputs = HeatInputs(inputs.asset_available.iloc[k:], inputs.node_power.iloc[k:],
@@ -698,4 +751,4 @@ def window(ctx: Context, chain: ChainResult, start) -> tuple[Context, ChainResul
         availability=_window_object(chain.availability, k, n_t, idx),
         heat=_window_object(chain.heat, k, n_t, idx),
         temperatures=_window_object(chain.temperatures, k, n_t, idx),
-        heat_assets=heat_assets)
+        heat_assets=heat_assets, cities=None)  # a resumed run shows its first city

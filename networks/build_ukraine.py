@@ -93,6 +93,7 @@ def read_sources():
         "status": pd.read_csv(CUR / "status_events.csv", dtype={"end": str}),
         "availability": pd.read_csv(CUR / "availability.csv"),
         "built": pd.read_csv(CUR / "built_buses.csv"),
+        "cities": pd.read_csv(CUR / "city_110kv.csv"),
     }
     c["params"], c["params_text"] = read_toml(CUR / "parameters.toml", "national parameters")
     return s, c
@@ -447,6 +448,10 @@ def build(out: Path) -> None:
 
     # ---- loads
     load_tab = build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep)
+    subs, bus_tab, line_tab, trafo_tab, load_tab = add_city_nodes(
+        c, st, {"subs": subs, "buses": bus_tab, "lines": line_tab, "trafos": trafo_tab,
+                "loads": load_tab}, rep
+    )
 
     # ---- shunts on 750 kV lines
     comp = float(c["params"]["shunts"]["line_charging_compensation"])
@@ -644,6 +649,135 @@ def add_kyiv_layer(c, st, subs, bus_tab, line_tab, trafo_tab, rep: Report):
     line_tab = pd.concat([line_tab, pd.DataFrame(new_lines)], ignore_index=True)
     trafo_tab = pd.concat([trafo_tab, pd.DataFrame(new_trafos)], ignore_index=True)
     return subs, bus_tab, line_tab, trafo_tab
+
+
+# ---- 110 kV district nodes of the heat-layer cities other than Kyiv (curated/city_110kv.csv)
+def _step_downs(stations, st, buses, c) -> tuple[list[dict], list[dict]]:
+    """A 110 kV bus and 330/110 kV autotransformers at each feeding 330 kV station."""
+    tp = trafo_params(c, 330.0, 110.0)
+    bus_rows, trafo_rows = [], []
+    for station in sorted(stations):
+        srow = st.set_index("station_id").loc[station]
+        s_id, lv = srow["substation_id"], f"bus:{srow['substation_id'][4:]}-110"
+        if lv in set(buses["bus_id"]):
+            continue  # already stepped down (Kyiv's ring)
+        hv = buses.loc[(buses["substation_id"] == s_id) & (buses["vn_kv"] == 330), "bus_id"]
+        here = buses.loc[hv.index[0]]
+        bus_rows.append(dict(bus_id=lv, name=f"{srow['name']} 110 kV", substation_id=s_id,
+                             vn_kv=110.0, oblast=here["oblast"], lon=here["lon"],
+                             lat=here["lat"], abroad=False, gridkit_bus="",
+                             source="stylized city 110 kV layer (curated/city_110kv.csv) [C]"))
+        trafo_rows.append(dict(
+            trafo_id=f"trafo:{s_id[4:]}-330-110", aliases="", substation_id=s_id,
+            name=f"{srow['name']} 330/110 kV autotransformers", hv_bus=hv.iloc[0], lv_bus=lv,
+            **{k: tp[k] for k in ("sn_mva", "vk_percent", "vkr_percent", "pfe_kw",
+                                  "i0_percent")},
+            vn_hv_kv=330.0, vn_lv_kv=110.0, parallel=int(tp["parallel"]), std_type=tp["type"],
+            source="stylized city 110 kV layer [C]; type: curated/trafo_types.csv"))
+    return bus_rows, trafo_rows
+
+
+def _city_node_tables(d: pd.DataFrame, st, buses, c) -> dict[str, pd.DataFrame]:
+    """Substations, buses and double-circuit 110 kV feeder lines of the district nodes."""
+    lp = line_params(c, 110.0)
+    place = d["city"].map(slug) + "-110-" + d["district"]
+    label = d["city"] + " 110 kV " + d["name"]
+    node = pd.DataFrame({"substation_id": "sub:" + place, "name": label,
+                         "oblast": d["oblast"], "lon": d["lon"], "lat": d["lat"]})
+    subs = node.assign(aliases=d["name"] + "|" + d["name_uk"] + "|" + d["name"] + " district",
+                       kind="substation", gridkit_station="", name_confidence="stylized",
+                       source="stylized city 110 kV district node [C]; " + d["source"])
+    buses_new = node.assign(bus_id="bus:" + place, substation_id="sub:" + place, vn_kv=110.0,
+                            abroad=False, gridkit_bus="",
+                            source="stylized city 110 kV layer (curated/city_110kv.csv) [C]")
+    at = st.set_index("station_id")
+    lines = []
+    for feed_col in ("feed_1", "feed_2"):
+        feed = at.loc[d[feed_col], ["substation_id", "name", "lon", "lat"]].reset_index(drop=True)
+        km = 1.3 * haversine_km(feed["lon"].to_numpy(), feed["lat"].to_numpy(),
+                                d["lon"].to_numpy(), d["lat"].to_numpy())
+        lines.append(pd.DataFrame({
+            "line_id": "line:" + feed["substation_id"].str[4:] + "--" + place + "-110",
+            "name": feed["name"] + " - " + d["city"] + " " + d["name"] + " 110 kV",
+            "aliases": d["city"] + " " + d["name"] + " - " + feed["name"] + " 110 kV",
+            "from_bus": "bus:" + feed["substation_id"].str[4:] + "-110",
+            "to_bus": "bus:" + place, "vn_kv": 110.0,
+            "length_km": np.maximum(km, 2.0).round(3),
+            **{k: lp[k] for k in ("r_ohm_per_km", "x_ohm_per_km", "c_nf_per_km", "max_i_ka")},
+            "parallel": 2, "std_type": lp["conductor"],
+            "source": "stylized city 110 kV layer [C]: double circuit, length = 1.3 x straight "
+                      "distance from the feeding 330 kV substation"}))
+    return {"subs": subs, "buses": buses_new, "lines": pd.concat(lines, ignore_index=True)}
+
+
+def _take(loads: pd.DataFrame, rows: pd.Series, mw: float) -> float:
+    """Scale the loads ``rows`` down by up to ``mw`` in all; return the MW taken."""
+    have = float(loads.loc[rows, "p_mw"].sum())
+    taken = min(mw, have)
+    if have > 0:
+        loads.loc[rows, ["p_mw", "q_mvar"]] = (loads.loc[rows, ["p_mw", "q_mvar"]]
+                                               * (1 - taken / have)).round(4)
+    return taken
+
+
+def _city_loads(d: pd.DataFrame, loads: pd.DataFrame, c, st, buses) -> pd.DataFrame:
+    """Move each city's share of its oblast's load (by population) to its district nodes:
+    first from the load buses of the stations that feed the city (where its load sat),
+    the rest from the oblast's other load buses."""
+    p = c["params"]["demand"]
+    shares = {k: float(p[f"class_share_{k}"]) for k in CLASSES}
+    tanphi = math.tan(math.acos(float(p["power_factor"])))
+    ob = c["oblasts"].set_index("oblast")
+    sub_of = dict(zip(st["station_id"], st["substation_id"], strict=True))
+    bus_sub = buses.set_index("bus_id")["substation_id"]
+    loads = loads.copy()
+    new = []
+    for (city, oblast), g in d.groupby(["city", "oblast"], sort=False):
+        in_ob = loads["oblast"] == oblast
+        frac = float(g["population"].sum()) / float(
+            ob.at[oblast, "population_2021"] * ob.at[oblast, "controlled_share"])
+        city_mw = float(loads.loc[in_ob, "p_mw"].sum()) * frac
+        feeds = {sub_of[s] for s in set(g["feed_1"]) | set(g["feed_2"])}
+        at_feed = in_ob & loads["bus_id"].map(bus_sub).isin(feeds)
+        left = city_mw - _take(loads, at_feed, city_mw)
+        _take(loads, in_ob & ~at_feed, left)
+        for _, r in g.iterrows():
+            b = buses.set_index("bus_id").loc[f"bus:{slug(city)}-110-{r['district']}"]
+            b = pd.concat([b, pd.Series({"bus_id": b.name})])
+            mw = city_mw * r["population"] / g["population"].sum()
+            new += [_load_row(oblast, b, k, mw * shares[k], tanphi,
+                              f"{city}: {frac:.1%} of {oblast} oblast's load (city population "
+                              f"{g['population'].sum():,} over the oblast's controlled "
+                              f"population, curated/oblasts.csv), taken from the load buses of "
+                              f"its feeding stations first, by district population "
+                              f"(curated/city_110kv.csv); class share {shares[k]} [C]",
+                              load_name=f"{city} {r['name']}") for k in CLASSES]
+    return pd.concat([loads, pd.DataFrame(new)], ignore_index=True)
+
+
+def add_city_nodes(c, st, tabs: dict, rep: Report):
+    """The 110 kV district nodes a city heat layer needs (``bus:<city>-110-<district>``).
+
+    Read from ``curated/city_110kv.csv`` (one row per district: position, population, two
+    feeding 330 kV stations by GridKit station id, source); each node gets double-circuit
+    110 kV lines from 330/110 kV autotransformers at its feeds, and the city's share of its
+    oblast's load (by population) is moved to the nodes, from its feeding stations' load
+    buses first.
+    """
+    d = c["cities"]
+    step_buses, step_trafos = _step_downs(set(d["feed_1"]) | set(d["feed_2"]), st,
+                                          tabs["buses"], c)
+    new = _city_node_tables(d, st, tabs["buses"], c)
+    subs = pd.concat([tabs["subs"], new["subs"]], ignore_index=True)
+    buses = pd.concat([tabs["buses"], pd.DataFrame(step_buses), new["buses"]], ignore_index=True)
+    lines = pd.concat([tabs["lines"], new["lines"]], ignore_index=True)
+    trafos = pd.concat([tabs["trafos"], pd.DataFrame(step_trafos)], ignore_index=True)
+    loads = _city_loads(d, tabs["loads"], c, st, buses)
+    rep.add(f"- city 110 kV layers ({', '.join(d['city'].unique())}): {len(d)} district nodes, "
+            f"{len(step_trafos)} new 330/110 kV step-downs, {len(new['lines'])} double-circuit "
+            "110 kV lines (stylized, [C]; curated/city_110kv.csv)")
+    return (subs[tabs["subs"].columns], buses[tabs["buses"].columns],
+            lines[tabs["lines"].columns], trafos[tabs["trafos"].columns], loads)
 
 
 def build_plants(s, c, st, bus_tab, buses, rep: Report) -> pd.DataFrame:

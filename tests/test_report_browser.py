@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import gridmodel
+from gridmodel.heat.layer import load_layer
 from gridmodel.report.html import write_report
 
 matplotlib.use("Agg", force=True)
@@ -72,7 +73,10 @@ def report(tmp_path_factory) -> Path:
         figures=[tmp / "fig.png"], tables={"t": pd.DataFrame({"a": [1, 2]})}, network=net,
         struck_assets=["plant:darnytsia-chp-4", "sub:pivnichna"], dark_buses=dark,
         heat_frames=pd.DataFrame(rows), illustrative=["everything here [C]"],
-        provenance={"seed": 1})
+        provenance={"seed": 1},
+        # named: Kharkiv's layer also has a shevchenkivskyi district (the report's fallback
+        # takes the first built-in layer naming one of the frame's districts)
+        heat_layer=load_layer("kyiv"))
 
 
 def test_renders_without_console_errors(report, tmp_path):

@@ -229,7 +229,7 @@ def test_cli_main_has_every_command():
     from gridmodel.cli import main
 
     assert set(main.commands) == {"network", "outage", "run", "reproduce", "plan", "rank",
-                                  "ensemble", "compare", "validate"}
+                                  "ensemble", "compare", "validate", "layer"}
     for name in main.commands:
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0, r.output

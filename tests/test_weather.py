@@ -58,7 +58,8 @@ def _good_lines(n=6, start="2026-02-03T00:00:00+02:00", temps=None):
 
 def test_list_profiles_and_files_exist():
     frame = list_profiles()
-    assert set(frame.index) == {"kyiv-2026", "design-cold-spell", "normal-january"}
+    assert set(frame.index) == {"kyiv-2026", "design-cold-spell", "normal-january",
+                                "kharkiv-2026", "odesa-2026"}
     for name, entry in PROFILES.items():
         assert (WEATHER_DIR / entry["file"]).is_file(), name
         meta = tomllib.loads((WEATHER_DIR / entry["file"]).with_suffix(".meta.toml").read_text())
@@ -115,6 +116,25 @@ def test_normal_january_and_design_spell():
     daily = spell.resample("D").mean()
     assert (daily.round(2) == -22.0).sum() == 5  # the coldest five days at -22 °C [C]
     assert daily.iloc[0] == pytest.approx(-3.2, abs=0.01)
+
+
+def test_kharkiv_monthly_means_match_the_hydromet_centre():
+    """Kharkiv regional hydrometeorology centre via objectiv.tv: Jan -6.8, Feb -5.6 degC [B]."""
+    series = load_profile("kharkiv-2026")
+    means = series.groupby(series.index.month).mean()
+    assert means[1] == pytest.approx(-6.8, abs=0.1)
+    assert means[2] == pytest.approx(-5.6, abs=0.1)
+    # the day-to-day path is Kyiv's: the same hour is coldest in February
+    kyiv = load_profile("kyiv-2026")
+    assert series[series.index.month == 2].idxmin() == kyiv[kyiv.index.month == 2].idxmin()
+
+
+def test_odesa_is_kyiv_with_the_documented_offset():
+    build = _load_build_script()
+    diff = load_profile("odesa-2026") - load_profile("kyiv-2026")
+    assert np.allclose(diff, build.ODESA_OFFSET_K, atol=0.011)
+    meta = (WEATHER_DIR / "odesa_2026_jan_feb_transfer.meta.toml").read_text()
+    assert "[C]" in meta
 
 
 def test_rebuild_is_byte_identical(tmp_path):

@@ -33,6 +33,17 @@ JAN_NORMAL_C = -3.2
 # Kyiv heating design temperature (coldest five days) [C], FIELD_NOTES section 5.
 DESIGN_TEMP_C = -22.0
 
+# Kharkiv monthly means [B]: Kharkiv regional hydrometeorology centre (I. Kondaurova) via
+# objectiv.tv 2026-02-02 (Jan -6.8, norm -4.5) and 2026-03-04 (Feb -5.6, norm -3.8).
+KHARKIV_MONTHLY_MEAN_C = {(2026, 1): -6.8, (2026, 2): -5.6}
+KHARKIV_SOURCE = ("Kharkiv regional hydrometeorology centre (I. Kondaurova) via objectiv.tv "
+                  "2026-02-02 (January -6.8, norm -4.5 degC) and 2026-03-04 (February -5.6, "
+                  "norm -3.8 degC) [B]")
+# Odesa: no monthly figure for 2026 and no sourced normal was found in the stored pages;
+# Kyiv's reconstruction is carried over warmer by this offset [C] (Odesa's January is
+# about -0.5 to -1 degC against Kyiv's -3.2 in general climatologies; not verified).
+ODESA_OFFSET_K = 2.5
+
 # Reported daily extremes of Jan-Feb 2026, kept exactly: date -> (min, max, source).
 ANCHORS = {
     "2026-01-18": (
@@ -157,6 +168,19 @@ def kyiv_2026() -> pd.Series:
     )
     _check_reconstruction(temp)
     return temp
+
+
+def shifted_by_month(temp: pd.Series, targets: dict) -> pd.Series:
+    """``temp`` shifted month by month so its monthly means are ``targets`` [C].
+
+    Another city's winter follows the same weather systems as Kyiv's (fronts cross
+    Ukraine within a day or two); only the level differs. The step between two months'
+    shifts falls at local midnight.
+    """
+    months = list(zip(temp.index.year, temp.index.month, strict=True))
+    means = temp.groupby([temp.index.year, temp.index.month]).mean()
+    shift = np.array([targets[m] - means.loc[m] for m in months])
+    return temp + shift
 
 
 def _check_reconstruction(temp: pd.Series) -> None:
@@ -340,12 +364,49 @@ def profiles() -> dict[str, tuple[pd.Series, str]]:
     }
 
 
+def city_profiles(kyiv: pd.Series) -> dict[str, tuple[pd.Series, str]]:
+    """Kharkiv (sourced monthly means) and Odesa (climate offset [C]) from Kyiv's path."""
+    kyiv_means = kyiv.groupby([kyiv.index.year, kyiv.index.month]).mean().round(2)
+    odesa_means = {m: round(float(v) + ODESA_OFFSET_K, 2) for m, v in kyiv_means.items()}
+    shape = ("Day-to-day path and diurnal shape: Kyiv's reconstruction (kyiv-2026, "
+             "weather/build_profiles.py) [C]")
+    return {
+        "kharkiv_2026_jan_feb_reconstruction": (
+            shifted_by_month(kyiv, KHARKIV_MONTHLY_MEAN_C),
+            _meta_text(
+                "kharkiv-2026", "reconstruction",
+                "RECONSTRUCTION of Kharkiv 1 Jan - 28 Feb 2026: Kyiv's path shifted to "
+                "Kharkiv's monthly means (Jan -6.8, Feb -5.6 °C); not an observed series",
+                "RECONSTRUCTION - not observed hourly data",
+                "Kharkiv 2026-01-01..2026-02-28 hourly: the kyiv-2026 reconstruction "
+                "shifted by a constant per month so the monthly means are Kharkiv's.",
+                [f"Monthly means: {KHARKIV_SOURCE}", shape], {}),
+        ),
+        "odesa_2026_jan_feb_transfer": (
+            kyiv + ODESA_OFFSET_K,
+            _meta_text(
+                "odesa-2026", "transfer",
+                f"TRANSFER of Kyiv's 2026 reconstruction to Odesa, {ODESA_OFFSET_K:+.1f} K "
+                "(climate offset [C]; no Odesa figure found); not an observed series",
+                "TRANSFER [C] - not observed hourly data",
+                f"Odesa 2026-01-01..2026-02-28 hourly: kyiv-2026 plus {ODESA_OFFSET_K} K "
+                f"(monthly means Jan {odesa_means[(2026, 1)]}, Feb "
+                f"{odesa_means[(2026, 2)]} degC).",
+                [f"Climate offset {ODESA_OFFSET_K:+.1f} K [C]: no 2026 monthly figure and no "
+                 "sourced normal found for Odesa (weather/build_profiles.py ODESA_OFFSET_K)",
+                 shape], {}),
+        ),
+    }
+
+
 def build_all(out_dir: Path = HERE) -> list[Path]:
     """Write every profile CSV and its ``.meta.toml`` into ``out_dir``; return the paths."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for stem, (temp, meta) in profiles().items():
+    built = profiles()
+    built |= city_profiles(built["kyiv_2026_jan_feb_reconstruction"][0])
+    for stem, (temp, meta) in built.items():
         csv_path = out_dir / f"{stem}.csv"
         meta_path = out_dir / f"{stem}.meta.toml"
         csv_path.write_bytes(_csv_text(temp).encode("utf-8"))

@@ -14,6 +14,7 @@ import click
 
 from gridmodel.cli.base import Group
 from gridmodel.cli.ensemble import compare_command, ensemble_command
+from gridmodel.cli.layer import layer_group
 from gridmodel.cli.outage import outage_command
 from gridmodel.cli.plan import plan_command, rank_command
 from gridmodel.cli.run import reproduce_command, run_command
@@ -126,6 +127,7 @@ main.add_command(rank_command, "rank")
 main.add_command(ensemble_command, "ensemble")
 main.add_command(compare_command, "compare")
 main.add_command(validate_command, "validate")
+main.add_command(layer_group, "layer")
 
 
 if __name__ == "__main__":  # pragma: no cover

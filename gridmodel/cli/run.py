@@ -45,12 +45,18 @@ def _headline(res) -> str:
     h = res.summary["heat"]
     g = res.summary["grid"]
     t = res.timings_s
+    when = h["buildings_without_heat_peak_time"]
     return (f"{res.scenario.name}: peak {h['buildings_without_heat_peak']} of "
-            f"{h['buildings_total']} buildings without heat at "
-            f"{h['buildings_without_heat_peak_time']}; {h['buildings_without_heat_end']} at the "
+            f"{h['buildings_total']} buildings without heat"
+            f"{f' at {when}' if when else ''}; {h['buildings_without_heat_end']} at the "
             f"end; grid peak shed {g['load_shed_mw_peak']:.0f} MW "
             f"(start-up {t['startup']:.1f} s, model {t['model']:.1f} s, "
-            f"outputs {t['outputs']:.1f} s)")
+            f"outputs {t['outputs']:.1f} s)") + "".join(
+        f"\n  {c['city']}: peak {c['heat']['buildings_without_heat_peak']} of "
+        f"{c['heat']['buildings_total']} buildings without heat; "
+        f"{c['heat']['buildings_without_heat_end']} at the end; "
+        f"{c['city_load_shed_mw_peak']:.0f} MW shed at the city's peak"
+        for c in res.summary.get("cities", {}).values())
 
 
 def _run_one(path, out, force, quiet, engine=None):

@@ -18,7 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Assumptions"]
+from gridmodel._io.schema import toml_line
+
+__all__ = ["SHARE_TOLERANCE", "Assumptions", "share_problems"]
 
 _SHARE = {"ge": 0.0, "le": 1.0}
 
@@ -150,3 +152,59 @@ class Assumptions(BaseModel):
                     "unknown_section", "unknown section '{key}': {what}",
                     {"key": key, "what": what})
         return self
+
+
+# ------------------------------------------------------------------ shares of a whole
+#: how far a set of shares may sum from 1 (rounding of published percentages)
+SHARE_TOLERANCE = 0.005
+
+
+def _is_shares(section: str, key: str) -> bool:
+    """Whether ``[section] key`` holds shares of a whole: a ``*_shares`` or ``*_mix``
+    section (each list or table of numbers in it; a ``*_shares`` section of one number per
+    key: those numbers), or a ``split`` / ``*_shares`` key."""
+    return section.endswith(("_shares", "_mix")) or key == "split" or key.endswith("_shares")
+
+
+def _numbers(value) -> list[float] | None:
+    """The numbers of a list or inline table of numbers; None for anything else."""
+    items = list(value.values()) if isinstance(value, dict) else value
+    if not isinstance(items, list) or not items:
+        return None
+    ok = all(isinstance(v, int | float) and not isinstance(v, bool) for v in items)
+    return [float(v) for v in items] if ok else None
+
+
+def share_problems(a: dict, text_: str, path) -> list[str]:
+    """Every set of shares in an assumptions document that does not sum to 1.
+
+    Parameters
+    ----------
+    a : dict
+        The parsed document.
+    text_ : str
+        Its text (for line numbers).
+    path : path
+        The file, for messages.
+
+    Returns
+    -------
+    list of str
+        ``file:line: [section] key: shares sum to S, not 1 (...)``; empty when all do.
+    """
+    problems = []
+    for section, table in a.items():
+        if not isinstance(table, dict):
+            continue
+        whole = {k: v for k, v in table.items() if k not in ("tag", "why")}
+        if section.endswith("_shares") and _numbers(whole) is not None:
+            table = {**table, "(all keys)": whole}  # a table of one number per key
+        for key, value in table.items():
+            shares = _numbers(value) if _is_shares(section, key) else None
+            if shares is None or abs(sum(shares) - 1.0) <= SHARE_TOLERANCE:
+                continue
+            line = toml_line(text_, (section, key)) or toml_line(text_, (section,)) or 0
+            problems.append(f"{path}:{line}: [{section}] {key}: shares sum to "
+                            f"{sum(shares):.4g}, not 1 (got {value!r}); shares of one whole "
+                            "must add up to 1")
+    return problems

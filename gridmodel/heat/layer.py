@@ -37,7 +37,7 @@ from gridmodel._io.schema import (
 )
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
-from gridmodel.heat.assumptions import Assumptions
+from gridmodel.heat.assumptions import Assumptions, share_problems
 
 __all__ = ["HeatLayer", "HeatLayerError", "archetype_h_w_m2k", "load_layer", "builtin_layers"]
 
@@ -73,6 +73,7 @@ class _Files(BaseModel):
     pumping: str = "pumping.csv"
     buildings: str = "buildings.csv"
     assumptions: str = "assumptions.toml"
+    district_polygons: str | None = None  # a GeoJSON of the districts' boundaries
 
 
 class LayerFile(BaseModel):
@@ -168,6 +169,20 @@ def _folder(name_or_path) -> Path:
     raise HeatLayerError(msg)
 
 
+#: the default file of each table and of the assumptions (``[files]`` may rename them)
+#: the file of each table when ``layer.toml`` ``[files]`` names none (the schema's defaults)
+DEFAULT_FILES = {k: f.default for k, f in _Files.model_fields.items() if f.default is not None}
+
+
+def layer_files(folder: Path, meta_all: dict) -> dict[str, Path]:
+    """The path of every file of a layer: ``layer.toml`` ``[files]`` over DEFAULT_FILES.
+
+    ``district_polygons`` (a GeoJSON of the districts' boundaries) only when named.
+    """
+    names = {**DEFAULT_FILES, **meta_all.get("files", {})}
+    return {k: Path(folder) / str(v) for k, v in names.items()}
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         msg = f"heat-layer file {path} is missing (rebuild with networks/<city>/build_*.py)."
@@ -184,8 +199,35 @@ _SITE_POWER = {c: pa.Column(checks=number(ge=0)) for c in ("power_need_mw", "bac
                                                            "backup_fuel_h")}
 
 
+#: plausible design heat load per m2 of floor area [kW/m2]: H 0.5-3 W/(m2 K) over a design
+#: difference of 20-60 K; a value outside is most likely in W/m2 or MW (a unit slip)
+DESIGN_KW_PER_M2 = (0.01, 0.2)
+#: the largest plausible values of a few columns (a larger one is most likely a unit slip)
+MAX_FLOORS = 60
+MAX_FLOOR_AREA_M2 = 500_000.0
+MAX_HEAT_CAPACITY_MW = 5_000.0
+
+
 def _ref(ids: pd.Series, what: str) -> pa.Column:
     return pa.Column(checks=[text(), one_of(ids, what)])
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    """Column ``name`` of ``df``, or an empty one (its absence is the schema's to report)."""
+    return df[name] if name in df.columns else pd.Series([], dtype=object)
+
+
+def _per_floor_area(floor_area_m2: pd.Series) -> pa.Check:
+    """Each ``design_load_kw`` over its row's ``floor_area_m2`` within DESIGN_KW_PER_M2."""
+    lo, hi = DESIGN_KW_PER_M2
+
+    def ok(s: pd.Series) -> pd.Series:
+        area = pd.to_numeric(floor_area_m2.reindex(s.index), errors="coerce")
+        r = pd.to_numeric(s, errors="coerce") / area
+        return r.isna() | r.between(lo, hi)
+
+    return pa.Check(ok, error=(f"must be {lo}-{hi} kW per m2 of floor_area_m2 (design load "
+                               "in kW, floor area in m2: a unit slip?)"))
 
 
 def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.DataFrameSchema]:
@@ -201,10 +243,12 @@ def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.Dat
     """
     from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS
 
-    district = _ref(t["districts"]["district"], "district of districts.csv")
-    source = _ref(t["sources"]["source_id"], "heat source of heat_sources.csv")
-    zone = _ref(t["zones"]["zone_id"], "zone of zones.csv")
-    zsrc = t["zones"].drop_duplicates("zone_id").set_index("zone_id")["source_id"]
+    district = _ref(_col(t["districts"], "district"), "district of districts.csv")
+    source = _ref(_col(t["sources"], "source_id"), "heat source of heat_sources.csv")
+    zone = _ref(_col(t["zones"], "zone_id"), "zone of zones.csv")
+    zsrc = pd.Series(_col(t["zones"], "source_id").to_numpy(),
+                     index=_col(t["zones"], "zone_id").to_numpy())
+    zsrc = zsrc[~zsrc.index.duplicated()]
     node = pa.Column(checks=text())
     return {
         "districts": pa.DataFrameSchema({
@@ -214,24 +258,30 @@ def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.Dat
         "sources": pa.DataFrameSchema({
             "source_id": unique_id(), "kind": pa.Column(checks=one_of(SOURCE_KINDS, "kind")),
             "power_asset": pa.Column(nullable=True),  # none: needs no grid power
-            "heat_capacity_mw": pa.Column(checks=number(gt=0)), **_SITE_POWER,
-            **lon_lat(nullable=True)}),  # a standby source (mobile boilers) has no site
+            "heat_capacity_mw": pa.Column(checks=number(gt=0, le=MAX_HEAT_CAPACITY_MW)),
+            **_SITE_POWER,
+            **lon_lat(nullable=True)},  # a standby source (mobile boilers) has no site
+            checks=nonempty("heat source")),
         "zones": pa.DataFrameSchema({
             "zone_id": unique_id(), "source_id": source, "district": district,
-            "pump_id": _ref(t["pumping"]["pump_id"], "pumping station of pumping.csv")}),
+            "pump_id": _ref(_col(t["pumping"], "pump_id"), "pumping station of pumping.csv")},
+            checks=nonempty("zone")),
         "pumping": pa.DataFrameSchema({"pump_id": unique_id(), "zone_id": zone,
-                                       "grid_node": node, **_SITE_POWER}),
+                                       "grid_node": node, **_SITE_POWER},
+                                      checks=nonempty("pumping station")),
         "buildings": pa.DataFrameSchema({
             "building_id": unique_id(), "district": district, "zone_id": zone,
             "source_id": pa.Column(checks=[*source.checks, equals(
-                t["buildings"]["zone_id"].map(zsrc), "its zone's source_id (zones.csv)")]),
+                _col(t["buildings"], "zone_id").map(zsrc),
+                "its zone's source_id (zones.csv)")]),
             "archetype": pa.Column(checks=one_of(ARCHETYPE_PARAMETERS, "archetype")),
-            "floors": pa.Column(checks=number(ge=1, integer=True)),
-            "floor_area_m2": pa.Column(checks=number(gt=0)),
+            "floors": pa.Column(checks=number(ge=1, le=MAX_FLOORS, integer=True)),
+            "floor_area_m2": pa.Column(checks=number(gt=0, le=MAX_FLOOR_AREA_M2)),
             "residents": pa.Column(checks=number(ge=0, integer=True)),
             "grid_node": node,
             "queue": pa.Column(checks=number(ge=0, lt=n_queues, integer=True)),
-            "design_load_kw": pa.Column(checks=number(ge=0), required=False),
+            "design_load_kw": pa.Column(checks=[number(ge=0), _per_floor_area(
+                _col(t["buildings"], "floor_area_m2"))], required=False),
             "section_id": pa.Column(checks=text(), required=False),
             **lon_lat()}, checks=nonempty("building")),
     }
@@ -278,13 +328,14 @@ def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
     """
     folder = _folder(name_or_path)
     meta_all, meta_text = read_toml(folder / "layer.toml", "layer metadata", HeatLayerError)
-    names = check_document(LayerFile, meta_all, meta_text, folder / "layer.toml",
-                           HeatLayerError).files
-    files = {k: folder / getattr(names, k) for k in TABLES}
-    apath = Path(assumptions) if assumptions else folder / names.assumptions
-    files["assumptions"] = apath
+    check_document(LayerFile, meta_all, meta_text, folder / "layer.toml", HeatLayerError)
+    files = layer_files(folder, meta_all)
+    if assumptions:
+        files["assumptions"] = Path(assumptions)
+    apath = files["assumptions"]
     a, a_text = read_toml(apath, "assumptions file", HeatLayerError)
     check_document(Assumptions, a, a_text, apath, HeatLayerError)
+    raise_problems(share_problems(a, a_text, apath), f"{apath}: invalid file", HeatLayerError)
     tables = {k: _read_csv(files[k]) for k in TABLES}
     layer = HeatLayer(name=meta_all.get("meta", {}).get("name", folder.name), folder=folder,
                       meta=meta_all.get("meta", {}), assumptions=a, files=files, **tables)

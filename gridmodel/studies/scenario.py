@@ -277,7 +277,7 @@ def _model(sc: Scenario, progress: bool, given=None) -> _Model:
     state = st.load_state(sc.resolve(sc.initial_state)) if sc.initial_state else None
     full = st.resume_config(sc, state) if state is not None else sc
     ctx = build_context(full, error=ScenarioError, net=given and given.net)
-    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer,
+    strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer, ctx.cities,
                                              table=given and given.strikes)
     every = st.history_strikes(state, strikes, sc.start) if state is not None else strikes
     t_model = time.perf_counter()
@@ -313,18 +313,22 @@ def _with_engine(sc: Scenario, engine: str | None) -> Scenario:
 
 
 def scenario_strikes(sc: Scenario, net, layer=None,
-                     table: pd.DataFrame | None = None) -> tuple[pd.DataFrame | None, Path | None]:
+                     cities=None, table: pd.DataFrame | None = None,
+                     ) -> tuple[pd.DataFrame | None, Path | None]:
     """The scenario's strike list (or ``table``, a raw strike table in memory), resolved
     and filtered (None: no strikes).
 
     Targets resolve against ``net``'s registry and, with a heat ``layer``, against its
     sources and pumping stations (``heat:...``, ``pump:...``) for what the registry does
-    not know (:func:`gridmodel.heat.grid.heat_assets`).
+    not know (:func:`gridmodel.heat.grid.heat_assets`); with ``cities`` (contexts of a run
+    of several cities), against every city's.
     """
     from gridmodel.heat.grid import heat_assets
     from gridmodel.strikes import read_strikes, resolve_strikes
 
     extra = heat_assets(layer) if layer is not None else None
+    if extra is not None and cities:
+        extra = pd.concat([heat_assets(c.layer) for c in cities], ignore_index=True)
     if table is not None:
         from gridmodel.studies.given import given_strikes
 
@@ -379,24 +383,37 @@ def run_inputs(cfg) -> list[Path]:
     from gridmodel.weather import _resolve_profile
 
     strikes = getattr(cfg, "strikes", None)
-    paths = [cfg.path, strikes and cfg.resolve(strikes.file), cfg.resolve(cfg.heat.assumptions),
-             cfg.resolve(getattr(cfg, "initial_state", None))]
-    for find, name in ((_network_path, cfg.network), (layer_folder, cfg.heat.layer),
-                       (_resolve_profile, cfg.weather)):
+    cities = cfg.heat.city_list(cfg.weather)
+    paths = [cfg.path, strikes and cfg.resolve(strikes.file),
+             cfg.resolve(getattr(cfg, "initial_state", None)),
+             *(cfg.resolve(c.assumptions) for c in cities)]
+    found = [(_network_path, cfg.network), (_resolve_profile, cfg.weather)]
+    found += [(layer_folder, c.layer) for c in cities]
+    found += [(_resolve_profile, c.weather) for c in cities]
+    for find, name in found:
         with contextlib.suppress(InputError):
-            paths.append(find(cfg.resolve_name(name)))
-    return [Path(p) for p in paths if p is not None]
+            paths.append(find(cfg.resolve_layer(name) if find is layer_folder
+                              else cfg.resolve_name(name)))
+    return [Path(p) for p in dict.fromkeys(paths) if p is not None]
 
 
 def _outputs(sc, ctx, chain, strikes, strikes_path, out, given=None) -> RunResult:
     """Summary, frames, explanation and files of one run."""
     from gridmodel.report.summary import build_frames, build_summary, explain
 
+    n_strikes = 0 if strikes is None else len(strikes)
     summary = build_summary(sc, ctx, chain, input_hashes(ctx, strikes_path, given),
-                            n_strikes=0 if strikes is None else len(strikes),
-                            schema_version=SCHEMA_VERSION)
-    frames = build_frames(ctx, chain)
-    text = explain(sc, ctx, chain, summary)
+                            n_strikes=n_strikes, schema_version=SCHEMA_VERSION)
+    if chain.cities:
+        from gridmodel.report import cities as rc
+
+        summary["cities"], text = rc.city_summaries(
+            sc, ctx, chain, lambda c: input_hashes(c, strikes_path, given),
+            n_strikes=n_strikes, schema_version=SCHEMA_VERSION)
+        frames = rc.city_frames(ctx, chain)
+    else:
+        frames = build_frames(ctx, chain)
+        text = explain(sc, ctx, chain, summary)
     result = RunResult(scenario=sc, summary=summary, frames=frames, explanation=text,
                        out=out, heat=chain.heat, temperatures=chain.temperatures,
                        layer=ctx.layer, net=ctx.net, timeline=chain.timeline, context=ctx,
@@ -414,5 +431,9 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out, given=None) -> RunResul
 
         summary["plots"] = write_plots(out, ctx.layer, ctx.index, chain.heat,
                                        chain.temperatures, summary)
+        if chain.cities:
+            from gridmodel.report.cities import write_city_plots
+
+            write_city_plots(out, ctx, chain, summary["cities"])
     (out / "explanation.txt").write_text(text + "\n", encoding="utf-8")
     return result

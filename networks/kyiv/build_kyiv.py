@@ -26,54 +26,25 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parents[1]) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(HERE.parents[1]))
 
+if str(HERE.parent) not in sys.path:  # the shared steps of the city builds
+    sys.path.insert(0, str(HERE.parent))
+
+import layer_build  # noqa: E402
+from layer_build import KM_PER_DEG_LAT, largest_remainder  # noqa: E402
+
 from gridmodel._io.tomlio import read_toml  # noqa: E402
 from gridmodel.heat.layer import HeatLayerError, archetype_h_w_m2k  # noqa: E402
 
-KM_PER_DEG_LAT = 111.32
-
-
-def largest_remainder(total: int, weights) -> np.ndarray:
-    """Split the integer ``total`` in proportion to ``weights`` (Hamilton's method).
-
-    Ties in the remainders go to the earlier entry, so the split is deterministic.
-    """
-    w = np.asarray(weights, dtype=float)
-    if total < 0 or w.sum() <= 0:
-        msg = f"cannot split {total=} by weights {w.tolist()}"
-        raise ValueError(msg)
-    exact = total * w / w.sum()
-    base = np.floor(exact).astype(int)
-    left = total - int(base.sum())
-    order = np.argsort(-(exact - base), kind="stable")
-    base[order[:left]] += 1
-    return base
-
 
 def network_sections(b: pd.DataFrame, sec: dict, plants: dict, districts: pd.DataFrame):
-    """Network section of each building: its zone's buildings by distance from the source.
-
-    ``network_km / km_per_section`` sections city-wide ([sections], FIELD_NOTES 3: 2.6-2.7
-    thousand km of network), shared among zones in proportion to their buildings (at least
-    one each); a zone's buildings, ranked by straight-line distance from their source (ties
-    by registry order), are cut into that many runs of equal size: a section is the network
-    beyond one sectioning valve, restarted as one (FIELD_NOTES 10) [C].
-    """
-    per_section = len(b) * float(sec["km_per_section"]) / float(sec["network_km"])
+    """Network section of each building (:func:`layer_build.network_sections`): a large
+    plant's buildings by distance from the plant, the others from their district centre."""
     dist = districts.set_index("district")
-    src_lon = np.array([plants[k]["lon"] if k in plants else dist.loc[d, "centroid_lon"]
-                        for k, d in zip(b["source_key"], b["district"], strict=True)])
-    src_lat = np.array([plants[k]["lat"] if k in plants else dist.loc[d, "centroid_lat"]
-                        for k, d in zip(b["source_key"], b["district"], strict=True)])
-    km_lon = KM_PER_DEG_LAT * np.cos(np.radians(src_lat))
-    d_km = np.hypot((b["lon"].to_numpy() - src_lon) * km_lon,
-                    (b["lat"].to_numpy() - src_lat) * KM_PER_DEG_LAT)
-    out = np.empty(len(b), dtype=object)
-    for zone, idx in b.groupby("zone_id", sort=True).indices.items():
-        n_sec = max(1, round(len(idx) / per_section))
-        order = idx[np.argsort(d_km[idx], kind="stable")]
-        k = np.arange(len(idx)) * n_sec // len(idx)
-        out[order] = [f"sec:{zone.removeprefix('zone:')}-{j + 1:03d}" for j in k]
-    return out
+    src_lon = [plants[k]["lon"] if k in plants else dist.loc[d, "centroid_lon"]
+               for k, d in zip(b["source_key"], b["district"], strict=True)]
+    src_lat = [plants[k]["lat"] if k in plants else dist.loc[d, "centroid_lat"]
+               for k, d in zip(b["source_key"], b["district"], strict=True)]
+    return layer_build.network_sections(b, sec, src_lon, src_lat)
 
 
 def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -177,18 +148,10 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
     dt_design = a["heat_capacity"]["indoor_setpoint_c"] - a["heat_capacity"]["design_temp_c"]
     b["design_load_kw"] = (b["h_w_m2k"] * b["floor_area_m2"] * dt_design / 1e3).round(1)
     b["section_id"] = network_sections(b, a["sections"], plants, districts)
-    buildings = b[["building_id", "district", "zone_id", "source_id", "archetype", "floors",
-                   "floor_area_m2", "residents", "grid_node", "queue", "lon", "lat",
-                   "design_load_kw", "section_id"]].copy()
+    buildings = b[layer_build.BUILDING_COLUMNS].copy()
 
     # ---------------------------------------------------------------- zones
-    zones = (buildings.groupby("zone_id", sort=True)
-             .agg(source_id=("source_id", "first"), district=("district", "first"),
-                  buildings=("building_id", "size"), floor_area_m2=("floor_area_m2", "sum"),
-                  residents=("residents", "sum"), design_load_mw=("design_load_kw", "sum"))
-             .reset_index())
-    zones["design_load_mw"] = (zones["design_load_mw"] / 1e3).round(2)
-    zones["pump_id"] = "pump:" + zones["zone_id"].str.removeprefix("zone:")
+    zones = layer_build.zone_table(buildings)
 
     # ---------------------------------------------------------------- sources
     reserve = 1.0 + a["heat_capacity"]["reserve"]
@@ -248,14 +211,10 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
         "backup_mw": pump_backup, "backup_fuel_h": float(bk["fuel_hours"]),
         "source": "one aggregated pumping station per zone at its district node [C]",
     })
-    zones = zones[["zone_id", "source_id", "district", "pump_id", "buildings", "floor_area_m2",
-                   "residents", "design_load_mw"]]
 
-    out.mkdir(parents=True, exist_ok=True)
     tables = {"buildings": buildings, "heat_sources": sources, "zones": zones,
               "pumping": pumping}
-    for name, df in tables.items():
-        df.to_csv(out / f"{name}.csv", index=False, lineterminator="\n", float_format="%.8g")
+    layer_build.write_tables(out, tables)
     return tables
 
 

@@ -75,6 +75,9 @@ class CriticalityResult:
         ``{district: buildings}`` of the heat layer.
     city : str or None
         The heat layer's city (``layer.toml`` ``[meta] city``).
+    layer : HeatLayer or None
+        The heat layer (the report's district map is its own: two cities may share
+        district names).
     score_columns : list of str
         The score columns as named in outputs.
     paths : dict
@@ -92,6 +95,7 @@ class CriticalityResult:
     detail: dict | None = None
     building_stock: dict | None = None
     city: str | None = None
+    layer: object = None
     score_columns: list = field(default_factory=lambda: list(SCORE))
     paths: dict = field(default_factory=dict)
     layer: object = None
@@ -344,6 +348,7 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
                             meta=meta)
     res.net = crit.net
     res.city = crit.city
+    res.layer = crit.layer
     res.score_columns = [crit.city_column if c == "city_mw_shed" else c for c in SCORE]
     res.building_stock = crit.layer.buildings["district"].value_counts().to_dict()
     res.detail = crit.detail(worst["assets"].iloc[-1].split(", ")) if len(worst) else None
@@ -539,7 +544,7 @@ def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int) -> Non
         network=res.net, struck_assets=worst_assets,
         dark_buses=res.detail["dark_buses"] if res.detail else None,
         heat_frames=res.detail["heat_hourly"] if res.detail else None,
-        building_stock=res.building_stock,
+        building_stock=res.building_stock, heat_layer=res.layer,
         illustrative=[f"{city} heat layer: building registry, zones and rule parameters "
                       "(its assumptions.toml) are [C]"],
         provenance={"scenario_file": str(sc.path), "network": sc.network,
