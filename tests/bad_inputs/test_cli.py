@@ -282,7 +282,7 @@ CASES = [
     ("scenario-start-no-offset", sub(SC, "00:00:00+02:00", "00:00:00"), run(),
      ["{root}/scenario.toml:8: start", "needs a UTC offset"]),
     ("scenario-status-date-text", sub(SC, "status_date = 2026-01-15", 'status_date = "now"'),
-     run(), ["{root}/scenario.toml:6: status_date", "valid date"]),
+     run(), ["{root}/scenario.toml:6: status_date", "not an ISO date"]),
     ("scenario-seed-text", sub(SC, "seed = 1", 'seed = "one"'), run(),
      ["{root}/scenario.toml:10: seed", "valid integer"]),
     ("scenario-seed-negative", sub(SC, "seed = 1", "seed = -1"), run(),
