@@ -330,6 +330,25 @@ def check_layer_assets(net, layer, network: str) -> None:
         raise InputError(msg)
 
 
+def check_layer_queues(layer, n_queues: int, where: str = "", error: type | None = None) -> None:
+    """Raise when the layer's blackout queues are not the grid's.
+
+    Rolling blackouts switch ``[grid] n_queues`` queues (numbered from 0); the layer's
+    ``[power] queues`` and every building's ``queue`` must be those: a building in a queue
+    the grid does not have would keep its power through every block, silently.
+    """
+    from gridmodel.errors import InputError
+
+    declared = int(layer.param("power", "queues"))
+    top = int(layer.buildings["queue"].max()) if len(layer.buildings) else -1
+    if declared != n_queues or top >= n_queues:
+        msg = (f"{where}[grid] n_queues = {n_queues}, but heat layer {layer.name!r} has "
+               f"[power] queues = {declared} in {layer.files.get('assumptions')} and buildings "
+               f"in queues 0-{top} ({layer.files.get('buildings')}); set n_queues to "
+               f"{declared} or rebuild the layer with {n_queues} queues.")
+        raise (error or InputError)(msg)
+
+
 def run_temperature(weather: pd.Series, start, horizon_h: int, name: str, where: str = "",
                     error: type | None = None) -> tuple[pd.DatetimeIndex, pd.Series]:
     """The run's hourly index and the outdoor temperature on it.
@@ -461,6 +480,7 @@ def city_context(ctx: Context, cfg, city, horizon_h: int, *, freeze: bool = Fals
                        assumptions=cfg.resolve(city.assumptions))
     layer = freeze_layer(layer) if freeze else layer
     check_layer_assets(ctx.net, layer, cfg.network)
+    check_layer_queues(layer, int(cfg.grid.n_queues), where, error)
     name = cfg.resolve_name(city.weather)
     profile = ctx.weather if name == cfg.resolve_name(cfg.weather) else load_profile(name)
     index, temp = run_temperature(profile, cfg.start, horizon_h, city.weather, where=where,
