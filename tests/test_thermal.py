@@ -442,6 +442,20 @@ def test_unique_rows_equal_numpy_unique():
     np.testing.assert_array_equal(inverse, want_inverse.ravel())
 
 
+@pytest.mark.parametrize("n_t", [1, 7, 8, 9, 336])
+def test_unique_byte_columns_equal_numpy_unique(n_t):
+    """The heat codes' de-duplication (levels, occupants) orders and maps columns as
+    numpy.unique does, for lengths that do and do not fill whole words."""
+    rng = np.random.default_rng(n_t)
+    codes = rng.integers(0, 102, (n_t, 300)).astype(np.uint8)
+    codes[:, ::3] = codes[:, :1]
+    codes[:, 1::7] = codes[:, 2:3]
+    cols, inverse = thermal._unique_byte_columns(codes)
+    want, want_inverse = np.unique(codes.T, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(cols, want.T)
+    np.testing.assert_array_equal(inverse, want_inverse.ravel())
+
+
 def test_occupant_heating_slows_cooling_but_a_power_off_block_still_cools():
     """Heat off 48 h at -15 C from 19 C (panel_9_12, H 1.4, C 370 kJ/m2K, gains 2.5):
     occupants heat with 17 W/m2 while the flat has power, none in a power-off block at

@@ -44,6 +44,7 @@ from gridmodel.thermal.archetypes import (
     time_constant_h,
 )
 from gridmodel.thermal.distinct import (  # noqa: F401 - private, imported by tests
+    _unique_byte_columns,
     _unique_columns,
     _unique_rows,
     _unique_strings,

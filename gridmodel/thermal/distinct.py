@@ -22,6 +22,20 @@ def _unique_columns(heat_on):
     return heat_on[:, first], inverse
 
 
+def _unique_byte_columns(codes):
+    """Distinct columns of a (time, building) uint8 matrix -> (columns, inverse).
+
+    Columns in :func:`numpy.unique` order (bytes compared in order along time): each
+    column's bytes, zero-padded to whole words, read as big-endian uint64 words and
+    de-duplicated by :func:`_unique_rows`.
+    """
+    n_t, n_b = codes.shape
+    rows = np.zeros((n_b, -(-n_t // 8) * 8), dtype=np.uint8)
+    rows[:, :n_t] = np.asarray(codes, dtype=np.uint8).T
+    first, inverse = _unique_rows(rows.view(">u8").astype(np.uint64))
+    return codes[:, first], inverse
+
+
 def _unique_rows(words):
     """``numpy.unique`` of the rows of a uint64 matrix, compared word by word.
 

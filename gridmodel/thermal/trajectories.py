@@ -9,7 +9,12 @@ import pandas as pd
 
 from gridmodel.thermal._inputs import _step_from_index
 from gridmodel.thermal.archetypes import archetype_parameters
-from gridmodel.thermal.distinct import _unique_columns, _unique_rows, _unique_strings
+from gridmodel.thermal.distinct import (
+    _unique_byte_columns,
+    _unique_columns,
+    _unique_rows,
+    _unique_strings,
+)
 from gridmodel.thermal.exposure import hours_below
 from gridmodel.thermal.rc import indoor_temperature
 
@@ -209,8 +214,8 @@ def _level_timelines(heat, heat_level=None, occupant_on=None):
             raise ValueError(msg)
         off_code = np.where(occ, _OCCUPANT_CODE, 0).astype(np.uint8)
     code = np.where(heat, on_code, off_code).astype(np.uint8)
-    uniq, inverse = np.unique(np.ascontiguousarray(code.T), axis=0, return_inverse=True)
-    return uniq.T.astype(np.int64), inverse.ravel().astype(np.int64)
+    uniq, inverse = _unique_byte_columns(code)
+    return uniq.astype(np.int64), inverse.astype(np.int64)
 
 
 def _building_timelines(heat, timeline):
