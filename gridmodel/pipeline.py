@@ -192,11 +192,10 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) ->
     comfort = layer.assumptions["comfort"]
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
         layer.buildings["archetype"].to_numpy(), dtype=str))
-    reduced = bh.reduced_heat is not None and bool(bh.reduced_heat.any())
     occupant_w = float((layer.assumptions.get("occupants") or {}).get("heating_w_per_m2", 0.0))
     temps = building_temperatures(temp_air, bh.heat_on, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]),
-                                  heat_level=bh.heat_level if reduced else None,
+                                  heat_level=bh.heat_level,
                                   occupant_on=(flats_powered(layer, inputs, len(temp_air))
                                                if occupant_w > 0 else None),
                                   occupant_w_per_m2=occupant_w)

@@ -68,13 +68,10 @@ class BuildingHeat:
         Crews working on restarts in each hour.
     refill_failed : numpy.ndarray of bool, shape (building,)
         The building's system failed at its first refill (waited for a repair).
-    reduced_heat : numpy.ndarray of bool, (time, building), optional
-        Heat on at a reduced share of demand (``GroupAvailability.heat_level`` < 1): has
-        coolant, so not counted in ``without_heat``; None when the layer's rule has no
-        reduced heat.
     heat_level : numpy.ndarray of float32, (time, building), optional
         Share of demand delivered where the heat is on (1 full), 0 where it is off; None
-        as ``reduced_heat``.
+        when no building gets reduced heat in any hour (``GroupAvailability.heat_level``
+        None or all 1). :attr:`reduced_heat` follows from it.
     """
 
     heat_on: np.ndarray
@@ -88,8 +85,13 @@ class BuildingHeat:
     heat_back: np.ndarray
     crews_busy: np.ndarray
     refill_failed: np.ndarray | None = None
-    reduced_heat: np.ndarray | None = None
     heat_level: np.ndarray | None = None
+
+    @property
+    def reduced_heat(self) -> np.ndarray | None:
+        """Heat on at a reduced share of demand, (time, building) bool: has coolant, so not
+        counted in ``without_heat``; None when no building gets reduced heat."""
+        return None if self.heat_level is None else self.heat_on & (self.heat_level < 1.0)
 
 
 def refill_failures(n_buildings: int, failure_share: float, repair_median_h: float,
@@ -176,15 +178,16 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
                   float(crew_hours_per_building), float(heat_to_flats_h), extra, failed,
                   drain_time, start, back, crews_busy, drained, heat_on, without, interrupted,
                   freeze, cause)
-    reduced = level = None
-    if getattr(ga, "heat_level", None) is not None:
-        level = np.where(heat_on, ga.heat_level[:, g], 0.0).astype(np.float32)
-        reduced = heat_on & (level < 1.0)
+    level = getattr(ga, "heat_level", None)
+    if level is not None and (level < 1.0).any():  # (time, group): expand only when used
+        level = np.where(heat_on, level[:, g], 0.0).astype(np.float32)
+    else:
+        level = None
     return BuildingHeat(heat_on=heat_on, without_heat=without, drained=drained,
                         interrupted=interrupted, cause=cause,
                         freeze_risk=freeze, drain_time=drain_time,
                         restart_start=start, heat_back=back, crews_busy=crews_busy,
-                        refill_failed=failed, reduced_heat=reduced, heat_level=level)
+                        refill_failed=failed, heat_level=level)
 
 
 def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
