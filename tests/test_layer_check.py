@@ -65,6 +65,12 @@ def _one(layer, pattern: str) -> str:
     return out
 
 
+def test_unknown_layer_toml_key_as_load_layer_says(layer):
+    """layer.toml is checked by the schema load_layer applies (not only its tables)."""
+    (layer / "layer.toml").write_text((layer / "layer.toml").read_text() + "\n[bogus]\nx = 1\n")
+    _one(layer, r"layer\.toml:\d+: top level: unknown key 'bogus'")
+
+
 def test_missing_file(layer):
     (layer / "pumping.csv").unlink()
     _one(layer, r"pumping\.csv: missing file")

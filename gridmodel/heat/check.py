@@ -20,7 +20,7 @@ from gridmodel._io.schema import check_document, csv_lines, read_csv_strict, tab
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 from gridmodel.heat.assumptions import Assumptions, share_problems
-from gridmodel.heat.layer import TABLES, HeatLayerError, layer_files, layer_schemas
+from gridmodel.heat.layer import TABLES, HeatLayerError, LayerFile, layer_files, layer_schemas
 from gridmodel.heat.polygons import inside, read_polygons
 
 __all__ = ["layer_problems", "network_of"]
@@ -154,11 +154,17 @@ def layer_problems(folder: str | os.PathLike, check_network: bool = True) -> lis
         return [f"{meta_path}: missing file: a layer folder holds layer.toml "
                 "(the format: docs/heat.md, Layer files)"]
     try:
-        doc, _ = read_toml(meta_path, "layer metadata", HeatLayerError)
+        doc, text = read_toml(meta_path, "layer metadata", HeatLayerError)
     except InputError as exc:
         return _lines_of(exc)
+    try:  # the schema load_layer applies (an unknown key or [files] entry is an error)
+        check_document(LayerFile, doc, text, meta_path, HeatLayerError)
+        meta_problems = []
+    except InputError as exc:
+        meta_problems = _lines_of(exc)
     files = layer_files(folder, doc) | {"meta": meta_path}
     a, problems = _assumptions(files["assumptions"])
+    problems = meta_problems + problems
     tables, read_problems = _tables(files)
     problems += read_problems
     if len(tables) == len(TABLES):
