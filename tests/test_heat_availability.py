@@ -265,7 +265,7 @@ def test_restart_equals_reference_rules(seed, n_crews, flats_h, crew_h):
         drain_cause=rng.integers(1, 4, (n_t, n_g)).astype(np.int8), circulating=circ,
         supply_ok=sup, supply_cause=np.where(sup, 0, rng.integers(1, 3, (n_t, n_g))
                                              ).astype(np.int8),
-        freeze_risk=~circ & (rng.random((n_t, n_g)) < 0.2))
+        freeze_risk=~circ & (rng.random((n_t, n_g)) < 0.2), heat_level=None)
     bh = restart_buildings(ga, n_crews, crew_h, flats_h)
     out, cause, drain_time, start, back, busy = _restart_reference(
         ga.group_of, ga.drain_trigger, ga.drain_cause, circ, sup, ga.supply_cause,

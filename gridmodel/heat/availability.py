@@ -625,7 +625,7 @@ def _reduced_heat(layer: HeatLayer, served: np.ndarray):
         return served, None
     m = float(cut["reduced_min_share"])
     kept = np.where(served >= m, 1.0, np.floor(served / m * 100 + 1e-9) / 100)
-    level = np.where(served >= 1.0, 1.0, np.maximum(served, m))
+    level = np.maximum(served, m)  # served <= 1 and m <= 1
     return kept, level
 
 

@@ -178,7 +178,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
                   float(crew_hours_per_building), float(heat_to_flats_h), extra, failed,
                   drain_time, start, back, crews_busy, drained, heat_on, without, interrupted,
                   freeze, cause)
-    level = getattr(ga, "heat_level", None)
+    level = ga.heat_level
     if level is not None and (level < 1.0).any():  # (time, group): expand only when used
         level = np.where(heat_on, level[:, g], 0.0).astype(np.float32)
     else:

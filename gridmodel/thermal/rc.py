@@ -106,7 +106,7 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
             air = temp_air[k, 0] if shared_air else temp_air[k]
             np.minimum(heat_rise, level[k] * np.maximum(temp_setpoint - air, 0.0) * relax,
                        out=buf)
-            buf = np.where(level[k] < 1.0, buf, heat_rise)
+            np.copyto(buf, heat_rise, where=level[k] >= 1.0)
             buf += nxt
         else:
             np.add(nxt, heat_rise, out=buf)

@@ -154,7 +154,11 @@ def _forcing_columns(heat, timeline, heat_level, occupant_on):
     occupant_on : numpy.ndarray of bool or None
         Occupants' heating on in each column (None: none).
     """
-    if (heat_level is None and occupant_on is None) or timeline is not None:
+    if timeline is not None and (heat_level is not None or occupant_on is not None):
+        msg = ("heat_level and occupant_on are per building: give heat_on per building, "
+               "not distinct timelines with timeline=.")
+        raise ValueError(msg)
+    if heat_level is None and occupant_on is None:
         return (*_building_timelines(heat, timeline), None, None)
     codes, timeline_of_b = _level_timelines(heat, heat_level, occupant_on)
     timelines = (codes > 0) & (codes <= 100)
