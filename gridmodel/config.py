@@ -44,19 +44,19 @@ def aware(v: dt.datetime, key: str, example: str) -> dt.datetime:
     return v
 
 
-def checked_seed(seed, key: str = "seed"):
+def checked_seed(seed, key: str = "seed", error: type[InputError] = InputError):
     """``seed`` when it is None or a whole number >= 0 (a ``SeedSequence`` entropy).
 
     Raises
     ------
     InputError
-        A negative number, a fraction, a bool or text.
+        (or ``error``, a subclass) A negative number, a fraction, a bool or text.
     """
     if seed is None:
         return None
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         msg = f"{key} must be a whole number >= 0 or None; got {key}={seed!r}."
-        raise InputError(msg)
+        raise error(msg)
     return seed
 
 

@@ -460,16 +460,6 @@ def _heat_long(heat_frames) -> pd.DataFrame | None:
     return h.copy()
 
 
-def _local_tz(layer, time: pd.Series):
-    """Time zone of the slider's labels: the heat layer's ``meta["tz"]``, else the frame's
-    own time zone, else UTC."""
-    if layer is not None and layer.meta.get("tz"):
-        return layer.meta["tz"]
-    if isinstance(time.dtype, pd.DatetimeTZDtype):
-        return time.dt.tz
-    return "UTC"
-
-
 def _district_stock(names, d: pd.DataFrame, stock, piv: pd.DataFrame) -> list[int]:
     """Buildings per district for the colour scale: ``stock``, else the district table's
     ``buildings`` (or ``buildings_2014``) column, else the district's peak value."""
@@ -500,7 +490,9 @@ def _heat_payload(heat_frames, districts, stock, layer=None):
     d, layer = _district_table(h, districts, layer)
     if d is None:
         return None, None, None
-    tz = _local_tz(layer, h["time"])
+    from gridmodel.report.findings import layer_tz
+
+    tz = layer_tz(layer, pd.DatetimeIndex(h["time"]))
     h["time"] = pd.to_datetime(h["time"], utc=True)
     times = sorted(h["time"].unique())
 

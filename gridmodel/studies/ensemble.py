@@ -488,10 +488,7 @@ def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_s
         raise EnsembleError(msg)
     if seed is None:
         seed = int(np.random.SeedSequence().entropy)
-    try:
-        checked_seed(int(seed) if isinstance(seed, np.integer) else seed)
-    except InputError as exc:
-        raise EnsembleError(str(exc)) from None
+    checked_seed(int(seed) if isinstance(seed, np.integer) else seed, error=EnsembleError)
     n_exec = 1 if scheduler is not None else workers
     size = (chunk_size if chunk_size is not None
             else max(1, min(10, math.ceil(n / (8 * n_exec)))))

@@ -326,9 +326,10 @@ def scenario_strikes(sc: Scenario, net, layer=None,
     from gridmodel.heat.grid import heat_assets
     from gridmodel.strikes import read_strikes, resolve_strikes
 
-    extra = heat_assets(layer) if layer is not None else None
-    if extra is not None and cities:
-        extra = pd.concat([heat_assets(c.layer) for c in cities], ignore_index=True)
+    if table is None and sc.strikes is None:
+        return None, None
+    extra = (pd.concat([heat_assets(c.layer) for c in cities], ignore_index=True) if cities
+             else heat_assets(layer) if layer is not None else None)
     if table is not None:
         from gridmodel.studies.given import given_strikes
 
@@ -336,8 +337,6 @@ def scenario_strikes(sc: Scenario, net, layer=None,
         if sc.strikes is not None:
             strikes = _filter_strikes(strikes, sc.strikes, sc.path)
         return (None if strikes.empty else strikes), None
-    if sc.strikes is None:
-        return None, None
     path = sc.resolve(sc.strikes.file)
     strikes = _filter_strikes(resolve_strikes(net, read_strikes(path), extra=extra),
                               sc.strikes, sc.path)

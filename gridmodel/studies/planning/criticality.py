@@ -75,16 +75,14 @@ class CriticalityResult:
         ``{district: buildings}`` of the heat layer.
     city : str or None
         The heat layer's city (``layer.toml`` ``[meta] city``).
-    layer : HeatLayer or None
-        The heat layer (the report's district map is its own: two cities may share
-        district names).
+    layer : gridmodel.heat.layer.HeatLayer or None
+        The scenario's heat layer (names of districts and sources, time zone; the
+        report's district map is its own: two cities may share district names).
     score_columns : list of str
         The score columns as named in outputs.
     paths : dict
         Asset id -> :meth:`Criticality.path` of the :data:`PATHS_FOR` most critical
         assets alone (what makes each critical, link by link).
-    layer : gridmodel.heat.layer.HeatLayer or None
-        The scenario's heat layer (names of districts and sources, time zone).
     """
 
     single: pd.DataFrame
@@ -98,7 +96,6 @@ class CriticalityResult:
     layer: object = None
     score_columns: list = field(default_factory=lambda: list(SCORE))
     paths: dict = field(default_factory=dict)
-    layer: object = None
 
     def top(self, n: int = 20) -> pd.DataFrame:
         """The ``n`` most critical assets."""
@@ -353,7 +350,6 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     res.building_stock = crit.layer.buildings["district"].value_counts().to_dict()
     res.detail = crit.detail(worst["assets"].iloc[-1].split(", ")) if len(worst) else None
     res.paths = {a: crit.path((a,)) for a in single["asset_id"].head(PATHS_FOR)}
-    res.layer = crit.layer
     return res
 
 
