@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -137,6 +138,19 @@ def test_frames_carry_the_city(two_cities):
     assert set(hourly["city"]) == {"tiny", "fourth"}
     loads = pd.read_parquet(out / "grid_loads.parquet")
     assert "city" not in loads.columns  # the grid is the run's, once
+
+
+def test_each_city_has_its_own_gis_layers(two_cities):
+    """Districts and buildings of each city in its own folder, every building placed
+    (the first city's layer used to place every city's rows: NaN coordinates)."""
+    _, out, _, _ = two_cities
+    for city, districts, n in (("tiny", {"north", "south"}, 14), ("fourth", {"east"}, 4)):
+        d = json.loads((out / city / "districts.geojson").read_text())
+        assert {f["properties"]["district"] for f in d["features"]} == districts
+        b = json.loads((out / city / "buildings.geojson").read_text())
+        assert len(b["features"]) == n
+        xy = np.array([f["geometry"]["coordinates"] for f in b["features"]], dtype=float)
+        assert np.isfinite(xy).all()
 
 
 def test_rolling_blackouts_reach_the_fourth_city(two_cities):

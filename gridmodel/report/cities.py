@@ -86,3 +86,17 @@ def write_city_plots(out: Path, ctx, chain, cities: dict) -> None:
         files = write_plots(folder, c_ctx.layer, c_ctx.index, c_chain.heat,
                             c_chain.temperatures, {"heat": cities[name]["heat"]})
         cities[name]["plots"] = [f"{name}/{f}" for f in files]
+
+
+def write_city_gis(out: Path, ctx, frames: dict, cities: dict) -> None:
+    """Each city's districts and buildings layers into ``out/<layer>/``
+    (:func:`gridmodel.report.gis.write_gis` on the city's own rows of the frames)."""
+    from gridmodel.report.gis import write_gis
+
+    for c_ctx in ctx.cities:
+        name = c_ctx.layer.name
+        folder = Path(out) / name
+        folder.mkdir(exist_ok=True)
+        own = {k: frames[k][frames[k]["city"] == name].drop(columns="city")
+               for k in ("heat_hourly", "heat_buildings")}
+        write_gis(folder, c_ctx.layer, own, cities[name])

@@ -424,7 +424,12 @@ def _outputs(sc, ctx, chain, strikes, strikes_path, out, given=None) -> RunResul
 
         for name, df in frames.items():
             df.to_parquet(out / f"{name}.parquet", index=False)
-        write_gis(out, ctx.layer, frames, summary)  # districts and buildings for QGIS
+        if chain.cities:  # districts and buildings for QGIS, each city in its folder
+            from gridmodel.report.cities import write_city_gis
+
+            write_city_gis(out, ctx, frames, summary["cities"])
+        else:
+            write_gis(out, ctx.layer, frames, summary)
     if sc.outputs.plots:
         from gridmodel.report.plots import write_plots
 
