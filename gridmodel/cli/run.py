@@ -41,6 +41,11 @@ def reproductions() -> dict[str, dict]:
     return read_toml(_examples_dir() / "reproductions.toml", "reproductions file")[0]
 
 
+def _report_time(t: dict) -> str:
+    """``, report ... s`` when the run wrote report.html (its findings run more chains)."""
+    return f", report {t['report']:.1f} s" if "report" in t else ""
+
+
 def _headline(res) -> str:
     h = res.summary["heat"]
     g = res.summary["grid"]
@@ -51,7 +56,7 @@ def _headline(res) -> str:
             f"{f' at {when}' if when else ''}; {h['buildings_without_heat_end']} at the "
             f"end; grid peak shed {g['load_shed_mw_peak']:.0f} MW "
             f"(start-up {t['startup']:.1f} s, model {t['model']:.1f} s, "
-            f"outputs {t['outputs']:.1f} s)") + "".join(
+            f"outputs {t['outputs']:.1f} s{_report_time(t)})") + "".join(
         f"\n  {c['city']}: peak {c['heat']['buildings_without_heat_peak']} of "
         f"{c['heat']['buildings_total']} buildings without heat; "
         f"{c['heat']['buildings_without_heat_end']} at the end; "
