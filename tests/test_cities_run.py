@@ -266,3 +266,81 @@ def test_fourth_city_declared_in_the_network_data_and_rebuilt(tmp_path):
     assert "Fourthville rolling blackouts: queues off" in text
     s = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert s["grid"]["city_load_shed_mw_peak"] > 0  # the national shortfall reaches it
+
+
+def _page_data(html: str) -> dict:
+    """The JSON the report's script reads (``<script id="report-data">``)."""
+    import re
+
+    m = re.search(r'<script id="report-data" type="application/json">(.*?)</script>', html,
+                  re.S)
+    return json.loads(m.group(1))
+
+
+def test_report_shows_every_city(two_cities):
+    """report.html of a run of two cities: one district map per city (the fourth city's
+    a choropleth on its own district polygon, the tiny city's circles: it ships none),
+    one row per city in the findings box, each city's figures equal to summary.json's."""
+    _, out, _, res = two_cities
+    assert res.exit_code == 0, res.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    s = json.loads((out / "summary.json").read_text())
+    assert 'id="map-tiny"' in html
+    assert 'id="map-fourth"' in html
+    assert '<path id="c1-d-0" class="district"' in html  # Fourthville's boundary
+    assert '<circle id="d-0" class="district"' in html  # Tinyville: centroids only
+    heats = _page_data(html)["heats"]
+    assert [h["city"] for h in heats] == ["Tinyville", "Fourthville"]
+    hourly = pd.read_parquet(out / "heat_hourly.parquet")
+    for h, layer in zip(heats, ("tiny", "fourth"), strict=True):
+        own = hourly[hourly["city"] == layer]
+        per_hour = own.groupby("time")["buildings_without_heat"].sum().to_numpy()
+        np.testing.assert_array_equal(np.sum(h["values"], axis=0), per_hour)
+        assert max(per_hour) == s["cities"][layer]["heat"]["buildings_without_heat_peak"]
+    table = html[html.index('data-table="key-findings"'):]
+    table = table[:table.index("</table>")]
+    rows = {r[r.index("<td class=k>") + 12:r.index("</td>")]: r
+            for r in table.split("<tr>")[2:]}  # header row first
+    for layer, name in (("tiny", "Tinyville"), ("fourth", "Fourthville")):
+        h = s["cities"][layer]["heat"]
+        cells = rows[name].split("</td>")
+        assert cells[1].endswith(f"{h['buildings_total']:,}")
+        assert cells[2].endswith(f"{h['buildings_without_heat_peak']:,}")
+    assert "Fourthville" in html[html.index('class="headline"'):][:400]
+
+
+def _wkb_polygon(w: bytes) -> list[list[list[float]]]:
+    """A little-endian WKB Polygon back to GeoJSON rings (lon, lat)."""
+    import struct
+
+    order, kind, n_rings = struct.unpack_from("<BII", w)
+    assert (order, kind) == (1, 3)
+    pos, rings = 9, []
+    for _ in range(n_rings):
+        (n,) = struct.unpack_from("<I", w, pos)
+        xy = np.frombuffer(w, "<f8", 2 * n, pos + 4).reshape(n, 2)
+        rings.append(xy.tolist())
+        pos += 4 + 16 * n
+    assert pos == len(w)
+    return rings
+
+
+def test_district_gis_layer_is_the_boundary_when_the_layer_has_one(two_cities):
+    """The fourth city ships its district polygon: districts.geojson and .geoparquet carry
+    that boundary (with the centroid in lon/lat); the tiny city ships none: points."""
+    import pyarrow.parquet as pq
+
+    root, out, _, _ = two_cities
+    own = json.loads((root / "fourth" / "districts.geojson").read_text())["features"][0]
+    feat = json.loads((out / "fourth" / "districts.geojson").read_text())["features"][0]
+    assert feat["geometry"] == own["geometry"]
+    assert feat["properties"]["district"] == "east"
+    assert {"lon", "lat"} <= set(feat["properties"])
+    t = pq.read_table(out / "fourth" / "districts.geoparquet")
+    geo = json.loads(t.schema.metadata[b"geo"])["columns"]["geometry"]
+    assert geo["geometry_types"] == ["Polygon"]
+    x0, y0, x1, y1 = BOX
+    assert geo["bbox"] == [x0, y0, x1, y1]
+    assert _wkb_polygon(t.column("geometry").to_pylist()[0]) == own["geometry"]["coordinates"]
+    tiny = json.loads((out / "tiny" / "districts.geojson").read_text())["features"]
+    assert {f["geometry"]["type"] for f in tiny} == {"Point"}

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["MAX_LEFT_OUT", "RunFindings", "district_names", "heat_return_index",
+__all__ = ["MAX_LEFT_OUT", "RunFindings", "city_table", "district_names", "heat_return_index",
            "layer_tz", "local_minute", "run_box", "run_findings", "strike_names"]
 
 #: most struck assets tested one by one (leave-one-out runs)
@@ -60,6 +60,11 @@ class RunFindings:
     notes : list of str
     baseline_hourly : numpy.ndarray or None
         Buildings without heat per hour without strikes (None: not computed).
+    city : str or None
+        The city's display name (``layer.toml`` ``[meta] city``, else the layer name).
+    cities : list of RunFindings
+        A run of several cities (``[[heat.cities]]``): every city's findings, this one
+        first (empty for a one-city run).
     """
 
     buildings_total: int
@@ -78,6 +83,8 @@ class RunFindings:
     tz: str = "UTC"
     notes: list[str] = field(default_factory=list)
     baseline_hourly: np.ndarray | None = None
+    city: str | None = None
+    cities: list = field(default_factory=list)
 
 
 def local_minute(ts, tz) -> str | None:
@@ -109,15 +116,17 @@ def heat_return_index(without: np.ndarray, baseline: np.ndarray) -> int | None:
     return int(np.flatnonzero(excess)[-1]) + 1
 
 
-def strike_names(net, layer) -> dict[str, str]:
-    """Asset id -> readable name from the network registry and the heat layer's sources
-    and pumping stations."""
+def strike_names(net, layer, *more_layers) -> dict[str, str]:
+    """Asset id -> readable name from the network registry and the heat layers' sources
+    and pumping stations (``layer`` and any further layers of a run of several cities)."""
     names = dict(zip(net.registry["asset_id"].astype(str), net.registry["name"].astype(str),
                      strict=True))
-    if layer is not None:
+    for lay in (layer, *more_layers):
+        if lay is None:
+            continue
         from gridmodel.heat.grid import heat_assets
 
-        ha = heat_assets(layer)
+        ha = heat_assets(lay)
         if "name" in ha:
             names.update(zip(ha["asset_id"].astype(str), ha["name"].astype(str), strict=True))
     return {k: v for k, v in names.items() if v and v != "nan"}
@@ -140,18 +149,31 @@ def _chain_strikes(chain) -> pd.DataFrame | None:
     return pd.concat(parts, ignore_index=True).sort_values("time", kind="stable")
 
 
-def _leave_one_out(ctx, strikes: pd.DataFrame, seed: int, full: dict, names: dict,
-                   tz, max_assets: int) -> tuple[pd.DataFrame, int]:
-    """Per struck asset (in order of first strike, at most ``max_assets``): the peak
-    buildings and people-hours without heat avoided by leaving its strikes out."""
-    from gridmodel.metrics.row import outcome_row
+def _leave_one_out_runs(ctx, strikes: pd.DataFrame, seed: int,
+                        max_assets: int) -> tuple[list[tuple], int]:
+    """Per struck asset (in order of first strike, at most ``max_assets``): ``(asset,
+    first strike time, chain without its strikes)``, and the number of struck assets."""
     from gridmodel.pipeline import run_chain
 
     first = strikes.groupby("asset_id", sort=False)["time"].min().sort_values(kind="stable")
-    rows = []
+    runs = []
     for asset, t in first.head(max_assets).items():
         rest = strikes[strikes["asset_id"] != asset].reset_index(drop=True)
-        row = outcome_row(run_chain(ctx, rest if len(rest) else None, seed), ctx)
+        runs.append((asset, t, run_chain(ctx, rest if len(rest) else None, seed)))
+    return runs, len(first)
+
+
+def _drivers(runs: list[tuple], city: int, c_ctx, full: dict, names: dict,
+             tz) -> pd.DataFrame:
+    """The leave-one-out table of one city (``city``: its position in a run of several
+    cities, 0 for a one-city run): peak buildings and people-hours without heat avoided by
+    leaving each asset's strikes out."""
+    from gridmodel.metrics.row import outcome_row
+
+    rows = []
+    for asset, t, chain in runs:
+        own = chain.cities[city] if chain.cities else chain
+        row = outcome_row(own, c_ctx)
         rows.append({
             "strike": names.get(str(asset), str(asset)), "asset_id": str(asset),
             "first_strike": local_minute(t, tz),
@@ -162,9 +184,8 @@ def _leave_one_out(ctx, strikes: pd.DataFrame, seed: int, full: dict, names: dic
     cols = ["strike", "asset_id", "first_strike", "peak_buildings_avoided",
             "people_hours_avoided"]
     out = pd.DataFrame(rows, columns=cols)
-    out = out.sort_values(["people_hours_avoided", "peak_buildings_avoided"],
-                          ascending=False, kind="stable").reset_index(drop=True)
-    return out, len(first)
+    return out.sort_values(["people_hours_avoided", "peak_buildings_avoided"],
+                           ascending=False, kind="stable").reset_index(drop=True)
 
 
 def layer_tz(layer, index: pd.DatetimeIndex | None = None) -> str:
@@ -203,40 +224,64 @@ def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
     from gridmodel.metrics.row import outcome_row
     from gridmodel.pipeline import run_chain
 
-    ctx, chain, layer = result.context, result.chain, result.layer
-    h, index = result.summary["heat"], ctx.index
+    ctx, chain = result.context, result.chain
+    pairs = (list(zip(ctx.cities, chain.cities, strict=True)) if ctx.cities
+             else [(ctx, chain)])
+    per_city = [_own_findings(c_ctx, c_chain, _city_heat_summary(result.summary, c_ctx,
+                                                                 len(pairs) > 1))
+                for c_ctx, c_chain in pairs]
+    resumed = getattr(result.scenario, "initial_state", None) is not None
+    if compare and not resumed:
+        base = run_chain(ctx, None, result.scenario.seed)
+        strikes = _chain_strikes(chain)
+        runs, n_struck = ((), 0) if strikes is None else _leave_one_out_runs(
+            ctx, strikes, result.scenario.seed, max_strikes)
+        names = strike_names(ctx.net, *(c.layer for c, _ in pairs))
+        for i, ((c_ctx, c_chain), f) in enumerate(zip(pairs, per_city, strict=True)):
+            own_base = base.cities[i] if base.cities else base
+            brow = outcome_row(own_base, c_ctx)
+            f.baseline_hourly = np.asarray(own_base.heat.without_heat).sum(axis=1)
+            f.baseline_peak_buildings = int(brow["buildings_without_heat_peak"])
+            f.baseline_peak_people = int(round(brow["people_without_heat_peak"]))
+            if strikes is not None:
+                f.drivers = _drivers(list(runs), i, c_ctx, outcome_row(c_chain, c_ctx),
+                                     names, f.tz)
+                f.strikes_total, f.strikes_tested = n_struck, len(f.drivers)
+    elif resumed:
+        for f in per_city:
+            f.notes.append("a resumed run: no baseline or leave-one-out runs (its context "
+                           "covers only its own hours)")
+    for (c_ctx, c_chain), f in zip(pairs, per_city, strict=True):
+        without = np.asarray(c_chain.heat.without_heat).sum(axis=1)
+        base_h = f.baseline_hourly if f.baseline_hourly is not None else np.zeros_like(
+            without)
+        k = heat_return_index(without, base_h)
+        f.heat_returns = local_minute(c_ctx.index[k], f.tz) if k is not None else None
+    first = per_city[0]
+    first.cities = per_city if len(per_city) > 1 else []
+    return first
+
+
+def _city_heat_summary(summary: dict, c_ctx, several: bool) -> dict:
+    """The ``heat`` section of one city: ``summary["cities"][layer]["heat"]`` in a run of
+    several cities, else ``summary["heat"]``."""
+    return summary["cities"][c_ctx.layer.name]["heat"] if several else summary["heat"]
+
+
+def _own_findings(c_ctx, c_chain, h: dict) -> RunFindings:
+    """A city's findings from its own figures (no extra runs yet)."""
+    layer, index = c_ctx.layer, c_ctx.index
     tz = layer_tz(layer, index)
     dnames = district_names(layer)
-    without = np.asarray(chain.heat.without_heat).sum(axis=1)
-    baseline = np.zeros_like(without)
-    f = RunFindings(
+    return RunFindings(
         buildings_total=int(h["buildings_total"]), peak_buildings=int(h[
             "buildings_without_heat_peak"]), peak_people=int(h["people_without_heat_peak"]),
         peak_time=local_minute(h["buildings_without_heat_peak_time"], tz),
         districts=sorted(((dnames.get(d, d), int(n)) for d, n in
                           h["by_district_at_peak"].items() if n > 0), key=lambda x: -x[1]),
         heat_returns=None, end_buildings=int(h["buildings_without_heat_end"]),
-        end_time=local_minute(index[-1], tz), tz=tz)
-    resumed = getattr(result.scenario, "initial_state", None) is not None
-    if compare and not resumed:
-        base = run_chain(ctx, None, result.scenario.seed)
-        brow = outcome_row(base, ctx)
-        baseline = np.asarray(base.heat.without_heat).sum(axis=1)
-        f.baseline_hourly = baseline
-        f.baseline_peak_buildings = int(brow["buildings_without_heat_peak"])
-        f.baseline_peak_people = int(round(brow["people_without_heat_peak"]))
-        strikes = _chain_strikes(chain)
-        if strikes is not None:
-            f.drivers, f.strikes_total = _leave_one_out(
-                ctx, strikes, result.scenario.seed, outcome_row(chain, ctx),
-                strike_names(ctx.net, layer), tz, max_strikes)
-            f.strikes_tested = len(f.drivers)
-    elif resumed:
-        f.notes.append("a resumed run: no baseline or leave-one-out runs (its context "
-                       "covers only its own hours)")
-    k = heat_return_index(without, baseline)
-    f.heat_returns = local_minute(index[k], tz) if k is not None else None
-    return f
+        end_time=local_minute(index[-1], tz), tz=tz,
+        city=layer.meta.get("city") or layer.name)
 
 
 def _item(label: str, key: str, value, text: str) -> dict:
@@ -271,29 +316,63 @@ def _driver_item(f: RunFindings) -> dict:
 
 def run_box(f: RunFindings) -> dict:
     """The findings box of ``report.html`` (:func:`gridmodel.report.html.write_report`
-    ``findings``) for a run's findings."""
+    ``findings``) for a run's findings.
+
+    A run of several cities: the items are the first city's (labelled with its name), the
+    headline names every city's peak, and the box's table has one row per city.
+    """
     where = ", ".join(f"{n} ({k:,})" for n, k in f.districts) or "none"
     when = f"{f.peak_time} ({f.tz})" if f.peak_time else "never"
+    of = f" ({f.city})" if f.cities else ""
     items = [
-        _item("Peak: buildings without heat", "peak-buildings", f.peak_buildings,
+        _item(f"Peak{of}: buildings without heat", "peak-buildings", f.peak_buildings,
               f"{f.peak_buildings:,} of {f.buildings_total:,}"),
-        _item("Peak: people without heat", "peak-people", f.peak_people,
+        _item(f"Peak{of}: people without heat", "peak-people", f.peak_people,
               f"{f.peak_people:,} residents"),
-        _item(f"When (local time, {f.tz})", "peak-time", f.peak_time, when),
-        _item("Where (districts at the peak)", "districts",
+        _item(f"When{of} (local time, {f.tz})", "peak-time", f.peak_time, when),
+        _item(f"Where{of} (districts at the peak)", "districts",
               "|".join(n for n, _ in f.districts), where),
         _return_item(f),
-        _item("At the end of the run", "end-buildings", f.end_buildings,
+        _item(f"At the end of the run{of}", "end-buildings", f.end_buildings,
               f"{f.end_buildings:,} buildings without heat ({f.end_time})"),
     ]
     if f.baseline_peak_buildings is not None:
         items.append(_item(
-            "No-strike baseline (same run without strikes)", "baseline-peak-buildings",
+            f"No-strike baseline{of} (same run without strikes)", "baseline-peak-buildings",
             f.baseline_peak_buildings,
             f"{f.baseline_peak_buildings:,} buildings ({f.baseline_peak_people:,} people) at "
             f"its peak: the strikes add {f.peak_buildings - f.baseline_peak_buildings:,}"))
         items.append(_driver_item(f))
-    headline = (f"{f.peak_buildings:,} of {f.buildings_total:,} buildings "
-                f"({f.peak_people:,} people) without heat at the peak, {when}, in {where}."
-                if f.peak_buildings else "No building lost heat in this run.")
-    return {"headline": headline, "items": items, "notes": f.notes}
+    box = {"headline": _headline(f), "items": items, "notes": f.notes}
+    if f.cities:
+        box["table"] = ("By city (each city's own peak, local time)", city_table(f.cities))
+    return box
+
+
+def _headline(f: RunFindings) -> str:
+    """One sentence: the peak, when and where; every city's peak in a run of several."""
+    if f.cities:
+        parts = [(f"{c.city} {c.peak_buildings:,} of {c.buildings_total:,} "
+                  f"({c.peak_people:,} people) at {c.peak_time}" if c.peak_buildings
+                  else f"{c.city} none") for c in f.cities]
+        return "Buildings without heat at each city's peak: " + "; ".join(parts) + "."
+    where = ", ".join(f"{n} ({k:,})" for n, k in f.districts) or "none"
+    when = f"{f.peak_time} ({f.tz})" if f.peak_time else "never"
+    return (f"{f.peak_buildings:,} of {f.buildings_total:,} buildings "
+            f"({f.peak_people:,} people) without heat at the peak, {when}, in {where}."
+            if f.peak_buildings else "No building lost heat in this run.")
+
+
+def city_table(cities: list[RunFindings]) -> pd.DataFrame:
+    """One row per city of a run of several cities: its peak, when, where, the return of
+    heat, the end of the run and its no-strike baseline."""
+    return pd.DataFrame([{
+        "city": c.city, "buildings": c.buildings_total,
+        "peak_without_heat": c.peak_buildings, "people_at_peak": c.peak_people,
+        "peak_time_local": c.peak_time or "never",
+        "districts_at_peak": ", ".join(n for n, _ in c.districts) or "none",
+        "heat_returns_local": c.heat_returns or ("-" if not c.peak_buildings
+                                                 else "not within the run"),
+        "without_heat_at_end": c.end_buildings,
+        "baseline_peak": ("" if c.baseline_peak_buildings is None
+                          else c.baseline_peak_buildings)} for c in cities])

@@ -1,16 +1,18 @@
 """A run's districts and buildings as GIS layers (GeoJSON and GeoParquet), for QGIS.
 
-* ``districts.geojson`` / ``districts.geoparquet``: one point per district of the heat
-  layer (its centroid: the layers hold no boundaries) with the run's figures: buildings,
-  peak without heat and its local time, buildings without heat at the run's peak,
-  building-hours and people-hours without heat.
+* ``districts.geojson`` / ``districts.geoparquet``: one feature per district of the heat
+  layer with the run's figures: buildings, peak without heat and its local time,
+  buildings without heat at the run's peak, building-hours and people-hours without heat.
+  Its geometry is the district's boundary (Polygon or MultiPolygon) when the layer ships
+  boundaries (``layer.toml`` ``[files] district_polygons``), else its centroid (Point);
+  ``lon``/``lat`` columns hold the centroid either way.
 * ``buildings.geojson`` / ``buildings.geoparquet``: one point per building (its registry
   lon/lat) with the columns of ``heat_buildings`` (hours without heat, drain and restart
   times, indoor minimum...).
 
 Coordinates are WGS 84 lon/lat (EPSG:4326); times are ISO strings in the layer's local
-time (``[meta] tz``). GeoParquet (version 1.1.0, WKB points) is written with pyarrow alone;
-GeoJSON with the standard library.
+time (``[meta] tz``). GeoParquet (version 1.1.0, WKB geometries) is written with pyarrow
+alone; GeoJSON with the standard library.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["building_table", "district_table", "write_gis"]
+__all__ = ["building_table", "district_geometries", "district_table", "write_gis"]
 
 
 def district_table(layer, summary: dict, heat_hourly: pd.DataFrame) -> pd.DataFrame:
@@ -73,29 +75,84 @@ def _value(v):
     return None if v is pd.NaT else v
 
 
-def _geojson(table: pd.DataFrame, path: Path) -> None:
-    props = [c for c in table.columns if c not in ("lon", "lat")]
-    feats = [{"type": "Feature",
-              "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
+def district_geometries(layer) -> dict[str, dict] | None:
+    """``{district: GeoJSON geometry}`` of the layer's boundaries as the file holds them
+    (``[files] district_polygons``), or None when the layer ships none."""
+    path = (getattr(layer, "files", None) or {}).get("district_polygons")
+    if path is None or not Path(path).is_file():
+        return None
+    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    return {str(f["properties"]["district"]): f["geometry"] for f in doc.get("features", [])}
+
+
+def _geometries(table: pd.DataFrame, shapes: dict | None) -> list[dict]:
+    """Each row's geometry: its entry of ``shapes`` (by ``district``), else its point."""
+    keys = table["district"].astype(str) if "district" in table and shapes else None
+    return [shapes[k] if keys is not None and k in shapes else
+            {"type": "Point", "coordinates": [float(x), float(y)]}
+            for k, x, y in zip(keys if keys is not None else [None] * len(table),
+                               table["lon"], table["lat"], strict=True)]
+
+
+def _geojson(table: pd.DataFrame, path: Path, shapes: dict | None = None) -> None:
+    props = [c for c in table.columns if c not in ("lon", "lat")] if shapes is None else \
+        list(table.columns)
+    feats = [{"type": "Feature", "geometry": g,
               "properties": {c: _value(r[c]) for c in props}}
-             for r in table.to_dict("records")]
+             for r, g in zip(table.to_dict("records"), _geometries(table, shapes),
+                             strict=True)]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}) + "\n",
                     encoding="utf-8")
 
 
-def _geoparquet(table: pd.DataFrame, path: Path) -> None:
+def _wkb_rings(rings) -> bytes:
+    out = [struct.pack("<I", len(rings))]
+    for ring in rings:
+        xy = np.asarray(ring, dtype="<f8")[:, :2]
+        out.append(struct.pack("<I", len(xy)) + xy.tobytes())
+    return b"".join(out)
+
+
+def _wkb(geom: dict) -> bytes:
+    """ISO WKB (little-endian) of a GeoJSON Point, Polygon or MultiPolygon."""
+    kind, c = geom["type"], geom["coordinates"]
+    if kind == "Point":
+        return struct.pack("<BIdd", 1, 1, float(c[0]), float(c[1]))
+    if kind == "Polygon":
+        return struct.pack("<BI", 1, 3) + _wkb_rings(c)
+    if kind == "MultiPolygon":
+        return struct.pack("<BII", 1, 6, len(c)) + b"".join(
+            struct.pack("<BI", 1, 3) + _wkb_rings(p) for p in c)
+    msg = f"geometry type {kind!r} cannot be written (Point, Polygon or MultiPolygon)"
+    raise ValueError(msg)
+
+
+def _bbox(geoms: list[dict]) -> list[float]:
+    pts = []
+    for g in geoms:
+        c = g["coordinates"]
+        if g["type"] == "Point":
+            pts.append(np.asarray([c], float))
+        else:
+            for poly in (c if g["type"] == "MultiPolygon" else [c]):
+                pts.extend(np.asarray(r, float)[:, :2] for r in poly)
+    xy = np.concatenate(pts)
+    return [float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
+            float(xy[:, 1].max())]
+
+
+def _geoparquet(table: pd.DataFrame, path: Path, shapes: dict | None = None) -> None:
     """GeoParquet 1.1.0: a WKB ``geometry`` column and the ``geo`` file metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    wkb = [struct.pack("<BIdd", 1, 1, float(x), float(y))
-           for x, y in zip(table["lon"], table["lat"], strict=True)]
-    t = pa.Table.from_pandas(table.drop(columns=["lon", "lat"]), preserve_index=False)
-    t = t.append_column("geometry", pa.array(wkb, type=pa.binary()))
-    lon, lat = table["lon"].astype(float), table["lat"].astype(float)
+    geoms = _geometries(table, shapes)
+    keep = table if shapes is not None else table.drop(columns=["lon", "lat"])
+    t = pa.Table.from_pandas(keep, preserve_index=False)
+    t = t.append_column("geometry", pa.array([_wkb(g) for g in geoms], type=pa.binary()))
     geo = {"version": "1.1.0", "primary_column": "geometry", "columns": {"geometry": {
-        "encoding": "WKB", "geometry_types": ["Point"],
-        "bbox": [float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())]}}}
+        "encoding": "WKB", "geometry_types": sorted({g["type"] for g in geoms}),
+        "bbox": _bbox(geoms)}}}  # no "crs": OGC:CRS84 (WGS 84 lon/lat), the default
     meta = {**(t.schema.metadata or {}), b"geo": json.dumps(geo).encode("utf-8")}
     pq.write_table(t.replace_schema_metadata(meta), path)
 
@@ -113,9 +170,11 @@ def write_gis(out: Path, layer, frames: dict, summary: dict) -> list[str]:
         ``summary.json`` (its ``heat.by_district`` and ``by_district_at_peak``).
     """
     files = []
-    for name, table in (("districts", district_table(layer, summary, frames["heat_hourly"])),
-                        ("buildings", building_table(layer, frames["heat_buildings"]))):
-        _geojson(table, out / f"{name}.geojson")
-        _geoparquet(table, out / f"{name}.geoparquet")
+    shapes = district_geometries(layer)
+    for name, table, geo in (
+            ("districts", district_table(layer, summary, frames["heat_hourly"]), shapes),
+            ("buildings", building_table(layer, frames["heat_buildings"]), None)):
+        _geojson(table, out / f"{name}.geojson", geo)
+        _geoparquet(table, out / f"{name}.geoparquet", geo)
         files += [f"{name}.geojson", f"{name}.geoparquet"]
     return files

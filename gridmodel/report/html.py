@@ -79,7 +79,7 @@ _JS = """
   var el = document.getElementById('report-data');
   if (!el) { return; }
   var D = JSON.parse(el.textContent);
-  var H = D.heat;
+  var HS = D.heats || [];
   var slider = document.getElementById('slider');
   var label = document.getElementById('slider-label');
   function colour(f){
@@ -88,28 +88,32 @@ _JS = """
     return 'rgb(' + r + ',' + g + ',60)';
   }
   function show(k){
-    if (H) {
+    var texts = [];
+    for (var h = 0; h < HS.length; h++) {
+      var H = HS[h], kk = Math.min(k, H.times.length - 1);
       var total = 0, people = 0;
       for (var i = 0; i < H.districts.length; i++) {
-        var v = H.values[i][k], n = H.stock[i] > 0 ? H.stock[i] : 1;
-        total += v; people += (H.people ? H.people[i][k] : 0);
-        var c = document.getElementById('d-' + i);
+        var v = H.values[i][kk], n = H.stock[i] > 0 ? H.stock[i] : 1;
+        total += v; people += (H.people ? H.people[i][kk] : 0);
+        var c = document.getElementById(H.prefix + 'd-' + i);
         if (c) {
           var f = Math.min(1, v / n);
           c.setAttribute('fill', v > 0 ? colour(f) : '#9cc89c');
-          c.setAttribute('r', (6 + 22*Math.sqrt(f)).toFixed(1));
+          if (c.tagName.toLowerCase() === 'circle') {
+            c.setAttribute('r', (6 + 22*Math.sqrt(f)).toFixed(1));
+          }
           var t = c.getElementsByTagName('title')[0];
           if (t) { t.textContent = H.labels[i] + ': ' + v + ' of ' + H.stock[i] +
                    ' buildings without heat'; }
         }
-        var tx = document.getElementById('dv-' + i);
+        var tx = document.getElementById(H.prefix + 'dv-' + i);
         if (tx) { tx.textContent = String(v); }
       }
-      if (label) {
-        label.textContent = H.times[k] + ' | buildings without heat: ' + total +
-          (H.people ? ' | people: ' + people : '');
-      }
+      texts.push((HS.length > 1 ? H.city + ': ' : '') + 'buildings without heat: ' + total +
+                 (H.people ? ', people: ' + people : ''));
+      if (h === 0 && label) { label.textContent = H.times[kk] + ' | '; }
     }
+    if (label && HS.length) { label.textContent += texts.join(' | '); }
     if (D.dark && D.dark.steps) {
       var s = D.dark.steps.length === 1 ? 0 : Math.min(k, D.dark.steps.length - 1);
       var on = {};
@@ -485,7 +489,9 @@ def _heat_payload(heat_frames, districts, stock, layer=None):
         layer it came from.
     """
     h = None if heat_frames is None else _heat_long(heat_frames)
-    if h is None:
+    if h is not None and layer is not None and "city" in h:  # a run of several cities
+        h = h[h["city"].astype(str) == layer.name]
+    if h is None or h.empty:
         return None, None, None
     d, layer = _district_table(h, districts, layer)
     if d is None:
@@ -516,19 +522,60 @@ def _heat_payload(heat_frames, districts, stock, layer=None):
     return payload, d, layer
 
 
-def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str) -> str:
-    proj = _Proj(d["lon"], d["lat"], width=520, pad=50)
+def _layer_polygons(layer) -> dict | None:
+    """``{district: [ring, ...]}`` of the layer's boundaries (``[files] district_polygons``),
+    or None when the layer ships none."""
+    path = (getattr(layer, "files", None) or {}).get("district_polygons")
+    if path is None or not Path(path).is_file():
+        return None
+    from gridmodel.heat.polygons import read_polygons
+
+    return read_polygons(path)
+
+
+def _ring_path(proj: _Proj, rings) -> str:
+    """SVG path data of a district's rings (even-odd fill: holes stay open)."""
+    parts = []
+    for ring in rings:
+        x, y = proj(ring[:, 0], ring[:, 1])
+        parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
+                     + "Z")
+    return "".join(parts)
+
+
+def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str,
+                   polygons: dict | None = None, prefix: str = "") -> str:
+    """The district map: each district's boundary filled by its share of buildings
+    without heat (a choropleth) when ``polygons`` hold every district, else a circle at
+    its centroid; element ids ``<prefix>d-<i>`` (shape) and ``<prefix>dv-<i>`` (value)."""
+    names = payload["districts"]
+    shapes = polygons if polygons and all(n in polygons for n in names) else None
+    if shapes is not None:
+        pts = np.concatenate([r for n in names for r in shapes[n]])
+        proj = _Proj(pts[:, 0], pts[:, 1], width=520, pad=20)
+    else:
+        proj = _Proj(d["lon"], d["lat"], width=520, pad=50)
     x, y = proj(d["lon"], d["lat"])
     parts = [f'<svg id="{_esc(map_id)}" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
              f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_esc(label)}">']
-    for i, (name, xi, yi) in enumerate(zip(payload["labels"], x, y, strict=True)):
-        parts.append(f'<circle id="d-{i}" class="district" cx="{xi:.1f}" cy="{yi:.1f}" r="8" '
-                     f'fill="#9cc89c" stroke="#333" stroke-width="0.8" opacity="0.85">'
-                     f"<title>{_esc(name)}</title></circle>"
-                     f'<text x="{xi:.1f}" y="{yi + 34:.1f}" font-size="11" '
-                     f'text-anchor="middle">{_esc(name)}</text>'
-                     f'<text id="dv-{i}" x="{xi:.1f}" y="{yi + 4:.1f}" font-size="10" '
-                     'text-anchor="middle" font-weight="bold">0</text>')
+    for i, (dist, name, xi, yi) in enumerate(zip(names, payload["labels"], x, y,
+                                                 strict=True)):
+        title = f"<title>{_esc(name)}</title>"
+        if shapes is not None:
+            parts.append(f'<path id="{prefix}d-{i}" class="district" fill-rule="evenodd" '
+                         f'd="{_ring_path(proj, shapes[dist])}" fill="#9cc89c" '
+                         f'stroke="#333" stroke-width="0.8">{title}</path>')
+            dy_name, dy_value = 13, -3
+        else:
+            parts.append(f'<circle id="{prefix}d-{i}" class="district" cx="{xi:.1f}" '
+                         f'cy="{yi:.1f}" r="8" fill="#9cc89c" stroke="#333" '
+                         f'stroke-width="0.8" opacity="0.85">{title}</circle>')
+            dy_name, dy_value = 34, 4
+        parts.append(f'<text x="{xi:.1f}" y="{yi + dy_name:.1f}" font-size="11" '
+                     f'text-anchor="middle" pointer-events="none">{_esc(name)}</text>'
+                     f'<text id="{prefix}dv-{i}" x="{xi:.1f}" y="{yi + dy_value:.1f}" '
+                     'font-size="10" text-anchor="middle" font-weight="bold" '
+                     'pointer-events="none">0</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -599,42 +646,61 @@ def _network_map(network, struck_assets, dark_buses) -> tuple[str, list[list[str
             f"{extra}</div>"), dark_steps
 
 
-def _district_map(payload, dtab: pd.DataFrame, layer) -> tuple[str, str]:
-    """The district map of buildings without heat (named after the heat layer's
-    ``meta["city"]``) and its time slider, starting at the peak hour."""
+def _district_map(payload, dtab: pd.DataFrame, layer, prefix: str = "") -> str:
+    """The district map of buildings without heat, named after the heat layer's
+    ``meta["city"]``: a choropleth on the layer's district boundaries when it ships them,
+    circles at the centroids otherwise."""
     city = (layer.meta.get("city") or layer.name) if layer is not None else None
     map_id = f"map-{layer.name}" if layer is not None else "map-districts"
     label = f"{city} districts" if city else "districts"
-    div = (f'<div class="map"><h3>{_esc(city + " districts" if city else "Districts")}: '
-           f"buildings without heat</h3>{_districts_svg(payload, dtab, map_id, label)}"
-           '<p class="note">circle size and colour: share of the district\'s '
-           "buildings cut off from heat at the selected hour.</p></div>")
-    n_t = len(payload["times"])
-    peak = int(np.argmax(np.sum(payload["values"], axis=0))) if n_t else 0
-    slider = (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
-              f'value="{peak}" step="1" aria-label="time">'
-              f'<p id="slider-label" class="note"></p>')
-    return div, slider
+    polygons = _layer_polygons(layer) if layer is not None else None
+    svg = _districts_svg(payload, dtab, map_id, label, polygons, prefix)
+    how = ("colour: share of the district's buildings cut off from heat at the selected "
+           "hour (district boundaries: the layer's district polygons)"
+           if 'class="district" fill-rule' in svg else
+           "circle size and colour: share of the district's buildings cut off from heat "
+           "at the selected hour (circles at the district centroids: the layer ships no "
+           "boundaries)")
+    return (f'<div class="map"><h3>{_esc(city + " districts" if city else "Districts")}: '
+            f'buildings without heat</h3>{svg}<p class="note">{_esc(how)}.</p></div>')
+
+
+def _slider(payloads: list[dict]) -> str:
+    """The time slider of every map, starting at the first city's peak hour."""
+    n_t = max((len(p["times"]) for p in payloads), default=0)
+    first = payloads[0] if payloads else {"values": [], "times": []}
+    peak = int(np.argmax(np.sum(first["values"], axis=0))) if first["times"] else 0
+    return (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
+            f'value="{peak}" step="1" aria-label="time">'
+            f'<p id="slider-label" class="note"></p>')
 
 
 def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, districts,
-                 building_stock, heat_layer) -> list[str]:
-    """The map section (network and district maps, slider); fills the page's ``data``
-    (``dark`` steps, ``heat`` payload) in place."""
+                 building_stock, heat_layers) -> list[str]:
+    """The map section (network map, one district map per heat layer, one slider); fills
+    the page's ``data`` (``dark`` steps, ``heats`` payloads) in place."""
     maps = []
-    slider = ""
     if network is not None:
         div, dark_steps = _network_map(network, struck_assets, dark_buses)
         maps.append(div)
         if dark_steps is not None:
             data["dark"] = {"steps": dark_steps}
-    payload, dtab, layer = _heat_payload(heat_frames, districts, building_stock, heat_layer)
-    if payload is not None:
-        data["heat"] = payload
-        div, slider = _district_map(payload, dtab, layer)
-        maps.append(div)
+    payloads = []
+    for i, layer in enumerate(heat_layers or [None]):
+        payload, dtab, lay = _heat_payload(heat_frames, districts if i == 0 else None,
+                                           building_stock if i == 0 else None, layer)
+        if payload is None:
+            continue
+        prefix = "" if not payloads else f"c{len(payloads)}-"
+        payload.update(prefix=prefix,
+                       city=(lay.meta.get("city") or lay.name) if lay is not None else "")
+        payloads.append(payload)
+        maps.append(_district_map(payload, dtab, lay, prefix))
+    if payloads:
+        data["heats"] = payloads
     if not maps:
         return []
+    slider = _slider(payloads) if payloads else ""
     return ['<section id="map"><h2>Map</h2>' + slider
             + f'<div class="maps">{"".join(maps)}</div></section>']
 
@@ -697,7 +763,7 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
                  illustrative: Iterable[str] = (), provenance: Mapping | None = None,
                  notes: Iterable[str] = (), filename: str = "report.html",
                  heat_layer=None, findings: Mapping | None = None,
-                 raw_figures: Iterable = ()) -> Path:
+                 raw_figures: Iterable = (), heat_layers: Iterable | None = None) -> Path:
     """Write one self-contained HTML report into an output folder.
 
     Every argument but ``out_dir`` is optional; absent sections are left out. The
@@ -737,9 +803,9 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
         Seed, versions, hashes; DataFrame values shown as tables; folded at the end.
     notes : iterable of str
         Paragraphs under the findings.
-    filename : str, default "report.html"
-    heat_layer : gridmodel.heat.layer.HeatLayer, optional
-        District table, ``meta["city"]`` (map title), ``meta["tz"]`` (slider's local time).
+    heat_layer, heat_layers : HeatLayer, list of HeatLayer, optional
+        District map(s): table, ``meta["city"]``, ``meta["tz"]``, boundaries (a choropleth
+        then); ``heat_layers`` one map per city of ``heat_frames`` (``city`` column).
     findings : dict, optional
         The key-findings box, first on the page: ``headline``, ``items`` (dicts ``label,
         key, value, text``; ``text`` shown, ``value`` as ``data-value`` of
@@ -748,7 +814,7 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     Returns
     -------
     Path
-        The written file.
+        The written file (``filename``, default ``report.html``).
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -758,8 +824,9 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     data: dict = {}
     sec = [_kv_section("summary", "Summary figures", summary)] if summary and not findings else []
     sec += _text_sections(notes, illustrative, figures)
+    layers = list(heat_layers) if heat_layers else [heat_layer]
     sec += _map_section(data, network, struck_assets, dark_buses, heat_frames, districts,
-                        building_stock, heat_layer)
+                        building_stock, layers)
     sec += [f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}</section>'
             for name, df in (tables or {}).items()]
     raw = _raw_sections(scenario, summary if findings else None, raw_figures)
@@ -903,15 +970,18 @@ def run_report(result, out=None, *, net=None, title: str | None = None,
     f = run_findings(result, compare=compare)
     short = {k: v for k, v in result.summary.items() if k not in ("hashes", "plots",
                                                                    "scenario")}
-    tables = {} if f.drivers.empty else {
-        "Strikes left out one at a time: without heat avoided (same seed, same repair "
-        "times for the other strikes)": f.drivers}
+    title_loo = ("Strikes left out one at a time: without heat avoided (same seed, same "
+                 "repair times for the other strikes)")
+    tables = {(f"{title_loo}, {c.city}" if f.cities else title_loo): c.drivers
+              for c in (f.cities or [f]) if not c.drivers.empty}
+    layers = [c.layer for c in result.context.cities] if result.context.cities else None
     return write_report(
         out, title=title or f"Scenario: {sc.name}", scenario=sc, summary=short,
         figures=_change_figures(result, f), tables=tables, network=net,
-        heat_frames=result.frames or {}, heat_layer=layer, findings=run_box(f),
-        illustrative=["heat-layer assumptions: building registry, zones, bridging, crews "
-                      f"({_assumptions_file(layer)}) [C]",
+        heat_frames=result.frames or {}, heat_layer=layer, heat_layers=layers,
+        findings=run_box(f),
+        illustrative=[*("heat-layer assumptions: building registry, zones, bridging, "
+                        f"crews ({_assumptions_file(lay)}) [C]" for lay in (layers or [layer])),
                       "repair times without a named source "
                       "(gridmodel/data/repair_times.toml) [C]"],
         notes=[result.explanation.split("\n\n")[0]] if getattr(result, "explanation", "")
