@@ -47,6 +47,35 @@ def network_sections(b: pd.DataFrame, sec: dict, plants: dict, districts: pd.Dat
     return layer_build.network_sections(b, sec, src_lon, src_lat)
 
 
+#: re-draws of a point outside its district before it is drawn uniformly inside
+MAX_REDRAWS = 50
+
+
+def inside_district(dx, dy, clon, clat, sc_km, km_lon, rings, rng) -> None:
+    """Offsets ``dx, dy`` [km] from (``clon``, ``clat``) re-drawn in place from the same
+    normal spread (``sc_km / 2``) until their point lies inside the district ``rings``
+    (at most :data:`MAX_REDRAWS` times; then uniformly inside the district) [C]: the
+    buildings stay clustered around their zone's centre, on the district's ground."""
+    from gridmodel.heat.polygons import inside
+
+    def out_mask():  # as written: lon/lat rounded to 5 decimals (about 1 m)
+        return ~inside(rings, np.round(clon + dx / km_lon, 5),
+                       np.round(clat + dy / KM_PER_DEG_LAT, 5))
+
+    bad = np.flatnonzero(out_mask())
+    for _ in range(MAX_REDRAWS):
+        if not len(bad):
+            return
+        dx[bad] = rng.normal(0.0, sc_km / 2, len(bad))
+        dy[bad] = rng.normal(0.0, sc_km / 2, len(bad))
+        bad = np.flatnonzero(out_mask())
+    while len(bad):
+        pts = layer_build.points_in(rings, len(bad), rng)
+        dx[bad] = (pts[:, 0] - clon) * km_lon
+        dy[bad] = (pts[:, 1] - clat) * KM_PER_DEG_LAT
+        bad = bad[out_mask()[bad]]
+
+
 def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict[str, pd.DataFrame]:
     """Build the layer tables; write them to ``out`` (default: this folder) and return them."""
     assumptions_path = Path(assumptions_path or HERE / "assumptions.toml")
@@ -55,6 +84,10 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
     layer, _ = read_toml(HERE / "layer.toml", "layer metadata", HeatLayerError)
     districts = pd.read_csv(HERE / "districts.csv")
     rng = np.random.default_rng(int(a["meta"]["seed"]))
+    # its own stream: re-drawing the points that fall outside their district moves no
+    # other draw of the registry
+    rng_place = np.random.default_rng([int(a["meta"]["seed"]), 1])
+    polygons = layer_build.load_polygons(HERE / layer["files"]["district_polygons"])
     dist_ids = districts["district"].tolist()
 
     # ---------------------------------------------------------------- counts
@@ -104,6 +137,7 @@ def build(assumptions_path: Path | None = None, out: Path | None = None) -> dict
             km_lon = KM_PER_DEG_LAT * math.cos(math.radians(clat))
             dx = rng.normal(0.0, sc / 2, n)
             dy = rng.normal(0.0, sc / 2, n)
+            inside_district(dx, dy, clon, clat, sc, km_lon, polygons[d], rng_place)
             for i, k in enumerate(kinds):
                 spec = arche[k]
                 floors = int(rng.choice(spec["floors"], p=np.asarray(spec["floor_weights"])
@@ -222,7 +256,16 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assumptions", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--from-osm", type=Path, default=None,
+                        help="Kyiv's OSM district boundaries (shared/data/sources): rewrite "
+                        "districts.geojson from them first")
     args = parser.parse_args(argv)
+    if args.from_osm:
+        layer, _ = read_toml(HERE / "layer.toml", "layer metadata", HeatLayerError)
+        layer_build.write_polygons(
+            args.from_osm, HERE / layer["files"]["district_polygons"],
+            layer_build.district_ids(pd.read_csv(HERE / "districts.csv")),
+            "(c) OpenStreetMap contributors, ODbL-1.0 (via darmat1/ukraine-geo-data)")
     t = build(args.assumptions, args.out)
     b = t["buildings"]
     print(f"{len(b)} buildings, {b.floor_area_m2.sum() / 1e6:.2f} M m2, "
