@@ -114,6 +114,18 @@ _JS = """
       if (h === 0 && label) { label.textContent = H.times[kk] + ' | '; }
     }
     if (label && HS.length) { label.textContent += texts.join(' | '); }
+    if (D.oblasts) {
+      var O = D.oblasts, ko = Math.min(k, O.times.length - 1);
+      for (var q = 0; q < O.oblasts.length; q++) {
+        var ob = document.getElementById('ob-' + q), sh = O.share[q][ko];
+        if (ob) {
+          ob.setAttribute('fill', sh > 0 ? colour(sh) : '#e8eef4');
+          var ot = ob.getElementsByTagName('title')[0];
+          if (ot) { ot.textContent = O.oblasts[q] + ': ' + Math.round(100*sh) +
+                    ' % of demand shed'; }
+        }
+      }
+    }
     if (D.dark && D.dark.steps) {
       var s = D.dark.steps.length === 1 ? 0 : Math.min(k, D.dark.steps.length - 1);
       var on = {};
@@ -676,15 +688,24 @@ def _slider(payloads: list[dict]) -> str:
 
 
 def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, districts,
-                 building_stock, heat_layers) -> list[str]:
-    """The map section (network map, one district map per heat layer, one slider); fills
-    the page's ``data`` (``dark`` steps, ``heats`` payloads) in place."""
+                 building_stock, heat_layers, grid_loads=None) -> list[str]:
+    """The map section (network map, oblast map, one district map per heat layer, one
+    slider); fills the page's ``data`` (``dark`` steps, ``oblasts`` shares, ``heats``
+    payloads) in place."""
     maps = []
     if network is not None:
         div, dark_steps = _network_map(network, struck_assets, dark_buses)
         maps.append(div)
         if dark_steps is not None:
             data["dark"] = {"steps": dark_steps}
+        from gridmodel.report.findings import layer_tz
+        from gridmodel.report.oblast_map import oblast_map
+
+        div, shares = oblast_map(network, grid_loads, [str(a) for a in struck_assets], _Proj,
+                                 layer_tz((heat_layers or [None])[0]))
+        if div is not None:
+            maps.append(div)
+            data["oblasts"] = shares
     payloads = []
     for i, layer in enumerate(heat_layers or [None]):
         payload, dtab, lay = _heat_payload(heat_frames, districts if i == 0 else None,
@@ -700,9 +721,17 @@ def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, di
         data["heats"] = payloads
     if not maps:
         return []
-    slider = _slider(payloads) if payloads else ""
+    slider = _slider(payloads) if payloads else (_slider([{
+        "times": data["oblasts"]["times"], "values": [[0] * len(data["oblasts"]["times"])]}])
+        if "oblasts" in data else "")
     return ['<section id="map"><h2>Map</h2>' + slider
             + f'<div class="maps">{"".join(maps)}</div></section>']
+
+
+def _table_sections(tables: Mapping | None) -> list[str]:
+    """One section per table, in order."""
+    return [f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}</section>'
+            for name, df in (tables or {}).items()]
 
 
 def _provenance_section(provenance, version: str, now: str) -> list[str]:
@@ -763,7 +792,8 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
                  illustrative: Iterable[str] = (), provenance: Mapping | None = None,
                  notes: Iterable[str] = (), filename: str = "report.html",
                  heat_layer=None, findings: Mapping | None = None,
-                 raw_figures: Iterable = (), heat_layers: Iterable | None = None) -> Path:
+                 raw_figures: Iterable = (), heat_layers: Iterable | None = None,
+                 grid_loads: pd.DataFrame | None = None) -> Path:
     """Write one self-contained HTML report into an output folder.
 
     Every argument but ``out_dir`` is optional; absent sections are left out. The
@@ -781,14 +811,15 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
         Figures (nested dicts flattened as ``a.b``); folded at the end when there are
         ``findings``, else shown open first.
     figures, raw_figures : iterable of path or (caption, path) or (caption, PNG bytes)
-        Embedded as data URIs (a missing file is reported in the page, not raised):
-        ``figures`` open under the findings, ``raw_figures`` folded at the end.
+        Data URIs (a missing file is noted): open under the findings / folded at the end.
     tables : dict of str to DataFrame (or list of dicts, or dict)
         Shown in order; at most 200 rows each.
     network, struck_assets : pandapowerNet, iterable of str
         Drawn from bus lon/lat (lines by voltage), struck registry asset ids marked.
     dark_buses : list, dict or DataFrame, optional
         Bus ids / indices (one state), ``{time: [bus ids]}`` or a [time x bus] bool frame.
+    grid_loads : DataFrame, optional
+        ``time, oblast, demand_mw, shed_mw``: the oblast map (with ``network``'s oblasts).
     heat_frames : DataFrame or dict, optional
         ``heat_hourly`` (or a dict holding it, or a wide [time x district] frame): the
         district map with a time slider.
@@ -819,16 +850,14 @@ def write_report(out_dir: str | os.PathLike, *, title: str = "gridmodel report",
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     from gridmodel._io import __version__
-
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     data: dict = {}
     sec = [_kv_section("summary", "Summary figures", summary)] if summary and not findings else []
     sec += _text_sections(notes, illustrative, figures)
     layers = list(heat_layers) if heat_layers else [heat_layer]
     sec += _map_section(data, network, struck_assets, dark_buses, heat_frames, districts,
-                        building_stock, layers)
-    sec += [f'<section class="table"><h2>{_esc(name)}</h2>{_df_table(df, name)}</section>'
-            for name, df in (tables or {}).items()]
+                        building_stock, layers, grid_loads)
+    sec += _table_sections(tables)
     raw = _raw_sections(scenario, summary if findings else None, raw_figures)
     raw += _provenance_section(provenance, __version__, now)
     path = out / filename
@@ -923,6 +952,7 @@ def _run_inputs(result, net, out: Path) -> dict:
         and len(assets) else [],
         "dark_buses": dark_buses_from_loads(loads, net) if loads is not None and len(loads)
         else None,
+        "grid_loads": loads,
         "raw_figures": [q if (q := Path(p)).is_absolute() else out / q
                         for p in summary.get("plots") or []],
         "provenance": prov,
