@@ -134,6 +134,11 @@ class HeatLayer:
     files: dict = field(default_factory=dict)
 
     @property
+    def city(self) -> str:
+        """The city's display name: ``layer.toml`` ``[meta] city``, else the layer's name."""
+        return self.meta.get("city") or self.name
+
+    @property
     def grid_nodes(self) -> list[str]:
         """Every grid asset id the layer depends on (buses and plants), sorted."""
         ids = set(self.buildings["grid_node"]) | set(self.pumping["grid_node"])

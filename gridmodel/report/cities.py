@@ -25,7 +25,7 @@ def _pairs(ctx, chain) -> list[tuple]:
 
 def city_name(ctx) -> str:
     """The city's display name (``layer.toml`` ``[meta] city``), else the layer's name."""
-    return ctx.layer.meta.get("city") or ctx.layer.name
+    return ctx.layer.city
 
 
 def city_summaries(sc, ctx, chain, hashes_of, *, n_strikes: int,

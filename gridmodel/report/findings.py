@@ -227,9 +227,8 @@ def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
     ctx, chain = result.context, result.chain
     pairs = (list(zip(ctx.cities, chain.cities, strict=True)) if ctx.cities
              else [(ctx, chain)])
-    per_city = [_own_findings(c_ctx, c_chain, _city_heat_summary(result.summary, c_ctx,
-                                                                 len(pairs) > 1))
-                for c_ctx, c_chain in pairs]
+    per_city = [_own_findings(c_ctx, _city_heat_summary(result.summary, c_ctx))
+                for c_ctx, _ in pairs]
     resumed = getattr(result.scenario, "initial_state", None) is not None
     if compare and not resumed:
         base = run_chain(ctx, None, result.scenario.seed)
@@ -244,7 +243,7 @@ def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
             f.baseline_peak_buildings = int(brow["buildings_without_heat_peak"])
             f.baseline_peak_people = int(round(brow["people_without_heat_peak"]))
             if strikes is not None:
-                f.drivers = _drivers(list(runs), i, c_ctx, outcome_row(c_chain, c_ctx),
+                f.drivers = _drivers(runs, i, c_ctx, outcome_row(c_chain, c_ctx),
                                      names, f.tz)
                 f.strikes_total, f.strikes_tested = n_struck, len(f.drivers)
     elif resumed:
@@ -262,13 +261,13 @@ def run_findings(result, *, max_strikes: int = MAX_LEFT_OUT,
     return first
 
 
-def _city_heat_summary(summary: dict, c_ctx, several: bool) -> dict:
+def _city_heat_summary(summary: dict, c_ctx) -> dict:
     """The ``heat`` section of one city: ``summary["cities"][layer]["heat"]`` in a run of
     several cities, else ``summary["heat"]``."""
-    return summary["cities"][c_ctx.layer.name]["heat"] if several else summary["heat"]
+    return (summary.get("cities") or {}).get(c_ctx.layer.name, summary)["heat"]
 
 
-def _own_findings(c_ctx, c_chain, h: dict) -> RunFindings:
+def _own_findings(c_ctx, h: dict) -> RunFindings:
     """A city's findings from its own figures (no extra runs yet)."""
     layer, index = c_ctx.layer, c_ctx.index
     tz = layer_tz(layer, index)
@@ -281,7 +280,7 @@ def _own_findings(c_ctx, c_chain, h: dict) -> RunFindings:
                           h["by_district_at_peak"].items() if n > 0), key=lambda x: -x[1]),
         heat_returns=None, end_buildings=int(h["buildings_without_heat_end"]),
         end_time=local_minute(index[-1], tz), tz=tz,
-        city=layer.meta.get("city") or layer.name)
+        city=layer.city)
 
 
 def _item(label: str, key: str, value, text: str) -> dict:
@@ -321,8 +320,7 @@ def run_box(f: RunFindings) -> dict:
     A run of several cities: the items are the first city's (labelled with its name), the
     headline names every city's peak, and the box's table has one row per city.
     """
-    where = ", ".join(f"{n} ({k:,})" for n, k in f.districts) or "none"
-    when = f"{f.peak_time} ({f.tz})" if f.peak_time else "never"
+    where, when = _where_when(f)
     of = f" ({f.city})" if f.cities else ""
     items = [
         _item(f"Peak{of}: buildings without heat", "peak-buildings", f.peak_buildings,
@@ -349,6 +347,12 @@ def run_box(f: RunFindings) -> dict:
     return box
 
 
+def _where_when(f: RunFindings) -> tuple[str, str]:
+    """The districts at the peak with their counts, and the peak's local time."""
+    return (", ".join(f"{n} ({k:,})" for n, k in f.districts) or "none",
+            f"{f.peak_time} ({f.tz})" if f.peak_time else "never")
+
+
 def _headline(f: RunFindings) -> str:
     """One sentence: the peak, when and where; every city's peak in a run of several."""
     if f.cities:
@@ -356,8 +360,7 @@ def _headline(f: RunFindings) -> str:
                   f"({c.peak_people:,} people) at {c.peak_time}" if c.peak_buildings
                   else f"{c.city} none") for c in f.cities]
         return "Buildings without heat at each city's peak: " + "; ".join(parts) + "."
-    where = ", ".join(f"{n} ({k:,})" for n, k in f.districts) or "none"
-    when = f"{f.peak_time} ({f.tz})" if f.peak_time else "never"
+    where, when = _where_when(f)
     return (f"{f.peak_buildings:,} of {f.buildings_total:,} buildings "
             f"({f.peak_people:,} people) without heat at the peak, {when}, in {where}."
             if f.peak_buildings else "No building lost heat in this run.")

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.report.svg import geometry_points
+
 __all__ = ["building_table", "district_geometries", "district_table", "write_gis"]
 
 
@@ -81,17 +83,24 @@ def district_geometries(layer) -> dict[str, dict] | None:
     path = (getattr(layer, "files", None) or {}).get("district_polygons")
     if path is None or not Path(path).is_file():
         return None
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    return {str(f["properties"]["district"]): f["geometry"] for f in doc.get("features", [])}
+    from gridmodel.heat.availability import layer_cached
+
+    def read() -> dict[str, dict]:  # once per layer: the report's maps and GIS share it
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        return {str(f["properties"]["district"]): f["geometry"]
+                for f in doc.get("features", [])}
+
+    return layer_cached(layer, ("district_geometries", str(path)), read)
 
 
 def _geometries(table: pd.DataFrame, shapes: dict | None) -> list[dict]:
     """Each row's geometry: its entry of ``shapes`` (by ``district``), else its point."""
-    keys = table["district"].astype(str) if "district" in table and shapes else None
-    return [shapes[k] if keys is not None and k in shapes else
-            {"type": "Point", "coordinates": [float(x), float(y)]}
-            for k, x, y in zip(keys if keys is not None else [None] * len(table),
-                               table["lon"], table["lat"], strict=True)]
+    points = [{"type": "Point", "coordinates": [float(x), float(y)]}
+              for x, y in zip(table["lon"], table["lat"], strict=True)]
+    if not shapes:
+        return points
+    return [shapes.get(k, pt) for k, pt in zip(table["district"].astype(str), points,
+                                               strict=True)]
 
 
 def _geojson(table: pd.DataFrame, path: Path, shapes: dict | None = None) -> None:
@@ -128,15 +137,7 @@ def _wkb(geom: dict) -> bytes:
 
 
 def _bbox(geoms: list[dict]) -> list[float]:
-    pts = []
-    for g in geoms:
-        c = g["coordinates"]
-        if g["type"] == "Point":
-            pts.append(np.asarray([c], float))
-        else:
-            for poly in (c if g["type"] == "MultiPolygon" else [c]):
-                pts.extend(np.asarray(r, float)[:, :2] for r in poly)
-    xy = np.concatenate(pts)
+    xy = geometry_points(geoms)
     return [float(xy[:, 0].min()), float(xy[:, 1].min()), float(xy[:, 0].max()),
             float(xy[:, 1].max())]
 

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel._io.jsonio import to_jsonable
+from gridmodel.report.svg import Proj, geometry_path, geometry_points, struck_marks
 
 __all__ = ["dark_buses_from_loads", "run_report", "write_report"]
 
@@ -111,9 +112,10 @@ _JS = """
       }
       texts.push((HS.length > 1 ? H.city + ': ' : '') + 'buildings without heat: ' + total +
                  (H.people ? ', people: ' + people : ''));
-      if (h === 0 && label) { label.textContent = H.times[kk] + ' | '; }
     }
-    if (label && HS.length) { label.textContent += texts.join(' | '); }
+    var when = HS.length ? HS[0].times[Math.min(k, HS[0].times.length - 1)]
+               : (D.oblasts ? D.oblasts.times[Math.min(k, D.oblasts.times.length - 1)] : '');
+    if (label) { label.textContent = [when].concat(texts).join(' | '); }
     if (D.oblasts) {
       var O = D.oblasts, ko = Math.min(k, O.times.length - 1);
       for (var q = 0; q < O.oblasts.length; q++) {
@@ -289,31 +291,6 @@ def _figure(item) -> str:
 
 
 # ----------------------------------------------------------------------- map
-class _Proj:
-    """Equirectangular projection of lon/lat into an SVG box."""
-
-    def __init__(self, lon, lat, width: float = 600.0, pad: float = 20.0) -> None:
-        lon = np.asarray(lon, float)
-        lat = np.asarray(lat, float)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        lon, lat = lon[ok], lat[ok]
-        if not len(lon):
-            lon, lat = np.array([30.0, 31.0]), np.array([50.0, 51.0])
-        self.k = math.cos(math.radians(float(np.mean(lat))))
-        self.x0, self.x1 = float(lon.min()) * self.k, float(lon.max()) * self.k
-        self.y0, self.y1 = float(lat.min()), float(lat.max())
-        span = max(self.x1 - self.x0, self.y1 - self.y0, 1e-6)
-        self.s = (width - 2 * pad) / span
-        self.pad = pad
-        self.w = width
-        self.h = (self.y1 - self.y0) * self.s + 2 * pad
-
-    def __call__(self, lon, lat):
-        x = (np.asarray(lon, float) * self.k - self.x0) * self.s + self.pad
-        y = (self.y1 - np.asarray(lat, float)) * self.s + self.pad
-        return x, y
-
-
 def _bus_table(net) -> pd.DataFrame:
     bus = net.bus
     lon = bus["lon"] if "lon" in bus else pd.Series(np.nan, index=bus.index)
@@ -363,7 +340,7 @@ def _network_svg(net, struck: list[str], dark_steps) -> tuple[str, list[str]]:
     ok = buses["lon"].notna() & buses["lat"].notna()
     if not ok.any():
         return '<p class="note">the network has no bus coordinates to draw.</p>', []
-    proj = _Proj(buses.loc[ok, "lon"], buses.loc[ok, "lat"])
+    proj = Proj(buses.loc[ok, "lon"], buses.loc[ok, "lat"])
     x, y = proj(buses["lon"], buses["lat"])
     pos = {i: (x[k], y[k]) for k, i in enumerate(buses.index) if ok.iloc[k]}
     parts = [f'<svg id="map-network" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
@@ -397,20 +374,8 @@ def _network_svg(net, struck: list[str], dark_steps) -> tuple[str, list[str]]:
         parts.append(f'<circle class="bus" data-bus="{_esc(bid)}" cx="{x[k]:.1f}" '
                      f'cy="{y[k]:.1f}" r="2.6" fill="{fill}"><title>'
                      f"{_esc(buses.loc[i, 'name'])} [{_esc(bid)}]</title></circle>")
-    listed = []
-    if reg is not None and struck_set:
-        sr = reg[reg["asset_id"].isin(struck_set)]
-        for r in sr.itertuples(index=False):
-            lon, lat = getattr(r, "lon", np.nan), getattr(r, "lat", np.nan)
-            if not (np.isfinite(lon) and np.isfinite(lat)):
-                continue
-            sx, sy = proj(lon, lat)
-            sx, sy = float(sx), float(sy)
-            parts.append(f'<g class="struck"><path d="M{sx - 6:.1f},{sy - 6:.1f}L{sx + 6:.1f},'
-                         f'{sy + 6:.1f}M{sx - 6:.1f},{sy + 6:.1f}L{sx + 6:.1f},{sy - 6:.1f}" '
-                         'stroke="#d62828" stroke-width="3"/><title>struck: '
-                         f"{_esc(r.name)} [{_esc(r.asset_id)}]</title></g>")
-            listed.append(str(r.asset_id))
+    marks, listed = struck_marks(reg, struck_set, proj)
+    parts += marks
     parts.append("</svg>")
     return "".join(parts), listed
 
@@ -534,27 +499,6 @@ def _heat_payload(heat_frames, districts, stock, layer=None):
     return payload, d, layer
 
 
-def _layer_polygons(layer) -> dict | None:
-    """``{district: [ring, ...]}`` of the layer's boundaries (``[files] district_polygons``),
-    or None when the layer ships none."""
-    path = (getattr(layer, "files", None) or {}).get("district_polygons")
-    if path is None or not Path(path).is_file():
-        return None
-    from gridmodel.heat.polygons import read_polygons
-
-    return read_polygons(path)
-
-
-def _ring_path(proj: _Proj, rings) -> str:
-    """SVG path data of a district's rings (even-odd fill: holes stay open)."""
-    parts = []
-    for ring in rings:
-        x, y = proj(ring[:, 0], ring[:, 1])
-        parts.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
-                     + "Z")
-    return "".join(parts)
-
-
 def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str,
                    polygons: dict | None = None, prefix: str = "") -> str:
     """The district map: each district's boundary filled by its share of buildings
@@ -563,10 +507,10 @@ def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str,
     names = payload["districts"]
     shapes = polygons if polygons and all(n in polygons for n in names) else None
     if shapes is not None:
-        pts = np.concatenate([r for n in names for r in shapes[n]])
-        proj = _Proj(pts[:, 0], pts[:, 1], width=520, pad=20)
+        pts = geometry_points(shapes[n] for n in names)
+        proj = Proj(pts[:, 0], pts[:, 1], width=520, pad=20)
     else:
-        proj = _Proj(d["lon"], d["lat"], width=520, pad=50)
+        proj = Proj(d["lon"], d["lat"], width=520, pad=50)
     x, y = proj(d["lon"], d["lat"])
     parts = [f'<svg id="{_esc(map_id)}" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
              f'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_esc(label)}">']
@@ -575,7 +519,7 @@ def _districts_svg(payload, d: pd.DataFrame, map_id: str, label: str,
         title = f"<title>{_esc(name)}</title>"
         if shapes is not None:
             parts.append(f'<path id="{prefix}d-{i}" class="district" fill-rule="evenodd" '
-                         f'd="{_ring_path(proj, shapes[dist])}" fill="#9cc89c" '
+                         f'd="{geometry_path(shapes[dist], proj)}" fill="#9cc89c" '
                          f'stroke="#333" stroke-width="0.8">{title}</path>')
             dy_name, dy_value = 13, -3
         else:
@@ -662,10 +606,12 @@ def _district_map(payload, dtab: pd.DataFrame, layer, prefix: str = "") -> str:
     """The district map of buildings without heat, named after the heat layer's
     ``meta["city"]``: a choropleth on the layer's district boundaries when it ships them,
     circles at the centroids otherwise."""
-    city = (layer.meta.get("city") or layer.name) if layer is not None else None
+    city = layer.city if layer is not None else None
     map_id = f"map-{layer.name}" if layer is not None else "map-districts"
     label = f"{city} districts" if city else "districts"
-    polygons = _layer_polygons(layer) if layer is not None else None
+    from gridmodel.report.gis import district_geometries
+
+    polygons = district_geometries(layer) if layer is not None else None
     svg = _districts_svg(payload, dtab, map_id, label, polygons, prefix)
     how = ("colour: share of the district's buildings cut off from heat at the selected "
            "hour (district boundaries: the layer's district polygons)"
@@ -677,14 +623,16 @@ def _district_map(payload, dtab: pd.DataFrame, layer, prefix: str = "") -> str:
             f'buildings without heat</h3>{svg}<p class="note">{_esc(how)}.</p></div>')
 
 
-def _slider(payloads: list[dict]) -> str:
-    """The time slider of every map, starting at the first city's peak hour."""
-    n_t = max((len(p["times"]) for p in payloads), default=0)
-    first = payloads[0] if payloads else {"values": [], "times": []}
-    peak = int(np.argmax(np.sum(first["values"], axis=0))) if first["times"] else 0
-    return (f'<input id="slider" type="range" min="0" max="{max(n_t - 1, 0)}" '
-            f'value="{peak}" step="1" aria-label="time">'
+def _slider(n_times: int, start: int) -> str:
+    """The one time slider of every map, at hour ``start`` of ``n_times``."""
+    return (f'<input id="slider" type="range" min="0" max="{max(n_times - 1, 0)}" '
+            f'value="{start}" step="1" aria-label="time">'
             f'<p id="slider-label" class="note"></p>')
+
+
+def _peak_hour(payload: dict) -> int:
+    """The hour with the most buildings without heat in a district map's data."""
+    return int(np.argmax(np.sum(payload["values"], axis=0))) if payload["times"] else 0
 
 
 def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, districts,
@@ -701,7 +649,7 @@ def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, di
         from gridmodel.report.findings import layer_tz
         from gridmodel.report.oblast_map import oblast_map
 
-        div, shares = oblast_map(network, grid_loads, [str(a) for a in struck_assets], _Proj,
+        div, shares = oblast_map(network, grid_loads, [str(a) for a in struck_assets],
                                  layer_tz((heat_layers or [None])[0]))
         if div is not None:
             maps.append(div)
@@ -714,16 +662,17 @@ def _map_section(data: dict, network, struck_assets, dark_buses, heat_frames, di
             continue
         prefix = "" if not payloads else f"c{len(payloads)}-"
         payload.update(prefix=prefix,
-                       city=(lay.meta.get("city") or lay.name) if lay is not None else "")
+                       city=lay.city if lay is not None else "")
         payloads.append(payload)
         maps.append(_district_map(payload, dtab, lay, prefix))
     if payloads:
         data["heats"] = payloads
     if not maps:
         return []
-    slider = _slider(payloads) if payloads else (_slider([{
-        "times": data["oblasts"]["times"], "values": [[0] * len(data["oblasts"]["times"])]}])
-        if "oblasts" in data else "")
+    n_times = max([0, *(len(p["times"]) for p in payloads),
+                   *([len(data["oblasts"]["times"])] if "oblasts" in data else [])])
+    slider = (_slider(n_times, _peak_hour(payloads[0]) if payloads else 0)
+              if n_times else "")
     return ['<section id="map"><h2>Map</h2>' + slider
             + f'<div class="maps">{"".join(maps)}</div></section>']
 

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gridmodel.report.svg import Proj, geometry_path, geometry_points, struck_marks
+
 __all__ = ["oblast_map", "oblast_shapes", "shed_share"]
 
 #: projected vertices closer than this are merged [SVG px]: the drawing's resolution
@@ -57,63 +59,27 @@ def shed_share(loads: pd.DataFrame, oblasts: list[str]) -> tuple[list[str], np.n
     return times, np.clip(share, 0.0, 1.0)
 
 
-def _polygons(geom: dict) -> list:
-    return geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-
-
-def _path(geom: dict, proj) -> str:
-    """SVG path data of a (Multi)Polygon, vertices closer than :data:`MERGE_PX` merged."""
-    out = []
-    for poly in _polygons(geom):
-        for ring in poly:
-            xy = np.asarray(ring, float)[:, :2]
-            x, y = proj(xy[:, 0], xy[:, 1])
-            keep = np.ones(len(x), dtype=bool)
-            last = 0
-            for i in range(1, len(x)):  # drop vertices within MERGE_PX of the last kept
-                if abs(x[i] - x[last]) < MERGE_PX and abs(y[i] - y[last]) < MERGE_PX:
-                    keep[i] = False
-                else:
-                    last = i
-            if keep.sum() < 3:
-                continue
-            out.append("M" + "L".join(f"{a:.1f},{b:.1f}" for a, b in
-                                      zip(x[keep], y[keep], strict=True)) + "Z")
-    return "".join(out)
-
-
-def oblast_map(net, loads: pd.DataFrame | None, struck: list[str], proj_cls,
+def oblast_map(net, loads: pd.DataFrame | None, struck: list[str],
                tz: str = "UTC") -> tuple[str | None, dict | None]:
     """The map's HTML and its slider data (``oblasts``, ``times``, ``share``), or
-    ``(None, None)`` without boundaries or without a ``grid_loads`` frame.
-
-    ``proj_cls`` is the report's lon/lat projection (:class:`gridmodel.report.html._Proj`).
-    """
+    ``(None, None)`` without a ``grid_loads`` frame or without boundaries."""
+    if loads is None or not len(loads) or "oblast" not in loads:
+        return None, None
     shapes = oblast_shapes(net)
-    if not shapes or loads is None or not len(loads) or "oblast" not in loads:
+    if not shapes:
         return None, None
     names = sorted(shapes)
     times, share = shed_share(loads, names)
-    pts = np.concatenate([np.asarray(r, float)[:, :2] for n in names
-                          for p in _polygons(shapes[n]) for r in p])
-    proj = proj_cls(pts[:, 0], pts[:, 1], width=600, pad=10)
+    pts = geometry_points(shapes[n] for n in names)
+    proj = Proj(pts[:, 0], pts[:, 1], width=600, pad=10)
     parts = [f'<svg id="map-oblasts" viewBox="0 0 {proj.w:.0f} {proj.h:.0f}" '
              'xmlns="http://www.w3.org/2000/svg" role="img" aria-label="oblasts">']
     for i, n in enumerate(names):
         parts.append(f'<path id="ob-{i}" class="oblast" fill-rule="evenodd" '
-                     f'd="{_path(shapes[n], proj)}" fill="#e8eef4" stroke="#555" '
+                     f'd="{geometry_path(shapes[n], proj, MERGE_PX)}" fill="#e8eef4" stroke="#555" '
                      f'stroke-width="0.6"><title>{escape(n)}</title></path>')
-    reg = net.registry if "registry" in net else None
-    if reg is not None and struck:
-        for r in reg[reg["asset_id"].isin(set(struck))].itertuples(index=False):
-            lon, lat = getattr(r, "lon", np.nan), getattr(r, "lat", np.nan)
-            if not (np.isfinite(lon) and np.isfinite(lat)):
-                continue
-            sx, sy = (float(v) for v in proj(lon, lat))
-            parts.append(f'<g class="struck"><path d="M{sx - 5:.1f},{sy - 5:.1f}L{sx + 5:.1f},'
-                         f'{sy + 5:.1f}M{sx - 5:.1f},{sy + 5:.1f}L{sx + 5:.1f},{sy - 5:.1f}" '
-                         'stroke="#d62828" stroke-width="2.5"/><title>struck: '
-                         f"{escape(str(r.name))} [{escape(str(r.asset_id))}]</title></g>")
+    parts += struck_marks(net.registry if "registry" in net else None, struck, proj,
+                          half_px=5.0, width_px=2.5)[0]
     parts.append("</svg>")
     div = ('<div class="map"><h3>Oblasts: share of demand shed</h3>' + "".join(parts)
            + '<p class="note">colour: share of the oblast\'s demand not served at the '

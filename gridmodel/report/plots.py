@@ -113,7 +113,7 @@ def write_plots(out: Path, layer, index, bh, temps, summary) -> list[str]:
     k = int(wt.argmax())
     fig, ax = plt.subplots(figsize=(7, 7))
     plot_map(ax, b, bh.without_heat[k], f"{index[k]:%d %b %Y %H:%M}",
-             layer.meta.get("city") or layer.name, layer.districts)
+             layer.city, layer.districts)
     fig.tight_layout()
     fig.savefig(out / "map_without_heat_peak.png", dpi=110)
     plt.close(fig)
