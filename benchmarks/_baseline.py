@@ -55,6 +55,22 @@ def baseline_checkout(commit: str = BASELINE_COMMIT) -> Path:
     return path
 
 
+def _run_json(code: str, root: Path, what: str, timeout_s: float, cwd: Path | None) -> dict:
+    """Run ``code`` in a fresh interpreter with ``root`` first on ``PYTHONPATH``; its last
+    non-empty standard-output line parsed as JSON."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    res = subprocess.run([sys.executable, "-c", code], cwd=str(cwd or root), env=env,
+                         capture_output=True, text=True, timeout=timeout_s, check=False)
+    if res.returncode != 0:
+        msg = f"{what} run failed with code {res.returncode}:\n{res.stderr[-4000:]}"
+        raise RuntimeError(msg)
+    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    if not lines:
+        msg = f"{what} run printed nothing; stderr:\n{res.stderr[-2000:]}"
+        raise RuntimeError(msg)
+    return json.loads(lines[-1])
+
+
 def run_baseline(code: str, *, commit: str = BASELINE_COMMIT, timeout_s: float = 3600.0,
                  cwd: Path | None = None) -> dict:
     """Run ``code`` with the baseline checkout importable as ``gridmodel``; its last
@@ -63,27 +79,10 @@ def run_baseline(code: str, *, commit: str = BASELINE_COMMIT, timeout_s: float =
     The subprocess uses this interpreter (same packages) with the checkout first on
     ``PYTHONPATH``; ``cwd`` defaults to the checkout, so relative data paths resolve there.
     """
-    path = baseline_checkout(commit)
-    env = dict(os.environ, PYTHONPATH=str(path))
-    res = subprocess.run([sys.executable, "-c", code], cwd=str(cwd or path), env=env,
-                         capture_output=True, text=True, timeout=timeout_s, check=False)
-    if res.returncode != 0:
-        msg = f"baseline run ({commit}) failed with code {res.returncode}:\n{res.stderr[-4000:]}"
-        raise RuntimeError(msg)
-    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
-    if not lines:
-        msg = f"baseline run ({commit}) printed nothing; stderr:\n{res.stderr[-2000:]}"
-        raise RuntimeError(msg)
-    return json.loads(lines[-1])
+    return _run_json(code, baseline_checkout(commit), f"baseline ({commit})", timeout_s, cwd)
 
 
 def run_current(code: str, *, timeout_s: float = 3600.0) -> dict:
     """The same as :func:`run_baseline` for this checkout (a fresh process, so both sides
     pay the same start-up and neither inherits the other's caches)."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    res = subprocess.run([sys.executable, "-c", code], cwd=str(REPO), env=env,
-                         capture_output=True, text=True, timeout=timeout_s, check=False)
-    if res.returncode != 0:
-        msg = f"current run failed with code {res.returncode}:\n{res.stderr[-4000:]}"
-        raise RuntimeError(msg)
-    return json.loads([ln for ln in res.stdout.splitlines() if ln.strip()][-1])
+    return _run_json(code, REPO, "current", timeout_s, None)
