@@ -132,10 +132,12 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
 def _input_columns(layer):
     """Columns of the hourly inputs of a layer: heat assets, grid nodes, (node, queue)."""
     assets = sorted(set(layer.sources["power_asset"]) - {""}
-                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"]))
+                    | set(layer.sources["source_id"]) | set(layer.pumping["pump_id"])
+                    | set(layer.standby["standby_id"]))
     b = layer.buildings
     nodes = sorted(set(layer.pumping["grid_node"]) | set(b["grid_node"])
-                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")})
+                   | {a for a in layer.sources["power_asset"] if a.startswith("bus:")}
+                   | set(layer.standby["grid_node"]) - {""})
     # every building's (node, queue): tall buildings' circulation, all flats' own heating
     nq = sorted(set(zip(b["grid_node"], b["queue"].astype(int), strict=True)))
     return assets, nodes, nq

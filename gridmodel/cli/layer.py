@@ -41,7 +41,10 @@ def layer_check(folder: Path, no_network: bool) -> None:
         raise InputError(msg)
     layer = load_layer(folder)
     b = layer.buildings
-    click.echo(f"heat layer {folder}: OK ({layer.meta.get('city', layer.name)}: "
+    sb = layer.standby
+    standby = (f", {len(sb)} standby units ({sb['heat_capacity_mw'].sum():.1f} MW)"
+               if len(sb) else "")
+    click.echo(f"heat layer {folder}: OK ({layer.city}: "
                f"{len(layer.districts)} districts, {len(layer.sources)} sources, "
                f"{len(layer.zones)} zones, {len(b):,} buildings, "
-               f"{b['floor_area_m2'].sum() / 1e6:.2f} M m2)")
+               f"{b['floor_area_m2'].sum() / 1e6:.2f} M m2{standby})")

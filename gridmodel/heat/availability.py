@@ -31,8 +31,19 @@ Rules (parameters in the layer's ``assumptions.toml``, tagged [C]; see docs/heat
    and the others are cut whole.
 3. A zone's **pumping** runs while its station is not destroyed and has power (grid or
    backup as in 1).
-4. A building **circulates** while 1-3 hold and, if taller than ``tall_floors`` storeys,
-   its own power is on (grid node energised and its queue on).
+3a. A **standby unit** (the layer's ``standby`` table: modular or mobile boiler houses,
+   cogeneration units) takes over the buildings of its zone nearest to it whose design
+   heat load (H x floor area x (setpoint - design_temp_c)) fits its capacity, when their
+   supply by 1-3 is lost: from ``start_delay_h`` hours after the stop began, for
+   ``fuel_h`` hours of running (empty: a gas main, unlimited), while the unit is not
+   destroyed (``asset_available[standby_id]``) and has power: from its ``grid_node`` or
+   backup as in 1, or its own (``own_power``, cogeneration running as its own island,
+   which then also powers its buildings' pumps). It has its own pumps (zone pumping is
+   not needed) and carries its buildings in full; sized at the design temperature, it is
+   taken to carry them colder than that too [C].
+4. A building **circulates** while 1-3 (or 3a) hold and, if taller than ``tall_floors``
+   storeys, its own power is on (grid node energised and its queue on, or its standby
+   unit's island).
 5. **Draining** (:mod:`gridmodel.heat.draining`): a stopped group is drained when the
    stop's expected total duration exceeds the bridging time at the current outdoor
    temperature and it is -3 °C or colder. A supply stop (source or pumping) is judged
@@ -41,8 +52,9 @@ Rules (parameters in the layer's ``assumptions.toml``, tagged [C]; see docs/heat
    cooling (pipes inside a heated building cool with it, FIELD_NOTES 12); each stop from
    its own first hour, with what is known then.
 
-Buildings sharing (zone, grid node, queue and time constant if tall, tall, capacity band)
-share every timeline; rules 1-5 are evaluated once per such group (a few hundred for Kyiv).
+Buildings sharing (zone, grid node, queue and time constant if tall, tall, standby unit,
+capacity band) share every timeline; rules 1-5 are evaluated once per such group (a few
+hundred for Kyiv).
 """
 
 from __future__ import annotations
@@ -69,6 +81,8 @@ __all__ = [
     "pumping_on",
     "source_capacity",
     "source_served_fraction",
+    "design_load_mw",
+    "standby_assignment",
 ]
 
 #: Cause codes of "without heat" (0 = has supply).
@@ -126,7 +140,7 @@ def backup_powered(grid_on, has_backup, fuel_h):
 
 
 def _tables(layer: HeatLayer) -> tuple:
-    return (layer.buildings, layer.sources, layer.zones, layer.pumping)
+    return (layer.buildings, layer.sources, layer.zones, layer.pumping, layer.standby)
 
 
 def _content_hash(tables) -> bytes:
@@ -420,6 +434,114 @@ def source_served_fraction(layer: HeatLayer, capacity_frac: pd.DataFrame, temp_a
     return pd.DataFrame(s, index=capacity_frac.index, columns=capacity_frac.columns)
 
 
+@dataclass(frozen=True)
+class _Standby:
+    """Standby units of a layer as arrays (table order) and the unit of each building."""
+
+    ids: list
+    unit_of: np.ndarray
+    delay_h: np.ndarray
+    fuel_h: np.ndarray
+    own_power: np.ndarray
+    nodes: list
+    has_backup: np.ndarray
+    backup_fuel_h: np.ndarray
+
+
+def design_load_mw(layer: HeatLayer) -> np.ndarray:
+    """Design heat load [MW] of each building: H x floor area x (setpoint - design temp).
+
+    ``[heat_capacity]`` ``indoor_setpoint_c`` and ``design_temp_c`` of the assumptions
+    (FIELD_NOTES 5); registry order.
+    """
+    design = layer.assumptions.get("heat_capacity", {}).get("design_temp_c")
+    if design is None:
+        msg = (f"{layer.files.get('assumptions', 'assumptions.toml')}: [heat_capacity] "
+               "design_temp_c is needed to size standby units (the city's heating design "
+               "temperature, e.g. -22.0 for Kyiv, FIELD_NOTES 5).")
+        raise InputError(msg)
+    dT = float(layer.param("heat_capacity", "indoor_setpoint_c")) - float(design)
+    return _h(layer) * layer.buildings["floor_area_m2"].to_numpy(float) * dT / 1e6
+
+
+def standby_assignment(layer: HeatLayer) -> np.ndarray:
+    """Standby unit (row of ``layer.standby``) of each building, -1 for none (rule 3a).
+
+    Units in table order each take the buildings of their zone not taken yet, nearest
+    first (straight line, longitude scaled by cos(latitude); ties by building_id), while
+    the cumulative design load (:func:`design_load_mw`) fits the unit's
+    ``heat_capacity_mw``.
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (building,)
+    """
+    check_layer(layer)
+    return _standby(layer).unit_of.copy()
+
+
+def _standby(layer: HeatLayer) -> _Standby:
+    """:class:`_Standby` of a layer, computed once per layer."""
+    def compute():
+        sb = layer.standby
+        b = layer.buildings
+        unit_of = np.full(len(b), -1, dtype=np.int64)
+        if len(sb):
+            load = design_load_mw(layer)
+            zone = b["zone_id"].to_numpy()
+            lon, lat = b["lon"].to_numpy(float), b["lat"].to_numpy(float)
+            ids = b["building_id"].to_numpy()
+            for u, row in enumerate(sb.itertuples(index=False)):
+                cand = np.flatnonzero((zone == row.zone_id) & (unit_of < 0))
+                kx = np.cos(np.radians(float(row.lat)))
+                d = np.hypot((lon[cand] - float(row.lon)) * kx, lat[cand] - float(row.lat))
+                order = cand[np.lexsort((ids[cand].astype(str), d))]
+                take = order[np.cumsum(load[order]) <= float(row.heat_capacity_mw) + 1e-9]
+                unit_of[take] = u
+        fuel = sb["fuel_h"].to_numpy(float) if len(sb) else np.zeros(0)
+        return _Standby(
+            ids=sb["standby_id"].tolist(), unit_of=unit_of,
+            delay_h=sb["start_delay_h"].to_numpy(float),
+            fuel_h=np.where(np.isnan(fuel), np.inf, fuel),
+            own_power=sb["own_power"].to_numpy(bool), nodes=sb["grid_node"].tolist(),
+            has_backup=_has_backup(sb) if len(sb) else np.zeros(0, bool),
+            backup_fuel_h=sb["backup_fuel_h"].to_numpy(float))
+
+    return layer_cached(layer, "standby", compute)
+
+
+def _standby_on(sb: _Standby, g_unit: np.ndarray, main_ok: np.ndarray, asset_available,
+                node_power) -> np.ndarray | None:
+    """Whether each group is heated by its standby unit, hour by hour (rule 3a).
+
+    Parameters
+    ----------
+    sb : _Standby
+    g_unit : numpy.ndarray of int, shape (group,)
+        Standby unit of each group (-1: none).
+    main_ok : numpy.ndarray of bool, shape (time, group)
+        Supply by the group's source and zone pumping (rules 1-3).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (time, group), or None when no group has a unit.
+    """
+    cols = np.flatnonzero(g_unit >= 0)
+    if not len(cols):
+        return None
+    n_t = main_ok.shape[0]
+    alive = _columns(asset_available, sb.ids, 1.0, float, n_t) > 0.0
+    grid = _columns(node_power, sb.nodes, True, bool, n_t)
+    unit_ok = alive & (sb.own_power[None, :]
+                       | backup_powered(grid, sb.has_backup, sb.backup_fuel_h))
+    u = g_unit[cols]
+    elapsed, _ = draining.run_lengths(~main_ok[:, cols])
+    running = elapsed - sb.delay_h[u][None, :]
+    out = np.zeros(main_ok.shape, dtype=bool)
+    out[:, cols] = unit_ok[:, u] & (running > 0) & (running <= sb.fuel_h[u][None, :])
+    return out
+
+
 @dataclass
 class GroupAvailability:
     """Per-group hourly timelines of the heat rules (before crews and restarts).
@@ -431,8 +553,8 @@ class GroupAvailability:
     temp_air : numpy.ndarray, shape (time,)
         Outdoor air temperature [°C].
     groups : pandas.DataFrame
-        One row per group: zone_id, source_id, district, grid_node, queue, tall, band,
-        buildings.
+        One row per group: zone_id, grid_node, queue, tall, band, source_id, district,
+        standby_id ("" for none), buildings.
     group_of : numpy.ndarray of int, shape (building,)
         Group of each building (registry order).
     supply_ok, circulating, drain_trigger, freeze_risk : numpy.ndarray of bool, (time, group)
@@ -448,6 +570,9 @@ class GroupAvailability:
     heat_level : numpy.ndarray of float, (time, group), optional
         Share of its heat demand a supplied group receives (1: full; below 1: reduced
         heat, ``[capacity_cut]`` rule ``reduced_heat``); None under ``nearest_first``.
+    on_standby : numpy.ndarray of bool, (time, group), optional
+        Supplied by its standby unit (rule 3a); None when the layer has no standby unit
+        covering a building.
     """
 
     index: pd.DatetimeIndex
@@ -464,6 +589,7 @@ class GroupAvailability:
     pumping: pd.DataFrame
     section_of: np.ndarray | None = None
     heat_level: np.ndarray | None = None
+    on_standby: np.ndarray | None = None
 
 
 def bridging_kwargs(layer: HeatLayer) -> dict:
@@ -474,11 +600,11 @@ def bridging_kwargs(layer: HeatLayer) -> dict:
 
 @dataclass(frozen=True)
 class _Groups:
-    """Buildings grouped by (zone, grid node, queue and time constant if tall, tall), before
-    capacity bands.
+    """Buildings grouped by (zone, grid node, queue and time constant if tall, tall, standby
+    unit), before capacity bands.
 
     Static groups are numbered in the sorted order of their keys; ``table`` holds one row
-    per static group (zone_id, grid_node, queue, tall, source_id, district).
+    per static group (zone_id, grid_node, queue, tall, tau_h, standby, source_id, district).
     """
 
     static_of: np.ndarray
@@ -500,7 +626,7 @@ def _groups(layer: HeatLayer, tall_floors: int) -> _Groups:
         tau = np.where(tall, _tau_building_h(layer), 0.0)
         key = pd.DataFrame({"zone_id": b["zone_id"].to_numpy(),
                             "grid_node": b["grid_node"].to_numpy(), "queue": queue,
-                            "tall": tall, "tau_h": tau})
+                            "tall": tall, "tau_h": tau, "standby": _standby(layer).unit_of})
         static_of = key.groupby(list(key.columns), sort=True).ngroup().to_numpy(np.int64)
         if (static_of < 0).any():
             msg = (f"{layer.files.get('buildings', 'buildings.csv')}: buildings need a "
@@ -629,6 +755,32 @@ def _reduced_heat(layer: HeatLayer, served: np.ndarray):
     return kept, level
 
 
+def _group_table(layer, grp, g_static, g_band, group_of) -> pd.DataFrame:
+    """One row per group: zone_id, grid_node, queue, tall, band, source_id, district,
+    standby_id ("" for none), buildings."""
+    columns = {c: grp.table[c].to_numpy()[g_static] for c in ("zone_id", "grid_node", "queue",
+                                                                "tall")}
+    columns["band"] = g_band
+    columns.update({c: grp.table[c].to_numpy()[g_static] for c in ("source_id", "district")})
+    unit = grp.table["standby"].to_numpy(np.int64)[g_static]
+    sb_ids = np.array([*_standby(layer).ids, ""], dtype=object)
+    columns["standby_id"] = sb_ids[unit]  # -1 (none) picks the trailing ""
+    columns["buildings"] = np.bincount(group_of, minlength=len(g_static))
+    return pd.DataFrame(columns)
+
+
+def _with_standby(layer, grp, g_static, on_sb, supply_ok, bp, level):
+    """Supply, building power and heat level of groups with their standby units (rule 3a):
+    supplied in full while on the unit, tall buildings powered by a unit's own island."""
+    sb = _standby(layer)
+    g_unit = grp.table["standby"].to_numpy(np.int64)[g_static]
+    own = np.zeros(len(g_unit), dtype=bool)
+    own[g_unit >= 0] = sb.own_power[g_unit[g_unit >= 0]]
+    bp = bp | (on_sb & own[None, :])
+    level = None if level is None else np.where(on_sb, 1.0, level)
+    return supply_ok | on_sb, bp, level
+
+
 def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=None,
                        node_power=None, building_power=None) -> GroupAvailability:
     """Evaluate the heat rules once per building group, hour by hour.
@@ -677,12 +829,7 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     present = np.bincount(code, minlength=len(grp.table) * n_band) > 0
     group_of = (np.cumsum(present) - 1)[code]
     g_static, g_band = np.divmod(np.flatnonzero(present), n_band)
-    columns = {c: grp.table[c].to_numpy()[g_static] for c in ("zone_id", "grid_node", "queue",
-                                                                "tall")}
-    columns["band"] = g_band
-    columns.update({c: grp.table[c].to_numpy()[g_static] for c in ("source_id", "district")})
-    columns["buildings"] = np.bincount(group_of, minlength=len(g_static))
-    groups = pd.DataFrame(columns)
+    groups = _group_table(layer, grp, g_static, g_band, group_of)
 
     # per-group timelines
     g_src = grp.src[g_static]
@@ -693,8 +840,15 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     supply_ok = source_ok & pump_ok
     bp = _columns(building_power, grp.node_queue, True, bool, n_t)[:, g_static]
     bp = bp | ~grp.table["tall"].to_numpy(bool)[g_static][None, :]
-    circ = supply_ok & bp
     supply_cause = np.where(~source_ok, 1, np.where(~pump_ok, 2, 0)).astype(np.int8)
+    level = None if level is None else level[:, g_src]
+    on_sb = _standby_on(_standby(layer), grp.table["standby"].to_numpy(np.int64)[g_static],
+                        supply_ok, asset_available, node_power)
+    if on_sb is not None:
+        supply_ok, bp, level = _with_standby(layer, grp, g_static, on_sb, supply_ok, bp,
+                                             level)
+        supply_cause[on_sb] = 0
+    circ = supply_ok & bp
 
     trig, frz = _drain(layer, supply_ok, circ, tair, group_of)
     drain_cause = np.where(trig, np.where(supply_cause > 0, supply_cause, 3), 0).astype(np.int8)
@@ -705,5 +859,5 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
                              source_capacity=pd.DataFrame(cap, index=index,
                                                           columns=sites.src_index),
                              pumping=pd.DataFrame(pump, index=index, columns=sites.zone_index),
-                             section_of=_section_of(layer),
-                             heat_level=None if level is None else level[:, g_src])
+                             section_of=_section_of(layer), heat_level=level,
+                             on_standby=on_sb)

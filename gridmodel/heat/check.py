@@ -20,7 +20,14 @@ from gridmodel._io.schema import check_document, csv_lines, read_csv_strict, tab
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 from gridmodel.heat.assumptions import Assumptions, share_problems
-from gridmodel.heat.layer import TABLES, HeatLayerError, LayerFile, layer_files, layer_schemas
+from gridmodel.heat.layer import (
+    OPTIONAL_TABLES,
+    TABLES,
+    HeatLayerError,
+    LayerFile,
+    layer_files,
+    layer_schemas,
+)
 from gridmodel.heat.polygons import inside, read_polygons
 
 __all__ = ["layer_problems", "network_of"]
@@ -51,7 +58,7 @@ def _assumptions(path: Path) -> tuple[dict | None, list[str]]:
 def _tables(files: dict) -> tuple[dict, list[str]]:
     """The tables that could be read, and the problems of those that could not."""
     tables, problems = {}, []
-    for key in TABLES:
+    for key in TABLES + tuple(k for k in OPTIONAL_TABLES if k in files):
         path = files[key]
         if not path.is_file():
             problems.append(f"{path}: missing file: the layer needs its {key} table "
@@ -86,7 +93,8 @@ def _asset_problems(tables: dict, files: dict, network: str) -> list[str]:
         return [f"{files['meta']}: [meta] network {network!r}: {exc}"]
     problems = []
     for key, col in (("districts", "grid_node"), ("sources", "power_asset"),
-                     ("pumping", "grid_node"), ("buildings", "grid_node")):
+                     ("pumping", "grid_node"), ("buildings", "grid_node"),
+                     ("standby", "grid_node")):
         df = tables.get(key)
         if df is None or col not in df.columns:
             continue
@@ -167,7 +175,7 @@ def layer_problems(folder: str | os.PathLike, check_network: bool = True) -> lis
     problems = meta_problems + problems
     tables, read_problems = _tables(files)
     problems += read_problems
-    if len(tables) == len(TABLES):
+    if set(TABLES) <= set(tables):
         queues = (a or {}).get("power", {}).get("queues", 1)
         schemas = layer_schemas(tables, int(queues) if isinstance(queues, int) else 1)
         for key, df in tables.items():

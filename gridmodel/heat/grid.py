@@ -509,13 +509,15 @@ def heat_assets(layer) -> pd.DataFrame:
     """The heat layer's strike targets: ``asset_id, kind, name, technology, aliases``.
 
     Sources (``heat:...``, kind ``heat_source``, technology their ``kind``: chp,
-    boiler_aggregate, ...) and pumping stations (``pump:...``, kind ``pumping_station``,
-    named after their zone), in layer order.
+    boiler_aggregate, ...), pumping stations (``pump:...``, kind ``pumping_station``,
+    named after their zone) and standby units (kind ``heat_source``, technology their
+    ``kind``: modular_boiler, mobile_boiler, cogeneration), in layer order.
     """
-    s, p = layer.sources, layer.pumping
+    s, p, sb = layer.sources, layer.pumping, layer.standby
     return pd.DataFrame({
-        "asset_id": [*s["source_id"], *p["pump_id"]],
-        "kind": ["heat_source"] * len(s) + ["pumping_station"] * len(p),
-        "name": [*s["name"], *(f"pumping of {z}" for z in p["zone_id"])],
-        "technology": [*s["kind"], *([""] * len(p))],
-        "aliases": [""] * (len(s) + len(p))})
+        "asset_id": [*s["source_id"], *p["pump_id"], *sb["standby_id"]],
+        "kind": ["heat_source"] * len(s) + ["pumping_station"] * len(p)
+        + ["heat_source"] * len(sb),
+        "name": [*s["name"], *(f"pumping of {z}" for z in p["zone_id"]), *sb["name"]],
+        "technology": [*s["kind"], *([""] * len(p)), *sb["kind"]],
+        "aliases": [""] * (len(s) + len(p) + len(sb))})

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from gridmodel._io.data import data_dir
 from gridmodel._io.schema import (
     TimeZone,
+    boolean,
     check_document,
     equals,
     lon_lat,
@@ -48,6 +49,18 @@ class HeatLayerError(InputError):
 
 #: the tables of a layer (their columns: :func:`layer_schemas`)
 TABLES = ("districts", "sources", "zones", "pumping", "buildings")
+#: tables a layer may leave out (``layer.toml`` ``[files]`` names them when present)
+OPTIONAL_TABLES = ("standby",)
+#: the columns of the standby table (rule 3a of :mod:`gridmodel.heat.availability`)
+STANDBY_COLUMNS = ("standby_id", "name", "kind", "zone_id", "heat_capacity_mw", "start_delay_h",
+                   "fuel", "fuel_h", "own_power", "grid_node", "power_need_mw", "backup_mw",
+                   "backup_fuel_h", "lon", "lat", "source")
+
+
+def empty_standby() -> pd.DataFrame:
+    """A standby table with no units (a layer that ships none)."""
+    return pd.DataFrame({c: pd.Series(dtype=float if c.endswith(("_mw", "_h")) else object)
+                         for c in STANDBY_COLUMNS})
 
 
 class _Meta(BaseModel):
@@ -72,6 +85,7 @@ class _Files(BaseModel):
     zones: str = "zones.csv"
     pumping: str = "pumping.csv"
     buildings: str = "buildings.csv"
+    standby: str | None = None  # standby units (optional: none when not named)
     assumptions: str = "assumptions.toml"
     district_polygons: str | None = None  # a GeoJSON of the districts' boundaries
 
@@ -120,6 +134,8 @@ class HeatLayer:
         Parsed ``assumptions.toml`` (the [C] rule parameters).
     districts, sources, zones, pumping, buildings : pandas.DataFrame
         The tables, indexed 0..n-1 (``buildings`` in registry order).
+    standby : pandas.DataFrame
+        Standby units (``[files] standby``; no rows when the layer ships none).
     """
 
     name: str
@@ -132,6 +148,7 @@ class HeatLayer:
     pumping: pd.DataFrame
     buildings: pd.DataFrame
     files: dict = field(default_factory=dict)
+    standby: pd.DataFrame = field(default_factory=empty_standby)
 
     @property
     def city(self) -> str:
@@ -142,6 +159,7 @@ class HeatLayer:
     def grid_nodes(self) -> list[str]:
         """Every grid asset id the layer depends on (buses and plants), sorted."""
         ids = set(self.buildings["grid_node"]) | set(self.pumping["grid_node"])
+        ids |= {a for a in self.standby["grid_node"] if isinstance(a, str) and a}
         ids |= {a for a in self.sources["power_asset"] if isinstance(a, str) and a}
         return sorted(ids)
 
@@ -182,7 +200,8 @@ DEFAULT_FILES = {k: f.default for k, f in _Files.model_fields.items() if f.defau
 def layer_files(folder: Path, meta_all: dict) -> dict[str, Path]:
     """The path of every file of a layer: ``layer.toml`` ``[files]`` over DEFAULT_FILES.
 
-    ``district_polygons`` (a GeoJSON of the districts' boundaries) only when named.
+    ``district_polygons`` (a GeoJSON of the districts' boundaries) and the optional tables
+    (:data:`OPTIONAL_TABLES`) only when named.
     """
     names = {**DEFAULT_FILES, **meta_all.get("files", {})}
     return {k: Path(folder) / str(v) for k, v in names.items()}
@@ -202,6 +221,10 @@ SOURCE_KINDS = ("chp", "boiler_aggregate", "waste_to_energy", "mobile_boiler", "
                 "cogeneration")
 _SITE_POWER = {c: pa.Column(checks=number(ge=0)) for c in ("power_need_mw", "backup_mw",
                                                            "backup_fuel_h")}
+#: kinds of standby unit (``standby.csv`` ``kind``)
+STANDBY_KINDS = ("modular_boiler", "mobile_boiler", "cogeneration")
+#: the longest plausible start delay of a standby unit [h] (a longer one: days typed as hours?)
+MAX_START_DELAY_H = 24 * 30
 
 
 #: plausible design heat load per m2 of floor area [kW/m2]: H 0.5-3 W/(m2 K) over a design
@@ -235,6 +258,18 @@ def _per_floor_area(floor_area_m2: pd.Series) -> pa.Check:
                                "in kW, floor area in m2: a unit slip?)"))
 
 
+def _node_unless_own_power(own_power: pd.Series) -> pa.Check:
+    """A ``grid_node`` on every row whose unit does not make its own power."""
+    def ok(s: pd.Series) -> pd.Series:
+        own = own_power.reindex(s.index).map(lambda v: str(v).strip().lower() in ("true", "1"))
+        has = s.map(lambda v: isinstance(v, str) and v.strip() != "")
+        return own | has
+
+    return pa.Check(ok, ignore_na=False, error=(
+        "must name the bus the unit draws power from (own_power is false); a unit that "
+        "makes its own power (cogeneration) sets own_power = true"))
+
+
 def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.DataFrameSchema]:
     """The schema of every table of a heat layer, references resolved against ``t``.
 
@@ -242,7 +277,7 @@ def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.Dat
     ----------
     t : dict
         The tables as read (``districts``, ``sources``, ``zones``, ``pumping``,
-        ``buildings``).
+        ``buildings``; ``standby`` when the layer ships it).
     n_queues : int
         ``[power] queues`` of the assumptions: a building's queue is 0 .. n_queues - 1.
     """
@@ -289,6 +324,23 @@ def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.Dat
                 _col(t["buildings"], "floor_area_m2"))], required=False),
             "section_id": pa.Column(checks=text(), required=False),
             **lon_lat()}, checks=nonempty("building")),
+        "standby": pa.DataFrameSchema({
+            "standby_id": unique_id(pa.Check(
+                lambda s: ~s.astype(str).isin(set(_col(t["sources"], "source_id").astype(str))),
+                error="must differ from every source_id of heat_sources.csv")),
+            "name": pa.Column(checks=text()),
+            "kind": pa.Column(checks=one_of(STANDBY_KINDS, "standby kind")),
+            "zone_id": zone,
+            "heat_capacity_mw": pa.Column(checks=number(gt=0, le=MAX_HEAT_CAPACITY_MW)),
+            "start_delay_h": pa.Column(checks=number(ge=0, le=MAX_START_DELAY_H)),
+            "fuel": pa.Column(checks=text()),
+            # empty: fuel from a gas main, not limited in the horizon
+            "fuel_h": pa.Column(checks=number(gt=0), nullable=True),
+            "own_power": pa.Column(checks=boolean()),
+            "grid_node": pa.Column(nullable=True, checks=_node_unless_own_power(
+                _col(t.get("standby", pd.DataFrame()), "own_power"))),
+            **_SITE_POWER, **lon_lat(),
+            "source": pa.Column(checks=text())}, checks=nonempty("standby unit")),
     }
 
 
@@ -301,6 +353,8 @@ def validate_layer(layer: HeatLayer) -> None:
         One error listing every problem of every table, ``file:line: column: message``.
     """
     tables = {k: getattr(layer, k) for k in TABLES}
+    if "standby" in layer.files:
+        tables["standby"] = layer.standby
     schemas = layer_schemas(tables, int(layer.assumptions["power"]["queues"]))
     problems = [p for k, df in tables.items()
                 for p in table_problems(df, schemas[k], layer.files[k])]
@@ -341,9 +395,13 @@ def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
     a, a_text = read_toml(apath, "assumptions file", HeatLayerError)
     check_document(Assumptions, a, a_text, apath, HeatLayerError)
     raise_problems(share_problems(a, a_text, apath), f"{apath}: invalid file", HeatLayerError)
-    tables = {k: _read_csv(files[k]) for k in TABLES}
+    tables = {k: _read_csv(files[k]) for k in TABLES + OPTIONAL_TABLES if k in files}
     layer = HeatLayer(name=meta_all.get("meta", {}).get("name", folder.name), folder=folder,
                       meta=meta_all.get("meta", {}), assumptions=a, files=files, **tables)
     validate_layer(layer)
     layer.sources["power_asset"] = layer.sources["power_asset"].fillna("").astype(str)
+    if "standby" in tables:
+        sb = layer.standby
+        sb["grid_node"] = sb["grid_node"].fillna("").astype(str)
+        sb["own_power"] = sb["own_power"].map(lambda v: str(v).strip().lower() in ("true", "1"))
     return layer

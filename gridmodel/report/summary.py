@@ -130,11 +130,23 @@ def _heat_summary(ctx, chain, row: dict) -> dict:
         "indoor_temp_min_c": float(np.round(temps.temp_indoor.min(), 2)),
         "distinct_trajectories": int(temps.n_distinct),
         "groups": int(len(ga.groups)),
+        **_standby_figures(layer, ga),
         "definition": ("without heat = cut off from heat supply: the building's source or "
                        "zone pumping is down, or it is drained and not yet restarted"),
     }
     heat["crews_for_restarts"] = restart_crews(layer)
     return heat
+
+
+def _standby_figures(layer, ga) -> dict:
+    """Standby units of the layer and the buildings they supplied (rule 3a)."""
+    on = ga.on_standby
+    n = (on.astype(np.int64) @ ga.groups["buildings"].to_numpy(np.int64) if on is not None
+         else np.zeros(len(ga.index), dtype=np.int64))
+    return {"standby_units": int(len(layer.standby)),
+            "standby_heat_mw": float(round(layer.standby["heat_capacity_mw"].sum(), 3)),
+            "buildings_on_standby_max": int(n.max(initial=0)),
+            "building_hours_on_standby": int(n.sum())}
 
 
 def build_frames(ctx, chain) -> dict[str, pd.DataFrame]:
@@ -317,7 +329,10 @@ def _peak_lines(h: dict) -> list[str]:
         f"Indoor: {h['building_hours_below_12c']:.0f} building-hours below 12 C; "
         f"{h['interrupted_building_hours']} interrupted building-hours (short stops); "
         f"{h['freeze_risk_building_hours']} building-hours at freeze risk.",
-    ]
+    ] + ([f"Standby: {h['standby_units']} units ({h['standby_heat_mw']:g} MW) supplied up to "
+          f"{h['buildings_on_standby_max']} buildings ({h['building_hours_on_standby']} "
+          "building-hours) while their network supply was down."]
+         if h.get("standby_units") else [])
 
 
 def indoor_bands(index, temps, archetype) -> pd.DataFrame:

@@ -131,7 +131,7 @@ class Criticality:
             raise InputError(msg)
         dem = demand_mw(self.net, self.index, temp_air=self.weather)
         self.peak_time = self.index[int(dem.sum(axis=1).to_numpy().argmax())]
-        self.city = str(self.layer.meta.get("city", self.layer.name))
+        self.city = self.layer.city
         #: name of the city's MW column in outputs (from the layer, e.g. ``kyiv_mw_shed``)
         self.city_column = f"{self.layer.name}_mw_shed"
         self.heat_assets = sorted(
