@@ -234,6 +234,68 @@ def source_table(sources: dict, zones: pd.DataFrame, a: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: the columns of ``standby.csv`` (gridmodel.heat.layer.STANDBY_COLUMNS)
+STANDBY_COLUMNS = ["standby_id", "name", "kind", "zone_id", "heat_capacity_mw", "start_delay_h",
+                   "fuel", "fuel_h", "own_power", "grid_node", "power_need_mw", "backup_mw",
+                   "backup_fuel_h", "lon", "lat", "source"]
+
+
+def standby_table(a: dict, buildings: pd.DataFrame, zones: pd.DataFrame,
+                  sources: pd.DataFrame, prefix: str) -> pd.DataFrame | None:
+    """``standby.csv`` from the ``[standby.<key>]`` sections of the assumptions, or None.
+
+    Each section is one fleet: ids ``heat:<prefix>-<id>-<zone>-<k>``, ``kind``, ``units``
+    of ``mw_th_each`` MW(th), spread over the zones of ``sources`` (source ids; or the
+    zones listed in ``zones``) by their design load (largest remainder),
+    ``start_delay_h``, ``fuel`` and ``fuel_h`` (absent: a gas main), ``own_power``
+    (cogeneration: its own island) or the zone's district node with ``backup`` generators
+    carrying its electric need for ``[backup] fuel_hours``.
+    ``site = "source"`` puts a zone's units at its source, ``"buildings"`` at buildings of
+    the zone drawn with the seed ``[meta] seed`` (stream 3) [C]. ``source`` and ``tag``
+    say where the figures come from.
+    """
+    fleets = a.get("standby") or {}
+    if not fleets:
+        return None
+    rng = np.random.default_rng([int(a["meta"]["seed"]), 3])
+    at_src = sources.set_index("source_id")
+    p_need = float(a["power_need"]["boiler_mwe_per_mwth"])
+    rows = []
+    for key, f in fleets.items():
+        zsel = zones[zones["zone_id"].isin(f["zones"])] if "zones" in f else zones[
+            zones["source_id"].isin(f["sources"])]
+        zsel = zsel.sort_values("zone_id")
+        counts = largest_remainder(int(f["units"]), zsel["design_load_mw"].to_numpy())
+        for (_, z), n in zip(zsel.iterrows(), counts, strict=True):
+            mine = buildings[buildings["zone_id"] == z["zone_id"]]
+            node = mine["grid_node"].iloc[0]
+            if f.get("site", "buildings") == "source":
+                sites = [(at_src.at[z["source_id"], "lon"], at_src.at[z["source_id"], "lat"])] * n
+            else:
+                pick = rng.choice(len(mine), size=n, replace=False)
+                sites = list(zip(mine["lon"].to_numpy()[pick], mine["lat"].to_numpy()[pick],
+                                 strict=True))
+            for k, (lon, lat) in enumerate(sites, start=1):
+                cap = float(f["mw_th_each"])
+                own = bool(f.get("own_power", False))
+                need = 0.0 if own else round(cap * p_need, 3)
+                zone = z["zone_id"].removeprefix(f"zone:{prefix}-")
+                rows.append({
+                    "standby_id": f"heat:{prefix}-{f['id']}-{zone}-{k}",
+                    "name": f"{f['name']} {k} ({zone})",
+                    "kind": f["kind"], "zone_id": z["zone_id"], "heat_capacity_mw": cap,
+                    "start_delay_h": float(f["start_delay_h"]), "fuel": f["fuel"],
+                    "fuel_h": float(f["fuel_h"]) if "fuel_h" in f else float("nan"),
+                    "own_power": own, "grid_node": "" if own else node,
+                    "power_need_mw": need,
+                    "backup_mw": need if f.get("backup", False) else 0.0,
+                    "backup_fuel_h": float(a["backup"]["fuel_hours"]) if f.get("backup", False)
+                    else 0.0,
+                    "lon": round(float(lon), 6), "lat": round(float(lat), 6),
+                    "source": f"{f['source']}; [standby.{key}] of assumptions.toml"})
+    return pd.DataFrame(rows, columns=STANDBY_COLUMNS)
+
+
 def write_tables(out: Path, tables: dict[str, pd.DataFrame]) -> None:
     """Write the built tables as the layer's CSV files (deterministic bytes)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -304,6 +366,9 @@ def build_city(here: Path, zones_of, sources_of, assumptions_path: Path | None =
                           bk["generators"] * bk["mw_each"] * (1 - bk["share_boilers"]))
     tables = {"buildings": buildings, "heat_sources": source_table(sources, ztab, a),
               "zones": ztab, "pumping": pumps}
+    standby = standby_table(a, buildings, ztab, tables["heat_sources"], layer["meta"]["name"])
+    if standby is not None:
+        tables["standby"] = standby
     write_tables(out, tables)
     return tables
 

@@ -76,8 +76,9 @@ def zones_of(a: dict, districts: pd.DataFrame) -> list[dict]:
 
 def sources_of(a: dict, layer: dict, districts: pd.DataFrame, zones: list[dict]) -> dict:
     """Source specifications: the three large sources, the district boiler aggregates
-    (with the boiler share of the backup power, by their buildings) and the standby
-    modular boiler houses."""
+    (with the boiler share of the backup power, by their buildings). The standby modular
+    boiler houses are built from ``[standby.modular_boiler_houses]``
+    (``layer_build.standby_table``)."""
     out = {}
     for key, p in layer["plants"].items():
         out[key] = {k: v for k, v in p.items() if k != "electric_mw"}
@@ -86,12 +87,6 @@ def sources_of(a: dict, layer: dict, districts: pd.DataFrame, zones: list[dict])
     out |= layer_build.boiler_sources(
         zones, districts, "kharkiv", a,
         "about 250 KhTM boiler houses (CITY_FACTS K3 [C]), aggregated per district [C]")
-    mb = a["modular_boiler_houses"]
-    out["modular"] = {"source_id": "heat:kharkiv-modular-boilers",
-                      "name": "modular boiler houses (standby)", "kind": "modular_boiler",
-                      "fuel": "gas", "heat_capacity_mw": float(mb["units"] * mb["mw_th_each"]),
-                      "capacity_source": "31 units [B] x 1 MW(th) [C]",
-                      "source": "CITY_FACTS K3 [B]; standby, no zone ([modular_boiler_houses])"}
     return out
 
 
