@@ -189,6 +189,12 @@ def test_run_findings_first_and_equal_to_summary_json(run_folder, tmp_path):
     assert int(f["baseline-peak-buildings"]) == 0
     last = total[total > 0].index.max()
     assert f["heat-returns"] == local((last + pd.Timedelta(hours=1)).isoformat(), tz)
+    # and the box states what summary.json's findings say
+    sf = s["findings"]["cities"][0]
+    assert f["heat-returns"] == sf["heat_returns_local"]
+    assert int(f["peak-buildings"]) == sf["peak_buildings"]
+    assert f["peak-time"] == sf["peak_time_local"]
+    assert set(f["districts"].split("|")) == {d["district"] for d in sf["districts_at_peak"]}
 
 
 def test_rank_findings_first_and_equal_to_criticality_json(tmp_path):

@@ -366,6 +366,27 @@ def _headline(f: RunFindings) -> str:
             if f.peak_buildings else "No building lost heat in this run.")
 
 
+def findings_json(f: RunFindings) -> dict:
+    """The findings box as ``summary.json`` ``findings``: one entry per city (the run's
+    city first), each with its peak, when and where, the return of heat, the end of the
+    run, the no-strike baseline and the strikes that drove it (local times, ``tz``)."""
+    def one(c: RunFindings) -> dict:
+        drivers = (c.drivers.to_dict(orient="records") if not c.drivers.empty else [])
+        return {"city": c.city, "tz": c.tz, "buildings_total": c.buildings_total,
+                "peak_buildings": c.peak_buildings, "peak_people": c.peak_people,
+                "peak_time_local": c.peak_time,
+                "districts_at_peak": [{"district": n, "buildings": int(v)}
+                                      for n, v in c.districts],
+                "heat_returns_local": c.heat_returns, "end_buildings": c.end_buildings,
+                "end_time_local": c.end_time,
+                "baseline_peak_buildings": c.baseline_peak_buildings,
+                "baseline_peak_people": c.baseline_peak_people,
+                "strikes_total": c.strikes_total, "strikes_tested": c.strikes_tested,
+                "drivers": drivers, "notes": list(c.notes)}
+
+    return {"cities": [one(c) for c in (f.cities or [f])]}
+
+
 def city_table(cities: list[RunFindings]) -> pd.DataFrame:
     """One row per city of a run of several cities: its peak, when, where, the return of
     heat, the end of the run and its no-strike baseline."""

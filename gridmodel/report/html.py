@@ -910,7 +910,7 @@ def _run_inputs(result, net, out: Path) -> dict:
 
 
 def run_report(result, out=None, *, net=None, title: str | None = None,
-               compare: bool = True) -> Path:
+               compare: bool = True, findings=None) -> Path:
     """``report.html`` for a :class:`gridmodel.studies.scenario.RunResult` (``gridmodel run``).
 
     Parameters
@@ -926,6 +926,8 @@ def run_report(result, out=None, *, net=None, title: str | None = None,
     compare : bool
         Run the no-strike baseline and the leave-one-strike-out runs for the findings
         (:func:`gridmodel.report.findings.run_findings`).
+    findings : RunFindings, optional
+        Findings already computed (``gridmodel run`` writes them to summary.json first).
 
     Returns
     -------
@@ -946,7 +948,7 @@ def run_report(result, out=None, *, net=None, title: str | None = None,
         from gridmodel.network.io import load_network
 
         net = load_network(sc.network, status_date=sc.status_date)
-    f = run_findings(result, compare=compare)
+    f = findings if findings is not None else run_findings(result, compare=compare)
     short = {k: v for k, v in result.summary.items() if k not in ("hashes", "plots",
                                                                    "scenario")}
     title_loo = ("Strikes left out one at a time: without heat avoided (same seed, same "

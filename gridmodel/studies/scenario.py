@@ -242,11 +242,16 @@ def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float,
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
     if out is not None:
         write_json(summary, out / "summary.json")
+        from gridmodel.report.findings import findings_json, run_findings
         from gridmodel.report.html import run_report
 
         t_report = time.perf_counter()
-        run_report(result, out, net=m.ctx.net, compare=sc.outputs.findings)
-        # report.html with its findings: a no-strike chain and a chain per left-out strike
+        # the findings: a no-strike chain and a chain per left-out strike; summary.json
+        # carries what report.html's findings box states
+        f = run_findings(result, compare=sc.outputs.findings)
+        summary["findings"] = findings_json(f)
+        write_json(summary, out / "summary.json")
+        run_report(result, out, net=m.ctx.net, compare=sc.outputs.findings, findings=f)
         result.timings_s["report"] = time.perf_counter() - t_report
     return result
 
