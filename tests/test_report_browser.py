@@ -222,6 +222,11 @@ def test_rank_findings_first_and_equal_to_criticality_json(tmp_path):
     assert f["worst-set"] == worst["assets"]
     assert int(f["peak-buildings"]) == round(s["baseline"]["buildings_without_heat"]
                                              + worst["buildings_without_heat"])
+    # the box states criticality.json's findings, the return of heat judged against the
+    # no-loss baseline
+    assert f["heat-returns"] == s["findings"]["heat-returns"]
+    assert f["districts"] == s["findings"]["districts"]
+    assert f["peak-time"] == s["findings"]["peak-time"]
     assert f["top-asset"].split(" + ")[0] == s["top"][0]["asset_id"]
     assert float(f["top-buildings"]) == s["top"][0]["buildings_without_heat"]
     ranking = pd.read_csv(out / "ranking.csv")

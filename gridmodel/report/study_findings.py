@@ -145,15 +145,21 @@ def plan_box(summary: dict, ranking: pd.DataFrame, labels: dict[str, str]) -> di
             "items": items, "notes": []}
 
 
-def _hourly_peak(hourly: pd.DataFrame, names: dict, tz: str) -> dict:
+def _hourly_peak(hourly: pd.DataFrame, names: dict, tz: str,
+                 baseline_hourly: pd.DataFrame | None = None) -> dict:
     """Peak, its local time, the districts at it and the return of heat of an hourly
-    ``time, district, buildings_without_heat[, people_without_heat]`` frame."""
+    ``time, district, buildings_without_heat[, people_without_heat]`` frame; heat returns
+    when no more buildings are without heat than in ``baseline_hourly`` (the same frame of
+    the baseline; None: no building)."""
     from gridmodel.report.findings import heat_return_index, local_minute
 
     total = hourly.groupby("time", sort=True)["buildings_without_heat"].sum()
     k = int(total.to_numpy().argmax())
     at = hourly[hourly["time"] == total.index[k]]
-    ret = heat_return_index(total.to_numpy(), np.zeros(len(total)))
+    base = (np.zeros(len(total)) if baseline_hourly is None else
+            baseline_hourly.groupby("time", sort=True)["buildings_without_heat"].sum()
+            .reindex(total.index, fill_value=0).to_numpy())
+    ret = heat_return_index(total.to_numpy(), base)
     return {"peak": int(total.iloc[k]), "time": local_minute(total.index[k], tz),
             "districts": [names.get(str(r.district), str(r.district)) for r in
                           at.sort_values("buildings_without_heat", ascending=False)
@@ -163,7 +169,8 @@ def _hourly_peak(hourly: pd.DataFrame, names: dict, tz: str) -> dict:
 
 
 def rank_box(top: pd.DataFrame, worst: dict | None, hourly: pd.DataFrame | None,
-             baseline: dict, names: dict, tz: str) -> dict:
+             baseline: dict, names: dict, tz: str,
+             baseline_hourly: pd.DataFrame | None = None) -> dict:
     """The findings of a ranking.
 
     Parameters
@@ -179,6 +186,9 @@ def rank_box(top: pd.DataFrame, worst: dict | None, hourly: pd.DataFrame | None,
     names : dict
         District id -> name.
     tz : str
+    baseline_hourly : pandas.DataFrame, optional
+        The baseline's hourly heat by district: heat returns when the worst set has no
+        more buildings without heat than it (None: than zero).
     """
     items = []
     if len(top):
@@ -191,7 +201,7 @@ def rank_box(top: pd.DataFrame, worst: dict | None, hourly: pd.DataFrame | None,
                   f"+{r['people_without_heat']:,.0f} people"),
             _item("Why", "top-path", "", str(r["path"]))]
     if worst is not None and hourly is not None:
-        h = _hourly_peak(hourly, names, tz)
+        h = _hourly_peak(hourly, names, tz, baseline_hourly)
         items += [
             _item(f"Worst set of {worst['k']}", "worst-set", worst["assets"],
                   str(worst.get("names") or worst["assets"])),

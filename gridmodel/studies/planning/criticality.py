@@ -234,6 +234,12 @@ class Criticality:
                 "zones_unpumped": [str(c) for c in pump.columns[~pump.to_numpy(bool)
                                                                 .all(axis=0)]]}
 
+    def baseline_detail(self) -> dict:
+        """:meth:`detail` of the no-loss baseline (computed once)."""
+        if self._base_detail is None:
+            self._base_detail = self.detail(())
+        return self._base_detail
+
     def path(self, lost) -> dict:
         """What makes a set of lost assets critical, link by link, beyond the no-loss
         baseline: ``dark_buses`` (buses dark at the peak-demand hour that are not in the
@@ -241,9 +247,7 @@ class Criticality:
         heat sources below full capacity at some hour) and ``zones_unpumped`` (zones whose
         pumping stops at some hour), the ``zones`` they serve and those zones'
         ``buildings``."""
-        if self._base_detail is None:
-            self._base_detail = self.detail(())
-        d, base = self.detail(lost), self._base_detail
+        d, base = self.detail(lost), self.baseline_detail()
         down = [x for x in d["sources_down"] if x not in base["sources_down"]]
         unpumped = [x for x in d["zones_unpumped"] if x not in base["zones_unpumped"]]
         z = self.layer.zones
@@ -349,6 +353,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     res.score_columns = [crit.city_column if c == "city_mw_shed" else c for c in SCORE]
     res.building_stock = crit.layer.buildings["district"].value_counts().to_dict()
     res.detail = crit.detail(worst["assets"].iloc[-1].split(", ")) if len(worst) else None
+    if res.detail is not None:  # the return of heat is judged against the baseline
+        res.detail["baseline_heat_hourly"] = crit.baseline_detail()["heat_hourly"]
     res.paths = {a: crit.path((a,)) for a in single["asset_id"].head(PATHS_FOR)}
     return res
 
@@ -483,13 +489,18 @@ def _write_rank(res: CriticalityResult, sc, out, k: int, top: int) -> None:
 
     res.single.to_csv(out / "ranking.csv", index=False)
     res.worst_sets.to_csv(out / "worst_sets.csv", index=False)
+    findings = _rank_findings(res)
+    box = findings[2]
     summary = {"scenario": sc.name, "status_date": sc.status_date.isoformat(),
                "baseline": res.baseline, **res.meta,
                "top": res.top(top)[["rank", "asset_id", *res.score_columns]].to_dict("records"),
-               "worst_sets": res.worst_sets.to_dict("records")}
+               "worst_sets": res.worst_sets.to_dict("records"),
+               # what report.html's findings box states, by item key
+               "findings": {"headline": box["headline"],
+                            **{i["key"]: i["value"] for i in box["items"]}}}
     write_json(summary, out / "criticality.json")
     _plot(res, out / "criticality.png", top)
-    _write_rank_report(res, sc, out, k, top)
+    _write_rank_report(res, sc, out, k, top, findings)
 
 
 def _rank_findings(res: CriticalityResult):
@@ -506,20 +517,23 @@ def _rank_findings(res: CriticalityResult):
     hourly = res.detail["heat_hourly"] if res.detail else None
     tz = layer_tz(res.layer, pd.DatetimeIndex(hourly["time"]) if hourly is not None else None)
     box = rank_box(merged, worst.iloc[-1].to_dict() if len(worst) else None, hourly,
-                   res.baseline, district_names(res.layer), tz)
+                   res.baseline, district_names(res.layer), tz,
+                   baseline_hourly=res.detail.get("baseline_heat_hourly")
+                   if res.detail else None)
     return merged, worst, box
 
 
-def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int) -> None:
-    """The ranking's report.html: key findings, top assets (a CHP's plant and heat-source
-    rows once, with the path that makes each critical), the city's assets, worst sets,
-    map."""
+def _write_rank_report(res: CriticalityResult, sc, out, k: int, top: int,
+                       findings: tuple) -> None:
+    """The ranking's report.html: key findings (``findings``: :func:`_rank_findings`), top
+    assets (a CHP's plant and heat-source rows once, with the path that makes each
+    critical), the city's assets, worst sets, map."""
     from gridmodel.report.html import write_report
 
     city = res.city
     worst_assets = res.worst_sets["assets"].iloc[-1].split(", ") if len(res.worst_sets) \
         else []
-    merged, worst, box = _rank_findings(res)
+    merged, worst, box = findings
     local = merged[merged["oblast"].astype(str).str.contains(city, case=False)]
     write_report(
         out, title=f"Criticality for heat: {sc.name}", scenario=sc,
