@@ -233,7 +233,7 @@ def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
             osm["max_voltage_kv"].to_numpy()[None, :] >= 330,
             osm["max_voltage_kv"].to_numpy()[None, :] == 220,
         )
-        cost = np.where(vclass, d, 1e4)
+        cost = np.where(vclass & (d <= AUTO_MATCH_KM), d, 1e4)  # only pairs within reach
         ri, ci = linear_sum_assignment(cost)
         n_assigned = 0
         for r_i, c_i in zip(ri, ci, strict=True):
