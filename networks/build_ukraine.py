@@ -961,20 +961,24 @@ def build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep: Report) -> pd.Dat
         if bb.empty:
             msg = f"oblast {o['oblast']} has demand but no eligible bus"
             raise SystemExit(msg)
-        per_bus = o["p_mw"] / len(bb)
-        for _, b in bb.iterrows():
+        # [C] a substation's share of its oblast's load goes with the thermal rating of one
+        # circuit at its load bus's voltage (curated/line_types.csv): a 220 kV substation
+        # takes about a third of a 330 kV one's
+        weight = bb["vn_kv"] * bb["vn_kv"].map(lambda v: line_params(c, v)["max_i_ka"])
+        for (_, b), share in zip(bb.iterrows(), weight / weight.sum(), strict=True):
             for k in CLASSES:
                 rows.append(
                     _load_row(
                         o["oblast"],
                         b,
                         k,
-                        per_bus * shares[k],
+                        o["p_mw"] * share * shares[k],
                         tanphi,
                         f"national peak {total:g} MW less Kyiv city, spread by "
-                        f"controlled population (curated/oblasts.csv) and equally "
-                        f"over the oblast's {len(bb)} load substations; class share "
-                        f"{shares[k]} [C]",
+                        f"controlled population (curated/oblasts.csv) over the oblast's "
+                        f"{len(bb)} load substations by the rating of one circuit at "
+                        f"{b['vn_kv']:g} kV (curated/line_types.csv) [C]: {share:.1%}; "
+                        f"class share {shares[k]} [C]",
                     )
                 )
     kyiv = c["kyiv"]
