@@ -153,7 +153,26 @@ def select_lines(s, buses, rep: Report) -> pd.DataFrame:
     ln["vn_kv"] = ln["voltage_kv_lower_bound"].map(KV)
     ln["length_km"] = ln["length_m"] / 1000.0
     rep.add(f"- lines kept (220-750 kV, both ends kept): {len(ln)}")
-    return join_crossings(ln, buses, rep)
+    return drop_dead_ends(join_crossings(ln, buses, rep), buses, rep)
+
+
+def drop_dead_ends(ln: pd.DataFrame, buses: pd.DataFrame, rep: Report) -> pd.DataFrame:
+    """Lines ending at a joint that no other line leaves, dropped until there are none:
+    such a line links nothing (its far end was a line under construction or a dropped
+    bus) and would leave the joint an island when its other end is out."""
+    joints = set(buses.loc[buses["country"] == "joint", "bus_id"])
+    dropped = []
+    while True:
+        ends = pd.concat([ln["bus0"], ln["bus1"]]).value_counts()
+        dead = {b for b in joints if ends.get(b, 0) == 1}
+        hit = ln["bus0"].isin(dead) | ln["bus1"].isin(dead)
+        if not hit.any():
+            break
+        dropped += sorted(int(x) for x in ln.loc[hit, "line_id"])
+        ln = ln[~hit]
+    rep.add(f"- dropped {len(dropped)} lines ending at a joint that no other line leaves: "
+            + ", ".join(str(x) for x in dropped))
+    return ln
 
 
 def _bearing_deg(wkt: str, lon: float, lat: float) -> float:
