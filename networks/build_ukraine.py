@@ -577,7 +577,7 @@ def build(out: Path) -> None:
             }
         )
     ic = pd.DataFrame(ic_rows).drop_duplicates("interconnector_id").sort_values("interconnector_id")
-    ic["share"] = (ic["rating_mva"] / ic["rating_mva"].sum()).round(6)
+    ic["share"] = _rounded_shares(ic["rating_mva"] / ic["rating_mva"].sum(), 6)
     ic["aliases"] = "EU imports " + ic["country"]
     ic["source"] = (
         "FIELD_NOTES 2 [A]: 2.1 GW commercial + 0.25 GW emergency import cap, shared "
@@ -611,6 +611,17 @@ def build(out: Path) -> None:
     for fname, df in tables.items():
         rep.add(f"- {fname}: {len(df)} rows")
     (out / "build_report.md").write_text("\n".join(rep.lines) + "\n", encoding="utf-8")
+
+
+def _rounded_shares(share: pd.Series, decimals: int) -> pd.Series:
+    """Shares rounded to ``decimals`` that still sum to 1 (largest remainders first), so
+    the written shares carry the whole cap."""
+    unit = 10.0**decimals
+    floor = np.floor(share.to_numpy(float) * unit)
+    short = int(round(unit - floor.sum()))
+    order = np.argsort(-(share.to_numpy(float) * unit - floor), kind="stable")
+    floor[order[:short]] += 1
+    return pd.Series(floor / unit, index=share.index)
 
 
 def _dedupe(ids: pd.Series) -> pd.Series:
