@@ -45,6 +45,8 @@ KEEP_FOREIGN = {"PL", "HU", "SK", "RO", "MD"}  # EU neighbours (imports) and Mol
 EU = {"PL", "HU", "SK", "RO"}
 CLASSES = ("critical", "heat_water", "residential", "industry")
 AUTO_MATCH_KM = 35.0
+CROSSING_DEG = 20.0  # [C] a joint of two straight runs within this angle is a crossing
+CROSSING_VERTEX = 3  # [C] bearing taken to the third vertex from the joint
 
 
 def haversine_km(lon1, lat1, lon2, lat2):
@@ -115,7 +117,8 @@ def select_buses(s, c, rep: Report) -> pd.DataFrame:
     b = b[b["voltage_kv_lower_bound"].isin(list(KV))]
     b = b[(b["country"].isin(["UA", "joint"])) | b["country"].isin(KEEP_FOREIGN)]
     built = set(c["built"]["gridkit_bus"])  # flagged under construction, built (sourced)
-    b = b[(b["under_construction"] == "f") | b["bus_id"].isin(built)]
+    # GridKit joints carry no flag (empty, not "f"): only buses flagged "t" are dropped
+    b = b[(b["under_construction"] != "t") | b["bus_id"].isin(built)]
     rep.add(f"- kept {len(built)} buses flagged under construction that are built "
             "(curated/built_buses.csv): " + ", ".join(str(x) for x in sorted(built)))
     b["vn_kv"] = b["voltage_kv_lower_bound"].map(KV)
@@ -150,7 +153,85 @@ def select_lines(s, buses, rep: Report) -> pd.DataFrame:
     ln["vn_kv"] = ln["voltage_kv_lower_bound"].map(KV)
     ln["length_km"] = ln["length_m"] / 1000.0
     rep.add(f"- lines kept (220-750 kV, both ends kept): {len(ln)}")
+    return drop_dead_ends(join_crossings(ln, buses, rep), buses, rep)
+
+
+def drop_dead_ends(ln: pd.DataFrame, buses: pd.DataFrame, rep: Report) -> pd.DataFrame:
+    """Lines ending at a joint that no other line leaves, dropped until there are none:
+    such a line links nothing (its far end was a line under construction or a dropped
+    bus) and would leave the joint an island when its other end is out."""
+    joints = set(buses.loc[buses["country"] == "joint", "bus_id"])
+    dropped = []
+    while True:
+        ends = pd.concat([ln["bus0"], ln["bus1"]]).value_counts()
+        dead = {b for b in joints if ends.get(b, 0) == 1}
+        hit = ln["bus0"].isin(dead) | ln["bus1"].isin(dead)
+        if not hit.any():
+            break
+        dropped += sorted(int(x) for x in ln.loc[hit, "line_id"])
+        ln = ln[~hit]
+    rep.add(f"- dropped {len(dropped)} lines ending at a joint that no other line leaves: "
+            + ", ".join(str(x) for x in dropped))
     return ln
+
+
+def _bearing_deg(wkt: str, lon: float, lat: float) -> float:
+    """Direction (degrees from east) in which a WKT line leaves the point (lon, lat)."""
+    pts = [tuple(map(float, p.split())) for p in wkt[wkt.index("(") + 1 : -1].split(",")]
+    if math.dist(pts[-1], (lon, lat)) < math.dist(pts[0], (lon, lat)):
+        pts = pts[::-1]
+    far = pts[min(CROSSING_VERTEX, len(pts) - 1)]
+    east = (far[0] - pts[0][0]) * math.cos(math.radians(lat))
+    return math.degrees(math.atan2(far[1] - pts[0][1], east))
+
+
+def _straight_pairs(bearings: list[float]) -> tuple[tuple[int, int], ...] | None:
+    """The pairing of four bearings into two straight runs, each within CROSSING_DEG of
+    180 degrees (the closest such pairing), or None when there is none."""
+    best = None
+    for pairs in (((0, 1), (2, 3)), ((0, 2), (1, 3)), ((0, 3), (1, 2))):
+        dev = max(abs(180.0 - abs((bearings[a] - bearings[b] + 180.0) % 360.0 - 180.0))
+                  for a, b in pairs)
+        if dev <= CROSSING_DEG and (best is None or dev < best[0]):
+            best = (dev, pairs)
+    return None if best is None else best[1]
+
+
+def join_crossings(ln: pd.DataFrame, buses: pd.DataFrame, rep: Report) -> pd.DataFrame:
+    """Lines through a crossing joint, joined end to end (FIELD_NOTES 7).
+
+    A GridKit joint where four lines of one voltage meet as two straight runs is where two
+    lines cross on the map, not a tee: each run becomes one line (lengths added, the fewer
+    circuits, the bearing at the joint from each line's own geometry) and the joint is
+    left without lines. Other joints (two lines in series, tees) are kept as junction
+    buses without load.
+    """
+    ln = ln.assign(joined="")
+    crossed = []
+    for jb, j in buses[buses["country"] == "joint"].set_index("bus_id").iterrows():
+        at = ln[(ln["bus0"] == jb) | (ln["bus1"] == jb)]
+        if len(at) != 4:
+            continue
+        pairs = _straight_pairs([_bearing_deg(g, j["lon"], j["lat"]) for g in at["geometry"]])
+        if pairs is None:
+            continue
+        crossed.append(int(jb))
+        runs = []
+        for a, b in pairs:
+            ra, rb = at.iloc[a], at.iloc[b]
+            run = ra.copy()
+            run["bus0"] = ra["bus1"] if ra["bus0"] == jb else ra["bus0"]
+            run["bus1"] = rb["bus1"] if rb["bus0"] == jb else rb["bus0"]
+            run["length_km"] = ra["length_km"] + rb["length_km"]
+            run["circuits"] = min(ra["circuits"], rb["circuits"])
+            run["joined"] = (f"{ra['joined'] or ra['line_id']} + {rb['joined'] or rb['line_id']}"
+                             f" (crossing at joint {jb})")
+            runs.append(run)
+        ln = pd.concat([ln.drop(index=at.index), pd.DataFrame(runs)])
+    rep.add(f"- joined {2 * len(crossed)} pairs of lines through {len(crossed)} crossing "
+            "joints (four lines of one voltage as two straight runs, within "
+            f"{CROSSING_DEG:g} degrees, [C]): " + ", ".join(str(x) for x in crossed))
+    return ln.reset_index(drop=True)
 
 
 def main_component(buses, lines, trafos, rep: Report):
@@ -233,7 +314,7 @@ def name_stations(s, c, buses, rep: Report) -> pd.DataFrame:
             osm["max_voltage_kv"].to_numpy()[None, :] >= 330,
             osm["max_voltage_kv"].to_numpy()[None, :] == 220,
         )
-        cost = np.where(vclass, d, 1e4)
+        cost = np.where(vclass & (d <= AUTO_MATCH_KM), d, 1e4)  # only pairs within reach
         ri, ci = linear_sum_assignment(cost)
         n_assigned = 0
         for r_i, c_i in zip(ri, ci, strict=True):
@@ -400,7 +481,7 @@ def build(out: Path) -> None:
                 "max_i_ka": p["max_i_ka"],
                 "parallel": int(r["circuits"]),
                 "std_type": p["conductor"],
-                "source": f"GridKit line {r['line_id']} (length, circuits); "
+                "source": f"GridKit line {r['joined'] or r['line_id']} (length, circuits); "
                 "type: curated/line_types.csv",
             }
         )
@@ -496,7 +577,7 @@ def build(out: Path) -> None:
             }
         )
     ic = pd.DataFrame(ic_rows).drop_duplicates("interconnector_id").sort_values("interconnector_id")
-    ic["share"] = (ic["rating_mva"] / ic["rating_mva"].sum()).round(6)
+    ic["share"] = _rounded_shares(ic["rating_mva"] / ic["rating_mva"].sum(), 6)
     ic["aliases"] = "EU imports " + ic["country"]
     ic["source"] = (
         "FIELD_NOTES 2 [A]: 2.1 GW commercial + 0.25 GW emergency import cap, shared "
@@ -530,6 +611,17 @@ def build(out: Path) -> None:
     for fname, df in tables.items():
         rep.add(f"- {fname}: {len(df)} rows")
     (out / "build_report.md").write_text("\n".join(rep.lines) + "\n", encoding="utf-8")
+
+
+def _rounded_shares(share: pd.Series, decimals: int) -> pd.Series:
+    """Shares rounded to ``decimals`` that still sum to 1 (largest remainders first), so
+    the written shares carry the whole cap."""
+    unit = 10.0**decimals
+    floor = np.floor(share.to_numpy(float) * unit)
+    short = int(round(unit - floor.sum()))
+    order = np.argsort(-(share.to_numpy(float) * unit - floor), kind="stable")
+    floor[order[:short]] += 1
+    return pd.Series(floor / unit, index=share.index)
 
 
 def _dedupe(ids: pd.Series) -> pd.Series:
@@ -899,20 +991,24 @@ def build_loads(c, bus_tab, line_tab, trafo_tab, occ, st, rep: Report) -> pd.Dat
         if bb.empty:
             msg = f"oblast {o['oblast']} has demand but no eligible bus"
             raise SystemExit(msg)
-        per_bus = o["p_mw"] / len(bb)
-        for _, b in bb.iterrows():
+        # [C] a substation's share of its oblast's load goes with the thermal rating of one
+        # circuit at its load bus's voltage (curated/line_types.csv): a 220 kV substation
+        # takes about a third of a 330 kV one's
+        weight = bb["vn_kv"] * bb["vn_kv"].map(lambda v: line_params(c, v)["max_i_ka"])
+        for (_, b), share in zip(bb.iterrows(), weight / weight.sum(), strict=True):
             for k in CLASSES:
                 rows.append(
                     _load_row(
                         o["oblast"],
                         b,
                         k,
-                        per_bus * shares[k],
+                        o["p_mw"] * share * shares[k],
                         tanphi,
                         f"national peak {total:g} MW less Kyiv city, spread by "
-                        f"controlled population (curated/oblasts.csv) and equally "
-                        f"over the oblast's {len(bb)} load substations; class share "
-                        f"{shares[k]} [C]",
+                        f"controlled population (curated/oblasts.csv) over the oblast's "
+                        f"{len(bb)} load substations by the rating of one circuit at "
+                        f"{b['vn_kv']:g} kV (curated/line_types.csv) [C]: {share:.1%}; "
+                        f"class share {shares[k]} [C]",
                     )
                 )
     kyiv = c["kyiv"]

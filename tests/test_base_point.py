@@ -33,7 +33,12 @@ def ukraine():
 def test_rundcpp_as_loaded_gives_the_engines_base_flows(ukraine, engine):
     net = copy.deepcopy(ukraine)
     pp.rundcpp(net)  # no other call: the loader set the generators and a slack
-    base = simulate_outage(ukraine, None, engine=engine, ac=False, line_limits=False)
+    # line limits and the cascade on (the defaults): the intact network serves all its
+    # load within its ratings, so the engine's base is the plain proportional balance
+    base = simulate_outage(ukraine, None, engine=engine, ac=False)
+    assert float(base.loads["shed_mw"].sum()) == pytest.approx(0.0, abs=TOL_MW)
+    assert base.cascade_rounds == 0
+    assert float(base.branches["loading"].max()) < 1.0
     engine_mw = base.branches["p_from_mw"].to_numpy(float)
     flows_mw = _branch_flows_mw(net)
     assert np.abs(flows_mw).max() > 1000.0  # a loaded system, not zeros against zeros

@@ -33,9 +33,11 @@ def test_cap_of_the_date_from_its_source():
     assert g["in_service"].all()
     assert import_cap_mw(net) == pytest.approx(500.0, abs=0.01)
     assert "RBC-Ukraine 2022-10-24" in net.parameters["imports"]["source"]
-    # shared over the ties as built (the Khmelnytskyi-Rzeszow 750 kV tie: 35.5 %)
+    # shared over the ties as built by thermal rating (each of the three 750 kV ties -
+    # Khmelnytskyi-Rzeszow, Zakhidnoukrainska-HU, the RO end via junction 8334 - 25.4 %)
     share = g.set_index("plant_id")["max_p_mw"] / 500.0
-    assert share["import:pl-border-pl-5310-750"] == pytest.approx(0.35534)
+    assert share["import:pl-border-pl-5310-750"] == pytest.approx(0.254135)
+    assert share.sum() == pytest.approx(1.0, abs=1e-12)
     # winter 2025-26: 2.1 GW + 0.25 GW, practical about 1.6 GW (FIELD_NOTES 2)
     net, _ = imports_of("2026-01-15")
     assert import_cap_mw(net) == pytest.approx(1600.0, abs=0.01)

@@ -449,7 +449,8 @@ def test_ukraine_backbone_750_links(ukraine):
 def test_kyivska_autotransformer_carries_flow_in_intact_base_case(ukraine):
     # FIELD_NOTES 7: Kyivska-750's 330 kV side reaches the city ring only through GridKit
     # bus 4369 (flagged under construction, kept by curated/built_buses.csv): with the bus
-    # the 750/330 kV autotransformer feeds the ring (about 1.1 GW, DC, intact system);
+    # the 750/330 kV autotransformer feeds the ring (about 0.57 GW, DC, intact system,
+    # beside the Chornobyl NPP - Pivnichna 330 kV line through joints 9003/9004/8332);
     # without it, 0 MW
     from gridmodel.outage.engine import simulate_outage
 
