@@ -96,10 +96,8 @@ def building_temperatures(
     temperature share a trajectory (the weather is shared): each group is computed once
     with :func:`indoor_temperature` and maps back to its buildings by an inverse index.
 
-    The forcing comes per building (matrix form: one column per building) or as distinct
-    columns and the column of each building (index form: ``timeline``,
-    ``occupant_timeline``); both give the same result, the index form without building
-    the (time, building) arrays.
+    The forcing comes per building (matrix form) or as distinct columns and the column of
+    each building (index form: ``timeline``, ``occupant_timeline``): the same result.
 
     Parameters
     ----------
@@ -119,12 +117,11 @@ def building_temperatures(
     heat_level : array-like, optional
         Shape of ``heat_on`` (:func:`indoor_temperature`): the share of the needed heat
         delivered while the heat is on (reduced heat, eq. (6); in whole per cent).
-    occupant_on : array-like of bool, optional
-        Whether the flats have power for occupants' heating (eq. (5)): shape (time,
-        building), or with ``occupant_timeline`` given, distinct columns (time,
-        n_occupant_timelines). Buildings share a trajectory only when they share these too.
-    occupant_timeline : array-like of int, optional
-        For each building the column of ``occupant_on`` it follows, shape (building,).
+    occupant_on, occupant_timeline : array-like of bool, int; optional
+        Whether the flats have power for occupants' heating (eq. (5)), shape (time,
+        building), or distinct columns (time, n) with ``occupant_timeline`` the column of
+        each building, shape (building,). Buildings share a trajectory only when they
+        share these too.
     occupant_w_per_m2 : float, default 0.0
         Occupants' heating while they have power and the heat is off [W/m²] [C].
     **model_kwargs
@@ -138,11 +135,10 @@ def building_temperatures(
 
     Notes
     -----
-    Distinct forcing columns are found by packing columns into bits (bytes with heat
-    levels or occupants) and hashing them; they are numbered in :func:`numpy.unique`
-    order of the columns the buildings use, so both forms number them alike. The expanded
-    array is large (14 days x 10^5 buildings = 270 MB): ensemble callers keep the compact
-    form and reduce per distinct trajectory.
+    Distinct forcing columns are found by hashing their bits (bytes with heat levels or
+    occupants), numbered in :func:`numpy.unique` order of the columns the buildings use
+    (both forms alike). The expanded array is large (14 days x 10^5 buildings = 270 MB):
+    ensemble callers keep the compact form and reduce per distinct trajectory.
     """
     temp, heat, step, index = _shared_forcing(temp_air, heat_on, step_h)
     use_occ = occupant_on is not None and occupant_w_per_m2 > 0
