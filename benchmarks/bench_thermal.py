@@ -186,7 +186,8 @@ def replicated_layer(layer, n_buildings, rng, jitter=0.3):
     """``layer`` replicated to ``n_buildings`` buildings, each replica with its own zones.
 
     Replica ``r`` copies the buildings, zones (``zone_id#r``), their pumps (``pump_id#r``,
-    same grid node) and sections (``section_id#r``); in each replica a share ``jitter`` of
+    same grid node), standby units if the layer has them (``standby_id#r``) and sections
+    (``section_id#r``); in each replica a share ``jitter`` of
     the buildings is moved to a random zone of the replica (taking that zone's source),
     another to a random queue and another to a random archetype (the layer's shares).
     """
@@ -198,7 +199,8 @@ def replicated_layer(layer, n_buildings, rng, jitter=0.3):
     n_rep = -(-n_buildings // len(b0))
     queues = (int(b0["queue"].min()), int(b0["queue"].max()) + 1)
     arch_share = b0["archetype"].value_counts(normalize=True)
-    parts, zones, pumps = [], [], []
+    s0 = getattr(layer, "standby", None)
+    parts, zones, pumps, standby = [], [], [], []
     for r in range(n_rep):
         b = b0.copy()
         for col in ("building_id", "zone_id", "section_id"):
@@ -217,6 +219,9 @@ def replicated_layer(layer, n_buildings, rng, jitter=0.3):
         parts.append(b)
         zones.append(z)
         pumps.append(p)
+        if s0 is not None:
+            standby.append(s0.assign(standby_id=s0["standby_id"] + f"#{r}",
+                                     zone_id=s0["zone_id"] + f"#{r}"))
     big = pd.concat(parts, ignore_index=True).iloc[:n_buildings].reset_index(drop=True)
     zones = pd.concat(zones, ignore_index=True)
     zones = zones[zones["zone_id"].isin(set(big["zone_id"]))].reset_index(drop=True)
@@ -229,7 +234,12 @@ def replicated_layer(layer, n_buildings, rng, jitter=0.3):
         stats, on="zone_id")[z0.columns]
     pumps = pd.concat(pumps, ignore_index=True)
     pumps = pumps[pumps["zone_id"].isin(set(zones["zone_id"]))].reset_index(drop=True)
-    return dataclasses.replace(layer, buildings=big, zones=zones, pumping=pumps)
+    tables = {"buildings": big, "zones": zones, "pumping": pumps}
+    if s0 is not None:
+        standby = pd.concat(standby, ignore_index=True)
+        tables["standby"] = standby[standby["zone_id"].isin(set(zones["zone_id"]))
+                                    ].reset_index(drop=True)
+    return dataclasses.replace(layer, **tables)
 
 
 def scale_inputs(layer, temp, rng):
