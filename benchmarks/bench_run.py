@@ -46,7 +46,8 @@ def heat_only(n: int = 3) -> float:
         tic = time.perf_counter()
         ga = group_availability(layer, temp, asset_available=aa)
         bh = restart_buildings(ga, 82, 12.0, 48.0)
-        building_temperatures(temp, bh.heat_on, layer.buildings["archetype"].to_numpy())
+        building_temperatures(temp, bh.heat_on_timelines, layer.buildings["archetype"].to_numpy(),
+                              timeline=bh.timeline)
         best = min(best, time.perf_counter() - tic)
     return best
 

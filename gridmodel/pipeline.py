@@ -143,29 +143,41 @@ def _input_columns(layer):
     return assets, nodes, nq
 
 
-def flats_powered(layer, inputs: HeatInputs, n_hours: int) -> np.ndarray:
+def flats_powered(layer, inputs: HeatInputs, n_hours: int) -> tuple[np.ndarray, np.ndarray]:
     """Whether each building's flats have power, hour by hour (occupants' heating).
 
     A building's flats have power while its grid node is served
     (``inputs.node_power``) and its rolling-blackout queue is on
     (``inputs.building_power``); a node or queue the inputs do not carry counts as
-    powered (so is every building when the inputs carry no power frames).
+    powered (so is every building when the inputs carry no power frames). Buildings on
+    the same (node, queue) share a column.
 
     Returns
     -------
-    numpy.ndarray of bool, shape (time, building)
+    powered : numpy.ndarray of bool, shape (time, n_node_queues)
+        Flats powered on each distinct (grid node, queue) of the buildings.
+    of_building : numpy.ndarray of int, shape (building,)
+        Column of ``powered`` of each building (registry order).
     """
-    b = layer.buildings
-    nodes = b["grid_node"].to_numpy()
-    out = np.ones((n_hours, len(b)), dtype=bool)
+    from gridmodel.heat.availability import layer_cached
+
+    def node_queues():
+        b = layer.buildings
+        key = pd.MultiIndex.from_arrays([b["grid_node"].to_numpy(),
+                                         b["queue"].to_numpy().astype(int)])
+        codes, uniq = pd.factorize(key)
+        return uniq, codes.astype(np.int64)
+
+    nq, of_building = layer_cached(layer, "flats_node_queues", node_queues)
+    nodes = nq.get_level_values(0).to_numpy()
+    out = np.ones((n_hours, len(nq)), dtype=bool)
     if inputs.node_power is not None:
         j = inputs.node_power.columns.get_indexer(nodes)
         out[:, j >= 0] = inputs.node_power.to_numpy(dtype=bool)[:, j[j >= 0]]
     if inputs.building_power is not None:
-        k = inputs.building_power.columns.get_indexer(pd.MultiIndex.from_arrays(
-            [nodes, b["queue"].to_numpy().astype(int)]))
+        k = inputs.building_power.columns.get_indexer(nq)
         out[:, k >= 0] &= inputs.building_power.to_numpy(dtype=bool)[:, k[k >= 0]]
-    return out
+    return out, of_building
 
 
 def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) -> HeatChain:
@@ -195,11 +207,12 @@ def heat_chain(layer, temp_air: pd.Series, inputs: HeatInputs, seed: int = 0) ->
     archetypes = layer_cached(layer, "archetype_str", lambda: np.asarray(
         layer.buildings["archetype"].to_numpy(), dtype=str))
     occupant_w = float((layer.assumptions.get("occupants") or {}).get("heating_w_per_m2", 0.0))
-    temps = building_temperatures(temp_air, bh.heat_on, archetypes,
+    powered, powered_of = (flats_powered(layer, inputs, len(temp_air)) if occupant_w > 0
+                           else (None, None))
+    temps = building_temperatures(temp_air, bh.heat_on_timelines, archetypes,
                                   temp_indoor_initial=float(comfort["initial_indoor_c"]),
-                                  heat_level=bh.heat_level,
-                                  occupant_on=(flats_powered(layer, inputs, len(temp_air))
-                                               if occupant_w > 0 else None),
+                                  timeline=bh.timeline, heat_level=bh.heat_level_timelines,
+                                  occupant_on=powered, occupant_timeline=powered_of,
                                   occupant_w_per_m2=occupant_w)
     return HeatChain(availability=ga, heat=bh, temperatures=temps)
 

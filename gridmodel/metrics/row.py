@@ -105,21 +105,24 @@ def _snapshot_values(snap) -> dict:
 
 
 def _heat_values(result, layer) -> dict:
-    wh = np.asarray(result.heat.without_heat)
-    n = wh.sum(axis=1)
+    # per distinct state timeline, then per building by its index (integer counts: the
+    # same values as from the (time, building) array)
+    bh = result.heat
+    wt, tl = np.asarray(bh.without_heat_timelines), bh.timeline
+    n = wt @ np.bincount(tl, minlength=wt.shape[1])
     residents = layer.buildings["residents"].to_numpy()
     k = int(n.argmax()) if len(n) else 0
     threshold_c = float(layer.assumptions["comfort"]["health_risk_c"])
     below = result.temperatures.hours_below((threshold_c,))[0]
     return {
         "buildings_without_heat_peak": int(n.max(initial=0)),
-        "people_without_heat_peak": float(residents[wh[k]].sum()) if len(n) else 0.0,
+        "people_without_heat_peak": float(residents[wt[k, tl]].sum()) if len(n) else 0.0,
         "buildings_without_heat_7d": float(n[HOUR_AFTER]) if len(n) > HOUR_AFTER
         else float("nan"),
         "building_hours_below_12c": building_hours_below(below),
         # hours without heat per building x residents (whole numbers for whole-number
         # residents: then exact, in any order of summation, below 2**53 person-hours)
-        "people_hours_without_heat": float(wh.sum(axis=0) @ residents),
+        "people_hours_without_heat": float(wt.sum(axis=0)[tl] @ residents),
     }
 
 

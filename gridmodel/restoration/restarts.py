@@ -43,24 +43,38 @@ __all__ = ["BuildingHeat", "refill_failures", "restart_buildings"]
 NORMAL, DRAINED, RESTARTING = 0, 1, 2
 
 
+def _expanded_state(name: str, kind: str) -> property:
+    """Property of :class:`BuildingHeat`: ``{name}_timelines`` per building."""
+    return property(lambda self: self._expanded(name),
+                    doc=f"(time, building) {kind}: ``{name}_timelines`` of each building.")
+
+
 @dataclass
 class BuildingHeat:
-    """Per-building hourly heat states (time, building), registry order.
+    """Per-building hourly heat states, stored as distinct timelines and an index.
+
+    Buildings of a group that drain, wait and restart at the same hours share every
+    hourly state: each distinct timeline is stored once, ``timeline`` maps each building
+    (registry order) to its column. The (time, building) arrays ``heat_on``,
+    ``without_heat``, ``drained``, ``interrupted``, ``cause``, ``freeze_risk`` and
+    ``heat_level`` are expanded from them on first access (and kept).
 
     Attributes
     ----------
-    heat_on : numpy.ndarray of bool
+    timeline : numpy.ndarray of int, shape (building,)
+        Distinct state timeline (column of the ``*_timelines`` arrays) of each building.
+    heat_on_timelines : numpy.ndarray of bool, (time, n_timelines)
         Heating water reaches the flats during the hour (input to the thermal model).
-    without_heat : numpy.ndarray of bool
+    without_heat_timelines : numpy.ndarray of bool, (time, n_timelines)
         Cut off from heat supply: source or zone down, or drained (until heat is back
         after a restart). A short stop of the building's own pumps is not counted.
-    drained : numpy.ndarray of bool
+    drained_timelines : numpy.ndarray of bool, (time, n_timelines)
         Drained and not yet back (waiting for a crew or restarting).
-    interrupted : numpy.ndarray of bool
+    interrupted_timelines : numpy.ndarray of bool, (time, n_timelines)
         Circulation stopped but not drained (cools, counts as interrupted).
-    cause : numpy.ndarray of int8
+    cause_timelines : numpy.ndarray of int8, (time, n_timelines)
         Cause of ``without_heat`` (:data:`gridmodel.heat.availability.CAUSES`).
-    freeze_risk : numpy.ndarray of bool
+    freeze_risk_timelines : numpy.ndarray of bool, (time, n_timelines)
         Undrained with piping past its freezing time.
     drain_time, restart_start, heat_back : numpy.ndarray of int, shape (building,)
         Hour index of the last drain, of the last crew start and of heat back (-1: never).
@@ -68,24 +82,46 @@ class BuildingHeat:
         Crews working on restarts in each hour.
     refill_failed : numpy.ndarray of bool, shape (building,)
         The building's system failed at its first refill (waited for a repair).
-    heat_level : numpy.ndarray of float32, (time, building), optional
+    heat_level_timelines : numpy.ndarray of float32, (time, n_timelines), optional
         Share of demand delivered where the heat is on (1 full), 0 where it is off; None
         when no building gets reduced heat in any hour (``GroupAvailability.heat_level``
         None or all 1). :attr:`reduced_heat` follows from it.
     """
 
-    heat_on: np.ndarray
-    without_heat: np.ndarray
-    drained: np.ndarray
-    interrupted: np.ndarray
-    cause: np.ndarray
-    freeze_risk: np.ndarray
+    timeline: np.ndarray
+    heat_on_timelines: np.ndarray
+    without_heat_timelines: np.ndarray
+    drained_timelines: np.ndarray
+    interrupted_timelines: np.ndarray
+    cause_timelines: np.ndarray
+    freeze_risk_timelines: np.ndarray
     drain_time: np.ndarray
     restart_start: np.ndarray
     heat_back: np.ndarray
     crews_busy: np.ndarray
     refill_failed: np.ndarray | None = None
-    heat_level: np.ndarray | None = None
+    heat_level_timelines: np.ndarray | None = None
+
+    @property
+    def n_timelines(self) -> int:
+        """Number of distinct state timelines."""
+        return self.heat_on_timelines.shape[1]
+
+    def _expanded(self, name: str) -> np.ndarray | None:
+        """The (time, building) array of state ``name``, expanded once and kept."""
+        cache = self.__dict__.setdefault("_expanded_states", {})
+        if name not in cache:
+            tl = getattr(self, f"{name}_timelines")
+            cache[name] = None if tl is None else tl[:, self.timeline]
+        return cache[name]
+
+    heat_on = _expanded_state("heat_on", "bool")
+    without_heat = _expanded_state("without_heat", "bool")
+    drained = _expanded_state("drained", "bool")
+    interrupted = _expanded_state("interrupted", "bool")
+    cause = _expanded_state("cause", "int8")
+    freeze_risk = _expanded_state("freeze_risk", "bool")
+    heat_level = _expanded_state("heat_level", "float32 (None: no reduced heat)")
 
     @property
     def reduced_heat(self) -> np.ndarray | None:
@@ -163,31 +199,34 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
         msg = f"refill_repair_h must be {n_b} finite hours >= 0, one per building."
         raise ValueError(msg)
     failed = np.zeros(n_b, dtype=np.bool_)
-    drained = np.zeros((n_t, n_b), dtype=bool)
-    heat_on = np.zeros((n_t, n_b), dtype=bool)
-    without = np.zeros((n_t, n_b), dtype=bool)
-    interrupted = np.zeros((n_t, n_b), dtype=bool)
-    freeze = np.zeros((n_t, n_b), dtype=bool)
-    cause = np.zeros((n_t, n_b), dtype=np.int8)
-    _restart_loop(g, _sections(ga, n_b), drain_trigger,
-                  np.ascontiguousarray(ga.drain_cause, dtype=np.int8),
-                  np.ascontiguousarray(ga.circulating, dtype=np.bool_),
-                  np.ascontiguousarray(ga.supply_ok, dtype=np.bool_),
-                  np.ascontiguousarray(ga.supply_cause, dtype=np.int8),
-                  np.ascontiguousarray(ga.freeze_risk, dtype=np.bool_), int(n_crews),
-                  float(crew_hours_per_building), float(heat_to_flats_h), extra, failed,
-                  drain_time, start, back, crews_busy, drained, heat_on, without, interrupted,
-                  freeze, cause)
+    circulating = np.ascontiguousarray(ga.circulating, dtype=np.bool_)
+    supply_ok = np.ascontiguousarray(ga.supply_ok, dtype=np.bool_)
+    supply_cause = np.ascontiguousarray(ga.supply_cause, dtype=np.int8)
+    freeze_risk = np.ascontiguousarray(ga.freeze_risk, dtype=np.bool_)
+    ev_b, ev_t, ev_code, n_ev = _restart_loop(
+        g, _sections(ga, n_b), drain_trigger,
+        np.ascontiguousarray(ga.drain_cause, dtype=np.int8), circulating, n_t, int(n_crews),
+        float(crew_hours_per_building), float(heat_to_flats_h), extra, failed, drain_time,
+        start, back, crews_busy)
+    first, timeline, offsets, ev_t, ev_code = _distinct_timelines(g, ev_b[:n_ev], ev_t[:n_ev],
+                                                                  ev_code[:n_ev])
+    n_tl = first.size
+    states = {name: np.zeros((n_t, n_tl), dtype=np.int8 if name == "cause" else bool)
+              for name in ("heat_on", "without_heat", "drained", "interrupted", "cause",
+                           "freeze_risk")}
+    _write_timelines(g[first], offsets, ev_t, ev_code, circulating, supply_ok, supply_cause,
+                     freeze_risk, states["drained"], states["heat_on"],
+                     states["without_heat"], states["interrupted"], states["freeze_risk"],
+                     states["cause"])
     level = ga.heat_level
-    if level is not None and (level < 1.0).any():  # (time, group): expand only when used
-        level = np.where(heat_on, level[:, g], 0.0).astype(np.float32)
+    if level is not None and (level < 1.0).any():  # (time, group): only when used
+        level = np.where(states["heat_on"], level[:, g[first]], 0.0).astype(np.float32)
     else:
         level = None
-    return BuildingHeat(heat_on=heat_on, without_heat=without, drained=drained,
-                        interrupted=interrupted, cause=cause,
-                        freeze_risk=freeze, drain_time=drain_time,
-                        restart_start=start, heat_back=back, crews_busy=crews_busy,
-                        refill_failed=failed, heat_level=level)
+    return BuildingHeat(timeline=timeline, **{f"{k}_timelines": v for k, v in states.items()},
+                        drain_time=drain_time, restart_start=start, heat_back=back,
+                        crews_busy=crews_busy, refill_failed=failed,
+                        heat_level_timelines=level)
 
 
 def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
@@ -199,22 +238,29 @@ def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok, supply_cause,
-                  freeze_risk, n_crews, crew_h, flats_h, extra_h, failed, drain_time, start, back,
-                  crews_busy, drained, heat_on, without, interrupted, freeze,
-                  cause):  # pragma: no cover
-    """Hour-by-hour crew loop of :func:`restart_buildings` (fills the output arrays).
+def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_crews, crew_h,
+                  flats_h, extra_h, failed, drain_time, start, back,
+                  crews_busy):  # pragma: no cover
+    """Hour-by-hour crew loop of :func:`restart_buildings`.
 
     Drained buildings wait in a queue in the order they were drained (hour, then registry
     order) until a crew takes them; restarting buildings are listed with their start hour
-    (an entry lapses when the building is drained again). An hour visits every building
-    only to write its states. Each hour: heat back after restarts, new drains, crews
-    freed, crews assigned, states written.
+    (an entry lapses when the building is drained again). Each hour: heat back after
+    restarts, new drains, crews freed, crews assigned, state changes recorded.
+
+    Returns
+    -------
+    ev_b, ev_t, ev_code : numpy.ndarray of int64
+        Building, hour and new state code (:func:`_record_changes`) of each change of a
+        building's state code (all start at 0, NORMAL), in hour then registry order.
+    n_ev : int
+        Number of changes (the arrays' used length).
     """
-    n_t, n_b = drained.shape
+    n_b = g.size
     taken = np.zeros(section.max() + 1 if n_b else 1, dtype=np.int64)
     state = np.zeros(n_b, dtype=np.int8)
     dcause = np.zeros(n_b, dtype=np.int8)
+    code = np.zeros(n_b, dtype=np.int64)
     crew_end = np.zeros(max(n_crews, 1), dtype=np.float64)  # end hours of busy crews
     n_busy = 0
     queue = np.empty(n_b, dtype=np.int64)
@@ -223,6 +269,11 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok
     restarting_start = np.empty(2 * n_b, dtype=np.int64)
     n_restarting = 0
     ready = np.zeros(n_b, dtype=np.float64)  # hour coolant reaches a restarting building
+    cap = max(2 * n_b, 16)
+    ev_b = np.empty(cap, dtype=np.int64)
+    ev_t = np.empty(cap, dtype=np.int64)
+    ev_code = np.empty(cap, dtype=np.int64)
+    n_ev = 0
     for t in range(n_t):
         n_restarting = _heat_back(t, ready, state, start, back, restarting, restarting_start,
                                   n_restarting)
@@ -236,8 +287,106 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, supply_ok
                 ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
                 restarting_start, n_restarting)
         crews_busy[t] = n_busy
-        _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
-                      drained, heat_on, without, interrupted, freeze, cause)
+        if n_ev + n_b > ev_b.size:  # room for a change of every building this hour
+            ev_b = np.concatenate((ev_b, np.empty_like(ev_b)))
+            ev_t = np.concatenate((ev_t, np.empty_like(ev_t)))
+            ev_code = np.concatenate((ev_code, np.empty_like(ev_code)))
+        n_ev = _record_changes(t, state, dcause, code, ev_b, ev_t, ev_code, n_ev)
+    return ev_b, ev_t, ev_code, n_ev
+
+
+@njit(cache=True)
+def _record_changes(t, state, dcause, code, ev_b, ev_t, ev_code, n_ev):  # pragma: no cover
+    """Append the buildings whose state code changed at hour ``t``; returns the count.
+
+    The state code is 0 when NORMAL (the building's states follow its group's), else
+    1 + the cause of its drain (drained and without heat, for that cause).
+    """
+    for i in range(state.size):
+        c = 0 if state[i] == NORMAL else 1 + np.int64(dcause[i])
+        if c != code[i]:
+            ev_b[n_ev] = i
+            ev_t[n_ev] = t
+            ev_code[n_ev] = c
+            n_ev += 1
+            code[i] = c
+    return n_ev
+
+
+@njit(cache=True)
+def _distinct_timelines(g, ev_b, ev_t, ev_code):  # pragma: no cover
+    """Distinct (group, state-code changes) of the buildings, by hashing.
+
+    Two buildings share every hourly state when they are in the same group and their
+    state codes change at the same hours to the same codes.
+
+    Returns
+    -------
+    first : numpy.ndarray of int64
+        A building of each distinct timeline, in order of first appearance.
+    timeline : numpy.ndarray of int64, shape (building,)
+        Distinct timeline of each building.
+    offsets, ev_t, ev_code : numpy.ndarray of int64
+        The changes of building ``i`` are ``ev_t[offsets[i]:offsets[i + 1]]`` (hours) and
+        ``ev_code[...]`` (new codes), in hour order.
+    """
+    n_b = g.size
+    offsets = np.zeros(n_b + 1, dtype=np.int64)
+    for e in range(ev_b.size):
+        offsets[ev_b[e] + 1] += 1
+    for i in range(n_b):
+        offsets[i + 1] += offsets[i]
+    fill = offsets[:-1].copy()
+    t_sorted = np.empty_like(ev_t)
+    c_sorted = np.empty_like(ev_code)
+    for e in range(ev_b.size):  # changes come in hour order: each building's stay sorted
+        k = fill[ev_b[e]]
+        t_sorted[k], c_sorted[k] = ev_t[e], ev_code[e]
+        fill[ev_b[e]] += 1
+    bits = 1
+    while (1 << bits) < 2 * n_b:
+        bits += 1
+    mask = (1 << bits) - 1
+    table = np.full(1 << bits, -1, dtype=np.int64)
+    first = np.empty(n_b, dtype=np.int64)
+    timeline = np.empty(n_b, dtype=np.int64)
+    n_d = 0
+    for i in range(n_b):
+        h = (np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(g[i])) * np.uint64(0xBF58476D1CE4E5B9)
+        for k in range(offsets[i], offsets[i + 1]):
+            h = (h ^ np.uint64(t_sorted[k] * 8 + c_sorted[k])) * np.uint64(0xBF58476D1CE4E5B9)
+            h ^= h >> np.uint64(31)
+        slot = np.int64(h >> np.uint64(64 - bits))
+        while True:
+            d = table[slot]
+            if d < 0:
+                table[slot] = n_d
+                first[n_d] = i
+                timeline[i] = n_d
+                n_d += 1
+                break
+            j = first[d]
+            same = g[j] == g[i] and offsets[j + 1] - offsets[j] == offsets[i + 1] - offsets[i]
+            if same:
+                for k in range(offsets[i + 1] - offsets[i]):
+                    if (t_sorted[offsets[j] + k] != t_sorted[offsets[i] + k]
+                            or c_sorted[offsets[j] + k] != c_sorted[offsets[i] + k]):
+                        same = False
+                        break
+            if same:
+                timeline[i] = d
+                break
+            slot = (slot + 1) & mask
+    first = first[:n_d]
+    n_own = offsets[first + 1] - offsets[first]
+    own = np.zeros(n_d + 1, dtype=np.int64)  # the distinct timelines' changes only
+    own[1:] = np.cumsum(n_own)
+    t_out = np.empty(own[-1], dtype=np.int64)
+    c_out = np.empty(own[-1], dtype=np.int64)
+    for d in range(n_d):
+        t_out[own[d]:own[d + 1]] = t_sorted[offsets[first[d]]:offsets[first[d] + 1]]
+        c_out[own[d]:own[d + 1]] = c_sorted[offsets[first[d]]:offsets[first[d] + 1]]
+    return first, timeline, own, t_out, c_out
 
 
 @njit(cache=True)
@@ -339,21 +488,29 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extr
 
 
 @njit(cache=True)
-def _write_states(t, g, state, dcause, circulating, supply_ok, supply_cause, freeze_risk,
-                  drained, heat_on, without, interrupted, freeze, cause):  # pragma: no cover
-    """Row ``t`` of the per-building states (the arrays come zeroed: only True values and
-    causes are written)."""
-    for i in range(g.size):
-        k = g[i]
-        if state[i] != NORMAL:
-            drained[t, i] = True
-            without[t, i] = True
-            cause[t, i] = dcause[i]
-        else:
-            circ = circulating[t, k]
-            heat_on[t, i] = circ
-            interrupted[t, i] = not circ
-            freeze[t, i] = freeze_risk[t, k]
-            if not supply_ok[t, k]:
-                without[t, i] = True
-                cause[t, i] = supply_cause[t, k]
+def _write_timelines(g, offsets, ev_t, ev_code, circulating, supply_ok, supply_cause,
+                     freeze_risk, drained, heat_on, without, interrupted, freeze,
+                     cause):  # pragma: no cover
+    """The hourly states of each distinct timeline (group ``g[d]``, state-code changes
+    ``ev_t``/``ev_code[offsets[d]:offsets[d + 1]]``); the arrays come zeroed, (time,
+    timeline): only True values and causes are written."""
+    n_t = drained.shape[0]
+    for d in range(g.size):
+        k = g[d]
+        e, code = offsets[d], 0
+        for t in range(n_t):
+            while e < offsets[d + 1] and ev_t[e] <= t:
+                code = ev_code[e]
+                e += 1
+            if code != 0:
+                drained[t, d] = True
+                without[t, d] = True
+                cause[t, d] = code - 1
+            else:
+                circ = circulating[t, k]
+                heat_on[t, d] = circ
+                interrupted[t, d] = not circ
+                freeze[t, d] = freeze_risk[t, k]
+                if not supply_ok[t, k]:
+                    without[t, d] = True
+                    cause[t, d] = supply_cause[t, k]

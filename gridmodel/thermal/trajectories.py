@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from gridmodel.thermal._inputs import _step_from_index
 from gridmodel.thermal.archetypes import archetype_parameters
@@ -39,6 +40,10 @@ class DistinctTrajectories:
         Start temperature of each distinct trajectory [°C].
     index : pandas.DatetimeIndex or None
         Time index of the input weather, if any.
+    heat_level, occupant_on : numpy.ndarray or None
+        The rest of each timeline's forcing, shape (time, n_timelines): heat share while
+        on (float, whole per cent; None: full heat) and occupants' heating on (bool;
+        None: none).
     """
 
     temp_indoor: np.ndarray
@@ -48,6 +53,8 @@ class DistinctTrajectories:
     timelines: np.ndarray
     temp_indoor_initial: np.ndarray
     index: pd.DatetimeIndex | None = None
+    heat_level: np.ndarray | None = None
+    occupant_on: np.ndarray | None = None
 
     @property
     def n_distinct(self) -> int:
@@ -79,6 +86,7 @@ def building_temperatures(
     step_h=None,
     heat_level=None,
     occupant_on=None,
+    occupant_timeline=None,
     occupant_w_per_m2=0.0,
     **model_kwargs,
 ):
@@ -87,6 +95,9 @@ def building_temperatures(
     Buildings with the same archetype, forcing (heat on/off, level, occupants) and start
     temperature share a trajectory (the weather is shared): each group is computed once
     with :func:`indoor_temperature` and maps back to its buildings by an inverse index.
+
+    The forcing comes per building (matrix form) or as distinct columns and the column of
+    each building (index form: ``timeline``, ``occupant_timeline``): the same result.
 
     Parameters
     ----------
@@ -101,13 +112,16 @@ def building_temperatures(
     temp_indoor_initial : numeric, default 19.0
         Start temperature [°C], scalar or per building.
     timeline, step_h : array-like of int, float; optional
-        For each building the column of ``heat_on`` it follows, shape (building,); the
-        time step [h] for array input.
-    heat_level, occupant_on : array-like, optional
-        Shape (time, building), not with ``timeline`` (:func:`indoor_temperature`): the
-        share of the needed heat delivered while the heat is on (reduced heat, eq. (6); in
-        whole per cent), and whether the flats have power for occupants' heating (eq.
-        (5)). Buildings then share a trajectory only when they share these too.
+        For each building the column of ``heat_on`` (and ``heat_level``) it follows,
+        shape (building,); the time step [h] for array input.
+    heat_level : array-like, optional
+        Shape of ``heat_on`` (:func:`indoor_temperature`): the share of the needed heat
+        delivered while the heat is on (reduced heat, eq. (6); in whole per cent).
+    occupant_on, occupant_timeline : array-like of bool, int; optional
+        Whether the flats have power for occupants' heating (eq. (5)), shape (time,
+        building), or distinct columns (time, n) with ``occupant_timeline`` the column of
+        each building, shape (building,). Buildings share a trajectory only when they
+        share these too.
     occupant_w_per_m2 : float, default 0.0
         Occupants' heating while they have power and the heat is off [W/m²] [C].
     **model_kwargs
@@ -121,13 +135,16 @@ def building_temperatures(
 
     Notes
     -----
-    Distinct columns of ``heat_on`` are found by packing columns into bits and sorting
-    them (:func:`numpy.unique`). The expanded array is large (14 days x 10^5 buildings =
-    270 MB): ensemble callers keep the compact form and reduce per distinct trajectory.
+    Distinct forcing columns are found by hashing their bits (bytes with heat levels or
+    occupants), numbered in :func:`numpy.unique` order of the columns the buildings use
+    (both forms alike). The expanded array is large (14 days x 10^5 buildings = 270 MB):
+    ensemble callers keep the compact form and reduce per distinct trajectory.
     """
     temp, heat, step, index = _shared_forcing(temp_air, heat_on, step_h)
+    use_occ = occupant_on is not None and occupant_w_per_m2 > 0
     timelines, timeline_of_b, levels, occ = _forcing_columns(
-        heat, timeline, heat_level, occupant_on if occupant_w_per_m2 > 0 else None)
+        heat, timeline, heat_level, occupant_on if use_occ else None,
+        occupant_timeline if use_occ else None)
     first, inverse, arch_u, t0_u = _distinct_buildings(archetypes, temp_indoor_initial,
                                                        timeline_of_b, timelines.shape[1])
     tl_u = timeline_of_b[first]
@@ -138,11 +155,16 @@ def building_temperatures(
         occupant_w_per_m2=occupant_w_per_m2 if occ is not None else 0.0, **model_kwargs)
     return DistinctTrajectories(temp_indoor=traj, inverse=inverse.ravel(), archetype=arch_u,
                                 timeline=tl_u, timelines=timelines, temp_indoor_initial=t0_u,
-                                index=index)
+                                index=index, heat_level=levels, occupant_on=occ)
 
 
-def _forcing_columns(heat, timeline, heat_level, occupant_on):
-    """Distinct forcing columns of :func:`building_temperatures`.
+def _forcing_columns(heat, timeline, heat_level, occupant_on, occupant_timeline):
+    """Distinct forcing columns of :func:`building_temperatures` and those of the buildings.
+
+    Each building's forcing is its ``heat`` (and ``heat_level``) column and its
+    ``occupant_on`` column (its own column of each without an index). The distinct heat
+    columns the buildings use are found first, then the distinct (heat, occupants)
+    columns of the pairs the buildings use.
 
     Returns
     -------
@@ -154,17 +176,73 @@ def _forcing_columns(heat, timeline, heat_level, occupant_on):
     occupant_on : numpy.ndarray of bool or None
         Occupants' heating on in each column (None: none).
     """
-    if timeline is not None and (heat_level is not None or occupant_on is not None):
-        msg = ("heat_level and occupant_on are per building: give heat_on per building, "
-               "not distinct timelines with timeline=.")
-        raise ValueError(msg)
-    if heat_level is None and occupant_on is None:
-        return (*_building_timelines(heat, timeline), None, None)
-    codes, timeline_of_b = _level_timelines(heat, heat_level, occupant_on)
+    heat_of_b = _column_index(timeline, heat.shape[1], "timeline", "heat_on")
+    lv = None if heat_level is None else _same_shape(heat_level, heat, "heat_level")
+    if timeline is None:  # matrix form: every column, in order
+        cols, col_of_b = heat_of_b, heat_of_b
+    else:
+        cols, col_of_b = np.unique(heat_of_b, return_inverse=True)
+        if cols.size < heat.shape[1]:  # (sorted and distinct: else every column)
+            heat, lv = heat[:, cols], None if lv is None else lv[:, cols]
+    if lv is None and occupant_on is None:
+        timelines, of_col = _unique_columns(heat)
+        return timelines, of_col[col_of_b], None, None
+    codes, of_col = _unique_byte_columns(_heat_codes(heat, lv))
+    code_of_b = of_col[col_of_b]
+    if occupant_on is not None:
+        occ, occ_of_b = _occupant_columns(occupant_on, occupant_timeline, heat.shape[0],
+                                          code_of_b.size)
+        pairs, pair_of_b = np.unique(code_of_b * occ.shape[1] + occ_of_b, return_inverse=True)
+        pc = codes[:, pairs // occ.shape[1]]
+        codes, of_pair = _unique_byte_columns(np.where(
+            pc > 0, pc, np.where(occ[:, pairs % occ.shape[1]], _OCCUPANT_CODE, 0)
+        ).astype(np.uint8))
+        code_of_b = of_pair[pair_of_b]
+    codes = codes.astype(np.int64)
     timelines = (codes > 0) & (codes <= 100)
-    levels = None if heat_level is None else np.where(timelines, codes / 100.0, 0.0)
+    levels = None if lv is None else np.where(timelines, codes / 100.0, 0.0)
     occ = None if occupant_on is None else codes == _OCCUPANT_CODE
-    return timelines, timeline_of_b, levels, occ
+    return timelines, code_of_b.astype(np.int64), levels, occ
+
+
+def _occupant_columns(occupant_on, occupant_timeline, n_t, n_b):
+    """Checked occupants' heating columns (time, column) and the column of each building."""
+    occ = np.asarray(occupant_on, dtype=bool)
+    if occ.ndim == 1:
+        occ = occ[:, None]
+    if occ.shape[0] != n_t:
+        msg = f"occupant_on has {occ.shape[0]} time steps but heat_on has {n_t}."
+        raise ValueError(msg)
+    occ_of_b = _column_index(occupant_timeline, occ.shape[1], "occupant_timeline",
+                             "occupant_on")
+    if occ_of_b.size != n_b:
+        msg = (f"occupant_on has {occ_of_b.size} buildings but heat_on {n_b}; give "
+               "occupant_timeline= with distinct columns.")
+        raise ValueError(msg)
+    return occ, occ_of_b
+
+
+def _column_index(index, n_columns, name, of):
+    """Checked column of each building (``index``; None: building ``i`` is column ``i``)."""
+    if index is None:
+        return np.arange(n_columns, dtype=np.int64)
+    idx = np.asarray(index, dtype=np.int64).ravel()
+    if idx.size and (idx.min() < 0 or idx.max() >= n_columns):
+        msg = (f"{name} indices must lie in [0, {n_columns - 1}] (columns of {of}); "
+               f"got [{idx.min()}, {idx.max()}].")
+        raise ValueError(msg)
+    return idx
+
+
+def _same_shape(values, like, name):
+    """``values`` as a float array, checked to have the shape of ``like``."""
+    arr = np.asarray(values)
+    if arr.dtype.kind != "f":
+        arr = arr.astype(float)
+    if arr.shape != like.shape:
+        msg = f"{name} has shape {arr.shape}; heat_on has {like.shape}."
+        raise ValueError(msg)
+    return arr
 
 
 def _shared_forcing(temp_air, heat_on, step_h):
@@ -192,52 +270,26 @@ def _shared_forcing(temp_air, heat_on, step_h):
 _OCCUPANT_CODE = 101
 
 
-def _level_timelines(heat, heat_level=None, occupant_on=None):
-    """Distinct columns of the heat code of each building and hour.
-
-    The code is 0 when the heat is off (:data:`_OCCUPANT_CODE` when the flats then have
-    power for occupants' heating), else the heat level in whole per cent (100: full).
-
-    Returns
-    -------
-    codes : numpy.ndarray of int, shape (time, n_distinct)
-    timeline_of_b : numpy.ndarray of int, shape (building,)
-    """
-    on_code = np.full(heat.shape, 100, dtype=np.uint8)
-    if heat_level is not None:
-        lv = np.asarray(heat_level, dtype=float)
-        if lv.shape != heat.shape:
-            msg = f"heat_level has shape {lv.shape}; heat_on has {heat.shape}."
-            raise ValueError(msg)
-        on_code = np.clip(np.rint(lv * 100), 1, 100).astype(np.uint8)
-    off_code = np.uint8(0)
-    if occupant_on is not None:
-        occ = np.asarray(occupant_on, dtype=bool)
-        if occ.shape != heat.shape:
-            msg = f"occupant_on has shape {occ.shape}; heat_on has {heat.shape}."
-            raise ValueError(msg)
-        off_code = np.where(occ, _OCCUPANT_CODE, 0).astype(np.uint8)
-    code = np.where(heat, on_code, off_code).astype(np.uint8)
-    uniq, inverse = _unique_byte_columns(code)
-    return uniq.astype(np.int64), inverse.astype(np.int64)
+def _heat_codes(heat, heat_level=None):
+    """Heat code of each hour and column, uint8: 0 when the heat is off, else the heat
+    level in whole per cent (100: full; at least 1). With occupants' heating an hour off
+    becomes :data:`_OCCUPANT_CODE` where the flats have power."""
+    if heat_level is None:
+        return np.where(heat, np.uint8(100), np.uint8(0))
+    return _level_codes(np.ascontiguousarray(heat, dtype=np.bool_),
+                        np.ascontiguousarray(heat_level))  # float32 or float64
 
 
-def _building_timelines(heat, timeline):
-    """Distinct heat-on timelines and the timeline of each building.
-
-    Without ``timeline`` the distinct columns of ``heat`` (one column per building);
-    with it, ``heat`` itself (its columns are the timelines) and the checked indices.
-    """
-    if timeline is None:
-        return _unique_columns(heat)
-    timeline_of_b = np.asarray(timeline, dtype=np.int64).ravel()
-    if timeline_of_b.size and (timeline_of_b.min() < 0 or timeline_of_b.max() >= heat.shape[1]):
-        msg = (
-            f"timeline indices must lie in [0, {heat.shape[1] - 1}] (columns of heat_on); "
-            f"got [{timeline_of_b.min()}, {timeline_of_b.max()}]."
-        )
-        raise ValueError(msg)
-    return heat, timeline_of_b
+@njit(cache=True)
+def _level_codes(heat, heat_level):  # pragma: no cover
+    """:func:`_heat_codes` with levels: ``clip(rint(level * 100), 1, 100)`` where on."""
+    n_t, n_c = heat.shape
+    out = np.zeros((n_t, n_c), dtype=np.uint8)
+    for t in range(n_t):
+        for c in range(n_c):
+            if heat[t, c]:
+                out[t, c] = np.uint8(min(max(np.rint(heat_level[t, c] * 100.0), 1.0), 100.0))
+    return out
 
 
 def _distinct_buildings(archetypes, temp_indoor_initial, timeline_of_b, n_timelines):
