@@ -5,8 +5,10 @@ script runs each shipped example through the command line (``gridmodel run``,
 ``outage``, ``ensemble``, ``plan``, ``rank``) into a temporary folder and reduces every
 output file to a fingerprint: JSON values as they are (minus wall-clock timings and
 absolute paths), every Parquet/CSV frame as its shape, column names, dtypes and one
-SHA-256 per column over its values. ``tests/golden/outputs.json`` holds the fingerprints
-of the last deliberate rule change; ``tests/test_golden.py`` compares against it.
+SHA-256 per column over its values (floats rounded to 8 decimals and 10 significant
+digits first: :data:`DECIMALS`, :data:`SIGNIFICANT`). ``tests/golden/outputs.json``
+holds the fingerprints of the last deliberate rule change; ``tests/test_golden.py``
+compares against it.
 
 Usage::
 
@@ -27,6 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +69,24 @@ VOLATILE = {"hashes", "timings_s", "file", "created", "elapsed_s", "wall_s", "py
             "started", "finished", "replicates_per_s", "versions", "git"}
 
 
+#: floats are compared after rounding to this many decimals and significant digits: a
+#: refactor leaves values identical, while the last bits of a float may differ between
+#: machines (BLAS and SIMD paths), which is not a rule change
+DECIMALS = 8
+SIGNIFICANT = 10
+
+
+def _rounded(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to :data:`DECIMALS` decimals, then to :data:`SIGNIFICANT` digits."""
+    x = np.round(np.asarray(x, dtype=float), DECIMALS)
+    finite = np.isfinite(x) & (x != 0)
+    mag = np.zeros_like(x)
+    mag[finite] = np.floor(np.log10(np.abs(x[finite])))
+    scale = 10.0 ** (SIGNIFICANT - 1 - mag)
+    out = np.where(finite, np.round(x * scale) / scale, x)
+    return out + 0.0  # -0.0 -> 0.0
+
+
 def _clean(obj):
     if isinstance(obj, dict):
         return {k: _clean(v) for k, v in sorted(obj.items()) if k not in VOLATILE}
@@ -74,7 +95,7 @@ def _clean(obj):
     if isinstance(obj, str) and (obj.startswith("/") or obj.startswith(str(ROOT))):
         return Path(obj).name
     if isinstance(obj, float):
-        return repr(obj)
+        return repr(float(_rounded(np.array([obj]))[0]))
     return obj
 
 
@@ -84,6 +105,8 @@ def _frame_print(df: pd.DataFrame) -> dict:
         s = df[c]
         if isinstance(s.dtype, pd.CategoricalDtype):
             s = s.astype(str)
+        elif pd.api.types.is_float_dtype(s.dtype):
+            s = pd.Series(_rounded(s.to_numpy()), dtype=s.dtype)
         h = hashlib.sha256(pd.util.hash_pandas_object(s, index=False).to_numpy().tobytes())
         cols[str(c)] = h.hexdigest()[:16]
     return {"shape": list(df.shape), "dtypes": [str(t) for t in df.dtypes], "columns": cols}
