@@ -54,9 +54,10 @@ def test_without_line_limits_kyiv_shares_the_national_average():
 
 @pytest.mark.xfail(strict=True, reason=(
     "no limit binds on the ukraine network: with CHP-5 and CHP-6 out, at the peak hour "
-    "the most loaded Kyiv branches are Pivnichna's 330/110 kV autotransformers (229 MW of "
-    "2 x 200 MVA, 57 %) and Kyivska-750's (1,240 of 2 x 1,000 MVA, 62 %), so the LP never "
-    "runs. Measured: it binds only with one 200 MVA unit (or less) per Kyiv 330 kV "
+    "the most loaded Kyiv branches are Pivnichna's 330/110 kV autotransformers (232 MW of "
+    "2 x 200 MVA, 58 %) and Kyivska-750's (850 of 2 x 1,000 MVA, 43 %; 1,240 before the "
+    "network kept its joints), so the LP never runs. Measured on the network before its "
+    "joints were kept: it binds only with one 200 MVA unit (or less) per Kyiv 330 kV "
     "substation (then 6.46 h against 5.98 h); the N-1 firm rating of two units at the "
     "1.2 short-time loading (240 MVA) does not bind; no source in the data gives Kyiv's "
     "real autotransformer counts or transfer limits (grid issue #16)"))
