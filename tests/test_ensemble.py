@@ -71,6 +71,18 @@ def test_dask_local_cluster_gives_identical_rows(cheap, reference):
     pd.testing.assert_frame_equal(res.frame, reference.frame)
 
 
+def test_n200_process_pool_and_dask_processes_give_identical_rows(cheap):
+    # issue #15: at n = 200, two worker processes of the pool and a LocalCluster of two
+    # worker processes (contexts pickled to them) give the same rows, bit for bit
+    distributed = pytest.importorskip("dask.distributed")
+    pool = ensemble.run(cheap, 200, seed=5, workers=2, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        dask = ensemble.run(cheap, 200, seed=5, scheduler=cluster, progress=False)
+    assert (pool.frame["status"] == "ok").all()
+    pd.testing.assert_frame_equal(pool.frame, dask.frame)
+
+
 def test_unreachable_scheduler_fails_fast(cheap):
     pytest.importorskip("dask.distributed")
     with pytest.raises(ensemble.EnsembleError, match="cannot reach the Dask scheduler"):
