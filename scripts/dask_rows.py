@@ -25,17 +25,12 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_ensemble import CHEAP  # noqa: E402  (the tests' pattern, one definition)
 
 from gridmodel.strikes.patterns import pattern_from_dict  # noqa: E402
 from gridmodel.studies import ensemble  # noqa: E402
-
-CHEAP = {
-    "name": "cheap",
-    "salvo": {"cruise": 4, "ballistic": 3, "drone": 20},
-    "night": {"first": "2026-02-03T01:00+02:00", "last": "2026-02-03T05:00+02:00"},
-    "doctrine": {"preset": "heat_source_first"},
-    "run": {"start": "2026-02-03T00:00+02:00", "horizon_h": 12},
-}
 
 
 def rows_sha256(frame: pd.DataFrame) -> str:
