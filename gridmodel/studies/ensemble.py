@@ -143,12 +143,27 @@ def _context(run: dict):
     return ctx
 
 
-def _init_worker(patterns) -> None:
-    """Process-pool initializer: load and compile each run configuration once."""
+def _contexts(patterns) -> dict:
+    """The context of each pattern's run configuration, built once in this process and
+    shared with the workers (:func:`_init_worker`, :func:`_run_chunk_with`)."""
+    return {_run_key(p.run): _context(p.run) for p in patterns}
+
+
+def _adopt(contexts: dict) -> None:
+    """Keep contexts built elsewhere (the parent's, forked or unpickled) in this process."""
+    with _CTX_LOCK:
+        for key, ctx in contexts.items():
+            _CTX.setdefault(key, ctx)
+
+
+def _init_worker(patterns, contexts=None) -> None:
+    """Process-pool initializer: adopt the parent's contexts (inherited by a forked worker,
+    unpickled otherwise), else load and compile each run configuration once."""
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning, module="pandapower")
     warnings.filterwarnings("ignore", category=DeprecationWarning, module="pandapower")
+    _adopt(contexts or {})
     for p in patterns:
         _context(p.run)
 
@@ -213,6 +228,13 @@ def metric_values(result, ctx) -> dict:
     """The :data:`METRICS` columns of a replicate row, from the one row builder."""
     row = outcome_row(result, ctx)
     return {k: row[k] for k in METRICS}
+
+
+def _run_chunk_with(contexts: dict, patterns, k: int, indices: Sequence[int], *args):
+    """:func:`_run_chunk` on a Dask worker, with the client's contexts (scattered once to
+    every worker) instead of each worker building its own."""
+    _adopt(contexts)
+    return _run_chunk(patterns, k, indices, *args)
 
 
 def _run_chunk(patterns, k: int, indices: Sequence[int], entropy: int, fail: frozenset,
@@ -529,7 +551,9 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
     if client is not None:
         from dask.distributed import as_completed as dask_completed
 
-        futs = [client.submit(_run_chunk, pats, k, idx, *args, pure=False)
+        # contexts built once here and sent once to every worker (not built per worker)
+        ctxs = client.scatter([_contexts(pats)], broadcast=True)[0]
+        futs = [client.submit(_run_chunk_with, ctxs, pats, k, idx, *args, pure=False)
                 for k, idx in todo]
         for fut in dask_completed(futs):
             if collect(fut.result()):
@@ -544,8 +568,9 @@ def _dispatch(todo, pats, seed, fail, save_nights, workers, client, collect) -> 
     def killed(pats_, k, idx, reason):
         return _killed_chunk(pats_, seed, k, idx, reason)
 
+    # contexts built once here: a forked worker inherits them, another unpickles them
     return run_chunks(_run_chunk, [(pats, k, idx) for k, idx in todo], args, workers,
-                      _init_worker, (pats,), collect, killed)
+                      _init_worker, (pats, _contexts(pats)), collect, killed)
 
 
 def _pending(outp, pats, n: int, size: int):
