@@ -30,7 +30,6 @@ from gridmodel.outage.result import (
     SOURCE_COLUMNS,
     TABLES,
     _frame,
-    _group_sums_nb,
     build_result,
     island_columns,
     load_columns,
@@ -40,9 +39,12 @@ from gridmodel.outage.result import (
 def _eager_tables(model, state, *, n_islands, bus_island, balance, island_method, p_from_mw,
                   loading, br_alive, tripped_round, cascade_log, cascade_rounds, src_cap_mw,
                   **_) -> dict[str, pd.DataFrame]:
-    """The tables as ``build_result`` built them at once (the reference)."""
-    islands = pd.DataFrame(island_columns(model, n_islands, bus_island, balance, island_method,
-                                          cascade_rounds), columns=ISLAND_COLUMNS)
+    """The tables as ``build_result`` built them at once (the reference); ``buses`` as
+    the lists ``island_members`` gave then."""
+    cols = island_columns(model, n_islands, bus_island, balance, island_method, cascade_rounds)
+    cols["buses"] = [list(m) for m in cols["buses"]]
+    cols["converged"] = np.isin(island_method, ("ac", "dc"))
+    islands = pd.DataFrame(cols, columns=ISLAND_COLUMNS)
     loads = pd.DataFrame(load_columns(model, state, bus_island, balance), columns=LOAD_COLUMNS)
     ob = loads.groupby("oblast", sort=True)[["demand_mw", "served_mw", "shed_mw"]].sum()
     ob = ob.reset_index()
@@ -166,18 +168,6 @@ def test_frame_equals_the_public_constructor():
     assert a[0] == 0.0  # columns are copied
 
 
-def test_group_sums_are_pandas_groupby_sums():
-    rng = np.random.default_rng(3)
-    n = 5000
-    values = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-8, 9, size=(n, 3))
-    values[rng.random((n, 3)) < 0.01] = np.nan
-    codes = rng.integers(0, 25, size=n)
-    df = pd.DataFrame(values, columns=list("xyz"))
-    ref = df.groupby(codes, sort=True).sum().to_numpy()
-    got = _group_sums_nb(codes.astype(np.int64), 25, values)
-    assert np.array_equal(got, ref)  # the very floats, not only close
-
-
 # ------------------------------------------------------------------ compiled-net cache
 def test_unchanged_net_reuses_its_compilation(ukraine):
     first = compile_cached(ukraine)
@@ -233,3 +223,15 @@ def test_an_in_place_edit_after_a_call_is_noticed(ukraine, edit):
         after = simulate_outage(net, outages, engine="fast", ac=False, line_limits=False)
         assert after.demand_mw < before.demand_mw
     assert compile_cached(net) is again  # and then reused
+
+
+def test_a_result_pickles_and_copies_with_its_tables():
+    import pickle
+
+    res = simulate_outage(tiny_networks.tiny_net(), {"line:city-east": 0.0}, engine="fast",
+                          ac=False)
+    for other in (pickle.loads(pickle.dumps(res)), copy.deepcopy(res)):
+        for name in TABLES:
+            pd.testing.assert_frame_equal(getattr(other, name), getattr(res, name),
+                                          check_exact=True)
+        assert (other.shed_mw, other.n_islands) == (res.shed_mw, res.n_islands)

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from numba import njit
 from pandas._libs.internals import BlockPlacement
 from pandas.core.internals.blocks import new_block_2d
 from pandas.core.internals.managers import BlockManager
+
+from gridmodel.outage._kernel import group_sums_nb
 
 ISLAND_COLUMNS = ["island", "n_buses", "buses", "energised", "generation_mw", "demand_mw",
                   "served_mw", "shed_mw", "converged", "method", "cascade_rounds"]
@@ -128,6 +129,16 @@ class OutageResult:
         self.damaged = {} if damaged is None else damaged
         self.extra = {} if extra is None else extra
 
+    def __getstate__(self) -> dict:
+        """Every table built, for pickling and copies (the functions that build them are
+        closures over the engine's arrays, which do not pickle)."""
+        state = dict(vars(self))
+        state["_tables"] = {name: getattr(self, name) for name in TABLES}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+
     def _load_total(self, column: str) -> float:
         """Sum of a column of :attr:`loads` [MW], from the engine's arrays while the
         table is not built (the same float as the table's ``sum()``)."""
@@ -221,18 +232,19 @@ class OutageResult:
                 f"shed_mw={self.shed_mw:.1f}, cascade_rounds={self.cascade_rounds})")
 
 
-def island_members(model, n_islands: int, bus_island: np.ndarray) -> list[list[str]]:
-    """Bus names of each island, in bus order (``buses`` column of the island table)."""
+def island_members(model, n_islands: int, bus_island: np.ndarray) -> np.ndarray:
+    """Bus names of each island, in bus order (``buses`` column of the island table): an
+    object array of lists."""
     idx = np.flatnonzero(bus_island >= 0)
     isl = bus_island[idx]
     order = np.argsort(isl, kind="stable")
     names = model.bus_name[idx[order]].tolist()
     counts = np.bincount(isl, minlength=n_islands)[:n_islands]
     ends = np.cumsum(counts).tolist()
-    members: list[list[str]] = []
+    members = np.empty(n_islands, dtype=object)
     start = 0
-    for end in ends:
-        members.append(names[start:end])
+    for k, end in enumerate(ends):
+        members[k] = names[start:end]
         start = end
     return members
 
@@ -253,7 +265,7 @@ def island_columns(model, n_islands: int, bus_island: np.ndarray, balance,
         "demand_mw": balance.island_demand_mw,
         "served_mw": balance.island_served_mw,
         "shed_mw": balance.island_demand_mw - balance.island_served_mw,
-        "converged": np.isin(island_method, ("ac", "dc")),
+        "converged": (island_method == "ac") | (island_method == "dc"),
         "method": island_method.astype(object),
         "cascade_rounds": np.full(n_islands, cascade_rounds, dtype=np.int64),
     }
@@ -312,33 +324,11 @@ def _frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
 
 
-@njit(cache=True)
-def _group_sums_nb(codes, n_groups, values):
-    """Column sums of ``values`` (rows x columns) per group ``codes``, skipping NaN, with
-    the compensated (Kahan) summation in row order of pandas' ``groupby(...).sum()``, so
-    the sums are the very floats pandas gives."""
-    n_rows, n_cols = values.shape
-    out = np.zeros((n_groups, n_cols))
-    comp = np.zeros((n_groups, n_cols))
-    for i in range(n_rows):
-        g = codes[i]
-        for j in range(n_cols):
-            val = values[i, j]
-            if val != val:
-                continue
-            y = val - comp[g, j]
-            t = out[g, j] + y
-            comp[g, j] = t - out[g, j] - y
-            if comp[g, j] != comp[g, j]:  # an infinite value: keep the sum infinite
-                comp[g, j] = 0.0
-            out[g, j] = t
-    return out
-
-
 def oblast_table(model, load_cols: dict) -> pd.DataFrame:
     """The oblast table (:data:`OBLAST_COLUMNS`) from the per-load columns.
 
-    Oblasts in sorted order, sums as ``loads.groupby("oblast", sort=True).sum()``;
+    Oblasts in sorted order, sums as ``loads.groupby("oblast", sort=True).sum()`` (the
+    compensated summation of :func:`~gridmodel.outage._kernel.group_sums_nb`);
     ``shed_fraction`` is ``shed_mw / demand_mw`` (0 without demand).
     """
     codes = model.cache.get("oblast_codes")
@@ -349,7 +339,7 @@ def oblast_table(model, load_cols: dict) -> pd.DataFrame:
     names, inverse = codes
     values = np.column_stack([np.asarray(load_cols[c], dtype=np.float64)
                               for c in ("demand_mw", "served_mw", "shed_mw")])
-    sums = _group_sums_nb(inverse, len(names), values)
+    sums = group_sums_nb(values[None], inverse, len(names))[0]
     demand, served, shed = sums[:, 0], sums[:, 1], sums[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         fraction = np.where(demand > 0, shed / demand, 0.0)
@@ -371,8 +361,8 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
     load_cols = load_columns(model, state, bus_island, balance)
 
     def islands() -> pd.DataFrame:
-        return pd.DataFrame(island_columns(model, n_islands, bus_island, balance,
-                                           island_method, cascade_rounds))
+        return _frame(island_columns(model, n_islands, bus_island, balance, island_method,
+                                     cascade_rounds))
 
     def branches() -> pd.DataFrame:
         return _frame({
@@ -386,16 +376,18 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
         })
 
     def log() -> pd.DataFrame:
-        df = pd.DataFrame(cascade_log, columns=CASCADE_COLUMNS)
-        df["round"] = df["round"].astype(np.int64)
-        df["loading"] = df["loading"].astype(float)
-        return df
+        ids = np.empty(len(cascade_log), dtype=object)
+        ids[:] = [a for _, a, _ in cascade_log]
+        return _frame({"round": np.array([r for r, _, _ in cascade_log], dtype=np.int64),
+                       "asset_id": ids,
+                       "loading": np.array([x for _, _, x in cascade_log], dtype=float)})
 
     def sources() -> pd.DataFrame:
         return _frame({
             "asset_id": model.src_asset,
             "element": model.src_element,
-            "technology": np.where(model.src_is_import, "import", model.src_technology),
+            "technology": np.where(model.src_is_import, "import",
+                                   model.src_technology).astype(object),
             "island": bus_island[model.src_bus],
             "capacity_mw": src_cap_mw,
             "p_mw": balance.dispatch_mw,
