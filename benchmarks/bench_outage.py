@@ -22,6 +22,19 @@ Each method runs over all scenarios in one pass (as an ensemble
 does); passes alternate ``--repeats`` times and each scenario keeps its best time.
 Compilation is reported separately and excluded from the ratio.
 
+Then the public API against the frozen baseline (:mod:`_baseline`, commit e165e52): on
+``ukraine``, each side in a fresh subprocess draws ``--n`` strike lists with the same
+seed on its own network, warms up once, and times (CPU time of the process, which the
+other processes of a shared machine disturb less than the wall clock) per strike list
+the public call
+``simulate_outage(net, outages, engine="fast", ac=False)`` plus reading what a user reads
+of the result (:data:`USER_READS`: the totals, the per-load and the per-oblast tables);
+baseline and current runs alternate ``--api-repeats`` times, each scenario keeps its best
+time, and the ratio of the medians is printed, with the rule of e165e52 (the proportional
+balance, ``line_limits=False``) and with today's default (the LP where a line limit
+binds, a rule e165e52 did not have), and once reading every table. ``--skip-api`` leaves
+this part out.
+
 Run: ``python benchmarks/bench_outage.py [--n 200] [--seed 2026] [--network ukraine]``.
 """
 
@@ -105,6 +118,71 @@ def _report_limits(res_b, res_c, t_c, t_b) -> None:
           f"loading after the LP {over:.3f}")
 
 
+#: what the public-API timing reads of each result: a user's totals and tables
+USER_READS = ("demand_mw", "served_mw", "shed_mw", "n_islands", "loads", "oblasts")
+#: every table of an OutageResult (the same at e165e52)
+ALL_TABLES = ("islands", "loads", "oblasts", "branches", "cascade_log", "sources")
+
+#: run in a subprocess on the baseline checkout and on this tree (``_baseline``)
+_API_CODE = """
+import json, statistics, time, warnings
+import numpy as np
+import gridmodel
+from gridmodel.outage import simulate_outage
+from gridmodel.outage._cases import random_strikes
+
+net = gridmodel.load_network("ukraine")
+scenarios = random_strikes(net, {n}, np.random.default_rng({seed}))
+kwargs = json.loads({kwargs!r})
+reads = {reads!r}
+warnings.simplefilter("ignore")
+res = simulate_outage(net, scenarios[0], engine="fast", ac=False, **kwargs)  # compile
+for name in reads:
+    getattr(res, name)
+best = [float("inf")] * len(scenarios)
+for _ in range({passes}):
+    for i, outages in enumerate(scenarios):
+        t = time.process_time()
+        res = simulate_outage(net, outages, engine="fast", ac=False, **kwargs)
+        for name in reads:
+            getattr(res, name)
+        best[i] = min(best[i], time.process_time() - t)
+print(json.dumps({{"best_s": best}}))
+"""
+
+
+def _api_code(n: int, seed: int, reads, kwargs: dict, passes: int = 2) -> str:
+    """The subprocess code of :func:`public_api` for one side."""
+    import json
+
+    return _API_CODE.format(n=n, seed=seed, reads=tuple(reads), kwargs=json.dumps(kwargs),
+                            passes=passes)
+
+
+def public_api(n: int, seed: int, repeats: int) -> None:
+    """Time the public call plus the reads of :data:`USER_READS` (and of every table) on
+    e165e52 and on this tree, interleaved, and print the ratios (see the module text)."""
+    from _baseline import BASELINE_COMMIT, run_baseline, run_current
+
+    cases = [("the rule of e165e52 (line_limits=False)", USER_READS, {"line_limits": False}),
+             ("every table read, line_limits=False", USER_READS + ALL_TABLES,
+              {"line_limits": False}),
+             ("today's default (LP where a limit binds)", USER_READS, {})]
+    print(f"public simulate_outage(engine='fast') + reads, {n} strike lists, against "
+          f"{BASELINE_COMMIT} (subprocesses, alternating, best of {repeats} x 2 passes):")
+    for what, reads, kwargs in cases:
+        t_base = [float("inf")] * n
+        t_cur = [float("inf")] * n
+        for _ in range(repeats):
+            base = run_baseline(_api_code(n, seed, reads, {}))["best_s"]
+            cur = run_current(_api_code(n, seed, reads, kwargs))["best_s"]
+            t_base = [min(a, b) for a, b in zip(t_base, base, strict=True)]
+            t_cur = [min(a, b) for a, b in zip(t_cur, cur, strict=True)]
+        med_b, med_c = statistics.median(t_base), statistics.median(t_cur)
+        print(f"  {what}: {BASELINE_COMMIT} median {med_b * 1e3:.2f} ms, now "
+              f"{med_c * 1e3:.3f} ms ({med_b / med_c:.1f}x)")
+
+
 def main(argv=None) -> int:
     """Run the benchmark and print the figures; exit code 1 if the engines disagree."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,6 +190,10 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--network", default="ukraine")
     ap.add_argument("--repeats", type=int, default=2, help="alternating passes per method")
+    ap.add_argument("--api-repeats", type=int, default=2,
+                    help="alternating baseline/current subprocess pairs of the API timing")
+    ap.add_argument("--skip-api", action="store_true",
+                    help="leave out the public-API timing against e165e52")
     args = ap.parse_args(argv)
 
     from gridmodel.outage._cases import random_strikes
@@ -184,6 +266,8 @@ def main(argv=None) -> int:
     ok = worst_p <= 1e-6 and worst_shed <= 1e-6
     if not ok:
         print("DISAGREEMENT above 1e-6 MW", file=sys.stderr)
+    if not args.skip_api:
+        public_api(args.n, args.seed, args.api_repeats)
     return 0 if ok else 1
 
 

@@ -1,11 +1,22 @@
-"""The result of one outage step: islands, loads, oblasts, branches, cascade log."""
+"""The result of one outage step: islands, loads, oblasts, branches, cascade log.
+
+The engines hand :func:`build_result` their arrays; the tables of :class:`OutageResult`
+are built from them on first read (a caller that reads the totals and one table pays for
+that table only), with the same values, dtypes and index as when they were built at once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from pandas._libs.internals import BlockPlacement
+from pandas.core.internals.blocks import new_block_2d
+from pandas.core.internals.managers import BlockManager
+
+from gridmodel.outage._kernel import group_sums_nb
 
 ISLAND_COLUMNS = ["island", "n_buses", "buses", "energised", "generation_mw", "demand_mw",
                   "served_mw", "shed_mw", "converged", "method", "cascade_rounds"]
@@ -16,11 +27,37 @@ BRANCH_COLUMNS = ["asset_id", "element", "p_from_mw", "loading", "rating_mw", "i
                   "tripped_round"]
 CASCADE_COLUMNS = ["round", "asset_id", "loading"]
 SOURCE_COLUMNS = ["asset_id", "element", "technology", "island", "capacity_mw", "p_mw"]
+#: the tables of :class:`OutageResult`, in the order of its constructor
+TABLES = ("islands", "loads", "oblasts", "branches", "cascade_log", "sources")
 
 
-@dataclass
+class _Table:
+    """A table attribute of :class:`OutageResult`: a DataFrame, or a function without
+    arguments that builds it, called on first read and replaced by what it returns."""
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        value = obj._tables[self.name]
+        if not isinstance(value, pd.DataFrame):
+            value = obj._tables[self.name] = value()
+        return value
+
+    def __set__(self, obj, value) -> None:
+        obj._tables[self.name] = value
+
+
 class OutageResult:
     """What one outage step does to the system.
+
+    The tables may be given as DataFrames or as functions without arguments that build
+    them; such a table is built on its first read and kept (:func:`build_result` passes
+    functions, so a caller pays only for the tables it reads). ``load_arrays`` (the
+    per-load columns the ``loads`` function builds from) and ``n_islands`` give the totals
+    and the island count while those tables are not built.
 
     Attributes
     ----------
@@ -61,38 +98,76 @@ class OutageResult:
         Import cap used [MW] (``inf`` for none).
     """
 
-    islands: pd.DataFrame
-    loads: pd.DataFrame
-    oblasts: pd.DataFrame
-    branches: pd.DataFrame
-    cascade_log: pd.DataFrame
-    removed: list[str]
-    sources: pd.DataFrame
-    engine: str
-    cascade_rounds: int = 0
-    cascade_status: str = "converged"
-    import_cap_mw: float = float("inf")
-    damaged: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    islands = _Table()
+    loads = _Table()
+    oblasts = _Table()
+    branches = _Table()
+    cascade_log = _Table()
+    sources = _Table()
+
+    def __init__(self, islands: pd.DataFrame | Callable[[], pd.DataFrame],
+                 loads: pd.DataFrame | Callable[[], pd.DataFrame],
+                 oblasts: pd.DataFrame | Callable[[], pd.DataFrame],
+                 branches: pd.DataFrame | Callable[[], pd.DataFrame],
+                 cascade_log: pd.DataFrame | Callable[[], pd.DataFrame],
+                 removed: list[str],
+                 sources: pd.DataFrame | Callable[[], pd.DataFrame],
+                 engine: str, cascade_rounds: int = 0, cascade_status: str = "converged",
+                 import_cap_mw: float = math.inf, damaged: dict | None = None,
+                 extra: dict | None = None, *, load_arrays: dict | None = None,
+                 n_islands: int | None = None) -> None:
+        self._load_arrays = load_arrays
+        self._n_islands = n_islands
+        self._tables: dict = {"islands": islands, "loads": loads, "oblasts": oblasts,
+                              "branches": branches, "cascade_log": cascade_log,
+                              "sources": sources}
+        self.removed = removed
+        self.engine = engine
+        self.cascade_rounds = cascade_rounds
+        self.cascade_status = cascade_status
+        self.import_cap_mw = import_cap_mw
+        self.damaged = {} if damaged is None else damaged
+        self.extra = {} if extra is None else extra
+
+    def __getstate__(self) -> dict:
+        """Every table built, for pickling and copies (the functions that build them are
+        closures over the engine's arrays, which do not pickle)."""
+        state = dict(vars(self))
+        state["_tables"] = {name: getattr(self, name) for name in TABLES}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+
+    def _load_total(self, column: str) -> float:
+        """Sum of a column of :attr:`loads` [MW], from the engine's arrays while the
+        table is not built (the same float as the table's ``sum()``)."""
+        if self._load_arrays is not None and not isinstance(self._tables["loads"],
+                                                            pd.DataFrame):
+            return float(np.nansum(self._load_arrays[column]))
+        return float(self.loads[column].sum())
 
     @property
     def demand_mw(self) -> float:
         """Total demand [MW] (loads in service before the outages)."""
-        return float(self.loads["demand_mw"].sum())
+        return self._load_total("demand_mw")
 
     @property
     def served_mw(self) -> float:
         """Total served demand [MW]."""
-        return float(self.loads["served_mw"].sum())
+        return self._load_total("served_mw")
 
     @property
     def shed_mw(self) -> float:
         """Total shed demand [MW]."""
-        return float(self.loads["shed_mw"].sum())
+        return self._load_total("shed_mw")
 
     @property
     def n_islands(self) -> int:
         """Number of islands of live buses (energised or dark)."""
+        if self._n_islands is not None and not isinstance(self._tables["islands"],
+                                                          pd.DataFrame):
+            return self._n_islands
         return len(self.islands)
 
     def summary(self, max_rows: int = 15) -> str:
@@ -157,18 +232,19 @@ class OutageResult:
                 f"shed_mw={self.shed_mw:.1f}, cascade_rounds={self.cascade_rounds})")
 
 
-def island_members(model, n_islands: int, bus_island: np.ndarray) -> list[list[str]]:
-    """Bus names of each island, in bus order (``buses`` column of the island table)."""
+def island_members(model, n_islands: int, bus_island: np.ndarray) -> np.ndarray:
+    """Bus names of each island, in bus order (``buses`` column of the island table): an
+    object array of lists."""
     idx = np.flatnonzero(bus_island >= 0)
     isl = bus_island[idx]
     order = np.argsort(isl, kind="stable")
     names = model.bus_name[idx[order]].tolist()
     counts = np.bincount(isl, minlength=n_islands)[:n_islands]
     ends = np.cumsum(counts).tolist()
-    members: list[list[str]] = []
+    members = np.empty(n_islands, dtype=object)
     start = 0
-    for end in ends:
-        members.append(names[start:end])
+    for k, end in enumerate(ends):
+        members[k] = names[start:end]
         start = end
     return members
 
@@ -189,7 +265,7 @@ def island_columns(model, n_islands: int, bus_island: np.ndarray, balance,
         "demand_mw": balance.island_demand_mw,
         "served_mw": balance.island_served_mw,
         "shed_mw": balance.island_demand_mw - balance.island_served_mw,
-        "converged": np.isin(island_method, ("ac", "dc")),
+        "converged": (island_method == "ac") | (island_method == "dc"),
         "method": island_method.astype(object),
         "cascade_rounds": np.full(n_islands, cascade_rounds, dtype=np.int64),
     }
@@ -212,6 +288,65 @@ def load_columns(model, state, bus_island: np.ndarray, balance) -> dict:
     }
 
 
+#: column labels of the frames :func:`_frame` builds (an Index is immutable: shared)
+_COLUMN_LABELS: dict[tuple, pd.Index] = {}
+
+
+def _frame(columns: dict) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` for 1-D numpy columns of numbers, booleans or objects.
+
+    The columns are copied into one 2-D block per dtype and the frame is made from
+    those blocks, without the per-column checks and type inference of the public
+    constructor (which takes about three times as long on the 500-row load table);
+    ``tests/test_outage_result_lazy.py`` checks the frames equal the public
+    constructor's. Other columns (strings of fixed width, lists) go through the public
+    constructor.
+    """
+    arrays = list(columns.values())
+    n = len(arrays[0]) if arrays else 0
+    if not arrays or any(not isinstance(a, np.ndarray) or a.ndim != 1
+                         or a.dtype.kind not in "biufO" or len(a) != n for a in arrays):
+        return pd.DataFrame(columns)
+    names = tuple(columns)
+    labels = _COLUMN_LABELS.get(names)
+    if labels is None:
+        labels = _COLUMN_LABELS[names] = pd.Index(list(names))
+    by_dtype: dict = {}
+    for k, a in enumerate(arrays):
+        by_dtype.setdefault(a.dtype, []).append(k)
+    blocks = []
+    for dtype, positions in by_dtype.items():
+        values = np.empty((len(positions), n), dtype=dtype)
+        for row, k in enumerate(positions):
+            values[row] = arrays[k]
+        blocks.append(new_block_2d(values, BlockPlacement(np.array(positions, dtype=np.intp))))
+    mgr = BlockManager(tuple(blocks), [labels, pd.RangeIndex(n)], verify_integrity=False)
+    return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+
+
+def oblast_table(model, load_cols: dict) -> pd.DataFrame:
+    """The oblast table (:data:`OBLAST_COLUMNS`) from the per-load columns.
+
+    Oblasts in sorted order, sums as ``loads.groupby("oblast", sort=True).sum()`` (the
+    compensated summation of :func:`~gridmodel.outage._kernel.group_sums_nb`);
+    ``shed_fraction`` is ``shed_mw / demand_mw`` (0 without demand).
+    """
+    codes = model.cache.get("oblast_codes")
+    if codes is None:
+        names, inverse = np.unique(model.load_oblast, return_inverse=True)
+        codes = model.cache["oblast_codes"] = (names.astype(object),
+                                               inverse.astype(np.int64))
+    names, inverse = codes
+    values = np.column_stack([np.asarray(load_cols[c], dtype=np.float64)
+                              for c in ("demand_mw", "served_mw", "shed_mw")])
+    sums = group_sums_nb(values[None], inverse, len(names))[0]
+    demand, served, shed = sums[:, 0], sums[:, 1], sums[:, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fraction = np.where(demand > 0, shed / demand, 0.0)
+    return _frame({"oblast": names, "demand_mw": demand, "served_mw": served,
+                   "shed_mw": shed, "shed_fraction": fraction})
+
+
 def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.ndarray,
                  balance, island_method: np.ndarray, p_from_mw: np.ndarray,
                  loading: np.ndarray, br_alive: np.ndarray, tripped_round: np.ndarray,
@@ -219,40 +354,49 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
                  cascade_status: str, src_cap_mw: np.ndarray) -> OutageResult:
     """Assemble an :class:`OutageResult` from the arrays of an engine run.
 
-    Both engines call this, so their results have the same shape by construction.
+    Both engines call this, so their results have the same shape by construction. The
+    tables are built on first read from the arrays given here, which the engines do not
+    touch again.
     """
-    islands = pd.DataFrame(island_columns(model, n_islands, bus_island, balance, island_method,
-                                          cascade_rounds), columns=ISLAND_COLUMNS)
-    loads = pd.DataFrame(load_columns(model, state, bus_island, balance), columns=LOAD_COLUMNS)
-    ob = loads.groupby("oblast", sort=True)[["demand_mw", "served_mw", "shed_mw"]].sum()
-    ob = ob.reset_index()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ob["shed_fraction"] = np.where(ob["demand_mw"] > 0, ob["shed_mw"] / ob["demand_mw"], 0.0)
-    branches = pd.DataFrame({
-        "asset_id": model.br_asset,
-        "element": model.br_element,
-        "p_from_mw": p_from_mw,
-        "loading": loading,
-        "rating_mw": state.br_rating_mw,
-        "in_service": br_alive.astype(bool),
-        "tripped_round": tripped_round.astype(np.int64),
-    }, columns=BRANCH_COLUMNS)
-    log = pd.DataFrame(cascade_log, columns=CASCADE_COLUMNS)
-    log["round"] = log["round"].astype(np.int64)
-    log["loading"] = log["loading"].astype(float)
-    src_island = bus_island[model.src_bus]
-    sources = pd.DataFrame({
-        "asset_id": model.src_asset,
-        "element": model.src_element,
-        "technology": np.where(model.src_is_import, "import", model.src_technology),
-        "island": src_island,
-        "capacity_mw": src_cap_mw,
-        "p_mw": balance.dispatch_mw,
-    }, columns=SOURCE_COLUMNS)
+    load_cols = load_columns(model, state, bus_island, balance)
+
+    def islands() -> pd.DataFrame:
+        return _frame(island_columns(model, n_islands, bus_island, balance, island_method,
+                                     cascade_rounds))
+
+    def branches() -> pd.DataFrame:
+        return _frame({
+            "asset_id": model.br_asset,
+            "element": model.br_element,
+            "p_from_mw": p_from_mw,
+            "loading": loading,
+            "rating_mw": state.br_rating_mw,
+            "in_service": br_alive.astype(bool),
+            "tripped_round": tripped_round.astype(np.int64),
+        })
+
+    def log() -> pd.DataFrame:
+        ids = np.empty(len(cascade_log), dtype=object)
+        ids[:] = [a for _, a, _ in cascade_log]
+        return _frame({"round": np.array([r for r, _, _ in cascade_log], dtype=np.int64),
+                       "asset_id": ids,
+                       "loading": np.array([x for _, _, x in cascade_log], dtype=float)})
+
+    def sources() -> pd.DataFrame:
+        return _frame({
+            "asset_id": model.src_asset,
+            "element": model.src_element,
+            "technology": np.where(model.src_is_import, "import",
+                                   model.src_technology).astype(object),
+            "island": bus_island[model.src_bus],
+            "capacity_mw": src_cap_mw,
+            "p_mw": balance.dispatch_mw,
+        })
+
     return OutageResult(
         islands=islands,
-        loads=loads,
-        oblasts=ob[OBLAST_COLUMNS],
+        loads=lambda: _frame(load_cols),
+        oblasts=lambda: oblast_table(model, load_cols),
         branches=branches,
         cascade_log=log,
         removed=list(state.removed),
@@ -262,4 +406,6 @@ def build_result(model, state, *, engine: str, n_islands: int, bus_island: np.nd
         cascade_status=cascade_status,
         import_cap_mw=float(state.import_cap_mw),
         damaged=dict(state.damaged),
+        load_arrays=load_cols,
+        n_islands=int(n_islands),
     )
