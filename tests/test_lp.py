@@ -217,14 +217,14 @@ def test_island_matrices_are_shared_by_demand_rows_and_leave_answers_unchanged()
                 base_mva=100.0, src_bus=np.array([0]), cap_mw=np.array([100.0]),
                 g0_mw=np.array([50.0]), load_bus=np.array([1, 1]),
                 weight=np.array([1000.0, 1.0]))
-    lp._MATRICES.clear()
+    lp._NETWORKS.clear()
     a = lp.solve_island(rating_mw=np.array([40.0]), conn_mw=np.array([30.0, 20.0]),
                         s0_mw=np.array([30.0, 20.0]), **args)
-    assert len(lp._MATRICES) == 1
+    assert len(lp._NETWORKS) == 1
     b = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
                         s0_mw=np.array([30.0, 20.0]), **args)
-    assert len(lp._MATRICES) == 1  # the second demand row reused the first's matrices
-    lp._MATRICES.clear()
+    assert len(lp._NETWORKS) == 1  # the second demand row reused the first's matrices
+    lp._NETWORKS.clear()
     fresh = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
                             s0_mw=np.array([30.0, 20.0]), **args)
     assert a.unserved_mw == pytest.approx(10.0)  # 40 MW tie: 30 critical + 10 industry

@@ -34,8 +34,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, hstack, identity, vstack
+from scipy.optimize._highspy import _core as _hc
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import splu
 
 from gridmodel.outage.balance import SHED_ORDER, Balance
 from gridmodel.outage.cascade import TRIP_RTOL
@@ -124,21 +125,14 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
     -------
     IslandLP or None
     """
-    n_b, n_g, n_l = len(bus), len(src_bus), len(load_bus)
-    a_eq, b_eq, a_ub, pfinj_mw = _island_matrices(bus, br_from, br_to, b_pu, shift_rad,
-                                                  base_mva, src_bus, load_bus)
-    b_ub = np.concatenate([rating_mw - pfinj_mw, rating_mw + pfinj_mw, g0_mw, -g0_mw,
-                           s0_mw, -s0_mw])
-    cost = np.concatenate([np.zeros(n_g), -weight, np.full(n_g + n_l, REDISPATCH_COST),
-                           np.zeros(n_b)])
-    bounds = ([(0.0, c) for c in cap_mw] + [(0.0, c) for c in conn_mw]
-              + [(0.0, None)] * (n_g + n_l) + [(0.0, 0.0)] + [(None, None)] * (n_b - 1))
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                  method="highs")
-    if res.status != 0:
+    net = _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva)
+    gen = _Groups.of(net.pos[src_bus], np.zeros(len(src_bus), dtype=np.int64), cap_mw, g0_mw)
+    load = _Groups.of(net.pos[load_bus], weight, conn_mw, s0_mw)
+    grp = _solve_groups(net, rating_mw, gen, load)
+    if grp is None:
         return None
-    g = np.clip(res.x[:n_g], 0.0, cap_mw)
-    s = np.clip(res.x[n_g:n_g + n_l], 0.0, conn_mw)
+    g = np.clip(gen.spread(grp[0]), 0.0, cap_mw)
+    s = np.clip(load.spread(grp[1]), 0.0, conn_mw)
     _balance_exactly(g, s, cap_mw)
     unserved = conn_mw - s
     change = np.abs(g - g0_mw).sum() + np.abs(s - s0_mw).sum()
@@ -147,58 +141,201 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
                     unserved_mw=float(unserved.sum()))
 
 
-#: structural LP matrices by island content (bounded; content-addressed, so never stale)
-_MATRICES: OrderedDict = OrderedDict()
-_MATRICES_MAX = 256
+@dataclass
+class _Groups:
+    """Sources per bus, or loads per bus and weight: the LP's variables (one group each).
+
+    Attributes
+    ----------
+    member : numpy.ndarray of int
+        Group of each element.
+    bus, cost : numpy.ndarray
+        Island bus position and cost per MW unserved of each group (0 for sources).
+    hi_mw, x0_mw : numpy.ndarray
+        Sum of the upper bounds and of the proportional answer per group [MW].
+    el_hi_mw, el_x0_mw : numpy.ndarray
+        Upper bound and proportional answer per element [MW].
+    """
+
+    member: np.ndarray
+    bus: np.ndarray
+    cost: np.ndarray
+    hi_mw: np.ndarray
+    x0_mw: np.ndarray
+    el_hi_mw: np.ndarray
+    el_x0_mw: np.ndarray
+
+    @classmethod
+    def of(cls, bus_pos, cost, hi_mw, x0_mw) -> _Groups:
+        """Group elements by (bus, cost); groups sorted by bus, then cost."""
+        keys = np.stack([np.asarray(bus_pos, dtype=np.float64), np.asarray(cost, float)])
+        uniq, member = np.unique(keys, axis=1, return_inverse=True)
+        member = member.ravel()
+        n = uniq.shape[1]
+        return cls(member=member, bus=uniq[0].astype(np.int64), cost=uniq[1],
+                   hi_mw=np.bincount(member, weights=hi_mw, minlength=n),
+                   x0_mw=np.bincount(member, weights=x0_mw, minlength=n),
+                   el_hi_mw=np.asarray(hi_mw, float), el_x0_mw=np.asarray(x0_mw, float))
+
+    def spread(self, x_mw: np.ndarray) -> np.ndarray:
+        """Per element from the group totals ``x_mw``: a rise shared in proportion to the
+        headroom ``hi - x0``, a cut in proportion to ``x0`` (the tie rule within a group)."""
+        d = (x_mw - self.x0_mw)[self.member]
+        room = np.where(d > 0, self.el_hi_mw - self.el_x0_mw, self.el_x0_mw)
+        total = np.bincount(self.member, weights=room, minlength=len(self.x0_mw))[self.member]
+        share = np.divide(room, total, out=np.zeros_like(room), where=total > 0)
+        return self.el_x0_mw + d * share
 
 
-def _island_matrices(bus, br_from, br_to, b_pu, shift_rad, base_mva, src_bus, load_bus):
-    """``(A_eq, b_eq, A_ub, pfinj_mw)`` of an island's LP: they depend only on its buses,
-    branches and element positions, not on demand, ratings or the proportional answer, so
-    the demand rows of one asset state share them (cached by content)."""
-    arrays = (bus, br_from, br_to, b_pu, shift_rad, src_bus, load_bus)
+def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load: _Groups):
+    """Group totals ``(generation, served)`` [MW] of the island's LP, or None.
+
+    Columns ``[up, down]`` of every source group, then of every load group: the change
+    from the proportional answer split in two bounded parts, so the change cost needs no
+    rows. Rows: the island's balance, and the limit of each branch that the proportional
+    answer or a previous solve loads above its rating (``lazy``: a solve that respects
+    every limit it was given and loads no other branch above its rating is the optimum of
+    the full LP, since the full LP has only more rows).
+    """
+    n_g, n_l = len(gen.bus), len(load.bus)
+    # d injection per bus per unit of each column
+    col_bus = np.concatenate([gen.bus, gen.bus, load.bus, load.bus])
+    col_sign = np.concatenate([np.ones(n_g), -np.ones(n_g), -np.ones(n_l), np.ones(n_l)])
+    cost = np.concatenate([np.full(2 * n_g, REDISPATCH_COST), REDISPATCH_COST - load.cost,
+                           REDISPATCH_COST + load.cost])
+    upper = np.concatenate([gen.hi_mw - gen.x0_mw, gen.x0_mw, load.hi_mw - load.x0_mw,
+                            load.x0_mw])
+    upper = np.maximum(upper, 0.0)
+    inj0 = (np.bincount(gen.bus, weights=gen.x0_mw, minlength=net.n_bus)
+            - np.bincount(load.bus, weights=load.x0_mw, minlength=net.n_bus))
+    p0 = net.flows(inj0)
+    gap = float(load.x0_mw.sum() - gen.x0_mw.sum())
+    h = _highs()
+    lp = _hc.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cost), 1
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(len(cost)), upper
+    lp.row_lower_, lp.row_upper_ = np.array([gap]), np.array([gap])
+    lp.a_matrix_.format_ = _hc.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(cost), 1
+    lp.a_matrix_.start_ = np.array([0, len(cost)], dtype=np.int32)
+    lp.a_matrix_.index_ = np.arange(len(cost), dtype=np.int32)
+    lp.a_matrix_.value_ = col_sign
+    h.passModel(lp)
+    added = np.zeros(len(rating_mw), dtype=bool)
+    over = np.abs(p0) > rating_mw * (1.0 + TRIP_RTOL)
+    x = np.zeros(len(cost))
+    while True:
+        new = np.flatnonzero(over & ~added)
+        if not len(new):
+            break
+        added[new] = True
+        rows = net.ptdf_rows(new)[:, col_bus] * col_sign  # (new, columns)
+        n_new, n_col = rows.shape
+        h.addRows(n_new, -rating_mw[new] - p0[new], rating_mw[new] - p0[new], rows.size,
+                  np.arange(0, rows.size, n_col, dtype=np.int32),
+                  np.tile(np.arange(n_col, dtype=np.int32), n_new), rows.ravel())
+        h.run()
+        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+            return None
+        x = np.asarray(h.getSolution().col_value)
+        d_inj = np.bincount(col_bus, weights=col_sign * x, minlength=net.n_bus)
+        p = p0 + net.flows(d_inj, offset=False)
+        over = np.abs(p) > rating_mw + LAZY_TOL_MW
+    xg, xl = x[:2 * n_g], x[2 * n_g:]
+    return (gen.x0_mw + xg[:n_g] - xg[n_g:], load.x0_mw + xl[:n_l] - xl[n_l:])
+
+
+@dataclass
+class _IslandNetwork:
+    """DC network of one island: flows from injections by one sparse LU.
+
+    Attributes
+    ----------
+    pos : numpy.ndarray of int
+        Island position of every model bus (-1 outside).
+    n_bus : int
+    flow_mw : scipy.sparse.csr_matrix
+        Branch flow per radian of each bus angle [MW] (``base b (theta_f - theta_t)``).
+    inc : scipy.sparse.csr_matrix
+        Bus x branch incidence (+1 at the from bus, -1 at the to bus).
+    lu : scipy.sparse.linalg.SuperLU
+        Factors of the bus susceptance matrix without the reference bus (the first).
+    pfinj_mw : numpy.ndarray
+        Flow per branch from its phase shift alone [MW].
+    """
+
+    pos: np.ndarray
+    n_bus: int
+    flow_mw: object
+    inc: object
+    lu: object
+    pfinj_mw: np.ndarray
+
+    def flows(self, inj_mw: np.ndarray, offset: bool = True) -> np.ndarray:
+        """Branch flows [MW] of balanced bus injections ``inj_mw`` (with the phase
+        shifters' flows, or the change of flows from a change of injections)."""
+        rhs = inj_mw - self.inc @ self.pfinj_mw if offset else inj_mw
+        theta = np.zeros(self.n_bus)
+        if self.lu is not None:
+            theta[1:] = self.lu.solve(np.ascontiguousarray(rhs[1:]))
+        p = self.flow_mw @ theta
+        return p + self.pfinj_mw if offset else p
+
+    def ptdf_rows(self, branches: np.ndarray) -> np.ndarray:
+        """Flow on ``branches`` per MW injected at each bus and taken at the reference
+        (the rows of the PTDF matrix; the susceptance matrix is symmetric)."""
+        out = np.zeros((len(branches), self.n_bus))
+        rows = self.flow_mw[branches][:, 1:].toarray()
+        out[:, 1:] = self.lu.solve(np.ascontiguousarray(rows.T)).T
+        return out
+
+
+#: DC networks of islands by content (bounded; content-addressed, so never stale)
+_NETWORKS: OrderedDict = OrderedDict()
+_NETWORKS_MAX = 64
+#: a branch off the lazy set counts as above its rating past this margin [MW] (the
+#: solver's primal tolerance is about 1e-7 MW)
+LAZY_TOL_MW: float = 1e-6
+
+
+def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNetwork:
+    """The island's :class:`_IslandNetwork`: it depends only on its buses and branches,
+    not on demand, ratings or the proportional answer, so the demand rows of one asset
+    state share it (cached by content)."""
+    arrays = (bus, br_from, br_to, b_pu, shift_rad)
     key = (float(base_mva), *(np.ascontiguousarray(a).tobytes() for a in arrays),
            *(len(a) for a in arrays))
-    hit = _MATRICES.get(key)
+    hit = _NETWORKS.get(key)
     if hit is not None:
-        _MATRICES.move_to_end(key)
+        _NETWORKS.move_to_end(key)
         return hit
-    pos = np.full(int(bus.max()) + 1, -1, dtype=np.int64)
+    pos = np.full(int(max(bus.max(), br_from.max(initial=0), br_to.max(initial=0))) + 1, -1,
+                  dtype=np.int64)
     pos[bus] = np.arange(len(bus))
-    n_b, n_br, n_g, n_l = len(bus), len(br_from), len(src_bus), len(load_bus)
+    n_b, n_br = len(bus), len(br_from)
     f, t = pos[br_from], pos[br_to]
     rows = np.arange(n_br)
-    # flow per branch = base b (theta_f - theta_t) + base pfinj
     flow = coo_matrix((np.concatenate([base_mva * b_pu, -base_mva * b_pu]),
                        (np.concatenate([rows, rows]), np.concatenate([f, t]))),
                       shape=(n_br, n_b)).tocsr()
-    pfinj_mw = -base_mva * b_pu * shift_rad
     inc = coo_matrix((np.concatenate([np.ones(n_br), -np.ones(n_br)]),
                       (np.concatenate([f, t]), np.concatenate([rows, rows]))),
-                     shape=(n_b, n_br)).tocsr()  # bus x branch, +1 at from, -1 at to
-    gen_at = coo_matrix((np.ones(n_g), (pos[src_bus], np.arange(n_g))), shape=(n_b, n_g))
-    load_at = coo_matrix((np.ones(n_l), (pos[load_bus], np.arange(n_l))), shape=(n_b, n_l))
-    # x = [g, s, dg, ds, theta]
-    z_bg, z_bl = coo_matrix((n_b, n_g)), coo_matrix((n_b, n_l))
-    a_eq = hstack([gen_at, -load_at, z_bg, z_bl, -(inc @ flow)]).tocsr()
-    b_eq = inc @ pfinj_mw
-    z_fg, z_fl = coo_matrix((n_br, n_g)), coo_matrix((n_br, n_l))
-    i_g, i_l = identity(n_g), identity(n_l)
-    z_gl, z_lg = coo_matrix((n_g, n_l)), coo_matrix((n_l, n_g))
-    z_gb, z_lb = coo_matrix((n_g, n_b)), coo_matrix((n_l, n_b))
-    a_ub = vstack([
-        hstack([z_fg, z_fl, z_fg, z_fl, flow]),
-        hstack([z_fg, z_fl, z_fg, z_fl, -flow]),
-        hstack([i_g, z_gl, -i_g, z_gl, z_gb]),  # g - dg <= g0
-        hstack([-i_g, z_gl, -i_g, z_gl, z_gb]),  # -g - dg <= -g0
-        hstack([z_lg, i_l, z_lg, -i_l, z_lb]),
-        hstack([z_lg, -i_l, z_lg, -i_l, z_lb]),
-    ]).tocsr()
-    out = (a_eq, b_eq, a_ub, pfinj_mw)
-    _MATRICES[key] = out
-    if len(_MATRICES) > _MATRICES_MAX:
-        _MATRICES.popitem(last=False)
+                     shape=(n_b, n_br)).tocsr()
+    b_bus = (inc @ flow).tocsc()[1:, 1:]
+    out = _IslandNetwork(pos=pos, n_bus=n_b, flow_mw=flow, inc=inc,
+                         lu=splu(b_bus) if n_b > 1 else None,
+                         pfinj_mw=-base_mva * b_pu * shift_rad)
+    _NETWORKS[key] = out
+    if len(_NETWORKS) > _NETWORKS_MAX:
+        _NETWORKS.popitem(last=False)
     return out
+
+
+def _highs():
+    """A quiet HiGHS instance (scipy's bundled bindings)."""
+    h = _hc._Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def _balance_exactly(g: np.ndarray, s: np.ndarray, cap_mw: np.ndarray) -> None:
