@@ -168,11 +168,11 @@ class _Groups:
     @classmethod
     def of(cls, bus_pos, cost, hi_mw, x0_mw) -> _Groups:
         """Group elements by (bus, cost); groups sorted by bus, then cost."""
-        keys = np.stack([np.asarray(bus_pos, dtype=np.float64), np.asarray(cost, float)])
-        uniq, member = np.unique(keys, axis=1, return_inverse=True)
-        member = member.ravel()
-        n = uniq.shape[1]
-        return cls(member=member, bus=uniq[0].astype(np.int64), cost=uniq[1],
+        costs, cost_code = np.unique(np.asarray(cost, float), return_inverse=True)
+        keys, member = np.unique(np.asarray(bus_pos, np.int64) * len(costs) + cost_code,
+                                 return_inverse=True)
+        n = len(keys)
+        return cls(member=member, bus=keys // len(costs), cost=costs[keys % len(costs)],
                    hi_mw=np.bincount(member, weights=hi_mw, minlength=n),
                    x0_mw=np.bincount(member, weights=x0_mw, minlength=n),
                    el_hi_mw=np.asarray(hi_mw, float), el_x0_mw=np.asarray(x0_mw, float))
@@ -193,56 +193,126 @@ def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load
     Columns ``[up, down]`` of every source group, then of every load group: the change
     from the proportional answer split in two bounded parts, so the change cost needs no
     rows. Rows: the island's balance, and the limit of each branch that the proportional
-    answer or a previous solve loads above its rating (``lazy``: a solve that respects
-    every limit it was given and loads no other branch above its rating is the optimum of
-    the full LP, since the full LP has only more rows).
+    answer or a previous solve loads above its rating (lazy: a solve that respects every
+    limit it was given and loads no other branch above its rating solves the problem with
+    all limits, which has only more rows). Then the tie rule (:func:`_tie_rule`).
     """
     n_g, n_l = len(gen.bus), len(load.bus)
-    # d injection per bus per unit of each column
     col_bus = np.concatenate([gen.bus, gen.bus, load.bus, load.bus])
+    # injection per MW of each column at its bus
     col_sign = np.concatenate([np.ones(n_g), -np.ones(n_g), -np.ones(n_l), np.ones(n_l)])
     cost = np.concatenate([np.full(2 * n_g, REDISPATCH_COST), REDISPATCH_COST - load.cost,
                            REDISPATCH_COST + load.cost])
-    upper = np.concatenate([gen.hi_mw - gen.x0_mw, gen.x0_mw, load.hi_mw - load.x0_mw,
-                            load.x0_mw])
-    upper = np.maximum(upper, 0.0)
+    upper = np.maximum(np.concatenate([gen.hi_mw - gen.x0_mw, gen.x0_mw,
+                                       load.hi_mw - load.x0_mw, load.x0_mw]), 0.0)
+    size = np.concatenate([gen.hi_mw, gen.hi_mw, load.hi_mw, load.hi_mw])
+    keep = upper > 0  # a column that cannot move is no variable
+    col_bus, col_sign, cost, upper, size = (a[keep] for a in (col_bus, col_sign, cost, upper,
+                                                              size))
     inj0 = (np.bincount(gen.bus, weights=gen.x0_mw, minlength=net.n_bus)
             - np.bincount(load.bus, weights=load.x0_mw, minlength=net.n_bus))
     p0 = net.flows(inj0)
-    gap = float(load.x0_mw.sum() - gen.x0_mw.sum())
-    h = _highs()
-    lp = _hc.HighsLp()
-    lp.num_col_, lp.num_row_ = len(cost), 1
-    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(len(cost)), upper
-    lp.row_lower_, lp.row_upper_ = np.array([gap]), np.array([gap])
-    lp.a_matrix_.format_ = _hc.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = len(cost), 1
-    lp.a_matrix_.start_ = np.array([0, len(cost)], dtype=np.int32)
-    lp.a_matrix_.index_ = np.arange(len(cost), dtype=np.int32)
-    lp.a_matrix_.value_ = col_sign
-    h.passModel(lp)
-    added = np.zeros(len(rating_mw), dtype=bool)
     over = np.abs(p0) > rating_mw * (1.0 + TRIP_RTOL)
-    x = np.zeros(len(cost))
-    while True:
-        new = np.flatnonzero(over & ~added)
-        if not len(new):
-            break
+    if not over.any():
+        return gen.x0_mw, load.x0_mw
+    gap = float(load.x0_mw.sum() - gen.x0_mw.sum())
+    rows = _Rows(col_sign[None, :], np.array([gap]), np.array([gap]))
+
+    def limits(branches):
+        return _Rows(net.ptdf_rows(branches)[:, col_bus] * col_sign,
+                     -rating_mw[branches] - p0[branches], rating_mw[branches] - p0[branches])
+
+    def still_over(x, added):
+        p = p0 + net.flows(np.bincount(col_bus, weights=col_sign * x, minlength=net.n_bus),
+                           offset=False)
+        return np.flatnonzero((np.abs(p) > rating_mw + LAZY_TOL_MW) & ~added)
+
+    h = _highs(cost, upper, rows)
+    added = np.zeros(len(rating_mw), dtype=bool)
+    new = np.flatnonzero(over)
+    while len(new):
         added[new] = True
-        rows = net.ptdf_rows(new)[:, col_bus] * col_sign  # (new, columns)
-        n_new, n_col = rows.shape
-        h.addRows(n_new, -rating_mw[new] - p0[new], rating_mw[new] - p0[new], rows.size,
-                  np.arange(0, rows.size, n_col, dtype=np.int32),
-                  np.tile(np.arange(n_col, dtype=np.int32), n_new), rows.ravel())
+        more = limits(new)
+        rows = rows.extend(more)
+        more.add_to(h, np.arange(len(cost)))
         h.run()
         if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
             return None
-        x = np.asarray(h.getSolution().col_value)
-        d_inj = np.bincount(col_bus, weights=col_sign * x, minlength=net.n_bus)
-        p = p0 + net.flows(d_inj, offset=False)
-        over = np.abs(p) > rating_mw + LAZY_TOL_MW
-    xg, xl = x[:2 * n_g], x[2 * n_g:]
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value)
+        new = still_over(x, added)
+    x = _tie_rule(x, np.asarray(sol.col_dual), np.asarray(sol.row_dual), upper, size, rows,
+                  limits, still_over, added)
+    full = np.zeros(len(keep))
+    full[keep] = x
+    xg, xl = full[:2 * n_g], full[2 * n_g:]
     return (gen.x0_mw + xg[:n_g] - xg[n_g:], load.x0_mw + xl[:n_l] - xl[n_l:])
+
+
+def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, added):
+    """Among the LP's optima, the one of least ``sum change^2 / size`` over the columns.
+
+    The optima are the answers that keep every column with a non-zero reduced cost at
+    the LP's value and every row with a non-zero dual at its activity (complementary
+    slackness; zero is within :data:`TIE_DUAL_TOL`); on that face a strictly convex QP
+    over the free columns has one answer, so a change that equivalent groups can share
+    is shared in proportion to their size (capacity or connectable demand). The LP's
+    answer stays when no column is free or HiGHS's QP does not reach an optimum.
+    """
+    free = np.abs(col_dual) <= TIE_DUAL_TOL
+    if free.sum() < 2:
+        return x
+    fixed = ~free
+    act = rows.a @ x
+    tight = np.abs(row_dual) > TIE_DUAL_TOL
+
+    def restricted(r: _Rows, tight_rows=None):
+        shift = r.a[:, fixed] @ x[fixed]
+        lo, hi = r.lo - shift, r.hi - shift
+        if tight_rows is not None:
+            lo = np.where(tight_rows, act - shift, lo)
+            hi = np.where(tight_rows, act - shift, hi)
+        return _Rows(r.a[:, free], lo, hi)
+
+    idx = np.flatnonzero(free)
+    h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight))
+    h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
+    h.passHessian(len(idx), len(idx), _hc.HessianFormat.kTriangular,
+                  np.arange(len(idx) + 1, dtype=np.int32), np.arange(len(idx), dtype=np.int32),
+                  2.0 / size[free])
+    y = x.copy()
+    new = np.zeros(0, dtype=np.int64)
+    while True:
+        if len(new):
+            added[new] = True
+            restricted(limits(new)).add_to(h, np.arange(len(idx)))
+        h.run()
+        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+            return x
+        y[free] = np.clip(np.asarray(h.getSolution().col_value), 0.0, upper[free])
+        new = still_over(y, added)
+        if not len(new):
+            return y
+
+
+@dataclass
+class _Rows:
+    """Rows ``lo <= a @ x <= hi`` of the LP (dense: a row per limit over every column)."""
+
+    a: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def extend(self, other: _Rows) -> _Rows:
+        return _Rows(np.vstack([self.a, other.a]), np.concatenate([self.lo, other.lo]),
+                     np.concatenate([self.hi, other.hi]))
+
+    def add_to(self, h, cols: np.ndarray) -> None:
+        """Append the rows to the HiGHS model ``h`` (columns ``cols``)."""
+        n_row, n_col = self.a.shape
+        h.addRows(n_row, self.lo, self.hi, self.a.size,
+                  np.arange(0, self.a.size, n_col, dtype=np.int32),
+                  np.tile(cols.astype(np.int32), n_row), self.a.ravel())
 
 
 @dataclass
@@ -293,6 +363,12 @@ class _IslandNetwork:
 #: DC networks of islands by content (bounded; content-addressed, so never stale)
 _NETWORKS: OrderedDict = OrderedDict()
 _NETWORKS_MAX = 64
+#: a reduced cost or dual this small counts as zero in the tie rule (:func:`_tie_rule`)
+TIE_DUAL_TOL: float = 1e-9
+#: the tie rule's QP gives up (the LP's answer stays) after this many iterations per free
+#: column (it needs about one; a bound, not a clock, so that the answer never depends on
+#: the machine)
+TIE_QP_ITERATIONS_PER_COLUMN: int = 20
 #: a branch off the lazy set counts as above its rating past this margin [MW] (the
 #: solver's primal tolerance is about 1e-7 MW)
 LAZY_TOL_MW: float = 1e-6
@@ -331,10 +407,18 @@ def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNe
     return out
 
 
-def _highs():
-    """A quiet HiGHS instance (scipy's bundled bindings)."""
+def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
+    """A quiet HiGHS instance (scipy's bundled bindings) holding ``min cost @ x`` over
+    ``0 <= x <= upper`` and ``rows``."""
     h = _hc._Highs()
     h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
+    n_col = len(cost)
+    lp = _hc.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, 0
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(n_col), upper
+    h.passModel(lp)
+    rows.add_to(h, np.arange(n_col))
     return h
 
 
