@@ -4,8 +4,8 @@ The proportional balance (:mod:`gridmodel.outage.balance`) ignores line limits: 
 island shares its deficit evenly, and a region behind congested ties shares the national
 average. Where that answer loads a live branch above its **continuous rating**, the
 operator redispatches and sheds so that every branch is within its rating: this module
-solves that as one linear programme per island where a limit binds
-(``scipy.optimize.linprog(method="highs")``), shared by both engines.
+solves that as one linear programme per island where a limit binds, by HiGHS directly
+(scipy's bundled bindings), shared by both engines.
 
 The rule (also ``docs/outage.md``)
 ----------------------------------
@@ -13,15 +13,24 @@ Per island where a branch exceeds its continuous rating (``loading > 1``, with t
 margin :data:`~gridmodel.outage.cascade.TRIP_RTOL`) after the overload cascade settled:
 
 - variables: output ``g_k`` of each source in ``[0, cap_k]``; served demand ``s_j`` of each
-  live load in ``[0, connectable_j]``; bus angles ``theta`` (one reference bus at 0);
+  live load in ``[0, connectable_j]``;
 - DC flows ``p_b = baseMVA (b_b (theta_f - theta_t) - b_b shift_b)`` (pandapower's DC
   model, :mod:`gridmodel.outage.fast`) within ``[-rating_b, rating_b]`` on every live branch;
-  generation minus served load equals the net branch outflow at every bus;
+  generation equals served load;
 - minimise ``sum_j w_j (connectable_j - s_j) + eps (sum_k |g_k - g0_k| + sum_j |s_j - s0_j|)``
   with :data:`PRIORITY_WEIGHT` ``w`` per class (critical > heat_water > residential >
   industry) and ``g0, s0`` the proportional answer: priority-weighted unserved load
-  first, then the smallest change from the proportional schedule, which makes the
-  answer unique and leaves the proportional one unchanged wherever it is feasible.
+  first, then the smallest change from the proportional schedule, which leaves the
+  proportional one unchanged wherever it is feasible;
+- the tie rule (:func:`_tie_rule`): sources grouped per bus, loads per bus and weight, a
+  group's change shared by its members in proportion (:meth:`_Groups.spread`), and among
+  the optima over the groups the least ``sum change^2 / size``: a change that
+  equivalent groups can share is shared in proportion to their size.
+
+How it is solved (the answer does not depend on it beyond solver tolerance): flows in
+the PTDF form (one sparse LU per island, cached by content), the change from the
+proportional answer split into bounded up and down columns, and a branch's limit added
+only when the proportional answer or a solve loads it above its rating (:data:`LAZY_TOL_MW`).
 
 Islands without a binding limit keep the proportional answer, bit for bit. An LP that
 HiGHS cannot solve (e.g. a phase shifter forcing a flow above a rating at zero
