@@ -286,6 +286,9 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
     idx = np.flatnonzero(free)
     h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight))
     h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
+    # the Hessian is diagonal and positive; HiGHS's default regularisation (1e-7) would
+    # move the answer by up to about 1e-5 MW
+    h.setOptionValue("qp_regularization_value", 0.0)
     h.passHessian(len(idx), len(idx), _hc.HessianFormat.kTriangular,
                   np.arange(len(idx) + 1, dtype=np.int32), np.arange(len(idx), dtype=np.int32),
                   2.0 / size[free])
