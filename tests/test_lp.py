@@ -217,16 +217,33 @@ def test_island_matrices_are_shared_by_demand_rows_and_leave_answers_unchanged()
                 base_mva=100.0, src_bus=np.array([0]), cap_mw=np.array([100.0]),
                 g0_mw=np.array([50.0]), load_bus=np.array([1, 1]),
                 weight=np.array([1000.0, 1.0]))
-    lp._MATRICES.clear()
+    lp._NETWORKS.clear()
     a = lp.solve_island(rating_mw=np.array([40.0]), conn_mw=np.array([30.0, 20.0]),
                         s0_mw=np.array([30.0, 20.0]), **args)
-    assert len(lp._MATRICES) == 1
+    assert len(lp._NETWORKS) == 1
     b = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
                         s0_mw=np.array([30.0, 20.0]), **args)
-    assert len(lp._MATRICES) == 1  # the second demand row reused the first's matrices
-    lp._MATRICES.clear()
+    assert len(lp._NETWORKS) == 1  # the second demand row reused the first's matrices
+    lp._NETWORKS.clear()
     fresh = lp.solve_island(rating_mw=np.array([25.0]), conn_mw=np.array([30.0, 20.0]),
                             s0_mw=np.array([30.0, 20.0]), **args)
     assert a.unserved_mw == pytest.approx(10.0)  # 40 MW tie: 30 critical + 10 industry
     assert b.unserved_mw == pytest.approx(25.0)  # 25 MW tie: 25 of the 30 critical
     np.testing.assert_array_equal(b.served_mw, fresh.served_mw)
+
+
+@pytest.mark.parametrize("load_bus", [[1, 2], [1, 1]])
+def test_tie_rule_shares_a_cut_in_proportion_to_size(load_bus):
+    """Radial A - B - C, a 50 MW tie A-B, 60 and 40 MW residential behind it (at B and C,
+    or both at B): every answer that sheds 50 MW of them is optimal; the tie rule sheds
+    them in proportion to their demand, 30 and 20 MW."""
+    from gridmodel.outage import lp
+
+    res = lp.solve_island(
+        bus=np.array([0, 1, 2]), br_from=np.array([0, 1]), br_to=np.array([1, 2]),
+        b_pu=np.array([10.0, 10.0]), shift_rad=np.zeros(2), base_mva=100.0,
+        rating_mw=np.array([50.0, 1000.0]), src_bus=np.array([0]), cap_mw=np.array([200.0]),
+        g0_mw=np.array([100.0]), load_bus=np.array(load_bus), conn_mw=np.array([60.0, 40.0]),
+        s0_mw=np.array([60.0, 40.0]), weight=np.array([10.0, 10.0]))
+    np.testing.assert_allclose(res.served_mw, [30.0, 20.0], atol=1e-6)
+    assert res.dispatch_mw[0] == pytest.approx(50.0, abs=1e-9)

@@ -4,8 +4,8 @@ The proportional balance (:mod:`gridmodel.outage.balance`) ignores line limits: 
 island shares its deficit evenly, and a region behind congested ties shares the national
 average. Where that answer loads a live branch above its **continuous rating**, the
 operator redispatches and sheds so that every branch is within its rating: this module
-solves that as one linear programme per island where a limit binds
-(``scipy.optimize.linprog(method="highs")``), shared by both engines.
+solves that as one linear programme per island where a limit binds, by HiGHS directly
+(scipy's bundled bindings), shared by both engines.
 
 The rule (also ``docs/outage.md``)
 ----------------------------------
@@ -13,15 +13,24 @@ Per island where a branch exceeds its continuous rating (``loading > 1``, with t
 margin :data:`~gridmodel.outage.cascade.TRIP_RTOL`) after the overload cascade settled:
 
 - variables: output ``g_k`` of each source in ``[0, cap_k]``; served demand ``s_j`` of each
-  live load in ``[0, connectable_j]``; bus angles ``theta`` (one reference bus at 0);
+  live load in ``[0, connectable_j]``;
 - DC flows ``p_b = baseMVA (b_b (theta_f - theta_t) - b_b shift_b)`` (pandapower's DC
   model, :mod:`gridmodel.outage.fast`) within ``[-rating_b, rating_b]`` on every live branch;
-  generation minus served load equals the net branch outflow at every bus;
+  generation equals served load;
 - minimise ``sum_j w_j (connectable_j - s_j) + eps (sum_k |g_k - g0_k| + sum_j |s_j - s0_j|)``
   with :data:`PRIORITY_WEIGHT` ``w`` per class (critical > heat_water > residential >
   industry) and ``g0, s0`` the proportional answer: priority-weighted unserved load
-  first, then the smallest change from the proportional schedule, which makes the
-  answer unique and leaves the proportional one unchanged wherever it is feasible.
+  first, then the smallest change from the proportional schedule, which leaves the
+  proportional one unchanged wherever it is feasible;
+- the tie rule (:func:`_tie_rule`): sources grouped per bus, loads per bus and weight, a
+  group's change shared by its members in proportion (:meth:`_Groups.spread`), and among
+  the optima over the groups the least ``sum change^2 / size``: a change that
+  equivalent groups can share is shared in proportion to their size.
+
+How it is solved (the answer does not depend on it beyond solver tolerance): flows in
+the PTDF form (one sparse LU per island, cached by content), the change from the
+proportional answer split into bounded up and down columns, and a branch's limit added
+only when the proportional answer or a solve loads it above its rating (:data:`LAZY_TOL_MW`).
 
 Islands without a binding limit keep the proportional answer, bit for bit. An LP that
 HiGHS cannot solve (e.g. a phase shifter forcing a flow above a rating at zero
@@ -34,8 +43,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, hstack, identity, vstack
+from scipy.optimize._highspy import _core as _hc
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import splu
 
 from gridmodel.outage.balance import SHED_ORDER, Balance
 from gridmodel.outage.cascade import TRIP_RTOL
@@ -124,21 +134,14 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
     -------
     IslandLP or None
     """
-    n_b, n_g, n_l = len(bus), len(src_bus), len(load_bus)
-    a_eq, b_eq, a_ub, pfinj_mw = _island_matrices(bus, br_from, br_to, b_pu, shift_rad,
-                                                  base_mva, src_bus, load_bus)
-    b_ub = np.concatenate([rating_mw - pfinj_mw, rating_mw + pfinj_mw, g0_mw, -g0_mw,
-                           s0_mw, -s0_mw])
-    cost = np.concatenate([np.zeros(n_g), -weight, np.full(n_g + n_l, REDISPATCH_COST),
-                           np.zeros(n_b)])
-    bounds = ([(0.0, c) for c in cap_mw] + [(0.0, c) for c in conn_mw]
-              + [(0.0, None)] * (n_g + n_l) + [(0.0, 0.0)] + [(None, None)] * (n_b - 1))
-    res = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds,
-                  method="highs")
-    if res.status != 0:
+    net = _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva)
+    gen = _Groups.of(net.pos[src_bus], np.zeros(len(src_bus), dtype=np.int64), cap_mw, g0_mw)
+    load = _Groups.of(net.pos[load_bus], weight, conn_mw, s0_mw)
+    grp = _solve_groups(net, rating_mw, gen, load)
+    if grp is None:
         return None
-    g = np.clip(res.x[:n_g], 0.0, cap_mw)
-    s = np.clip(res.x[n_g:n_g + n_l], 0.0, conn_mw)
+    g = np.clip(gen.spread(grp[0]), 0.0, cap_mw)
+    s = np.clip(load.spread(grp[1]), 0.0, conn_mw)
     _balance_exactly(g, s, cap_mw)
     unserved = conn_mw - s
     change = np.abs(g - g0_mw).sum() + np.abs(s - s0_mw).sum()
@@ -147,58 +150,288 @@ def solve_island(bus, br_from, br_to, b_pu, shift_rad, base_mva, rating_mw, src_
                     unserved_mw=float(unserved.sum()))
 
 
-#: structural LP matrices by island content (bounded; content-addressed, so never stale)
-_MATRICES: OrderedDict = OrderedDict()
-_MATRICES_MAX = 256
+@dataclass
+class _Groups:
+    """Sources per bus, or loads per bus and weight: the LP's variables (one group each).
+
+    Attributes
+    ----------
+    member : numpy.ndarray of int
+        Group of each element.
+    bus, cost : numpy.ndarray
+        Island bus position and cost per MW unserved of each group (0 for sources).
+    hi_mw, x0_mw : numpy.ndarray
+        Sum of the upper bounds and of the proportional answer per group [MW].
+    el_hi_mw, el_x0_mw : numpy.ndarray
+        Upper bound and proportional answer per element [MW].
+    """
+
+    member: np.ndarray
+    bus: np.ndarray
+    cost: np.ndarray
+    hi_mw: np.ndarray
+    x0_mw: np.ndarray
+    el_hi_mw: np.ndarray
+    el_x0_mw: np.ndarray
+
+    @classmethod
+    def of(cls, bus_pos, cost, hi_mw, x0_mw) -> _Groups:
+        """Group elements by (bus, cost); groups sorted by bus, then cost."""
+        costs, cost_code = np.unique(np.asarray(cost, float), return_inverse=True)
+        keys, member = np.unique(np.asarray(bus_pos, np.int64) * len(costs) + cost_code,
+                                 return_inverse=True)
+        n = len(keys)
+        return cls(member=member, bus=keys // len(costs), cost=costs[keys % len(costs)],
+                   hi_mw=np.bincount(member, weights=hi_mw, minlength=n),
+                   x0_mw=np.bincount(member, weights=x0_mw, minlength=n),
+                   el_hi_mw=np.asarray(hi_mw, float), el_x0_mw=np.asarray(x0_mw, float))
+
+    def spread(self, x_mw: np.ndarray) -> np.ndarray:
+        """Per element from the group totals ``x_mw``: a rise shared in proportion to the
+        headroom ``hi - x0``, a cut in proportion to ``x0`` (the tie rule within a group)."""
+        d = (x_mw - self.x0_mw)[self.member]
+        room = np.where(d > 0, self.el_hi_mw - self.el_x0_mw, self.el_x0_mw)
+        total = np.bincount(self.member, weights=room, minlength=len(self.x0_mw))[self.member]
+        share = np.divide(room, total, out=np.zeros_like(room), where=total > 0)
+        return self.el_x0_mw + d * share
 
 
-def _island_matrices(bus, br_from, br_to, b_pu, shift_rad, base_mva, src_bus, load_bus):
-    """``(A_eq, b_eq, A_ub, pfinj_mw)`` of an island's LP: they depend only on its buses,
-    branches and element positions, not on demand, ratings or the proportional answer, so
-    the demand rows of one asset state share them (cached by content)."""
-    arrays = (bus, br_from, br_to, b_pu, shift_rad, src_bus, load_bus)
+def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load: _Groups):
+    """Group totals ``(generation, served)`` [MW] of the island's LP, or None.
+
+    Columns ``[up, down]`` of every source group, then of every load group: the change
+    from the proportional answer split in two bounded parts, so the change cost needs no
+    rows. Rows: the island's balance, and the limit of each branch that the proportional
+    answer or a previous solve loads above its rating (lazy: a solve that respects every
+    limit it was given and loads no other branch above its rating solves the problem with
+    all limits, which has only more rows). Then the tie rule (:func:`_tie_rule`).
+    """
+    n_g, n_l = len(gen.bus), len(load.bus)
+    col_bus = np.concatenate([gen.bus, gen.bus, load.bus, load.bus])
+    # injection per MW of each column at its bus
+    col_sign = np.concatenate([np.ones(n_g), -np.ones(n_g), -np.ones(n_l), np.ones(n_l)])
+    cost = np.concatenate([np.full(2 * n_g, REDISPATCH_COST), REDISPATCH_COST - load.cost,
+                           REDISPATCH_COST + load.cost])
+    upper = np.maximum(np.concatenate([gen.hi_mw - gen.x0_mw, gen.x0_mw,
+                                       load.hi_mw - load.x0_mw, load.x0_mw]), 0.0)
+    size = np.concatenate([gen.hi_mw, gen.hi_mw, load.hi_mw, load.hi_mw])
+    keep = upper > 0  # a column that cannot move is no variable
+    col_bus, col_sign, cost, upper, size = (a[keep] for a in (col_bus, col_sign, cost, upper,
+                                                              size))
+    inj0 = (np.bincount(gen.bus, weights=gen.x0_mw, minlength=net.n_bus)
+            - np.bincount(load.bus, weights=load.x0_mw, minlength=net.n_bus))
+    p0 = net.flows(inj0)
+    over = np.abs(p0) > rating_mw * (1.0 + TRIP_RTOL)
+    if not over.any():
+        return gen.x0_mw, load.x0_mw
+    gap = float(load.x0_mw.sum() - gen.x0_mw.sum())
+    rows = _Rows(col_sign[None, :], np.array([gap]), np.array([gap]))
+
+    def limits(branches):
+        return _Rows(net.ptdf_rows(branches)[:, col_bus] * col_sign,
+                     -rating_mw[branches] - p0[branches], rating_mw[branches] - p0[branches])
+
+    def still_over(x, added):
+        p = p0 + net.flows(np.bincount(col_bus, weights=col_sign * x, minlength=net.n_bus),
+                           offset=False)
+        return np.flatnonzero((np.abs(p) > rating_mw + LAZY_TOL_MW) & ~added)
+
+    h = _highs(cost, upper, rows)
+    added = np.zeros(len(rating_mw), dtype=bool)
+    new = np.flatnonzero(over)
+    while len(new):
+        added[new] = True
+        more = limits(new)
+        rows = rows.extend(more)
+        more.add_to(h, np.arange(len(cost)))
+        h.run()
+        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+            return None
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value)
+        new = still_over(x, added)
+    x = _tie_rule(x, np.asarray(sol.col_dual), np.asarray(sol.row_dual), upper, size, rows,
+                  limits, still_over, added)
+    full = np.zeros(len(keep))
+    full[keep] = x
+    xg, xl = full[:2 * n_g], full[2 * n_g:]
+    return (gen.x0_mw + xg[:n_g] - xg[n_g:], load.x0_mw + xl[:n_l] - xl[n_l:])
+
+
+def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, added):
+    """Among the LP's optima, the one of least ``sum change^2 / size`` over the columns.
+
+    The optima are the answers that keep every column with a non-zero reduced cost at
+    the LP's value and every row with a non-zero dual at its activity (complementary
+    slackness; zero is within :data:`TIE_DUAL_TOL`); on that face a strictly convex QP
+    over the free columns has one answer, so a change that equivalent groups can share
+    is shared in proportion to their size (capacity or connectable demand). The LP's
+    answer stays when no column is free or HiGHS's QP does not reach an optimum.
+    """
+    free = np.abs(col_dual) <= TIE_DUAL_TOL
+    if free.sum() < 2:
+        return x
+    fixed = ~free
+    act = rows.a @ x
+    tight = np.abs(row_dual) > TIE_DUAL_TOL
+
+    def restricted(r: _Rows, tight_rows=None):
+        shift = r.a[:, fixed] @ x[fixed]
+        lo, hi = r.lo - shift, r.hi - shift
+        if tight_rows is not None:
+            lo = np.where(tight_rows, act - shift, lo)
+            hi = np.where(tight_rows, act - shift, hi)
+        return _Rows(r.a[:, free], lo, hi)
+
+    idx = np.flatnonzero(free)
+    h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight))
+    h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
+    # the Hessian is diagonal and positive; HiGHS's default regularisation (1e-7) would
+    # move the answer by up to about 1e-5 MW
+    h.setOptionValue("qp_regularization_value", 0.0)
+    h.passHessian(len(idx), len(idx), _hc.HessianFormat.kTriangular,
+                  np.arange(len(idx) + 1, dtype=np.int32), np.arange(len(idx), dtype=np.int32),
+                  2.0 / size[free])
+    y = x.copy()
+    new = np.zeros(0, dtype=np.int64)
+    while True:
+        if len(new):
+            added[new] = True
+            restricted(limits(new)).add_to(h, np.arange(len(idx)))
+        h.run()
+        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+            return x
+        y[free] = np.clip(np.asarray(h.getSolution().col_value), 0.0, upper[free])
+        new = still_over(y, added)
+        if not len(new):
+            return y
+
+
+@dataclass
+class _Rows:
+    """Rows ``lo <= a @ x <= hi`` of the LP (dense: a row per limit over every column)."""
+
+    a: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    def extend(self, other: _Rows) -> _Rows:
+        return _Rows(np.vstack([self.a, other.a]), np.concatenate([self.lo, other.lo]),
+                     np.concatenate([self.hi, other.hi]))
+
+    def add_to(self, h, cols: np.ndarray) -> None:
+        """Append the rows to the HiGHS model ``h`` (columns ``cols``)."""
+        n_row, n_col = self.a.shape
+        h.addRows(n_row, self.lo, self.hi, self.a.size,
+                  np.arange(0, self.a.size, n_col, dtype=np.int32),
+                  np.tile(cols.astype(np.int32), n_row), self.a.ravel())
+
+
+@dataclass
+class _IslandNetwork:
+    """DC network of one island: flows from injections by one sparse LU.
+
+    Attributes
+    ----------
+    pos : numpy.ndarray of int
+        Island position of every model bus (-1 outside).
+    n_bus : int
+    flow_mw : scipy.sparse.csr_matrix
+        Branch flow per radian of each bus angle [MW] (``base b (theta_f - theta_t)``).
+    inc : scipy.sparse.csr_matrix
+        Bus x branch incidence (+1 at the from bus, -1 at the to bus).
+    lu : scipy.sparse.linalg.SuperLU
+        Factors of the bus susceptance matrix without the reference bus (the first).
+    pfinj_mw : numpy.ndarray
+        Flow per branch from its phase shift alone [MW].
+    """
+
+    pos: np.ndarray
+    n_bus: int
+    flow_mw: object
+    inc: object
+    lu: object
+    pfinj_mw: np.ndarray
+
+    def flows(self, inj_mw: np.ndarray, offset: bool = True) -> np.ndarray:
+        """Branch flows [MW] of balanced bus injections ``inj_mw`` (with the phase
+        shifters' flows, or the change of flows from a change of injections)."""
+        rhs = inj_mw - self.inc @ self.pfinj_mw if offset else inj_mw
+        theta = np.zeros(self.n_bus)
+        if self.lu is not None:
+            theta[1:] = self.lu.solve(np.ascontiguousarray(rhs[1:]))
+        p = self.flow_mw @ theta
+        return p + self.pfinj_mw if offset else p
+
+    def ptdf_rows(self, branches: np.ndarray) -> np.ndarray:
+        """Flow on ``branches`` per MW injected at each bus and taken at the reference
+        (the rows of the PTDF matrix; the susceptance matrix is symmetric)."""
+        out = np.zeros((len(branches), self.n_bus))
+        rows = self.flow_mw[branches][:, 1:].toarray()
+        out[:, 1:] = self.lu.solve(np.ascontiguousarray(rows.T)).T
+        return out
+
+
+#: DC networks of islands by content (bounded; content-addressed, so never stale)
+_NETWORKS: OrderedDict = OrderedDict()
+_NETWORKS_MAX = 64
+#: a reduced cost or dual this small counts as zero in the tie rule (:func:`_tie_rule`)
+TIE_DUAL_TOL: float = 1e-9
+#: the tie rule's QP gives up (the LP's answer stays) after this many iterations per free
+#: column (it needs about one; a bound, not a clock, so that the answer never depends on
+#: the machine)
+TIE_QP_ITERATIONS_PER_COLUMN: int = 20
+#: a branch off the lazy set counts as above its rating past this margin [MW] (the
+#: solver's primal tolerance is about 1e-7 MW)
+LAZY_TOL_MW: float = 1e-6
+
+
+def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNetwork:
+    """The island's :class:`_IslandNetwork`: it depends only on its buses and branches,
+    not on demand, ratings or the proportional answer, so the demand rows of one asset
+    state share it (cached by content)."""
+    arrays = (bus, br_from, br_to, b_pu, shift_rad)
     key = (float(base_mva), *(np.ascontiguousarray(a).tobytes() for a in arrays),
            *(len(a) for a in arrays))
-    hit = _MATRICES.get(key)
+    hit = _NETWORKS.get(key)
     if hit is not None:
-        _MATRICES.move_to_end(key)
+        _NETWORKS.move_to_end(key)
         return hit
-    pos = np.full(int(bus.max()) + 1, -1, dtype=np.int64)
+    pos = np.full(int(max(bus.max(), br_from.max(initial=0), br_to.max(initial=0))) + 1, -1,
+                  dtype=np.int64)
     pos[bus] = np.arange(len(bus))
-    n_b, n_br, n_g, n_l = len(bus), len(br_from), len(src_bus), len(load_bus)
+    n_b, n_br = len(bus), len(br_from)
     f, t = pos[br_from], pos[br_to]
     rows = np.arange(n_br)
-    # flow per branch = base b (theta_f - theta_t) + base pfinj
     flow = coo_matrix((np.concatenate([base_mva * b_pu, -base_mva * b_pu]),
                        (np.concatenate([rows, rows]), np.concatenate([f, t]))),
                       shape=(n_br, n_b)).tocsr()
-    pfinj_mw = -base_mva * b_pu * shift_rad
     inc = coo_matrix((np.concatenate([np.ones(n_br), -np.ones(n_br)]),
                       (np.concatenate([f, t]), np.concatenate([rows, rows]))),
-                     shape=(n_b, n_br)).tocsr()  # bus x branch, +1 at from, -1 at to
-    gen_at = coo_matrix((np.ones(n_g), (pos[src_bus], np.arange(n_g))), shape=(n_b, n_g))
-    load_at = coo_matrix((np.ones(n_l), (pos[load_bus], np.arange(n_l))), shape=(n_b, n_l))
-    # x = [g, s, dg, ds, theta]
-    z_bg, z_bl = coo_matrix((n_b, n_g)), coo_matrix((n_b, n_l))
-    a_eq = hstack([gen_at, -load_at, z_bg, z_bl, -(inc @ flow)]).tocsr()
-    b_eq = inc @ pfinj_mw
-    z_fg, z_fl = coo_matrix((n_br, n_g)), coo_matrix((n_br, n_l))
-    i_g, i_l = identity(n_g), identity(n_l)
-    z_gl, z_lg = coo_matrix((n_g, n_l)), coo_matrix((n_l, n_g))
-    z_gb, z_lb = coo_matrix((n_g, n_b)), coo_matrix((n_l, n_b))
-    a_ub = vstack([
-        hstack([z_fg, z_fl, z_fg, z_fl, flow]),
-        hstack([z_fg, z_fl, z_fg, z_fl, -flow]),
-        hstack([i_g, z_gl, -i_g, z_gl, z_gb]),  # g - dg <= g0
-        hstack([-i_g, z_gl, -i_g, z_gl, z_gb]),  # -g - dg <= -g0
-        hstack([z_lg, i_l, z_lg, -i_l, z_lb]),
-        hstack([z_lg, -i_l, z_lg, -i_l, z_lb]),
-    ]).tocsr()
-    out = (a_eq, b_eq, a_ub, pfinj_mw)
-    _MATRICES[key] = out
-    if len(_MATRICES) > _MATRICES_MAX:
-        _MATRICES.popitem(last=False)
+                     shape=(n_b, n_br)).tocsr()
+    b_bus = (inc @ flow).tocsc()[1:, 1:]
+    out = _IslandNetwork(pos=pos, n_bus=n_b, flow_mw=flow, inc=inc,
+                         lu=splu(b_bus) if n_b > 1 else None,
+                         pfinj_mw=-base_mva * b_pu * shift_rad)
+    _NETWORKS[key] = out
+    if len(_NETWORKS) > _NETWORKS_MAX:
+        _NETWORKS.popitem(last=False)
     return out
+
+
+def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
+    """A quiet HiGHS instance (scipy's bundled bindings) holding ``min cost @ x`` over
+    ``0 <= x <= upper`` and ``rows``."""
+    h = _hc._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
+    n_col = len(cost)
+    lp = _hc.HighsLp()
+    lp.num_col_, lp.num_row_ = n_col, 0
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(n_col), upper
+    h.passModel(lp)
+    rows.add_to(h, np.arange(n_col))
+    return h
 
 
 def _balance_exactly(g: np.ndarray, s: np.ndarray, cap_mw: np.ndarray) -> None:
