@@ -2,12 +2,14 @@
 
 Runs ``N`` replicates (default 1,000) of a 500-weapon pattern (40 cruise, 30 ballistic,
 430 drones, generation-first doctrine, reported air defence, 168 h horizon, Kyiv heat
-layer) through :func:`gridmodel.studies.ensemble.run` with ``W`` worker processes (default 2) and
-prints replicates per second. In the same run, the first ``B`` replicates (default 3) go
-through the same chain with the plain pandapower engine (DC, ``engine="pandapower"``,
-one process) for the ratio, and their metrics are checked against the ensemble rows.
-Finally it says whether 10,000 replicates would finish in under 5 minutes at the measured
-rate.
+layer) through :func:`gridmodel.studies.ensemble.run` with ``W`` worker processes
+(default 2) and prints replicates per second. First (``--vs-baseline K``, default 20) one
+replicate's CPU time against the frozen baseline commit's (``_baseline.py``): the same
+``K`` replicates in interleaved passes, and the metrics that rules added since then
+moved. After the ensemble, the first ``B`` replicates (default 3) go through the same
+chain with the plain pandapower engine (DC, ``engine="pandapower"``, one process) for the
+ratio, and their metrics are checked against the ensemble rows. Finally it says whether
+10,000 replicates would finish in under 5 minutes at the measured rate.
 
 Usage::
 
@@ -17,8 +19,10 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 
@@ -61,6 +65,61 @@ def baseline(pattern, n: int, frame) -> float:
     return dt
 
 
+#: rules added since the frozen baseline that move a replicate's metrics (named, issue #15)
+RULES_SINCE_BASELINE = (
+    "transmission-constrained balance (outage.lp), nuclear response to frequency, dated "
+    "import caps, per-area rolling-blackout queues, heat-only CHP operation, standby units, "
+    "the network's GridKit joints kept")
+
+
+def _replicate_cpu_code(k: int) -> str:
+    """Code printing the CPU time of ``k`` replicates in one process (context built and
+    kernels compiled before the clock starts) and the mean of each metric, as JSON; the
+    same code runs on the baseline checkout and on this tree."""
+    return f"""
+import json, time, warnings
+warnings.simplefilter("ignore")
+from gridmodel.strikes.patterns import pattern_from_dict
+try:
+    from gridmodel.studies import ensemble
+    from gridmodel.studies.ensemble import METRICS
+except ImportError:  # the baseline's layout
+    from gridmodel import ensemble
+    from gridmodel.ensemble_replicate import METRICS
+p = pattern_from_dict({PATTERN!r})
+ensemble.run(p, 1, seed={SEED}, progress=False)
+t = time.process_time()
+f = ensemble.run(p, {k}, seed={SEED}, progress=False).frame
+cpu = time.process_time() - t
+print(json.dumps({{"cpu_s": cpu, "n": {k}, "ok": int((f["status"] == "ok").sum()),
+                  "metrics": {{m: float(f[m].mean()) for m in METRICS}}}}))
+"""
+
+
+def versus_baseline(k: int, passes: int = 2) -> None:
+    """One replicate's CPU time here against the frozen baseline's, interleaved passes."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _baseline import BASELINE_COMMIT, run_baseline, run_current
+
+    base, cur = [], []
+    for _ in range(passes):
+        base.append(run_baseline(_replicate_cpu_code(k)))
+        cur.append(run_current(_replicate_cpu_code(k)))
+    b = min(r["cpu_s"] for r in base) / k
+    c = min(r["cpu_s"] for r in cur) / k
+    word, factor = ("cheaper", b / c) if c <= b else ("dearer", c / b)
+    print(f"one replicate (best of {passes} interleaved passes of {k}, CPU): "
+          f"{BASELINE_COMMIT} {b * 1e3:.1f} ms, this tree {c * 1e3:.1f} ms -> "
+          f"{factor:.2f}x {word}")
+    mb, mc = base[0]["metrics"], cur[0]["metrics"]
+    moved = [m for m in mb if m in mc and not np.isclose(mb[m], mc[m], rtol=1e-9,
+                                                         equal_nan=True)]
+    print(f"metrics of the same {k} replicates: {len(mb) - len(moved)} identical, "
+          f"{len(moved)} moved by rules added since {BASELINE_COMMIT} ({RULES_SINCE_BASELINE})")
+    for m in moved:
+        print(f"  {m}: {mb[m]:,.4g} -> {mc[m]:,.4g}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
@@ -70,7 +129,12 @@ def main() -> None:
                     help="write part files here (resumable with --resume; rate is then "
                     "measured on the replicates computed in this run)")
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--vs-baseline", type=int, default=20, metavar="K",
+                    help="replicates per pass of the CPU comparison with the frozen baseline "
+                    "commit (0: skip)")
     args = ap.parse_args()
+    if args.vs_baseline:
+        versus_baseline(args.vs_baseline)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     pattern = pattern_from_dict(PATTERN)
