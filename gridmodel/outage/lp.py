@@ -287,11 +287,14 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
     h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight))
     h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
     # the Hessian is diagonal and positive; HiGHS's default regularisation (1e-7) would
-    # move the answer by up to about 1e-5 MW
-    h.setOptionValue("qp_regularization_value", 0.0)
+    # move the answer by up to about 1e-5 MW. An older HiGHS (1.8, bundled with
+    # scipy < 1.17) has no such option: there the Hessian is scaled (the same minimiser)
+    # so that its fixed regularisation moves the answer by about 1e-9 MW
+    ok = h.setOptionValue("qp_regularization_value", 0.0) == _hc.HighsStatus.kOk
+    scale = 1.0 if ok else TIE_QP_HESSIAN_SCALE
     h.passHessian(len(idx), len(idx), _hc.HessianFormat.kTriangular,
                   np.arange(len(idx) + 1, dtype=np.int32), np.arange(len(idx), dtype=np.int32),
-                  2.0 / size[free])
+                  scale * 2.0 / size[free])
     y = x.copy()
     new = np.zeros(0, dtype=np.int64)
     while True:
@@ -381,6 +384,8 @@ TIE_DUAL_TOL: float = 1e-9
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
 #: the machine)
 TIE_QP_ITERATIONS_PER_COLUMN: int = 20
+#: scale of the tie rule's Hessian where HiGHS cannot switch its QP regularisation off
+TIE_QP_HESSIAN_SCALE: float = 1.0e4
 #: a branch off the lazy set counts as above its rating past this margin [MW] (the
 #: solver's primal tolerance is about 1e-7 MW)
 LAZY_TOL_MW: float = 1e-6
