@@ -37,6 +37,7 @@ import numpy as np
 from numba import njit
 
 from gridmodel.heat.availability import GroupAvailability
+from gridmodel.thermal.distinct import _distinct_rows
 
 __all__ = ["BuildingHeat", "refill_failures", "restart_buildings"]
 
@@ -315,7 +316,8 @@ def _record_changes(t, state, dcause, code, ev_b, ev_t, ev_code, n_ev):  # pragm
 
 @njit(cache=True)
 def _distinct_timelines(g, ev_b, ev_t, ev_code):  # pragma: no cover
-    """Distinct (group, state-code changes) of the buildings, by hashing.
+    """Distinct (group, state-code changes) of the buildings
+    (:func:`gridmodel.thermal.distinct._distinct_rows` over one row per building).
 
     Two buildings share every hourly state when they are in the same group and their
     state codes change at the same hours to the same codes.
@@ -343,41 +345,20 @@ def _distinct_timelines(g, ev_b, ev_t, ev_code):  # pragma: no cover
         k = fill[ev_b[e]]
         t_sorted[k], c_sorted[k] = ev_t[e], ev_code[e]
         fill[ev_b[e]] += 1
-    bits = 1
-    while (1 << bits) < 2 * n_b:
-        bits += 1
-    mask = (1 << bits) - 1
-    table = np.full(1 << bits, -1, dtype=np.int64)
-    first = np.empty(n_b, dtype=np.int64)
-    timeline = np.empty(n_b, dtype=np.int64)
-    n_d = 0
+    # one row per building: group, number of changes, then (hour, code) of each change,
+    # zero-padded; distinct rows as the thermal model finds distinct forcing columns
+    width = 0
     for i in range(n_b):
-        h = (np.uint64(0x9E3779B97F4A7C15) ^ np.uint64(g[i])) * np.uint64(0xBF58476D1CE4E5B9)
-        for k in range(offsets[i], offsets[i + 1]):
-            h = (h ^ np.uint64(t_sorted[k] * 8 + c_sorted[k])) * np.uint64(0xBF58476D1CE4E5B9)
-            h ^= h >> np.uint64(31)
-        slot = np.int64(h >> np.uint64(64 - bits))
-        while True:
-            d = table[slot]
-            if d < 0:
-                table[slot] = n_d
-                first[n_d] = i
-                timeline[i] = n_d
-                n_d += 1
-                break
-            j = first[d]
-            same = g[j] == g[i] and offsets[j + 1] - offsets[j] == offsets[i + 1] - offsets[i]
-            if same:
-                for k in range(offsets[i + 1] - offsets[i]):
-                    if (t_sorted[offsets[j] + k] != t_sorted[offsets[i] + k]
-                            or c_sorted[offsets[j] + k] != c_sorted[offsets[i] + k]):
-                        same = False
-                        break
-            if same:
-                timeline[i] = d
-                break
-            slot = (slot + 1) & mask
-    first = first[:n_d]
+        width = max(width, offsets[i + 1] - offsets[i])
+    words = np.zeros((n_b, 2 + 2 * width), dtype=np.uint64)
+    for i in range(n_b):
+        words[i, 0] = np.uint64(g[i])
+        words[i, 1] = np.uint64(offsets[i + 1] - offsets[i])
+        for k in range(offsets[i + 1] - offsets[i]):
+            words[i, 2 + 2 * k] = np.uint64(t_sorted[offsets[i] + k])
+            words[i, 3 + 2 * k] = np.uint64(c_sorted[offsets[i] + k])
+    first, timeline = _distinct_rows(words)
+    n_d = first.size
     n_own = offsets[first + 1] - offsets[first]
     own = np.zeros(n_d + 1, dtype=np.int64)  # the distinct timelines' changes only
     own[1:] = np.cumsum(n_own)
