@@ -324,7 +324,7 @@ def _compute_capacity_rank(layer: HeatLayer) -> np.ndarray:
     slat = b["source_id"].map(s["lat"]).to_numpy(float)
     kx = np.cos(np.radians(np.nan_to_num(slat, nan=50.0)))
     dist = np.hypot((b["lon"].to_numpy(float) - slon) * kx, b["lat"].to_numpy(float) - slat)
-    load = _h(layer) * b["floor_area_m2"].to_numpy(float)
+    load = _ua_w_per_k(layer)
     fast = _capacity_rank_fast(b["source_id"].to_numpy(), np.nan_to_num(dist),
                                b["building_id"].to_numpy(), load)
     if fast is not None:
@@ -395,11 +395,17 @@ def _h(layer: HeatLayer) -> np.ndarray:
     return layer_cached(layer, "h", compute)
 
 
+def _ua_w_per_k(layer: HeatLayer) -> np.ndarray:
+    """H x floor area [W/K] of each building, registry order (read-only): the weight of
+    its heat demand in every rule (capacity rank, source demand, design load)."""
+    return layer_cached(layer, "ua_building", lambda: _h(layer)
+                        * layer.buildings["floor_area_m2"].to_numpy(float))
+
+
 def _source_ua(layer: HeatLayer) -> pd.Series:
     """Sum of H x floor area [W/K] of each source's buildings (read-only)."""
-    b = layer.buildings
-    return layer_cached(layer, "ua", lambda: pd.Series(
-        _h(layer) * b["floor_area_m2"].to_numpy(float)).groupby(b["source_id"].to_numpy()).sum())
+    return layer_cached(layer, "ua", lambda: pd.Series(_ua_w_per_k(layer)).groupby(
+        layer.buildings["source_id"].to_numpy()).sum())
 
 
 def _source_capacity_mw(layer: HeatLayer) -> pd.Series:
@@ -461,7 +467,7 @@ def design_load_mw(layer: HeatLayer) -> np.ndarray:
                "temperature, e.g. -22.0 for Kyiv, FIELD_NOTES 5).")
         raise InputError(msg)
     dT = float(layer.param("heat_capacity", "indoor_setpoint_c")) - float(design)
-    return _h(layer) * layer.buildings["floor_area_m2"].to_numpy(float) * dT / 1e6
+    return _ua_w_per_k(layer) * dT / 1e6
 
 
 def standby_assignment(layer: HeatLayer) -> np.ndarray:
@@ -755,25 +761,22 @@ def _reduced_heat(layer: HeatLayer, served: np.ndarray):
     return kept, level
 
 
-def _group_table(layer, grp, g_static, g_band, group_of) -> pd.DataFrame:
+def _group_table(layer, grp, g_static, g_band, g_unit, group_of) -> pd.DataFrame:
     """One row per group: zone_id, grid_node, queue, tall, band, source_id, district,
     standby_id ("" for none), buildings."""
     columns = {c: grp.table[c].to_numpy()[g_static] for c in ("zone_id", "grid_node", "queue",
                                                                 "tall")}
     columns["band"] = g_band
     columns.update({c: grp.table[c].to_numpy()[g_static] for c in ("source_id", "district")})
-    unit = grp.table["standby"].to_numpy(np.int64)[g_static]
     sb_ids = np.array([*_standby(layer).ids, ""], dtype=object)
-    columns["standby_id"] = sb_ids[unit]  # -1 (none) picks the trailing ""
+    columns["standby_id"] = sb_ids[g_unit]  # -1 (none) picks the trailing ""
     columns["buildings"] = np.bincount(group_of, minlength=len(g_static))
     return pd.DataFrame(columns)
 
 
-def _with_standby(layer, grp, g_static, on_sb, supply_ok, bp, level):
+def _with_standby(sb: _Standby, g_unit, on_sb, supply_ok, bp, level):
     """Supply, building power and heat level of groups with their standby units (rule 3a):
     supplied in full while on the unit, tall buildings powered by a unit's own island."""
-    sb = _standby(layer)
-    g_unit = grp.table["standby"].to_numpy(np.int64)[g_static]
     own = np.zeros(len(g_unit), dtype=bool)
     own[g_unit >= 0] = sb.own_power[g_unit[g_unit >= 0]]
     bp = bp | (on_sb & own[None, :])
@@ -829,7 +832,8 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     present = np.bincount(code, minlength=len(grp.table) * n_band) > 0
     group_of = (np.cumsum(present) - 1)[code]
     g_static, g_band = np.divmod(np.flatnonzero(present), n_band)
-    groups = _group_table(layer, grp, g_static, g_band, group_of)
+    g_unit = grp.table["standby"].to_numpy(np.int64)[g_static]  # -1: none
+    groups = _group_table(layer, grp, g_static, g_band, g_unit, group_of)
 
     # per-group timelines
     g_src = grp.src[g_static]
@@ -842,11 +846,10 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     bp = bp | ~grp.table["tall"].to_numpy(bool)[g_static][None, :]
     supply_cause = np.where(~source_ok, 1, np.where(~pump_ok, 2, 0)).astype(np.int8)
     level = None if level is None else level[:, g_src]
-    on_sb = _standby_on(_standby(layer), grp.table["standby"].to_numpy(np.int64)[g_static],
-                        supply_ok, asset_available, node_power)
+    sb = _standby(layer)
+    on_sb = _standby_on(sb, g_unit, supply_ok, asset_available, node_power)
     if on_sb is not None:
-        supply_ok, bp, level = _with_standby(layer, grp, g_static, on_sb, supply_ok, bp,
-                                             level)
+        supply_ok, bp, level = _with_standby(sb, g_unit, on_sb, supply_ok, bp, level)
         supply_cause[on_sb] = 0
     circ = supply_ok & bp
 
