@@ -187,6 +187,12 @@ def boolean() -> pa.Check:
     return pa.Check(ok, error="must be true or false (or 1 / 0 in every row)")
 
 
+def truthy(values: pd.Series) -> pd.Series:
+    """``values`` as booleans by the rule of :func:`boolean`: true for True, 1 and "true"
+    (any case), false for anything else (a value :func:`boolean` rejects included)."""
+    return values.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0"))
+
+
 def _date(v):
     try:
         return dt.date.fromisoformat(str(v)[:10])

@@ -34,6 +34,7 @@ from gridmodel._io.schema import (
     read_csv_strict,
     table_problems,
     text,
+    truthy,
     unique_id,
 )
 from gridmodel._io.tomlio import read_toml
@@ -261,7 +262,7 @@ def _per_floor_area(floor_area_m2: pd.Series) -> pa.Check:
 def _node_unless_own_power(own_power: pd.Series) -> pa.Check:
     """A ``grid_node`` on every row whose unit does not make its own power."""
     def ok(s: pd.Series) -> pd.Series:
-        own = own_power.reindex(s.index).map(lambda v: str(v).strip().lower() in ("true", "1"))
+        own = truthy(own_power.reindex(s.index))
         has = s.map(lambda v: isinstance(v, str) and v.strip() != "")
         return own | has
 
@@ -403,5 +404,5 @@ def load_layer(name_or_path: str | os.PathLike, assumptions=None) -> HeatLayer:
     if "standby" in tables:
         sb = layer.standby
         sb["grid_node"] = sb["grid_node"].fillna("").astype(str)
-        sb["own_power"] = sb["own_power"].map(lambda v: str(v).strip().lower() in ("true", "1"))
+        sb["own_power"] = truthy(sb["own_power"]).astype(bool)
     return layer
