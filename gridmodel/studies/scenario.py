@@ -240,8 +240,7 @@ def _run(sc: Scenario, out: Path | None, progress: bool, t_start: float,
                         "outputs": t_end - m.t_outputs}
     summary = result.summary
     summary["timings_s"] = {k: round(v, 3) for k, v in result.timings_s.items()}
-    if out is not None:
-        write_json(summary, out / "summary.json")
+    if out is not None:  # (out is written aside and swapped in only when complete)
         from gridmodel.report.findings import findings_json, run_findings
         from gridmodel.report.html import run_report
 
