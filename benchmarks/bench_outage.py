@@ -35,7 +35,15 @@ balance, ``line_limits=False``) and with today's default (the LP where a line li
 binds, a rule e165e52 did not have), and once reading every table. ``--skip-api`` leaves
 this part out.
 
-Run: ``python benchmarks/bench_outage.py [--n 200] [--seed 2026] [--network ukraine]``.
+``--large`` adds the large pandapower cases (case2869pegase, case9241pegase, tightened
+ratings: deep cascades): the fast path with its default factor (a sparse LU above
+``DENSE_MAX_BUS`` buses) against the plain loop (a), each in its own subprocess, with the
+compile time apart and the fast subprocess's peak memory (``ru_maxrss``); then the
+crossover of the factor's two stores (dense inverse, sparse LU) on case300,
+case1354pegase and case2869pegase.
+
+Run: ``python benchmarks/bench_outage.py [--n 200] [--seed 2026] [--network ukraine]
+[--large]``.
 """
 
 from __future__ import annotations
@@ -183,6 +191,106 @@ def public_api(n: int, seed: int, repeats: int) -> None:
               f"{med_c * 1e3:.3f} ms ({med_b / med_c:.1f}x)")
 
 
+#: the large cases: the fast path against the pandapower loop, each side in a subprocess
+LARGE_CASES = ("case2869pegase", "case9241pegase")
+#: the crossover of the intact factor's two stores (dense inverse, sparse LU)
+CROSSOVER_CASES = ("case300", "case1354pegase", "case2869pegase")
+
+_LARGE_FAST = """
+import json, resource, time, warnings
+import numpy as np
+from gridmodel.outage._cases import pandapower_case, random_strikes
+from gridmodel.outage.fast import compile_network, evaluate
+
+warnings.simplefilter("ignore")
+net = pandapower_case({case!r}, seed=0, tighten=1.3)
+scenarios = random_strikes(net, {n}, np.random.default_rng({seed}))
+t = time.perf_counter()
+compiled = compile_network(net, factor={factor!r})
+evaluate(compiled, scenarios[0], line_limits=False)  # numba kernel loaded or compiled
+compile_s = time.perf_counter() - t
+best = [float("inf")] * len(scenarios)
+for _ in range({passes}):
+    for i, outages in enumerate(scenarios):
+        t = time.process_time()
+        evaluate(compiled, outages, line_limits=False)
+        best[i] = min(best[i], time.process_time() - t)
+rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"compile_s": compile_s, "best_s": best, "maxrss_kb": rss_kb,
+                  "n_bus": compiled.n_bus, "n_branch": compiled.n_branch}}))
+"""
+
+_LARGE_PP = """
+import json, sys, time, warnings
+import numpy as np
+sys.path.insert(0, {bench_dir!r})
+from bench_outage import baseline
+from gridmodel.outage._cases import pandapower_case, random_strikes
+from gridmodel.outage._model import build_model
+from gridmodel.outage.fast import compile_network, evaluate
+
+warnings.simplefilter("ignore")
+net = pandapower_case({case!r}, seed=0, tighten=1.3)
+scenarios = random_strikes(net, {n}, np.random.default_rng({seed}))[:{n_pp}]
+model = build_model(net)
+compiled = compile_network(net)
+best, worst_p, worst_shed, rounds = [], 0.0, 0.0, []
+for outages in scenarios:
+    t = time.process_time()
+    p, shed, r = baseline(net, model, outages)
+    best.append(time.process_time() - t)
+    ev = evaluate(compiled, outages, line_limits=False)
+    worst_p = max(worst_p, float(np.abs(p - ev.p_from_mw).max(initial=0.0)))
+    worst_shed = max(worst_shed, abs(shed - ev.shed_mw))
+    rounds.append(r)
+print(json.dumps({{"best_s": best, "worst_p": worst_p, "worst_shed": worst_shed,
+                  "rounds": rounds}}))
+"""
+
+
+def large_cases(n: int, n_pp: int, seed: int, passes: int = 2) -> bool:
+    """The fast path (default factor) against the pandapower loop on :data:`LARGE_CASES`,
+    then the two factor stores on :data:`CROSSOVER_CASES`; prints the figures, returns
+    whether the engines agree to 1e-6 MW."""
+    from pathlib import Path
+
+    from _baseline import run_current
+
+    bench_dir = str(Path(__file__).resolve().parent)
+    ok = True
+    print(f"large cases (tightened ratings, {n} strike lists, seed {seed}; pandapower loop "
+          f"on the first {n_pp}; CPU time, each side in its own subprocess):")
+    for case in LARGE_CASES:
+        fast = run_current(_LARGE_FAST.format(case=case, n=n, seed=seed, factor="auto",
+                                              passes=passes))
+        pp_ = run_current(_LARGE_PP.format(case=case, n=n, seed=seed, n_pp=n_pp,
+                                           bench_dir=bench_dir))
+        med_fast = statistics.median(fast["best_s"])
+        med_fast_same = statistics.median(fast["best_s"][:n_pp])
+        med_pp = statistics.median(pp_["best_s"])
+        agree = pp_["worst_p"] <= 1e-6 and pp_["worst_shed"] <= 1e-6
+        ok &= agree
+        print(f"  {case}: {fast['n_bus']} buses, {fast['n_branch']} branches; compile "
+              f"(excluded) {fast['compile_s']:.2f} s; fast median {med_fast * 1e3:.2f} ms "
+              f"({med_fast_same * 1e3:.2f} on the first {n_pp}); pandapower loop median "
+              f"{med_pp * 1e3:.0f} ms (cascade rounds median "
+              f"{statistics.median(pp_['rounds']):g}); ratio {med_pp / med_fast_same:.0f}x; "
+              f"peak memory of the fast subprocess {fast['maxrss_kb'] / 1024:.0f} MB; "
+              f"agreement {pp_['worst_p']:.1e} MW flow, {pp_['worst_shed']:.1e} MW shed")
+    print("crossover of the intact factor (fast path, median per strike list; the default "
+          "is dense up to DENSE_MAX_BUS buses):")
+    for case in CROSSOVER_CASES:
+        row = []
+        for factor in ("dense", "sparse"):
+            res = run_current(_LARGE_FAST.format(case=case, n=n, seed=seed, factor=factor,
+                                                 passes=passes))
+            row.append(f"{factor} {statistics.median(res['best_s']) * 1e3:.2f} ms "
+                       f"(compile {res['compile_s']:.2f} s, "
+                       f"{res['maxrss_kb'] / 1024:.0f} MB)")
+        print(f"  {case} ({res['n_bus']} buses): " + "; ".join(row))
+    return ok
+
+
 def main(argv=None) -> int:
     """Run the benchmark and print the figures; exit code 1 if the engines disagree."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -194,6 +302,14 @@ def main(argv=None) -> int:
                     help="alternating baseline/current subprocess pairs of the API timing")
     ap.add_argument("--skip-api", action="store_true",
                     help="leave out the public-API timing against e165e52")
+    ap.add_argument("--large", action="store_true",
+                    help="also time case2869pegase and case9241pegase against the "
+                         "pandapower loop, and the factor crossover")
+    ap.add_argument("--large-n", type=int, default=40,
+                    help="strike lists of the fast path on the large cases")
+    ap.add_argument("--large-pp", type=int, default=8,
+                    help="of those, how many the pandapower loop runs (about 15 s each on "
+                         "case9241pegase)")
     args = ap.parse_args(argv)
 
     from gridmodel.outage._cases import random_strikes
@@ -268,6 +384,8 @@ def main(argv=None) -> int:
         print("DISAGREEMENT above 1e-6 MW", file=sys.stderr)
     if not args.skip_api:
         public_api(args.n, args.seed, args.api_repeats)
+    if args.large:
+        ok &= large_cases(args.large_n, args.large_pp, args.seed)
     return 0 if ok else 1
 
 

@@ -15,6 +15,13 @@ by the Woodbury identity::
     (B0 - A_W' D_W A_W)^-1 P = X P + Z_W (D_W^-1 - A_W Z_W)^-1 A_W X P
 
 with ``D_W = diag(b_W)``: one ``|W| x |W|`` solve per round instead of a factorisation.
+
+Two stores of the intact factor give the same update (:func:`solve_lowrank` reads either
+through ``angles`` and ``columns``): :class:`LowRank` here, dense, which the numba kernel
+multiplies by, for networks up to :data:`DENSE_MAX_BUS` buses; above,
+:class:`gridmodel.outage._sparse.SparseFactor`, one sparse LU and the columns of the
+branches removed so far. ``benchmarks/bench_outage.py --factor`` measures the crossover
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -28,6 +35,9 @@ from scipy.sparse.csgraph import connected_components
 #: above this many removed branches (or this share of the buses) refactorise instead
 MAX_RANK = 150
 MAX_RANK_SHARE = 0.5
+#: the dense inverse up to this many buses, the sparse factor above (measured crossover,
+#: docs/performance.md: ``bench_outage.py --factor dense|sparse`` on the pandapower cases)
+DENSE_MAX_BUS = 1000
 
 
 @dataclass
@@ -40,9 +50,23 @@ class LowRank:
     in_b0: np.ndarray  # bool per branch: in the intact matrix
     max_rank: int
 
+    def angles(self, inj_pu: np.ndarray) -> np.ndarray:
+        """Intact-network angles ``X inj`` [rad]."""
+        return self.x_inv @ inj_pu
 
-def prepare_lowrank(compiled) -> LowRank:
-    """Invert the intact B matrix of ``compiled`` (dense, ``O(n_bus^3)`` once)."""
+    def columns(self, branches: np.ndarray) -> np.ndarray:
+        """``Z[:, branches]``, ``(n_bus, len)``."""
+        return self.z[:, branches]
+
+
+def _intact(compiled):
+    """Branches of the intact matrix and its non-reference buses.
+
+    Returns ``(in_b0, f, t, b, idx)``: ``in_b0`` marks the branches in the intact matrix
+    (in service or normally open, both ends alive), ``f``, ``t``, ``b`` their ends and
+    susceptances [pu], ``idx`` the non-reference buses (all but the first bus of each
+    connected component).
+    """
     model = compiled.model
     n = model.n_bus
     bus_ok = model.bus_in_service
@@ -50,12 +74,52 @@ def prepare_lowrank(compiled) -> LowRank:
     in_b0 = ((model.br_in_service | model.br_normally_open)
              & bus_ok[model.br_from] & bus_ok[model.br_to])
     f, t, b = model.br_from[in_b0], model.br_to[in_b0], compiled.b_pu[in_b0]
-    adj = coo_matrix((np.ones(len(f)), (f, t)), shape=(n, n)).tocsr()
+    return in_b0, f, t, b, nonreference_buses(n, f, t)
+
+
+def nonreference_buses(n_bus: int, f: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """All buses but the first of each connected component of the branches ``f``-``t``
+    (the references, grounded)."""
+    adj = coo_matrix((np.ones(len(f)), (f, t)), shape=(n_bus, n_bus)).tocsr()
     _, comp = connected_components(adj, directed=False)
     _, first = np.unique(comp, return_index=True)
-    nonref = np.ones(n, dtype=bool)
+    nonref = np.ones(n_bus, dtype=bool)
     nonref[first] = False
-    idx = np.flatnonzero(nonref)
+    return np.flatnonzero(nonref)
+
+
+def reduced_b(n_bus: int, idx: np.ndarray, f: np.ndarray, t: np.ndarray,
+              b: np.ndarray):
+    """Sparse B [pu] of the branches ``f``-``t`` (susceptance ``b``) over the buses
+    ``idx`` (the others are references, grounded), CSC, in the order of ``idx``."""
+    red = np.full(n_bus, -1, dtype=np.int64)
+    red[idx] = np.arange(len(idx))
+    rf, rt = red[f], red[t]
+    rows = np.concatenate([rf, rt, rf, rt])
+    cols = np.concatenate([rf, rt, rt, rf])
+    vals = np.concatenate([b, b, -b, -b])
+    keep = (rows >= 0) & (cols >= 0)
+    m = len(idx)
+    return coo_matrix((vals[keep], (rows[keep], cols[keep])), shape=(m, m)).tocsc()
+
+
+def intact_matrix(compiled):
+    """The intact B matrix, sparse: ``(in_b0, idx, reduced)``, ``reduced`` being B over
+    the non-reference buses ``idx`` (:func:`reduced_b`); ``in_b0`` as :func:`_intact`."""
+    in_b0, f, t, b, idx = _intact(compiled)
+    return in_b0, idx, reduced_b(compiled.model.n_bus, idx, f, t, b)
+
+
+def max_rank_of(n_bus: int) -> int:
+    """Removed non-tie branches above which a round refactorises instead."""
+    return int(min(MAX_RANK, max(10, MAX_RANK_SHARE * n_bus)))
+
+
+def prepare_lowrank(compiled) -> LowRank:
+    """Invert the intact B matrix of ``compiled`` (dense, ``O(n_bus^3)`` once)."""
+    model = compiled.model
+    n = model.n_bus
+    in_b0, f, t, b, idx = _intact(compiled)
     bmat = np.zeros((n, n))
     np.add.at(bmat, (f, f), b)
     np.add.at(bmat, (t, t), b)
@@ -66,9 +130,8 @@ def prepare_lowrank(compiled) -> LowRank:
         x_inv[np.ix_(idx, idx)] = np.linalg.inv(bmat[np.ix_(idx, idx)])
     z = np.zeros((n, model.n_branch))
     z[:, in_b0] = x_inv[:, f] - x_inv[:, t]
-    max_rank = int(min(MAX_RANK, max(10, MAX_RANK_SHARE * n)))
     return LowRank(x_inv=x_inv, z=z, z_t=np.ascontiguousarray(z.T), in_b0=in_b0,
-                   max_rank=max_rank)
+                   max_rank=max_rank_of(n))
 
 
 def _ties(labels: np.ndarray, removed: np.ndarray, f: np.ndarray, t: np.ndarray,
@@ -95,15 +158,18 @@ def _ties(labels: np.ndarray, removed: np.ndarray, f: np.ndarray, t: np.ndarray,
 
 
 def solve_lowrank(compiled, labels: np.ndarray, energ_bus: np.ndarray, on: np.ndarray,
-                  inj_mw: np.ndarray, br_alive: np.ndarray) -> np.ndarray | None:
-    """DC flows [MW per branch] by a low-rank update of the intact inverse.
+                  inj_mw: np.ndarray, br_alive: np.ndarray,
+                  factor=None) -> np.ndarray | None:
+    """DC flows [MW per branch] by a low-rank update of a factorised matrix.
 
     Same arguments and result as :func:`gridmodel.outage.fast.dc_flow_splu`, plus
     ``br_alive`` (live branches, also in dark islands; ``labels`` are the components of
-    the live graph). Returns None when too many branches are removed (the caller then
-    refactorises).
+    the live graph) and ``factor``, the store to update (:class:`LowRank` or
+    :class:`~gridmodel.outage._sparse.SparseFactor`; default: the compiled network's
+    intact one). Returns None when too many branches are removed from it (the caller
+    then refactorises).
     """
-    lr: LowRank = compiled.extra["lowrank"]
+    lr = factor or compiled.extra.get("lowrank") or compiled.extra["sparse"]
     model = compiled.model
     n = model.n_bus
     f, t = model.br_from, model.br_to
@@ -113,6 +179,9 @@ def solve_lowrank(compiled, labels: np.ndarray, energ_bus: np.ndarray, on: np.nd
     if len(removed) > 4 * lr.max_rank:
         return None
     n_isl = int(labels.max()) + 1 if len(labels) else 0
+    # a forest over the islands and dead buses has fewer edges than they are
+    if len(removed) - (n_isl + int((labels < 0).sum())) >= lr.max_rank:
+        return None
     # dark islands take part in the tie forest as islands of their own
     keep = _ties(labels, removed, f, t, n_isl)
     w = removed[~keep]
@@ -123,9 +192,9 @@ def solve_lowrank(compiled, labels: np.ndarray, energ_bus: np.ndarray, on: np.nd
     inj = inj_mw / base - (np.bincount(fo, weights=pfinj, minlength=n)
                            - np.bincount(to, weights=pfinj, minlength=n))
     inj = np.where(energ_bus, inj, 0.0)
-    theta = lr.x_inv @ inj
+    theta = lr.angles(inj)
     if len(w):
-        zw = lr.z[:, w]
+        zw = lr.columns(w)
         cmat = np.diag(1.0 / b[w]) - (zw[f[w], :] - zw[t[w], :])
         rhs = theta[f[w]] - theta[t[w]]
         try:

@@ -381,8 +381,9 @@ def _asset_action(model: Model, aid: str) -> tuple:
                  if element == "substation" else np.array([model.bus_pos[eidx]]))
         trs = list(model.sub_trafos.get(aid, [])) if element == "substation" else []
         if not trs:  # no substation_id on trafos: those touching its buses
-            trs = [k for k in np.flatnonzero(model.br_element == "trafo")
-                   if model.br_from[k] in buses or model.br_to[k] in buses]
+            trs = np.flatnonzero((model.br_element == "trafo")
+                                 & (np.isin(model.br_from, buses)
+                                    | np.isin(model.br_to, buses)))
         return ("buses", np.asarray(buses, dtype=np.int64), np.asarray(trs, dtype=np.int64))
     if element in ("line", "trafo"):
         return ("branch", model.br_pos[(element, eidx)], None)

@@ -77,8 +77,10 @@ def trip_round(loading, live, threshold: float, rounds: int, max_rounds: int, br
     if rounds >= max_rounds:
         return rounds, "limit hit"
     rounds += 1
-    for k in np.flatnonzero(trip):
-        log.append((rounds, str(br_asset[k]), float(loading[k])))
+    ks = np.flatnonzero(trip)
+    log.extend((rounds, str(a), v) for a, v in zip(np.asarray(br_asset)[ks].tolist(),
+                                                   np.asarray(loading, dtype=float)[ks].tolist(),
+                                                   strict=True))
     br_alive[trip] = False
     tripped[trip] = rounds
     return rounds, None

@@ -24,11 +24,14 @@ Two solvers give the same flows:
 
 - ``"splu"``: one sparse LU of the reduced B matrix of all energised islands
   (block-diagonal), per round;
-- ``"lowrank"`` (default): the intact B is inverted once at compile time; a scenario
-  is a low-rank (Woodbury) correction for the removed branches, in numba. Removed
-  branches that are needed to keep the intact matrix connected stay in it and carry
-  exactly zero flow (each island is balanced), so islanding needs no refactorisation.
-  Falls back to ``"splu"`` when more than ``max_rank`` branches are removed.
+- ``"lowrank"`` (default): the intact B is factorised once at compile time; a scenario
+  is a low-rank (Woodbury) correction for the removed branches. Removed branches that
+  are needed to keep the intact matrix connected stay in it and carry exactly zero flow
+  (each island is balanced), so islanding needs no refactorisation. Falls back to
+  ``"splu"`` when more than ``max_rank`` branches are removed. Up to
+  :data:`~gridmodel.outage._lowrank.DENSE_MAX_BUS` buses the factor is the dense
+  inverse and all rounds run in numba; above, a sparse LU whose removed-branch columns
+  are solved as needed and cached (:mod:`gridmodel.outage._sparse`), rounds in Python.
 """
 
 from __future__ import annotations
@@ -43,12 +46,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import splu
 
 from gridmodel.config import GRID
 from gridmodel.errors import InputError, SimulationError
-from gridmodel.outage._kernel import run_demands_nb, run_scenario_nb
+from gridmodel.outage._kernel import island_labels_nb, run_demands_nb, run_scenario_nb
+from gridmodel.outage._lowrank import DENSE_MAX_BUS, reduced_b
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import Balance, allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
@@ -58,7 +61,6 @@ from gridmodel.outage.cascade import (
     trip_loading,
     trip_round,
 )
-from gridmodel.outage.islands import island_labels
 from gridmodel.outage.lp import DCBranches, constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -168,7 +170,11 @@ def dc_branches(net, model: Model) -> DCBranches:
     return DCBranches(b_pu=b, shift_rad=np.deg2rad(shift_deg), base_mva=base)
 
 
-def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
+#: how :func:`compile_network` may hold the intact factor of the low-rank update
+FACTORS = ("auto", "dense", "sparse")
+
+
+def compile_network(net, *, lowrank: bool = True, factor: str = "auto") -> CompiledNetwork:
     """Compile ``net`` for fast DC scenario evaluation (``net`` is not changed).
 
     Parameters
@@ -177,22 +183,40 @@ def compile_network(net, *, lowrank: bool = True) -> CompiledNetwork:
         Network with a registry; its current status (in service, capacities) is the
         baseline every scenario starts from.
     lowrank : bool
-        Also prepare the low-rank solver (dense inverse of the intact B matrix;
-        ``O(n_bus^2)`` memory).
+        Also prepare the low-rank (Woodbury) update of the intact network; without it
+        every round refactorises (``solver="splu"``).
+    factor : {"auto", "dense", "sparse"}
+        How the intact factor is held: ``"dense"``, its inverse (``O(n_bus^2)`` memory,
+        ``O(n_bus^3)`` once; the numba kernel multiplies by it), ``"sparse"``, one sparse
+        LU and the columns of removed branches as they are needed
+        (:mod:`gridmodel.outage._sparse`); ``"auto"``, dense up to
+        :data:`~gridmodel.outage._lowrank.DENSE_MAX_BUS` buses, sparse above (the
+        measured crossover, docs/performance.md).
 
     Returns
     -------
     CompiledNetwork
     """
+    if factor not in FACTORS:
+        msg = f"unknown factor {factor!r}; choose one of {', '.join(FACTORS)}."
+        raise InputError(msg)
     model = build_model(net)
     dc = dc_branches(net, model)
     compiled = CompiledNetwork(model=model, b_pu=dc.b_pu, shift_rad=dc.shift_rad,
                                base_mva=dc.base_mva)
     compiled.extra["trip_loading"] = trip_loading(net.get("parameters"), None)
-    if lowrank:
+    if not lowrank:
+        return compiled
+    if factor == "auto":
+        factor = "dense" if model.n_bus <= DENSE_MAX_BUS else "sparse"
+    if factor == "dense":
         from gridmodel.outage._lowrank import prepare_lowrank
 
         compiled.extra["lowrank"] = prepare_lowrank(compiled)
+    else:
+        from gridmodel.outage._sparse import prepare_sparse
+
+        compiled.extra["sparse"] = prepare_sparse(compiled)
     return compiled
 
 
@@ -390,8 +414,10 @@ def evaluate(compiled: CompiledNetwork, outages: Mapping[str, float] | None = No
     outages, demand_mw, import_cap_mw, max_cascade_rounds, overload_threshold :
         As :func:`gridmodel.outage.simulate_outage`.
     solver : {"lowrank", "splu"}
-        ``"lowrank"`` needs ``compile_network(..., lowrank=True)`` and falls back to
-        ``"splu"`` for very many removed branches.
+        ``"lowrank"``: the low-rank update of the intact factor that
+        :func:`compile_network` prepared (dense: the numba kernel; sparse: the round
+        loop on the sparse LU); it falls back to ``"splu"`` (a sparse LU per round) for
+        very many removed branches, or when the network was compiled without it.
     line_limits : bool
         Balance within the continuous ratings where they bind (:mod:`gridmodel.outage.lp`);
         False keeps the proportional balance everywhere.
@@ -426,12 +452,12 @@ def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     number, ``solver`` one of ``"lowrank"`` and ``"splu"``. Where a line limit binds
     (``line_limits``), the round loop runs in Python, which solves the LP.
     """
-    if solver == "lowrank" and "lowrank" not in compiled.extra:
-        solver = "splu"
-    if solver == "lowrank":
+    if solver == "lowrank" and "lowrank" in compiled.extra:  # the numba kernel
         ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
         if ev is not None and not (line_limits and limit_binds(ev.loading)):
             return ev
+    elif solver == "lowrank" and "sparse" not in compiled.extra:
+        solver = "splu"
     return _evaluate_loop(compiled, state, cap, max_cascade_rounds, overload_threshold,
                           solver, line_limits)
 
@@ -561,17 +587,24 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                    max_cascade_rounds: int, overload_threshold: float,
                    solver: str, line_limits: bool = True) -> Evaluation:
     """The round loop in numpy/scipy (reference for the kernel, and its fallback), then
-    the constrained balance where a line limit binds (``line_limits``)."""
+    the constrained balance where a line limit binds (``line_limits``).
+
+    ``solver="lowrank"``: each round updates the compiled intact factor (dense or
+    sparse) until a round removes more branches than the update takes; that round
+    refactorises its live branches (sparse LU) and later rounds update that factor."""
     model = compiled.model
     br_alive = state.br_alive.copy()
     tripped = np.where(state.br_removed, 0, -1).astype(np.int64)
     log: list[tuple[int, str, float]] = []
     rounds = 0
+    factor = None  # the compiled intact factor, until a deep cascade refactorises
     while True:
-        n_isl, labels = island_labels(model.n_bus, model.br_from, model.br_to, br_alive,
-                                      state.bus_alive)
+        labels = np.empty(model.n_bus, dtype=np.int64)
+        n_isl = int(island_labels_nb(model.n_bus, model.br_from, model.br_to, br_alive,
+                                     state.bus_alive, labels))
         bal = balance_labels(model, state, cap, n_isl, labels)
-        on, p, loading = _round_flows(compiled, state, labels, bal, br_alive, solver)
+        on, p, loading, factor = _round_flows(compiled, state, labels, bal, br_alive,
+                                              solver, factor)
         rounds, status = trip_round(loading, on, overload_threshold, rounds,
                                     max_cascade_rounds, model.br_asset, br_alive, tripped, log)
         if status is not None:
@@ -580,7 +613,8 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                if line_limits else None)
     if limited is not None:
         bal = limited
-        on, p, loading = _round_flows(compiled, state, labels, bal, br_alive, solver)
+        on, p, loading, _ = _round_flows(compiled, state, labels, bal, br_alive, solver,
+                                         factor)
     return Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
                       p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
                       cascade_log=log, cascade_rounds=rounds, cascade_status=status,
@@ -588,8 +622,11 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
 
 
 def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, bal: Balance,
-                 br_alive: np.ndarray, solver: str):
-    """Branches in use, their DC flows [MW] and loadings under the balance ``bal``."""
+                 br_alive: np.ndarray, solver: str, factor=None):
+    """Branches in use, their DC flows [MW], loadings under the balance ``bal``, and the
+    sparse factor to update next round (``factor``, or the one refactorised here)."""
+    from gridmodel.outage._lowrank import solve_lowrank
+
     model = compiled.model
     energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
     on = br_alive & energ_bus[model.br_from]
@@ -597,12 +634,15 @@ def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, ba
               - np.bincount(model.load_bus, weights=bal.served_mw, minlength=model.n_bus))
     p = None
     if solver == "lowrank":
-        from gridmodel.outage._lowrank import solve_lowrank
+        p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive, factor)
+        if p is None:  # too many removed: refactorise this round's branches
+            from gridmodel.outage._sparse import MAX_RANK, SparseFactor
 
-        p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive)
+            factor = SparseFactor.of_branches(compiled, br_alive, labels, MAX_RANK)
+            p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive, factor)
     if p is None:
         p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
-    return on, p, np.where(on, dc_loading(p, state.br_rating_mw), 0.0)
+    return on, p, np.where(on, dc_loading(p, state.br_rating_mw), 0.0), factor
 
 
 def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.ndarray,
@@ -643,15 +683,7 @@ def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.nd
     theta = np.zeros(n)
     idx = np.flatnonzero(solve)
     if len(idx):
-        red = np.full(n, -1, dtype=np.int64)
-        red[idx] = np.arange(len(idx))
-        rf, rt = red[f], red[t]
-        rows = np.concatenate([rf, rt, rf, rt])
-        cols = np.concatenate([rf, rt, rt, rf])
-        vals = np.concatenate([b, b, -b, -b])
-        keep = (rows >= 0) & (cols >= 0)
-        m = len(idx)
-        mat = coo_matrix((vals[keep], (rows[keep], cols[keep])), shape=(m, m)).tocsc()
+        mat = reduced_b(n, idx, f, t, b)
         try:
             theta[idx] = splu(mat).solve(inj[idx])
         except RuntimeError as exc:  # singular factor
