@@ -34,6 +34,7 @@ import numpy as np
 from scipy.sparse import csc_matrix
 from scipy.sparse.linalg import splu
 
+from gridmodel.errors import SimulationError
 from gridmodel.outage._lowrank import intact_matrix, reduced_b
 
 #: removed-branch columns kept between rounds and scenarios (each ``n_bus`` floats)
@@ -109,8 +110,13 @@ class SparseFactor:
         positive definite (``x > 0``, one grounded bus per component): symmetric mode,
         minimum-degree ordering on ``B + B^T``, no pivoting."""
         if self._lu is None:
-            self._lu = splu(self.matrix, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                            options={"SymmetricMode": True})
+            try:
+                self._lu = splu(self.matrix, permc_spec="MMD_AT_PLUS_A",
+                                diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+            except RuntimeError as exc:  # a zero pivot: a branch with zero susceptance
+                msg = (f"DC power flow matrix is singular ({exc}): a branch in service "
+                       "has zero susceptance; give it x > 0 or take it out of service.")
+                raise SimulationError(msg) from exc
         return self._lu
 
     def angles(self, inj_pu: np.ndarray) -> np.ndarray:

@@ -525,9 +525,15 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     if line_limits:
         status[peak_loading > 1.0 + TRIP_RTOL] = -1
     for r in np.flatnonzero(status < 0):
-        ev = evaluate_state(compiled, dataclasses.replace(state, load_demand_mw=demand_mw[r]),
-                            cap, max_cascade_rounds, overload_threshold,
-                            line_limits=line_limits)
+        row_state = dataclasses.replace(state, load_demand_mw=demand_mw[r])
+        if lr is not None:
+            # the kernel ran this row: it could not take it, or a limit binds; either way
+            # evaluate_state would run it again before the loop, which alone is left
+            ev = _evaluate_loop(compiled, row_state, cap, max_cascade_rounds,
+                                overload_threshold, "lowrank", line_limits)
+        else:
+            ev = evaluate_state(compiled, row_state, cap, max_cascade_rounds,
+                                overload_threshold, line_limits=line_limits)
         k = ev.n_islands
         out.n_islands[r], out.cascade_rounds[r] = k, ev.cascade_rounds
         out.bus_island[r] = ev.bus_island
