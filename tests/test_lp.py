@@ -247,3 +247,36 @@ def test_tie_rule_shares_a_cut_in_proportion_to_size(load_bus):
         s0_mw=np.array([60.0, 40.0]), weight=np.array([10.0, 10.0]))
     np.testing.assert_allclose(res.served_mw, [30.0, 20.0], atol=1e-6)
     assert res.dispatch_mw[0] == pytest.approx(50.0, abs=1e-9)
+
+
+def test_reused_solvers_and_cached_rows_answer_bit_for_bit_as_fresh_ones():
+    """The LP keeps per thread one HiGHS instance per role (cleared before each model),
+    the PTDF rows of an island's branches and the element groupings: an LP solved after
+    others, in another order, answers exactly as one solved with everything fresh."""
+    from gridmodel.outage import lp
+
+    net = _tight("case30")
+    scenarios = [{}, *({a: 0.0} for a in net.registry["asset_id"]
+                       if a.startswith("line:"))][:12]
+    compiled = compile_network(net)
+
+    def answers(order):
+        return [evaluate(compiled, s, overload_threshold=3.0).balance.served_mw
+                for s in order]
+
+    def clear():
+        lp._NETWORKS.clear()
+        lp._GROUPINGS.clear()
+        lp._SOLVERS.__dict__.clear()
+
+    clear()
+    warm = answers(scenarios)
+    assert lp._GROUPINGS, "no LP ran: the test checks nothing"
+    again = answers(scenarios[::-1])[::-1]
+    fresh = []
+    for s in scenarios:
+        clear()
+        fresh.append(evaluate(compiled, s, overload_threshold=3.0).balance.served_mw)
+    for a, b, c in zip(warm, again, fresh, strict=True):
+        np.testing.assert_array_equal(a, c)
+        np.testing.assert_array_equal(b, c)

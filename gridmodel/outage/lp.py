@@ -39,8 +39,9 @@ injection) keeps the proportional answer and leaves the overload to the cascade 
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize._highspy import _core as _hc
@@ -177,11 +178,10 @@ class _Groups:
     @classmethod
     def of(cls, bus_pos, cost, hi_mw, x0_mw) -> _Groups:
         """Group elements by (bus, cost); groups sorted by bus, then cost."""
-        costs, cost_code = np.unique(np.asarray(cost, float), return_inverse=True)
-        keys, member = np.unique(np.asarray(bus_pos, np.int64) * len(costs) + cost_code,
-                                 return_inverse=True)
-        n = len(keys)
-        return cls(member=member, bus=keys // len(costs), cost=costs[keys % len(costs)],
+        member, bus, group_cost = _grouping(np.asarray(bus_pos, np.int64),
+                                            np.asarray(cost, float))
+        n = len(bus)
+        return cls(member=member, bus=bus, cost=group_cost,
                    hi_mw=np.bincount(member, weights=hi_mw, minlength=n),
                    x0_mw=np.bincount(member, weights=x0_mw, minlength=n),
                    el_hi_mw=np.asarray(hi_mw, float), el_x0_mw=np.asarray(x0_mw, float))
@@ -194,6 +194,33 @@ class _Groups:
         total = np.bincount(self.member, weights=room, minlength=len(self.x0_mw))[self.member]
         share = np.divide(room, total, out=np.zeros_like(room), where=total > 0)
         return self.el_x0_mw + d * share
+
+
+#: groupings of :meth:`_Groups.of` by content (bounded; the demand rows of one asset
+#: state group the same elements)
+_GROUPINGS: OrderedDict = OrderedDict()
+_GROUPINGS_MAX = 256
+#: guards the content-addressed caches (:data:`_GROUPINGS`, :data:`_NETWORKS`) when
+#: threads share them (a Dask worker with several threads)
+_CACHE_LOCK = threading.Lock()
+
+
+def _grouping(bus_pos: np.ndarray, cost: np.ndarray) -> tuple:
+    """``(member, bus, cost)`` of the groups of elements by (bus, cost), cached by content."""
+    key = (bus_pos.tobytes(), cost.tobytes())
+    with _CACHE_LOCK:
+        hit = _GROUPINGS.get(key)
+        if hit is not None:
+            _GROUPINGS.move_to_end(key)
+            return hit
+    costs, cost_code = np.unique(cost, return_inverse=True)
+    keys, member = np.unique(bus_pos * len(costs) + cost_code, return_inverse=True)
+    out = (member, keys // len(costs), costs[keys % len(costs)])
+    with _CACHE_LOCK:
+        _GROUPINGS[key] = out
+        if len(_GROUPINGS) > _GROUPINGS_MAX:
+            _GROUPINGS.popitem(last=False)
+    return out
 
 
 def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load: _Groups):
@@ -284,7 +311,7 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
         return _Rows(r.a[:, free], lo, hi)
 
     idx = np.flatnonzero(free)
-    h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight))
+    h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight), role="qp")
     h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
     # the Hessian is diagonal and positive; HiGHS's default regularisation (1e-7) would
     # move the answer by up to about 1e-5 MW. An older HiGHS (1.8, bundled with
@@ -355,6 +382,9 @@ class _IslandNetwork:
     inc: object
     lu: object
     pfinj_mw: np.ndarray
+    #: PTDF row of each branch asked for so far (the demand rows of one asset state ask
+    #: for the same few)
+    ptdf_cache: dict = field(default_factory=dict)
 
     def flows(self, inj_mw: np.ndarray, offset: bool = True) -> np.ndarray:
         """Branch flows [MW] of balanced bus injections ``inj_mw`` (with the phase
@@ -369,10 +399,15 @@ class _IslandNetwork:
     def ptdf_rows(self, branches: np.ndarray) -> np.ndarray:
         """Flow on ``branches`` per MW injected at each bus and taken at the reference
         (the rows of the PTDF matrix; the susceptance matrix is symmetric)."""
-        out = np.zeros((len(branches), self.n_bus))
-        rows = self.flow_mw[branches][:, 1:].toarray()
-        out[:, 1:] = self.lu.solve(np.ascontiguousarray(rows.T)).T
-        return out
+        cache = self.ptdf_cache
+        missing = [int(k) for k in branches if int(k) not in cache]
+        if missing:
+            got = np.zeros((len(missing), self.n_bus))
+            rows = self.flow_mw[missing][:, 1:].toarray()
+            got[:, 1:] = self.lu.solve(np.ascontiguousarray(rows.T)).T
+            for k, row in zip(missing, got, strict=True):
+                cache[k] = row
+        return np.array([cache[int(k)] for k in branches]).reshape(len(branches), self.n_bus)
 
 
 #: DC networks of islands by content (bounded; content-addressed, so never stale)
@@ -398,10 +433,11 @@ def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNe
     arrays = (bus, br_from, br_to, b_pu, shift_rad)
     key = (float(base_mva), *(np.ascontiguousarray(a).tobytes() for a in arrays),
            *(len(a) for a in arrays))
-    hit = _NETWORKS.get(key)
-    if hit is not None:
-        _NETWORKS.move_to_end(key)
-        return hit
+    with _CACHE_LOCK:
+        hit = _NETWORKS.get(key)
+        if hit is not None:
+            _NETWORKS.move_to_end(key)
+            return hit
     pos = np.full(int(max(bus.max(), br_from.max(initial=0), br_to.max(initial=0))) + 1, -1,
                   dtype=np.int64)
     pos[bus] = np.arange(len(bus))
@@ -418,18 +454,30 @@ def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNe
     out = _IslandNetwork(pos=pos, n_bus=n_b, flow_mw=flow, inc=inc,
                          lu=splu(b_bus) if n_b > 1 else None,
                          pfinj_mw=-base_mva * b_pu * shift_rad)
-    _NETWORKS[key] = out
-    if len(_NETWORKS) > _NETWORKS_MAX:
-        _NETWORKS.popitem(last=False)
+    with _CACHE_LOCK:
+        _NETWORKS[key] = out
+        if len(_NETWORKS) > _NETWORKS_MAX:
+            _NETWORKS.popitem(last=False)
     return out
 
 
-def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
+#: one HiGHS instance per thread and role (the LP, the tie rule's QP), cleared before each
+#: model: creating one costs about as much as the Python side of a solve
+_SOLVERS = threading.local()
+
+
+def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows, role: str = "lp"):
     """A quiet HiGHS instance (scipy's bundled bindings) holding ``min cost @ x`` over
-    ``0 <= x <= upper`` and ``rows``."""
-    h = _hc._Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
+    ``0 <= x <= upper`` and ``rows``: this thread's instance for ``role``, its model,
+    basis and solution cleared (its options are the ones each role sets every time)."""
+    h = getattr(_SOLVERS, role, None)
+    if h is None:
+        h = _hc._Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
+        setattr(_SOLVERS, role, h)
+    else:
+        h.clearModel()
     n_col = len(cost)
     lp = _hc.HighsLp()
     lp.num_col_, lp.num_row_ = n_col, 0
