@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy.sparse.linalg import splu
 
+from gridmodel._io.content import same_content, table_content
 from gridmodel.config import GRID
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._kernel import island_labels_nb, run_demands_nb, run_scenario_nb
@@ -258,70 +259,21 @@ def fingerprint(net) -> str | None:
     return h.hexdigest()
 
 
-def _extension_content(values) -> tuple:
-    """What :func:`_table_content` compares of a pandas extension array: the values and
-    mask of a masked array (``Int64``), else the cells as a list."""
-    data, mask = getattr(values, "_data", None), getattr(values, "_mask", None)
-    if type(data) is np.ndarray and type(mask) is np.ndarray:
-        return data.tobytes(), mask.tobytes()
-    return tuple(values.tolist())
-
-
 def _table_content(net, pins: list | None = None) -> list:
-    """Everything of ``net`` that :func:`compile_network` reads, to compare with ``==``.
+    """Everything of ``net`` that :func:`compile_network` reads, to compare with
+    :func:`~gridmodel._io.content.same_content`: the content of each table of
+    :data:`_FINGERPRINT_TABLES` (:func:`~gridmodel._io.content.table_content`, blocks as
+    raw bytes), then ``net.parameters`` (a deep copy when stored, ``pins`` given).
 
-    Per table of :data:`_FINGERPRINT_TABLES`: column labels, index, the place of every
-    column in pandas' blocks, and each block's dtype and raw bytes (of a masked extension
-    array, values and mask; of another, its cells); then ``net.parameters``. The bytes of
-    an object array are its references, so equal bytes mean the very same cell objects,
-    provided those objects live on: ``pins`` (given when the content is stored) keeps a
-    copy of every object array, so no cell object of the stored content is freed and its
-    address reused, and the stored content holds a deep copy of the parameters.
-
-    Equal contents mean equal tables, so the compilation still holds; an edit in place
-    (``net.line.loc[i, "x_ohm_per_km"] *= 1.1``, a renamed registry entry) changes a
-    block's bytes. Equal tables may compare unequal (a new memory layout after pandas
-    consolidates blocks, a cell replaced by an equal object): that costs one
-    recompilation, never a stale answer. Mutable cells (a list in a cell) edited in place
-    are not seen; no table the compilation reads holds any. About 50 us on `ukraine`
-    (:func:`fingerprint` hashes every cell's ``repr``: about 3 ms).
-
-    Parameters
-    ----------
-    net : pandapowerNet
-    pins : list, optional
-        Given when the content is stored for later comparisons: receives the objects the
-        content refers to (kept with it).
+    An edit in place (``net.line.loc[i, "x_ohm_per_km"] *= 1.1``, a renamed registry
+    entry) changes a block's bytes; no table the compilation reads holds mutable cells.
+    About 50 us on `ukraine` (:func:`fingerprint` hashes every cell's ``repr``: about 3 ms).
     """
-    out: list = []
-    for name in _FINGERPRINT_TABLES:
-        tab = net[name] if name in net else None
-        if not isinstance(tab, pd.DataFrame):
-            out.append(None)
-            continue
-        mgr = tab._mgr  # the blocks: one bytes comparison per block, not per column
-        arrays = [tab.index.to_numpy(), *mgr.arrays]
-        out.append(tab.columns.tolist())
-        out.append(mgr.blknos.tobytes())
-        out.append(mgr.blklocs.tobytes())
-        out.append([a.dtype for a in arrays])
-        out.append([a.tobytes() if type(a) is np.ndarray else _extension_content(a)
-                    for a in arrays])
-        if pins is not None:
-            pins.extend(a.copy() for a in arrays
-                        if type(a) is np.ndarray and a.dtype == object)
+    out = table_content((net[name] if name in net else None
+                         for name in _FINGERPRINT_TABLES), pins)
     params = net.get("parameters", None) if hasattr(net, "get") else None
     out.append(copy.deepcopy(params) if pins is not None else params)
     return out
-
-
-def _same(a: list, b: list) -> bool:
-    """``a == b`` for two :func:`_table_content` lists; False where cells cannot be
-    compared (arrays in cells)."""
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
 
 
 def compile_cached(net) -> CompiledNetwork:
@@ -333,7 +285,7 @@ def compile_cached(net) -> CompiledNetwork:
     compilation.
     """
     hit = _CACHE.get(id(net))
-    if hit is not None and hit[0]() is net and _same(hit[1], _table_content(net)):
+    if hit is not None and hit[0]() is net and same_content(hit[1], _table_content(net)):
         return hit[2]
     compiled = compile_network(net, lowrank=True)
     net_id = id(net)
