@@ -53,7 +53,7 @@ def main(argv=None) -> int:
                         progress=False).frame
     t1 = time.perf_counter()
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=":0") as cluster:
         dask = ensemble.run(pattern, args.n, seed=args.seed, scheduler=cluster,
                             progress=False).frame
     t2 = time.perf_counter()

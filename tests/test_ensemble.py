@@ -65,7 +65,7 @@ def test_two_workers_give_identical_rows(cheap, reference):
 def test_dask_local_cluster_gives_identical_rows(cheap, reference):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         res = ensemble.run(cheap, N, seed=11, scheduler=cluster, progress=False,
                            chunk_size=2)
     pd.testing.assert_frame_equal(res.frame, reference.frame)
@@ -77,7 +77,7 @@ def test_n200_process_pool_and_dask_processes_give_identical_rows(cheap):
     distributed = pytest.importorskip("dask.distributed")
     pool = ensemble.run(cheap, 200, seed=5, workers=2, progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         dask = ensemble.run(cheap, 200, seed=5, scheduler=cluster, progress=False)
     assert (pool.frame["status"] == "ok").all()
     pd.testing.assert_frame_equal(pool.frame, dask.frame)
