@@ -88,6 +88,16 @@ def nonreference_buses(n_bus: int, f: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.flatnonzero(nonref)
 
 
+def solved_buses(labels: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The buses of ``mask`` but the first of each island (``labels``): those a DC solve
+    takes, the first of each island being its grounded reference."""
+    pos = np.flatnonzero(mask)
+    _, first = np.unique(labels[pos], return_index=True)
+    keep = np.ones(len(pos), dtype=bool)
+    keep[first] = False
+    return pos[keep]
+
+
 def reduced_b(n_bus: int, idx: np.ndarray, f: np.ndarray, t: np.ndarray,
               b: np.ndarray):
     """Sparse B [pu] of the branches ``f``-``t`` (susceptance ``b``) over the buses

@@ -35,7 +35,7 @@ from scipy.sparse import csc_matrix
 from scipy.sparse.linalg import splu
 
 from gridmodel.errors import SimulationError
-from gridmodel.outage._lowrank import intact_matrix, reduced_b
+from gridmodel.outage._lowrank import intact_matrix, reduced_b, solved_buses
 
 #: removed-branch columns kept between rounds and scenarios (each ``n_bus`` floats)
 CACHE_COLUMNS = 4096
@@ -90,10 +90,7 @@ class SparseFactor:
         its first bus, dead buses alone."""
         model = compiled.model
         n = model.n_bus
-        nonref = labels >= 0
-        _, first = np.unique(labels[nonref], return_index=True)
-        nonref[np.flatnonzero(nonref)[first]] = False
-        idx = np.flatnonzero(nonref)
+        idx = solved_buses(labels, labels >= 0)
         red = reduced_b(n, idx, model.br_from[br_alive], model.br_to[br_alive],
                         compiled.b_pu[br_alive])
         return cls(n, model.br_from, model.br_to, br_alive.copy(), idx, red, max_rank)

@@ -52,8 +52,15 @@ from gridmodel._io.content import same_content, table_content
 from gridmodel.config import GRID
 from gridmodel.errors import InputError, SimulationError
 from gridmodel.outage._kernel import island_labels_nb, run_demands_nb, run_scenario_nb
-from gridmodel.outage._lowrank import DENSE_MAX_BUS, reduced_b
+from gridmodel.outage._lowrank import (
+    DENSE_MAX_BUS,
+    prepare_lowrank,
+    reduced_b,
+    solve_lowrank,
+    solved_buses,
+)
 from gridmodel.outage._model import Model, State, apply_outages, build_model
+from gridmodel.outage._sparse import MAX_RANK, SparseFactor, prepare_sparse
 from gridmodel.outage.balance import Balance, allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
     TRIP_RTOL,
@@ -211,12 +218,8 @@ def compile_network(net, *, lowrank: bool = True, factor: str = "auto") -> Compi
     if factor == "auto":
         factor = "dense" if model.n_bus <= DENSE_MAX_BUS else "sparse"
     if factor == "dense":
-        from gridmodel.outage._lowrank import prepare_lowrank
-
         compiled.extra["lowrank"] = prepare_lowrank(compiled)
     else:
-        from gridmodel.outage._sparse import prepare_sparse
-
         compiled.extra["sparse"] = prepare_sparse(compiled)
     return compiled
 
@@ -583,8 +586,6 @@ def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, ba
                  br_alive: np.ndarray, solver: str, factor=None):
     """Branches in use, their DC flows [MW], loadings under the balance ``bal``, and the
     sparse factor to update next round (``factor``, or the one refactorised here)."""
-    from gridmodel.outage._lowrank import solve_lowrank
-
     model = compiled.model
     energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
     on = br_alive & energ_bus[model.br_from]
@@ -594,8 +595,6 @@ def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, ba
     if solver == "lowrank":
         p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive, factor)
         if p is None:  # too many removed: refactorise this round's branches
-            from gridmodel.outage._sparse import MAX_RANK, SparseFactor
-
             factor = SparseFactor.of_branches(compiled, br_alive, labels, MAX_RANK)
             p = solve_lowrank(compiled, labels, energ_bus, on, inj_mw, br_alive, factor)
     if p is None:
@@ -633,13 +632,8 @@ def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.nd
     inj = inj_mw / base - (np.bincount(f, weights=pfinj, minlength=n)
                            - np.bincount(t, weights=pfinj, minlength=n))
     # reference: first bus of each energised island; dead buses are not solved
-    isl = labels[energ_bus]
-    pos = np.flatnonzero(energ_bus)
-    _, first = np.unique(isl, return_index=True)
-    solve = energ_bus.copy()
-    solve[pos[first]] = False
     theta = np.zeros(n)
-    idx = np.flatnonzero(solve)
+    idx = solved_buses(labels, energ_bus)
     if len(idx):
         mat = reduced_b(n, idx, f, t, b)
         try:
