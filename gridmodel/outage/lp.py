@@ -205,22 +205,31 @@ _GROUPINGS_MAX = 256
 _CACHE_LOCK = threading.Lock()
 
 
+def _cached(cache: OrderedDict, limit: int, key, compute):
+    """``cache[key]``, else ``compute()`` stored under ``key``: a content-addressed cache of
+    at most ``limit`` entries, the least recently used dropped first (locked)."""
+    with _CACHE_LOCK:
+        hit = cache.get(key)
+        if hit is not None:
+            cache.move_to_end(key)
+            return hit
+    out = compute()
+    with _CACHE_LOCK:
+        cache[key] = out
+        if len(cache) > limit:
+            cache.popitem(last=False)
+    return out
+
+
 def _grouping(bus_pos: np.ndarray, cost: np.ndarray) -> tuple:
     """``(member, bus, cost)`` of the groups of elements by (bus, cost), cached by content."""
-    key = (bus_pos.tobytes(), cost.tobytes())
-    with _CACHE_LOCK:
-        hit = _GROUPINGS.get(key)
-        if hit is not None:
-            _GROUPINGS.move_to_end(key)
-            return hit
-    costs, cost_code = np.unique(cost, return_inverse=True)
-    keys, member = np.unique(bus_pos * len(costs) + cost_code, return_inverse=True)
-    out = (member, keys // len(costs), costs[keys % len(costs)])
-    with _CACHE_LOCK:
-        _GROUPINGS[key] = out
-        if len(_GROUPINGS) > _GROUPINGS_MAX:
-            _GROUPINGS.popitem(last=False)
-    return out
+
+    def compute():
+        costs, cost_code = np.unique(cost, return_inverse=True)
+        keys, member = np.unique(bus_pos * len(costs) + cost_code, return_inverse=True)
+        return member, keys // len(costs), costs[keys % len(costs)]
+
+    return _cached(_GROUPINGS, _GROUPINGS_MAX, (bus_pos.tobytes(), cost.tobytes()), compute)
 
 
 def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load: _Groups):
@@ -433,11 +442,13 @@ def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNe
     arrays = (bus, br_from, br_to, b_pu, shift_rad)
     key = (float(base_mva), *(np.ascontiguousarray(a).tobytes() for a in arrays),
            *(len(a) for a in arrays))
-    with _CACHE_LOCK:
-        hit = _NETWORKS.get(key)
-        if hit is not None:
-            _NETWORKS.move_to_end(key)
-            return hit
+    return _cached(_NETWORKS, _NETWORKS_MAX, key,
+                   lambda: _build_island_network(bus, br_from, br_to, b_pu, shift_rad,
+                                                 base_mva))
+
+
+def _build_island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNetwork:
+    """:func:`_island_network` computed."""
     pos = np.full(int(max(bus.max(), br_from.max(initial=0), br_to.max(initial=0))) + 1, -1,
                   dtype=np.int64)
     pos[bus] = np.arange(len(bus))
@@ -451,14 +462,9 @@ def _island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _IslandNe
                       (np.concatenate([f, t]), np.concatenate([rows, rows]))),
                      shape=(n_b, n_br)).tocsr()
     b_bus = (inc @ flow).tocsc()[1:, 1:]
-    out = _IslandNetwork(pos=pos, n_bus=n_b, flow_mw=flow, inc=inc,
-                         lu=splu(b_bus) if n_b > 1 else None,
-                         pfinj_mw=-base_mva * b_pu * shift_rad)
-    with _CACHE_LOCK:
-        _NETWORKS[key] = out
-        if len(_NETWORKS) > _NETWORKS_MAX:
-            _NETWORKS.popitem(last=False)
-    return out
+    return _IslandNetwork(pos=pos, n_bus=n_b, flow_mw=flow, inc=inc,
+                          lu=splu(b_bus) if n_b > 1 else None,
+                          pfinj_mw=-base_mva * b_pu * shift_rad)
 
 
 #: one HiGHS instance per thread and role (the LP, the tie rule's QP), cleared before each
