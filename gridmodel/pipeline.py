@@ -79,7 +79,9 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     aa = hgrid.asset_available(_heat_side_periods(timeline.assets, layer), index,
                                assets=assets)
     aa = _outage_sources(aa, net, timeline, index, layer)
-    npow = hgrid.node_power(timeline.loads, net.registry, index, nodes,
+    # the timeline's arrays where it has them (the same answers, no 88,000-row table)
+    per_step = timeline.steps if timeline.steps is not None else timeline.loads
+    npow = hgrid.node_power(per_step, net.registry, index, nodes,
                             min_served=float(layer.param("power", "heat_water_served_min")))
     sched = timeline.blackouts.schedule if timeline.blackouts is not None else None
     bpow = hgrid.building_power(sched, net.registry, index, nq)
@@ -123,7 +125,8 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
     chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"]
     plant_bus = hgrid.plant_buses(net, [a for a in chp if a in set(aa.columns)])
     if plant_bus:
-        lit = hgrid.island_energised(timeline.islands, plant_bus, index)
+        lit = hgrid.island_energised(timeline.steps if timeline.steps is not None
+                                     else timeline.islands, plant_bus, index)
         cols = aa.columns.get_indexer(lit.columns)
         vals[:, cols] = np.where(lit.to_numpy(), vals[:, cols], 0.0)
     return pd.DataFrame(vals, index=aa.index, columns=aa.columns)

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridmodel.outage.steps import StepArrays
+
 __all__ = ["asset_available", "building_power", "bus_of_substation", "heat_assets",
            "heat_only_periods", "island_energised", "node_power", "plant_buses",
            "status_available"]
@@ -193,8 +195,10 @@ def node_power(loads: pd.DataFrame, registry: pd.DataFrame, index: pd.DatetimeIn
 
     Parameters
     ----------
-    loads : pandas.DataFrame
-        ``time, load_id, priority_class, demand_mw, served_mw, energised`` per step.
+    loads : pandas.DataFrame or gridmodel.outage.steps.StepArrays
+        ``time, load_id, priority_class, demand_mw, served_mw, energised`` per step
+        (``TimelineResult.loads``), or the timeline's arrays (``TimelineResult.steps``:
+        the same answer without building the table).
     registry : pandas.DataFrame
         ``net.registry`` (maps loads to substations and substations to buses).
     index : pandas.DatetimeIndex
@@ -211,6 +215,11 @@ def node_power(loads: pd.DataFrame, registry: pd.DataFrame, index: pd.DatetimeIn
     """
     maps = _registry_maps(registry)
     reg, b_of_s = maps.reg, maps.bus_of_substation
+    if isinstance(loads, StepArrays):
+        fast = _node_power_of_runs(loads, maps.bus_of_asset, index, nodes, min_served)
+        if fast is not None:
+            return fast
+        loads = loads.loads_frame()
     fast = _node_power_fast(loads, maps.bus_of_asset, index, nodes, min_served)
     if fast is not None:
         return fast
@@ -357,6 +366,54 @@ def _node_power_fast(loads, bus_of_asset, index, nodes, min_served):
     return pd.DataFrame(ok, index=index, columns=pd.Index(nodes, name="grid_node"))
 
 
+def _node_power_of_runs(steps: StepArrays, bus_of_asset, index, nodes, min_served):
+    """:func:`_node_power_fast` of a timeline's arrays: each run's answer once, then per
+    step its run's (None where the table path would not take the fast path either)."""
+    nodes = list(nodes)
+    model = steps.model
+    if bus_of_asset is None or len(set(nodes)) != len(nodes):
+        return None
+    ti = _ns_utc_positions(pd.Series(steps.times), index)
+    if ti is None:
+        return None
+    npos = {n: j for j, n in enumerate(nodes)}
+    col = np.array([npos.get(bus_of_asset.get(u), -1) for u in model.load_id],
+                   dtype=np.int64)
+    n_t, n_n = len(index), len(nodes)
+    out = np.ones((n_t, n_n), dtype=bool)
+    keep = np.flatnonzero(col >= 0)  # loads whose node is reported
+    if not len(keep) or not len(steps.times):
+        return pd.DataFrame(out, index=index, columns=pd.Index(nodes, name="grid_node"))
+    c = col[keep]
+    n_runs = len(steps.runs.n_islands)
+    run_cell = (np.arange(n_runs, dtype=np.int64)[:, None] * n_n + c[None, :])
+    en = np.zeros(n_runs * n_n, dtype=bool)
+    en[run_cell[steps.per_run("energised")[:, keep]]] = True
+    ok = en.reshape(n_runs, n_n)
+    hw = np.asarray(model.load_class, dtype=object)[keep] == "heat_water"
+    if hw.any():
+        if np.bincount(c[hw], minlength=n_n).max(initial=0) > 2:
+            return None
+        dem = steps.per_run("demand_mw")[:, keep][:, hw]
+        srv = steps.per_run("served_mw")[:, keep][:, hw]
+        if np.isnan(dem).any() or np.isnan(srv).any():
+            return None
+        cells = run_cell[:, hw].ravel()  # a cell's loads in load order, as the table's rows
+        d = np.bincount(cells, weights=dem.ravel(), minlength=n_runs * n_n)
+        sv = np.bincount(cells, weights=srv.ravel(), minlength=n_runs * n_n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(d > 0, sv / np.where(d > 0, d, 1.0), 1.0)
+        share = np.where(np.isnan(share), 1.0, share)
+        ok = ok & (share >= min_served).reshape(n_runs, n_n)
+    inside = ti >= 0
+    out[ti[inside]] = ok[steps.step_run[inside]]
+    node_seen = np.zeros(n_n, dtype=bool)
+    node_seen[c] = True
+    # nodes without loads have no information (rows of the index without a step stay True)
+    out |= ~node_seen[None, :]
+    return pd.DataFrame(out, index=index, columns=pd.Index(nodes, name="grid_node"))
+
+
 def _factorize_steps(ids: np.ndarray, times_ns: np.ndarray):
     """``pandas.factorize(ids)`` of a table listing the same ids at every time step.
 
@@ -468,8 +525,9 @@ def island_energised(islands: pd.DataFrame | None, plant_bus: dict[str, str],
 
     Parameters
     ----------
-    islands : pandas.DataFrame or None
-        ``TimelineResult.islands`` (``time, buses, energised`` per island and step).
+    islands : pandas.DataFrame, gridmodel.outage.steps.StepArrays or None
+        ``TimelineResult.islands`` (``time, buses, energised`` per island and step), or
+        the timeline's arrays (``TimelineResult.steps``: the same answer, no table).
     plant_bus : dict
         ``{plant id: bus id}`` (:func:`plant_buses`).
     index : pandas.DatetimeIndex
@@ -482,6 +540,9 @@ def island_energised(islands: pd.DataFrame | None, plant_bus: dict[str, str],
     """
     plants = list(plant_bus)
     out = np.ones((len(index), len(plants)), dtype=bool)
+    if isinstance(islands, StepArrays):
+        return _island_energised_of_runs(islands, [plant_bus[p] for p in plants], index,
+                                         pd.Index(plants, name="asset_id"))
     if islands is None or not len(islands) or "buses" not in islands or not plants:
         return pd.DataFrame(out, index=index, columns=pd.Index(plants, name="asset_id"))
     step_of_row = _utc(index).get_indexer(pd.DatetimeIndex(pd.to_datetime(
@@ -503,6 +564,22 @@ def island_energised(islands: pd.DataFrame | None, plant_bus: dict[str, str],
         lit[k] |= hit
     out = np.where(seen[:, None], lit, True)
     return pd.DataFrame(out, index=index, columns=pd.Index(plants, name="asset_id"))
+
+
+def _island_energised_of_runs(steps: StepArrays, buses: list, index: pd.DatetimeIndex,
+                              columns: pd.Index) -> pd.DataFrame:
+    """:func:`island_energised` of a timeline's arrays (a bus the network lacks is in
+    no island, as it is in no island's ``buses``)."""
+    out = np.ones((len(index), len(buses)), dtype=bool)
+    if len(buses) and len(steps.times):
+        pos_of = {b: k for k, b in enumerate(steps.model.bus_name)}
+        pos = np.array([pos_of.get(b, -1) for b in buses], dtype=np.int64)
+        lit = steps.bus_energised(np.maximum(pos, 0))
+        no_islands = (steps.runs.n_islands == 0)[steps.step_run]
+        lit[:, pos < 0] = no_islands[:, None]
+        k = _utc(index).get_indexer(pd.DatetimeIndex(steps.times).tz_convert("UTC"))
+        out[k[k >= 0]] = lit[k >= 0]
+    return pd.DataFrame(out, index=index, columns=columns)
 
 
 def heat_assets(layer) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.heat.availability import CAUSES
+from gridmodel.outage.steps import StepArrays
 
 __all__ = [
     "building_hours_below",
@@ -55,11 +56,19 @@ def building_hours_below(hours_below_per_building: np.ndarray) -> float:
     return float(np.asarray(hours_below_per_building).sum())
 
 
-def load_shed_mw(loads: pd.DataFrame) -> pd.Series:
-    """Total MW shed per step over all loads [MW] (``TimelineResult.loads``)."""
+def load_shed_mw(loads: pd.DataFrame | StepArrays) -> pd.Series:
+    """Total MW shed per step over all loads [MW] (``TimelineResult.loads``, or its
+    arrays ``TimelineResult.steps``: the same compensated sums per step)."""
+    if isinstance(loads, StepArrays):
+        return pd.Series(loads.run_totals("shed_mw")[loads.step_run],
+                         index=pd.DatetimeIndex(loads.times, name="time", freq=None),
+                         name="shed_mw")
     return loads.groupby("time")["shed_mw"].sum()
 
 
-def energy_not_served_mwh(loads: pd.DataFrame, step_h: float = 1.0) -> float:
-    """Energy not served over the horizon [MWh]: sum of shed MW x step."""
+def energy_not_served_mwh(loads: pd.DataFrame | StepArrays, step_h: float = 1.0) -> float:
+    """Energy not served over the horizon [MWh]: sum of shed MW x step (over the table's
+    column, or the same values of the arrays in the same order)."""
+    if isinstance(loads, StepArrays):
+        return float(loads.per_step("shed_mw").reshape(-1).sum() * step_h)
     return float(loads["shed_mw"].sum() * step_h)

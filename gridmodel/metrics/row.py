@@ -16,6 +16,7 @@ import pandas as pd
 
 from gridmodel.config import DEFAULTS
 from gridmodel.metrics import building_hours_below, energy_not_served_mwh, load_shed_mw
+from gridmodel.outage.steps import StepArrays
 
 __all__ = ["HOUR_AFTER", "PLAN_METRICS", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids",
            "city_substations", "outcome_row"]
@@ -79,19 +80,30 @@ def _people_without_power_peak(blackouts, population: pd.Series | None) -> float
 
 
 def _grid_values(tl, population, at, city_ids) -> dict:
-    loads = tl.loads
+    # the timeline's arrays where it has them (the same values as from its load table)
+    loads = tl.steps if tl.steps is not None else tl.loads
     shed = load_shed_mw(loads)
     out = {"mw_shed_peak": float(shed.max()) if len(shed) else 0.0,
            "energy_not_served_mwh": energy_not_served_mwh(
                loads, float(tl.meta.get("step_h", 1.0))),
            "people_without_power_peak": _people_without_power_peak(tl.blackouts, population)}
     if at is not None:
-        rows = loads[(loads["time"] == at).to_numpy()]
-        s = rows["shed_mw"].to_numpy()
+        s, ids = _loads_at(loads, at)
         out["mw_shed_at"] = float(s.sum())
-        city = rows["load_id"].isin(city_ids).to_numpy() if city_ids is not None else False
+        city = pd.Index(ids).isin(city_ids) if city_ids is not None else False
         out["city_mw_shed_at"] = float(s[city].sum())
     return out
+
+
+def _loads_at(loads, at) -> tuple[np.ndarray, np.ndarray]:
+    """MW shed and load id of every load at the step starting at ``at`` (none: empty)."""
+    if isinstance(loads, StepArrays):
+        k = np.flatnonzero(loads.times == at)
+        if not len(k):
+            return np.zeros(0), np.zeros(0, dtype=object)
+        return loads.per_run("shed_mw")[loads.step_run[k[0]]], loads.model.load_id
+    rows = loads[(loads["time"] == at).to_numpy()]
+    return rows["shed_mw"].to_numpy(), rows["load_id"].to_numpy()
 
 
 def _snapshot_values(snap) -> dict:

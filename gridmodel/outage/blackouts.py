@@ -49,6 +49,7 @@ from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.demand import check_timezone
 from gridmodel.outage.published import published_stages
+from gridmodel.outage.steps import StepArrays
 
 __all__ = [
     "EXEMPT_CLASSES",
@@ -372,9 +373,10 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
 
     Parameters
     ----------
-    loads : DataFrame
+    loads : DataFrame or StepArrays
         ``time`` (tz-aware), ``load_id, oblast, priority_class, demand_mw, shed_mw,
-        energised`` per step and load (``TimelineResult.loads``).
+        energised`` per step and load (``TimelineResult.loads``), or the same as the
+        timeline's arrays (``TimelineResult.steps``: the same schedule, no table built).
     areas : pandas.Series, optional
         ``load_id -> supply area`` (:func:`supply_areas`); default: the oblast.
         Loads not in it belong to their oblast.
@@ -406,11 +408,13 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     """
     _check_params(n_queues, block_h, step_h)
     timezone = _schedule_timezone(timezone, areas, "rolling_blackouts")
-    need = ["time", "load_id", "oblast", "priority_class", "demand_mw", "shed_mw", "energised"]
-    missing = [c for c in need if c not in loads]
-    if missing:
-        msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
-        raise InputError(msg)
+    if not isinstance(loads, StepArrays):
+        need = ["time", "load_id", "oblast", "priority_class", "demand_mw", "shed_mw",
+                "energised"]
+        missing = [c for c in need if c not in loads]
+        if missing:
+            msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
+            raise InputError(msg)
     n_q, step_h = int(n_queues), float(step_h)
     rows = _area_step_rows(loads, areas, timezone, int(block_h))
     queued_mw, shed_energised_mw, dark_mw = rows.sums[:, 0], rows.sums[:, 1], rows.sums[:, 2]
@@ -467,11 +471,16 @@ def _area_step_rows(loads: pd.DataFrame, areas: pd.Series | None, timezone: str,
     InputError
         No row has a time.
     """
-    t_codes, times = pd.factorize(_utc_times(loads["time"]), sort=True)
-    if not len(times):
-        msg = "loads frame has no rows with a time; pass TimelineResult.loads."
-        raise InputError(msg)
-    a_area, a_t, area_names, area_oblast, sums = _area_steps(loads, areas, t_codes, len(times))
+    if isinstance(loads, StepArrays):
+        times = pd.DatetimeIndex(loads.times).tz_convert("UTC")  # sorted and distinct
+        a_area, a_t, area_names, area_oblast, sums = _area_steps_of_runs(loads, areas)
+    else:
+        t_codes, times = pd.factorize(_utc_times(loads["time"]), sort=True)
+        if not len(times):
+            msg = "loads frame has no rows with a time; pass TimelineResult.loads."
+            raise InputError(msg)
+        a_area, a_t, area_names, area_oblast, sums = _area_steps(loads, areas, t_codes,
+                                                                 len(times))
     local = pd.DatetimeIndex(times).tz_convert(timezone)
     date_code_t, dates = pd.factorize(local.date, sort=True)
     return _AreaStepRows(area=a_area, t=a_t, names=area_names, oblast=area_oblast, sums=sums,
@@ -601,23 +610,56 @@ def _area_steps(loads: pd.DataFrame, areas: pd.Series | None, t_codes: np.ndarra
     n_rows = len(loads)
     m = _rows_per_step(loads, n_t)
     first = loads.iloc[:m]  # per-load attributes, worked out once per distinct row
-    cls = first["priority_class"].astype(str)
-    if areas is None:
-        area = first["oblast"].astype(str)
-    else:
-        area = first["load_id"].map(areas).fillna(first["oblast"]).astype(str)
-    a_codes, area_names = pd.factorize(area.to_numpy(dtype=object), sort=True)
-    area_oblast = _area_oblast(area, first["oblast"], a_codes, area_names).reindex(
-        area_names).to_numpy(dtype=object)
+    a_codes, area_names, area_oblast, queued, residential = _load_areas(
+        first["load_id"], first["oblast"], first["priority_class"], areas)
     reps = n_rows // m
     key = np.where(t_codes >= 0, np.tile(a_codes, reps) * n_t + t_codes, -1)
     uk, labels = _group_labels(key, len(area_names) * n_t)
     sums = _area_step_sums(labels, loads["demand_mw"].to_numpy(dtype=float),
                            loads["shed_mw"].to_numpy(dtype=float),
                            loads["energised"].to_numpy(dtype=bool),
-                           np.tile((~cls.isin(EXEMPT_CLASSES)).to_numpy(), reps),
-                           np.tile((cls == "residential").to_numpy(), reps), len(uk))
-    return uk // n_t, uk % n_t, np.asarray(area_names, dtype=object), area_oblast, sums
+                           np.tile(queued, reps), np.tile(residential, reps), len(uk))
+    return uk // n_t, uk % n_t, area_names, area_oblast, sums
+
+
+def _area_steps_of_runs(steps: StepArrays, areas: pd.Series | None) -> tuple:
+    """:func:`_area_steps` of a timeline's arrays: the sums once per run and area (each
+    over the same loads in the same order as a step's rows of the table), then per step
+    its run's."""
+    model = steps.model
+    hit = steps.network_cache.get("load_areas")
+    if hit is None or hit[0] is not areas:  # the areas held, so their id is not reused
+        hit = steps.network_cache["load_areas"] = (areas, _load_areas(
+            pd.Series(model.load_id, dtype=object), pd.Series(model.load_oblast, dtype=object),
+            pd.Series(model.load_class, dtype=object), areas))
+    a_codes, area_names, area_oblast, queued, residential = hit[1]
+    n_runs, n_a, n_t = len(steps.runs.n_islands), len(area_names), len(steps.times)
+    labels = (np.arange(n_runs, dtype=np.int64)[:, None] * n_a + a_codes[None, :]).ravel()
+    per_run = _area_step_sums(
+        labels, np.ascontiguousarray(steps.per_run("demand_mw"), dtype=float).ravel(),
+        np.ascontiguousarray(steps.per_run("shed_mw"), dtype=float).ravel(),
+        steps.per_run("energised").ravel(), np.tile(queued, n_runs),
+        np.tile(residential, n_runs), n_runs * n_a).reshape(n_runs, n_a, -1)
+    a_area = np.repeat(np.arange(n_a, dtype=np.int64), n_t)  # sorted by area, then time
+    a_t = np.tile(np.arange(n_t, dtype=np.int64), n_a)
+    return a_area, a_t, area_names, area_oblast, per_run[steps.step_run[a_t], a_area]
+
+
+def _load_areas(load_id: pd.Series, oblast: pd.Series, priority_class: pd.Series,
+                areas: pd.Series | None) -> tuple:
+    """Per load: its area code, the sorted area names, the oblast of each area (most
+    frequent among its loads), and whether the load is queued (not exempt) and
+    residential."""
+    cls = priority_class.astype(str)
+    if areas is None:
+        area = oblast.astype(str)
+    else:
+        area = load_id.map(areas).fillna(oblast).astype(str)
+    a_codes, area_names = pd.factorize(area.to_numpy(dtype=object), sort=True)
+    area_oblast = _area_oblast(area, oblast, a_codes, area_names).reindex(
+        area_names).to_numpy(dtype=object)
+    return (a_codes.astype(np.int64), np.asarray(area_names, dtype=object), area_oblast,
+            (~cls.isin(EXEMPT_CLASSES)).to_numpy(), (cls == "residential").to_numpy())
 
 
 def _rows_per_step(loads: pd.DataFrame, n_t: int) -> int:

@@ -89,7 +89,8 @@ def snapshot_outages(net, outages: Mapping[str, float] | None) -> dict[str, floa
 
 
 def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
-                     table=None) -> tuple[pd.DataFrame, pd.Series]:
+                     table=None, network_cache: dict | None = None
+                     ) -> tuple[pd.DataFrame, pd.Series]:
     """Trip rows for the nuclear plants whose connection substations are struck.
 
     Parameters
@@ -104,6 +105,9 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
         unchanged).
     table : RepairTable or path, optional
         Repair-time table (default the packaged ``repair_times.toml``).
+    network_cache : dict, optional
+        Kept with the compiled network of ``net`` (fingerprinted for it): the plants'
+        connection substations and outlets are worked out once per network there.
 
     Returns
     -------
@@ -112,15 +116,9 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
         ``disabled`` (fraction lost 1) from the period's start, for the period plus a
         restart draw [h]; empty when no connection substation is struck.
     """
-    conn = connection_substations(net)
-    by_sub: dict[str, list[str]] = {}
-    for plant, subs in conn.items():
-        for s in subs:
-            by_sub.setdefault(s, []).append(plant)
+    by_sub, outlets, watched = _watched(net, network_cache)
     cols = ["asset_id", "kind", "time", "effect", "fraction_lost", "row"]
-    outlets = _outlets(net, conn)
-    watched = set(by_sub) | {a for lines in outlets.values() for pair in lines for a in pair}
-    hit = strikes[strikes["asset_id"].isin(list(watched))]
+    hit = strikes[strikes["asset_id"].isin(watched)]
     if not len(hit):
         return pd.DataFrame(columns=cols), pd.Series([], dtype=float, name="repair_h")
     periods = asset_states(hit.assign(row=_labels(hit)), repair_h.loc[hit.index])
@@ -130,11 +128,34 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
             for p in periods.itertuples()
             if p.asset_id in by_sub and p.remaining_fraction < 1.0
             for plant in by_sub[p.asset_id]]
-    rows += [row for plant, lines in outlets.items() for row in _islanded(plant, lines, periods)]
+    down: dict[str, list[tuple]] = {}  # asset -> the periods in which it is out
+    for p in periods.itertuples(index=False):
+        if p.remaining_fraction <= 0.0:
+            down.setdefault(p.asset_id, []).append((p.start, p.end, p.strike_rows))
+    rows += [row for plant, lines in outlets.items() for row in _islanded(plant, lines, down)]
     trips = pd.DataFrame(rows, columns=[*cols, "out_h"])
     restart = repair_hours(trips[cols], net, rng=rng, table=table).to_numpy(float)
     hours = pd.Series(trips["out_h"].to_numpy(float) + np.asarray(restart), name="repair_h")
     return trips[cols], hours
+
+
+def _watched(net, cache: dict | None) -> tuple[dict, dict, list]:
+    """``(plants by connection substation, outlets by plant, assets to watch)`` of ``net``
+    (:func:`connection_substations`, :func:`_outlets`), kept in ``cache`` when given."""
+    hit = cache.get("watched") if cache is not None else None
+    if hit is None:
+        conn = connection_substations(net)
+        by_sub: dict[str, list[str]] = {}
+        for plant, subs in conn.items():
+            for s in subs:
+                by_sub.setdefault(s, []).append(plant)
+        outlets = _outlets(net, conn)
+        watched = set(by_sub) | {a for lines in outlets.values() for pair in lines
+                                 for a in pair}
+        hit = (by_sub, outlets, sorted(watched))
+        if cache is not None:
+            cache["watched"] = hit
+    return hit
 
 
 def _outlets(net, conn: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]]:
@@ -158,15 +179,16 @@ def _outlets(net, conn: dict[str, list[str]]) -> dict[str, list[tuple[str, str]]
     return out
 
 
-def _islanded(plant: str, lines: list[tuple[str, str]], periods: pd.DataFrame) -> list[dict]:
-    """Trip rows while every outlet of ``plant`` is out (line or far-end substation at 0)."""
-    outs = periods[periods["remaining_fraction"] <= 0.0]
+def _islanded(plant: str, lines: list[tuple[str, str]],
+              down: dict[str, list[tuple]]) -> list[dict]:
+    """Trip rows while every outlet of ``plant`` is out (line or far-end substation at 0);
+    ``down`` lists each asset's ``(start, end, strike rows)`` periods at 0."""
     spans = []  # per outlet: the periods in which it is out
     for line, far in lines:
-        p = outs[outs["asset_id"].isin([line, far])]
-        if not len(p):
+        span = down.get(line, []) + down.get(far, [])
+        if not span:
             return []  # an outlet never goes: never islanded
-        spans.append(list(zip(p["start"], p["end"], p["strike_rows"], strict=True)))
+        spans.append(span)
     rows = []
     for start, _, label in sorted(s for span in spans for s in span):
         ends = [max((e for s, e, _ in span if s <= start < e), default=None) for span in spans]

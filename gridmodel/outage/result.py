@@ -31,9 +31,11 @@ SOURCE_COLUMNS = ["asset_id", "element", "technology", "island", "capacity_mw", 
 TABLES = ("islands", "loads", "oblasts", "branches", "cascade_log", "sources")
 
 
-class _Table:
-    """A table attribute of :class:`OutageResult`: a DataFrame, or a function without
-    arguments that builds it, called on first read and replaced by what it returns."""
+class LazyTable:
+    """A table attribute (of :class:`OutageResult`, and of
+    :class:`~gridmodel.outage.timeline.TimelineResult`): a DataFrame, or a function
+    without arguments that builds it, called on first read and replaced by what it
+    returns. The owner keeps its tables in a dict ``_tables``."""
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -98,12 +100,12 @@ class OutageResult:
         Import cap used [MW] (``inf`` for none).
     """
 
-    islands = _Table()
-    loads = _Table()
-    oblasts = _Table()
-    branches = _Table()
-    cascade_log = _Table()
-    sources = _Table()
+    islands = LazyTable()
+    loads = LazyTable()
+    oblasts = LazyTable()
+    branches = LazyTable()
+    cascade_log = LazyTable()
+    sources = LazyTable()
 
     def __init__(self, islands: pd.DataFrame | Callable[[], pd.DataFrame],
                  loads: pd.DataFrame | Callable[[], pd.DataFrame],

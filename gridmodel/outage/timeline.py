@@ -34,7 +34,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +43,8 @@ from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
 from gridmodel.outage.nuclear import response_strikes, snapshot_outages
+from gridmodel.outage.result import LazyTable
+from gridmodel.outage.steps import SUM_COLUMNS, StepArrays
 from gridmodel.outage.ties import with_tie_closings
 from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
 
@@ -62,9 +63,17 @@ def _simulate(net, outages, **kwargs):
 _ENGINE_SIMULATE = _simulate
 
 
-@dataclass
+#: the tables of :class:`TimelineResult` that may be built on first read
+TIMELINE_TABLES = ("loads", "oblasts", "classes", "islands")
+
+
 class TimelineResult:
     """Hourly results of :func:`simulate_outages` (tidy frames, times in UTC).
+
+    ``loads``, ``oblasts``, ``classes`` and ``islands`` may be given as DataFrames or as
+    functions without arguments that build them (:class:`~gridmodel.outage.result.LazyTable`):
+    the fast engine's array path passes functions over ``steps``, so a caller that reads
+    the arrays (rolling blackouts, heat inputs, metrics) builds no table.
 
     Attributes
     ----------
@@ -88,17 +97,40 @@ class TimelineResult:
         engine calls, ``cached`` is True where a step reused an earlier run.
     blackouts : BlackoutSchedule or None
         Rolling-blackout schedule (:func:`gridmodel.outage.blackouts.rolling_blackouts`).
+    steps : gridmodel.outage.steps.StepArrays or None
+        The same results as arrays (one row per run, the run of every step) on the fast
+        engine's array path; None on the reference path.
     """
 
-    loads: pd.DataFrame
-    oblasts: pd.DataFrame
-    classes: pd.DataFrame
-    islands: pd.DataFrame
-    assets: pd.DataFrame
-    strikes: pd.DataFrame
-    runs: pd.DataFrame
-    blackouts: object = None
-    meta: dict = field(default_factory=dict)
+    loads = LazyTable()
+    oblasts = LazyTable()
+    classes = LazyTable()
+    islands = LazyTable()
+
+    def __init__(self, loads, oblasts, classes, islands, assets: pd.DataFrame,
+                 strikes: pd.DataFrame, runs: pd.DataFrame, blackouts=None,
+                 meta: dict | None = None, steps: StepArrays | None = None) -> None:
+        self._tables: dict = {"loads": loads, "oblasts": oblasts, "classes": classes,
+                              "islands": islands}
+        self.assets = assets
+        self.strikes = strikes
+        self.runs = runs
+        self.blackouts = blackouts
+        self.meta = {} if meta is None else meta
+        self.steps = steps
+
+    def __getstate__(self) -> dict:
+        """Every table built, for pickling and copies (as :class:`OutageResult`)."""
+        state = dict(vars(self))
+        state["_tables"] = {name: getattr(self, name) for name in TIMELINE_TABLES}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+
+    def __repr__(self) -> str:
+        return (f"TimelineResult({len(self.runs)} steps, {self.n_engine_runs} engine runs, "
+                f"{len(self.assets)} asset periods)")
 
     @property
     def n_engine_runs(self) -> int:
@@ -250,25 +282,27 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     # pandas deep-copies attrs into every derived frame: work without, restore at the end
     strikes, attrs = _without_attrs(_as_strikes(net, strikes))
     t0, times = _step_times(strikes, start, horizon_h, step_h)
-    strikes, periods = _asset_periods(net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h),
-                                      step_h, seed, rng, repair_table)
-    if not isinstance(demand_profile, DemandProfile):
-        demand_profile = load_demand_profile(demand_profile)
-    factors = _step_factors(times, temp_air, demand_profile, demand_step)
     kwargs = _engine_kwargs(net, dict(engine=engine, ac=ac, import_cap_mw=import_cap_mw,
                                       max_cascade_rounds=max_cascade_rounds,
                                       **dict(engine_kwargs or {})))
-    loads, islands, run_rows, sums = _run_steps(net, kwargs, periods, factors, times, step_h,
-                                                progress, _lean)
+    compiled = kwargs.get("compiled")
+    strikes, periods = _asset_periods(
+        net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h), step_h, seed, rng,
+        repair_table, compiled.extra.setdefault("timeline", {}) if compiled else None)
+    if not isinstance(demand_profile, DemandProfile):
+        demand_profile = load_demand_profile(demand_profile)
+    factors = _step_factors(times, temp_air, demand_profile, demand_step)
+    tables, run_rows, steps = _run_steps(net, kwargs, periods, factors, times, step_h,
+                                         progress, _lean)
     strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them
     result = TimelineResult(
-        loads=loads, oblasts=sums["oblasts"], classes=sums["classes"], islands=islands,
-        assets=periods, strikes=strikes, runs=pd.DataFrame(run_rows),
+        **tables, assets=periods, strikes=strikes, runs=pd.DataFrame(run_rows),
         meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
-              "ac": ac, "seed": seed, "demand_step": demand_step})
+              "ac": ac, "seed": seed, "demand_step": demand_step}, steps=steps)
     if blackouts:
-        result.blackouts = _blackouts(net, kwargs.get("compiled"), loads, demand_profile,
-                                      n_queues, block_h, step_h)
+        result.blackouts = _blackouts(net, kwargs.get("compiled"),
+                                      steps if steps is not None else result.loads,
+                                      demand_profile, n_queues, block_h, step_h)
     return result
 
 
@@ -326,10 +360,13 @@ def _step_times(strikes: pd.DataFrame | None, start, horizon_h: float,
 
 
 def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: pd.Timestamp,
-                   step_h: float, seed, rng, repair_table) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   step_h: float, seed, rng, repair_table,
+                   network_cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The strikes with their repair times drawn, and the asset-state periods they give:
     those of the strikes and repairs, the nuclear response, and the normally-open ties
     closed where a node is cut off (:func:`gridmodel.outage.ties.with_tie_closings`).
+    ``network_cache`` (kept with the compiled network of ``net``) holds what is worked
+    out from the network alone.
 
     Returns
     -------
@@ -337,7 +374,11 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
         ``strikes`` with ``repair_h`` (an empty table for the baseline); ``periods`` as
         :func:`gridmodel.strikes.repairs.asset_states`, with ``kind`` and ``name``.
     """
-    reg = net.registry.set_index("asset_id")
+    reg = network_cache.get("registry") if network_cache is not None else None
+    if reg is None:
+        reg = net.registry.set_index("asset_id")[["kind", "name"]]
+        if network_cache is not None:
+            network_cache["registry"] = reg
     if strikes is not None:
         _check_horizon(strikes, t0, t_end)
         gen = make_rng(seed, rng)
@@ -345,7 +386,8 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
         strikes = strikes.assign(repair_h=hours.to_numpy())
         # nuclear units trip when their connection substations are hit (outage.nuclear);
         # their restart draws follow the strikes' own draws on the same generator
-        trips, trip_h = response_strikes(net, strikes, hours, rng=gen, table=repair_table)
+        trips, trip_h = response_strikes(net, strikes, hours, rng=gen, table=repair_table,
+                                         network_cache=network_cache)
         both = pd.concat([strikes, trips], ignore_index=True) if len(trips) else strikes
         periods = asset_states(both, pd.concat([hours, trip_h], ignore_index=True)
                                if len(trips) else hours)
@@ -365,9 +407,11 @@ def _run_steps(net, kwargs: dict, periods: pd.DataFrame, factors: pd.DataFrame,
 
     Returns
     -------
-    (loads, islands, run_rows, sums)
-        The per-load and island frames, one ``runs`` row per step, and the ``oblasts``
-        and ``classes`` sums.
+    (tables, run_rows, steps)
+        The ``loads, oblasts, classes, islands`` tables of :class:`TimelineResult` (frames,
+        or on the array path functions that build them from ``steps``), one ``runs`` row
+        per step, and the :class:`~gridmodel.outage.steps.StepArrays` (None on the
+        reference path).
     """
     meta = _loads_meta(net)
     bar = None
@@ -375,25 +419,44 @@ def _run_steps(net, kwargs: dict, periods: pd.DataFrame, factors: pd.DataFrame,
         from tqdm import tqdm
 
         bar = tqdm(total=len(times), desc="hours", unit="h", disable=None, mininterval=0.5)
-    sums = None
     if lean and _lean_applies(kwargs):
-        loads, islands, run_rows, sums = _steps_lean(net, kwargs, periods, factors, meta,
-                                                     times, step_h, bar)
+        steps, run_rows = _steps_lean(net, kwargs, periods, factors, meta, times, step_h, bar)
+        tables = _lazy_tables(steps)
     else:
+        steps = None
         states = state_timeline(periods, times, step_h)
         loads, islands, run_rows = _steps_results(net, kwargs, states, factors, meta, times,
                                                   bar)
+        tables = {"loads": loads, "islands": islands,
+                  "oblasts": _sums_table(loads, "oblast"),
+                  "classes": _sums_table(loads, "priority_class")}
     if bar is not None:
         bar.close()
-    if sums is None:
-        sums = {name: loads.groupby(["time", key], sort=True)[_SUM_COLUMNS].sum().reset_index()
-                for name, key in (("oblasts", "oblast"), ("classes", "priority_class"))}
-    return loads, islands, run_rows, sums
+    return tables, run_rows, steps
 
 
-def _blackouts(net, compiled, loads: pd.DataFrame, demand_profile: DemandProfile,
-               n_queues: int, block_h: int, step_h: float):
-    """The rolling-blackout schedule of a timeline's loads (module rule, step 4).
+def _sums_table(loads: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The ``oblasts`` or ``classes`` table of a load table: its sums per step and ``key``."""
+    return loads.groupby(["time", key], sort=True)[SUM_COLUMNS].sum().reset_index()
+
+
+def _lazy_tables(steps: StepArrays) -> dict:
+    """Functions building the tables of :class:`TimelineResult` from ``steps``."""
+
+    def sums(key):
+        def build():
+            out = steps.sums_frame(key)
+            return out if out is not None else _sums_table(steps.loads_frame(), key)
+        return build
+
+    return {"loads": steps.loads_frame, "islands": steps.islands_frame,
+            "oblasts": sums("oblast"), "classes": sums("priority_class")}
+
+
+def _blackouts(net, compiled, loads: pd.DataFrame | StepArrays,
+               demand_profile: DemandProfile, n_queues: int, block_h: int, step_h: float):
+    """The rolling-blackout schedule of a timeline's loads (table or arrays; module rule,
+    step 4).
 
     Areas from :func:`~gridmodel.outage.blackouts.supply_areas` (kept with the compiled
     network, which is fingerprinted for this net); the local day in the network's zone or,
@@ -464,21 +527,6 @@ def _lean_applies(kwargs) -> bool:
             and kwargs.get("compiled") is not None)
 
 
-def _static_load_columns(compiled, n_steps: int) -> dict:
-    """``load_id, oblast, priority_class`` tiled over ``n_steps`` (cached per network)."""
-    cache = compiled.extra.setdefault("_timeline_static", {})
-    hit = cache.get(n_steps)
-    if hit is None:
-        model = compiled.model
-        hit = {"load_id": np.tile(model.load_id, n_steps),
-               "oblast": np.tile(model.load_oblast, n_steps),
-               "priority_class": np.tile(model.load_class, n_steps)}
-        if len(cache) > 8:
-            cache.clear()
-        cache[n_steps] = hit
-    return hit
-
-
 def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: float):
     """:func:`state_timeline` as ids into the list of distinct states.
 
@@ -520,13 +568,14 @@ def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: flo
 
 
 def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
-    """Step loop on the fast engine's arrays; builds the tidy frames once at the end.
+    """Step loop on the fast engine's arrays: ``(steps, run_rows)``, the runs as
+    :class:`~gridmodel.outage.steps.StepArrays` (tables built from them when read).
 
     Each distinct asset state is applied once; the distinct demand levels met in it are
     evaluated together on that state (:func:`gridmodel.outage.fast.evaluate_demands`),
     each (asset state, demand) pair being one engine run, numbered in order of first
-    use. Same frames as :func:`_steps_results` with ``engine="fast"`` (checked in
-    ``tests/test_timeline_fast_equal.py``).
+    use. The tables built from ``steps`` equal those of :func:`_steps_results` with
+    ``engine="fast"`` (checked in ``tests/test_timeline_fast_equal.py``).
     """
     from gridmodel.outage._model import (
         _base_arrays,
@@ -585,16 +634,15 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
         if progress is not None:
             progress.update(int(np.isin(step_run, rows).sum()))
     runs = _gather_runs(parts, len(first_step))
-    loads = _lean_loads(compiled, runs, load_alive, step_run, times)
-    islands = _lean_islands(model, runs, step_run, times)
-    sums = _lean_sums(model, runs, step_run, times)
+    steps = StepArrays(model=model, runs=runs, load_alive=load_alive, step_run=step_run,
+                       times=times, network_cache=compiled.extra.setdefault("steps", {}))
     n_out = np.array([_n_out(st) for st in states], dtype=np.int64)
     # = Series.sum of the per-load demand (no NaN here)
     run_demand = np.array([float(np.nansum(d)) for d in runs.load_demand_mw])
     run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
                              "n_assets_out": n_out[step_state],
                              "demand_mw": run_demand[step_run]})
-    return loads, islands, run_rows, sums
+    return steps, run_rows
 
 
 def _gather_runs(parts: dict, n_runs: int):
@@ -611,106 +659,6 @@ def _gather_runs(parts: dict, n_runs: int):
         for rows, part in parts.values():
             out[f.name][rows] = getattr(part, f.name)
     return DemandRuns(**out)
-
-
-def _lean_loads(compiled, runs, load_alive, step_run, times) -> pd.DataFrame:
-    """The per-step load table (:data:`LOAD_COLUMNS` with ``time``) from the runs' arrays."""
-    from gridmodel.outage.result import LOAD_COLUMNS
-
-    model = compiled.model
-    n_steps, n_loads = len(times), len(model.load_id)
-    island = np.where(load_alive, runs.bus_island[:, model.load_bus], -1)
-    energised = (island >= 0) & np.take_along_axis(runs.energised, np.maximum(island, 0),
-                                                   axis=1)
-    per_run = {"island": island, "energised": energised, "demand_mw": runs.load_demand_mw,
-               "served_mw": runs.served_mw, "shed_mw": runs.shed_mw}
-    static = _static_load_columns(compiled, n_steps)
-    cols = {"time": times.repeat(n_loads)}
-    for c in LOAD_COLUMNS:
-        cols[c] = static[c] if c in static else per_run[c][step_run].reshape(-1)
-    return pd.DataFrame(cols, columns=["time", *LOAD_COLUMNS])
-
-
-def _lean_islands(model, runs, step_run, times) -> pd.DataFrame:
-    """The per-step island table (:data:`ISLAND_COLUMNS` with ``time, run``).
-
-    Each run's islands are numbered from 0; they are stacked with an offset per run, so
-    one ``bincount`` gives every run's per-island sums (in the same order as
-    :func:`gridmodel.outage.result.island_columns`, hence the same floats).
-    """
-    from gridmodel.outage.result import ISLAND_COLUMNS, island_members
-
-    counts = runs.n_islands
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    n_total = int(counts.sum())
-    labels = runs.bus_island
-    glob = np.where(labels >= 0, labels + starts[:, None], -1)
-    src_glob = glob[:, model.src_bus]
-    mine = np.arange(labels.shape[1])[None, :] < counts[:, None]  # (run, island) slots used
-    energised = runs.energised[mine]
-    demand = runs.island_demand_mw[mine]
-    served = runs.island_served_mw[mine]
-    members_of: dict[bytes, list] = {}
-    buses = np.empty(n_total, dtype=object)
-    i = 0
-    for r in range(len(counts)):
-        key = labels[r].tobytes()
-        members = members_of.get(key)
-        if members is None:
-            members = members_of[key] = island_members(model, int(counts[r]), labels[r])
-        for m in members:
-            buses[i] = list(m)
-            i += 1
-    per_island = {
-        "island": np.arange(n_total, dtype=np.int64) - np.repeat(starts, counts),
-        "n_buses": np.bincount(glob[glob >= 0], minlength=n_total),
-        "buses": buses,
-        "energised": energised,
-        "generation_mw": np.bincount(src_glob[src_glob >= 0],
-                                     weights=runs.dispatch_mw[src_glob >= 0],
-                                     minlength=n_total),
-        "demand_mw": demand,
-        "served_mw": served,
-        "shed_mw": demand - served,
-        "converged": energised.copy(),  # method "dc" where energised, else "none"
-        "method": np.where(energised, "dc", "none").astype(object),
-        "cascade_rounds": np.repeat(runs.cascade_rounds, counts),
-    }
-    lens = counts[step_run]
-    total = int(lens.sum())
-    first = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
-    rows = np.arange(total, dtype=np.int64) + np.repeat(starts[step_run] - first, lens)
-    cols = {"time": times.repeat(lens), "run": np.repeat(step_run, lens)}
-    for c in ISLAND_COLUMNS:
-        cols[c] = per_island[c][rows]
-    return pd.DataFrame(cols, columns=["time", "run", *ISLAND_COLUMNS])
-
-
-_SUM_COLUMNS = ["demand_mw", "served_mw", "shed_mw"]
-
-
-def _lean_sums(model, runs, step_run, times) -> dict[str, pd.DataFrame] | None:
-    """``oblasts`` and ``classes`` tables from the runs' arrays (one sum per run).
-
-    Equal to ``loads.groupby(["time", key], sort=True)[...].sum().reset_index()`` (the
-    kernel sums like pandas); None when a key has non-string values (then the caller
-    groups the load table).
-    """
-    from gridmodel.outage._kernel import group_sums_nb
-
-    values = np.stack([runs.load_demand_mw, runs.served_mw, runs.shed_mw], axis=2)
-    out = {}
-    for name, key, labels in (("oblasts", "oblast", model.load_oblast),
-                              ("classes", "priority_class", model.load_class)):
-        if not all(type(v) is str for v in labels):
-            return None
-        groups, codes = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
-        per_run = group_sums_nb(values, codes.astype(np.int64), len(groups))
-        per_step = per_run[step_run].reshape(-1, len(_SUM_COLUMNS))
-        cols = {"time": times.repeat(len(groups)), key: np.tile(groups, len(times))}
-        cols.update({c: per_step[:, j] for j, c in enumerate(_SUM_COLUMNS)})
-        out[name] = pd.DataFrame(cols)
-    return out
 
 
 def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, **kwargs):
