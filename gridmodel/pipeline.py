@@ -93,8 +93,15 @@ def _heat_only(layer) -> tuple[list, float, float] | None:
     ho = layer.assumptions.get("heat_only")
     if not ho:
         return None
-    chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"].tolist()
-    return chp, float(ho["start_h"]), float(ho["share"])
+    return list(_chp_plants(layer)), float(ho["start_h"]), float(ho["share"])
+
+
+def _chp_plants(layer) -> tuple:
+    """Power-plant ids of the layer's CHP sources (worked out once per layer tables)."""
+    from gridmodel.heat.availability import layer_cached
+
+    return layer_cached(layer, "chp_plants", lambda: tuple(
+        layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"]))
 
 
 def _heat_side_periods(periods: pd.DataFrame, layer) -> pd.DataFrame:
@@ -122,8 +129,7 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
         for aid in set(st["asset_id"]) & set(status.columns):
             status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
-    chp = layer.sources.loc[layer.sources["kind"] == "chp", "power_asset"]
-    plant_bus = hgrid.plant_buses(net, [a for a in chp if a in set(aa.columns)])
+    plant_bus = hgrid.plant_buses(net, [a for a in _chp_plants(layer) if a in set(aa.columns)])
     if plant_bus:
         lit = hgrid.island_energised(timeline.steps if timeline.steps is not None
                                      else timeline.islands, plant_bus, index)

@@ -694,9 +694,15 @@ def _tau_building_h(layer: HeatLayer) -> np.ndarray:
     """Time constant C/H [h] of each building's archetype (FIELD_NOTES 4), registry order."""
     from gridmodel.thermal.archetypes import ARCHETYPE_PARAMETERS, time_constant_h
 
-    tau = {k: float(time_constant_h(v["h_w_per_m2k"], v["c_kj_per_m2k"]))
-           for k, v in ARCHETYPE_PARAMETERS.items()}
-    return np.array([tau[a] for a in layer.buildings["archetype"]], dtype=float)
+    def compute():
+        tau = {k: float(time_constant_h(v["h_w_per_m2k"], v["c_kj_per_m2k"]))
+               for k, v in ARCHETYPE_PARAMETERS.items()}
+        out = np.array([tau[a] for a in layer.buildings["archetype"]], dtype=float)
+        out.setflags(write=False)
+        return out
+
+    # the archetype parameters are module constants: the layer's tables decide the answer
+    return layer_cached(layer, "tau_building_h", compute)
 
 
 def _tau_group_h(layer: HeatLayer, group_of: np.ndarray, n_groups: int) -> np.ndarray:
