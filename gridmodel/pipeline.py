@@ -83,7 +83,10 @@ def heat_inputs(layer, net, timeline, index: pd.DatetimeIndex) -> HeatInputs:
     per_step = timeline.steps if timeline.steps is not None else timeline.loads
     npow = hgrid.node_power(per_step, net.registry, index, nodes,
                             min_served=float(layer.param("power", "heat_water_served_min")))
-    sched = timeline.blackouts.schedule if timeline.blackouts is not None else None
+    bo = timeline.blackouts
+    # the schedule's arrays where it has them (the same answer, no 46,000-row table)
+    sched = None if bo is None else (bo.queue_power if bo.queue_power is not None
+                                     else bo.schedule)
     bpow = hgrid.building_power(sched, net.registry, index, nq)
     return HeatInputs(asset_available=aa, node_power=npow, building_power=bpow)
 
@@ -754,17 +757,20 @@ def _window_frame(df: pd.DataFrame | None, t0: pd.Timestamp, date0) -> pd.DataFr
 
 def _window_timeline(tl, t0: pd.Timestamp, date0):
     """A grid timeline from ``t0`` on: hourly tables cut, asset periods still going kept."""
-    import dataclasses
+    from gridmodel.outage.blackouts import SCHEDULE_TABLES, BlackoutSchedule
+    from gridmodel.outage.timeline import TIMELINE_TABLES, TimelineResult
 
     bo = tl.blackouts
-    if bo is not None:
-        bo = dataclasses.replace(bo, **{
-            f.name: _window_frame(getattr(bo, f.name), t0, date0)
-            for f in dataclasses.fields(bo) if isinstance(getattr(bo, f.name), pd.DataFrame)})
+    if bo is not None:  # the cut tables only (the arrays span the whole horizon)
+        bo = BlackoutSchedule(**{name: _window_frame(getattr(bo, name), t0, date0)
+                                 for name in SCHEDULE_TABLES},
+                              n_queues=bo.n_queues, block_h=bo.block_h, step_h=bo.step_h,
+                              timezone=bo.timezone)
     cut = {name: _window_frame(getattr(tl, name), t0, date0)
-           for name in ("loads", "oblasts", "classes", "islands", "runs")}
+           for name in (*TIMELINE_TABLES, "runs")}
     assets = tl.assets[pd.to_datetime(tl.assets["end"], utc=True) > t0].reset_index(drop=True)
-    return dataclasses.replace(tl, assets=assets, blackouts=bo, **cut)
+    return TimelineResult(**cut, assets=assets, strikes=tl.strikes, blackouts=bo,
+                          meta=tl.meta, steps=None)
 
 
 def window(ctx: Context, chain: ChainResult, start) -> tuple[Context, ChainResult]:

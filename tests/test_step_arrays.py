@@ -1,4 +1,5 @@
-"""The timeline's arrays (``TimelineResult.steps``) give what its tables give, exactly.
+"""The timeline's arrays (``TimelineResult.steps``, ``BlackoutSchedule.queue_power``) give
+what its tables give, exactly.
 
 On the fast engine's array path the load, island, oblast and class tables of a timeline
 are built only when read; the rolling blackouts, the heat layer's power inputs and the
@@ -44,6 +45,11 @@ def _assert_same_answers(tl, registry, index, nodes, plant_bus, areas, tz, popul
     for name in BLACKOUT_FRAMES:
         pd.testing.assert_frame_equal(getattr(got_b, name), getattr(want_b, name),
                                       check_exact=True, obj=name)
+    node_queues = [(n, q) for n in nodes for q in (0, 2, 5, 7)]  # 7: no such queue
+    pd.testing.assert_frame_equal(
+        hgrid.building_power(got_b.queue_power, registry, index, node_queues),
+        hgrid.building_power(want_b.schedule, registry, index, node_queues),
+        check_exact=True)
     pd.testing.assert_frame_equal(hgrid.node_power(tl.steps, registry, index, nodes),
                                   hgrid.node_power(ref.loads, registry, index, nodes),
                                   check_exact=True)
@@ -151,3 +157,20 @@ def test_unknown_per_run_column_is_named():
                            engine="fast", ac=False)
     with pytest.raises(KeyError, match="'served'.*one of"):
         res.steps.per_run("served")
+
+
+def test_schedule_tables_are_built_on_first_read():
+    from gridmodel.outage.blackouts import SCHEDULE_TABLES
+
+    res = simulate_outages(alias_net(), None, start="2026-02-03T00:00+02:00", horizon_h=8,
+                           engine="fast", ac=False)
+    bo = res.blackouts
+    assert all(callable(bo._tables[name]) for name in SCHEDULE_TABLES)
+    daily = bo.daily
+    assert bo.daily is daily
+    assert callable(bo._tables["oblast_daily"])
+    back = pickle.loads(pickle.dumps(bo))
+    for name in SCHEDULE_TABLES:
+        pd.testing.assert_frame_equal(getattr(back, name), getattr(bo, name),
+                                      check_exact=True)
+    assert back.queue_power.on.shape == (len(bo.areas), bo.n_queues)

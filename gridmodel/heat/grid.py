@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gridmodel.outage.blackouts import QueuePower
 from gridmodel.outage.steps import StepArrays
 
 __all__ = ["asset_available", "building_power", "bus_of_substation", "heat_assets",
@@ -253,9 +254,10 @@ def building_power(schedule: pd.DataFrame, registry: pd.DataFrame, index: pd.Dat
 
     Parameters
     ----------
-    schedule : pandas.DataFrame
-        ``area, queue, time, power_on`` (``BlackoutSchedule.schedule``); ``area`` is a
-        substation id for Kyiv districts.
+    schedule : pandas.DataFrame or gridmodel.outage.blackouts.QueuePower
+        ``area, queue, time, power_on`` (``BlackoutSchedule.schedule``; ``area`` is a
+        substation id for Kyiv districts), or the same as arrays
+        (``BlackoutSchedule.queue_power``: the same answer, no table).
     registry : pandas.DataFrame
         ``net.registry``.
     index : pandas.DatetimeIndex
@@ -267,6 +269,9 @@ def building_power(schedule: pd.DataFrame, registry: pd.DataFrame, index: pd.Dat
     pandas.DataFrame of bool, columns a MultiIndex (grid_node, queue).
     """
     cols = pd.MultiIndex.from_tuples(list(node_queues), names=["grid_node", "queue"])
+    if isinstance(schedule, QueuePower):
+        s_of_b = _registry_maps(registry).substation_of_bus
+        return _building_power_of_queues(schedule, s_of_b, index, list(node_queues), cols)
     out = pd.DataFrame(True, index=index, columns=cols)
     if schedule is None or not len(schedule):
         return out
@@ -467,6 +472,31 @@ def _building_power_fast(schedule, s_of_b, index, node_queues, cols):
         j_row[m] = table[a_code[m], qv[m] - q0]
         off = m & (j_row >= 0) & ~schedule["power_on"].to_numpy()
         out[ti[off], j_row[off]] = False
+    return pd.DataFrame(out, index=index, columns=cols)
+
+
+def _building_power_of_queues(qp: QueuePower, s_of_b, index, node_queues,
+                              cols) -> pd.DataFrame:
+    """:func:`building_power` of a schedule's arrays: each (node, queue) column is its
+    area's queue, True where the schedule has no row (no such area or queue, or an hour
+    outside the schedule)."""
+    n_t, n_q = len(index), qp.on.shape[1]
+    out = np.ones((n_t, len(node_queues)), dtype=bool)
+    if not len(qp.area):
+        return pd.DataFrame(out, index=index, columns=cols)
+    ti = _ns_utc_positions(pd.Series(qp.times), index)
+    if ti is None:
+        ti = _utc(index).get_indexer(pd.DatetimeIndex(qp.times).tz_convert("UTC"))
+    area_pos = {a: i for i, a in enumerate(qp.names)}
+    start = np.searchsorted(qp.area, np.arange(len(qp.names) + 1))  # rows of each area
+    for j, (node, q) in enumerate(node_queues):
+        a = area_pos.get(s_of_b.get(node), -1)
+        if a < 0 or not (isinstance(q, int | np.integer) and 0 <= q < n_q):
+            continue
+        r = np.arange(start[a], start[a + 1])
+        k = ti[qp.t[r]]
+        inside = k >= 0
+        out[k[inside], j] = qp.on[r[inside], int(q)]
     return pd.DataFrame(out, index=index, columns=cols)
 
 

@@ -37,6 +37,7 @@ the share of residential demand that is dark or in a switched-off queue.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from dataclasses import dataclass
 
@@ -49,6 +50,7 @@ from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.demand import check_timezone
 from gridmodel.outage.published import published_stages
+from gridmodel.outage.result import LazyTable
 from gridmodel.outage.steps import StepArrays
 
 __all__ = [
@@ -67,9 +69,41 @@ __all__ = [
 EXEMPT_CLASSES = ("critical", "heat_water")
 
 
-@dataclass
+#: the tables of :class:`BlackoutSchedule`, built on first read
+SCHEDULE_TABLES = ("schedule", "blocks", "areas", "oblast_hourly", "daily", "oblast_daily")
+
+
+@dataclass(eq=False)
+class QueuePower:
+    """Whether each queue of each area has power, per step, as arrays (what
+    ``BlackoutSchedule.schedule`` lists row by row).
+
+    Attributes
+    ----------
+    names : numpy.ndarray of object
+        Sorted area names.
+    area, t : numpy.ndarray of int
+        Area (into ``names``) and step (into ``times``) of each row, sorted by area
+        and time.
+    times : pandas.DatetimeIndex
+        Sorted distinct step times (UTC).
+    on : numpy.ndarray of bool, shape (rows, queues)
+    """
+
+    names: np.ndarray
+    area: np.ndarray
+    t: np.ndarray
+    times: pd.DatetimeIndex
+    on: np.ndarray
+
+
 class BlackoutSchedule:
     """A rolling-blackout schedule and its summaries (times in UTC).
+
+    The tables may be given as DataFrames or as functions without arguments that build
+    them on first read (:class:`~gridmodel.outage.result.LazyTable`):
+    :func:`rolling_blackouts` passes functions, so a caller pays for the tables it reads;
+    ``queue_power`` holds the schedule as arrays.
 
     Attributes
     ----------
@@ -92,18 +126,42 @@ class BlackoutSchedule:
         ``residential_dark_share`` (mean share of residential demand in dark islands).
     n_queues, block_h, step_h, timezone
         The rule's parameters.
+    queue_power : QueuePower or None
+        ``schedule`` as arrays (None when the schedule was given as a table only).
     """
 
-    schedule: pd.DataFrame
-    blocks: pd.DataFrame
-    areas: pd.DataFrame
-    oblast_hourly: pd.DataFrame
-    daily: pd.DataFrame
-    oblast_daily: pd.DataFrame
-    n_queues: int
-    block_h: int
-    step_h: float
-    timezone: str
+    schedule = LazyTable()
+    blocks = LazyTable()
+    areas = LazyTable()
+    oblast_hourly = LazyTable()
+    daily = LazyTable()
+    oblast_daily = LazyTable()
+
+    def __init__(self, schedule, blocks, areas, oblast_hourly, daily, oblast_daily,
+                 n_queues: int, block_h: int, step_h: float, timezone: str,
+                 queue_power: QueuePower | None = None) -> None:
+        self._tables: dict = {"schedule": schedule, "blocks": blocks, "areas": areas,
+                              "oblast_hourly": oblast_hourly, "daily": daily,
+                              "oblast_daily": oblast_daily}
+        self.n_queues = n_queues
+        self.block_h = block_h
+        self.step_h = step_h
+        self.timezone = timezone
+        self.queue_power = queue_power
+
+    def __getstate__(self) -> dict:
+        """Every table built, for pickling and copies (the functions that build them are
+        closures, which do not pickle)."""
+        state = dict(vars(self))
+        state["_tables"] = {name: getattr(self, name) for name in SCHEDULE_TABLES}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+
+    def __repr__(self) -> str:
+        return (f"BlackoutSchedule({self.n_queues} queues, {self.block_h} h blocks, "
+                f"step {self.step_h} h, {self.timezone})")
 
     @property
     def published(self) -> pd.DataFrame:
@@ -419,26 +477,40 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     rows = _area_step_rows(loads, areas, timezone, int(block_h))
     queued_mw, shed_energised_mw, dark_mw = rows.sums[:, 0], rows.sums[:, 1], rows.sums[:, 2]
     deficit_mw = np.minimum(shed_energised_mw, queued_mw)
-    blocks, gid, k_all, first_q = _blocks(rows, queued_mw, deficit_mw, n_q, step_h,
-                                          start_queue)
+    blk = _block_queues(rows, queued_mw, deficit_mw, n_q, step_h, start_queue)
+    gid, k_all, first_q = blk.gid, blk.k_all, blk.first_q
     # power on per area-step row and queue: off while in the block's switched-off run
     queues_off = k_all[gid]
     q = np.arange(n_q, dtype=np.int64)
     on = (queued_mw > 0)[:, None] & ((q - first_q[gid][:, None]) % n_q >= queues_off[:, None])
-    schedule = _schedule_frame(on, rows.area, rows.names, rows.times[rows.t])
-    daily, d_area, d_date = _daily_supply(rows, on, step_h)
-    oblast_hourly, oblast_daily = _oblast_frames(rows, queues_off, n_q, step_h,
-                                                 daily["supply_h"].to_numpy(), d_area, d_date)
-    areas_out = pd.DataFrame({"area": rows.names[rows.area], "oblast": rows.oblast[rows.area],
-                              "time": rows.times[rows.t], "queued_mw": queued_mw,
-                              "deficit_mw": deficit_mw,
-                              "exempt_shed_mw": shed_energised_mw - deficit_mw,
-                              "dark_mw": dark_mw, "residential_mw": rows.sums[:, 3],
-                              "residential_dark_mw": rows.sums[:, 4]})
-    return BlackoutSchedule(schedule=schedule, blocks=blocks, areas=areas_out,
-                            oblast_hourly=oblast_hourly, daily=daily,
-                            oblast_daily=oblast_daily, n_queues=n_q,
-                            block_h=int(block_h), step_h=step_h, timezone=timezone)
+    on.setflags(write=False)
+
+    @functools.cache
+    def daily():
+        return _daily_supply(rows, on, step_h)
+
+    @functools.cache
+    def oblast():
+        d, d_area, d_date = daily()
+        return _oblast_frames(rows, queues_off, n_q, step_h, d["supply_h"].to_numpy(),
+                              d_area, d_date)
+
+    def areas_out():
+        return pd.DataFrame({"area": rows.names[rows.area], "oblast": rows.oblast[rows.area],
+                             "time": rows.times[rows.t], "queued_mw": queued_mw,
+                             "deficit_mw": deficit_mw,
+                             "exempt_shed_mw": shed_energised_mw - deficit_mw,
+                             "dark_mw": dark_mw, "residential_mw": rows.sums[:, 3],
+                             "residential_dark_mw": rows.sums[:, 4]})
+
+    return BlackoutSchedule(
+        schedule=lambda: _schedule_frame(on, rows.area, rows.names, rows.times[rows.t]),
+        blocks=lambda: _blocks_frame(rows, blk, n_q), areas=areas_out,
+        oblast_hourly=lambda: oblast()[0], daily=lambda: daily()[0],
+        oblast_daily=lambda: oblast()[1], n_queues=n_q, block_h=int(block_h),
+        step_h=step_h, timezone=timezone,
+        queue_power=QueuePower(names=rows.names, area=rows.area, t=rows.t,
+                               times=rows.times, on=on))
 
 
 @dataclass
@@ -489,32 +561,46 @@ def _area_step_rows(loads: pd.DataFrame, areas: pd.Series | None, timezone: str,
                          n_blocks=24 // block_h)
 
 
-def _blocks(rows: _AreaStepRows, queued_mw: np.ndarray, deficit_mw: np.ndarray, n_q: int,
-            step_h: float, start_queue: int) -> tuple:
-    """The ``blocks`` table, each row's block and the queues off per block.
+@dataclass
+class _BlockQueues:
+    """The blocks of :func:`rolling_blackouts` (sorted by area, local day and block)."""
 
-    Returns
-    -------
-    (blocks, gid, k_all, first_q)
-        The table; the block of each (area, step) row; per block the number of queues
-        off and the first of them (:func:`_queue_blocks`).
-    """
+    g_key: np.ndarray  # block key: (area x days + day) x blocks per day + block
+    gid: np.ndarray  # block of each (area, step) row
+    energy_mwh: np.ndarray  # per block: queued demand and deficit [MWh]
+    k_all: np.ndarray  # per block: queues off
+    first_q: np.ndarray  # per block: the first queue off
+    dark: np.ndarray  # per block: every row dark
+
+
+def _block_queues(rows: _AreaStepRows, queued_mw: np.ndarray, deficit_mw: np.ndarray,
+                  n_q: int, step_h: float, start_queue: int) -> _BlockQueues:
+    """Each row's block, and per block its energies and the queues off
+    (:func:`_queue_blocks`)."""
     dark = (queued_mw <= 0) & (rows.sums[:, 2] > 0)
     n_d, n_b = len(rows.dates), rows.n_blocks
     g_key, gid = _group_labels((rows.area * n_d + rows.date) * n_b + rows.block_t[rows.t],
                                len(rows.names) * n_d * n_b)
-    g_area, g_date, g_block = g_key // (n_d * n_b), g_key // n_b % n_d, g_key % n_b
     e = _group_sums(gid, np.column_stack([queued_mw, deficit_mw]), len(g_key)) * step_h
-    k_all, first_q = _queue_blocks(e[:, 1], e[:, 0], g_area, g_key // n_b, n_q, start_queue)
+    k_all, first_q = _queue_blocks(e[:, 1], e[:, 0], g_key // (n_d * n_b), g_key // n_b,
+                                   n_q, start_queue)
+    return _BlockQueues(g_key=g_key, gid=gid, energy_mwh=e, k_all=k_all, first_q=first_q,
+                        dark=np.bincount(gid[~dark], minlength=len(g_key)) == 0)
+
+
+def _blocks_frame(rows: _AreaStepRows, blk: _BlockQueues, n_q: int) -> pd.DataFrame:
+    """The ``blocks`` table of :class:`BlackoutSchedule`."""
+    n_d, n_b = len(rows.dates), rows.n_blocks
+    g_key, e, k_all = blk.g_key, blk.energy_mwh, blk.k_all
+    g_area, g_date, g_block = g_key // (n_d * n_b), g_key // n_b % n_d, g_key % n_b
     ring = list(range(n_q)) * 2
-    blocks = pd.DataFrame({
+    return pd.DataFrame({
         "area": rows.names[g_area], "oblast": rows.oblast[g_area], "date": rows.dates[g_date],
         "block": g_block, "demand_mwh": e[:, 0], "deficit_mwh": e[:, 1], "queues_off": k_all,
-        "off_queues": [ring[p:p + k] for p, k in zip(first_q.tolist(), k_all.tolist(),
+        "off_queues": [ring[p:p + k] for p, k in zip(blk.first_q.tolist(), k_all.tolist(),
                                                      strict=True)],
         "off_mwh": k_all * e[:, 0] / n_q, "queue_block_mwh": e[:, 0] / n_q,
-        "dark": np.bincount(gid[~dark], minlength=len(g_key)) == 0})
-    return blocks, gid, k_all, first_q
+        "dark": blk.dark})
 
 
 def _daily_supply(rows: _AreaStepRows, on: np.ndarray, step_h: float) -> tuple:

@@ -605,9 +605,12 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     step_run = np.empty(n_steps, dtype=np.int64)
     cached = np.zeros(n_steps, dtype=bool)
     first_step: list[int] = []
+    # states with equal keys share runs: one number per key (a hash per state, not step)
+    key_code: dict[tuple, int] = {}
+    state_code = [key_code.setdefault(k, len(key_code)) for k in state_keys]
+    step_factor = fvals[:, key_pos].tolist()  # Python floats, as float() of each value
     for k in range(n_steps):
-        fk = fvals[k]
-        key = (state_keys[step_state[k]], tuple(round(float(fk[j]), 9) for j in key_pos))
+        key = (state_code[step_state[k]], tuple(round(v, 9) for v in step_factor[k]))
         run = cache.get(key)
         if run is None:
             run = cache[key] = len(first_step)
@@ -637,8 +640,8 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     steps = StepArrays(model=model, runs=runs, load_alive=load_alive, step_run=step_run,
                        times=times, network_cache=compiled.extra.setdefault("steps", {}))
     n_out = np.array([_n_out(st) for st in states], dtype=np.int64)
-    # = Series.sum of the per-load demand (no NaN here)
-    run_demand = np.array([float(np.nansum(d)) for d in runs.load_demand_mw])
+    # = Series.sum of the per-load demand (no NaN here): each row summed along itself
+    run_demand = np.nansum(runs.load_demand_mw, axis=1)
     run_rows = pd.DataFrame({"time": times, "run": step_run, "cached": cached,
                              "n_assets_out": n_out[step_state],
                              "demand_mw": run_demand[step_run]})
