@@ -50,7 +50,7 @@ from gridmodel.errors import InputError
 from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.demand import check_timezone
 from gridmodel.outage.published import published_stages
-from gridmodel.outage.result import LazyTable
+from gridmodel.outage.result import LazyTable, LazyTables
 from gridmodel.outage.steps import StepArrays
 
 __all__ = [
@@ -97,7 +97,7 @@ class QueuePower:
     on: np.ndarray
 
 
-class BlackoutSchedule:
+class BlackoutSchedule(LazyTables):
     """A rolling-blackout schedule and its summaries (times in UTC).
 
     The tables may be given as DataFrames or as functions without arguments that build
@@ -130,6 +130,7 @@ class BlackoutSchedule:
         ``schedule`` as arrays (None when the schedule was given as a table only).
     """
 
+    TABLES = SCHEDULE_TABLES
     schedule = LazyTable()
     blocks = LazyTable()
     areas = LazyTable()
@@ -148,16 +149,6 @@ class BlackoutSchedule:
         self.step_h = step_h
         self.timezone = timezone
         self.queue_power = queue_power
-
-    def __getstate__(self) -> dict:
-        """Every table built, for pickling and copies (the functions that build them are
-        closures, which do not pickle)."""
-        state = dict(vars(self))
-        state["_tables"] = {name: getattr(self, name) for name in SCHEDULE_TABLES}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        vars(self).update(state)
 
     def __repr__(self) -> str:
         return (f"BlackoutSchedule({self.n_queues} queues, {self.block_h} h blocks, "

@@ -52,7 +52,23 @@ class LazyTable:
         obj._tables[self.name] = value
 
 
-class OutageResult:
+class LazyTables:
+    """Base of a result whose :class:`LazyTable` attributes are listed in ``TABLES``:
+    pickling and copies build every table first (the functions that build them are
+    closures over arrays, which do not pickle)."""
+
+    TABLES: tuple = ()
+
+    def __getstate__(self) -> dict:
+        state = dict(vars(self))
+        state["_tables"] = {name: getattr(self, name) for name in self.TABLES}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        vars(self).update(state)
+
+
+class OutageResult(LazyTables):
     """What one outage step does to the system.
 
     The tables may be given as DataFrames or as functions without arguments that build
@@ -100,6 +116,7 @@ class OutageResult:
         Import cap used [MW] (``inf`` for none).
     """
 
+    TABLES = TABLES
     islands = LazyTable()
     loads = LazyTable()
     oblasts = LazyTable()
@@ -130,16 +147,6 @@ class OutageResult:
         self.import_cap_mw = import_cap_mw
         self.damaged = {} if damaged is None else damaged
         self.extra = {} if extra is None else extra
-
-    def __getstate__(self) -> dict:
-        """Every table built, for pickling and copies (the functions that build them are
-        closures over the engine's arrays, which do not pickle)."""
-        state = dict(vars(self))
-        state["_tables"] = {name: getattr(self, name) for name in TABLES}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        vars(self).update(state)
 
     def _load_total(self, column: str) -> float:
         """Sum of a column of :attr:`loads` [MW], from the engine's arrays while the

@@ -43,7 +43,7 @@ from gridmodel.config import GRID
 from gridmodel.errors import InputError
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
 from gridmodel.outage.nuclear import response_strikes, snapshot_outages
-from gridmodel.outage.result import LazyTable
+from gridmodel.outage.result import LazyTable, LazyTables
 from gridmodel.outage.steps import SUM_COLUMNS, StepArrays
 from gridmodel.outage.ties import with_tie_closings
 from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
@@ -67,7 +67,7 @@ _ENGINE_SIMULATE = _simulate
 TIMELINE_TABLES = ("loads", "oblasts", "classes", "islands")
 
 
-class TimelineResult:
+class TimelineResult(LazyTables):
     """Hourly results of :func:`simulate_outages` (tidy frames, times in UTC).
 
     ``loads``, ``oblasts``, ``classes`` and ``islands`` may be given as DataFrames or as
@@ -102,6 +102,7 @@ class TimelineResult:
         engine's array path; None on the reference path.
     """
 
+    TABLES = TIMELINE_TABLES
     loads = LazyTable()
     oblasts = LazyTable()
     classes = LazyTable()
@@ -118,15 +119,6 @@ class TimelineResult:
         self.blackouts = blackouts
         self.meta = {} if meta is None else meta
         self.steps = steps
-
-    def __getstate__(self) -> dict:
-        """Every table built, for pickling and copies (as :class:`OutageResult`)."""
-        state = dict(vars(self))
-        state["_tables"] = {name: getattr(self, name) for name in TIMELINE_TABLES}
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        vars(self).update(state)
 
     def __repr__(self) -> str:
         return (f"TimelineResult({len(self.runs)} steps, {self.n_engine_runs} engine runs, "
