@@ -34,6 +34,9 @@ def _tables_only(tl):
     """A copy of ``tl`` with its tables built and no arrays (what consumers read then)."""
     out = copy.copy(tl)  # __getstate__ builds every table
     out.steps = None
+    if tl.blackouts is not None:
+        out.blackouts = copy.copy(tl.blackouts)
+        out.blackouts.queue_power = out.blackouts.oblast_off = None
     return out
 
 
@@ -65,6 +68,11 @@ def _assert_same_answers(tl, registry, index, nodes, plant_bus, areas, tz, popul
         got, want = _grid_values(tl, population, at, ids[::3]), _grid_values(ref, population,
                                                                               at, ids[::3])
         np.testing.assert_equal(got, want)  # exact; NaN equals NaN
+    assert tl.blackouts.oblast_off is not None
+    assert ref.blackouts.oblast_off is None
+    if population is not None:
+        assert np.isfinite(_grid_values(tl, population, None, None)[
+            "people_without_power_peak"])
     for c in PER_RUN_COLUMNS:
         np.testing.assert_array_equal(tl.steps.per_step(c).reshape(-1),
                                       ref.loads[c].to_numpy())

@@ -16,6 +16,7 @@ import pandas as pd
 
 from gridmodel.config import DEFAULTS
 from gridmodel.metrics import building_hours_below, energy_not_served_mwh, load_shed_mw
+from gridmodel.outage._kernel import group_sums_nb
 from gridmodel.outage.steps import StepArrays
 
 __all__ = ["HOUR_AFTER", "PLAN_METRICS", "REPLICATE_METRICS", "ROW_METRICS", "city_load_ids",
@@ -72,11 +73,23 @@ def city_load_ids(layer, registry: pd.DataFrame) -> np.ndarray:
 
 
 def _people_without_power_peak(blackouts, population: pd.Series | None) -> float:
+    """Most people without power in one step: residential share off x population, summed
+    over the oblasts (from the schedule's arrays where it has them: the same sums)."""
     if blackouts is None or population is None or not len(population):
         return float("nan")
-    oh = blackouts.oblast_hourly
-    people = oh["residential_off_share"] * oh["oblast"].map(population).fillna(0.0)
-    return float(people.groupby(oh["time"]).sum().max())
+    off = blackouts.oblast_off
+    if off is None:
+        oh = blackouts.oblast_hourly
+        people = oh["residential_off_share"] * oh["oblast"].map(population).fillna(0.0)
+        return float(people.groupby(oh["time"]).sum().max())
+    if not len(off.key):
+        return float("nan")  # as the max of an empty groupby
+    pop = pd.Series(off.oblasts).map(population).fillna(0.0).to_numpy(float)
+    people = off.share * pop[off.oblast]
+    # per step, in the rows' order (oblast by oblast): pandas' compensated group sums
+    per_step = group_sums_nb(people[None, :, None], off.t, len(off.times))[0, :, 0]
+    present = np.bincount(off.t, minlength=len(off.times)) > 0
+    return float(per_step[present].max())
 
 
 def _grid_values(tl, population, at, city_ids) -> dict:

@@ -128,6 +128,8 @@ class BlackoutSchedule(LazyTables):
         The rule's parameters.
     queue_power : QueuePower or None
         ``schedule`` as arrays (None when the schedule was given as a table only).
+    oblast_off : OblastOff or None
+        ``oblast_hourly`` as arrays (likewise).
     """
 
     TABLES = SCHEDULE_TABLES
@@ -140,7 +142,8 @@ class BlackoutSchedule(LazyTables):
 
     def __init__(self, schedule, blocks, areas, oblast_hourly, daily, oblast_daily,
                  n_queues: int, block_h: int, step_h: float, timezone: str,
-                 queue_power: QueuePower | None = None) -> None:
+                 queue_power: QueuePower | None = None,
+                 oblast_off: OblastOff | None = None) -> None:
         self._tables: dict = {"schedule": schedule, "blocks": blocks, "areas": areas,
                               "oblast_hourly": oblast_hourly, "daily": daily,
                               "oblast_daily": oblast_daily}
@@ -149,6 +152,7 @@ class BlackoutSchedule(LazyTables):
         self.step_h = step_h
         self.timezone = timezone
         self.queue_power = queue_power
+        self.oblast_off = oblast_off
 
     def __repr__(self) -> str:
         return (f"BlackoutSchedule({self.n_queues} queues, {self.block_h} h blocks, "
@@ -480,11 +484,11 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     def daily():
         return _daily_supply(rows, on, step_h)
 
-    @functools.cache
-    def oblast():
+    off = _oblast_off(rows, queues_off, n_q)
+
+    def oblast_daily():
         d, d_area, d_date = daily()
-        return _oblast_frames(rows, queues_off, n_q, step_h, d["supply_h"].to_numpy(),
-                              d_area, d_date)
+        return _oblast_daily(rows, off, step_h, d["supply_h"].to_numpy(), d_area, d_date)
 
     def areas_out():
         return pd.DataFrame({"area": rows.names[rows.area], "oblast": rows.oblast[rows.area],
@@ -497,11 +501,11 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     return BlackoutSchedule(
         schedule=lambda: _schedule_frame(on, rows.area, rows.names, rows.times[rows.t]),
         blocks=lambda: _blocks_frame(rows, blk, n_q), areas=areas_out,
-        oblast_hourly=lambda: oblast()[0], daily=lambda: daily()[0],
-        oblast_daily=lambda: oblast()[1], n_queues=n_q, block_h=int(block_h),
+        oblast_hourly=lambda: _oblast_hourly(off), daily=lambda: daily()[0],
+        oblast_daily=oblast_daily, n_queues=n_q, block_h=int(block_h),
         step_h=step_h, timezone=timezone,
         queue_power=QueuePower(names=rows.names, area=rows.area, t=rows.t,
-                               times=rows.times, on=on))
+                               times=rows.times, on=on), oblast_off=off)
 
 
 @dataclass
@@ -613,19 +617,50 @@ def _daily_supply(rows: _AreaStepRows, on: np.ndarray, step_h: float) -> tuple:
                          "queue": np.tile(q, len(ad_key)), "supply_h": supply_h}), d_area, d_date
 
 
-def _oblast_frames(rows: _AreaStepRows, queues_off: np.ndarray, n_q: int, step_h: float,
-                   supply_h: np.ndarray, d_area: np.ndarray,
-                   d_date: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``oblast_hourly`` and ``oblast_daily`` (:class:`BlackoutSchedule`).
+@dataclass(eq=False)
+class OblastOff:
+    """Residential demand without power per oblast and step, as arrays (the rows of
+    ``BlackoutSchedule.oblast_hourly``, sorted by oblast and time).
 
-    ``queues_off`` is the number of queues off in each (area, step) row; ``supply_h``,
-    ``d_area``, ``d_date`` the hours of supply per area, day and queue and their codes
-    (:func:`_daily_supply`).
+    Attributes
+    ----------
+    oblasts : numpy.ndarray of object
+        Sorted oblast names.
+    key : numpy.ndarray of int
+        ``oblast code x n_steps + step`` of each row.
+    times : pandas.DatetimeIndex
+        Sorted distinct step times (UTC).
+    sums_mw : numpy.ndarray, shape (rows, 3)
+        ``residential_mw, residential_off_mw, residential_dark_mw`` [MW].
+    share : numpy.ndarray
+        ``residential_off_share`` [0-1].
+    """
+
+    oblasts: np.ndarray
+    key: np.ndarray
+    times: pd.DatetimeIndex
+    sums_mw: np.ndarray
+    share: np.ndarray
+
+    @property
+    def oblast(self) -> np.ndarray:
+        """Oblast code of each row (into ``oblasts``)."""
+        return self.key // len(self.times)
+
+    @property
+    def t(self) -> np.ndarray:
+        """Step code of each row (into ``times``)."""
+        return self.key % len(self.times)
+
+
+def _oblast_off(rows: _AreaStepRows, queues_off: np.ndarray, n_q: int) -> OblastOff:
+    """Per oblast and step: queues off -> residential share without power.
+
+    ``queues_off`` is the number of queues off in each (area, step) row.
     """
     residential_mw, residential_dark_mw = rows.sums[:, 3], rows.sums[:, 4]
     residential_queued_mw = rows.sums[:, 5]
-    n_t, n_d = len(rows.times), len(rows.dates)
-    # per oblast and step: queues off -> residential share without power
+    n_t = len(rows.times)
     ob_code_area, oblasts = pd.factorize(rows.oblast, sort=True)
     a_ob = ob_code_area[rows.area]
     oh_key, oh_lab = _group_labels(np.where(a_ob >= 0, a_ob * n_t + rows.t, -1),
@@ -635,11 +670,28 @@ def _oblast_frames(rows: _AreaStepRows, queues_off: np.ndarray, n_q: int, step_h
                                               residential_dark_mw]), len(oh_key))
     res_denominator = np.where(oh[:, 0] > 0, oh[:, 0], 1.0)
     off_share = np.clip(np.where(oh[:, 0] > 0, oh[:, 1] / res_denominator, 0.0), 0.0, 1.0)
-    oblast_hourly = pd.DataFrame({"oblast": oblasts[oh_key // n_t],
-                                  "time": rows.times[oh_key % n_t],
-                                  "residential_mw": oh[:, 0], "residential_off_mw": oh[:, 1],
-                                  "residential_off_share": off_share})
+    return OblastOff(oblasts=np.asarray(oblasts, dtype=object), key=oh_key, times=rows.times,
+                     sums_mw=oh, share=off_share)
 
+
+def _oblast_hourly(off: OblastOff) -> pd.DataFrame:
+    """``oblast_hourly`` (:class:`BlackoutSchedule`)."""
+    return pd.DataFrame({"oblast": off.oblasts[off.oblast], "time": off.times[off.t],
+                         "residential_mw": off.sums_mw[:, 0],
+                         "residential_off_mw": off.sums_mw[:, 1],
+                         "residential_off_share": off.share})
+
+
+def _oblast_daily(rows: _AreaStepRows, off: OblastOff, step_h: float, supply_h: np.ndarray,
+                  d_area: np.ndarray, d_date: np.ndarray) -> pd.DataFrame:
+    """``oblast_daily`` (:class:`BlackoutSchedule`); ``supply_h``, ``d_area``, ``d_date``
+    the hours of supply per area, day and queue and their codes (:func:`_daily_supply`).
+    """
+    n_t, n_d = len(rows.times), len(rows.dates)
+    ob_code_area = pd.Index(off.oblasts).get_indexer(rows.oblast)
+    oh_key, oh, off_share = off.key, off.sums_mw, off.share
+    res_denominator = np.where(oh[:, 0] > 0, oh[:, 0], 1.0)
+    oblasts = off.oblasts
     # per oblast and day: hours with power per residential customer (dark counts as
     # none), and the range over queues of energised areas
     od_key, od_lab = _group_labels(oh_key // n_t * n_d + rows.date_t[oh_key % n_t],
@@ -660,7 +712,7 @@ def _oblast_frames(rows: _AreaStepRows, queues_off: np.ndarray, n_q: int, step_h
         "queue_supply_h_max": q_max,
         "residential_dark_share": np.divide(od[:, 1], n_dark_share, where=n_dark_share > 0,
                                             out=np.full(len(od_key), np.nan))})
-    return oblast_hourly, oblast_daily
+    return oblast_daily
 
 
 def _area_steps(loads: pd.DataFrame, areas: pd.Series | None, t_codes: np.ndarray,
