@@ -53,6 +53,7 @@ more slowly than without heat, toward a warmer floor.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from gridmodel.thermal._inputs import _model_inputs
 from gridmodel.thermal._units import _J_PER_KJ
@@ -62,12 +63,14 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
                   occupant=None, level=None):
     """Exact 1R1C update over (n_t, n_b) forcing; returns (n_t, n_b) temperatures.
 
-    Written with in-place operations on preallocated rows (memory-bound loop over time,
-    vectorised over buildings). ``occupant``: None, or (on, gain) with ``on`` of shape
-    (n_t, 1 or n_b) and ``gain`` [W/m²]: the gain is added to the free value (2) in the
-    steps where it is on and the heat is off (occupants' own heating, eq. (5)).
-    ``level``: None (full heat), or the heat share (n_t, n_b) in [0, 1] of eq. (6) where
-    the heat is on (1: full power, eq. (3)).
+    The per-building constants are worked out here (vectorised), the update over time in
+    one compiled pass (:func:`_exact_steps`), with the arithmetic of eqs. (2)-(6) in the
+    order of the former numpy formulation (``tests/test_thermal.py`` keeps it as the
+    reference and checks the two equal bit for bit). ``occupant``: None, or (on, gain)
+    with ``on`` of shape (n_t, 1 or n_b) and ``gain`` [W/m²]: the gain is added to the
+    free value (2) in the steps where it is on and the heat is off (occupants' own
+    heating, eq. (5)). ``level``: None (full heat), or the heat share (n_t, n_b) in
+    [0, 1] of eq. (6) where the heat is on (1: full power, eq. (3)).
     """
     n_t = temp_air.shape[0]
     n_b = max(temp_air.shape[1], heat_on.shape[1], np.size(h), np.size(c_j), np.size(temp0))
@@ -77,45 +80,79 @@ def _exact_kernel(temp_air, heat_on, h, c_j, gains, q_max, temp_setpoint, temp0,
     gain_step = relax * gain_rise
     heat_rise = np.broadcast_to(q_max / h * relax, (n_b,))  # extra rise at full power [K]
     if occupant is not None:
+        occupant_on = np.ascontiguousarray(occupant[0], dtype=np.bool_)
         occupant_rise = np.broadcast_to(relax * occupant[1] / h, (n_b,))
-    shared_air = temp_air.shape[1] == 1
-    shared_heat = heat_on.shape[1] == 1
+    else:
+        occupant_on = np.zeros((1, 1), dtype=np.bool_)
+        occupant_rise = np.zeros(n_b)
+    if level is not None:
+        level_k = np.ascontiguousarray(level, dtype=float)
+        reduced = (level_k < 1.0).any(axis=1)  # steps with reduced heat anywhere
+    else:
+        level_k, reduced = np.ones((1, 1)), np.zeros(n_t, dtype=np.bool_)
     out = np.empty((n_t, n_b))
     out[0] = np.broadcast_to(np.asarray(temp0, dtype=float), (n_b,))
-    buf = np.empty(n_b)
-    held = np.empty(n_b)
-    for k in range(n_t - 1):
-        nxt = out[k + 1]
-        # eq. (2), no heating: F = T decay + (1 - decay) (T_air + g / H)
-        np.multiply(out[k], decay, out=nxt)
-        if shared_air:
-            np.multiply(relax, temp_air[k, 0], out=buf)
-            buf += gain_step
-        else:
-            np.add(temp_air[k], gain_rise, out=buf)
-            buf *= relax
-        nxt += buf
-        if occupant is not None:  # eq. (5): occupants' heating while the heat is off
-            occ = occupant[0][k] & ~heat_on[k]
-            nxt += np.where(occ, occupant_rise, 0.0)
-        # eqs. (3)-(4), heating: min(max(T_set, F), F + heat_rise)
-        if shared_heat and not heat_on[k, 0]:
-            continue
-        np.maximum(nxt, temp_setpoint, out=held)
-        if level is not None and (level[k] < 1.0).any():  # eq. (6): reduced heat
-            air = temp_air[k, 0] if shared_air else temp_air[k]
-            np.minimum(heat_rise, level[k] * np.maximum(temp_setpoint - air, 0.0) * relax,
-                       out=buf)
-            np.copyto(buf, heat_rise, where=level[k] >= 1.0)
-            buf += nxt
-        else:
-            np.add(nxt, heat_rise, out=buf)
-        np.minimum(held, buf, out=held)
-        if shared_heat:
-            nxt[:] = held
-        else:
-            np.copyto(nxt, held, where=heat_on[k])
+    vec = [np.ascontiguousarray(np.broadcast_to(v, (n_b,)), dtype=float)
+           for v in (decay, relax, gain_rise, gain_step, heat_rise, occupant_rise,
+                     np.asarray(temp_setpoint, dtype=float))]
+    _exact_steps(out, np.ascontiguousarray(temp_air, dtype=float),
+                 np.ascontiguousarray(heat_on, dtype=np.bool_), *vec, occupant is not None,
+                 occupant_on, level is not None, level_k, reduced)
     return out
+
+
+@njit(cache=True)
+def _maximum(a, b):  # pragma: no cover
+    """``numpy.maximum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a >= b else b
+
+
+@njit(cache=True)
+def _minimum(a, b):  # pragma: no cover
+    """``numpy.minimum`` of two floats (NaN if either is NaN)."""
+    if a != a or b != b:
+        return a + b
+    return a if a <= b else b
+
+
+@njit(cache=True)
+def _exact_steps(out, temp_air, heat_on, decay, relax, gain_rise, gain_step, heat_rise,
+                 occupant_rise, temp_setpoint, use_occupant, occupant_on, use_level, level,
+                 reduced):  # pragma: no cover
+    """The time loop of :func:`_exact_kernel`, in place on ``out`` (row 0 given)."""
+    n_t, n_b = out.shape
+    shared_air = temp_air.shape[1] == 1
+    shared_heat = heat_on.shape[1] == 1
+    shared_occ = occupant_on.shape[1] == 1
+    shared_level = level.shape[1] == 1
+    for k in range(n_t - 1):
+        for b in range(n_b):
+            # eq. (2), no heating: F = T decay + (1 - decay) (T_air + g / H)
+            if shared_air:
+                buf = relax[b] * temp_air[k, 0] + gain_step[b]
+            else:
+                buf = (temp_air[k, b] + gain_rise[b]) * relax[b]
+            x = out[k, b] * decay[b] + buf
+            on = heat_on[k, 0] if shared_heat else heat_on[k, b]
+            if use_occupant:  # eq. (5): occupants' heating while the heat is off
+                occ = (occupant_on[k, 0] if shared_occ else occupant_on[k, b]) and not on
+                x = x + (occupant_rise[b] if occ else 0.0)
+            if on:  # eqs. (3)-(4), heating: min(max(T_set, F), F + heat_rise)
+                held = _maximum(x, temp_setpoint[b])
+                if use_level and reduced[k]:  # eq. (6): reduced heat
+                    lv = level[k, 0] if shared_level else level[k, b]
+                    if lv >= 1.0:
+                        rise = heat_rise[b]
+                    else:
+                        air = temp_air[k, 0] if shared_air else temp_air[k, b]
+                        rise = _minimum(heat_rise[b], lv * _maximum(temp_setpoint[b] - air,
+                                                                    0.0) * relax[b])
+                    x = _minimum(held, rise + x)
+                else:
+                    x = _minimum(held, x + heat_rise[b])
+            out[k + 1, b] = x
 
 
 def indoor_temperature(
