@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -49,9 +50,12 @@ def _assert_same_answers(tl, registry, index, nodes, plant_bus, areas, tz, popul
         pd.testing.assert_frame_equal(getattr(got_b, name), getattr(want_b, name),
                                       check_exact=True, obj=name)
     node_queues = [(n, q) for n in nodes for q in (0, 2, 5, 7)]  # 7: no such queue
+    node_queues += [(nodes[0], 3.0), (nodes[0], 0)]  # a float queue, a repeated pair
+    with warnings.catch_warnings():  # pandas' general path (float queue, repeated pair)
+        warnings.simplefilter("ignore", pd.errors.PerformanceWarning)
+        want_power = hgrid.building_power(want_b.schedule, registry, index, node_queues)
     pd.testing.assert_frame_equal(
-        hgrid.building_power(got_b.queue_power, registry, index, node_queues),
-        hgrid.building_power(want_b.schedule, registry, index, node_queues),
+        hgrid.building_power(got_b.queue_power, registry, index, node_queues), want_power,
         check_exact=True)
     pd.testing.assert_frame_equal(hgrid.node_power(tl.steps, registry, index, nodes),
                                   hgrid.node_power(ref.loads, registry, index, nodes),

@@ -491,7 +491,9 @@ def _building_power_of_queues(qp: QueuePower, s_of_b, index, node_queues,
     start = np.searchsorted(qp.area, np.arange(len(qp.names) + 1))  # rows of each area
     for j, (node, q) in enumerate(node_queues):
         a = area_pos.get(s_of_b.get(node), -1)
-        if a < 0 or not (isinstance(q, int | np.integer) and 0 <= q < n_q):
+        whole = isinstance(q, int | np.integer) or (
+            isinstance(q, float | np.floating) and float(q).is_integer())
+        if a < 0 or not (whole and 0 <= q < n_q):  # (a queue 2.0 is queue 2, as in pandas)
             continue
         r = np.arange(start[a], start[a + 1])
         k = ti[qp.t[r]]
