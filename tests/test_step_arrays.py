@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tiny_networks import alias_net
 
 from gridmodel.heat import grid as hgrid
 from gridmodel.metrics import energy_not_served_mwh, load_shed_mw
@@ -25,7 +26,6 @@ from gridmodel.metrics.row import _grid_values
 from gridmodel.outage.blackouts import rolling_blackouts, supply_areas
 from gridmodel.outage.steps import PER_RUN_COLUMNS, StepArrays
 from gridmodel.outage.timeline import TIMELINE_TABLES, simulate_outages
-from tests.tiny_networks import alias_net
 
 ROOT = Path(__file__).resolve().parents[1]
 BLACKOUT_FRAMES = ("schedule", "blocks", "areas", "oblast_hourly", "daily", "oblast_daily")

@@ -138,3 +138,29 @@ def test_evaluate_demands_rows_equal_evaluate_state(outages, monkeypatch):
                 np.testing.assert_array_equal(res.island_demand_mw[r, :k],
                                               ev.balance.island_demand_mw)
                 np.testing.assert_array_equal(res.energised[r, :k], ev.balance.energised)
+
+
+def test_step_factors_are_kept_by_content_and_handed_out_as_copies():
+    from gridmodel.outage.demand import demand_factors, load_demand_profile
+    from gridmodel.outage.timeline import _step_factors
+
+    times = pd.date_range("2026-02-02T22:00Z", periods=30, freq="h")
+    temps = pd.Series(np.linspace(-20, 0, 40), index=pd.date_range(
+        "2026-02-02T20:00Z", periods=40, freq="h"))
+    profile = load_demand_profile()
+    want = (demand_factors(times, temps, profile) / 0.01).round() * 0.01
+    first = _step_factors(times, temps, profile, 0.01)
+    pd.testing.assert_frame_equal(first, want, check_exact=True)
+    first.iloc[0, 0] = -1.0  # the caller's copy
+    pd.testing.assert_frame_equal(_step_factors(times, temps, profile, 0.01), want,
+                                  check_exact=True)
+    temps.iloc[5] = 3.0  # edited in place: new content, new answer
+    pd.testing.assert_frame_equal(
+        _step_factors(times, temps, profile, 0.01),
+        (demand_factors(times, temps, profile) / 0.01).round() * 0.01, check_exact=True)
+    exact = _step_factors(times, temps, profile, 0.0)
+    pd.testing.assert_frame_equal(exact, demand_factors(times, temps, profile),
+                                  check_exact=True)
+    us = pd.Series(temps.to_numpy(), index=temps.index.as_unit("us"))
+    pd.testing.assert_frame_equal(_step_factors(times, us, profile, 0.0), exact,
+                                  check_exact=True)

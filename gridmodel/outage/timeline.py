@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -309,11 +310,44 @@ def _without_attrs(strikes: pd.DataFrame | None) -> tuple[pd.DataFrame | None, d
 
 def _step_factors(times: pd.DatetimeIndex, temp_air, profile: DemandProfile,
                   demand_step: float) -> pd.DataFrame:
-    """Demand factor per class and step, quantised to ``demand_step`` (0: exact)."""
-    factors = demand_factors(times, temp_air, profile)
-    if demand_step > 0:
-        factors = (factors / demand_step).round() * demand_step
-    return factors
+    """Demand factor per class and step, quantised to ``demand_step`` (0: exact).
+
+    Kept by content (the step times, the temperature series' values and times, the
+    profile object, which is cached per file, and the step): the replicates of an
+    ensemble share their hours and weather. A copy is returned.
+    """
+    key = _factors_key(times, temp_air, profile, demand_step)
+    hit = _FACTORS.get(key) if key is not None else None
+    if hit is None:
+        factors = demand_factors(times, temp_air, profile)
+        if demand_step > 0:
+            factors = (factors / demand_step).round() * demand_step
+        if key is None:
+            return factors
+        hit = _FACTORS[key] = (profile, factors)  # the profile held: its id stays unique
+        while len(_FACTORS) > _FACTORS_MAX:
+            _FACTORS.popitem(last=False)
+    return hit[1].copy()
+
+
+#: demand factors by content (:func:`_step_factors`), oldest dropped first
+_FACTORS: OrderedDict = OrderedDict()
+_FACTORS_MAX = 16
+
+
+def _factors_key(times: pd.DatetimeIndex, temp_air, profile, demand_step: float):
+    """The content key of :func:`_step_factors`, or None (no caching) for a temperature
+    that is neither a number nor a Series on a tz-aware DatetimeIndex (the demand
+    module's checks then raise)."""
+    if temp_air is None or np.isscalar(temp_air):
+        temp = ("scalar", None if temp_air is None else float(temp_air))
+    elif (isinstance(temp_air, pd.Series) and isinstance(temp_air.index, pd.DatetimeIndex)
+          and temp_air.index.tz is not None and temp_air.dtype.kind == "f"):
+        temp = (str(temp_air.index.dtype), temp_air.index.asi8.tobytes(),
+                str(temp_air.dtype), temp_air.to_numpy().tobytes())
+    else:
+        return None
+    return (str(times.dtype), times.asi8.tobytes(), temp, id(profile), float(demand_step))
 
 
 def _engine_kwargs(net, kwargs: dict) -> dict:
