@@ -468,8 +468,14 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         if missing:
             msg = f"loads frame lacks columns {missing}; pass TimelineResult.loads."
             raise InputError(msg)
-    n_q, step_h = int(n_queues), float(step_h)
     rows = _area_step_rows(loads, areas, timezone, int(block_h))
+    return _schedule(rows, int(n_queues), int(block_h), float(step_h), timezone, start_queue)
+
+
+def _schedule(rows: _AreaStepRows, n_q: int, block_h: int, step_h: float, timezone: str,
+              start_queue: int) -> BlackoutSchedule:
+    """The schedule of the (area, step) rows: queues off per block, power per queue, and
+    functions building the tables on first read."""
     queued_mw, shed_energised_mw, dark_mw = rows.sums[:, 0], rows.sums[:, 1], rows.sums[:, 2]
     deficit_mw = np.minimum(shed_energised_mw, queued_mw)
     blk = _block_queues(rows, queued_mw, deficit_mw, n_q, step_h, start_queue)
@@ -479,12 +485,11 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
     q = np.arange(n_q, dtype=np.int64)
     on = (queued_mw > 0)[:, None] & ((q - first_q[gid][:, None]) % n_q >= queues_off[:, None])
     on.setflags(write=False)
+    off = _oblast_off(rows, queues_off, n_q)
 
     @functools.cache
     def daily():
         return _daily_supply(rows, on, step_h)
-
-    off = _oblast_off(rows, queues_off, n_q)
 
     def oblast_daily():
         d, d_area, d_date = daily()
@@ -502,10 +507,9 @@ def rolling_blackouts(loads: pd.DataFrame, areas: pd.Series | None = None, *,
         schedule=lambda: _schedule_frame(on, rows.area, rows.names, rows.times[rows.t]),
         blocks=lambda: _blocks_frame(rows, blk, n_q), areas=areas_out,
         oblast_hourly=lambda: _oblast_hourly(off), daily=lambda: daily()[0],
-        oblast_daily=oblast_daily, n_queues=n_q, block_h=int(block_h),
-        step_h=step_h, timezone=timezone,
-        queue_power=QueuePower(names=rows.names, area=rows.area, t=rows.t,
-                               times=rows.times, on=on), oblast_off=off)
+        oblast_daily=oblast_daily, n_queues=n_q, block_h=block_h, step_h=step_h,
+        timezone=timezone, queue_power=QueuePower(names=rows.names, area=rows.area, t=rows.t,
+                                                  times=rows.times, on=on), oblast_off=off)
 
 
 @dataclass

@@ -278,10 +278,8 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     kwargs = _engine_kwargs(net, dict(engine=engine, ac=ac, import_cap_mw=import_cap_mw,
                                       max_cascade_rounds=max_cascade_rounds,
                                       **dict(engine_kwargs or {})))
-    compiled = kwargs.get("compiled")
-    strikes, periods = _asset_periods(
-        net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h), step_h, seed, rng,
-        repair_table, compiled.extra.setdefault("timeline", {}) if compiled else None)
+    strikes, periods = _asset_periods(net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h),
+                                      step_h, seed, rng, repair_table, _network_cache(kwargs))
     if not isinstance(demand_profile, DemandProfile):
         demand_profile = load_demand_profile(demand_profile)
     factors = _step_factors(times, temp_air, demand_profile, demand_step)
@@ -293,10 +291,16 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
               "ac": ac, "seed": seed, "demand_step": demand_step}, steps=steps)
     if blackouts:
-        result.blackouts = _blackouts(net, kwargs.get("compiled"),
-                                      steps if steps is not None else result.loads,
-                                      demand_profile, n_queues, block_h, step_h)
+        per_step = result.loads if steps is None else steps  # the arrays where there are
+        result.blackouts = _blackouts(net, kwargs.get("compiled"), per_step, demand_profile,
+                                      n_queues, block_h, step_h)
     return result
+
+
+def _network_cache(kwargs: dict) -> dict | None:
+    """The timeline's cache kept with the compiled network (None without one)."""
+    compiled = kwargs.get("compiled")
+    return compiled.extra.setdefault("timeline", {}) if compiled is not None else None
 
 
 def _without_attrs(strikes: pd.DataFrame | None) -> tuple[pd.DataFrame | None, dict]:
