@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from gridmodel.errors import InputError
 from gridmodel.strikes.repairs import (
+    STATE_COLUMNS,
     asset_states,
     load_repair_table,
+    period_records,
     repair_hours,
     repair_schedule,
 )
@@ -144,6 +146,23 @@ def test_asset_states_follow_the_stable_asset_time_order(rows, seed):
     parts = [p for p in parts if len(p)]
     want = pd.concat(parts, ignore_index=True) if parts else got.iloc[:0]
     pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(STRIKE, min_size=1, max_size=12), seed=st.integers(0, 2**16))
+def test_period_records_equal_asset_states(rows, seed):
+    """The list form (the nuclear response's few strikes) gives asset_states' periods,
+    field by field and in its order, for any row order (rows with an asset only: the
+    list form takes no missing ids)."""
+    s = strikes([(a, "substation", h, e, f if e == "damaged" else 1.0, r)
+                 for a, h, e, f, r in rows if a is not None])
+    s = s.iloc[np.random.default_rng(seed).permutation(len(s))]
+    want = asset_states(s, s["repair_h"])
+    got = period_records(s["asset_id"].tolist(), s["time"].tolist(),
+                         s["fraction_lost"].tolist(), s["repair_h"].tolist(),
+                         s["effect"].tolist(), s["row"].tolist())
+    assert [list(r) for r in got] == [STATE_COLUMNS] * len(got)
+    assert [tuple(r.values()) for r in got] == list(want.itertuples(index=False, name=None))
 
 
 def test_restrike_after_repair_starts_new_repair():

@@ -37,7 +37,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from gridmodel.strikes.repairs import asset_states, repair_hours
+from gridmodel.strikes.repairs import period_records, repair_hours
 
 __all__ = ["connection_substations", "response_strikes", "snapshot_outages"]
 
@@ -118,25 +118,45 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
     """
     by_sub, outlets, watched = _watched(net, network_cache)
     cols = ["asset_id", "kind", "time", "effect", "fraction_lost", "row"]
-    hit = strikes[strikes["asset_id"].isin(watched)]
-    if not len(hit):
+    ids = strikes["asset_id"].to_numpy(dtype=object)
+    pos = np.flatnonzero(pd.Index(watched).get_indexer(ids) >= 0)
+    rows = _trip_rows(by_sub, outlets, _hit_periods(strikes, repair_h, pos)) if len(pos) else []
+    if not rows:  # nothing trips: no restart draws (the generator is left as it was)
         return pd.DataFrame(columns=cols), pd.Series([], dtype=float, name="repair_h")
-    periods = asset_states(hit.assign(row=_labels(hit)), repair_h.loc[hit.index])
-    rows = [{"asset_id": plant, "kind": "plant", "time": p.start, "effect": "disabled",
-             "fraction_lost": 1.0, "row": f"{ROW_PREFIX}{p.strike_rows}",
-             "out_h": (p.end - p.start) / pd.Timedelta(hours=1)}
-            for p in periods.itertuples()
-            if p.asset_id in by_sub and p.remaining_fraction < 1.0
-            for plant in by_sub[p.asset_id]]
+    trips = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
+    restart = repair_hours(trips, net, rng=rng, table=table).to_numpy(float)
+    hours = pd.Series(np.array([r["out_h"] for r in rows], dtype=float) + restart,
+                      name="repair_h")
+    return trips, hours
+
+
+def _hit_periods(strikes: pd.DataFrame, repair_h: pd.Series, pos: np.ndarray) -> list[dict]:
+    """State periods (:func:`~gridmodel.strikes.repairs.period_records`) of the strikes
+    at positions ``pos`` (those on watched assets), labelled by their strike-list rows."""
+    sub = strikes.iloc[pos]
+    hours = (repair_h.to_numpy(float)[pos] if repair_h.index.equals(strikes.index)
+             else repair_h.loc[sub.index].to_numpy(float))
+    times = pd.to_datetime(sub["time"], utc=True).tolist()
+    return period_records(sub["asset_id"].tolist(), times, sub["fraction_lost"].tolist(),
+                          hours.tolist(), sub["effect"].tolist(), _labels(sub))
+
+
+def _trip_rows(by_sub: dict, outlets: dict, periods: list[dict]) -> list[dict]:
+    """Trip rows (with ``out_h``) of the plants whose connection substations or every
+    outlet are out in ``periods`` (module rule)."""
+    rows = [{"asset_id": plant, "kind": "plant", "time": p["start"], "effect": "disabled",
+             "fraction_lost": 1.0, "row": f"{ROW_PREFIX}{p['strike_rows']}",
+             "out_h": (p["end"] - p["start"]) / pd.Timedelta(hours=1)}
+            for p in periods
+            if p["asset_id"] in by_sub and p["remaining_fraction"] < 1.0
+            for plant in by_sub[p["asset_id"]]]
     down: dict[str, list[tuple]] = {}  # asset -> the periods in which it is out
-    for p in periods.itertuples(index=False):
-        if p.remaining_fraction <= 0.0:
-            down.setdefault(p.asset_id, []).append((p.start, p.end, p.strike_rows))
-    rows += [row for plant, lines in outlets.items() for row in _islanded(plant, lines, down)]
-    trips = pd.DataFrame(rows, columns=[*cols, "out_h"])
-    restart = repair_hours(trips[cols], net, rng=rng, table=table).to_numpy(float)
-    hours = pd.Series(trips["out_h"].to_numpy(float) + np.asarray(restart), name="repair_h")
-    return trips[cols], hours
+    for p in periods:
+        if p["remaining_fraction"] <= 0.0:
+            down.setdefault(p["asset_id"], []).append((p["start"], p["end"],
+                                                       p["strike_rows"]))
+    return rows + [row for plant, lines in outlets.items()
+                   for row in _islanded(plant, lines, down)]
 
 
 def _watched(net, cache: dict | None) -> tuple[dict, dict, list]:

@@ -45,6 +45,7 @@ __all__ = [
     "RepairEntry",
     "RepairTable",
     "asset_states",
+    "period_records",
     "load_repair_table",
     "make_rng",
     "repair_hours",
@@ -369,13 +370,52 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
     labels = strikes["row"].tolist() if "row" in strikes.columns else [""] * n
     columns = (ids.tolist(), strikes["time"].tolist(), strikes["fraction_lost"].tolist(),
                hours.tolist(), strikes["effect"].tolist(), labels, missing.tolist())
-    cols = zip(*([v[i] for i in order] for v in columns), strict=True)
+    rows = zip(*([v[i] for i in order] for v in columns), strict=True)
+    periods = _merge_periods(r for r in rows if not r[-1])  # groupby drops missing ids
+    col = {c: [p[c] for p in periods] for c in STATE_COLUMNS}
+    return pd.DataFrame({
+        "asset_id": np.array(col["asset_id"], dtype=object),
+        "start": pd.to_datetime(col["start"], utc=True),
+        "end": pd.to_datetime(col["end"], utc=True),
+        "remaining_fraction": np.array(col["remaining_fraction"], dtype=float),
+        "effect": np.array(col["effect"], dtype=object),
+        "returns": np.array(col["returns"], dtype=bool),
+        "strike_rows": np.array(col["strike_rows"], dtype=object)})
+
+
+def period_records(ids: list, times: list, lost: list, hours: list, effects: list,
+                   labels: list) -> list[dict]:
+    """The periods of :func:`asset_states` as records, for a few strikes held as lists.
+
+    The same rule as :func:`asset_states` (one place: :func:`_merge_periods`) without
+    building or reading a frame: for callers with a handful of strikes (the nuclear
+    response), where the frames cost far more than the rule.
+
+    Parameters
+    ----------
+    ids, times, lost, hours, effects, labels : list
+        Per strike: asset id (no missing ids), time (UTC :class:`pandas.Timestamp`, none
+        missing), fraction lost, repair time [h], effect and strike-list row label.
+
+    Returns
+    -------
+    list of dict
+        One dict per period with the keys of :data:`STATE_COLUMNS`, in the row order of
+        :func:`asset_states` (by asset id, then start).
+    """
+    order = sorted(range(len(ids)), key=lambda i: (ids[i], times[i]))  # stable, as lexsort
+    return _merge_periods((ids[i], times[i], lost[i], hours[i], effects[i], labels[i])
+                          for i in order)
+
+
+def _merge_periods(rows) -> list[dict]:
+    """Periods of constant state from strike rows sorted by (asset id, time) (module
+    rules for re-strikes). ``rows`` yields ``(asset_id, time, fraction_lost, repair_h,
+    effect, label, ...)``; extra fields are ignored."""
     periods = []
     cur = None
     prev = None
-    for aid, t, lost, rh, effect, row_v, miss in cols:
-        if miss:
-            continue
+    for aid, t, lost, rh, effect, row_v, *_ in rows:
         if cur is not None and aid != prev:
             cur = None  # next asset (rows are sorted by asset_id)
         prev = aid
@@ -392,24 +432,16 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
         worst = min((cur["remaining_fraction"], cur["effect"]), (rem, effect),
                     key=lambda x: (x[0], -_EFFECTS.index(x[1])))
         new_end = max(cur["end"], end)
-        rows = f"{cur['strike_rows']}|{row}"
+        rows_label = f"{cur['strike_rows']}|{row}"
         if t == cur["start"]:
             cur.update(remaining_fraction=worst[0], effect=worst[1], end=new_end,
-                       strike_rows=rows)
+                       strike_rows=rows_label)
             continue
         cur["end"], cur["returns"] = t, False
         cur = {"asset_id": aid, "start": t, "end": new_end, "remaining_fraction": worst[0],
-               "effect": worst[1], "returns": True, "strike_rows": rows}
+               "effect": worst[1], "returns": True, "strike_rows": rows_label}
         periods.append(cur)
-    col = {c: [p[c] for p in periods] for c in STATE_COLUMNS}
-    return pd.DataFrame({
-        "asset_id": np.array(col["asset_id"], dtype=object),
-        "start": pd.to_datetime(col["start"], utc=True),
-        "end": pd.to_datetime(col["end"], utc=True),
-        "remaining_fraction": np.array(col["remaining_fraction"], dtype=float),
-        "effect": np.array(col["effect"], dtype=object),
-        "returns": np.array(col["returns"], dtype=bool),
-        "strike_rows": np.array(col["strike_rows"], dtype=object)})
+    return periods
 
 
 def _sort_codes(values: pd.Series) -> np.ndarray:
