@@ -19,6 +19,8 @@ import warnings
 import numpy as np
 import pandapower as pp
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pandapower.auxiliary import OPFNotConverged
 
 from gridmodel.outage import simulate_outage
@@ -250,7 +252,7 @@ def test_tie_rule_shares_a_cut_in_proportion_to_size(load_bus):
 
 
 def test_reused_solvers_and_cached_rows_answer_bit_for_bit_as_fresh_ones():
-    """The LP keeps per thread one HiGHS instance per role (cleared before each model),
+    """The LP keeps per thread one HiGHS instance (cleared before each model),
     the PTDF rows of an island's branches and the element groupings: an LP solved after
     others, in another order, answers exactly as one solved with everything fresh."""
     from gridmodel.outage import lp
@@ -280,3 +282,52 @@ def test_reused_solvers_and_cached_rows_answer_bit_for_bit_as_fresh_ones():
     for a, b, c in zip(warm, again, fresh, strict=True):
         np.testing.assert_array_equal(a, c)
         np.testing.assert_array_equal(b, c)
+
+
+def _highs_face_qp(hessian_diag, upper, a, lo, hi):
+    """The reference: HiGHS's QP solver (scipy's bundled bindings) on the tie rule's face,
+    ``min y' H y / 2`` over ``0 <= y <= upper`` and ``lo <= a y <= hi``."""
+    from scipy.optimize._highspy import _core as hc
+
+    n = len(upper)
+    h = hc._Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
+    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    h.setOptionValue("qp_regularization_value", 0.0)
+    model = hc.HighsLp()
+    model.num_col_, model.num_row_ = n, 0
+    model.col_cost_, model.col_lower_, model.col_upper_ = np.zeros(n), np.zeros(n), upper
+    h.passModel(model)
+    h.addRows(len(lo), lo, hi, a.size, np.arange(0, a.size, n, dtype=np.int32),
+              np.tile(np.arange(n, dtype=np.int32), len(lo)), a.ravel())
+    h.passHessian(n, n, hc.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
+                  np.arange(n, dtype=np.int32), hessian_diag)
+    h.run()
+    assert h.getModelStatus() == hc.HighsModelStatus.kOptimal
+    return np.asarray(h.getSolution().col_value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(2, 8), n_ineq=st.integers(0, 3), seed=st.integers(0, 2**16))
+def test_tie_rule_qp_equals_highs_qp(n, n_ineq, seed):
+    """The tie rule's QP on a face (DAQP) has HiGHS's QP answer: random faces of the
+    rule's shape (a balance row, limit rows with and without a fixed activity, columns
+    of +-1 at their buses) through a feasible point."""
+    from gridmodel.outage import lp
+
+    rng = np.random.default_rng(seed)
+    upper = rng.uniform(1.0, 100.0, n)
+    size = rng.uniform(5.0, 500.0, n)
+    point = rng.uniform(0.0, 1.0, n) * upper  # the face holds this point
+    a = np.vstack([rng.choice([-1.0, 1.0], n), rng.normal(0.0, 1.0, (1 + n_ineq, n))])
+    act = a @ point
+    slack = rng.uniform(0.0, 20.0, (2, len(act)))
+    lo, hi = act - slack[0], act + slack[1]
+    lo[:2], hi[:2] = act[:2], act[:2]  # the balance and one limit at their activity
+    got = lp._face_qp(np.diag(2.0 / size), upper, lp._Rows(a, lo, hi))
+    want = _highs_face_qp(2.0 / size, upper, a, lo, hi)
+    assert got is not None
+    np.testing.assert_allclose(got, want, atol=1e-6 * upper.max())
+    objective = np.sum(got**2 / size)
+    assert objective <= np.sum(want**2 / size) * (1 + 1e-9) + 1e-9

@@ -5,7 +5,7 @@ island shares its deficit evenly, and a region behind congested ties shares the 
 average. Where that answer loads a live branch above its **continuous rating**, the
 operator redispatches and sheds so that every branch is within its rating: this module
 solves that as one linear programme per island where a limit binds, by HiGHS directly
-(scipy's bundled bindings), shared by both engines.
+(scipy's bundled bindings), and its tie rule as a small QP by DAQP, shared by both engines.
 
 The rule (also ``docs/outage.md``)
 ----------------------------------
@@ -43,6 +43,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+import daqp
 import numpy as np
 from scipy.optimize._highspy import _core as _hc
 from scipy.sparse import coo_matrix
@@ -301,8 +302,17 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
     the LP's value and every row with a non-zero dual at its activity (complementary
     slackness; zero is within :data:`TIE_DUAL_TOL`); on that face a strictly convex QP
     over the free columns has one answer, so a change that equivalent groups can share
-    is shared in proportion to their size (capacity or connectable demand). The LP's
-    answer stays when no column is free or HiGHS's QP does not reach an optimum.
+    is shared in proportion to their size (capacity or connectable demand). The QP is
+    solved by DAQP [1]_, a dual active-set method that is exact up to rounding on such
+    small dense problems (a few free columns; HiGHS's QP solver gave the same answers to
+    5e-14 MW at several times the cost). The LP's answer stays when no column is free
+    or DAQP finds no optimum.
+
+    References
+    ----------
+    .. [1] D. Arnström, A. Bemporad, D. Axehill, "A dual active-set solver for embedded
+       quadratic programming using recursive LDL' updates", IEEE Transactions on
+       Automatic Control 67(8), 2022, doi:10.1109/TAC.2022.3176430.
     """
     free = np.abs(col_dual) <= TIE_DUAL_TOL
     if free.sum() < 2:
@@ -319,31 +329,35 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
             hi = np.where(tight_rows, act - shift, hi)
         return _Rows(r.a[:, free], lo, hi)
 
-    idx = np.flatnonzero(free)
-    h = _highs(np.zeros(len(idx)), upper[free], restricted(rows, tight), role="qp")
-    h.setOptionValue("qp_iteration_limit", TIE_QP_ITERATIONS_PER_COLUMN * len(idx))
-    # the Hessian is diagonal and positive; HiGHS's default regularisation (1e-7) would
-    # move the answer by up to about 1e-5 MW. An older HiGHS (1.8, bundled with
-    # scipy < 1.17) has no such option: there the Hessian is scaled (the same minimiser)
-    # so that its fixed regularisation moves the answer by about 1e-9 MW
-    ok = h.setOptionValue("qp_regularization_value", 0.0) == _hc.HighsStatus.kOk
-    scale = 1.0 if ok else TIE_QP_HESSIAN_SCALE
-    h.passHessian(len(idx), len(idx), _hc.HessianFormat.kTriangular,
-                  np.arange(len(idx) + 1, dtype=np.int32), np.arange(len(idx), dtype=np.int32),
-                  scale * 2.0 / size[free])
+    face = restricted(rows, tight)
+    hessian = np.diag(2.0 / size[free])
     y = x.copy()
     new = np.zeros(0, dtype=np.int64)
     while True:
         if len(new):
             added[new] = True
-            restricted(limits(new)).add_to(h, np.arange(len(idx)))
-        h.run()
-        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+            face = face.extend(restricted(limits(new)))
+        y_free = _face_qp(hessian, upper[free], face)
+        if y_free is None:
             return x
-        y[free] = np.clip(np.asarray(h.getSolution().col_value), 0.0, upper[free])
+        y[free] = np.clip(y_free, 0.0, upper[free])
         new = still_over(y, added)
         if not len(new):
             return y
+
+
+def _face_qp(hessian: np.ndarray, upper: np.ndarray, face: _Rows) -> np.ndarray | None:
+    """``argmin y' H y / 2`` over ``0 <= y <= upper`` and ``face`` (rows with equal bounds
+    as equalities) by DAQP, or None when it reports no optimum."""
+    n = len(upper)
+    sense = np.zeros(n + len(face.lo), dtype=np.int32)
+    sense[n:][face.lo == face.hi] = 5  # DAQP's code of an equality row
+    y, _, flag, _ = daqp.solve(hessian, np.zeros(n), np.ascontiguousarray(face.a, dtype=float),
+                               np.concatenate([upper, face.hi]),
+                               np.concatenate([np.zeros(n), face.lo]), sense,
+                               primal_tol=TIE_QP_PRIMAL_TOL_MW, eps_prox=0.0,
+                               iter_limit=TIE_QP_ITERATIONS_PER_COLUMN * max(n, 1))
+    return np.asarray(y, dtype=float) if flag >= 1 else None
 
 
 @dataclass
@@ -428,8 +442,8 @@ TIE_DUAL_TOL: float = 1e-9
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
 #: the machine)
 TIE_QP_ITERATIONS_PER_COLUMN: int = 20
-#: scale of the tie rule's Hessian where HiGHS cannot switch its QP regularisation off
-TIE_QP_HESSIAN_SCALE: float = 1.0e4
+#: primal feasibility tolerance of the tie rule's QP [MW] (DAQP's default is 1e-6)
+TIE_QP_PRIMAL_TOL_MW: float = 1e-9
 #: a branch off the lazy set counts as above its rating past this margin [MW] (the
 #: solver's primal tolerance is about 1e-7 MW)
 LAZY_TOL_MW: float = 1e-6
@@ -467,21 +481,21 @@ def _build_island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _Is
                           pfinj_mw=-base_mva * b_pu * shift_rad)
 
 
-#: one HiGHS instance per thread and role (the LP, the tie rule's QP), cleared before each
-#: model: creating one costs about as much as the Python side of a solve
+#: one HiGHS instance per thread, cleared before each model: creating one costs about as
+#: much as the Python side of a solve
 _SOLVERS = threading.local()
 
 
-def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows, role: str = "lp"):
+def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
     """A quiet HiGHS instance (scipy's bundled bindings) holding ``min cost @ x`` over
-    ``0 <= x <= upper`` and ``rows``: this thread's instance for ``role``, its model,
-    basis and solution cleared (its options are the ones each role sets every time)."""
-    h = getattr(_SOLVERS, role, None)
+    ``0 <= x <= upper`` and ``rows``: this thread's instance, its model, basis and
+    solution cleared (its options are set once)."""
+    h = getattr(_SOLVERS, "lp", None)
     if h is None:
         h = _hc._Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
-        setattr(_SOLVERS, role, h)
+        _SOLVERS.lp = h
     else:
         h.clearModel()
     n_col = len(cost)
