@@ -436,7 +436,9 @@ class _IslandNetwork:
 #: DC networks of islands by content (bounded; content-addressed, so never stale)
 _NETWORKS: OrderedDict = OrderedDict()
 _NETWORKS_MAX = 64
-#: a reduced cost or dual this small counts as zero in the tie rule (:func:`_tie_rule`)
+#: a reduced cost or dual this small counts as zero in the tie rule (:func:`_tie_rule`);
+#: below HiGHS's dual feasibility tolerance (1e-7), so at a degenerate optimum the face
+#: can depend on the vertex reached (docs/outage.md, the tie rule's known limit)
 TIE_DUAL_TOL: float = 1e-9
 #: the tie rule's QP gives up (the LP's answer stays) after this many iterations per free
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
