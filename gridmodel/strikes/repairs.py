@@ -45,9 +45,9 @@ __all__ = [
     "RepairEntry",
     "RepairTable",
     "asset_states",
-    "period_records",
     "load_repair_table",
     "make_rng",
+    "period_records",
     "repair_hours",
     "repair_schedule",
 ]
