@@ -134,8 +134,7 @@ def _hit_periods(strikes: pd.DataFrame, repair_h: pd.Series, pos: np.ndarray) ->
     """State periods (:func:`~gridmodel.strikes.repairs.period_records`) of the strikes
     at positions ``pos`` (those on watched assets), labelled by their strike-list rows."""
     sub = strikes.iloc[pos]
-    hours = (repair_h.to_numpy(float)[pos] if repair_h.index.equals(strikes.index)
-             else repair_h.loc[sub.index].to_numpy(float))
+    hours = repair_h.reindex(strikes.index).to_numpy(float)[pos]  # aligned on the strikes
     times = pd.to_datetime(sub["time"], utc=True).tolist()
     return period_records(sub["asset_id"].tolist(), times, sub["fraction_lost"].tolist(),
                           hours.tolist(), sub["effect"].tolist(), _labels(sub))

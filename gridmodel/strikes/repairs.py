@@ -362,16 +362,10 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
     if isinstance(hours, pd.Series):
         hours = hours.reindex(strikes.index)  # aligned on the strikes' index
     hours = np.asarray(hours, dtype=float)
-    ids = strikes["asset_id"]
-    n = len(strikes)
-    # stable sort by (asset_id, time), missing values last: DataFrame.sort_values' order
-    order = np.lexsort((_sort_codes(strikes["time"]), _sort_codes(ids))).tolist()
-    missing = pd.isna(ids).to_numpy()  # groupby drops missing asset ids
-    labels = strikes["row"].tolist() if "row" in strikes.columns else [""] * n
-    columns = (ids.tolist(), strikes["time"].tolist(), strikes["fraction_lost"].tolist(),
-               hours.tolist(), strikes["effect"].tolist(), labels, missing.tolist())
-    rows = zip(*([v[i] for i in order] for v in columns), strict=True)
-    periods = _merge_periods(r for r in rows if not r[-1])  # groupby drops missing ids
+    labels = strikes["row"].tolist() if "row" in strikes.columns else [""] * len(strikes)
+    periods = period_records(strikes["asset_id"], strikes["time"],
+                             strikes["fraction_lost"].tolist(), hours.tolist(),
+                             strikes["effect"].tolist(), labels)
     col = {c: [p[c] for p in periods] for c in STATE_COLUMNS}
     return pd.DataFrame({
         "asset_id": np.array(col["asset_id"], dtype=object),
@@ -383,39 +377,42 @@ def asset_states(strikes: pd.DataFrame, repair_h: pd.Series) -> pd.DataFrame:
         "strike_rows": np.array(col["strike_rows"], dtype=object)})
 
 
-def period_records(ids: list, times: list, lost: list, hours: list, effects: list,
-                   labels: list) -> list[dict]:
-    """The periods of :func:`asset_states` as records, for a few strikes held as lists.
+def period_records(ids, times, lost, hours, effects, labels) -> list[dict]:
+    """The periods of :func:`asset_states` as records, without a frame.
 
-    The same rule as :func:`asset_states` (one place: :func:`_merge_periods`) without
-    building or reading a frame: for callers with a handful of strikes (the nuclear
-    response), where the frames cost far more than the rule.
+    :func:`asset_states` is this plus the frame; callers with a handful of strikes (the
+    nuclear response) call it on lists, where frames cost far more than the rule.
 
     Parameters
     ----------
-    ids, times, lost, hours, effects, labels : list
-        Per strike: asset id (no missing ids), time (UTC :class:`pandas.Timestamp`, none
-        missing), fraction lost, repair time [h], effect and strike-list row label.
+    ids, times : Series or list
+        Per strike: asset id (missing ids are dropped, as a groupby drops them) and time
+        (UTC).
+    lost, hours, effects, labels : list
+        Per strike: fraction lost, repair time [h], effect and strike-list row label.
 
     Returns
     -------
     list of dict
-        One dict per period with the keys of :data:`STATE_COLUMNS`, in the row order of
-        :func:`asset_states` (by asset id, then start).
+        One dict per period with the keys of :data:`STATE_COLUMNS`, by asset id, then
+        start (a stable sort by (asset id, time), missing values last: the order of
+        ``DataFrame.sort_values``).
     """
-    order = sorted(range(len(ids)), key=lambda i: (ids[i], times[i]))  # stable, as lexsort
-    return _merge_periods((ids[i], times[i], lost[i], hours[i], effects[i], labels[i])
-                          for i in order)
+    order = np.lexsort((_sort_codes(times), _sort_codes(ids))).tolist()
+    missing = pd.isna(np.asarray(ids, dtype=object)).tolist()
+    columns = [v.tolist() if isinstance(v, pd.Series) else list(v)
+               for v in (ids, times, lost, hours, effects, labels)]
+    return _merge_periods(tuple(c[i] for c in columns) for i in order if not missing[i])
 
 
 def _merge_periods(rows) -> list[dict]:
     """Periods of constant state from strike rows sorted by (asset id, time) (module
-    rules for re-strikes). ``rows`` yields ``(asset_id, time, fraction_lost, repair_h,
-    effect, label, ...)``; extra fields are ignored."""
+    rules for re-strikes); ``rows`` yields ``(asset_id, time, fraction_lost, repair_h,
+    effect, label)``."""
     periods = []
     cur = None
     prev = None
-    for aid, t, lost, rh, effect, row_v, *_ in rows:
+    for aid, t, lost, rh, effect, row_v in rows:
         if cur is not None and aid != prev:
             cur = None  # next asset (rows are sorted by asset_id)
         prev = aid
@@ -444,8 +441,11 @@ def _merge_periods(rows) -> list[dict]:
     return periods
 
 
-def _sort_codes(values: pd.Series) -> np.ndarray:
-    """Integer keys that sort like ``values`` (missing values last), for np.lexsort."""
+def _sort_codes(values) -> np.ndarray:
+    """Integer keys that sort like ``values`` (Series or list; missing values last), for
+    np.lexsort."""
+    if not isinstance(values, pd.Series):
+        values = pd.Series(values, dtype=object)
     codes, uniques = pd.factorize(values, sort=True)
     return np.where(codes == -1, len(uniques), codes)
 
