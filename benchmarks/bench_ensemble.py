@@ -117,7 +117,7 @@ def versus_baseline(k: int, passes: int = 5) -> None:
           f"{BASELINE_COMMIT} {b * 1e3:.1f} ms, this tree {c * 1e3:.1f} ms -> "
           f"{factor:.2f}x {word}")
     ratios = ", ".join(f"{r['cpu_s'] / q['cpu_s']:.2f}" for r, q in zip(base, cur, strict=True))
-    print(f"  e165e52 / this tree, pass by pass: {ratios}")
+    print(f"  {BASELINE_COMMIT} / this tree, pass by pass: {ratios}")
     mb, mc = base[0]["metrics"], cur[0]["metrics"]
     moved = [m for m in mb if m in mc and not np.isclose(mb[m], mc[m], rtol=1e-9,
                                                          equal_nan=True)]

@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandapower as pp
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pandapower.auxiliary import OPFNotConverged
 
@@ -289,22 +289,25 @@ def _highs_face_qp(hessian_diag, upper, a, lo, hi):
     ``min y' H y / 2`` over ``0 <= y <= upper`` and ``lo <= a y <= hi``."""
     from scipy.optimize._highspy import _core as hc
 
+    from gridmodel.outage import lp
+
     n = len(upper)
-    h = hc._Highs()
+    h = hc._Highs()  # its own instance: these options must not reach the LP's
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    h.setOptionValue("dual_feasibility_tolerance", 1e-10)
     h.setOptionValue("qp_regularization_value", 0.0)
+    # a bound, as the rule had with HiGHS: on some faces its QP solver does not finish
+    # (seed 254, n 5, 3 inequalities ran for minutes; DAQP answers at once)
+    h.setOptionValue("qp_iteration_limit", 1000)
     model = hc.HighsLp()
     model.num_col_, model.num_row_ = n, 0
     model.col_cost_, model.col_lower_, model.col_upper_ = np.zeros(n), np.zeros(n), upper
     h.passModel(model)
-    h.addRows(len(lo), lo, hi, a.size, np.arange(0, a.size, n, dtype=np.int32),
-              np.tile(np.arange(n, dtype=np.int32), len(lo)), a.ravel())
+    lp._Rows(a, lo, hi).add_to(h, np.arange(n))
     h.passHessian(n, n, hc.HessianFormat.kTriangular, np.arange(n + 1, dtype=np.int32),
                   np.arange(n, dtype=np.int32), hessian_diag)
     h.run()
-    assert h.getModelStatus() == hc.HighsModelStatus.kOptimal
+    if h.getModelStatus() != hc.HighsModelStatus.kOptimal:
+        return None
     return np.asarray(h.getSolution().col_value)
 
 
@@ -328,6 +331,7 @@ def test_tie_rule_qp_equals_highs_qp(n, n_ineq, seed):
     got = lp._face_qp(np.diag(2.0 / size), upper, lp._Rows(a, lo, hi))
     want = _highs_face_qp(2.0 / size, upper, a, lo, hi)
     assert got is not None
-    np.testing.assert_allclose(got, want, atol=1e-6 * upper.max())
+    assume(want is not None)  # the reference gave up: nothing to compare with
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)  # MW; the minimiser is unique
     objective = np.sum(got**2 / size)
     assert objective <= np.sum(want**2 / size) * (1 + 1e-9) + 1e-9

@@ -356,7 +356,7 @@ def _face_qp(hessian: np.ndarray, upper: np.ndarray, face: _Rows) -> np.ndarray 
                                np.concatenate([upper, face.hi]),
                                np.concatenate([np.zeros(n), face.lo]), sense,
                                primal_tol=TIE_QP_PRIMAL_TOL_MW, eps_prox=0.0,
-                               iter_limit=TIE_QP_ITERATIONS_PER_COLUMN * max(n, 1))
+                               iter_limit=TIE_QP_ITERATIONS_PER_COLUMN * n)
     return np.asarray(y, dtype=float) if flag >= 1 else None
 
 
@@ -444,7 +444,8 @@ TIE_DUAL_TOL: float = 1e-9
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
 #: the machine)
 TIE_QP_ITERATIONS_PER_COLUMN: int = 20
-#: primal feasibility tolerance of the tie rule's QP [MW] (DAQP's default is 1e-6)
+#: primal feasibility tolerance of the tie rule's QP [MW] (DAQP's default is 1e-6): far
+#: below :data:`LAZY_TOL_MW`, so that the QP's own slack never reads as an overload
 TIE_QP_PRIMAL_TOL_MW: float = 1e-9
 #: a branch off the lazy set counts as above its rating past this margin [MW] (the
 #: solver's primal tolerance is about 1e-7 MW)
