@@ -335,3 +335,97 @@ def test_tie_rule_qp_equals_highs_qp(n, n_ineq, seed):
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)  # MW; the minimiser is unique
     objective = np.sum(got**2 / size)
     assert objective <= np.sum(want**2 / size) * (1 + 1e-9) + 1e-9
+
+
+def _answers_on_path(calls, options: dict) -> list:
+    """Each island LP's answer (dispatch and served [MW]; None without an optimum) with
+    HiGHS's options ``options`` (another path to the same optimum), options restored."""
+    from gridmodel.outage import lp
+
+    h = lp._SOLVERS.lp
+    saved = {o: h.getOptionValue(o)[1] for o in options}
+    for o, v in options.items():
+        h.setOptionValue(o, v)
+    try:
+        out = [lp.solve_island(*c) for c in calls]
+    finally:
+        for o, v in saved.items():
+            h.setOptionValue(o, v)
+    return [None if r is None else np.concatenate([r.dispatch_mw, r.served_mw]) for r in out]
+
+
+def _moves(a: list, b: list) -> np.ndarray:
+    """Largest change per LP between two paths' answers [MW] (inf where one has none)."""
+    return np.array([np.inf if (x is None) != (y is None) else
+                     0.0 if x is None else float(np.abs(x - y).max())
+                     for x, y in zip(a, b, strict=True)])
+
+
+def test_lp_answer_does_not_depend_on_the_solver_path(monkeypatch):
+    """The island LPs of a few ensemble replicates (generation first, short of
+    interceptors; whole ukraine network) give the same answer by HiGHS's dual simplex
+    (the default) and its primal simplex: the tie rule's face does not depend on the
+    vertex reached. At HiGHS's default dual tolerance (1e-7, the rule's before 7 Dec
+    2026) the same LPs move by megawatts: the data has the near-ties the test is about."""
+    from pathlib import Path
+
+    from gridmodel.outage import lp
+    from gridmodel.strikes.patterns import load_pattern
+    from gridmodel.studies import ensemble
+
+    calls = []
+    solve = lp.solve_island
+
+    def record(*args):
+        calls.append(args)
+        return solve(*args)
+
+    monkeypatch.setattr(lp, "solve_island", record)
+    pattern = load_pattern(Path(__file__).parents[1] / "examples" / "patterns"
+                           / "generation_first_interceptor_short.toml")
+    ensemble.run(pattern, 10, seed=2026, progress=False)
+    monkeypatch.setattr(lp, "solve_island", solve)
+    assert len(calls) >= 100, "too few LPs: the test checks little"
+    primal = {"simplex_strategy": 4}
+    moved = _moves(_answers_on_path(calls, {}), _answers_on_path(calls, primal))
+    assert moved.max() <= 1e-6, f"{int((moved > 1e-6).sum())} of {len(calls)} LPs moved"
+    monkeypatch.setattr(lp, "LP_DUAL_FEASIBILITY_TOL", lp.FALLBACK_DUAL_TOL)
+    loose = {"dual_feasibility_tolerance": lp.FALLBACK_DUAL_TOL}
+    moved = _moves(_answers_on_path(calls, loose), _answers_on_path(calls, {**loose, **primal}))
+    assert (moved > 1.0).any(), "no near-tie in these LPs: the first check proves nothing"
+
+
+class _FakeHighs:
+    """A HiGHS stand-in whose first run ends without a certified optimum."""
+
+    def __init__(self, statuses):
+        from scipy.optimize._highspy import _core as hc
+
+        self.status = iter(statuses)
+        self.tolerances, self.now, self.hc = [], None, hc
+
+    def setOptionValue(self, name, value):  # noqa: N802 (HiGHS's name)
+        assert name == "dual_feasibility_tolerance"
+        self.tol = value
+
+    def run(self):
+        self.tolerances.append(getattr(self, "tol", None))
+        self.now = next(self.status)
+
+    def getModelStatus(self):  # noqa: N802
+        return self.now
+
+
+def test_lp_without_a_certified_optimum_tries_again_at_the_default_tolerance():
+    from gridmodel.outage import lp
+
+    st_ = lp._hc.HighsModelStatus
+    h = _FakeHighs([st_.kUnknown, st_.kOptimal])
+    h.tol = lp.LP_DUAL_FEASIBILITY_TOL
+    assert lp._run_optimal(h)
+    assert h.tolerances == [lp.LP_DUAL_FEASIBILITY_TOL, lp.FALLBACK_DUAL_TOL]
+    assert h.tol == lp.LP_DUAL_FEASIBILITY_TOL  # restored for the next LP
+    h = _FakeHighs([st_.kUnknown, st_.kInfeasible])
+    h.tol = lp.LP_DUAL_FEASIBILITY_TOL
+    assert not lp._run_optimal(h)
+    assert h.tol == lp.LP_DUAL_FEASIBILITY_TOL

@@ -281,8 +281,7 @@ def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load
         more = limits(new)
         rows = rows.extend(more)
         more.add_to(h, np.arange(len(cost)))
-        h.run()
-        if h.getModelStatus() != _hc.HighsModelStatus.kOptimal:
+        if not _run_optimal(h):
             return None
         sol = h.getSolution()
         x = np.asarray(sol.col_value)
@@ -437,9 +436,21 @@ class _IslandNetwork:
 _NETWORKS: OrderedDict = OrderedDict()
 _NETWORKS_MAX = 64
 #: a reduced cost or dual this small counts as zero in the tie rule (:func:`_tie_rule`);
-#: below HiGHS's dual feasibility tolerance (1e-7), so at a degenerate optimum the face
-#: can depend on the vertex reached (docs/outage.md, the tie rule's known limit)
+#: ten times the LP's dual feasibility tolerance (:data:`LP_DUAL_FEASIBILITY_TOL`), so a
+#: reduced cost the solver could not tell from zero never fixes a column of the face
 TIE_DUAL_TOL: float = 1e-9
+#: HiGHS's dual feasibility tolerance in the LP (its smallest allowed value; its default
+#: is 1e-7). The tie rule reads the optimal face from the vertex's reduced costs, which
+#: spread without a gap from 1e-8 to 1e-4 (``REDISPATCH_COST`` times PTDF factors); at the
+#: default a reduced cost up to 1e-7 could be the solver's rounding, and the answer
+#: depended on the solver's path: 214 of the 1,776 island LPs of bench_ensemble's first
+#: 150 replicates moved by more than 1e-6 MW (at most 70 MW) between HiGHS's dual and
+#: primal simplex and three random seeds; at 1e-10 3 move, none on the shipped path, at
+#: the same cost (``scripts/tie_rule_paths.py --replicates 150``, docs/outage.md)
+LP_DUAL_FEASIBILITY_TOL: float = 1e-10
+#: HiGHS's default dual feasibility tolerance: the LP's second try when it certifies no
+#: optimum at :data:`LP_DUAL_FEASIBILITY_TOL` (:func:`_run_optimal`)
+FALLBACK_DUAL_TOL: float = 1e-7
 #: the tie rule's QP gives up (the LP's answer stays) after this many iterations per free
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
 #: the machine)
@@ -489,6 +500,25 @@ def _build_island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _Is
 _SOLVERS = threading.local()
 
 
+def _run_optimal(h) -> bool:
+    """Run HiGHS on its model; True at an optimum.
+
+    At :data:`LP_DUAL_FEASIBILITY_TOL` HiGHS can stop without certifying an optimum
+    (status unknown; 2 of 1,776 island LPs on one of five solver paths in
+    ``scripts/tie_rule_paths.py --replicates 150``, none on the shipped path): it then
+    goes on from where it stopped at its default tolerance (:data:`FALLBACK_DUAL_TOL`),
+    rather than leaving the island's overload to the cascade."""
+    h.run()
+    if h.getModelStatus() == _hc.HighsModelStatus.kOptimal:
+        return True
+    h.setOptionValue("dual_feasibility_tolerance", FALLBACK_DUAL_TOL)
+    try:
+        h.run()
+    finally:
+        h.setOptionValue("dual_feasibility_tolerance", LP_DUAL_FEASIBILITY_TOL)
+    return h.getModelStatus() == _hc.HighsModelStatus.kOptimal
+
+
 def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
     """A quiet HiGHS instance (scipy's bundled bindings) holding ``min cost @ x`` over
     ``0 <= x <= upper`` and ``rows``: this thread's instance, its model, basis and
@@ -498,6 +528,7 @@ def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
         h = _hc._Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("presolve", "off")  # on a few hundred columns it costs more than it saves
+        h.setOptionValue("dual_feasibility_tolerance", LP_DUAL_FEASIBILITY_TOL)
         _SOLVERS.lp = h
     else:
         h.clearModel()
