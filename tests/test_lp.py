@@ -396,36 +396,61 @@ def test_lp_answer_does_not_depend_on_the_solver_path(monkeypatch):
 
 
 class _FakeHighs:
-    """A HiGHS stand-in whose first run ends without a certified optimum."""
+    """A HiGHS stand-in: each run ends in the next (status, dual infeasibility)."""
 
-    def __init__(self, statuses):
-        from scipy.optimize._highspy import _core as hc
+    def __init__(self, runs):
+        from gridmodel.outage import lp
 
-        self.status = iter(statuses)
-        self.tolerances, self.now, self.hc = [], None, hc
+        self.runs = iter(runs)
+        self.options = {"dual_feasibility_tolerance": lp.LP_DUAL_FEASIBILITY_TOL,
+                        "simplex_strategy": 1}
+        self.log, self.now = [], None
 
-    def setOptionValue(self, name, value):  # noqa: N802 (HiGHS's name)
-        assert name == "dual_feasibility_tolerance"
-        self.tol = value
+    def setOptionValue(self, name, value):  # noqa: N802 (HiGHS's names)
+        self.options[name] = value
+
+    def getOptionValue(self, name):  # noqa: N802
+        return None, self.options[name]
+
+    def clearSolver(self):  # noqa: N802
+        self.log.append("cold")
 
     def run(self):
-        self.tolerances.append(getattr(self, "tol", None))
-        self.now = next(self.status)
+        self.log.append((self.options["simplex_strategy"],
+                         self.options["dual_feasibility_tolerance"]))
+        self.now = next(self.runs)
 
     def getModelStatus(self):  # noqa: N802
-        return self.now
+        return self.now[0]
+
+    def getInfo(self):  # noqa: N802
+        from types import SimpleNamespace
+
+        return SimpleNamespace(max_dual_infeasibility=self.now[1])
 
 
-def test_lp_without_a_certified_optimum_tries_again_at_the_default_tolerance():
+def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
+    """An answer HiGHS calls optimal above the tolerance, or no certified optimum, runs
+    again from scratch by the primal simplex, then at the default tolerance; the options
+    are restored for the next LP."""
     from gridmodel.outage import lp
 
-    st_ = lp._hc.HighsModelStatus
-    h = _FakeHighs([st_.kUnknown, st_.kOptimal])
-    h.tol = lp.LP_DUAL_FEASIBILITY_TOL
-    assert lp._run_optimal(h)
-    assert h.tolerances == [lp.LP_DUAL_FEASIBILITY_TOL, lp.FALLBACK_DUAL_TOL]
-    assert h.tol == lp.LP_DUAL_FEASIBILITY_TOL  # restored for the next LP
-    h = _FakeHighs([st_.kUnknown, st_.kInfeasible])
-    h.tol = lp.LP_DUAL_FEASIBILITY_TOL
-    assert not lp._run_optimal(h)
-    assert h.tol == lp.LP_DUAL_FEASIBILITY_TOL
+    ok, unknown, infeasible = (lp._hc.HighsModelStatus.kOptimal,
+                               lp._hc.HighsModelStatus.kUnknown,
+                               lp._hc.HighsModelStatus.kInfeasible)
+    tight, loose = lp.LP_DUAL_FEASIBILITY_TOL, lp.FALLBACK_DUAL_TOL
+    primal = lp.PRIMAL_SIMPLEX
+    cases = [
+        ([(ok, 0.0)], True, [(1, tight)]),
+        ([(ok, 4e-9), (ok, 0.0)], True, [(1, tight), "cold", (primal, tight)]),
+        ([(unknown, 0.0), (ok, 0.0)], True, [(1, tight), "cold", (primal, tight)]),
+        ([(unknown, 0.0), (unknown, 0.0), (ok, 0.0)], True,
+         [(1, tight), "cold", (primal, tight), (1, loose)]),
+        ([(unknown, 0.0), (unknown, 0.0), (infeasible, 0.0)], False,
+         [(1, tight), "cold", (primal, tight), (1, loose)]),
+    ]
+    for runs, want, log in cases:
+        h = _FakeHighs(runs)
+        assert lp._run_optimal(h) is want
+        assert h.log == log
+        assert h.options == {"dual_feasibility_tolerance": tight, "simplex_strategy": 1}

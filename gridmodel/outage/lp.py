@@ -445,12 +445,15 @@ TIE_DUAL_TOL: float = 1e-9
 #: default a reduced cost up to 1e-7 could be the solver's rounding, and the answer
 #: depended on the solver's path: 214 of the 1,776 island LPs of bench_ensemble's first
 #: 150 replicates moved by more than 1e-6 MW (at most 70 MW) between HiGHS's dual and
-#: primal simplex and three random seeds; at 1e-10 3 move, none on the shipped path, at
-#: the same cost (``scripts/tie_rule_paths.py --replicates 150``, docs/outage.md)
+#: primal simplex and three random seeds; at 1e-10, with :func:`_run_optimal`'s second
+#: try, none moves (2e-11 MW), at the same cost (``scripts/tie_rule_paths.py
+#: --replicates 150``, docs/outage.md)
 LP_DUAL_FEASIBILITY_TOL: float = 1e-10
-#: HiGHS's default dual feasibility tolerance: the LP's second try when it certifies no
-#: optimum at :data:`LP_DUAL_FEASIBILITY_TOL` (:func:`_run_optimal`)
+#: HiGHS's default dual feasibility tolerance: the LP's last try when neither simplex
+#: certifies an optimum at :data:`LP_DUAL_FEASIBILITY_TOL` (:func:`_run_optimal`)
 FALLBACK_DUAL_TOL: float = 1e-7
+#: HiGHS's code of its primal simplex (``simplex_strategy``): the LP's second try
+PRIMAL_SIMPLEX: int = 4
 #: the tie rule's QP gives up (the LP's answer stays) after this many iterations per free
 #: column (it needs about one; a bound, not a clock, so that the answer never depends on
 #: the machine)
@@ -503,12 +506,25 @@ _SOLVERS = threading.local()
 def _run_optimal(h) -> bool:
     """Run HiGHS on its model; True at an optimum.
 
-    At :data:`LP_DUAL_FEASIBILITY_TOL` HiGHS can stop without certifying an optimum
-    (status unknown; 2 of 1,776 island LPs on one of five solver paths in
-    ``scripts/tie_rule_paths.py --replicates 150``, none on the shipped path): it then
-    goes on from where it stopped at its default tolerance (:data:`FALLBACK_DUAL_TOL`),
-    rather than leaving the island's overload to the cascade."""
+    An optimum counts when HiGHS certifies it within :data:`LP_DUAL_FEASIBILITY_TOL`.
+    Rarely it stops short: it calls a vertex optimal while it reports a larger dual
+    infeasibility, or it certifies no optimum at all (status unknown; in
+    ``scripts/tie_rule_paths.py --replicates 150`` 3 of 1,776 island LPs on two of five
+    solver paths, none on the shipped one). The LP then starts again from scratch by the
+    primal simplex (which agreed with the dual simplex on every LP measured); only if
+    that certifies no optimum either does it go on at HiGHS's default tolerance
+    (:data:`FALLBACK_DUAL_TOL`), rather than leaving the island's overload to the
+    cascade."""
     h.run()
+    if _certified(h):
+        return True
+    strategy = h.getOptionValue("simplex_strategy")[1]
+    h.clearSolver()
+    h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+    try:
+        h.run()
+    finally:
+        h.setOptionValue("simplex_strategy", strategy)
     if h.getModelStatus() == _hc.HighsModelStatus.kOptimal:
         return True
     h.setOptionValue("dual_feasibility_tolerance", FALLBACK_DUAL_TOL)
@@ -517,6 +533,13 @@ def _run_optimal(h) -> bool:
     finally:
         h.setOptionValue("dual_feasibility_tolerance", LP_DUAL_FEASIBILITY_TOL)
     return h.getModelStatus() == _hc.HighsModelStatus.kOptimal
+
+
+def _certified(h) -> bool:
+    """HiGHS calls its answer optimal and its dual infeasibility is within the LP's
+    tolerance."""
+    return (h.getModelStatus() == _hc.HighsModelStatus.kOptimal
+            and h.getInfo().max_dual_infeasibility <= LP_DUAL_FEASIBILITY_TOL)
 
 
 def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
