@@ -430,9 +430,9 @@ class _FakeHighs:
 
 
 def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
-    """An answer HiGHS calls optimal above the tolerance, or no certified optimum, runs
-    again from scratch by the primal simplex, then at the default tolerance; the options
-    are restored for the next LP."""
+    """An answer HiGHS calls optimal above the tolerance, or no certified optimum (not a
+    proof of infeasibility), runs again from scratch by the primal simplex, then at the
+    default tolerance; the options are restored for the next LP."""
     from gridmodel.outage import lp
 
     ok, unknown, infeasible = (lp._hc.HighsModelStatus.kOptimal,
@@ -448,9 +448,27 @@ def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
          [(1, tight), "cold", (primal, tight), (1, loose)]),
         ([(unknown, 0.0), (unknown, 0.0), (infeasible, 0.0)], False,
          [(1, tight), "cold", (primal, tight), (1, loose)]),
+        ([(infeasible, 0.0)], False, [(1, tight)]),  # a proof: no second try
     ]
     for runs, want, log in cases:
         h = _FakeHighs(runs)
         assert lp._run_optimal(h) is want
         assert h.log == log
         assert h.options == {"dual_feasibility_tolerance": tight, "simplex_strategy": 1}
+
+
+def test_lp_with_no_feasible_answer_keeps_the_proportional_one():
+    """Two parallel branches, one shifting phase by 0.1 rad: a transfer ``P`` from bus 0
+    loads them ``(P - 100) / 2`` and ``(P + 100) / 2`` MW (b = 10 pu on 100 MVA), so no
+    ``P`` keeps both within 10 MW; HiGHS proves the LP infeasible and the island keeps
+    the proportional answer (None), at once (a proof needs no second try)."""
+    from gridmodel.outage import lp
+
+    got = lp.solve_island(
+        bus=np.array([0, 1]), br_from=np.array([0, 0]), br_to=np.array([1, 1]),
+        b_pu=np.array([10.0, 10.0]), shift_rad=np.array([0.1, 0.0]), base_mva=100.0,
+        rating_mw=np.array([10.0, 10.0]), src_bus=np.array([0]), cap_mw=np.array([100.0]),
+        g0_mw=np.array([20.0]), load_bus=np.array([1]), conn_mw=np.array([20.0]),
+        s0_mw=np.array([20.0]), weight=np.array([10.0]))
+    assert got is None
+    assert lp._SOLVERS.lp.getModelStatus() == lp._hc.HighsModelStatus.kInfeasible

@@ -508,7 +508,7 @@ def _run_optimal(h) -> bool:
 
     An optimum counts when HiGHS certifies it within :data:`LP_DUAL_FEASIBILITY_TOL`.
     Rarely it stops short: it calls a vertex optimal while it reports a larger dual
-    infeasibility, or it certifies no optimum at all (status unknown; in
+    infeasibility, or it certifies no optimum at all (status unknown, not infeasible; in
     ``scripts/tie_rule_paths.py --replicates 150`` 3 of 1,776 island LPs on two of five
     solver paths, none on the shipped one). The LP then starts again from scratch by the
     primal simplex (which agreed with the dual simplex on every LP measured); only if
@@ -518,6 +518,8 @@ def _run_optimal(h) -> bool:
     h.run()
     if _certified(h):
         return True
+    if h.getModelStatus() == _hc.HighsModelStatus.kInfeasible:
+        return False  # proven (every column is bounded, so nothing else is final)
     strategy = h.getOptionValue("simplex_strategy")[1]
     h.clearSolver()
     h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
