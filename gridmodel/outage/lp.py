@@ -441,12 +441,12 @@ _NETWORKS_MAX = 64
 TIE_DUAL_TOL: float = 1e-9
 #: HiGHS's dual feasibility tolerance in the LP (its smallest allowed value; its default
 #: is 1e-7). The tie rule reads the optimal face from the vertex's reduced costs, which
-#: spread without a gap from 1e-8 to 1e-4 (``REDISPATCH_COST`` times PTDF factors); at the
+#: spread without a gap from 1e-11 to 1e-4 (``REDISPATCH_COST`` times PTDF factors); at the
 #: default a reduced cost up to 1e-7 could be the solver's rounding, and the answer
 #: depended on the solver's path: 214 of the 1,776 island LPs of bench_ensemble's first
 #: 150 replicates moved by more than 1e-6 MW (at most 70 MW) between HiGHS's dual and
 #: primal simplex and three random seeds; at 1e-10, with :func:`_run_optimal`'s second
-#: try, none moves (2e-11 MW), at the same cost (``scripts/tie_rule_paths.py
+#: try, none moves (9e-12 MW), at the same cost (``scripts/tie_rule_paths.py
 #: --replicates 150``, docs/outage.md)
 LP_DUAL_FEASIBILITY_TOL: float = 1e-10
 #: HiGHS's default dual feasibility tolerance: the LP's last try when neither simplex
