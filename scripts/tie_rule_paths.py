@@ -139,6 +139,9 @@ def main() -> None:
     args = ap.parse_args()
     warnings.simplefilter("ignore")
     calls = island_lps(args.replicates)
+    if not calls:
+        raise SystemExit(f"no line limit binds in the first {args.replicates} replicates, "
+                         "so no island LP ran: raise --replicates")
     paths = {"dual simplex (shipped)": {},
              "primal simplex": {"simplex_strategy": 4},
              **{f"dual simplex, random seed {s}": {"random_seed": s}
