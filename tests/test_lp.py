@@ -432,7 +432,8 @@ class _FakeHighs:
 def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
     """An answer HiGHS calls optimal above the tolerance, or no certified optimum (not a
     proof of infeasibility), runs again from scratch by the primal simplex, then at the
-    default tolerance; the options are restored for the next LP."""
+    default tolerance (and the tie rule's zero with it); the options are restored for
+    the next LP."""
     from gridmodel.outage import lp
 
     ok, unknown, infeasible = (lp._hc.HighsModelStatus.kOptimal,
@@ -441,20 +442,23 @@ def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
     tight, loose = lp.LP_DUAL_FEASIBILITY_TOL, lp.FALLBACK_DUAL_TOL
     primal = lp.PRIMAL_SIMPLEX
     cases = [
-        ([(ok, 0.0)], True, [(1, tight)]),
-        ([(ok, 4e-9), (ok, 0.0)], True, [(1, tight), "cold", (primal, tight)]),
-        ([(unknown, 0.0), (ok, 0.0)], True, [(1, tight), "cold", (primal, tight)]),
-        ([(unknown, 0.0), (unknown, 0.0), (ok, 0.0)], True,
+        ([(ok, 0.0)], tight, [(1, tight)]),
+        ([(ok, 4e-9), (ok, 0.0)], tight, [(1, tight), "cold", (primal, tight)]),
+        ([(unknown, 0.0), (ok, 0.0)], tight, [(1, tight), "cold", (primal, tight)]),
+        ([(unknown, 0.0), (unknown, 0.0), (ok, 0.0)], loose,
          [(1, tight), "cold", (primal, tight), (1, loose)]),
-        ([(unknown, 0.0), (unknown, 0.0), (infeasible, 0.0)], False,
+        ([(unknown, 0.0), (unknown, 0.0), (infeasible, 0.0)], None,
          [(1, tight), "cold", (primal, tight), (1, loose)]),
-        ([(infeasible, 0.0)], False, [(1, tight)]),  # a proof: no second try
+        ([(infeasible, 0.0)], None, [(1, tight)]),  # a proof: no second try
     ]
     for runs, want, log in cases:
         h = _FakeHighs(runs)
-        assert lp._run_optimal(h) is want
+        assert lp._run_optimal(h) == want
         assert h.log == log
         assert h.options == {"dual_feasibility_tolerance": tight, "simplex_strategy": 1}
+    # the face's zero follows the tolerance the optimum is certified at
+    assert lp._face_tol(tight) == lp.TIE_DUAL_TOL
+    assert lp._face_tol(loose) == pytest.approx(10 * loose)
 
 
 def test_lp_with_no_feasible_answer_keeps_the_proportional_one():

@@ -281,25 +281,27 @@ def _solve_groups(net: _IslandNetwork, rating_mw: np.ndarray, gen: _Groups, load
         more = limits(new)
         rows = rows.extend(more)
         more.add_to(h, np.arange(len(cost)))
-        if not _run_optimal(h):
+        dual_tol = _run_optimal(h)
+        if dual_tol is None:
             return None
         sol = h.getSolution()
         x = np.asarray(sol.col_value)
         new = still_over(x, added)
     x = _tie_rule(x, np.asarray(sol.col_dual), np.asarray(sol.row_dual), upper, size, rows,
-                  limits, still_over, added)
+                  limits, still_over, added, _face_tol(dual_tol))
     full = np.zeros(len(keep))
     full[keep] = x
     xg, xl = full[:2 * n_g], full[2 * n_g:]
     return (gen.x0_mw + xg[:n_g] - xg[n_g:], load.x0_mw + xl[:n_l] - xl[n_l:])
 
 
-def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, added):
+def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, added,
+              zero_tol):
     """Among the LP's optima, the one of least ``sum change^2 / size`` over the columns.
 
     The optima are the answers that keep every column with a non-zero reduced cost at
     the LP's value and every row with a non-zero dual at its activity (complementary
-    slackness; zero is within :data:`TIE_DUAL_TOL`); on that face a strictly convex QP
+    slackness; zero is within ``zero_tol``, :func:`_face_tol`); on that face a strictly convex QP
     over the free columns has one answer, so a change that equivalent groups can share
     is shared in proportion to their size (capacity or connectable demand). The QP is
     solved by DAQP [1]_, a dual active-set method that is exact up to rounding on such
@@ -313,12 +315,12 @@ def _tie_rule(x, col_dual, row_dual, upper, size, rows, limits, still_over, adde
        quadratic programming using recursive LDL' updates", IEEE Transactions on
        Automatic Control 67(8), 2022, doi:10.1109/TAC.2022.3176430.
     """
-    free = np.abs(col_dual) <= TIE_DUAL_TOL
+    free = np.abs(col_dual) <= zero_tol
     if free.sum() < 2:
         return x
     fixed = ~free
     act = rows.a @ x
-    tight = np.abs(row_dual) > TIE_DUAL_TOL
+    tight = np.abs(row_dual) > zero_tol
 
     def restricted(r: _Rows, tight_rows=None):
         shift = r.a[:, fixed] @ x[fixed]
@@ -503,8 +505,9 @@ def _build_island_network(bus, br_from, br_to, b_pu, shift_rad, base_mva) -> _Is
 _SOLVERS = threading.local()
 
 
-def _run_optimal(h) -> bool:
-    """Run HiGHS on its model; True at an optimum.
+def _run_optimal(h) -> float | None:
+    """Run HiGHS on its model: the dual feasibility tolerance its optimum is certified
+    at, or None without an optimum.
 
     An optimum counts when HiGHS certifies it within :data:`LP_DUAL_FEASIBILITY_TOL`.
     Rarely it stops short: it calls a vertex optimal while it reports a larger dual
@@ -517,9 +520,9 @@ def _run_optimal(h) -> bool:
     cascade."""
     h.run()
     if _certified(h):
-        return True
+        return LP_DUAL_FEASIBILITY_TOL
     if h.getModelStatus() == _hc.HighsModelStatus.kInfeasible:
-        return False  # proven (every column is bounded, so nothing else is final)
+        return None  # proven (every column is bounded, so nothing else is final)
     strategy = h.getOptionValue("simplex_strategy")[1]
     h.clearSolver()
     h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
@@ -528,13 +531,20 @@ def _run_optimal(h) -> bool:
     finally:
         h.setOptionValue("simplex_strategy", strategy)
     if h.getModelStatus() == _hc.HighsModelStatus.kOptimal:
-        return True
+        return LP_DUAL_FEASIBILITY_TOL
     h.setOptionValue("dual_feasibility_tolerance", FALLBACK_DUAL_TOL)
     try:
         h.run()
     finally:
         h.setOptionValue("dual_feasibility_tolerance", LP_DUAL_FEASIBILITY_TOL)
-    return h.getModelStatus() == _hc.HighsModelStatus.kOptimal
+    return FALLBACK_DUAL_TOL if h.getModelStatus() == _hc.HighsModelStatus.kOptimal else None
+
+
+def _face_tol(dual_tol: float) -> float:
+    """The tie rule's zero for an LP certified at ``dual_tol``: :data:`TIE_DUAL_TOL` at
+    the LP's tolerance, ten times the tolerance at the fallback's (a reduced cost the
+    solver could not tell from zero then frees its column too)."""
+    return TIE_DUAL_TOL if dual_tol <= LP_DUAL_FEASIBILITY_TOL else 10.0 * dual_tol
 
 
 def _certified(h) -> bool:
