@@ -32,7 +32,9 @@ import argparse
 import sys
 import time
 import warnings
+from contextlib import ExitStack
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -72,48 +74,52 @@ def island_lps(k: int) -> list[tuple]:
 
 class _Path:
     """Solve with HiGHS options ``options`` and the face tolerance ``tol``; record the
-    simplex iterations and the vertex's reduced costs and duals."""
+    simplex iterations, the vertex's reduced costs and duals, and the solves whose first
+    run was not certified (:func:`~gridmodel.outage.lp._run_optimal`'s second try)."""
 
     def __init__(self, options: dict, tol: float):
         self.options, self.tol = options, tol
         self.iterations, self.duals, self.second_tries = 0, [], 0
+        self.first = False
 
     def __enter__(self):
-        h = lp._highs(np.zeros(1), np.ones(1), lp._Rows(np.zeros((0, 1)), np.zeros(0),
-                                                        np.zeros(0)))
-        self.saved = {o: h.getOptionValue(o)[1] for o in self.options}
-        for o, v in self.options.items():
-            h.setOptionValue(o, v)
-        self.h, self.tie, self.tol_saved = h, lp._tie_rule, lp.TIE_DUAL_TOL
-        self.lp_tol_saved = lp.LP_DUAL_FEASIBILITY_TOL  # which _run_optimal restores
-        lp.TIE_DUAL_TOL = self.tol
-        lp.LP_DUAL_FEASIBILITY_TOL = self.options.get("dual_feasibility_tolerance",
-                                                      self.lp_tol_saved)
+        self.h = lp._highs(np.zeros(1), np.ones(1), lp._Rows(np.zeros((0, 1)), np.zeros(0),
+                                                             np.zeros(0)))
+        tie, run, certified = lp._tie_rule, lp._run_optimal, lp._certified
 
-        def tie(x, col_dual, row_dual, *rest):
+        def tie_(x, col_dual, row_dual, *rest):
             self.iterations += self.h.getInfo().simplex_iteration_count
             self.duals.append(np.concatenate([col_dual, row_dual]))
-            return self.tie(x, col_dual, row_dual, *rest)
+            return tie(x, col_dual, row_dual, *rest)
 
-        def certified(h):
-            ok = self.certified(h)
-            self.second_tries += not ok
+        def run_(h):
+            self.first = True
+            return run(h)
+
+        def certified_(h):
+            ok = certified(h)
+            self.second_tries += self.first and not ok
+            self.first = False
             return ok
 
-        lp._tie_rule, self.certified, lp._certified = tie, lp._certified, certified
+        lp_tol = self.options.get("dual_feasibility_tolerance", lp.LP_DUAL_FEASIBILITY_TOL)
+        self.stack = ExitStack()
+        self.stack.enter_context(lp._options(self.h, **self.options))
+        for name, value in {"TIE_DUAL_TOL": self.tol, "LP_DUAL_FEASIBILITY_TOL": lp_tol,
+                            "_tie_rule": tie_, "_run_optimal": run_,
+                            "_certified": certified_}.items():
+            self.stack.enter_context(mock.patch.object(lp, name, value))
         return self
 
     def __exit__(self, *exc):
-        lp._tie_rule, lp.TIE_DUAL_TOL, lp._certified = self.tie, self.tol_saved, self.certified
-        lp.LP_DUAL_FEASIBILITY_TOL = self.lp_tol_saved
-        for o, v in self.saved.items():
-            self.h.setOptionValue(o, v)
+        return self.stack.__exit__(*exc)
 
 
 def solve_all(calls: list[tuple], options: dict, tol: float):
     """Answers (dispatch and served, concatenated; None where no optimum), simplex
-    iterations and CPU seconds per LP, the number of solves that needed the LP's second
-    try (:func:`~gridmodel.outage.lp._run_optimal`), and the vertices' duals."""
+    iterations and CPU seconds per LP, the number of solves (an LP has one per round of
+    lazy limits) that needed a second try (:func:`~gridmodel.outage.lp._run_optimal`),
+    and the vertices' duals."""
     with _Path(options, tol) as path:
         t0 = time.process_time()
         out = [lp.solve_island(*c) for c in calls]

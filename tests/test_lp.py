@@ -342,15 +342,8 @@ def _answers_on_path(calls, options: dict) -> list:
     HiGHS's options ``options`` (another path to the same optimum), options restored."""
     from gridmodel.outage import lp
 
-    h = lp._SOLVERS.lp
-    saved = {o: h.getOptionValue(o)[1] for o in options}
-    for o, v in options.items():
-        h.setOptionValue(o, v)
-    try:
+    with lp._options(lp._SOLVERS.lp, **options):
         out = [lp.solve_island(*c) for c in calls]
-    finally:
-        for o, v in saved.items():
-            h.setOptionValue(o, v)
     return [None if r is None else np.concatenate([r.dispatch_mw, r.served_mw]) for r in out]
 
 
@@ -386,7 +379,7 @@ def test_lp_answer_does_not_depend_on_the_solver_path(monkeypatch):
     ensemble.run(pattern, 10, seed=2026, progress=False)
     monkeypatch.setattr(lp, "solve_island", solve)
     assert len(calls) >= 100, "too few LPs: the test checks little"
-    primal = {"simplex_strategy": 4}
+    primal = {"simplex_strategy": lp.PRIMAL_SIMPLEX}
     moved = _moves(_answers_on_path(calls, {}), _answers_on_path(calls, primal))
     assert moved.max() <= 1e-6, f"{int((moved > 1e-6).sum())} of {len(calls)} LPs moved"
     monkeypatch.setattr(lp, "LP_DUAL_FEASIBILITY_TOL", lp.FALLBACK_DUAL_TOL)
@@ -444,6 +437,8 @@ def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
     cases = [
         ([(ok, 0.0)], tight, [(1, tight)]),
         ([(ok, 4e-9), (ok, 0.0)], tight, [(1, tight), "cold", (primal, tight)]),
+        ([(ok, 4e-9), (ok, 4e-9), (ok, 0.0)], loose,  # the retry not certified either
+         [(1, tight), "cold", (primal, tight), (1, loose)]),
         ([(unknown, 0.0), (ok, 0.0)], tight, [(1, tight), "cold", (primal, tight)]),
         ([(unknown, 0.0), (unknown, 0.0), (ok, 0.0)], loose,
          [(1, tight), "cold", (primal, tight), (1, loose)]),
@@ -459,6 +454,7 @@ def test_lp_without_a_certified_optimum_starts_again_by_the_primal_simplex():
     # the face's zero follows the tolerance the optimum is certified at
     assert lp._face_tol(tight) == lp.TIE_DUAL_TOL
     assert lp._face_tol(loose) == pytest.approx(10 * loose)
+    assert lp.TIE_DUAL_TOL == pytest.approx(10 * tight)  # the rule's ten times, shipped
 
 
 def test_lp_with_no_feasible_answer_keeps_the_proportional_one():

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import daqp
@@ -509,49 +510,55 @@ def _run_optimal(h) -> float | None:
     """Run HiGHS on its model: the dual feasibility tolerance its optimum is certified
     at, or None without an optimum.
 
-    An optimum counts when HiGHS certifies it within :data:`LP_DUAL_FEASIBILITY_TOL`.
-    Rarely it stops short: it calls a vertex optimal while it reports a larger dual
-    infeasibility, or it certifies no optimum at all (status unknown, not infeasible; in
-    ``scripts/tie_rule_paths.py --replicates 150`` 3 of 1,776 island LPs on two of five
-    solver paths, none on the shipped one). The LP then starts again from scratch by the
-    primal simplex (which agreed with the dual simplex on every LP measured); only if
-    that certifies no optimum either does it go on at HiGHS's default tolerance
-    (:data:`FALLBACK_DUAL_TOL`), rather than leaving the island's overload to the
-    cascade."""
+    An optimum counts when HiGHS certifies it within :data:`LP_DUAL_FEASIBILITY_TOL`
+    (:func:`_certified`). Rarely it stops short: it calls a vertex optimal while it
+    reports a larger dual infeasibility, or it certifies no optimum at all (status
+    unknown, not infeasible; in ``scripts/tie_rule_paths.py --replicates 150`` 3 of 1,776
+    island LPs on two of five solver paths, none on the shipped one). The LP then starts
+    again from scratch by the primal simplex (which agreed with the dual simplex on every
+    LP measured); only if that is not certified either does it go on at HiGHS's default
+    tolerance (:data:`FALLBACK_DUAL_TOL`), rather than leaving the island's overload to
+    the cascade."""
     h.run()
     if _certified(h):
         return LP_DUAL_FEASIBILITY_TOL
     if h.getModelStatus() == _hc.HighsModelStatus.kInfeasible:
         return None  # proven (every column is bounded, so nothing else is final)
-    strategy = h.getOptionValue("simplex_strategy")[1]
     h.clearSolver()
-    h.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
-    try:
+    with _options(h, simplex_strategy=PRIMAL_SIMPLEX):
         h.run()
-    finally:
-        h.setOptionValue("simplex_strategy", strategy)
-    if h.getModelStatus() == _hc.HighsModelStatus.kOptimal:
+    if _certified(h):
         return LP_DUAL_FEASIBILITY_TOL
-    h.setOptionValue("dual_feasibility_tolerance", FALLBACK_DUAL_TOL)
-    try:
+    with _options(h, dual_feasibility_tolerance=FALLBACK_DUAL_TOL):
         h.run()
-    finally:
-        h.setOptionValue("dual_feasibility_tolerance", LP_DUAL_FEASIBILITY_TOL)
     return FALLBACK_DUAL_TOL if h.getModelStatus() == _hc.HighsModelStatus.kOptimal else None
-
-
-def _face_tol(dual_tol: float) -> float:
-    """The tie rule's zero for an LP certified at ``dual_tol``: :data:`TIE_DUAL_TOL` at
-    the LP's tolerance, ten times the tolerance at the fallback's (a reduced cost the
-    solver could not tell from zero then frees its column too)."""
-    return TIE_DUAL_TOL if dual_tol <= LP_DUAL_FEASIBILITY_TOL else 10.0 * dual_tol
 
 
 def _certified(h) -> bool:
     """HiGHS calls its answer optimal and its dual infeasibility is within the LP's
-    tolerance."""
+    tolerance (reading it costs about 5 us a solve)."""
     return (h.getModelStatus() == _hc.HighsModelStatus.kOptimal
             and h.getInfo().max_dual_infeasibility <= LP_DUAL_FEASIBILITY_TOL)
+
+
+def _face_tol(dual_tol: float) -> float:
+    """The tie rule's zero for an LP certified at ``dual_tol``: :data:`TIE_DUAL_TOL`,
+    scaled by ``dual_tol`` over the LP's tolerance (ten times the tolerance at the
+    fallback's too: a reduced cost the solver could not tell from zero frees its column)."""
+    return TIE_DUAL_TOL * (dual_tol / LP_DUAL_FEASIBILITY_TOL)
+
+
+@contextmanager
+def _options(h, **values):
+    """HiGHS options ``values`` set on ``h`` for the block, the previous ones restored."""
+    saved = {name: h.getOptionValue(name)[1] for name in values}
+    for name, value in values.items():
+        h.setOptionValue(name, value)
+    try:
+        yield h
+    finally:
+        for name, value in saved.items():
+            h.setOptionValue(name, value)
 
 
 def _highs(cost: np.ndarray, upper: np.ndarray, rows: _Rows):
