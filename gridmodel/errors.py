@@ -62,3 +62,15 @@ class OutputExistsError(InputError):
 
 class SimulationError(GridmodelError, RuntimeError):
     """A numerical result is invalid (for example NaN flows) and must not be used."""
+
+
+class ModelWarning(UserWarning):
+    """Base class of every warning gridmodel issues about a result it could compute only
+    in part: the run goes on and the message says what was kept instead."""
+
+
+class LineLimitWarning(ModelWarning):
+    """An island's transmission-constrained balance (:mod:`gridmodel.outage.lp`) found no
+    optimum: the island keeps the proportional balance, so the branches the message names
+    stay above their continuous rating (the cascade trips them only above the overload
+    threshold)."""

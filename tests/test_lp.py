@@ -472,3 +472,29 @@ def test_lp_with_no_feasible_answer_keeps_the_proportional_one():
         s0_mw=np.array([20.0]), weight=np.array([10.0]))
     assert got is None
     assert lp._SOLVERS.lp.getModelStatus() == lp._hc.HighsModelStatus.kInfeasible
+
+
+
+def test_an_island_whose_lp_has_no_optimum_says_so_and_keeps_its_answer():
+    """A 10 MVA phase-shifting transformer (10 degrees) beside a stiff 50 MW line from A to
+    B: the shift alone drives about 17 MW round the loop, so no dispatch keeps the
+    transformer within its rating and the LP is infeasible. Both engines warn, naming
+    the transformer and its loading, and keep the answer without line limits (B served)."""
+    from gridmodel.errors import LineLimitWarning
+
+    net = build_net(buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
+                    lines=[("line:ab", "A", "B", 1.0, 50.0)],
+                    gens=[("plant:a", "A", 200.0, "thermal")],
+                    loads=[("load:b", "B", 20.0, "residential", "test")],
+                    trafos=[("trafo:ps", "A", "B", 10.0, 10.0)])
+    net.trafo["shift_degree"] = 10.0
+    want = simulate_outage(net, {}, engine="fast", ac=False, overload_threshold=2.5,
+                           line_limits=False).branches.set_index("asset_id")["loading"]
+    assert want["trafo:ps"] > 1.5  # the circulating flow alone
+    for engine in ("pandapower", "fast"):
+        with pytest.warns(LineLimitWarning,
+                          match=rf"status Infeasible.*trafo:ps \({want['trafo:ps']:.0%}\)"):
+            res = simulate_outage(net, {}, engine=engine, ac=False, overload_threshold=2.5)
+        assert res.shed_mw == pytest.approx(0.0, abs=TOL)
+        got = res.branches.set_index("asset_id")["loading"]
+        np.testing.assert_allclose(got[want.index], want, atol=1e-9)

@@ -34,12 +34,15 @@ only when the proportional answer or a solve loads it above its rating (:data:`L
 
 Islands without a binding limit keep the proportional answer, bit for bit. An LP that
 HiGHS cannot solve (e.g. a phase shifter forcing a flow above a rating at zero
-injection) keeps the proportional answer and leaves the overload to the cascade rule.
+injection) keeps the proportional answer and leaves the overload to the cascade rule;
+it says so by a :class:`~gridmodel.errors.LineLimitWarning` that names the island's
+branches left above their rating.
 """
 
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ from scipy.optimize._highspy import _core as _hc
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import splu
 
+from gridmodel.errors import LineLimitWarning
 from gridmodel.outage.balance import SHED_ORDER, Balance
 from gridmodel.outage.cascade import TRIP_RTOL
 
@@ -593,6 +597,22 @@ def _balance_exactly(g: np.ndarray, s: np.ndarray, cap_mw: np.ndarray) -> None:
     g[k] = min(max(g[k] + gap, 0.0), cap_mw[k])
 
 
+def _warn_unsolved(island: int, n_bus: int, asset: np.ndarray, loading: np.ndarray) -> None:
+    """Say that ``island`` (``n_bus`` buses) keeps the proportional balance, naming its
+    branches ``asset`` above their rating by ``loading`` (highest first, five at most)."""
+    over = np.flatnonzero(loading > 1.0 + TRIP_RTOL)
+    over = over[np.argsort(-loading[over], kind="stable")]
+    named = ", ".join(f"{asset[k]} ({loading[k]:.0%})" for k in over[:5])
+    more = f" and {len(over) - 5} more" if len(over) > 5 else ""
+    status = _SOLVERS.lp.getModelStatus().name.removeprefix("k")
+    warnings.warn(
+        f"island {island} ({n_bus} buses): the transmission-constrained balance found no "
+        f"optimum (HiGHS status {status}), so the island keeps the proportional balance "
+        f"and {len(over)} branch(es) stay above their continuous rating: {named}{more}. "
+        f"Check those branches' ratings and phase shifts in the network.",
+        LineLimitWarning, stacklevel=3)
+
+
 def constrained_balance(model, state, cap_mw: np.ndarray, labels: np.ndarray, bal: Balance,
                         dc: DCBranches, on: np.ndarray, loading: np.ndarray) -> Balance | None:
     """The balance with line limits: the LP in every island where a limit binds.
@@ -617,6 +637,12 @@ def constrained_balance(model, state, cap_mw: np.ndarray, labels: np.ndarray, ba
     -------
     Balance or None
         None when no limit binds (or no LP could be solved): keep ``bal``.
+
+    Warns
+    -----
+    LineLimitWarning
+        For each island whose LP has no optimum (it keeps its proportional answer),
+        naming the branches left above their continuous rating.
     """
     br_island = labels[model.br_from]
     islands = binding_islands(loading, on, br_island)
@@ -637,6 +663,8 @@ def constrained_balance(model, state, cap_mw: np.ndarray, labels: np.ndarray, ba
                           model.load_bus[js], conn[js], bal.served_mw[js],
                           TIER_WEIGHT[model.load_tier[js]])
         if lp is None:
+            _warn_unsolved(isl, len(np.flatnonzero(labels == isl)), model.br_asset[bs],
+                           loading[bs])
             continue
         dispatch[ks], served[js] = lp.dispatch_mw, lp.served_mw
         changed = True
