@@ -7,6 +7,11 @@ PyPSA's ``ConsistencyError``.
 
 from __future__ import annotations
 
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class GridmodelError(Exception):
     """Base class of every error raised on purpose by gridmodel."""
@@ -66,7 +71,8 @@ class SimulationError(GridmodelError, RuntimeError):
 
 class ModelWarning(UserWarning):
     """Base class of every warning gridmodel issues about a result it could compute only
-    in part: the run goes on and the message says what was kept instead."""
+    in part: the run goes on and the message says what was kept instead (issued by
+    :func:`warn_model`, so that :func:`recording_model_warnings` sees it too)."""
 
 
 class LineLimitWarning(ModelWarning):
@@ -74,3 +80,38 @@ class LineLimitWarning(ModelWarning):
     optimum: the island keeps the proportional balance, so the branches the message names
     stay above their continuous rating (the cascade trips them only above the overload
     threshold)."""
+
+
+#: this thread's lists of :func:`recording_model_warnings` blocks, innermost last
+_RECORDING = threading.local()
+
+
+def warn_model(message: str, category: type[ModelWarning] = ModelWarning,
+               stacklevel: int = 2) -> None:
+    """Issue a :class:`ModelWarning` (``warnings.warn``) and add it to every list of this
+    thread's :func:`recording_model_warnings` blocks.
+
+    The record does not depend on the ``warnings`` filters, which are global to the process
+    (a Dask worker runs replicates in threads side by side) and print a message once per
+    place in the code."""
+    for said in getattr(_RECORDING, "lists", ()):
+        said.append(category(message))
+    warnings.warn(message, category, stacklevel=stacklevel + 1)
+
+
+@contextmanager
+def recording_model_warnings() -> Iterator[list[ModelWarning]]:
+    """A block that collects, in order, every :class:`ModelWarning` issued in this thread.
+
+    Yields
+    ------
+    list of ModelWarning
+        Filled while the block runs (an ensemble keeps them with the replicate's row).
+    """
+    lists = vars(_RECORDING).setdefault("lists", [])
+    said: list[ModelWarning] = []
+    lists.append(said)
+    try:
+        yield said
+    finally:
+        lists.remove(said)

@@ -142,6 +142,43 @@ def test_failing_replicate_is_isolated(cheap, reference):
     assert res.summary["n_failed"].eq(1).all()
 
 
+def test_model_warnings_are_kept_with_their_replicate(cheap, reference, monkeypatch):
+    """A replicate whose chain gives model warnings (here issued around the real chain)
+    keeps them in its row, each message once and in order, whatever the ``warnings``
+    filters (ignored here); its metrics are unchanged, the summary counts it in
+    ``n_warned``, and replicates without warnings keep "" (the reference run)."""
+    import warnings
+
+    from gridmodel.errors import LineLimitWarning, ModelWarning, warn_model
+
+    model = ensemble._model
+
+    def warned(ctx, night, tseed):
+        if tseed % 2:
+            warn_model("island 3: first", LineLimitWarning)
+            warn_model("island 3: first", LineLimitWarning)
+        result = model(ctx, night, tseed)
+        if tseed % 2:
+            warn_model("island 5: second")
+        return result
+
+    monkeypatch.setattr(ensemble, "_model", warned)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        res = ensemble.run(cheap, N, seed=11, progress=False, chunk_size=3)
+    f = res.frame
+    odd = f["timeline_seed"].astype(int) % 2 == 1
+    assert 0 < odd.sum() < N
+    assert (f.loc[odd, "warnings"] == "island 3: first\nisland 5: second").all()
+    assert (f.loc[~odd, "warnings"] == "").all()
+    assert (f["status"] == "ok").all()
+    pd.testing.assert_frame_equal(_metrics(f).drop(columns=["warnings"]),
+                                  _metrics(reference.frame).drop(columns=["warnings"]))
+    assert res.summary["n_warned"].eq(int(odd.sum())).all()
+    assert (reference.frame["warnings"] == "").all()
+    assert reference.summary["n_warned"].eq(0).all()
+
+
 def test_saved_nights_replay_to_their_rows(tmp_path, monkeypatch):
     """20 saved nights through gridmodel.studies.scenario.run (engine fast) give the same rows.
 

@@ -498,3 +498,38 @@ def test_an_island_whose_lp_has_no_optimum_says_so_and_keeps_its_answer():
         assert res.shed_mw == pytest.approx(0.0, abs=TOL)
         got = res.branches.set_index("asset_id")["loading"]
         np.testing.assert_allclose(got[want.index], want, atol=1e-9)
+
+
+def test_model_warnings_are_recorded_per_thread_and_nested_blocks():
+    """:func:`~gridmodel.errors.recording_model_warnings` collects only its own thread's
+    warnings (replicates run side by side in a Dask worker's threads), an outer block
+    sees an inner block's too, and the record does not depend on the filters."""
+    import threading
+    import warnings
+
+    from gridmodel.errors import ModelWarning, recording_model_warnings, warn_model
+
+    got = {}
+    start = threading.Barrier(2)
+
+    def replicate(name):
+        with recording_model_warnings() as said:
+            start.wait()
+            for k in range(50):
+                warn_model(f"{name} {k}")
+        got[name] = [str(w) for w in said]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ModelWarning)
+        threads = [threading.Thread(target=replicate, args=(n,)) for n in "ab"]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with recording_model_warnings() as outer:
+            with recording_model_warnings() as inner:
+                warn_model("inner")
+            warn_model("outer")
+    assert got == {n: [f"{n} {k}" for k in range(50)] for n in "ab"}
+    assert [str(w) for w in inner] == ["inner"]
+    assert [str(w) for w in outer] == ["inner", "outer"]

@@ -42,7 +42,6 @@ branches left above their rating.
 from __future__ import annotations
 
 import threading
-import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -53,7 +52,7 @@ from scipy.optimize._highspy import _core as _hc
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import splu
 
-from gridmodel.errors import LineLimitWarning
+from gridmodel.errors import LineLimitWarning, warn_model
 from gridmodel.outage.balance import SHED_ORDER, Balance
 from gridmodel.outage.cascade import TRIP_RTOL
 
@@ -605,7 +604,7 @@ def _warn_unsolved(island: int, n_bus: int, asset: np.ndarray, loading: np.ndarr
     named = ", ".join(f"{asset[k]} ({loading[k]:.0%})" for k in over[:5])
     more = f" and {len(over) - 5} more" if len(over) > 5 else ""
     status = _SOLVERS.lp.getModelStatus().name.removeprefix("k")
-    warnings.warn(
+    warn_model(
         f"island {island} ({n_bus} buses): the transmission-constrained balance found no "
         f"optimum (HiGHS status {status}), so the island keeps the proportional balance "
         f"and {len(over)} branch(es) stay above their continuous rating: {named}{more}. "

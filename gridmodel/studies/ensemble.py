@@ -47,7 +47,7 @@ from gridmodel._io.frames import read_frame
 from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
 from gridmodel.config import checked_seed
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, recording_model_warnings
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
 __all__ = [
@@ -70,7 +70,7 @@ METRICS = REPLICATE_METRICS
 #: columns of a replicate row
 ROW_COLUMNS = ["pattern", "replicate", "seed_entropy", "spawn_key", "n_launched",
                "n_intercepted", "n_arrived", "n_strikes", "struck_assets", *METRICS,
-               "status", "error"]
+               "status", "error", "warnings"]
 
 
 
@@ -89,7 +89,11 @@ class EnsembleResult:
     Attributes
     ----------
     frame : pandas.DataFrame
-        One row per replicate (:data:`ROW_COLUMNS`), sorted by pattern and replicate.
+        One row per replicate (:data:`ROW_COLUMNS`), sorted by pattern and replicate;
+        ``warnings`` holds the
+        :class:`~gridmodel.errors.ModelWarning` messages of a replicate (one per line; a
+        result it could compute only in part, such as an island whose line limits could
+        not be held), "" when there were none.
     summary : pandas.DataFrame
         Median and 5-95 % range per pattern and metric (:func:`summarise`).
     out : Path or None
@@ -196,12 +200,19 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
         if i in fail:
             msg = f"injected failure of replicate {i} (test hook fail_replicates)"
             raise RuntimeError(msg)
-        row.update(metric_values(_model(ctx, night, tseed), ctx))
-        row.update(status="ok", error="")
+        with recording_model_warnings() as said:
+            row.update(metric_values(_model(ctx, night, tseed), ctx))
+        row.update(status="ok", error="", warnings=_joined(said))
     except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, not raised
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status="failed", error=tb[:2000])
     return row, (night if keep_night else None)
+
+
+def _joined(said) -> str:
+    """The replicate's :class:`~gridmodel.errors.ModelWarning` messages, each once, in the
+    order first issued, one per line ("" for none)."""
+    return "\n".join(dict.fromkeys(str(w) for w in said))
 
 
 def _base_row(pattern, i: int, entropy: int) -> dict:
@@ -359,6 +370,7 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
         df[c] = df[c].astype("float64")
     df["struck_assets"] = df["struck_assets"].fillna("").astype(str)
     df["error"] = df["error"].fillna("").astype(str)
+    df["warnings"] = df["warnings"].fillna("").astype(str)
     return df
 
 
@@ -665,6 +677,9 @@ def _finish(pats, done_rows, new_rows, folder, complete, plots, seed, n,
     frames = done_rows + [_to_frame(r) for r in new_rows]
     frame = (pd.concat(frames, ignore_index=True) if frames
              else _to_frame([]).iloc[0:0])
+    # part files of a run begun before rows had warnings: none recorded
+    frame["warnings"] = (frame["warnings"] if "warnings" in frame
+                         else pd.Series("", index=frame.index)).fillna("").astype(str)
     order = {p.name: k for k, p in enumerate(pats)}
     frame = frame.sort_values(["pattern", "replicate"], key=lambda s: s.map(order)
                               if s.name == "pattern" else s, kind="stable")
@@ -700,19 +715,23 @@ def _write_html(outp: Path, pats, frame: pd.DataFrame, summary: pd.DataFrame, fi
 
     names = ", ".join(p.name for p in pats)
     failed = frame[frame["status"] != "ok"]
+    warned = frame[(frame["status"] == "ok") & (frame["warnings"] != "")]
     diffs, ref = paired_differences(frame, list(METRICS))
     paired = [(f"Paired differences against {ref}: each replicate of a pattern minus the "
                "same replicate of the reference", paired_png(diffs, ref))] if len(diffs) else []
     write_report(
         outp, title=f"Ensemble: {names} ({n} replicates each)",
         summary={"patterns": names, "replicates_per_pattern": n, "seed": seed,
-                 "failed_replicates": int(len(failed))},
+                 "failed_replicates": int(len(failed)),
+                 "replicates_with_model_warnings": int(len(warned))},
         findings=compare_box(summary, diffs, ref, n, int(len(failed))),
         figures=paired + [(Path(f).stem.replace("_", " "), f) for f in figures],
         tables={"Median and 5-95 % range per pattern and metric": summary,
                 "Failed replicates (seed and error)": failed[
                     [c for c in ("pattern", "replicate", "seed_entropy", "error")
-                     if c in failed.columns]]},
+                     if c in failed.columns]],
+                "Replicates with model warnings (computed in part; seed and message)":
+                    warned[["pattern", "replicate", "seed_entropy", "warnings"]]},
         illustrative=["Strike patterns, interception presets and damage distributions are "
                       "illustrative [C] (gridmodel/data/patterns_defaults.toml); read the "
                       "results as comparisons between patterns, not as forecasts."],
@@ -726,7 +745,8 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``pattern, metric, median, p05, p95, n_ok, n_failed, illustrative``.
+        ``pattern, metric, median, p05, p95, n_ok, n_failed, n_warned`` (successful
+        replicates with a model warning, counted in ``n_ok``), ``illustrative``.
     """
     rows = []
     for name, g in frame.groupby("pattern", sort=False):
@@ -738,9 +758,10 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
             rows.append({"pattern": name, "metric": m, "median": float(q[0]),
                          "p05": float(q[1]), "p95": float(q[2]), "n_ok": int(len(ok)),
                          "n_failed": int((g["status"] != "ok").sum()),
+                         "n_warned": int((ok["warnings"] != "").sum()),
                          "illustrative": True})
     return pd.DataFrame(rows, columns=["pattern", "metric", "median", "p05", "p95", "n_ok",
-                                       "n_failed", "illustrative"])
+                                       "n_failed", "n_warned", "illustrative"])
 
 
 def replay(path, *, progress: bool = False) -> dict:
