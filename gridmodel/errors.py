@@ -115,3 +115,10 @@ def recording_model_warnings() -> Iterator[list[ModelWarning]]:
         yield said
     finally:
         lists.remove(said)
+
+
+def joined_messages(said) -> str:
+    """Warnings as one text cell: each message once, in the order first issued, one per
+    line ("" for none); what a result row keeps of a :func:`recording_model_warnings`
+    block."""
+    return "\n".join(dict.fromkeys(str(w) for w in said))

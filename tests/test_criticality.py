@@ -241,3 +241,31 @@ def test_detail_map_evaluates_the_timeline_state_nuclear_trip_included(scenario,
     assert seen
     assert seen[-1].get("sub:rivne-npp") == 0.0
     assert seen[-1].get("plant:rivne-npp") == 0.0
+
+
+def test_an_evaluation_that_warns_keeps_its_warning(scenario, monkeypatch):
+    """A set whose chain issued a ModelWarning (computed in part) carries the message in
+    ranking and worst sets, and the count reaches criticality.json's meta; the others
+    have ""."""
+    import warnings
+
+    from gridmodel.errors import LineLimitWarning, warn_model
+
+    real = Criticality._chain
+
+    def warning_chain(self, lost):
+        if "sub:kyiv-110-obolonskyi" in lost:
+            warn_model(f"no optimum with {len(lost)} lost", LineLimitWarning)
+        return real(self, lost)
+
+    monkeypatch.setattr(Criticality, "_chain", warning_chain)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = rank_assets(scenario.model_copy(update={"horizon_h": 12}), k=2, pool=2,
+                          exact_pool=2, candidates=CANDIDATES[2:4])
+    s = res.single.set_index("asset_id")["warnings"]
+    assert s["sub:kyiv-110-obolonskyi"] == "no optimum with 1 lost"
+    assert s["heat:boilers-podilskyi"] == ""
+    assert (res.worst_sets["warnings"] == "no optimum with 2 lost").all()
+    # the baseline, 2 singles and the pair: 2 evaluations warned
+    assert res.meta["evaluations_with_model_warnings"] == 2

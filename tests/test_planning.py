@@ -311,3 +311,32 @@ def test_runner_resolves_paths_from_the_scenario_file(tmp_path, monkeypatch):
     runner = ScenarioRunner(load_scenario(tmp_path / "base.toml"), horizon_h=6)
     ref = ScenarioRunner(load_scenario(EX / "kyiv_winter_base.toml"), horizon_h=6)
     pd.testing.assert_series_equal(runner.temp, ref.temp, check_exact=True)
+
+
+def test_runs_that_warn_keep_their_warnings_in_rows_summary_and_report(tmp_path):
+    """A run the model could compute only in part (a ModelWarning, e.g. an island whose
+    line limits could not be held) says so in its row, in plan.json and in report.html;
+    the others have "" (the warning is recorded however the warnings filters are set)."""
+    import warnings
+
+    from cheap_plan import CheapPlanRunner
+
+    from gridmodel.errors import LineLimitWarning, warn_model
+
+    class WarningRunner(CheapPlanRunner):
+        def __call__(self, variant, night):
+            if night.replicate == 1 and not variant.interventions:
+                warn_model("island 7 (3 buses): no optimum", LineLimitWarning)
+            return super().__call__(variant, night)
+
+    out = tmp_path / "plan"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_plan(None, EX / "kyiv_winter_plan.toml", 2, out, runner=WarningRunner(),
+                       progress=False)
+    rep = res.replicates.set_index(["variant", "replicate"])
+    assert rep.loc[("baseline", 1), "warnings"] == "island 7 (3 buses): no optimum"
+    assert (rep.drop(index=("baseline", 1))["warnings"] == "").all()
+    assert json.loads((out / "plan.json").read_text())["runs_with_model_warnings"] == 1
+    assert "Runs with model warnings" in (out / "report.html").read_text()
+    assert res.ranking()["variant"].tolist()  # the metrics still rank

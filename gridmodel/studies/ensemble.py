@@ -47,7 +47,7 @@ from gridmodel._io.frames import read_frame
 from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
 from gridmodel.config import checked_seed
-from gridmodel.errors import InputError, recording_model_warnings
+from gridmodel.errors import InputError, joined_messages, recording_model_warnings
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
 __all__ = [
@@ -202,17 +202,11 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
             raise RuntimeError(msg)
         with recording_model_warnings() as said:
             row.update(metric_values(_model(ctx, night, tseed), ctx))
-        row.update(status="ok", error="", warnings=_joined(said))
+        row.update(status="ok", error="", warnings=joined_messages(said))
     except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, not raised
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status="failed", error=tb[:2000])
     return row, (night if keep_night else None)
-
-
-def _joined(said) -> str:
-    """The replicate's :class:`~gridmodel.errors.ModelWarning` messages, each once, in the
-    order first issued, one per line ("" for none)."""
-    return "\n".join(dict.fromkeys(str(w) for w in said))
 
 
 def _base_row(pattern, i: int, entropy: int) -> dict:

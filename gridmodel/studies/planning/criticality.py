@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, joined_messages, recording_model_warnings
 
 __all__ = ["CriticalityResult", "Criticality", "rank_assets", "run_rank"]
 
@@ -59,10 +59,13 @@ class CriticalityResult:
     Attributes
     ----------
     single : pandas.DataFrame
-        One row per candidate: ``rank, asset_id, kind, name`` and the :data:`SCORE`
-        columns as increases over the baseline (buildings, people, building-h, MW).
+        One row per candidate: ``rank, asset_id, kind, name``, the :data:`SCORE`
+        columns as increases over the baseline (buildings, people, building-h, MW) and
+        ``warnings``: the :class:`~gridmodel.errors.ModelWarning` messages of its
+        evaluation (one per line; "" when it was computed in full).
     worst_sets : pandas.DataFrame
-        ``method`` (greedy / exact), ``k``, ``assets`` and the score of the set.
+        ``method`` (greedy / exact), ``k``, ``assets``, the score of the set and its
+        ``warnings``.
     baseline : dict
         Baseline values (no loss) of the score quantities.
     meta : dict
@@ -139,6 +142,8 @@ class Criticality:
                 self.layer.zones["source_id"]), "source_id"])
             | set(self.layer.pumping["pump_id"]))
         self._cache: dict = {}
+        #: sorted lost-asset tuple -> its evaluation's ModelWarning messages ("" for none)
+        self.warned: dict[tuple[str, ...], str] = {}
         self._base_detail: dict | None = None
         self.n_grid_evals = 0
         self.n_heat_evals = 0
@@ -176,7 +181,9 @@ class Criticality:
         hit = self._cache.get(lost)
         if hit is not None:
             return hit
-        row = outcome_row(self._chain(lost), self.ctx, at=self.peak_time)
+        with recording_model_warnings() as said:
+            row = outcome_row(self._chain(lost), self.ctx, at=self.peak_time)
+        self.warned[lost] = joined_messages(said)
         out = {"buildings_without_heat": float(row["buildings_without_heat_peak"]),
                "people_without_heat": float(row["people_without_heat_peak"]),
                "building_hours_below_12c": float(row["building_hours_below_12c"]),
@@ -336,12 +343,15 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     pool_ids = _set_pool(crit, single, pool)
     sets = _worst_sets(crit, pool_ids, k, exact_pool, max_exact)
     t3 = time.perf_counter()
-    worst = pd.DataFrame([{**s, **crit.named(v)} for s, v in sets])
+    worst = pd.DataFrame([{**s, **crit.named(v),
+                           "warnings": crit.warned[tuple(sorted(s["assets"].split(", ")))]}
+                          for s, v in sets])
     meta = {"mode": "hourly", "peak_demand_time": crit.peak_time.isoformat(),
             "outage_h": crit.outage_h, "demand_levels": None,
             "horizon_h": int(scenario.horizon_h), "candidates": int(len(cand)),
             "pool": pool_ids, "grid_evaluations": crit.n_grid_evals,
             "heat_evaluations": crit.n_heat_evals,
+            "evaluations_with_model_warnings": sum(w != "" for w in crit.warned.values()),
             "timings_s": {"startup": round(t1 - t0, 2), "single": round(t2 - t1, 2),
                           "sets": round(t3 - t2, 2)}}
     res = CriticalityResult(single=single.rename(columns={"city_mw_shed": crit.city_column}),
@@ -383,7 +393,8 @@ def _single_ranking(crit: Criticality, cand: pd.DataFrame, progress: bool) -> pd
 
         it = tqdm(it, total=len(cand), desc="assets", unit="asset", disable=None)
     rows = [{"asset_id": r.asset_id, "kind": r.kind, "name": r.name, "oblast": r.oblast,
-             **crit.score((r.asset_id,))} for r in it]
+             **crit.score((r.asset_id,)), "warnings": crit.warned[(r.asset_id,)]}
+            for r in it]
     single = pd.DataFrame(rows)
     single["_key"] = [crit.key(s) for s in single[list(SCORE)].to_dict("records")]
     single = single.sort_values(["_key", "asset_id"], ascending=[False, True],

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, joined_messages, recording_model_warnings
 from gridmodel.metrics.row import PLAN_METRICS
 
 __all__ = [
@@ -252,7 +252,10 @@ class PlanResult:
     Attributes
     ----------
     replicates : pandas.DataFrame
-        ``variant, replicate`` and one column per metric (raw values).
+        ``variant, replicate``, one column per metric (raw values) and ``warnings``: the
+        :class:`~gridmodel.errors.ModelWarning` messages of the run (one per line; a
+        result computed only in part, such as an island whose line limits could not be
+        held), "" when there were none.
     variants : pandas.DataFrame
         ``variant, interventions, capital_cost, annual_cost, currency, illustrative``.
     nights : list of Night
@@ -435,13 +438,15 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
         it = tqdm(jobs, desc="plan runs", unit="run", disable=None)
     rows = []
     for v, night in it:
-        res = runner(v, night)
+        with recording_model_warnings() as said:
+            res = runner(v, night)
         missing = [m for m in METRICS if m not in res]
         if missing:
             msg = f"runner returned no value for {missing} (variant {v.name!r})."
             raise InputError(msg)
         rows.append({"variant": v.name, "replicate": night.replicate,
-                     **{k: float(x) for k, x in res.items()}})
+                     **{k: float(x) for k, x in res.items()},
+                     "warnings": joined_messages(said)})
     vt = pd.DataFrame([{
         "variant": v.name,
         "interventions": "+".join(iv.id for iv in v.interventions) or "-",
@@ -625,8 +630,16 @@ def _plan_outputs(plan, sc, base_path, n: int, out, *, seed, horizon_h, progress
                             else "the base scenario's strike list (target list)"),
             "method": "common random numbers: every variant sees the same nights; "
                       "ranges are 5-95 % of paired differences over nights"}
-    _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov)
+    _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov,
+                       _warned(result.replicates))
     return result
+
+
+def _warned(replicates: pd.DataFrame) -> pd.DataFrame:
+    """The runs that issued a model warning: ``variant, replicate, warnings``."""
+    if "warnings" not in replicates:  # a runner's table from before warnings were kept
+        return replicates.iloc[0:0].reindex(columns=["variant", "replicate", "warnings"])
+    return replicates.loc[replicates["warnings"] != "", ["variant", "replicate", "warnings"]]
 
 
 def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
@@ -652,6 +665,7 @@ def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
         "interception_prob_base": plan.interception_prob,
         "primary_metric": plan.metric,
         "baseline_mean": {m: float(base_rep[m].mean()) for m in METRICS},
+        "runs_with_model_warnings": int(len(_warned(result.replicates))),
         "best_per_cost": None if best is None else {
             "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
             f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
@@ -660,9 +674,11 @@ def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
     return tabs, ivs, summary
 
 
-def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov) -> None:
+def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov,
+                       warned: pd.DataFrame | None = None) -> None:
     """``report.html`` of a plan run: the findings (best per unit of cost, what it
-    avoids) first."""
+    avoids) first; ``warned`` (:func:`_warned`) listed when any run was computed only
+    in part."""
     from gridmodel.report.html import write_report
     from gridmodel.report.study_findings import plan_box
 
@@ -682,7 +698,9 @@ def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov) -> None:
                          tabs["cost_sensitivity"],
                          "Cost Monte Carlo (independent factors U(0.5, 1.5))":
                          tabs["cost_monte_carlo"],
-                         "Interventions and costs": ivs},
+                         "Interventions and costs": ivs,
+                         **({"Runs with model warnings (computed in part)": warned}
+                            if warned is not None and len(warned) else {})},
                  network=model.net,
                  struck_assets=sorted(set(strikes["asset_id"])) if strikes is not None
                  else (), illustrative=illus, provenance=prov,
