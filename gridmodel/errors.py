@@ -117,8 +117,13 @@ def recording_model_warnings() -> Iterator[list[ModelWarning]]:
         lists.remove(said)
 
 
+def unique_messages(said) -> tuple[str, ...]:
+    """The messages of warnings (or strings) ``said``, each once, in the order first
+    issued: what a result keeps of a :func:`recording_model_warnings` block."""
+    return tuple(dict.fromkeys(str(w) for w in said))
+
+
 def joined_messages(said) -> str:
-    """Warnings as one text cell: each message once, in the order first issued, one per
-    line ("" for none); what a result row keeps of a :func:`recording_model_warnings`
-    block."""
-    return "\n".join(dict.fromkeys(str(w) for w in said))
+    """:func:`unique_messages` as one text cell, one per line ("" for none): what a result
+    row keeps."""
+    return "\n".join(unique_messages(said))

@@ -551,6 +551,9 @@ class ChainResult:
         Wall time of the ``grid`` and ``heat`` steps [s].
     cities : list of ChainResult or None
         A run of several cities: one result per city (``Context.cities``), this one first.
+    model_warnings : tuple of str
+        What the run could compute only in part (:class:`~gridmodel.errors.ModelWarning`
+        messages): those of its grid timeline or snapshot (kept with a cached timeline).
     """
 
     timeline: object = None
@@ -563,6 +566,11 @@ class ChainResult:
     heat_assets: pd.DataFrame | None = None
     timings_s: dict = field(default_factory=dict)
     cities: list | None = None
+
+    @property
+    def model_warnings(self) -> tuple[str, ...]:
+        grid = self.timeline if self.timeline is not None else self.snapshot
+        return getattr(grid, "model_warnings", ())
 
 
 def _strikes_key(strikes) -> tuple | None:

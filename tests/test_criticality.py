@@ -244,19 +244,20 @@ def test_detail_map_evaluates_the_timeline_state_nuclear_trip_included(scenario,
 
 
 def test_an_evaluation_that_warns_keeps_its_warning(scenario, monkeypatch):
-    """A set whose chain issued a ModelWarning (computed in part) carries the message in
-    ranking and worst sets, and the count reaches criticality.json's meta; the others
-    have ""."""
+    """A set whose grid timeline issued a ModelWarning (computed in part; here from
+    inside its engine step) carries the message in ranking and worst sets, and the
+    count reaches criticality.json's meta; the others have ""."""
     import warnings
 
-    from gridmodel.errors import LineLimitWarning, warn_model
+    from engine_warnings import issuing
 
     real = Criticality._chain
 
     def warning_chain(self, lost):
-        if "sub:kyiv-110-obolonskyi" in lost:
-            warn_model(f"no optimum with {len(lost)} lost", LineLimitWarning)
-        return real(self, lost)
+        if "sub:kyiv-110-obolonskyi" not in lost:
+            return real(self, lost)
+        with issuing(f"no optimum with {len(lost)} lost"):
+            return real(self, lost)
 
     monkeypatch.setattr(Criticality, "_chain", warning_chain)
     with warnings.catch_warnings():

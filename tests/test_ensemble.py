@@ -143,24 +143,23 @@ def test_failing_replicate_is_isolated(cheap, reference):
 
 
 def test_model_warnings_are_kept_with_their_replicate(cheap, reference, monkeypatch):
-    """A replicate whose chain gives model warnings (here issued around the real chain)
-    keeps them in its row, each message once and in order, whatever the ``warnings``
-    filters (ignored here); its metrics are unchanged, the summary counts it in
-    ``n_warned``, and replicates without warnings keep "" (the reference run)."""
+    """A replicate whose grid timeline gives model warnings (issued from inside its
+    engine step) keeps them in its row, each message once and in order, whatever the
+    ``warnings`` filters (ignored here); its metrics are unchanged, the summary counts
+    it in ``n_warned``, and replicates without warnings keep "" (the reference run)."""
     import warnings
 
-    from gridmodel.errors import LineLimitWarning, ModelWarning, warn_model
+    from engine_warnings import issuing
+
+    from gridmodel.errors import ModelWarning
 
     model = ensemble._model
 
     def warned(ctx, night, tseed):
-        if tseed % 2:
-            warn_model("island 3: first", LineLimitWarning)
-            warn_model("island 3: first", LineLimitWarning)
-        result = model(ctx, night, tseed)
-        if tseed % 2:
-            warn_model("island 5: second")
-        return result
+        if not tseed % 2:
+            return model(ctx, night, tseed)
+        with issuing("island 3: first", "island 3: first", after=("island 5: second",)):
+            return model(ctx, night, tseed)
 
     monkeypatch.setattr(ensemble, "_model", warned)
     with warnings.catch_warnings():

@@ -498,6 +498,36 @@ def test_an_island_whose_lp_has_no_optimum_says_so_and_keeps_its_answer():
         assert res.shed_mw == pytest.approx(0.0, abs=TOL)
         got = res.branches.set_index("asset_id")["loading"]
         np.testing.assert_allclose(got[want.index], want, atol=1e-9)
+        assert len(res.model_warnings) == 1  # kept with the result too
+        assert "trafo:ps (172%)" in res.model_warnings[0]
+
+
+def test_a_timeline_keeps_the_model_warnings_of_its_steps():
+    """The phase-shifter loop above, hour by hour: every step's LP is infeasible, so the
+    timeline says it once (the same message each hour), on both engines' paths; a
+    timeline computed in full says nothing."""
+    from gridmodel.errors import LineLimitWarning
+    from gridmodel.outage.fast import compile_cached
+    from gridmodel.outage.timeline import simulate_outages
+
+    net = build_net(buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
+                    lines=[("line:ab", "A", "B", 1.0, 50.0)],
+                    gens=[("plant:a", "A", 200.0, "thermal")],
+                    loads=[("load:b", "B", 20.0, "residential", "test")],
+                    trafos=[("trafo:ps", "A", "B", 10.0, 10.0)])
+    calm = copy.deepcopy(net)
+    net.trafo["shift_degree"] = 10.0
+    for engine, kw in (("pandapower", {}), ("fast", {"compiled": compile_cached(net)})):
+        with pytest.warns(LineLimitWarning):
+            tl = simulate_outages(net, None, start="2026-01-09T00:00+02:00", horizon_h=3,
+                                  engine=engine,
+                                  engine_kwargs={**kw, "overload_threshold": 2.5})
+        assert len(tl.model_warnings) == 1, engine
+        assert "status Infeasible" in tl.model_warnings[0]
+        assert "trafo:ps" in tl.model_warnings[0]
+    quiet = simulate_outages(calm, None, start="2026-01-09T00:00+02:00", horizon_h=3,
+                             engine="fast", engine_kwargs={"compiled": compile_cached(calm)})
+    assert quiet.model_warnings == ()
 
 
 def test_model_warnings_are_recorded_per_thread_and_nested_blocks():

@@ -340,3 +340,22 @@ def test_runs_that_warn_keep_their_warnings_in_rows_summary_and_report(tmp_path)
     assert json.loads((out / "plan.json").read_text())["runs_with_model_warnings"] == 1
     assert "Runs with model warnings" in (out / "report.html").read_text()
     assert res.ranking()["variant"].tolist()  # the metrics still rank
+
+
+def test_a_reused_timeline_keeps_its_warnings_for_every_variant():
+    """A variant that changes only the heat layer reuses the baseline's grid timeline
+    (computed once); the timeline's model warnings reach both rows, not only the row
+    that computed it."""
+    import warnings
+
+    from engine_warnings import issuing
+
+    runner = ScenarioRunner(load_scenario(EX / "kyiv_winter_base.toml"), horizon_h=6)
+    by = load_plan(EX / "kyiv_winter_plan.toml", net=runner.net, layer=runner.layer).by_id()
+    ns = sample_nights(runner.strikes, 1, seed=3, net=runner.net)
+    with issuing("island 9: no optimum"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = evaluate({"net": runner.net, "layer": runner.layer, "interception_prob": 0.0},
+                       [by["backup-pumps"]], ns, runner)
+    assert len(runner.context.timelines) == 1  # one grid timeline for both variants
+    assert res.replicates["warnings"].tolist() == ["island 9: no optimum"] * 2

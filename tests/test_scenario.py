@@ -108,8 +108,9 @@ def test_reproduction_outputs(reproduction):
     assert s["seed"] == 20260203
     assert all(len(s["hashes"][k]) == 64 for k in ("network_sha256", "weather_sha256",
                                                    "strikes_sha256"))
-    assert {"islands_max", "all_energised_islands_converged", "mw_shed_at_peak"} <= set(
-        s["status"])
+    assert {"islands_max", "all_energised_islands_converged", "mw_shed_at_peak",
+            "model_warnings"} <= set(s["status"])
+    assert s["status"]["model_warnings"] == []  # computed in full
     for name in ("heat_without_by_district.png", "indoor_bands_by_archetype.png",
                  "map_without_heat_peak.png", "heat_hourly.parquet",
                  "heat_buildings.parquet", "grid_loads.parquet", "explanation.txt"):
@@ -234,3 +235,25 @@ def test_cli_main_has_every_command():
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0, r.output
         assert f"Usage: main {name}" in r.output
+
+
+def test_a_run_computed_in_part_says_so_in_summary_and_explanation(tmp_path):
+    """Model warnings of the run's grid timeline (an island whose line limits could not be
+    held; issued here from inside the engine step) reach summary.json's status and the
+    explanation, each once."""
+    import warnings
+
+    from engine_warnings import issuing
+
+    sc = load_scenario(EXAMPLES / "kyiv_2026_02_03.toml").model_copy(
+        update={"horizon_h": 6})
+    msg = "island 4 (12 buses): no optimum"
+    with issuing(msg, msg), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run(sc, tmp_path / "out", progress=False)
+    s = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert s["status"]["model_warnings"] == [msg]
+    text = (tmp_path / "out" / "explanation.txt").read_text()
+    assert "Computed in part (1 model warning(s)):" in text
+    assert msg in text
+    assert res.summary["status"]["model_warnings"] == [msg]

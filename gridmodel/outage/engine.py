@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.config import GRID
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, recording_model_warnings, unique_messages
 from gridmodel.outage._model import Model, State, apply_outages, build_model
 from gridmodel.outage.balance import allocate_import_cap, balance_labels
 from gridmodel.outage.cascade import (
@@ -93,6 +93,17 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
         raise InputError(msg)
     overload_threshold = trip_loading(net.get("parameters"), overload_threshold)
     check_cascade_args(max_cascade_rounds, overload_threshold)
+    with recording_model_warnings() as said:
+        result = _simulate(net, outages, engine, ac, demand_mw, import_cap_mw,
+                           max_cascade_rounds, overload_threshold, compiled, line_limits)
+    result.model_warnings = unique_messages(said)
+    return result
+
+
+def _simulate(net, outages, engine: str, ac: bool, demand_mw, import_cap_mw,
+              max_cascade_rounds: int, overload_threshold: float, compiled,
+              line_limits: bool) -> OutageResult:
+    """The step of :func:`simulate_outage`, its arguments checked."""
     if engine == "fast":
         if ac:
             msg = ("the fast engine is DC only; call simulate_outage(..., engine='fast', "

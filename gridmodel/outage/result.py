@@ -114,6 +114,11 @@ class OutageResult(LazyTables):
         ``"converged"`` (no overload left) or ``"limit hit"``.
     import_cap_mw : float
         Import cap used [MW] (``inf`` for none).
+    model_warnings : tuple of str
+        The :class:`~gridmodel.errors.ModelWarning` messages of the step, each once (an
+        island whose line limits could not be held:
+        :class:`~gridmodel.errors.LineLimitWarning`); set by
+        :func:`~gridmodel.outage.engine.simulate_outage`.
     """
 
     TABLES = TABLES
@@ -147,6 +152,7 @@ class OutageResult(LazyTables):
         self.import_cap_mw = import_cap_mw
         self.damaged = {} if damaged is None else damaged
         self.extra = {} if extra is None else extra
+        self.model_warnings: tuple[str, ...] = ()
 
     def _load_total(self, column: str) -> float:
         """Sum of a column of :attr:`loads` [MW], from the engine's arrays while the

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from gridmodel.config import GRID
-from gridmodel.errors import InputError
+from gridmodel.errors import InputError, recording_model_warnings, unique_messages
 from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
 from gridmodel.outage.nuclear import response_strikes, snapshot_outages
 from gridmodel.outage.result import LazyTable, LazyTables
@@ -101,6 +101,11 @@ class TimelineResult(LazyTables):
     steps : gridmodel.outage.steps.StepArrays or None
         The same results as arrays (one row per run, the run of every step) on the fast
         engine's array path; None on the reference path.
+    model_warnings : tuple of str
+        The :class:`~gridmodel.errors.ModelWarning` messages issued while the timeline was
+        computed, each once (a result computed only in part, such as an island whose line
+        limits could not be held: :class:`~gridmodel.errors.LineLimitWarning`); kept with
+        the result, so a timeline reused from a cache still says them.
     """
 
     TABLES = TIMELINE_TABLES
@@ -120,6 +125,7 @@ class TimelineResult(LazyTables):
         self.blackouts = blackouts
         self.meta = {} if meta is None else meta
         self.steps = steps
+        self.model_warnings: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         return (f"TimelineResult({len(self.runs)} steps, {self.n_engine_runs} engine runs, "
@@ -283,13 +289,15 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     if not isinstance(demand_profile, DemandProfile):
         demand_profile = load_demand_profile(demand_profile)
     factors = _step_factors(times, temp_air, demand_profile, demand_step)
-    tables, run_rows, steps = _run_steps(net, kwargs, periods, factors, times, step_h,
-                                         progress, _lean)
+    with recording_model_warnings() as said:  # the engine's (line limits not held)
+        tables, run_rows, steps = _run_steps(net, kwargs, periods, factors, times, step_h,
+                                             progress, _lean)
     strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them
     result = TimelineResult(
         **tables, assets=periods, strikes=strikes, runs=pd.DataFrame(run_rows),
         meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
               "ac": ac, "seed": seed, "demand_step": demand_step}, steps=steps)
+    result.model_warnings = unique_messages(said)
     if blackouts:
         per_step = result.loads if steps is None else steps  # the arrays where there are
         result.blackouts = _blackouts(net, kwargs.get("compiled"), per_step, demand_profile,

@@ -67,7 +67,8 @@ def build_summary(sc, ctx, chain, hashes, *, n_strikes: int, schema_version: int
                      "n_strikes": n_strikes},
         "seed": sc.seed,
         "hashes": hashes,
-        "status": _status(tl, index.tz),
+        "status": {**_status(tl, index.tz),
+                   "model_warnings": list(chain.model_warnings)},
         "grid": _grid_summary(ctx, tl, row),
         "heat": _heat_summary(ctx, chain, row),
         "weather": {"temp_air_min_c": float(temp.min()), "temp_air_mean_c":
@@ -254,6 +255,10 @@ def _grid_lines(ctx, tl, summary) -> list[str]:
     rounds = int(tl.islands["cascade_rounds"].max()) if "cascade_rounds" in tl.islands else 0
     lines.append(f"Grid: up to {st['islands_max']} islands; overload cascade up to {rounds} "
                  f"round(s) in a step.")
+    said = st.get("model_warnings", [])
+    if said:
+        lines.append(f"Computed in part ({len(said)} model warning(s)):")
+        lines += [f"  {m}" for m in said]
     if tl.blackouts is not None:
         sch = tl.blackouts.schedule
         own = sch[sch["area"].astype(str).isin(city_substations(ctx.layer, ctx.net.registry))]

@@ -47,7 +47,7 @@ from gridmodel._io.frames import read_frame
 from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
 from gridmodel.config import checked_seed
-from gridmodel.errors import InputError, joined_messages, recording_model_warnings
+from gridmodel.errors import InputError, joined_messages
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
 __all__ = [
@@ -200,9 +200,9 @@ def _replicate(pattern, k: int, i: int, entropy: int, fail: frozenset,
         if i in fail:
             msg = f"injected failure of replicate {i} (test hook fail_replicates)"
             raise RuntimeError(msg)
-        with recording_model_warnings() as said:
-            row.update(metric_values(_model(ctx, night, tseed), ctx))
-        row.update(status="ok", error="", warnings=joined_messages(said))
+        chain = _model(ctx, night, tseed)
+        row.update(metric_values(chain, ctx))
+        row.update(status="ok", error="", warnings=joined_messages(chain.model_warnings))
     except Exception as exc:  # noqa: BLE001 - a failed replicate is recorded, not raised
         tb = traceback.format_exception_only(type(exc), exc)[-1].strip()
         row.update(status="failed", error=tb[:2000])

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError, joined_messages, recording_model_warnings
+from gridmodel.errors import InputError, joined_messages
 
 __all__ = ["CriticalityResult", "Criticality", "rank_assets", "run_rank"]
 
@@ -181,9 +181,9 @@ class Criticality:
         hit = self._cache.get(lost)
         if hit is not None:
             return hit
-        with recording_model_warnings() as said:
-            row = outcome_row(self._chain(lost), self.ctx, at=self.peak_time)
-        self.warned[lost] = joined_messages(said)
+        chain = self._chain(lost)
+        row = outcome_row(chain, self.ctx, at=self.peak_time)
+        self.warned[lost] = joined_messages(chain.model_warnings)
         out = {"buildings_without_heat": float(row["buildings_without_heat_peak"]),
                "people_without_heat": float(row["people_without_heat_peak"]),
                "building_hours_below_12c": float(row["building_hours_below_12c"]),

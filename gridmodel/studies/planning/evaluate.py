@@ -199,7 +199,8 @@ class ScenarioRunner:
 
     Every call runs the one chain (:func:`gridmodel.pipeline.run_chain`) on the
     variant's network and heat layer and reads the one row builder
-    (:func:`gridmodel.metrics.row.outcome_row`).
+    (:func:`gridmodel.metrics.row.outcome_row`); ``"warnings"`` holds the chain's model
+    warnings (``ChainResult.model_warnings``, one per line).
 
     Parameters
     ----------
@@ -239,9 +240,11 @@ class ScenarioRunner:
         from gridmodel.pipeline import run_chain
 
         ctx = self.context.with_variant(variant.net, variant.layer)
-        row = outcome_row(run_chain(ctx, realise(night, variant), self.scenario.seed), ctx)
-        return {k: row[k] for k in (*METRICS, "buildings_without_heat_peak",
-                                    "people_without_heat_peak")}
+        chain = run_chain(ctx, realise(night, variant), self.scenario.seed)
+        row = outcome_row(chain, ctx)
+        return {**{k: row[k] for k in (*METRICS, "buildings_without_heat_peak",
+                                       "people_without_heat_peak")},
+                "warnings": joined_messages(chain.model_warnings)}
 
 
 # ----------------------------------------------------------------------- evaluate
@@ -405,7 +408,9 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     nights : sequence of Night
         From :func:`sample_nights` (shared by every variant).
     runner : callable
-        ``runner(variant, night) -> {metric: value}`` for every name in :data:`METRICS`.
+        ``runner(variant, night) -> {metric: value}`` for every name in :data:`METRICS`,
+        and optionally ``"warnings"`` (the run's model warnings, one per line); without
+        it, the :class:`~gridmodel.errors.ModelWarning` messages issued during the call.
     combinations : iterable of sequence of str
         Intervention ids evaluated together.
     metric : str
@@ -439,14 +444,16 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
     rows = []
     for v, night in it:
         with recording_model_warnings() as said:
-            res = runner(v, night)
+            res = dict(runner(v, night))
         missing = [m for m in METRICS if m not in res]
         if missing:
             msg = f"runner returned no value for {missing} (variant {v.name!r})."
             raise InputError(msg)
+        # the runner's own (ScenarioRunner: its chain's, a cached timeline's included),
+        # else what it issued during the call
+        said = str(res.pop("warnings")) if "warnings" in res else joined_messages(said)
         rows.append({"variant": v.name, "replicate": night.replicate,
-                     **{k: float(x) for k, x in res.items()},
-                     "warnings": joined_messages(said)})
+                     **{k: float(x) for k, x in res.items()}, "warnings": said})
     vt = pd.DataFrame([{
         "variant": v.name,
         "interventions": "+".join(iv.id for iv in v.interventions) or "-",
