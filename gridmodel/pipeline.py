@@ -764,7 +764,8 @@ def _window_frame(df: pd.DataFrame | None, t0: pd.Timestamp, date0) -> pd.DataFr
 
 
 def _window_timeline(tl, t0: pd.Timestamp, date0):
-    """A grid timeline from ``t0`` on: hourly tables cut, asset periods still going kept."""
+    """A grid timeline from ``t0`` on: hourly tables cut, asset periods still going kept,
+    and the whole timeline's model warnings (they are not dated)."""
     from gridmodel.outage.blackouts import SCHEDULE_TABLES, BlackoutSchedule
     from gridmodel.outage.timeline import TIMELINE_TABLES, TimelineResult
 
@@ -778,7 +779,7 @@ def _window_timeline(tl, t0: pd.Timestamp, date0):
            for name in (*TIMELINE_TABLES, "runs")}
     assets = tl.assets[pd.to_datetime(tl.assets["end"], utc=True) > t0].reset_index(drop=True)
     return TimelineResult(**cut, assets=assets, strikes=tl.strikes, blackouts=bo,
-                          meta=tl.meta, steps=None)
+                          meta=tl.meta, steps=None, model_warnings=tl.model_warnings)
 
 
 def window(ctx: Context, chain: ChainResult, start) -> tuple[Context, ChainResult]:

@@ -18,6 +18,7 @@ import warnings
 
 import numpy as np
 import pandapower as pp
+import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -509,6 +510,7 @@ def test_a_timeline_keeps_the_model_warnings_of_its_steps():
     from gridmodel.errors import LineLimitWarning
     from gridmodel.outage.fast import compile_cached
     from gridmodel.outage.timeline import simulate_outages
+    from gridmodel.pipeline import _window_timeline
 
     net = build_net(buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
                     lines=[("line:ab", "A", "B", 1.0, 50.0)],
@@ -525,6 +527,9 @@ def test_a_timeline_keeps_the_model_warnings_of_its_steps():
         assert len(tl.model_warnings) == 1, engine
         assert "status Infeasible" in tl.model_warnings[0]
         assert "trafo:ps" in tl.model_warnings[0]
+        # a resumed run's window of the timeline keeps them (they are not dated)
+        t1 = pd.Timestamp("2026-01-09T01:00+02:00")
+        assert _window_timeline(tl, t1, t1.date()).model_warnings == tl.model_warnings
     quiet = simulate_outages(calm, None, start="2026-01-09T00:00+02:00", horizon_h=3,
                              engine="fast", engine_kwargs={"compiled": compile_cached(calm)})
     assert quiet.model_warnings == ()

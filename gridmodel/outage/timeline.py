@@ -116,7 +116,8 @@ class TimelineResult(LazyTables):
 
     def __init__(self, loads, oblasts, classes, islands, assets: pd.DataFrame,
                  strikes: pd.DataFrame, runs: pd.DataFrame, blackouts=None,
-                 meta: dict | None = None, steps: StepArrays | None = None) -> None:
+                 meta: dict | None = None, steps: StepArrays | None = None,
+                 model_warnings: tuple[str, ...] = ()) -> None:
         self._tables: dict = {"loads": loads, "oblasts": oblasts, "classes": classes,
                               "islands": islands}
         self.assets = assets
@@ -125,7 +126,7 @@ class TimelineResult(LazyTables):
         self.blackouts = blackouts
         self.meta = {} if meta is None else meta
         self.steps = steps
-        self.model_warnings: tuple[str, ...] = ()
+        self.model_warnings = tuple(model_warnings)
 
     def __repr__(self) -> str:
         return (f"TimelineResult({len(self.runs)} steps, {self.n_engine_runs} engine runs, "
@@ -296,8 +297,8 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     result = TimelineResult(
         **tables, assets=periods, strikes=strikes, runs=pd.DataFrame(run_rows),
         meta={"start": t0, "horizon_h": horizon_h, "step_h": step_h, "engine": engine,
-              "ac": ac, "seed": seed, "demand_step": demand_step}, steps=steps)
-    result.model_warnings = unique_messages(said)
+              "ac": ac, "seed": seed, "demand_step": demand_step}, steps=steps,
+        model_warnings=unique_messages(said))
     if blackouts:
         per_step = result.loads if steps is None else steps  # the arrays where there are
         result.blackouts = _blackouts(net, kwargs.get("compiled"), per_step, demand_profile,
