@@ -82,6 +82,12 @@ class LineLimitWarning(ModelWarning):
     threshold)."""
 
 
+class CascadeLimitWarning(ModelWarning):
+    """The overload cascade reached ``max_cascade_rounds`` with branches still above the
+    trip loading: they stay in service in the result, which is then optimistic (more
+    would have tripped)."""
+
+
 #: this thread's lists of :func:`recording_model_warnings` blocks, innermost last
 _RECORDING = threading.local()
 

@@ -201,6 +201,58 @@ def test_triangle_cascade(triangle_net, engine):
         assert br.at["line:a-c", "loading"] == pytest.approx(1.0, abs=1e-8)
 
 
+def _three_lines():
+    """Three lines from A (400 MW) to B (300 MW): a stiff 20 MW line (1 ohm) beside a 40 MW
+    and a 1,000 MW line (10 ohm each), so 250 / 25 / 25 MW. The 20 MW line trips in
+    round 1; the other two then carry 150 MW each, above the 40 MW line's rating, which
+    trips in round 2; the 1,000 MW line then carries all 300 MW. Two rounds, by hand, at
+    any demand from 27 % to 160 % of that (so at every hour of a timeline)."""
+    from tiny_networks import build_net
+
+    return build_net(buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
+                     lines=[("line:20", "A", "B", 1.0, 20.0),
+                            ("line:40", "A", "B", 10.0, 40.0),
+                            ("line:1000", "A", "B", 10.0, 1000.0)],
+                     gens=[("plant:a", "A", 400.0, "thermal")],
+                     loads=[("load:b", "B", 300.0, "residential", "test")])
+
+
+@pytest.mark.parametrize("engine", [("pandapower", False), ("fast", False)])
+def test_a_cascade_cut_short_by_its_round_limit_says_so(engine):
+    """With one round allowed, the 40 MW line is left at 150 MW (375 %): the result says
+    the cascade stopped with overloads left (CascadeLimitWarning, kept in
+    ``model_warnings``); with two rounds it ends by itself, and with none (the cascade
+    off, the caller's choice) nothing is said. A timeline says it once over its hours."""
+    import warnings
+
+    from gridmodel.errors import CascadeLimitWarning
+    from gridmodel.outage.fast import compile_cached
+    from gridmodel.outage.timeline import simulate_outages
+
+    net = _three_lines()
+    full = _run(net, {}, engine, max_cascade_rounds=2, line_limits=False)
+    assert full.cascade_status == "converged"
+    assert full.cascade_log["asset_id"].tolist() == ["line:20", "line:40"]
+    assert full.model_warnings == ()
+    with pytest.warns(CascadeLimitWarning, match=r"max_cascade_rounds = 1\)"):
+        short = _run(net, {}, engine, max_cascade_rounds=1, line_limits=False)
+    assert short.cascade_status == "limit hit"
+    assert short.branches.set_index("asset_id").at["line:40", "loading"] == pytest.approx(
+        150.0 / 40.0)
+    assert len(short.model_warnings) == 1
+    assert "max_cascade_rounds = 1" in short.model_warnings[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CascadeLimitWarning)
+        off = _run(net, {}, engine, max_cascade_rounds=0, line_limits=False)
+    assert off.cascade_status == "limit hit"
+    assert off.model_warnings == ()
+    kw = {"compiled": compile_cached(net)} if engine[0] == "fast" else {}
+    with pytest.warns(CascadeLimitWarning):
+        tl = simulate_outages(net, None, start="2026-01-09T00:00+02:00", horizon_h=3,
+                              engine=engine[0], max_cascade_rounds=1, engine_kwargs=kw)
+    assert tl.model_warnings == short.model_warnings
+
+
 def test_cascade_round_limit(triangle_net):
     res = _run(triangle_net, {"line:a-b": 0.0}, max_cascade_rounds=0, line_limits=False)
     assert res.cascade_status == "limit hit"

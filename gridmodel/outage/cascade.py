@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gridmodel.errors import CascadeLimitWarning, warn_model
+
 
 def dc_loading(p_from_mw: np.ndarray, rating_mw: np.ndarray) -> np.ndarray:
     """Loading of branches in DC as a fraction of their rating.
@@ -84,6 +86,21 @@ def trip_round(loading, live, threshold: float, rounds: int, max_rounds: int, br
     br_alive[trip] = False
     tripped[trip] = rounds
     return rounds, None
+
+
+def warn_cascade_limit(max_rounds: int, threshold: float) -> None:
+    """Say that a cascade stopped at its round limit with overloads left
+    (:class:`~gridmodel.errors.CascadeLimitWarning`); nothing when the cascade is off
+    (``max_rounds == 0``, the caller's choice). One message whatever the engine or the
+    step, so that a timeline says it once."""
+    if max_rounds <= 0:
+        return
+    warn_model(
+        f"the overload cascade stopped at its round limit (max_cascade_rounds = "
+        f"{max_rounds}) with branches still loaded above the trip loading ({threshold:g}): "
+        f"they stay in service in this result, which is therefore optimistic. Raise "
+        f"[grid] max_cascade_rounds (max_cascade_rounds=) to let the cascade run to its end.",
+        CascadeLimitWarning, stacklevel=3)
 
 
 #: trip loading used when neither the caller nor the network says otherwise

@@ -23,6 +23,7 @@ from gridmodel.outage.cascade import (
     dc_loading,
     trip_loading,
     trip_round,
+    warn_cascade_limit,
 )
 from gridmodel.outage.islands import labels_from_sets
 from gridmodel.outage.lp import constrained_balance, limit_binds
@@ -96,6 +97,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
     with recording_model_warnings() as said:
         result = _simulate(net, outages, engine, ac, demand_mw, import_cap_mw,
                            max_cascade_rounds, overload_threshold, compiled, line_limits)
+        if result.cascade_status == "limit hit":
+            warn_cascade_limit(max_cascade_rounds, overload_threshold)
     result.model_warnings = unique_messages(said)
     return result
 

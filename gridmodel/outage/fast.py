@@ -68,6 +68,7 @@ from gridmodel.outage.cascade import (
     dc_loading,
     trip_loading,
     trip_round,
+    warn_cascade_limit,
 )
 from gridmodel.outage.lp import DCBranches, constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
@@ -479,6 +480,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
             status[:] = -1
     if line_limits:
         status[peak_loading > 1.0 + TRIP_RTOL] = -1
+    limit_hit = bool((status == 1).any())  # rows run again below say so themselves
     for r in np.flatnonzero(status < 0):
         row_state = dataclasses.replace(state, load_demand_mw=demand_mw[r])
         if lr is not None:
@@ -490,6 +492,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
             ev = evaluate_state(compiled, row_state, cap, max_cascade_rounds,
                                 overload_threshold, line_limits=line_limits)
         k = ev.n_islands
+        limit_hit |= ev.cascade_status == "limit hit"
         out.n_islands[r], out.cascade_rounds[r] = k, ev.cascade_rounds
         out.bus_island[r] = ev.bus_island
         out.dispatch_mw[r], out.served_mw[r] = ev.balance.dispatch_mw, ev.balance.served_mw
@@ -497,6 +500,8 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         out.island_served_mw[r, :k] = ev.balance.island_served_mw
         out.energised[r, :k] = ev.balance.energised
     np.subtract(demand_mw, out.served_mw, out=out.shed_mw)
+    if limit_hit:
+        warn_cascade_limit(max_cascade_rounds, overload_threshold)
     return out
 
 
