@@ -64,8 +64,9 @@ def check_timezone(timezone, where: str) -> str:
     return str(timezone)
 
 
-def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
-    """Read and validate a demand-profile file (default: the packaged one).
+def load_demand_profile(path: str | Path | DemandProfile | None = None) -> DemandProfile:
+    """Read and validate a demand-profile file (default: the packaged one); a profile
+    already loaded is returned as it is.
 
     Raises
     ------
@@ -75,6 +76,8 @@ def load_demand_profile(path: str | Path | None = None) -> DemandProfile:
         0 <= temp_factor_min <= 1 <= temp_factor_max, an unknown key, no ``[meta]
         timezone`` (the zone of the profile's hours of day) or an unknown one.
     """
+    if isinstance(path, DemandProfile):
+        return path
     where = str(path) if path is not None else "gridmodel/data/demand_profile.toml"
     p = Path(path) if path is not None else DATA_DIR / "demand_profile.toml"
     return _parse_demand_profile(read_text(p, "demand profile"), where)

@@ -243,8 +243,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
         Resolved strikes (:func:`gridmodel.strikes.load_strikes`), a strike-list file,
         or None for the no-strike baseline.
     start : str or Timestamp
-        Start of the first step, with a time zone. Default: the first strike's time,
-        floored to the hour.
+        Start of the first step, with a time zone (default: the first strike's hour).
     horizon_h : float
         Length of the simulated period [h].
     step_h : float
@@ -260,8 +259,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     repair_table, demand_profile
         Replacements for the packaged ``repair_times.toml`` / ``demand_profile.toml``.
     demand_step : float
-        Quantum of the per-class demand factor for the run cache (module docstring);
-        0 disables quantisation.
+        Quantum of the per-class demand factors of the run cache (0: exact; module doc).
     blackouts : bool
         Also compute the rolling-blackout schedule (``n_queues`` queues, ``block_h``-hour
         blocks; :mod:`gridmodel.outage.blackouts`; module docstring, step 4).
@@ -287,8 +285,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                                       **dict(engine_kwargs or {})))
     strikes, periods = _asset_periods(net, strikes, t0, t0 + pd.Timedelta(hours=horizon_h),
                                       step_h, seed, rng, repair_table, _network_cache(kwargs))
-    if not isinstance(demand_profile, DemandProfile):
-        demand_profile = load_demand_profile(demand_profile)
+    demand_profile = load_demand_profile(demand_profile)
     factors = _step_factors(times, temp_air, demand_profile, demand_step)
     with recording_model_warnings() as said:  # the engine's (line limits not held)
         tables, run_rows, steps = _run_steps(net, kwargs, periods, factors, times, step_h,
