@@ -257,3 +257,6 @@ def test_a_run_computed_in_part_says_so_in_summary_and_explanation(tmp_path):
     assert "Computed in part (1 model warning(s)):" in text
     assert msg in text
     assert res.summary["status"]["model_warnings"] == [msg]
+    from gridmodel.cli.run import _headline
+
+    assert "computed in part: 1 model warning(s)" in _headline(res)  # what the CLI prints

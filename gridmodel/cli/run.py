@@ -61,7 +61,15 @@ def _headline(res) -> str:
         f"{c['heat']['buildings_total']} buildings without heat; "
         f"{c['heat']['buildings_without_heat_end']} at the end; "
         f"{c['city_load_shed_mw_peak']:.0f} MW shed at the city's peak"
-        for c in res.summary.get("cities", {}).values())
+        for c in res.summary.get("cities", {}).values()) + _computed_in_part(res.summary)
+
+
+def _computed_in_part(summary: dict) -> str:
+    """A line naming the run's model warnings (``status.model_warnings``), "" for none:
+    the headline never hides that a figure was computed only in part."""
+    said = summary.get("status", {}).get("model_warnings", [])
+    return (f"\n  computed in part: {len(said)} model warning(s), listed in explanation.txt "
+            "and summary.json (status.model_warnings)") if said else ""
 
 
 def _run_one(path, out, force, quiet, engine=None):
