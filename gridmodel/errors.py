@@ -84,8 +84,8 @@ class LineLimitWarning(ModelWarning):
 
 class CascadeLimitWarning(ModelWarning):
     """The overload cascade reached ``max_cascade_rounds`` with branches still above the
-    trip loading: they stay in service in the result, which is then optimistic (more
-    would have tripped)."""
+    trip loading: they did not trip, so the result is not the cascade's end (without line
+    limits they stay overloaded; with them the redispatch sheds load to their rating)."""
 
 
 #: this thread's lists of :func:`recording_model_warnings` blocks, innermost last
@@ -120,7 +120,9 @@ def recording_model_warnings() -> Iterator[list[ModelWarning]]:
     try:
         yield said
     finally:
-        lists.remove(said)
+        # by identity: nested blocks often hold equal lists (``list.remove`` took the
+        # outer one, and the outer block's exit then failed)
+        del lists[next(k for k, x in enumerate(lists) if x is said)]
 
 
 def unique_messages(said) -> tuple[str, ...]:

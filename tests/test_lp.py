@@ -542,7 +542,7 @@ def test_model_warnings_are_recorded_per_thread_and_nested_blocks():
     import threading
     import warnings
 
-    from gridmodel.errors import ModelWarning, recording_model_warnings, warn_model
+    from gridmodel.errors import _RECORDING, ModelWarning, recording_model_warnings, warn_model
 
     got = {}
     start = threading.Barrier(2)
@@ -565,6 +565,15 @@ def test_model_warnings_are_recorded_per_thread_and_nested_blocks():
             with recording_model_warnings() as inner:
                 warn_model("inner")
             warn_model("outer")
+        # an inner block as empty as its outer one (equal lists) closes itself only
+        with recording_model_warnings() as outer2:
+            with recording_model_warnings() as clean:
+                pass
+            with recording_model_warnings():
+                warn_model("later")
     assert got == {n: [f"{n} {k}" for k in range(50)] for n in "ab"}
     assert [str(w) for w in inner] == ["inner"]
     assert [str(w) for w in outer] == ["inner", "outer"]
+    assert clean == []
+    assert [str(w) for w in outer2] == ["later"]
+    assert not getattr(_RECORDING, "lists", [])
