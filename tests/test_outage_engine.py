@@ -201,16 +201,19 @@ def test_triangle_cascade(triangle_net, engine):
         assert br.at["line:a-c", "loading"] == pytest.approx(1.0, abs=1e-8)
 
 
-def _three_lines():
+def _three_lines(stiff: bool = False):
     """Three lines from A (400 MW) to B (300 MW): a stiff 20 MW line (1 ohm) beside a 40 MW
     and a 1,000 MW line (10 ohm each), so 250 / 25 / 25 MW. The 20 MW line trips in
     round 1; the other two then carry 150 MW each, above the 40 MW line's rating, which
     trips in round 2; the 1,000 MW line then carries all 300 MW. Two rounds, by hand, at
-    any demand from 27 % to 160 % of that (so at every hour of a timeline)."""
+    any demand from 27 % to 160 % of that (so at every hour of a timeline). ``stiff`` adds
+    a 0.01 ohm, 1,000 MW line beside them that carries 296 of the 300 MW: nothing is
+    overloaded until it is lost."""
     from tiny_networks import build_net
 
+    big = [("line:stiff", "A", "B", 0.01, 1000.0)] if stiff else []
     return build_net(buses=[("A", "sub:a", 110.0), ("B", "sub:b", 110.0)],
-                     lines=[("line:20", "A", "B", 1.0, 20.0),
+                     lines=[*big, ("line:20", "A", "B", 1.0, 20.0),
                             ("line:40", "A", "B", 10.0, 40.0),
                             ("line:1000", "A", "B", 10.0, 1000.0)],
                      gens=[("plant:a", "A", 400.0, "thermal")],
@@ -222,12 +225,14 @@ def test_a_cascade_cut_short_by_its_round_limit_says_so(engine):
     """With one round allowed, the 40 MW line is left at 150 MW (375 %): the result says
     the cascade stopped with overloads left (CascadeLimitWarning, kept in
     ``model_warnings``); with two rounds it ends by itself, and with none (the cascade
-    off, the caller's choice) nothing is said. A timeline says it once over its hours."""
+    off, the caller's choice) nothing is said. A timeline says it once over its hours and
+    states, on the array path and the reference path."""
     import warnings
 
-    from gridmodel.errors import CascadeLimitWarning
+    from gridmodel.errors import _RECORDING, CascadeLimitWarning
     from gridmodel.outage.fast import compile_cached
     from gridmodel.outage.timeline import simulate_outages
+    from gridmodel.strikes import resolve_strikes, strikes_from_records
 
     net = _three_lines()
     full = _run(net, {}, engine, max_cascade_rounds=2, line_limits=False)
@@ -241,16 +246,35 @@ def test_a_cascade_cut_short_by_its_round_limit_says_so(engine):
         150.0 / 40.0)
     assert len(short.model_warnings) == 1
     assert "max_cascade_rounds = 1" in short.model_warnings[0]
+    assert "stay in service overloaded" in short.model_warnings[0]
+    # with line limits (the default) the redispatch sheds to the 40 MW rating instead of
+    # the trip: 220 MW where the cascade's own end sheds nothing
+    with pytest.warns(CascadeLimitWarning, match="redispatch"):
+        limited = _run(net, {}, engine, max_cascade_rounds=1)
+    assert limited.shed_mw == pytest.approx(220.0, abs=1e-6)
+    assert _run(net, {}, engine, max_cascade_rounds=2).shed_mw == pytest.approx(0.0, abs=TOL)
     with warnings.catch_warnings():
         warnings.simplefilter("error", CascadeLimitWarning)
         off = _run(net, {}, engine, max_cascade_rounds=0, line_limits=False)
     assert off.cascade_status == "limit hit"
     assert off.model_warnings == ()
-    kw = {"compiled": compile_cached(net)} if engine[0] == "fast" else {}
-    with pytest.warns(CascadeLimitWarning):
-        tl = simulate_outages(net, None, start="2026-01-09T00:00+02:00", horizon_h=3,
-                              engine=engine[0], max_cascade_rounds=1, engine_kwargs=kw)
-    assert tl.model_warnings == short.model_warnings
+    # a timeline whose first hour is clean and whose later hours are cut short (the stiff
+    # line struck at hour 1): the reference path runs the engine once per state inside
+    # the timeline's record, so a clean inner record is as empty as the outer one; each
+    # block must still drop its own (removing the outer one lost the later warnings and
+    # failed the timeline)
+    stiff = _three_lines(stiff=True)
+    struck = resolve_strikes(stiff, strikes_from_records(
+        [{"target": "line:stiff", "time": "2026-01-09T01:00+02:00", "effect": "destroyed",
+          "repair_h": 100}], "test"))
+    for kw in ({"compiled": compile_cached(stiff)}, {}):  # array path, reference path
+        with pytest.warns(CascadeLimitWarning):
+            tl = simulate_outages(stiff, struck, start="2026-01-09T00:00+02:00",
+                                  horizon_h=3, engine=engine[0], max_cascade_rounds=1,
+                                  engine_kwargs=kw)
+        assert tl.n_engine_runs >= 2
+        assert tl.model_warnings == limited.model_warnings
+        assert not getattr(_RECORDING, "lists", [])  # no block left open
 
 
 def test_cascade_round_limit(triangle_net):

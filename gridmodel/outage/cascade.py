@@ -88,19 +88,28 @@ def trip_round(loading, live, threshold: float, rounds: int, max_rounds: int, br
     return rounds, None
 
 
-def warn_cascade_limit(max_rounds: int, threshold: float) -> None:
+def warn_cascade_limit(max_rounds: int, threshold: float, line_limits: bool) -> None:
     """Say that a cascade stopped at its round limit with overloads left
     (:class:`~gridmodel.errors.CascadeLimitWarning`); nothing when the cascade is off
     (``max_rounds == 0``, the caller's choice). One message whatever the engine or the
-    step, so that a timeline says it once."""
+    step, so that a timeline says it once.
+
+    What the result holds then depends on ``line_limits``: without, the branches stay in
+    service overloaded (optimistic: more would have tripped); with, the line-limit LP
+    redispatches and sheds load to bring them to their rating instead of letting them
+    trip, which can shed more or less than the cascade's own end."""
     if max_rounds <= 0:
         return
+    kept = ("the line-limit redispatch then brought them to their rating (shedding load) "
+            "instead of letting them trip, so the result can differ either way from the "
+            "cascade's end" if line_limits else
+            "they stay in service overloaded, so the result is optimistic (more would have "
+            "tripped)")
     warn_model(
         f"the overload cascade stopped at its round limit (max_cascade_rounds = "
         f"{max_rounds}) with branches still loaded above the trip loading ({threshold:g}): "
-        f"they stay in service in this result, which is therefore optimistic. Raise "
-        f"[grid] max_cascade_rounds (max_cascade_rounds=) to let the cascade run to its end.",
-        CascadeLimitWarning, stacklevel=3)
+        f"{kept}. Raise [grid] max_cascade_rounds (max_cascade_rounds=) to let the "
+        f"cascade run to its end.", CascadeLimitWarning, stacklevel=3)
 
 
 #: trip loading used when neither the caller nor the network says otherwise

@@ -98,7 +98,7 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
         result = _simulate(net, outages, engine, ac, demand_mw, import_cap_mw,
                            max_cascade_rounds, overload_threshold, compiled, line_limits)
         if result.cascade_status == "limit hit":
-            warn_cascade_limit(max_cascade_rounds, overload_threshold)
+            warn_cascade_limit(max_cascade_rounds, overload_threshold, line_limits)
     result.model_warnings = unique_messages(said)
     return result
 

@@ -501,7 +501,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         out.energised[r, :k] = ev.balance.energised
     np.subtract(demand_mw, out.served_mw, out=out.shed_mw)
     if limit_hit:
-        warn_cascade_limit(max_cascade_rounds, overload_threshold)
+        warn_cascade_limit(max_cascade_rounds, overload_threshold, line_limits)
     return out
 
 
