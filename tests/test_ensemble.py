@@ -321,3 +321,14 @@ def test_context_refuses_a_start_off_the_weather_hours(cheap):
     run = dict(cheap.run, start=pd.Timestamp(cheap.run["start"]) + pd.Timedelta(minutes=30))
     with pytest.raises(InputError, match="no temperature at 12 hour"):
         build_context(run)
+
+
+def test_summarise_reads_rows_written_before_rows_kept_warnings(reference):
+    """``summarise`` of a replicates table without the ``warnings`` column (written before
+    rows kept model warnings), or with it empty (NaN as read back), counts no replicate
+    as warned and gives the same figures."""
+    want = ensemble.summarise(reference.frame)
+    for frame in (reference.frame.drop(columns=["warnings"]),
+                  reference.frame.assign(warnings=np.nan)):
+        pd.testing.assert_frame_equal(ensemble.summarise(frame), want)
+    assert want["n_warned"].eq(0).all()

@@ -671,9 +671,7 @@ def _finish(pats, done_rows, new_rows, folder, complete, plots, seed, n,
     frames = done_rows + [_to_frame(r) for r in new_rows]
     frame = (pd.concat(frames, ignore_index=True) if frames
              else _to_frame([]).iloc[0:0])
-    # part files of a run begun before rows had warnings: none recorded
-    frame["warnings"] = (frame["warnings"] if "warnings" in frame
-                         else pd.Series("", index=frame.index)).fillna("").astype(str)
+    frame["warnings"] = _warnings_column(frame)
     order = {p.name: k for k, p in enumerate(pats)}
     frame = frame.sort_values(["pattern", "replicate"], key=lambda s: s.map(order)
                               if s.name == "pattern" else s, kind="stable")
@@ -733,6 +731,13 @@ def _write_html(outp: Path, pats, frame: pd.DataFrame, summary: pd.DataFrame, fi
                                                for p in pats]})
 
 
+def _warnings_column(frame: pd.DataFrame) -> pd.Series:
+    """The rows' ``warnings`` as text, "" where none was recorded: rows of part files or
+    tables written before rows kept model warnings read as without any."""
+    w = frame["warnings"] if "warnings" in frame else pd.Series("", index=frame.index)
+    return w.fillna("").astype(str)
+
+
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """Median and 5-95 % range of every metric per pattern (successful replicates).
 
@@ -752,7 +757,7 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
             rows.append({"pattern": name, "metric": m, "median": float(q[0]),
                          "p05": float(q[1]), "p95": float(q[2]), "n_ok": int(len(ok)),
                          "n_failed": int((g["status"] != "ok").sum()),
-                         "n_warned": int((ok["warnings"] != "").sum()),
+                         "n_warned": int((_warnings_column(ok) != "").sum()),
                          "illustrative": True})
     return pd.DataFrame(rows, columns=["pattern", "metric", "median", "p05", "p95", "n_ok",
                                        "n_failed", "n_warned", "illustrative"])
