@@ -294,6 +294,17 @@ def test_ensemble_cli_runs_and_refuses_an_existing_folder(tmp_path):
     assert (out / "replicates.parquet").read_bytes() == before  # nothing lost
     r3 = CliRunner().invoke(ensemble_command, [*args, "--force"])
     assert r3.exit_code == 0, r3.output
+    assert "0 failed replicate(s); 0 computed in part" in r3.output
+    import warnings
+
+    from engine_warnings import issuing
+
+    # (a warning is an error under this suite's filters: ignored, it is still recorded)
+    with issuing("island 2: no optimum"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r4 = CliRunner().invoke(ensemble_command, [*args, "--force", "--workers", "1"])
+    assert r4.exit_code == 0, r4.output
+    assert "0 failed replicate(s); 2 computed in part" in r4.output
 
 
 def test_decisive_assets_are_over_represented_in_the_worst_decile():

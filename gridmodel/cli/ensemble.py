@@ -47,9 +47,11 @@ def _print_summary(res) -> None:
                            "display.float_format", "{:,.1f}".format):
         click.echo(res.summary.drop(columns=["illustrative"]).to_string(index=False))
     failed = int((res.frame["status"] != "ok").sum())
+    warned = int(res.summary.drop_duplicates("pattern")["n_warned"].sum())
     click.echo(f"illustrative [C]: damage, targeting and some interception values are "
                f"assumptions (gridmodel/data/patterns_defaults.toml). {failed} failed "
-               f"replicate(s).")
+               f"replicate(s); {warned} computed in part (model warnings: the replicates' "
+               f"warnings column).")
     if not res.complete:
         click.echo("stopped early: rerun with --resume to finish.")
     click.echo(f"Outputs in {res.out}")
