@@ -314,47 +314,44 @@ def test_runner_resolves_paths_from_the_scenario_file(tmp_path, monkeypatch):
 
 
 def test_runs_that_warn_keep_their_warnings_in_rows_summary_and_report(tmp_path):
-    """A run the model could compute only in part (a ModelWarning, e.g. an island whose
-    line limits could not be held) says so in its row, in plan.json and in report.html;
-    the others have "" (the warning is recorded however the warnings filters are set)."""
-    import warnings
-
+    """A run the model could compute only in part (its runner's ``"warnings"``, e.g. an
+    island whose line limits could not be held) says so in its row, in plan.json and in
+    report.html; the others have "", the report of a plan without any lists none, and the
+    warnings change no figure of the ranking."""
     from cheap_plan import CheapPlanRunner
-
-    from gridmodel.errors import LineLimitWarning, warn_model
 
     class WarningRunner(CheapPlanRunner):
         def __call__(self, variant, night):
-            if night.replicate == 1 and not variant.interventions:
-                warn_model("island 7 (3 buses): no optimum", LineLimitWarning)
-            return super().__call__(variant, night)
+            said = ("island 7 (3 buses): no optimum"
+                    if night.replicate == 1 and not variant.interventions else "")
+            return {**super().__call__(variant, night), "warnings": said}
 
-    out = tmp_path / "plan"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = run_plan(None, EX / "kyiv_winter_plan.toml", 2, out, runner=WarningRunner(),
-                       progress=False)
+    out, clean_out = tmp_path / "plan", tmp_path / "clean"
+    res = run_plan(None, EX / "kyiv_winter_plan.toml", 2, out, runner=WarningRunner(),
+                   progress=False)
+    clean = run_plan(None, EX / "kyiv_winter_plan.toml", 2, clean_out,
+                     runner=CheapPlanRunner(), progress=False)
     rep = res.replicates.set_index(["variant", "replicate"])
     assert rep.loc[("baseline", 1), "warnings"] == "island 7 (3 buses): no optimum"
     assert (rep.drop(index=("baseline", 1))["warnings"] == "").all()
+    assert (clean.replicates["warnings"] == "").all()
     assert json.loads((out / "plan.json").read_text())["runs_with_model_warnings"] == 1
+    assert json.loads((clean_out / "plan.json").read_text())["runs_with_model_warnings"] == 0
     assert "Runs with model warnings" in (out / "report.html").read_text()
-    assert res.ranking()["variant"].tolist()  # the metrics still rank
+    assert "Runs with model warnings" not in (clean_out / "report.html").read_text()
+    pd.testing.assert_frame_equal(res.ranking(), clean.ranking())
 
 
 def test_a_reused_timeline_keeps_its_warnings_for_every_variant():
     """A variant that changes only the heat layer reuses the baseline's grid timeline
     (computed once); the timeline's model warnings reach both rows, not only the row
     that computed it."""
-    import warnings
-
     from engine_warnings import issuing
 
     runner = ScenarioRunner(load_scenario(EX / "kyiv_winter_base.toml"), horizon_h=6)
     by = load_plan(EX / "kyiv_winter_plan.toml", net=runner.net, layer=runner.layer).by_id()
     ns = sample_nights(runner.strikes, 1, seed=3, net=runner.net)
-    with issuing("island 9: no optimum"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with issuing("island 9: no optimum"):
         res = evaluate({"net": runner.net, "layer": runner.layer, "interception_prob": 0.0},
                        [by["backup-pumps"]], ns, runner)
     assert len(runner.context.timelines) == 1  # one grid timeline for both variants

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gridmodel.errors import InputError, joined_messages, recording_model_warnings
+from gridmodel.errors import InputError, joined_messages
 from gridmodel.metrics.row import PLAN_METRICS
 
 __all__ = [
@@ -409,8 +409,8 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
         From :func:`sample_nights` (shared by every variant).
     runner : callable
         ``runner(variant, night) -> {metric: value}`` for every name in :data:`METRICS`,
-        and optionally ``"warnings"`` (the run's model warnings, one per line); without
-        it, the :class:`~gridmodel.errors.ModelWarning` messages issued during the call.
+        and optionally ``"warnings"``: the run's model warnings, one per line
+        (:class:`ScenarioRunner` gives its chain's, ``ChainResult.model_warnings``).
     combinations : iterable of sequence of str
         Intervention ids evaluated together.
     metric : str
@@ -443,15 +443,12 @@ def evaluate(base, interventions: Iterable, nights: Sequence[Night],
         it = tqdm(jobs, desc="plan runs", unit="run", disable=None)
     rows = []
     for v, night in it:
-        with recording_model_warnings() as said:
-            res = dict(runner(v, night))
+        res = dict(runner(v, night))
         missing = [m for m in METRICS if m not in res]
         if missing:
             msg = f"runner returned no value for {missing} (variant {v.name!r})."
             raise InputError(msg)
-        # the runner's own (ScenarioRunner: its chain's, a cached timeline's included),
-        # else what it issued during the call
-        said = str(res.pop("warnings")) if "warnings" in res else joined_messages(said)
+        said = str(res.pop("warnings", ""))
         rows.append({"variant": v.name, "replicate": night.replicate,
                      **{k: float(x) for k, x in res.items()}, "warnings": said})
     vt = pd.DataFrame([{
@@ -627,7 +624,8 @@ def _plan_outputs(plan, sc, base_path, n: int, out, *, seed, horizon_h, progress
     result = evaluate(base, plan.interventions, nights, model,
                       combinations=plan.combinations, metric=plan.metric,
                       currency=plan.currency, progress=progress)
-    tabs, ivs, summary = _write_plan_tables(result, plan, model, n, root, out)
+    warned = _warned(result.replicates)
+    tabs, ivs, summary = _write_plan_tables(result, plan, model, n, root, out, warned)
     prov = {"seed": root, "nights": n, "base_scenario": str(Path(base_path).resolve()),
             "plan_file": str(plan.path), "plan_sha256": _sha256_path(Path(plan.path)),
             "network": sc.network, "status_date": sc.status_date.isoformat(),
@@ -637,20 +635,19 @@ def _plan_outputs(plan, sc, base_path, n: int, out, *, seed, horizon_h, progress
                             else "the base scenario's strike list (target list)"),
             "method": "common random numbers: every variant sees the same nights; "
                       "ranges are 5-95 % of paired differences over nights"}
-    _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov,
-                       _warned(result.replicates))
+    _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov, warned)
     return result
 
 
 def _warned(replicates: pd.DataFrame) -> pd.DataFrame:
-    """The runs that issued a model warning: ``variant, replicate, warnings``."""
-    if "warnings" not in replicates:  # a runner's table from before warnings were kept
-        return replicates.iloc[0:0].reindex(columns=["variant", "replicate", "warnings"])
+    """The runs computed only in part (a model warning): ``variant, replicate, warnings``."""
     return replicates.loc[replicates["warnings"] != "", ["variant", "replicate", "warnings"]]
 
 
-def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
-    """CSV tables, ``ranking.png`` and ``plan.json`` of a plan run."""
+def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out,
+                       warned: pd.DataFrame):
+    """CSV tables, ``ranking.png`` and ``plan.json`` of a plan run (``warned``:
+    :func:`_warned`)."""
     from gridmodel._io.jsonio import write_json
 
     tabs = result.tables()
@@ -672,7 +669,7 @@ def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
         "interception_prob_base": plan.interception_prob,
         "primary_metric": plan.metric,
         "baseline_mean": {m: float(base_rep[m].mean()) for m in METRICS},
-        "runs_with_model_warnings": int(len(_warned(result.replicates))),
+        "runs_with_model_warnings": int(len(warned)),
         "best_per_cost": None if best is None else {
             "variant": best["variant"], "capital_cost": float(best["capital_cost"]),
             f"avoided_{plan.metric}": float(best[f"avoided_{plan.metric}"])},
@@ -682,7 +679,7 @@ def _write_plan_tables(result: PlanResult, plan, model, n: int, root: int, out):
 
 
 def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov,
-                       warned: pd.DataFrame | None = None) -> None:
+                       warned: pd.DataFrame) -> None:
     """``report.html`` of a plan run: the findings (best per unit of cost, what it
     avoids) first; ``warned`` (:func:`_warned`) listed when any run was computed only
     in part."""
@@ -707,7 +704,7 @@ def _write_plan_report(out, plan, sc, model, tabs, ivs, summary, prov,
                          tabs["cost_monte_carlo"],
                          "Interventions and costs": ivs,
                          **({"Runs with model warnings (computed in part)": warned}
-                            if warned is not None and len(warned) else {})},
+                            if len(warned) else {})},
                  network=model.net,
                  struck_assets=sorted(set(strikes["asset_id"])) if strikes is not None
                  else (), illustrative=illus, provenance=prov,
