@@ -46,8 +46,10 @@ def _print_summary(res) -> None:
     with pd.option_context("display.width", 200, "display.max_rows", 500,
                            "display.float_format", "{:,.1f}".format):
         click.echo(res.summary.drop(columns=["illustrative"]).to_string(index=False))
+    from gridmodel.studies.ensemble import computed_in_part
+
     failed = int((res.frame["status"] != "ok").sum())
-    warned = int(res.summary.drop_duplicates("pattern")["n_warned"].sum())
+    warned = int(computed_in_part(res.frame).sum())
     click.echo(f"illustrative [C]: damage, targeting and some interception values are "
                f"assumptions (gridmodel/data/patterns_defaults.toml). {failed} failed "
                f"replicate(s); {warned} computed in part (model warnings: the replicates' "

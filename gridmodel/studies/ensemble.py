@@ -57,6 +57,7 @@ __all__ = [
     "METRICS",
     "OutputExistsError",
     "compare",
+    "computed_in_part",
     "metric_values",
     "pattern_context",
     "replay",
@@ -364,7 +365,7 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
         df[c] = df[c].astype("float64")
     df["struck_assets"] = df["struck_assets"].fillna("").astype(str)
     df["error"] = df["error"].fillna("").astype(str)
-    df["warnings"] = df["warnings"].fillna("").astype(str)
+    df["warnings"] = _warnings_column(df)
     return df
 
 
@@ -707,7 +708,7 @@ def _write_html(outp: Path, pats, frame: pd.DataFrame, summary: pd.DataFrame, fi
 
     names = ", ".join(p.name for p in pats)
     failed = frame[frame["status"] != "ok"]
-    warned = frame[(frame["status"] == "ok") & (frame["warnings"] != "")]
+    warned = frame[computed_in_part(frame)]
     diffs, ref = paired_differences(frame, list(METRICS))
     paired = [(f"Paired differences against {ref}: each replicate of a pattern minus the "
                "same replicate of the reference", paired_png(diffs, ref))] if len(diffs) else []
@@ -738,6 +739,12 @@ def _warnings_column(frame: pd.DataFrame) -> pd.Series:
     return w.fillna("").astype(str)
 
 
+def computed_in_part(frame: pd.DataFrame) -> pd.Series:
+    """Which replicates ran (``status`` ok) but were computed only in part: a model
+    warning in their row (``warnings``)."""
+    return (frame["status"] == "ok") & (_warnings_column(frame) != "")
+
+
 def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     """Median and 5-95 % range of every metric per pattern (successful replicates).
 
@@ -750,14 +757,14 @@ def summarise(frame: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for name, g in frame.groupby("pattern", sort=False):
         ok = g[g["status"] == "ok"]
+        counts = {"n_ok": int(len(ok)), "n_failed": int(len(g) - len(ok)),
+                  "n_warned": int(computed_in_part(g).sum())}
         for m in METRICS:
             x = ok[m].to_numpy(float)
             x = x[np.isfinite(x)]
             q = np.quantile(x, [0.5, 0.05, 0.95]) if len(x) else [np.nan] * 3
             rows.append({"pattern": name, "metric": m, "median": float(q[0]),
-                         "p05": float(q[1]), "p95": float(q[2]), "n_ok": int(len(ok)),
-                         "n_failed": int((g["status"] != "ok").sum()),
-                         "n_warned": int((_warnings_column(ok) != "").sum()),
+                         "p05": float(q[1]), "p95": float(q[2]), **counts,
                          "illustrative": True})
     return pd.DataFrame(rows, columns=["pattern", "metric", "median", "p05", "p95", "n_ok",
                                        "n_failed", "n_warned", "illustrative"])
