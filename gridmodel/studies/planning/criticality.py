@@ -343,9 +343,8 @@ def rank_assets(scenario, *, outage_h: int | None = None, k: int = 3, pool: int 
     pool_ids = _set_pool(crit, single, pool)
     sets = _worst_sets(crit, pool_ids, k, exact_pool, max_exact)
     t3 = time.perf_counter()
-    worst = pd.DataFrame([{**s, **crit.named(v),
-                           "warnings": crit.warned[tuple(sorted(s["assets"].split(", ")))]}
-                          for s, v in sets])
+    worst = pd.DataFrame([{**s, **crit.named(v), "warnings": crit.warned[lost]}
+                          for s, lost, v in sets])
     meta = {"mode": "hourly", "peak_demand_time": crit.peak_time.isoformat(),
             "outage_h": crit.outage_h, "demand_levels": None,
             "horizon_h": int(scenario.horizon_h), "candidates": int(len(cand)),
@@ -423,8 +422,9 @@ def _set_pool(crit: Criticality, single: pd.DataFrame, pool: int) -> list[str]:
 
 
 def _worst_sets(crit: Criticality, pool_ids: list[str], k: int, exact_pool: int,
-                max_exact: int) -> list[tuple[dict, dict]]:
-    """Greedy and (when small enough) exact worst k-sets: ``(description, score)``."""
+                max_exact: int) -> list[tuple[dict, tuple, dict]]:
+    """Greedy and (when small enough) exact worst k-sets: ``(description, lost, score)``,
+    ``lost`` the sorted asset ids (the key of the evaluation's cache and warnings)."""
     sets = []
     chosen: list[str] = []
     best = None
@@ -439,7 +439,7 @@ def _worst_sets(crit: Criticality, pool_ids: list[str], k: int, exact_pool: int,
         chosen.append(best[0])
     if best is not None:
         sets.append(({"method": "greedy", "k": len(chosen), "assets": ", ".join(chosen)},
-                     best[1]))
+                     tuple(sorted(chosen)), best[1]))
     ex_ids = list(dict.fromkeys(chosen + pool_ids))[:max(exact_pool, len(chosen))]
     n_comb = math.comb(len(ex_ids), k) if len(ex_ids) >= k else 0
     if 0 < n_comb <= max_exact:
@@ -449,7 +449,7 @@ def _worst_sets(crit: Criticality, pool_ids: list[str], k: int, exact_pool: int,
             if bx is None or crit.key(s) > crit.key(bx[1]):
                 bx = (combo, s)
         sets.append(({"method": f"exact (all {n_comb} {k}-sets of {len(ex_ids)} candidates)",
-                      "k": k, "assets": ", ".join(bx[0])}, bx[1]))
+                      "k": k, "assets": ", ".join(bx[0])}, tuple(sorted(bx[0])), bx[1]))
     return sets
 
 
