@@ -100,9 +100,10 @@ def warn_model(message: str, category: type[ModelWarning] = ModelWarning,
     The record does not depend on the ``warnings`` filters, which are global to the process
     (a Dask worker runs replicates in threads side by side) and print a message once per
     place in the code."""
+    warning = category(message)
     for said in getattr(_RECORDING, "lists", ()):
-        said.append(category(message))
-    warnings.warn(message, category, stacklevel=stacklevel + 1)
+        said.append(warning)
+    warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 @contextmanager

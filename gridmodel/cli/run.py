@@ -67,7 +67,7 @@ def _headline(res) -> str:
 def _computed_in_part(summary: dict) -> str:
     """A line naming the run's model warnings (``status.model_warnings``), "" for none:
     the headline never hides that a figure was computed only in part."""
-    said = summary.get("status", {}).get("model_warnings", [])
+    said = summary["status"]["model_warnings"]
     return (f"\n  computed in part: {len(said)} model warning(s), listed in explanation.txt "
             "and summary.json (status.model_warnings)") if said else ""
 

@@ -259,7 +259,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
     repair_table, demand_profile
         Replacements for the packaged ``repair_times.toml`` / ``demand_profile.toml``.
     demand_step : float
-        Quantum of the per-class demand factors of the run cache (0: exact; module doc).
+        Quantum of the per-class demand factors of the run cache (0: exact; module docstring).
     blackouts : bool
         Also compute the rolling-blackout schedule (``n_queues`` queues, ``block_h``-hour
         blocks; :mod:`gridmodel.outage.blackouts`; module docstring, step 4).
@@ -287,7 +287,7 @@ def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
                                       step_h, seed, rng, repair_table, _network_cache(kwargs))
     demand_profile = load_demand_profile(demand_profile)
     factors = _step_factors(times, temp_air, demand_profile, demand_step)
-    with recording_model_warnings() as said:  # the engine's (line limits not held)
+    with recording_model_warnings() as said:  # the engine's (line limits, cascade cut short)
         tables, run_rows, steps = _run_steps(net, kwargs, periods, factors, times, step_h,
                                              progress, _lean)
     strikes.attrs = copy.deepcopy(attrs)  # as pandas would have carried them

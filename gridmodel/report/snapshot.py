@@ -115,7 +115,7 @@ def write_snapshot_html(out, net, strikes, result, schedule, strikes_path, title
                               result.islands["energised"].astype(bool), "converged"].all()),
                           "cascade": result.cascade_status,
                           "cascade_rounds": int(result.islands["cascade_rounds"].max()),
-                          "model_warnings": list(getattr(result, "model_warnings", ()))},
+                          "model_warnings": list(result.model_warnings)},
                "grid": {"demand_mw": round(result.demand_mw, 1),
                         "served_mw": round(result.served_mw, 1),
                         "shed_mw": round(result.shed_mw, 1)}}

@@ -255,7 +255,7 @@ def _grid_lines(ctx, tl, summary) -> list[str]:
     rounds = int(tl.islands["cascade_rounds"].max()) if "cascade_rounds" in tl.islands else 0
     lines.append(f"Grid: up to {st['islands_max']} islands; overload cascade up to {rounds} "
                  f"round(s) in a step.")
-    said = st.get("model_warnings", [])
+    said = st["model_warnings"]
     if said:
         lines.append(f"Computed in part ({len(said)} model warning(s)):")
         lines += [f"  {m}" for m in said]
