@@ -247,8 +247,6 @@ def test_an_evaluation_that_warns_keeps_its_warning(scenario, monkeypatch):
     """A set whose grid timeline issued a ModelWarning (computed in part; here from
     inside its engine step) carries the message in ranking and worst sets, and the
     count reaches criticality.json's meta; the others have ""."""
-    import warnings
-
     from engine_warnings import issuing
 
     real = Criticality._chain
@@ -260,10 +258,8 @@ def test_an_evaluation_that_warns_keeps_its_warning(scenario, monkeypatch):
             return real(self, lost)
 
     monkeypatch.setattr(Criticality, "_chain", warning_chain)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = rank_assets(scenario.model_copy(update={"horizon_h": 12}), k=2, pool=2,
-                          exact_pool=2, candidates=CANDIDATES[2:4])
+    res = rank_assets(scenario.model_copy(update={"horizon_h": 12}), k=2, pool=2,
+                      exact_pool=2, candidates=CANDIDATES[2:4])
     s = res.single.set_index("asset_id")["warnings"]
     assert s["sub:kyiv-110-obolonskyi"] == "no optimum with 1 lost"
     assert s["heat:boilers-podilskyi"] == ""
