@@ -10,17 +10,24 @@ rules added since then moved. After the ensemble, the first ``B`` replicates (de
 go through the same chain with the plain pandapower engine (DC, ``engine="pandapower"``,
 one process) for the ratio, and their metrics are checked against the ensemble rows.
 Finally it says whether 10,000 replicates would finish in under 5 minutes at the measured
-rate.
+rate. ``--floor K`` (default 20; 0 skips) profiles ``K`` replicates and prints the time
+spent inside compiled solvers (HiGHS, SuperLU, DAQP and the numba kernels), the part that
+no removal of Python or pandas bookkeeping can take away, and the ratio to the baseline's
+replicate it leaves at best.
 
 Usage::
 
     python benchmarks/bench_ensemble.py [--n 1000] [--workers 2] [--baseline 3]
-                                        [--vs-baseline 20] [--passes 5]
+                                        [--vs-baseline 20] [--passes 5] [--floor 20]
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import importlib
+import pkgutil
+import pstats
 import sys
 import time
 import warnings
@@ -98,8 +105,9 @@ print(json.dumps({{"cpu_s": cpu, "n": {k}, "ok": int((f["status"] == "ok").sum()
 """
 
 
-def versus_baseline(k: int, passes: int = 5) -> None:
-    """One replicate's CPU time here against the frozen baseline's, interleaved passes.
+def versus_baseline(k: int, passes: int = 5) -> float:
+    """One replicate's CPU time here against the frozen baseline's, interleaved passes;
+    returns the baseline's [ms].
 
     Each side's figure is its best pass (the least disturbed by other load); every pass's
     own ratio is printed too, so the spread that load on the machine gives shows."""
@@ -125,6 +133,71 @@ def versus_baseline(k: int, passes: int = 5) -> None:
           f"{len(moved)} moved by rules added since {BASELINE_COMMIT} ({RULES_SINCE_BASELINE})")
     for m in moved:
         print(f"  {m}: {mb[m]:,.4g} -> {mc[m]:,.4g}")
+    return b * 1e3
+
+
+#: compiled code outside gridmodel whose time counts to the floor (cProfile's names)
+COMPILED_SOLVERS = {"HiGHS simplex": "scipy.optimize._highspy._core.run",
+                    "SuperLU solves": "'solve' of 'SuperLU'"}
+
+
+def _numba_kernels() -> set[tuple[str, str]]:
+    """``(file, name)`` of every numba-compiled function of gridmodel (cProfile keys them
+    by their Python source)."""
+    from numba.core.registry import CPUDispatcher
+
+    import gridmodel
+
+    out = set()
+    for info in pkgutil.walk_packages(gridmodel.__path__, "gridmodel."):
+        try:
+            mod = importlib.import_module(info.name)
+        except ImportError:  # an optional extra (e.g. a plotting module) not installed
+            continue
+        for obj in vars(mod).values():
+            if isinstance(obj, CPUDispatcher):
+                code = obj.py_func.__code__
+                out.add((code.co_filename, code.co_name))
+    return out
+
+
+def solver_floor(k: int, baseline_ms: float | None) -> None:
+    """CPU a replicate spends inside compiled solvers, by cProfile over ``k`` replicates.
+
+    Counted: the numba kernels' own time, HiGHS's ``run`` and SuperLU's ``solve``, and the
+    tie rule's QP (``outage.lp._face_qp``, whose own time is DAQP's solve and a few array
+    lines). The profiler slows Python code, not the inside of these calls, so their sum is
+    what a replicate would still cost if every line of Python and pandas around them cost
+    nothing: the floor of the chain as its rules stand, and ``baseline_ms`` over it the
+    largest ratio to the baseline that plumbing alone could reach.
+    """
+    pattern = pattern_from_dict(PATTERN)
+    ensemble.run(pattern, 1, seed=SEED, progress=False)  # compile and cache first
+    kernels = _numba_kernels()
+    prof = cProfile.Profile()
+    t0 = time.process_time()
+    prof.enable()
+    ensemble.run(pattern, k, seed=SEED, progress=False)
+    prof.disable()
+    total_ms = (time.process_time() - t0) / k * 1e3
+    parts = dict.fromkeys([*COMPILED_SOLVERS, "numba kernels", "tie-rule QP (DAQP)"], 0.0)
+    for (file, _line, name), (_cc, _nc, own_s, _cum, _callers) in pstats.Stats(
+            prof).stats.items():
+        label = next((lab for lab, pat in COMPILED_SOLVERS.items()
+                      if file == "~" and pat in name), None)
+        if label is None and (file, name) in kernels:
+            label = "numba kernels"
+        if label is None and name == "_face_qp" and file.endswith("lp.py"):
+            label = "tie-rule QP (DAQP)"
+        if label is not None:
+            parts[label] += own_s / k * 1e3
+    floor_ms = sum(parts.values())
+    shares = ", ".join(f"{lab} {ms:.2f}" for lab, ms in parts.items())
+    print(f"floor: {floor_ms:.1f} ms a replicate inside compiled solvers ({shares} ms) of "
+          f"{total_ms:.1f} ms under the profiler ({k} replicates)")
+    if baseline_ms is not None:
+        print(f"  at zero Python and pandas overhead a replicate would be at most "
+              f"{baseline_ms / floor_ms:.1f}x cheaper than the baseline's {baseline_ms:.1f} ms")
 
 
 def main() -> None:
@@ -141,11 +214,14 @@ def main() -> None:
                     "commit (0: skip)")
     ap.add_argument("--passes", type=int, default=5,
                     help="interleaved passes of that comparison (each side's best is kept)")
+    ap.add_argument("--floor", type=int, default=20, metavar="K",
+                    help="replicates profiled for the time inside compiled solvers (0: skip)")
     args = ap.parse_args()
-    if args.vs_baseline:
-        versus_baseline(args.vs_baseline, args.passes)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    base_ms = versus_baseline(args.vs_baseline, args.passes) if args.vs_baseline else None
+    if args.floor:
+        solver_floor(args.floor, base_ms)
     pattern = pattern_from_dict(PATTERN)
     t0 = time.perf_counter()
     res = ensemble.run(pattern, args.n, seed=SEED, workers=args.workers, progress=True,
