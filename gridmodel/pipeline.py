@@ -132,7 +132,11 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
         for aid in set(st["asset_id"]) & set(status.columns):
             status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
-    plant_bus = hgrid.plant_buses(net, [a for a in _chp_plants(layer) if a in set(aa.columns)])
+    plants = tuple(a for a in _chp_plants(layer) if a in set(aa.columns))
+    cache = timeline.steps.network_cache if timeline.steps is not None else {}
+    plant_bus = cache.get(("plant_buses", plants))  # the network's alone, kept with it
+    if plant_bus is None:
+        plant_bus = cache[("plant_buses", plants)] = hgrid.plant_buses(net, plants)
     if plant_bus:
         lit = hgrid.island_energised(timeline.steps if timeline.steps is not None
                                      else timeline.islands, plant_bus, index)
