@@ -275,35 +275,53 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_cr
     ev_t = np.empty(cap, dtype=np.int64)
     ev_code = np.empty(cap, dtype=np.int64)
     n_ev = 0
+    # buildings whose state was set this hour (only they can change their state code)
+    touched = np.empty(n_b, dtype=np.int64)
+    mark = np.full(n_b, -1, dtype=np.int64)  # hour a building was last touched
+    n_touched = np.zeros(1, dtype=np.int64)
     for t in range(n_t):
+        n_touched[0] = 0
         n_restarting = _heat_back(t, ready, state, start, back, restarting, restarting_start,
-                                  n_restarting)
+                                  n_restarting, mark, touched, n_touched)
         q_len = _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, queue,
-                            q_len)
+                            q_len, mark, touched, n_touched)
         n_busy = _free_crews(t, crew_end, n_busy)
         free = n_crews - n_busy
         if free > 0 and q_len:
             q_len, n_busy, n_restarting = _assign_crews(
                 t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
                 ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
-                restarting_start, n_restarting)
+                restarting_start, n_restarting, mark, touched, n_touched)
         crews_busy[t] = n_busy
         if n_ev + n_b > ev_b.size:  # room for a change of every building this hour
             ev_b = np.concatenate((ev_b, np.empty_like(ev_b)))
             ev_t = np.concatenate((ev_t, np.empty_like(ev_t)))
             ev_code = np.concatenate((ev_code, np.empty_like(ev_code)))
-        n_ev = _record_changes(t, state, dcause, code, ev_b, ev_t, ev_code, n_ev)
+        n_ev = _record_changes(t, state, dcause, code, np.sort(touched[:n_touched[0]]), ev_b,
+                               ev_t, ev_code, n_ev)
     return ev_b, ev_t, ev_code, n_ev
 
 
 @njit(cache=True)
-def _record_changes(t, state, dcause, code, ev_b, ev_t, ev_code, n_ev):  # pragma: no cover
+def _touch(i, t, mark, touched, n_touched):  # pragma: no cover
+    """Note that building ``i``'s state was set at hour ``t`` (once an hour)."""
+    if mark[i] != t:
+        mark[i] = t
+        touched[n_touched[0]] = i
+        n_touched[0] += 1
+
+
+@njit(cache=True)
+def _record_changes(t, state, dcause, code, candidates, ev_b, ev_t, ev_code,
+                    n_ev):  # pragma: no cover
     """Append the buildings whose state code changed at hour ``t``; returns the count.
 
     The state code is 0 when NORMAL (the building's states follow its group's), else
-    1 + the cause of its drain (drained and without heat, for that cause).
+    1 + the cause of its drain (drained and without heat, for that cause). Only the
+    ``candidates`` (registry order) are looked at: the buildings whose state was set this
+    hour, since no other building's code can have changed.
     """
-    for i in range(state.size):
+    for i in candidates:
         c = 0 if state[i] == NORMAL else 1 + np.int64(dcause[i])
         if c != code[i]:
             ev_b[n_ev] = i
@@ -372,7 +390,7 @@ def _distinct_timelines(g, ev_b, ev_t, ev_code):  # pragma: no cover
 
 @njit(cache=True)
 def _heat_back(t, ready, state, start, back, restarting, restarting_start,
-               n_restarting):  # pragma: no cover
+               n_restarting, mark, touched, n_touched):  # pragma: no cover
     """Buildings whose coolant is supplied by hour ``t`` (``ready``) become NORMAL.
 
     Keeps the other entries of ``restarting`` still current (same start hour, still
@@ -385,6 +403,7 @@ def _heat_back(t, ready, state, start, back, restarting, restarting_start,
             if t >= ready[i]:
                 state[i] = NORMAL
                 back[i] = t
+                _touch(i, t, mark, touched, n_touched)
             else:
                 restarting[m] = i
                 restarting_start[m] = start[i]
@@ -394,7 +413,7 @@ def _heat_back(t, ready, state, start, back, restarting, restarting_start,
 
 @njit(cache=True)
 def _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, queue,
-                q_len):  # pragma: no cover
+                q_len, mark, touched, n_touched):  # pragma: no cover
     """Buildings of the groups drained at hour ``t`` join the queue in registry order.
 
     A building already waiting (DRAINED) keeps its place; returns the queue length.
@@ -413,6 +432,7 @@ def _new_drains(t, g, drain_trigger, drain_cause, state, drain_time, dcause, que
                 dcause[i] = drain_cause[t, k]
                 queue[q_len] = i
                 q_len += 1
+                _touch(i, t, mark, touched, n_touched)
     return q_len
 
 
@@ -430,7 +450,8 @@ def _free_crews(t, crew_end, n_busy):  # pragma: no cover
 @njit(cache=True)
 def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
                   ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
-                  restarting_start, n_restarting):  # pragma: no cover
+                  restarting_start, n_restarting, mark, touched,
+                  n_touched):  # pragma: no cover
     """Give the ``free`` crews to the sections of the first queued buildings that circulate.
 
     First drained, first restarted: the first queued building whose group circulates
@@ -452,6 +473,7 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extr
             state[i] = RESTARTING
             start[i] = t
             ready[i] = t + flats_h
+            _touch(i, t, mark, touched, n_touched)
             if extra_h[i] > 0 and not failed[i]:  # first refill fails: repair first
                 failed[i] = True
                 ready[i] += extra_h[i]
