@@ -46,6 +46,23 @@ def test_repair_before_start_h_leaves_the_period_whole():
     assert out["remaining_fraction"].iloc[0] == 0.0
 
 
+def test_heat_only_periods_keep_the_others_then_cut_then_the_heat_only_rest():
+    p = _periods(("plant:chp", 48, 0.0, "damaged"), ("plant:coal", 48, 0.0, "damaged"),
+                 ("plant:chp2", 6, 0.2, "disabled"), ("plant:chp3", 30, 0.1, "damaged"))
+    p["returns"] = [True, False, True, True]
+    out = heat_only_periods(p, ["plant:chp", "plant:chp2", "plant:chp3"], 12.0, 0.45)
+    t0 = p["start"].iloc[0]
+    h = [pd.Timedelta(hours=x) for x in (6, 12, 30, 48)]
+    assert out["asset_id"].tolist() == ["plant:coal", "plant:chp", "plant:chp2", "plant:chp3",
+                                        "plant:chp", "plant:chp3"]
+    assert (out["start"] - t0).tolist() == [h[0] * 0, h[0] * 0, h[0] * 0, h[0] * 0, h[1], h[1]]
+    assert (out["end"] - t0).tolist() == [h[3], h[1], h[0], h[1], h[3], h[2]]
+    assert out["remaining_fraction"].tolist() == [0.0, 0.0, 0.2, 0.1, 0.45, 0.45]
+    assert out["returns"].tolist() == [False, True, True, True, True, True]
+    assert out.dtypes.equals(p.dtypes)
+    assert out.index.equals(pd.RangeIndex(6))
+
+
 def test_refill_failures_draws_are_seeded_and_shared():
     a = refill_failures(20000, 0.15, 72.0, 0.5, np.random.default_rng(1))
     b = refill_failures(20000, 0.15, 72.0, 0.5, np.random.default_rng(1))

@@ -134,16 +134,28 @@ def heat_only_periods(periods: pd.DataFrame, chp_assets, start_h: float,
     if periods is None or not len(periods) or "effect" not in periods:
         return periods
     chp = set(chp_assets)
-    hit = (periods["asset_id"].isin(chp) & periods["effect"].isin(("damaged", "disabled"))
-           & (periods["remaining_fraction"].astype(float) < share)).to_numpy()
+    hit = np.fromiter((a in chp and e in ("damaged", "disabled") for a, e in zip(
+        periods["asset_id"].tolist(), periods["effect"].tolist(), strict=True)),
+        dtype=bool, count=len(periods))
+    hit &= periods["remaining_fraction"].to_numpy(dtype=float) < share
     if not hit.any():
         return periods
-    rows = periods[hit]
-    switch = rows["start"] + pd.to_timedelta(float(start_h), unit="h")
-    late = switch < rows["end"]
-    first = rows.assign(end=switch.where(late, rows["end"]))
-    second = rows[late].assign(start=switch[late], remaining_fraction=float(share))
-    return pd.concat([periods[~hit], first, second], ignore_index=True)
+    # the other periods, then each affected one cut at the switch, then its heat-only rest
+    pos = np.flatnonzero(hit)
+    start = pd.DatetimeIndex(periods["start"])[pos]
+    end = pd.DatetimeIndex(periods["end"])[pos]
+    switch = start + pd.Timedelta(hours=float(start_h))
+    late = np.asarray(switch < end)
+    out = periods.take(np.concatenate([np.flatnonzero(~hit), pos, pos[late]]))
+    out = out.reset_index(drop=True)
+    cut = slice(len(periods) - len(pos), len(periods))
+    rest = slice(len(periods), None)
+    out_start, out_end = out["start"].array.copy(), out["end"].array.copy()
+    out_end[cut] = switch.where(late, end).array
+    out_start[rest] = switch[late].array
+    frac = out["remaining_fraction"].to_numpy(dtype=float).copy()
+    frac[rest] = float(share)
+    return out.assign(start=out_start, end=out_end, remaining_fraction=frac)
 
 
 def _ns(times: pd.Series) -> np.ndarray:
