@@ -577,29 +577,39 @@ def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: flo
         Each state as the cache key of :func:`_steps_results` (sorted, rounded).
     """
     n = len(times)
-    assets = list(dict.fromkeys(periods["asset_id"].tolist()))
+    ids = periods["asset_id"].tolist()
+    assets = list(dict.fromkeys(ids))
     col = {a: j for j, a in enumerate(assets)}
     frac = np.full((n, len(assets)), np.nan)  # NaN: asset not in the state
-    t0 = times[0]
-    step = pd.Timedelta(hours=step_h)
-    for p in periods.itertuples(index=False):
-        k0 = max(math.floor((p.start - t0) / step), 0)
-        k1 = min(math.ceil((p.end - t0) / step), n)
+    # steps each period covers: (t - t0) / step as Timedelta / Timedelta divides (both
+    # nanosecond counts as floats, then one division)
+    t0_ns = times[:1].as_unit("ns").asi8[0]
+    step_ns = pd.Timedelta(hours=step_h).value
+
+    def steps_from(column):
+        return ((pd.DatetimeIndex(periods[column]).as_unit("ns").asi8 - t0_ns)
+                / float(step_ns)).tolist()
+
+    for aid, a, b, rf in zip(ids, steps_from("start"), steps_from("end"),
+                             periods["remaining_fraction"].tolist(), strict=True):
+        k0, k1 = max(math.floor(a), 0), min(math.ceil(b), n)
         if k1 > k0:
-            cur = frac[k0:k1, col[p.asset_id]]
-            frac[k0:k1, col[p.asset_id]] = np.minimum(np.where(np.isnan(cur), 1.0, cur),
-                                                      float(p.remaining_fraction))
+            cur = frac[k0:k1, col[aid]]
+            frac[k0:k1, col[aid]] = np.minimum(np.where(np.isnan(cur), 1.0, cur), float(rf))
     seen: dict[bytes, int] = {}
     step_state = np.empty(n, dtype=np.int64)
     for k in range(n):
         step_state[k] = seen.setdefault(frac[k].tobytes(), len(seen))
     first = np.unique(step_state, return_index=True)[1]
+    by_id = sorted(range(len(assets)), key=assets.__getitem__)  # the keys' order
+    rounded: dict[float, float] = {}  # round(v, 9) of each value met
     states, keys = [], []
     for k in first:
-        js = np.flatnonzero(~np.isnan(frac[k]))
-        state = {assets[j]: float(frac[k, j]) for j in js}
-        states.append(state)
-        keys.append(tuple(sorted((a, round(v, 9)) for a, v in state.items())))
+        row = frac[k].tolist()
+        states.append({assets[j]: v for j, v in enumerate(row) if v == v})  # not NaN
+        keys.append(tuple((assets[j], rounded[v] if v in rounded else
+                           rounded.setdefault(v, round(v, 9)))
+                          for j in by_id if (v := row[j]) == v))
     return step_state, states, keys
 
 
