@@ -132,7 +132,8 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
         for aid in set(st["asset_id"]) & set(status.columns):
             status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
-    plants = tuple(a for a in _chp_plants(layer) if a in set(aa.columns))
+    columns = set(aa.columns)
+    plants = tuple(a for a in _chp_plants(layer) if a in columns)
     cache = timeline.steps.network_cache if timeline.steps is not None else {}
     plant_bus = cache.get(("plant_buses", plants))  # the network's alone, kept with it
     if plant_bus is None:

@@ -602,14 +602,13 @@ def _distinct_states(periods: pd.DataFrame, times: pd.DatetimeIndex, step_h: flo
         step_state[k] = seen.setdefault(frac[k].tobytes(), len(seen))
     first = np.unique(step_state, return_index=True)[1]
     by_id = sorted(range(len(assets)), key=assets.__getitem__)  # the keys' order
-    rounded: dict[float, float] = {}  # round(v, 9) of each value met
+    # round(v, 9) once per distinct value (a handful of fractions recur in every state)
+    rounded = {v: round(v, 9) for v in np.unique(frac[first]).tolist() if v == v}
     states, keys = [], []
     for k in first:
         row = frac[k].tolist()
         states.append({assets[j]: v for j, v in enumerate(row) if v == v})  # not NaN
-        keys.append(tuple((assets[j], rounded[v] if v in rounded else
-                           rounded.setdefault(v, round(v, 9)))
-                          for j in by_id if (v := row[j]) == v))
+        keys.append(tuple((assets[j], rounded[row[j]]) for j in by_id if row[j] == row[j]))
     return step_state, states, keys
 
 
