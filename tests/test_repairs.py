@@ -123,6 +123,11 @@ def test_draws_equal_one_lookup_and_ppf_per_row():
         want.append(drawn if np.isnan(r.repair_h) else r.repair_h)
     assert got.index.equals(s.index)
     assert got.to_numpy().tobytes() == np.array(want).tobytes()
+    cache: dict = {}  # the registry's technologies kept with the network: same draws
+    for _ in range(2):
+        kept = repair_hours(s, NET, seed=11, table=table, network_cache=cache)
+        assert kept.to_numpy().tobytes() == got.to_numpy().tobytes()
+    assert "technology" in cache
 
 
 STRIKE = st.tuples(st.sampled_from(["sub:a", "sub:b", "line:x", None]), st.integers(0, 6),

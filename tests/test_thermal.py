@@ -430,6 +430,18 @@ def test_unique_strings_equal_numpy_unique(names):
     np.testing.assert_array_equal(inverse, want_inverse)
 
 
+@given(values=st.lists(st.integers(0, 2**62), max_size=40), repeat=st.integers(1, 4))
+def test_unique_ints_equal_numpy_unique(values, repeat):
+    """The buildings' forcing columns are de-duplicated as numpy.unique does."""
+    arr = np.asarray(values * repeat, dtype=np.int64)
+    got, inverse = thermal._unique_ints(arr)
+    want, want_inverse = np.unique(arr, return_inverse=True)
+    assert got.dtype == np.int64
+    assert inverse.dtype == np.int64
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(inverse, want_inverse.ravel())
+
+
 def test_unique_rows_equal_numpy_unique():
     rng = np.random.default_rng(1)
     words = rng.integers(0, 4, (200, 2)).astype(np.uint64)

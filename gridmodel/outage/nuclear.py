@@ -127,7 +127,8 @@ def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
         return (pd.DataFrame({c: empty for c in cols}),
                 pd.Series([], dtype=float, name="repair_h"))
     trips = pd.DataFrame({c: [r[c] for r in rows] for c in cols}, columns=cols)
-    restart = repair_hours(trips, net, rng=rng, table=table).to_numpy(float)
+    restart = repair_hours(trips, net, rng=rng, table=table,
+                           network_cache=network_cache).to_numpy(float)
     hours = pd.Series(np.array([r["out_h"] for r in rows], dtype=float) + restart,
                       name="repair_h")
     return trips, hours

@@ -47,7 +47,13 @@ from gridmodel.outage.nuclear import response_strikes, snapshot_outages
 from gridmodel.outage.result import LazyTable, LazyTables
 from gridmodel.outage.steps import SUM_COLUMNS, StepArrays
 from gridmodel.outage.ties import with_tie_closings
-from gridmodel.strikes.repairs import RepairTable, asset_states, make_rng, repair_hours
+from gridmodel.strikes.repairs import (
+    RepairTable,
+    asset_states,
+    load_repair_table,
+    make_rng,
+    repair_hours,
+)
 
 __all__ = ["TimelineResult", "simulate_outages", "snapshot", "state_timeline"]
 
@@ -418,7 +424,10 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
     if strikes is not None:
         _check_horizon(strikes, t0, t_end)
         gen = make_rng(seed, rng)
-        hours = repair_hours(strikes, net, seed=seed, rng=gen, table=repair_table)
+        if not isinstance(repair_table, RepairTable):  # read once for strikes and trips
+            repair_table = load_repair_table(repair_table)
+        hours = repair_hours(strikes, net, seed=seed, rng=gen, table=repair_table,
+                             network_cache=network_cache)
         strikes = strikes.assign(repair_h=hours.to_numpy())
         # nuclear units trip when their connection substations are hit (outage.nuclear);
         # their restart draws follow the strikes' own draws on the same generator

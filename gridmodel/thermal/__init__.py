@@ -46,6 +46,7 @@ from gridmodel.thermal.archetypes import (
 from gridmodel.thermal.distinct import (  # noqa: F401 - private, imported by tests
     _unique_byte_columns,
     _unique_columns,
+    _unique_ints,
     _unique_rows,
     _unique_strings,
 )

@@ -54,6 +54,17 @@ def _unique_rows(words):
     return first[order], rank[inverse]
 
 
+def _unique_ints(values):
+    """``numpy.unique(values, return_inverse=True)`` of a 1-D array of non-negative ints.
+
+    By hashing (one pass) rather than :func:`numpy.unique`'s stable sort of every value,
+    which cost 0.75 ms on 12,000 buildings; only the distinct values are sorted.
+    """
+    vals = np.asarray(values, dtype=np.int64).ravel()
+    first, inverse = _unique_rows(vals.astype(np.uint64).reshape(-1, 1))
+    return vals[first], inverse
+
+
 def _unique_strings(names):
     """``numpy.unique(names, return_inverse=True)`` of a 1-D str array, by hashing."""
     codes = np.ascontiguousarray(names).view(np.uint32).reshape(names.size,

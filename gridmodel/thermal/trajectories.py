@@ -13,6 +13,7 @@ from gridmodel.thermal.archetypes import archetype_parameters
 from gridmodel.thermal.distinct import (
     _unique_byte_columns,
     _unique_columns,
+    _unique_ints,
     _unique_rows,
     _unique_strings,
 )
@@ -181,7 +182,7 @@ def _forcing_columns(heat, timeline, heat_level, occupant_on, occupant_timeline)
     if timeline is None:  # matrix form: every column, in order
         cols, col_of_b = heat_of_b, heat_of_b
     else:
-        cols, col_of_b = np.unique(heat_of_b, return_inverse=True)
+        cols, col_of_b = _unique_ints(heat_of_b)
         if cols.size < heat.shape[1]:  # (sorted and distinct: else every column)
             heat, lv = heat[:, cols], None if lv is None else lv[:, cols]
     if lv is None and occupant_on is None:
@@ -192,7 +193,7 @@ def _forcing_columns(heat, timeline, heat_level, occupant_on, occupant_timeline)
     if occupant_on is not None:
         occ, occ_of_b = _occupant_columns(occupant_on, occupant_timeline, heat.shape[0],
                                           code_of_b.size)
-        pairs, pair_of_b = np.unique(code_of_b * occ.shape[1] + occ_of_b, return_inverse=True)
+        pairs, pair_of_b = _unique_ints(code_of_b * occ.shape[1] + occ_of_b)
         pc = codes[:, pairs // occ.shape[1]]
         codes, of_pair = _unique_byte_columns(np.where(
             pc > 0, pc, np.where(occ[:, pairs % occ.shape[1]], _OCCUPANT_CODE, 0)
