@@ -14,6 +14,7 @@ from gridmodel.strikes.repairs import (
     asset_states,
     load_repair_table,
     period_records,
+    registry_technology,
     repair_hours,
     repair_schedule,
 )
@@ -128,6 +129,11 @@ def test_draws_equal_one_lookup_and_ppf_per_row():
         kept = repair_hours(s, NET, seed=11, table=table, network_cache=cache)
         assert kept.to_numpy().tobytes() == got.to_numpy().tobytes()
     assert "technology" in cache
+    given = repair_hours(s, NET, seed=11, table=table,  # technologies the caller holds
+                         technology=registry_technology(NET, s["asset_id"]))
+    assert given.to_numpy().tobytes() == got.to_numpy().tobytes()
+    with pytest.raises(ValueError, match="technology has 1 entries for 11 strikes"):
+        repair_hours(s, NET, seed=11, table=table, technology=["chp"])
 
 
 STRIKE = st.tuples(st.sampled_from(["sub:a", "sub:b", "line:x", None]), st.integers(0, 6),

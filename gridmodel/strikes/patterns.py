@@ -630,6 +630,7 @@ class _Targeting:
     group_size: np.ndarray  # assets per group
     kind: np.ndarray  # registry kind per asset
     name: np.ndarray  # registry name per asset
+    technology: np.ndarray  # registry technology per asset ("" if none), for repair draws
     level: np.ndarray  # protection level per asset ("none" if unprotected)
     damage: list  # frozen damage distributions of the (kind, level) pairs in use
     damage_code: np.ndarray  # per asset: index into ``damage``
@@ -696,6 +697,8 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
     PatternError
         Naming every selector that matches nothing or names kinds without damage curves.
     """
+    from gridmodel.strikes.repairs import registry_technology
+
     key = (id(net), pattern.key())
     hit = _TARGET_CACHE.get(key)
     if hit is not None and hit[0]() is net:
@@ -717,7 +720,8 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
             order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
             ranked.append([ids[i] for i in order])
         groups = ranked
-    tg = _targeting(groups, level, pattern.doctrine.targets, reg, dists)
+    tg = _targeting(groups, level, pattern.doctrine.targets, reg, dists,
+                    lambda ids: registry_technology(net, ids))
     try:
         ref = weakref.ref(net, lambda _, k=key: _TARGET_CACHE.pop(k, None))
     except TypeError:  # not weak-referenceable: do not cache
@@ -769,8 +773,9 @@ def _selected_assets(pattern: Pattern, net, reg: pd.DataFrame,
 
 
 def _targeting(groups: list[list[str]], level: dict[str, str], targets: tuple,
-               reg: pd.DataFrame, dists: dict) -> _Targeting:
-    """Per-asset arrays of the (ranked) groups: codes, kinds, names, levels, damage."""
+               reg: pd.DataFrame, dists: dict, technology) -> _Targeting:
+    """Per-asset arrays of the (ranked) groups: codes, kinds, names, technologies
+    (``technology(ids)``), levels, damage."""
     assets = sorted({a for g in groups for a in g})
     code = {a: i for i, a in enumerate(assets)}
     size = np.array([len(g) for g in groups], dtype=np.int64)
@@ -784,6 +789,7 @@ def _targeting(groups: list[list[str]], level: dict[str, str], targets: tuple,
                       group_start=np.cumsum(size) - size, group_size=size,
                       kind=reg["kind"].reindex(assets).to_numpy(object),
                       name=reg["name"].reindex(assets).to_numpy(object),
+                      technology=np.array(technology(assets), dtype=object),
                       level=np.array(levels, dtype=object),
                       damage=[dists[k][lvl] for k, lvl in pairs],
                       damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,
@@ -900,7 +906,8 @@ def _night_frame(pattern: Pattern, tg: _Targeting, net, rng: np.random.Generator
     kind = tg.kind[struck]
     drawn = repair_hours(pd.DataFrame({"asset_id": asset_id, "kind": kind, "effect": effect,
                                        "fraction_lost": fraction_lost,
-                                       "repair_h": np.nan}), net, rng=rng)
+                                       "repair_h": np.nan}), net, rng=rng,
+                         technology=tg.technology[struck].tolist())
     repair_h = np.array([round(h, 1) for h in drawn.tolist()])
     m = len(struck)
     minute_ns = 60 * 1_000_000_000

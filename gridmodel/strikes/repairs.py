@@ -261,14 +261,14 @@ def _parse_repair_table(text: str, where: str) -> RepairTable:
     return RepairTable(entries, where)
 
 
-def _technology(net, strikes: pd.DataFrame, cache: dict | None = None) -> list[str]:
-    """Registry technology of every strike's asset ("" if unknown), in row order.
+def registry_technology(net, asset_ids, cache: dict | None = None) -> list[str]:
+    """Registry technology of every asset in ``asset_ids`` ("" if unknown), in order.
 
     ``cache`` (kept with the compiled network of ``net``) keeps the registry's asset
     index and technologies: building the index's hash table cost 0.3 ms a call.
     """
     if net is None or "registry" not in net:
-        return [""] * len(strikes)
+        return [""] * len(asset_ids)
     hit = cache.get("technology") if cache is not None else None
     if hit is None:
         reg = net.registry  # asset ids are unique (checked when the registry is built)
@@ -276,7 +276,7 @@ def _technology(net, strikes: pd.DataFrame, cache: dict | None = None) -> list[s
         if cache is not None:
             cache["technology"] = hit
     index, tech = hit
-    pos = index.get_indexer(strikes["asset_id"])  # -1: not registered
+    pos = index.get_indexer(asset_ids)  # -1: not registered
     found = (tech[p] if p >= 0 else None for p in pos.tolist())
     return ["" if t is None or pd.isna(t) else str(t) for t in found]
 
@@ -284,7 +284,8 @@ def _technology(net, strikes: pd.DataFrame, cache: dict | None = None) -> list[s
 def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
                  rng: np.random.Generator | None = None,
                  table: RepairTable | str | Path | None = None,
-                 network_cache: dict | None = None) -> pd.Series:
+                 network_cache: dict | None = None,
+                 technology: list[str] | None = None) -> pd.Series:
     """Repair time [h] of every strike: a seeded draw, or the strike's ``repair_h``.
 
     Parameters
@@ -300,6 +301,10 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     network_cache : dict, optional
         Kept with the compiled network of ``net`` (fingerprinted for it): the registry's
         technologies are looked up there after the first call.
+    technology : list of str, optional
+        Registry technology of every strike's asset, in row order, as
+        :func:`registry_technology` gives it (a caller that holds them already); default
+        looked up in ``net.registry``.
 
     Returns
     -------
@@ -309,7 +314,11 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     if not isinstance(table, RepairTable):
         table = load_repair_table(table)
     gen = make_rng(seed, rng)
-    tech = _technology(net, strikes, network_cache)
+    tech = (registry_technology(net, strikes["asset_id"], network_cache)
+            if technology is None else list(technology))
+    if len(tech) != len(strikes):
+        msg = f"technology has {len(tech)} entries for {len(strikes)} strikes."
+        raise ValueError(msg)
     kinds = strikes["kind"] if "kind" in strikes else pd.Series("*", index=strikes.index)
     u = gen.random(len(strikes))  # one uniform per row: inverse-CDF sampling, order-stable
     given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else np.full(
