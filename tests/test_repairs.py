@@ -114,6 +114,7 @@ def test_draws_equal_one_lookup_and_ppf_per_row():
                  ("shunt:s", "shunt", 6, "destroyed", 1.0, np.nan)])
     s.index = [10, 3, 7, 1, 0, 9, 5, 4, 8, 2, 6]
     table = load_repair_table()
+    assert load_repair_table(table) is table  # a table passes as it is
     got = repair_hours(s, NET, seed=11, table=table)
     u = np.random.default_rng(11).random(len(s))
     tech = dict(zip(NET.registry["asset_id"], NET.registry["technology"], strict=True))
@@ -132,6 +133,11 @@ def test_draws_equal_one_lookup_and_ppf_per_row():
     given = repair_hours(s, NET, seed=11, table=table,  # technologies the caller holds
                          technology=registry_technology(NET, s["asset_id"]))
     assert given.to_numpy().tobytes() == got.to_numpy().tobytes()
+    # given technologies win over the registry's: none given draws as a registry without
+    blank = repair_hours(s, NET, seed=11, table=table, technology=[""] * len(s))
+    untyped = repair_hours(s, FakeNet({}), seed=11, table=table)
+    assert blank.to_numpy().tobytes() == untyped.to_numpy().tobytes()
+    assert not np.array_equal(blank.to_numpy(), got.to_numpy())  # CHP and nuclear rows move
     with pytest.raises(ValueError, match="technology has 1 entries for 11 strikes"):
         repair_hours(s, NET, seed=11, table=table, technology=["chp"])
 

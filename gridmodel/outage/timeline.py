@@ -424,8 +424,7 @@ def _asset_periods(net, strikes: pd.DataFrame | None, t0: pd.Timestamp, t_end: p
     if strikes is not None:
         _check_horizon(strikes, t0, t_end)
         gen = make_rng(seed, rng)
-        if not isinstance(repair_table, RepairTable):  # read once for strikes and trips
-            repair_table = load_repair_table(repair_table)
+        repair_table = load_repair_table(repair_table)  # read once for strikes and trips
         hours = repair_hours(strikes, net, seed=seed, rng=gen, table=repair_table,
                              network_cache=network_cache)
         strikes = strikes.assign(repair_h=hours.to_numpy())

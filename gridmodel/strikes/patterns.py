@@ -720,8 +720,8 @@ def check_pattern(pattern: Pattern, net) -> _Targeting:
             order = sorted(range(len(ids)), key=lambda i: (-s[i], ids[i]))
             ranked.append([ids[i] for i in order])
         groups = ranked
-    tg = _targeting(groups, level, pattern.doctrine.targets, reg, dists,
-                    lambda ids: registry_technology(net, ids))
+    tech = pd.Series(registry_technology(net, reg.index), index=reg.index, dtype=object)
+    tg = _targeting(groups, level, pattern.doctrine.targets, reg, tech, dists)
     try:
         ref = weakref.ref(net, lambda _, k=key: _TARGET_CACHE.pop(k, None))
     except TypeError:  # not weak-referenceable: do not cache
@@ -773,9 +773,10 @@ def _selected_assets(pattern: Pattern, net, reg: pd.DataFrame,
 
 
 def _targeting(groups: list[list[str]], level: dict[str, str], targets: tuple,
-               reg: pd.DataFrame, dists: dict, technology) -> _Targeting:
+               reg: pd.DataFrame, technology: pd.Series, dists: dict) -> _Targeting:
     """Per-asset arrays of the (ranked) groups: codes, kinds, names, technologies
-    (``technology(ids)``), levels, damage."""
+    (``technology`` by asset id, as :func:`~gridmodel.strikes.repairs.registry_technology`
+    gives them), levels, damage."""
     assets = sorted({a for g in groups for a in g})
     code = {a: i for i, a in enumerate(assets)}
     size = np.array([len(g) for g in groups], dtype=np.int64)
@@ -789,7 +790,7 @@ def _targeting(groups: list[list[str]], level: dict[str, str], targets: tuple,
                       group_start=np.cumsum(size) - size, group_size=size,
                       kind=reg["kind"].reindex(assets).to_numpy(object),
                       name=reg["name"].reindex(assets).to_numpy(object),
-                      technology=np.array(technology(assets), dtype=object),
+                      technology=technology.reindex(assets).to_numpy(object),
                       level=np.array(levels, dtype=object),
                       damage=[dists[k][lvl] for k, lvl in pairs],
                       damage_code=np.array([pairs.index(kl) for kl in zip(kinds, levels,

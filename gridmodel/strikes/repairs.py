@@ -163,11 +163,12 @@ class RepairTable:
         return pd.DataFrame(rows)
 
 
-def load_repair_table(path: str | Path | None = None) -> RepairTable:
+def load_repair_table(path: RepairTable | str | Path | None = None) -> RepairTable:
     """Read and validate a repair-time file (default: the packaged ``repair_times.toml``).
 
     The packaged file is read once per process (package data, like the code beside it);
-    a file given by ``path`` is read at every call, so an edit between calls is seen.
+    a file given by ``path`` is read at every call, so an edit between calls is seen. A
+    :class:`RepairTable` is returned as it is (callers accept a table or a path).
 
     Raises
     ------
@@ -176,6 +177,8 @@ def load_repair_table(path: str | Path | None = None) -> RepairTable:
         (unknown kind, effect, distribution or key, parameters that do not fit it or allow
         negative times, missing or empty source, fraction outside [0, 1]).
     """
+    if isinstance(path, RepairTable):
+        return path
     if path is None:
         return _packaged_repair_table()
     return _parse_repair_table(read_text(path, "repair-time file"), str(path))
@@ -311,8 +314,7 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     pandas.Series
         ``repair_h`` on the strikes' index, float hours >= 0.
     """
-    if not isinstance(table, RepairTable):
-        table = load_repair_table(table)
+    table = load_repair_table(table)
     gen = make_rng(seed, rng)
     tech = (registry_technology(net, strikes["asset_id"], network_cache)
             if technology is None else list(technology))
