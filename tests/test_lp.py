@@ -208,6 +208,46 @@ def test_both_engines_agree_where_limits_bind(name):
         np.testing.assert_allclose(ev.p_from_mw, ref.branches["p_from_mw"], atol=1e-6)
 
 
+@pytest.mark.parametrize("outages", [{}, {"line:0": 0.0}])
+@pytest.mark.parametrize("threshold", [1.3, 3.0])
+def test_demand_rows_where_limits_bind_equal_the_round_loop(outages, threshold,
+                                                             monkeypatch):
+    """The LP on the numba kernel's answer (``evaluate_demands``' rows and
+    ``evaluate_state``) equals the LP after the round loop in numpy (the per-row
+    fallback) bit for bit, on tight case30 under eight demands: some rows cascade into
+    many islands first (trip loading 1.3), all keep limits that bind."""
+    from gridmodel.outage import fast
+    from gridmodel.outage._model import state_with_demand
+
+    compiled = compile_network(_tight("case30"))
+    model = compiled.model
+    state = apply_outages(model, outages)
+    cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
+    rng = np.random.default_rng(5)
+    demand = model.load_demand_mw[None, :] * rng.uniform(0.5, 1.5, (8, model.load_bus.size))
+    got = fast.evaluate_demands(compiled, state, cap, demand, 20, threshold)
+    free = fast.evaluate_demands(compiled, state, cap, demand, 20, threshold,
+                                 line_limits=False)
+    with monkeypatch.context() as m:  # the batch takes no row (status -1): row by row
+        m.setattr(fast, "run_demands_nb", lambda *args: None)
+        slow = fast.evaluate_demands(compiled, state, cap, demand, 20, threshold)
+    cut = got.served_mw.sum(axis=1) < free.served_mw.sum(axis=1) - 1e-6
+    assert cut.any()  # the LP sheds load in some rows (all eight at trip loading 3)
+    for r in range(len(demand)):
+        ev = fast.evaluate_state(compiled, state_with_demand(model, state, demand[r]), cap,
+                                 20, threshold)
+        k = ev.n_islands
+        for res in (got, slow):
+            assert (res.n_islands[r], res.cascade_rounds[r]) == (k, ev.cascade_rounds)
+            np.testing.assert_array_equal(res.bus_island[r], ev.bus_island)
+            np.testing.assert_array_equal(res.served_mw[r], ev.balance.served_mw)
+            np.testing.assert_array_equal(res.dispatch_mw[r], ev.balance.dispatch_mw)
+            np.testing.assert_array_equal(res.island_served_mw[r, :k],
+                                          ev.balance.island_served_mw)
+        if cut[r]:  # the flows under the LP's answer hold every limit
+            assert ev.loading.max() <= 1.0 + 1e-6
+
+
 def test_island_matrices_are_shared_by_demand_rows_and_leave_answers_unchanged():
     """The LP's structural matrices depend on the island only: two calls with other
     demand and ratings reuse them, and the answer equals a fresh build's."""

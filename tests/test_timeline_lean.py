@@ -95,7 +95,7 @@ def test_lean_path_tables_on_a_tiny_network():
 
 def _batch_takes_no_row(*args):
     """Stand-in for ``run_demands_nb`` that leaves every row to the per-row path."""
-    args[-1][:] = -1  # status per row: -1 = not done by the batch
+    args[-1][:] = -1  # status per row: -1 = not done by the batch (as it starts)
 
 
 @pytest.mark.parametrize("outages", [{}, {"plant:alpha-npp": 0.5},

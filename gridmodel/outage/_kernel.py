@@ -263,30 +263,29 @@ def run_demands_nb(n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_in
                    max_rank, bus_alive, br_alive0, rating_mw, src_bus, src_cap_mw, load_bus,
                    load_alive, demand_mw, connectable, load_tier, trip_limit, max_rounds,
                    labels, dispatch_mw, served_mw, avail_mw, isl_demand_mw, isl_served_mw,
-                   energised, n_islands, rounds, status, peak_loading):
+                   energised, n_islands, rounds, br_alive, loading, status):
     """:func:`run_scenario_nb` for one asset state under several demands.
 
     Row ``r`` of ``demand_mw`` (runs x loads) is one scenario; the per-run outputs are
-    rows of the 2-D output arrays, and ``n_islands, rounds, status, peak_loading`` (the
-    highest final branch loading) get one entry per run. Each run starts from
-    ``br_alive0``. Same arithmetic as one call per run (connectable demand = demand x
-    connectable fraction, as the caller of :func:`run_scenario_nb` computes it).
+    rows of the 2-D output arrays (``br_alive`` and ``loading``, runs x branches: the
+    branches left after the cascade and their final loadings), and ``n_islands, rounds,
+    status`` get one entry per run. Each run starts from ``br_alive0``. Same arithmetic
+    as one call per run (connectable demand = demand x connectable fraction, as the
+    caller of :func:`run_scenario_nb` computes it).
     """
     n_br = len(br_from)
     for r in range(demand_mw.shape[0]):
-        br_alive = br_alive0.copy()
+        br_alive[r, :] = br_alive0
         tripped = np.full(n_br, -1, dtype=np.int64)
         p_mw = np.zeros(n_br)
-        loading = np.zeros(n_br)
         trip_loading = np.zeros(n_br)
         conn = demand_mw[r] * connectable
         n_islands[r], rounds[r], status[r] = run_scenario_nb(
             n_bus, br_from, br_to, b_pu, shift_rad, base_mva, in_b0, x_inv, z_t, max_rank,
-            bus_alive, br_alive, rating_mw, src_bus, src_cap_mw, load_bus, load_alive,
+            bus_alive, br_alive[r], rating_mw, src_bus, src_cap_mw, load_bus, load_alive,
             demand_mw[r], conn, load_tier, trip_limit, max_rounds, labels[r],
             dispatch_mw[r], served_mw[r], avail_mw[r], isl_demand_mw[r], isl_served_mw[r],
-            energised[r], p_mw, loading, tripped, trip_loading)
-        peak_loading[r] = loading.max() if n_br else 0.0
+            energised[r], p_mw, loading[r], tripped, trip_loading)
 
 
 @njit(cache=True)

@@ -406,12 +406,14 @@ def evaluate_state(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     not checked again: ``cap`` is the per-source capacity after the import cap
     (:func:`~gridmodel.outage.balance.allocate_import_cap`), ``overload_threshold`` a
     number, ``solver`` one of ``"lowrank"`` and ``"splu"``. Where a line limit binds
-    (``line_limits``), the round loop runs in Python, which solves the LP.
+    (``line_limits``), the LP of :mod:`gridmodel.outage.lp` runs on the answer of the
+    round loop (the numba kernel's, or the numpy loop's where the kernel cannot take
+    the state), and the flows are solved again under its balance.
     """
     if solver == "lowrank" and "lowrank" in compiled.extra:  # the numba kernel
         ev = _evaluate_kernel(compiled, state, cap, max_cascade_rounds, overload_threshold)
-        if ev is not None and not (line_limits and limit_binds(ev.loading)):
-            return ev
+        if ev is not None:
+            return _with_line_limits(compiled, ev, solver) if line_limits else ev
     elif solver == "lowrank" and "sparse" not in compiled.extra:
         solver = "splu"
     return _evaluate_loop(compiled, state, cap, max_cascade_rounds, overload_threshold,
@@ -444,10 +446,13 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
 
     ``demand_mw`` is the demand of every load in model order with loads out of service
     before the strikes at zero (as :func:`~gridmodel.outage._model.state_with_demand`
-    sets it). One numba call runs all rows; rows the low-rank update cannot take (or all
-    rows, when the network has no low-rank data) go through :func:`evaluate_state`, and so do
-    rows where a line limit binds (``line_limits``: the LP of :mod:`gridmodel.outage.lp`).
-    Each row equals ``evaluate_state`` on that demand (``tests/test_timeline_fast_equal.py``).
+    sets it). One numba call runs all rows; rows where a line limit binds
+    (``line_limits``) then get the LP of :mod:`gridmodel.outage.lp` on the kernel's answer
+    (its islands, balance, branches left and loadings, so the round loop is not run again).
+    Rows the low-rank update cannot take (or all rows, when the network has no low-rank
+    data) go through :func:`evaluate_state`. Each row equals ``evaluate_state`` on that
+    demand (``tests/test_timeline_fast_equal.py``; where limits bind,
+    ``tests/test_lp.py::test_demand_rows_where_limits_bind_equal_the_round_loop``).
     """
     model = compiled.model
     n_runs, n_bus = len(demand_mw), model.n_bus
@@ -463,7 +468,9 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
         energised=np.zeros((n_runs, n_bus), dtype=np.bool_),
         cascade_rounds=np.zeros(n_runs, dtype=np.int64))
     status = np.full(n_runs, -1, dtype=np.int64)
-    peak_loading = np.zeros(n_runs)
+    avail_mw = np.zeros((n_runs, n_bus))
+    br_alive = np.empty((n_runs, model.n_branch), dtype=np.bool_)
+    loading = np.zeros((n_runs, model.n_branch))
     lr = compiled.extra.get("lowrank")
     if lr is not None:
         try:
@@ -473,19 +480,20 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                 state.br_alive, state.br_rating_mw, model.src_bus, cap, model.load_bus,
                 state.load_alive, demand_mw, state.load_connectable, model.load_tier,
                 overload_threshold * (1.0 + TRIP_RTOL), int(max_cascade_rounds),
-                out.bus_island, out.dispatch_mw, out.served_mw, np.zeros((n_runs, n_bus)),
+                out.bus_island, out.dispatch_mw, out.served_mw, avail_mw,
                 out.island_demand_mw, out.island_served_mw, out.energised, out.n_islands,
-                out.cascade_rounds, status, peak_loading)
+                out.cascade_rounds, br_alive, loading, status)
         except np.linalg.LinAlgError:  # a singular update: every row by the slow path
             status[:] = -1
-    if line_limits:
-        status[peak_loading > 1.0 + TRIP_RTOL] = -1
     limit_hit = bool((status == 1).any())  # rows run again below say so themselves
+    if line_limits:  # rows the kernel took where a limit binds: the LP on its answer
+        for r in np.flatnonzero((status >= 0) & (loading > 1.0 + TRIP_RTOL).any(axis=1)):
+            _limit_row(compiled, state, cap, out, r, avail_mw[r], br_alive[r], loading[r])
     for r in np.flatnonzero(status < 0):
         row_state = dataclasses.replace(state, load_demand_mw=demand_mw[r])
         if lr is not None:
-            # the kernel ran this row: it could not take it, or a limit binds; either way
-            # evaluate_state would run it again before the loop, which alone is left
+            # the kernel could not take this row: evaluate_state would run it again
+            # before the loop, which alone is left
             ev = _evaluate_loop(compiled, row_state, cap, max_cascade_rounds,
                                 overload_threshold, "lowrank", line_limits)
         else:
@@ -503,6 +511,45 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
     if limit_hit:
         warn_cascade_limit(max_cascade_rounds, overload_threshold, line_limits)
     return out
+
+
+def _limit_row(compiled: CompiledNetwork, state: State, cap: np.ndarray, out: DemandRuns,
+               r: int, avail_mw: np.ndarray, br_alive: np.ndarray,
+               loading: np.ndarray) -> None:
+    """Row ``r`` of ``out`` (the kernel's answer, ``avail_mw``, ``br_alive`` and
+    ``loading`` its other outputs) with the constrained balance, in place."""
+    k = out.n_islands[r]
+    demand = out.load_demand_mw[r]
+    bal = Balance(dispatch_mw=out.dispatch_mw[r], served_mw=out.served_mw[r],
+                  shed_mw=demand - out.served_mw[r], island_available_mw=avail_mw[:k],
+                  island_demand_mw=out.island_demand_mw[r, :k],
+                  island_served_mw=out.island_served_mw[r, :k],
+                  energised=out.energised[r, :k])
+    labels = out.bus_island[r]
+    _, on = _in_use(compiled.model, labels, bal, br_alive)
+    limited = constrained_balance(compiled.model,
+                                  dataclasses.replace(state, load_demand_mw=demand), cap,
+                                  labels, bal, compiled.dc, on, loading)
+    if limited is not None:
+        out.dispatch_mw[r], out.served_mw[r] = limited.dispatch_mw, limited.served_mw
+        out.island_served_mw[r, :k] = limited.island_served_mw
+
+
+def _with_line_limits(compiled: CompiledNetwork, ev: Evaluation, solver: str,
+                      factor=None) -> Evaluation:
+    """``ev`` with the constrained balance where a line limit binds
+    (:func:`~gridmodel.outage.lp.constrained_balance`) and the flows under it (by
+    ``solver``, updating ``factor``); ``ev`` itself when none binds."""
+    if not limit_binds(ev.loading):
+        return ev
+    _, on = _in_use(compiled.model, ev.bus_island, ev.balance, ev.br_alive)
+    limited = constrained_balance(compiled.model, ev.state, ev.src_cap_mw, ev.bus_island,
+                                  ev.balance, compiled.dc, on, ev.loading)
+    if limited is None:
+        return ev
+    _, p, loading, _ = _round_flows(compiled, ev.state, ev.bus_island, limited, ev.br_alive,
+                                    solver, factor)
+    return dataclasses.replace(ev, balance=limited, p_from_mw=p, loading=loading)
 
 
 def _evaluate_kernel(compiled: CompiledNetwork, state: State, cap: np.ndarray,
@@ -575,16 +622,11 @@ def _evaluate_loop(compiled: CompiledNetwork, state: State, cap: np.ndarray,
                                     max_cascade_rounds, model.br_asset, br_alive, tripped, log)
         if status is not None:
             break
-    limited = (constrained_balance(model, state, cap, labels, bal, compiled.dc, on, loading)
-               if line_limits else None)
-    if limited is not None:
-        bal = limited
-        on, p, loading, _ = _round_flows(compiled, state, labels, bal, br_alive, solver,
-                                         factor)
-    return Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
-                      p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
-                      cascade_log=log, cascade_rounds=rounds, cascade_status=status,
-                      src_cap_mw=cap)
+    ev = Evaluation(state=state, n_islands=n_isl, bus_island=labels, balance=bal,
+                    p_from_mw=p, loading=loading, br_alive=br_alive, tripped_round=tripped,
+                    cascade_log=log, cascade_rounds=rounds, cascade_status=status,
+                    src_cap_mw=cap)
+    return _with_line_limits(compiled, ev, solver, factor) if line_limits else ev
 
 
 def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, bal: Balance,
@@ -592,8 +634,7 @@ def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, ba
     """Branches in use, their DC flows [MW], loadings under the balance ``bal``, and the
     sparse factor to update next round (``factor``, or the one refactorised here)."""
     model = compiled.model
-    energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
-    on = br_alive & energ_bus[model.br_from]
+    energ_bus, on = _in_use(model, labels, bal, br_alive)
     inj_mw = (np.bincount(model.src_bus, weights=bal.dispatch_mw, minlength=model.n_bus)
               - np.bincount(model.load_bus, weights=bal.served_mw, minlength=model.n_bus))
     p = None
@@ -605,6 +646,14 @@ def _round_flows(compiled: CompiledNetwork, state: State, labels: np.ndarray, ba
     if p is None:
         p = dc_flow_splu(compiled, labels, energ_bus, on, inj_mw)
     return on, p, np.where(on, dc_loading(p, state.br_rating_mw), 0.0), factor
+
+
+def _in_use(model: Model, labels: np.ndarray, bal: Balance,
+            br_alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Energised buses (in an island ``bal`` energises) and branches in use (alive, from
+    an energised bus)."""
+    energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
+    return energ_bus, br_alive & energ_bus[model.br_from]
 
 
 def dc_flow_splu(compiled: CompiledNetwork, labels: np.ndarray, energ_bus: np.ndarray,
