@@ -205,8 +205,9 @@ def state_timeline(periods: pd.DataFrame, times: pd.DatetimeIndex,
 
 
 def _check_horizon(strikes: pd.DataFrame, t0: pd.Timestamp, t_end: pd.Timestamp) -> None:
-    bad = strikes[(strikes["time"] < t0) | (strikes["time"] >= t_end)]
-    if len(bad):
+    outside = ((strikes["time"] < t0) | (strikes["time"] >= t_end)).to_numpy()
+    if outside.any():  # (the frame is filtered only then: that costs more than the test)
+        bad = strikes[outside]
         rows = ", ".join(f"{r.get('file', '')} row {r['row']} ({r['time']})" if "row" in r
                          else str(r["time"]) for _, r in bad.head(10).iterrows())
         msg = (f"{len(bad)} strike(s) outside the simulated period {t0} to {t_end}: {rows}. "
@@ -215,7 +216,20 @@ def _check_horizon(strikes: pd.DataFrame, t0: pd.Timestamp, t_end: pd.Timestamp)
         raise InputError(msg)
 
 
-def _loads_meta(net) -> pd.DataFrame:
+def _loads_meta(net, network_cache: dict | None = None) -> pd.DataFrame:
+    """Id, profile class and peak demand [MW] of every load of ``net`` (row order); kept
+    in ``network_cache`` (:func:`_network_cache`, the compiled network's, fingerprinted
+    for ``net``) when given. Read only: the cached frame is shared by every call."""
+    meta = network_cache.get("loads_meta") if network_cache is not None else None
+    if meta is None:
+        meta = _build_loads_meta(net)
+        if network_cache is not None:
+            network_cache["loads_meta"] = meta
+    return meta
+
+
+def _build_loads_meta(net) -> pd.DataFrame:
+    """:func:`_loads_meta` computed."""
     loads = net.load
     ids = loads["load_id"].astype(str) if "load_id" in loads else pd.Series(
         [f"load:{i}" for i in loads.index], index=loads.index)
@@ -457,7 +471,7 @@ def _run_steps(net, kwargs: dict, periods: pd.DataFrame, factors: pd.DataFrame,
         per step, and the :class:`~gridmodel.outage.steps.StepArrays` (None on the
         reference path).
     """
-    meta = _loads_meta(net)
+    meta = _loads_meta(net, _network_cache(kwargs))
     bar = None
     if progress:
         from tqdm import tqdm
@@ -634,7 +648,6 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
         _base_arrays,
         apply_outages,
         check_demand_mw,
-        load_positions,
     )
     from gridmodel.outage.balance import allocate_import_cap
     from gridmodel.outage.cascade import check_cascade_args, trip_loading
@@ -649,7 +662,8 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     fcols = list(factors.columns)
     fvals = factors.to_numpy()
     key_pos = [fcols.index(c) for c in CLASSES]
-    load_pos = np.array([fcols.index(c) for c in meta["class_for_profile"]], dtype=np.int64)
+    # each load's profile class is one of CLASSES (_loads_meta), each found just above
+    load_pos = pd.Index(fcols).get_indexer(meta["class_for_profile"])
     demand_steps = meta["p_peak_mw"].to_numpy() * fvals[:, load_pos]  # [step, load] MW
     check_demand_mw(demand_steps, meta["load_id"].to_numpy())
     # run numbers in order of first use; a step reuses the run of its (state, demand) key
@@ -675,7 +689,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     run_state = step_state[first_step]
     # every run's demand in model order; loads out before the strikes count no demand
     demand = np.tile(model.load_demand_mw, (len(first_step), 1))
-    demand[:, load_positions(model, meta["load_id"].to_numpy())] = demand_steps[first_step]
+    demand[:, _meta_positions(model, meta)] = demand_steps[first_step]
     demand = np.where(_base_arrays(model)["load_counts"], demand, 0.0)
     parts, load_alive = {}, np.empty((len(first_step), len(model.load_bus)), dtype=bool)
     for s in range(len(states)):
@@ -699,6 +713,18 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
                              "n_assets_out": n_out[step_state],
                              "demand_mw": run_demand[step_run]})
     return steps, run_rows
+
+
+def _meta_positions(model, meta: pd.DataFrame) -> np.ndarray:
+    """Positions in ``model``'s load arrays of the loads of ``meta`` (:func:`_loads_meta`),
+    kept in the model's cache with the frame they were read from."""
+    from gridmodel.outage._model import load_positions
+
+    hit = model.cache.get("meta_positions")
+    if hit is None or hit[0] is not meta:
+        hit = model.cache["meta_positions"] = (meta, load_positions(
+            model, meta["load_id"].to_numpy()))
+    return hit[1]
 
 
 def _gather_runs(parts: dict, n_runs: int):
