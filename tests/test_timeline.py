@@ -11,7 +11,12 @@ from tiny_networks import alias_net
 
 import gridmodel.outage.timeline as tl
 from gridmodel.errors import InputError
-from gridmodel.outage.demand import demand_factors, demand_mw, load_demand_profile
+from gridmodel.outage.demand import (
+    demand_factors,
+    demand_mw,
+    load_demand_profile,
+    profile_loads,
+)
 from gridmodel.strikes import resolve_strikes, strikes_from_records
 
 START = "2026-02-03T00:00+02:00"
@@ -105,6 +110,23 @@ def test_exact_demand_reruns_every_changed_hour(net, recorder):
     d = recorder.calls[0][1]
     expect = demand_mw(net, [pd.Timestamp("2026-02-02T22:00Z")], temps)
     assert np.allclose(d.to_numpy(), expect.iloc[0].to_numpy())
+
+
+def test_profile_loads_classes_and_peaks():
+    """A load without a known priority class follows the residential profile; the peak
+    is p_mw x scaling; a net without load ids names them load:<index>."""
+    loads = pd.DataFrame({"p_mw": [10.0, 4.0, 2.0], "scaling": [1.0, 0.5, 2.0],
+                          "priority_class": ["critical", "bakery", "industry"]},
+                         index=[3, 5, 9])
+    got = profile_loads(SimpleNamespace(load=loads))
+    assert got["load_id"].tolist() == ["load:3", "load:5", "load:9"]
+    assert got["class_for_profile"].tolist() == ["critical", "residential", "industry"]
+    assert got["p_peak_mw"].tolist() == [10.0, 2.0, 4.0]
+    times = pd.date_range("2026-02-02T22:00Z", periods=3, freq="h")
+    f = demand_factors(times)
+    want = f[["critical", "residential", "industry"]].to_numpy() * [10.0, 2.0, 4.0]
+    np.testing.assert_array_equal(demand_mw(SimpleNamespace(load=loads), times).to_numpy(),
+                                  want)
 
 
 def test_quantised_demand_within_half_step(net, recorder):

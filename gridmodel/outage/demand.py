@@ -26,7 +26,8 @@ from gridmodel._io.tomlio import parse_toml, read_text
 from gridmodel.errors import InputError
 from gridmodel.network.schemas import PRIORITY_CLASSES
 
-__all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile"]
+__all__ = ["DemandProfile", "demand_factors", "demand_mw", "load_demand_profile",
+           "profile_loads"]
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 #: the load classes of the profile: the network tables' priority classes
@@ -230,12 +231,29 @@ def demand_mw(net, times, temp_air=None, profile: DemandProfile | None = None) -
         Index ``times`` (UTC), columns ``net.load.load_id``; ``net`` is not modified.
     """
     factors = demand_factors(times, temp_air, profile)
+    loads = profile_loads(net)
+    mat = (factors[loads["class_for_profile"].to_list()].to_numpy()
+           * loads["p_peak_mw"].to_numpy()[None, :])
+    return pd.DataFrame(mat, index=factors.index, columns=loads["load_id"].to_list())
+
+
+def profile_loads(net) -> pd.DataFrame:
+    """Every load of ``net`` as the demand profile sees it, in row order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``load_id`` (``load:<index>`` for a net without ids), ``class_for_profile`` (its
+        priority class, :data:`CLASSES`; ``residential`` for a load without one or with
+        another) and ``p_peak_mw`` (``p_mw x scaling``) [MW].
+    """
     loads = net.load
     ids = loads["load_id"].astype(str) if "load_id" in loads else pd.Series(
         [f"load:{i}" for i in loads.index], index=loads.index)
     cls = (loads["priority_class"].astype(str) if "priority_class" in loads
            else pd.Series(_FALLBACK_CLASS, index=loads.index))
-    cls = cls.where(cls.isin(CLASSES), _FALLBACK_CLASS)
-    base = loads["p_mw"].astype(float) * loads.get("scaling", 1.0)
-    mat = factors[cls.to_list()].to_numpy() * base.to_numpy()[None, :]
-    return pd.DataFrame(mat, index=factors.index, columns=ids.to_list())
+    return pd.DataFrame({
+        "load_id": ids.to_numpy(),
+        "class_for_profile": cls.where(cls.isin(CLASSES), _FALLBACK_CLASS).to_numpy(),
+        "p_peak_mw": (loads["p_mw"].astype(float) * loads.get("scaling", 1.0)).to_numpy(),
+    })

@@ -42,7 +42,13 @@ import pandas as pd
 
 from gridmodel.config import GRID
 from gridmodel.errors import InputError, recording_model_warnings, unique_messages
-from gridmodel.outage.demand import CLASSES, DemandProfile, demand_factors, load_demand_profile
+from gridmodel.outage.demand import (
+    CLASSES,
+    DemandProfile,
+    demand_factors,
+    load_demand_profile,
+    profile_loads,
+)
 from gridmodel.outage.nuclear import response_strikes, snapshot_outages
 from gridmodel.outage.result import LazyTable, LazyTables
 from gridmodel.outage.steps import SUM_COLUMNS, StepArrays
@@ -57,7 +63,6 @@ from gridmodel.strikes.repairs import (
 
 __all__ = ["TimelineResult", "simulate_outages", "snapshot", "state_timeline"]
 
-_FALLBACK_CLASS = "residential"
 
 
 def _simulate(net, outages, **kwargs):
@@ -217,29 +222,16 @@ def _check_horizon(strikes: pd.DataFrame, t0: pd.Timestamp, t_end: pd.Timestamp)
 
 
 def _loads_meta(net, network_cache: dict | None = None) -> pd.DataFrame:
-    """Id, profile class and peak demand [MW] of every load of ``net`` (row order); kept
-    in ``network_cache`` (:func:`_network_cache`, the compiled network's, fingerprinted
-    for ``net``) when given. Read only: the cached frame is shared by every call."""
+    """Id, profile class and peak demand [MW] of every load of ``net`` (row order,
+    :func:`~gridmodel.outage.demand.profile_loads`); kept in ``network_cache``
+    (:func:`_network_cache`, the compiled network's, fingerprinted for ``net``) when
+    given. Read only: the cached frame is shared by every call."""
     meta = network_cache.get("loads_meta") if network_cache is not None else None
     if meta is None:
-        meta = _build_loads_meta(net)
+        meta = profile_loads(net)
         if network_cache is not None:
             network_cache["loads_meta"] = meta
     return meta
-
-
-def _build_loads_meta(net) -> pd.DataFrame:
-    """:func:`_loads_meta` computed."""
-    loads = net.load
-    ids = loads["load_id"].astype(str) if "load_id" in loads else pd.Series(
-        [f"load:{i}" for i in loads.index], index=loads.index)
-    cls = (loads["priority_class"].astype(str) if "priority_class" in loads
-           else pd.Series("unknown", index=loads.index))
-    return pd.DataFrame({
-        "load_id": ids.to_numpy(),
-        "class_for_profile": cls.where(cls.isin(CLASSES), _FALLBACK_CLASS).to_numpy(),
-        "p_peak_mw": (loads["p_mw"].astype(float) * loads.get("scaling", 1.0)).to_numpy(),
-    })
 
 
 def simulate_outages(net, strikes=None, start=None, horizon_h: float = 24.0,
