@@ -127,9 +127,10 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
     status = hgrid.status_available(status_active, index, aa.columns)
     rule = _heat_only(layer)
     if rule is not None and status_active is not None and len(status_active):
-        st = status_active[status_active["status"].isin(("damaged", "disabled"))
-                           & status_active["asset_id"].isin(set(rule[0]))]
-        for aid in set(st["asset_id"]) & set(status.columns):
+        chp = set(rule[0]) & set(status.columns)
+        for aid in {a for a, st in zip(status_active["asset_id"].tolist(),
+                                       status_active["status"].tolist(), strict=True)
+                    if a in chp and st in ("damaged", "disabled")}:
             status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
     columns = set(aa.columns)

@@ -5,6 +5,7 @@ Rules in docs/heat.md ("Every source of an outage reaches heat").
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import numpy as np
@@ -13,7 +14,7 @@ import pytest
 
 from gridmodel.config import RunConfig
 from gridmodel.heat.grid import heat_assets, island_energised, status_available
-from gridmodel.pipeline import build_context, run_chain
+from gridmodel.pipeline import build_context, heat_inputs, run_chain
 from gridmodel.strikes import StrikeTargetError, resolve_strikes, strikes_from_records
 
 KYIV = dt.timezone(dt.timedelta(hours=2))
@@ -95,6 +96,27 @@ def test_struck_boiler_house_and_pumping_station_stop_their_zones(ctx, target, z
     others = (ctx.layer.buildings["zone_id"] != zone).to_numpy()
     assert chain.heat.without_heat[:, others].sum() == 0
     assert chain.heat_assets["asset_id"].tolist() == [target]
+
+
+@pytest.mark.parametrize(("status", "fraction", "want"), [
+    ("damaged", 0.2, 0.45),  # at least the layer's heat-only share (kyiv: 0.45)
+    ("disabled", 0.0, 0.45),
+    ("destroyed", 0.0, 0.0),  # a destroyed CHP makes no heat either
+    ("damaged", 0.7, 0.7),  # above the share: what the status leaves
+])
+def test_status_damaged_chp_runs_heat_only_from_hour_0(ctx, status, fraction, want):
+    """A CHP damaged or disabled in the network's status (not destroyed) gives heat at
+    the layer's heat-only share from hour 0 (docs/heat.md); other assets keep theirs."""
+    chain = run_chain(ctx, None, 1)
+    index = chain.inputs.asset_available.index
+    net = copy.copy(ctx.net)  # the same tables, another status
+    net["status_active"] = pd.DataFrame({"asset_id": ["plant:kyiv-chp-5"], "status": [status],
+                                         "available_fraction": [fraction]})
+    got = heat_inputs(ctx.layer, net, chain.timeline, index).asset_available
+    assert (got["plant:kyiv-chp-5"] == want).all()
+    others = got.columns != "plant:kyiv-chp-5"
+    np.testing.assert_array_equal(got.loc[:, others].to_numpy(),
+                                  chain.inputs.asset_available.loc[:, others].to_numpy())
 
 
 def test_unknown_heat_id_is_a_strict_error(ctx):

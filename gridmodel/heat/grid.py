@@ -537,15 +537,19 @@ def status_available(status_active: pd.DataFrame | None, index: pd.DatetimeIndex
     from gridmodel.network.status import OUT
 
     cols = pd.Index(list(assets), name="asset_id")
-    frac = pd.Series(1.0, index=cols)
+    left_of: dict[str, float] = {}  # the least any status row leaves of an asset
     if status_active is not None and len(status_active):
-        st = status_active[status_active["asset_id"].isin(set(cols))]
-        for aid, status, avail in zip(st["asset_id"], st["status"],
-                                      st["available_fraction"], strict=True):
-            left = 0.0 if status in OUT else float(avail)
-            frac[aid] = min(frac[aid], left if np.isfinite(left) else 1.0)
-    return pd.DataFrame(np.repeat(frac.to_numpy()[None, :], len(index), axis=0),
-                        index=index, columns=cols)
+        wanted = set(cols)
+        for aid, status, avail in zip(status_active["asset_id"].tolist(),
+                                      status_active["status"].tolist(),
+                                      status_active["available_fraction"].tolist(),
+                                      strict=True):
+            if aid in wanted:
+                left = 0.0 if status in OUT else float(avail)
+                left_of[aid] = min(left_of.get(aid, 1.0), left if np.isfinite(left) else 1.0)
+    frac = np.array([left_of.get(a, 1.0) for a in cols], dtype=float)
+    return pd.DataFrame(np.repeat(frac[None, :], len(index), axis=0), index=index,
+                        columns=cols)
 
 
 def plant_buses(net, plants) -> dict[str, str]:
