@@ -682,7 +682,9 @@ def split_heat_strikes(net, strikes: pd.DataFrame | None):
     a part is empty."""
     if strikes is None:
         return None, None
-    grid = strikes["asset_id"].isin(set(net.registry["asset_id"])).to_numpy()
+    grid = strikes["asset_id"].isin(net.registry["asset_id"]).to_numpy()
+    if grid.all():  # (filtering by an all-true mask costs more than the test)
+        return (None if strikes.empty else strikes.reset_index(drop=True)), None
     parts = (strikes[grid].reset_index(drop=True), strikes[~grid].reset_index(drop=True))
     return tuple(None if p.empty else p for p in parts)
 

@@ -84,7 +84,9 @@ def _people_without_power_peak(blackouts, population: pd.Series | None) -> float
         return float(people.groupby(oh["time"]).sum().max())
     if not len(off.key):
         return float("nan")  # as the max of an empty groupby
-    pop = pd.Series(off.oblasts).map(population).fillna(0.0).to_numpy(float)
+    pop_of = population.to_dict()  # (as Series.map, then fillna(0): no or NaN -> 0)
+    pop = np.array([pop_of.get(o, np.nan) for o in off.oblasts], dtype=float)
+    pop[np.isnan(pop)] = 0.0
     people = off.share * pop[off.oblast]
     # per step, in the rows' order (oblast by oblast): pandas' compensated group sums
     per_step = group_sums_nb(people[None, :, None], off.t, len(off.times))[0, :, 0]
