@@ -22,8 +22,8 @@ from gridmodel._io.schema import check_document
 from gridmodel._io.tomlio import read_toml
 from gridmodel.errors import InputError
 
-__all__ = ["DEFAULTS", "GRID", "MAX_HOURS", "START_YEARS", "CityConfig", "GridConfig",
-           "HeatConfig", "RunConfig", "checked_seed", "validate_toml"]
+__all__ = ["DEFAULTS", "GRID", "GRID_RUN_KEYS", "MAX_HOURS", "START_YEARS", "CityConfig",
+           "GridConfig", "HeatConfig", "RunConfig", "checked_seed", "validate_toml"]
 
 _DEFAULTS_PATH = Path(__file__).resolve().parent / "data" / "run_defaults.toml"
 #: The defaults of every run (``gridmodel/data/run_defaults.toml``).
@@ -83,7 +83,12 @@ class GridConfig(_Strict):
     block_h: int = Field(_GRID["block_h"], ge=1)
     demand_step: float = Field(_GRID["demand_step"], ge=0.0)
     max_cascade_rounds: int = Field(_GRID["max_cascade_rounds"], ge=0)
+    line_limits: bool = _GRID["line_limits"]
 
+
+#: the grid options a strike pattern's ``[run]`` table takes (the flat form of
+#: :meth:`RunConfig.flat`)
+GRID_RUN_KEYS = ("n_queues", "block_h", "demand_step", "max_cascade_rounds", "line_limits")
 
 #: The default grid options (one instance; read its fields for function defaults).
 GRID = GridConfig()
@@ -222,14 +227,12 @@ class RunConfig(_Strict):
         g = self.grid
         return {"network": self.network, "status_date": self.status_date,
                 "weather": self.weather, "start": self.start, "horizon_h": self.horizon_h,
-                "heat_layer": self.heat.layer, "n_queues": g.n_queues, "block_h": g.block_h,
-                "demand_step": g.demand_step, "max_cascade_rounds": g.max_cascade_rounds}
+                "heat_layer": self.heat.layer, **{k: getattr(g, k) for k in GRID_RUN_KEYS}}
 
     @classmethod
     def from_flat(cls, run: dict) -> RunConfig:
         """A run from the flat form (:meth:`flat`); missing keys take the defaults."""
-        grid = {k: run[k] for k in ("n_queues", "block_h", "demand_step",
-                                     "max_cascade_rounds") if k in run}
+        grid = {k: run[k] for k in GRID_RUN_KEYS if k in run}
         fields = {k: run[k] for k in ("network", "status_date", "weather", "start",
                                       "horizon_h", "seed") if k in run}
         if "heat_layer" in run:

@@ -599,8 +599,9 @@ def grid_step(ctx: Context, strikes: pd.DataFrame | None, seed: int, *,
         key = (id(ctx.net), _strikes_key(strikes), int(seed), engine, bool(ac))
         if key in ctx.timelines:
             return ctx.timelines[key]
-    kwargs = {"compiled": ctx.compiled} if engine == "fast" and ctx.compiled is not None \
-        else None
+    kwargs = {"line_limits": g.line_limits}
+    if engine == "fast" and ctx.compiled is not None:
+        kwargs["compiled"] = ctx.compiled
     tl = simulate_outages(ctx.net, strikes, start=pd.Timestamp(cfg.start),
                           horizon_h=float(len(ctx.index) if ctx.index is not None
                                           else cfg.horizon_h),

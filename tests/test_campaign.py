@@ -91,3 +91,20 @@ def test_resume_must_start_at_the_state_and_keep_the_network(runs):
     other = sc.model_copy(update={"status_date": sc.status_date.replace(day=7)})
     with pytest.raises(InputError, match="status_date"):
         run(other, progress=False)
+
+
+@pytest.mark.slow
+def test_a_state_saved_before_a_grid_option_existed_resumes_at_its_default(runs):
+    """A state.json written before ``[grid] line_limits`` existed (its run always had
+    the LP) resumes a run at the default, and not one that turns the option off."""
+    from gridmodel.studies.state import load_state, resume_config
+
+    d = runs[0]
+    state = load_state(d / "out" / "night1" / "state")
+    del state["run"]["grid"]["line_limits"]
+    sc = load_scenario(d / "night2.toml")
+    assert sc.grid.line_limits is True
+    assert resume_config(sc, state).start.isoformat() == state["origin"]
+    off = sc.model_copy(update={"grid": sc.grid.model_copy(update={"line_limits": False})})
+    with pytest.raises(InputError, match="grid"):
+        resume_config(off, state)

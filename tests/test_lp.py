@@ -617,3 +617,21 @@ def test_model_warnings_are_recorded_per_thread_and_nested_blocks():
     assert clean == []
     assert [str(w) for w in outer2] == ["later"]
     assert not getattr(_RECORDING, "lists", [])
+
+
+@pytest.mark.parametrize("lean", [True, False])
+def test_timeline_line_limits_option(lean):
+    """``engine_kwargs={"line_limits": False}`` keeps the proportional balance in a
+    timeline (on the array path and on the per-run reference alike); by default the tie
+    into B (50 MW for 100 MW of demand, trip loading 2.5) makes the LP shed load."""
+    from gridmodel.outage.timeline import simulate_outages
+
+    def shed(**kw):
+        res = simulate_outages(_two_bus(), None, start="2026-02-03T00:00+02:00", horizon_h=3,
+                               engine="fast", ac=False, blackouts=False, _lean=lean,
+                               engine_kwargs={"overload_threshold": 2.5, **kw})
+        return res.loads.groupby("time")["shed_mw"].sum().to_numpy()
+
+    with_limits, without = shed(), shed(line_limits=False)
+    assert (with_limits > 30.0).all()  # B's demand above the tie's 50 MW is shed
+    assert (without == 0.0).all()

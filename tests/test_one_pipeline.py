@@ -175,3 +175,23 @@ def test_explanation_gives_a_building_blackout_drain_the_building_own_freeze_tim
     assert abs(own - net) > 1.0
     assert any(f"own pipe-freeze time {own:.1f} h" in ln for ln in lines), lines
     assert any(f"bridging time {net:.1f} h" in ln for ln in lines), lines
+
+
+@pytest.mark.parametrize("line_limits", [True, False])
+def test_grid_step_passes_the_run_s_line_limits_to_the_timeline(line_limits, monkeypatch):
+    """``[grid] line_limits`` of a run reaches the engine of its grid timeline."""
+    from types import SimpleNamespace
+
+    from gridmodel import pipeline
+    from gridmodel.config import GridConfig
+    from gridmodel.outage import timeline
+
+    seen = {}
+    monkeypatch.setattr(timeline, "simulate_outages",
+                        lambda *a, **kw: seen.update(kw["engine_kwargs"]))
+    cfg = SimpleNamespace(start="2026-02-03T00:00+02:00", horizon_h=4,
+                          grid=GridConfig(line_limits=line_limits))
+    ctx = SimpleNamespace(config=cfg, timelines=None, compiled=None, net=None, index=None,
+                          weather=None)
+    pipeline.grid_step(ctx, None, 0)
+    assert seen == {"line_limits": line_limits}

@@ -255,3 +255,22 @@ def test_run_paths_are_relative_to_the_pattern_file(tmp_path, monkeypatch):
     assert Path(run["network"]).resolve() == (tmp_path / "p" / "network").resolve()
     assert Path(run["weather"]).resolve() == (tmp_path / "p" / "data" / "weather.csv").resolve()
     assert run["heat_layer"] == "kyiv"  # a built-in name stays a name
+
+
+def test_run_grid_options_are_checked_at_load_and_reach_the_run_config():
+    """A pattern's ``[run]`` grid options (line_limits among them) are checked as a
+    scenario's ``[grid]`` table is, naming the key, and reach the run it configures."""
+    from gridmodel.config import GRID, RunConfig
+
+    run = pattern_from_dict(doc()).run
+    assert run["line_limits"] is GRID.line_limits is True  # run_defaults.toml
+    off = pattern_from_dict(doc(run={**BASE["run"], "line_limits": False})).run
+    assert off["line_limits"] is False
+    cfg = RunConfig.from_flat(off)
+    assert cfg.grid.line_limits is False
+    assert cfg.flat()["line_limits"] is False  # the flat form round-trips
+    with pytest.raises(PatternError, match=r"run\.line_limits = 'sometimes'"):
+        pattern_from_dict(doc(run={**BASE["run"], "line_limits": "sometimes"}))
+    with pytest.raises(PatternError, match=r"run\.n_queues = 0"):
+        pattern_from_dict(doc(run={**BASE["run"], "n_queues": 0}))
+

@@ -567,7 +567,7 @@ def _steps_results(net, kwargs, states, factors, meta, times, progress):
 
 #: keyword arguments of ``simulate_outage`` the array path understands
 _LEAN_KEYS = frozenset({"engine", "ac", "import_cap_mw", "max_cascade_rounds",
-                        "overload_threshold", "compiled"})
+                        "overload_threshold", "compiled", "line_limits"})
 
 
 def _lean_applies(kwargs) -> bool:
@@ -650,6 +650,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     threshold = trip_loading(net.get("parameters"), kwargs.get("overload_threshold"))
     max_rounds = kwargs.get("max_cascade_rounds", 20)
     check_cascade_args(max_rounds, threshold)
+    line_limits = kwargs.get("line_limits", True)
     step_state, states, state_keys = _distinct_states(periods, times, step_h)
     fcols = list(factors.columns)
     fvals = factors.to_numpy()
@@ -691,7 +692,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
         state = apply_outages(model, states[s], import_cap_mw=kwargs.get("import_cap_mw"))
         cap = allocate_import_cap(state.src_cap_mw, model.src_is_import, state.import_cap_mw)
         parts[s] = (rows, evaluate_demands(compiled, state, cap, demand[rows], max_rounds,
-                                           threshold))
+                                           threshold, line_limits=line_limits))
         load_alive[rows] = state.load_alive
         if progress is not None:
             progress.update(int(np.isin(step_run, rows).sum()))

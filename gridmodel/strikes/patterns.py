@@ -46,9 +46,10 @@ import numpy as np
 import pandas as pd
 import scipy.optimize
 import scipy.stats
+from pydantic import ValidationError
 
 from gridmodel._io.tomlio import read_toml
-from gridmodel.config import DEFAULTS, MAX_HOURS, resolve_name
+from gridmodel.config import DEFAULTS, GRID_RUN_KEYS, MAX_HOURS, GridConfig, resolve_name
 from gridmodel.errors import InputError
 
 __all__ = [
@@ -79,7 +80,7 @@ FITTED_PRESET = "reported"
 _TOP_KEYS = {"name", "description", "defaults", "salvo", "night", "air_defence", "doctrine",
              "protection", "run"}
 _RUN_KEYS = {"network", "status_date", "weather", "start", "horizon_h", "heat_layer",
-             "n_queues", "block_h", "demand_step", "max_cascade_rounds"}
+             *GRID_RUN_KEYS}
 
 
 class PatternError(InputError):
@@ -331,7 +332,9 @@ class Pattern:
         Window of the hits (UTC).
     run : dict
         How a night is run end to end: ``network, status_date, weather, start, horizon_h
-        [h], heat_layer, n_queues, block_h, demand_step, max_cascade_rounds``.
+        [h], heat_layer`` and the grid options of
+        :data:`~gridmodel.config.GRID_RUN_KEYS` (``n_queues, block_h, demand_step,
+        max_cascade_rounds, line_limits``).
     defaults : dict
         :func:`load_defaults` of the defaults file used.
     path : Path or None
@@ -399,8 +402,7 @@ DEFAULT_RUN = {
     "start": DEFAULTS["pattern"]["start"],
     "horizon_h": DEFAULTS["pattern"]["horizon_h"],
     "heat_layer": DEFAULTS["run"]["heat"]["layer"],
-    **{k: DEFAULTS["run"]["grid"][k]
-       for k in ("n_queues", "block_h", "demand_step", "max_cascade_rounds")},
+    **{k: DEFAULTS["run"]["grid"][k] for k in GRID_RUN_KEYS},
 }
 
 
@@ -593,7 +595,22 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
     run["start"] = start
     for k in ("network", "weather", "heat_layer"):
         run[k] = resolve_name(str(run[k]), base)
+    run.update(_grid_options(run, where))
     return run
+
+
+def _grid_options(run: dict, where: str) -> dict:
+    """The grid options of a ``[run]`` table checked as a run's ``[grid]`` table is (the
+    types :meth:`gridmodel.config.RunConfig.from_flat` accepts): their values, or a
+    :class:`PatternError` naming the key."""
+    try:
+        grid = GridConfig.model_validate({k: run[k] for k in GRID_RUN_KEYS}, strict=False)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        msg = f"{where}: run.{key} = {err.get('input')!r}: {err['msg']}."
+        raise PatternError(msg) from None
+    return {k: getattr(grid, k) for k in GRID_RUN_KEYS}
 
 
 def load_pattern(path: str | Path) -> Pattern:

@@ -417,6 +417,7 @@ n_queues = {int(r['n_queues'])}
 block_h = {int(r['block_h'])}
 demand_step = {float(r['demand_step'])!r}
 max_cascade_rounds = {int(r.get('max_cascade_rounds', 20))}
+line_limits = {str(bool(r.get('line_limits', True))).lower()}
 
 [heat]
 layer = "{r['heat_layer']}"

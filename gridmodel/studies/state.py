@@ -54,6 +54,16 @@ def _run_keys(sc) -> dict:
             "grid": sc.grid.model_dump()}
 
 
+def _saved_run_keys(run: dict) -> dict:
+    """A state's run keys with the grid options it predates at their defaults: a state
+    saved before an option existed ran as that option's default does (``line_limits``:
+    the LP was always on)."""
+    from gridmodel.config import GRID
+
+    defaults = json.loads(json.dumps(GRID.model_dump(), default=str))
+    return {**run, "grid": {**defaults, **run.get("grid", {})}}
+
+
 def _stream(rng: np.random.Generator, n: int) -> dict:
     rng.random(n)  # the draws taken: one uniform per strike (gridmodel.strikes.repairs)
     return {"draws": int(n), "bit_generator": rng.bit_generator.state}
@@ -175,11 +185,12 @@ def resume_config(sc, state: dict):
                f"{end.isoformat()} (got {start.isoformat()}).")
         raise InputError(msg)
     ours = json.loads(json.dumps(_run_keys(sc), default=str))
-    bad = [k for k in STATE_KEYS if ours[k] != state["run"][k]]
+    saved = _saved_run_keys(state["run"])
+    bad = [k for k in STATE_KEYS if ours[k] != saved[k]]
     if bad:
         msg = (f"{where}a run from initial_state keeps the campaign's {list(STATE_KEYS)}; "
                f"these differ from the state's: "
-               + "; ".join(f"{k}: {ours[k]!r} vs {state['run'][k]!r}" for k in bad) + ".")
+               + "; ".join(f"{k}: {ours[k]!r} vs {saved[k]!r}" for k in bad) + ".")
         raise InputError(msg)
     origin = pd.Timestamp(state["origin"])
     hours = int(round((start - origin) / pd.Timedelta(hours=1))) + int(sc.horizon_h)
