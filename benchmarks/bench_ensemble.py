@@ -6,14 +6,15 @@ layer) through :func:`gridmodel.studies.ensemble.run` with ``W`` worker processe
 2) and prints replicates per second. First (``--vs-baseline K``, default 20) one
 replicate's CPU time against the frozen baseline commit's (``_baseline.py``): the same
 ``K`` replicates in interleaved passes (``--passes``, default 5), and the metrics that
-rules added since then moved. After the ensemble, the first ``B`` replicates (default 3)
-go through the same chain with the plain pandapower engine (DC, ``engine="pandapower"``,
-one process) for the ratio, and their metrics are checked against the ensemble rows.
-Finally it says whether 10,000 replicates would finish in under 5 minutes at the measured
-rate. Last, ``--floor K`` (default 20; 0 skips) profiles ``K`` replicates and prints the time
-spent inside compiled solvers (HiGHS, SuperLU, DAQP and the numba kernels), the part that
-no removal of Python or pandas bookkeeping can take away, and the ratio to the baseline's
-replicate it leaves at best.
+rules added since then moved; a third arm runs this tree with ``[run] line_limits =
+false`` (without the line-limit LP, a rule the baseline did not have). After the ensemble,
+the first ``B`` replicates (default 3) go through the same chain with the plain pandapower
+engine (DC, ``engine="pandapower"``, one process) for the ratio, and their metrics are
+checked against the ensemble rows. Finally it says whether 10,000 replicates would finish
+in under 5 minutes at the measured rate. Last, ``--floor K`` (default 20; 0 skips)
+profiles ``K`` replicates and prints the time spent inside compiled solvers (HiGHS,
+SuperLU, DAQP and the numba kernels), the part that no removal of Python or pandas
+bookkeeping can take away, and the ratio to the baseline's replicate it leaves at best.
 
 Usage::
 
@@ -81,10 +82,10 @@ RULES_SINCE_BASELINE = (
     "the network's GridKit joints kept")
 
 
-def _replicate_cpu_code(k: int) -> str:
-    """Code printing the CPU time of ``k`` replicates in one process (context built and
-    kernels compiled before the clock starts) and the mean of each metric, as JSON; the
-    same code runs on the baseline checkout and on this tree."""
+def _replicate_cpu_code(k: int, pattern: dict = PATTERN) -> str:
+    """Code printing the CPU time of ``k`` replicates of ``pattern`` in one process
+    (context built and kernels compiled before the clock starts) and the mean of each
+    metric, as JSON; the same code runs on the baseline checkout and on this tree."""
     return f"""
 import json, time, warnings
 warnings.simplefilter("ignore")
@@ -95,7 +96,7 @@ try:
 except ImportError:  # the baseline's layout
     from gridmodel import ensemble
     from gridmodel.ensemble_replicate import METRICS
-p = pattern_from_dict({PATTERN!r})
+p = pattern_from_dict({pattern!r})
 ensemble.run(p, 1, seed={SEED}, progress=False)
 t = time.process_time()
 f = ensemble.run(p, {k}, seed={SEED}, progress=False).frame
@@ -114,18 +115,24 @@ def versus_baseline(k: int, passes: int = 5) -> float:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _baseline import BASELINE_COMMIT, run_baseline, run_current
 
-    base, cur = [], []
+    # this tree without the line-limit LP ([run] line_limits = false): e165e52's balance
+    # rule, so the ratio shows what the LP, a rule the baseline did not have, costs
+    no_lp = {**PATTERN, "run": {**PATTERN["run"], "line_limits": False}}
+    base, cur, off = [], [], []
     for _ in range(passes):
         base.append(run_baseline(_replicate_cpu_code(k)))
         cur.append(run_current(_replicate_cpu_code(k)))
+        off.append(run_current(_replicate_cpu_code(k, no_lp)))
     b = min(r["cpu_s"] for r in base) / k
-    c = min(r["cpu_s"] for r in cur) / k
-    word, factor = ("cheaper", b / c) if c <= b else ("dearer", c / b)
-    print(f"one replicate (best of {passes} interleaved passes of {k}, CPU): "
-          f"{BASELINE_COMMIT} {b * 1e3:.1f} ms, this tree {c * 1e3:.1f} ms -> "
-          f"{factor:.2f}x {word}")
-    ratios = ", ".join(f"{r['cpu_s'] / q['cpu_s']:.2f}" for r, q in zip(base, cur, strict=True))
-    print(f"  {BASELINE_COMMIT} / this tree, pass by pass: {ratios}")
+    for label, runs in (("this tree", cur), ("this tree with [run] line_limits = false", off)):
+        c = min(r["cpu_s"] for r in runs) / k
+        word, factor = ("cheaper", b / c) if c <= b else ("dearer", c / b)
+        print(f"one replicate (best of {passes} interleaved passes of {k}, CPU): "
+              f"{BASELINE_COMMIT} {b * 1e3:.1f} ms, {label} {c * 1e3:.1f} ms -> "
+              f"{factor:.2f}x {word}")
+        ratios = ", ".join(f"{r['cpu_s'] / q['cpu_s']:.2f}"
+                           for r, q in zip(base, runs, strict=True))
+        print(f"  {BASELINE_COMMIT} / {label}, pass by pass: {ratios}")
     mb, mc = base[0]["metrics"], cur[0]["metrics"]
     moved = [m for m in mb if m in mc and not np.isclose(mb[m], mc[m], rtol=1e-9,
                                                          equal_nan=True)]
