@@ -130,7 +130,7 @@ def _outage_sources(aa: pd.DataFrame, net, timeline, index, layer) -> pd.DataFra
         chp = set(rule[0]) & set(status.columns)
         for aid in {a for a, st in zip(status_active["asset_id"].tolist(),
                                        status_active["status"].tolist(), strict=True)
-                    if a in chp and st in ("damaged", "disabled")}:
+                    if a in chp and st in hgrid.HEAT_ONLY_EFFECTS}:
             status[aid] = np.maximum(status[aid].to_numpy(), rule[2])
     vals = np.minimum(aa.to_numpy(), status.to_numpy())
     columns = set(aa.columns)

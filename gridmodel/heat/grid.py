@@ -38,9 +38,14 @@ import pandas as pd
 from gridmodel.outage.blackouts import QueuePower
 from gridmodel.outage.steps import StepArrays
 
-__all__ = ["asset_available", "building_power", "bus_of_substation", "heat_assets",
-           "heat_only_periods", "island_energised", "node_power", "plant_buses",
-           "status_available"]
+__all__ = ["HEAT_ONLY_EFFECTS", "asset_available", "building_power", "bus_of_substation",
+           "heat_assets", "heat_only_periods", "island_energised", "node_power",
+           "plant_buses", "status_available"]
+
+#: what leaves a CHP's heat side running alone (heat-only operation, docs/heat.md): a
+#: strike's effect, or the plant's status on the network's date; a destroyed plant makes
+#: no heat
+HEAT_ONLY_EFFECTS = ("damaged", "disabled")
 
 
 def _bool_or_true(col: pd.Series) -> np.ndarray:
@@ -134,7 +139,7 @@ def heat_only_periods(periods: pd.DataFrame, chp_assets, start_h: float,
     if periods is None or not len(periods) or "effect" not in periods:
         return periods
     chp = set(chp_assets)
-    hit = np.fromiter((a in chp and e in ("damaged", "disabled") for a, e in zip(
+    hit = np.fromiter((a in chp and e in HEAT_ONLY_EFFECTS for a, e in zip(
         periods["asset_id"].tolist(), periods["effect"].tolist(), strict=True)),
         dtype=bool, count=len(periods))
     hit &= periods["remaining_fraction"].to_numpy(dtype=float) < share

@@ -70,7 +70,7 @@ from gridmodel.outage.cascade import (
     trip_round,
     warn_cascade_limit,
 )
-from gridmodel.outage.lp import DCBranches, constrained_balance, limit_binds
+from gridmodel.outage.lp import DCBranches, above_rating, constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
 
@@ -487,7 +487,7 @@ def evaluate_demands(compiled: CompiledNetwork, state: State, cap: np.ndarray,
             status[:] = -1
     limit_hit = bool((status == 1).any())  # rows run again below say so themselves
     if line_limits:  # rows the kernel took where a limit binds: the LP on its answer
-        for r in np.flatnonzero((status >= 0) & (loading > 1.0 + TRIP_RTOL).any(axis=1)):
+        for r in np.flatnonzero((status >= 0) & above_rating(loading).any(axis=1)):
             _limit_row(compiled, state, cap, out, r, avail_mw[r], br_alive[r], loading[r])
     for r in np.flatnonzero(status < 0):
         row_state = dataclasses.replace(state, load_demand_mw=demand_mw[r])

@@ -107,14 +107,20 @@ class IslandLP:
     unserved_mw: float
 
 
+def above_rating(loading: np.ndarray) -> np.ndarray:
+    """Where a loading (fraction of the continuous rating; 0 on branches not in use) is
+    above that rating, past the trip rule's relative margin (``TRIP_RTOL``)."""
+    return np.asarray(loading) > 1.0 + TRIP_RTOL
+
+
 def limit_binds(loading: np.ndarray) -> bool:
-    """A branch above its continuous rating (``loading`` is 0 on branches not in use)."""
-    return bool((np.asarray(loading) > 1.0 + TRIP_RTOL).any())
+    """A branch above its continuous rating (:func:`above_rating`)."""
+    return bool(above_rating(loading).any())
 
 
 def binding_islands(loading: np.ndarray, on: np.ndarray, br_island: np.ndarray) -> np.ndarray:
-    """Islands with a branch in use above its continuous rating (``loading > 1``)."""
-    over = np.asarray(on, dtype=bool) & (np.asarray(loading) > 1.0 + TRIP_RTOL)
+    """Islands with a branch in use above its continuous rating (:func:`above_rating`)."""
+    over = np.asarray(on, dtype=bool) & above_rating(loading)
     return np.unique(br_island[over])
 
 
@@ -602,7 +608,7 @@ def _balance_exactly(g: np.ndarray, s: np.ndarray, cap_mw: np.ndarray) -> None:
 def _warn_unsolved(island: int, n_bus: int, asset: np.ndarray, loading: np.ndarray) -> None:
     """Say that ``island`` (``n_bus`` buses) keeps the proportional balance, naming its
     branches ``asset`` above their rating by ``loading`` (highest first, five at most)."""
-    over = np.flatnonzero(loading > 1.0 + TRIP_RTOL)
+    over = np.flatnonzero(above_rating(loading))
     over = over[np.argsort(-loading[over], kind="stable")]
     named = ", ".join(f"{asset[k]} ({loading[k]:.0%})" for k in over[:5])
     more = f" and {len(over) - 5} more" if len(over) > 5 else ""

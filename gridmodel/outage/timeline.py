@@ -640,6 +640,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
         _base_arrays,
         apply_outages,
         check_demand_mw,
+        load_positions,
     )
     from gridmodel.outage.balance import allocate_import_cap
     from gridmodel.outage.cascade import check_cascade_args, trip_loading
@@ -682,7 +683,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     run_state = step_state[first_step]
     # every run's demand in model order; loads out before the strikes count no demand
     demand = np.tile(model.load_demand_mw, (len(first_step), 1))
-    demand[:, _meta_positions(model, meta)] = demand_steps[first_step]
+    demand[:, load_positions(model, meta["load_id"].to_numpy())] = demand_steps[first_step]
     demand = np.where(_base_arrays(model)["load_counts"], demand, 0.0)
     parts, load_alive = {}, np.empty((len(first_step), len(model.load_bus)), dtype=bool)
     for s in range(len(states)):
@@ -706,18 +707,6 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
                              "n_assets_out": n_out[step_state],
                              "demand_mw": run_demand[step_run]})
     return steps, run_rows
-
-
-def _meta_positions(model, meta: pd.DataFrame) -> np.ndarray:
-    """Positions in ``model``'s load arrays of the loads of ``meta`` (:func:`_loads_meta`),
-    kept in the model's cache with the frame they were read from."""
-    from gridmodel.outage._model import load_positions
-
-    hit = model.cache.get("meta_positions")
-    if hit is None or hit[0] is not meta:
-        hit = model.cache["meta_positions"] = (meta, load_positions(
-            model, meta["load_id"].to_numpy()))
-    return hit[1]
 
 
 def _gather_runs(parts: dict, n_runs: int):
