@@ -333,3 +333,18 @@ def test_summarise_reads_rows_written_before_rows_kept_warnings(reference):
                   reference.frame.assign(warnings=np.nan)):
         pd.testing.assert_frame_equal(ensemble.summarise(frame), want)
     assert want["n_warned"].eq(0).all()
+
+
+def test_a_saved_night_keeps_its_pattern_s_grid_options(tmp_path):
+    """The scenario file of a saved night carries every grid option of the pattern's
+    [run] table (config.GRID_RUN_KEYS), not only their defaults."""
+    from gridmodel.config import GRID_RUN_KEYS
+    from gridmodel.studies.scenario import load_scenario
+
+    run = {"start": "2026-02-03T00:00+02:00", "horizon_h": 6, "n_queues": 4, "block_h": 2,
+           "demand_step": 0.05, "max_cascade_rounds": 3, "line_limits": False}
+    pattern = pattern_from_dict({**CHEAP, "run": run})
+    (tmp_path / "n.csv").write_text("target,time,effect\n", encoding="utf-8")
+    ensemble._write_scenario(tmp_path / "n.toml", pattern, "n.csv", 1, 7)
+    grid = load_scenario(tmp_path / "n.toml").grid
+    assert {k: getattr(grid, k) for k in GRID_RUN_KEYS} == {k: run[k] for k in GRID_RUN_KEYS}

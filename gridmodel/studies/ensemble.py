@@ -46,7 +46,7 @@ from gridmodel import errors
 from gridmodel._io.frames import read_frame
 from gridmodel._io.jsonio import read_json
 from gridmodel._io.outdir import OutputFolder
-from gridmodel.config import checked_seed
+from gridmodel.config import GRID_RUN_KEYS, checked_seed
 from gridmodel.errors import InputError, joined_messages
 from gridmodel.metrics.row import REPLICATE_METRICS, outcome_row
 
@@ -396,6 +396,9 @@ def _write_scenario(path: Path, pattern, csv_name: str, i: int, seed: int) -> No
     """A scenario file that runs a saved night with ``gridmodel run`` (engine fast)."""
     r = pattern.run
     start = pd.Timestamp(r["start"]).isoformat()
+    # the pattern's grid options (checked when it was read: bools and numbers, which
+    # JSON writes as TOML does)
+    grid = "\n".join(f"{k} = {json.dumps(r[k])}" for k in GRID_RUN_KEYS)
     text = f"""# Sampled night {i} of pattern {pattern.name} (illustrative [C]).
 # gridmodel run {path.name} --out DIR  reproduces the ensemble row of this replicate.
 name = "{pattern.name}-night-{i}"
@@ -413,11 +416,7 @@ file = "{csv_name}"
 [grid]
 engine = "fast"
 ac = false
-n_queues = {int(r['n_queues'])}
-block_h = {int(r['block_h'])}
-demand_step = {float(r['demand_step'])!r}
-max_cascade_rounds = {int(r.get('max_cascade_rounds', 20))}
-line_limits = {str(bool(r.get('line_limits', True))).lower()}
+{grid}
 
 [heat]
 layer = "{r['heat_layer']}"
