@@ -636,12 +636,7 @@ def _steps_lean(net, kwargs, periods, factors, meta, times, step_h, progress):
     use. The tables built from ``steps`` equal those of :func:`_steps_results` with
     ``engine="fast"`` (checked in ``tests/test_timeline_fast_equal.py``).
     """
-    from gridmodel.outage._model import (
-        _base_arrays,
-        apply_outages,
-        check_demand_mw,
-        load_positions,
-    )
+    from gridmodel.outage._model import _base_arrays, apply_outages, check_demand_mw, load_positions
     from gridmodel.outage.balance import allocate_import_cap
     from gridmodel.outage.cascade import check_cascade_args, trip_loading
     from gridmodel.outage.fast import evaluate_demands
