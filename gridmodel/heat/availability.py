@@ -110,11 +110,10 @@ def _columns(df, ids, default, dtype, n_t) -> np.ndarray:
     if df is None:
         return out
     pos = {c: i for i, c in enumerate(df.columns)}
-    vals = df.to_numpy()
-    for j, a in enumerate(ids):
-        i = pos.get(a)
-        if i is not None:
-            out[:, j] = vals[:, i]
+    src = np.array([pos.get(a, -1) for a in ids], dtype=np.intp)
+    have = src >= 0
+    if have.any():
+        out[:, have] = df.to_numpy()[:, src[have]]
     return out
 
 
@@ -838,7 +837,7 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
     source_ok &= cap[:, g_src] > 0
     pump_ok = pump[:, grp.zone[g_static]]
     supply_ok = source_ok & pump_ok
-    bp = _columns(building_power, grp.node_queue, True, bool, n_t)[:, g_static]
+    bp = _columns(building_power, [grp.node_queue[g] for g in g_static], True, bool, n_t)
     bp = bp | ~grp.table["tall"].to_numpy(bool)[g_static][None, :]
     supply_cause = np.where(~source_ok, 1, np.where(~pump_ok, 2, 0)).astype(np.int8)
     level = None if level is None else level[:, g_src]
