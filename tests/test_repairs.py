@@ -12,6 +12,7 @@ from gridmodel.errors import InputError
 from gridmodel.strikes.repairs import (
     STATE_COLUMNS,
     asset_states,
+    draw_repair_hours,
     load_repair_table,
     period_records,
     registry_technology,
@@ -86,6 +87,25 @@ def test_seeded_draws_reproducible_and_seed_sensitive():
     assert not np.allclose(a, c)
     assert (a > 0).all()
     assert 60 * 24 <= a.iloc[0] <= 120 * 24
+
+
+def test_array_draws_equal_the_table_draws():
+    """draw_repair_hours (the sampled nights' path, on arrays) is repair_hours without the
+    frame: the same uniforms in row order, given hours kept, the generator left alike."""
+    s = strikes([("plant:chp", "plant", 0, "destroyed", 1.0, np.nan),
+                 ("sub:a", "substation", 1, "damaged", 0.5, 12.0),
+                 ("line:x", "line", 2, "disabled", 1.0, np.nan),
+                 ("plant:chp", "plant", 3, "damaged", 0.2, np.nan)])
+    table = load_repair_table()
+    ga, gb = np.random.default_rng(5), np.random.default_rng(5)
+    want = repair_hours(s, NET, rng=ga, table=table)
+    got = draw_repair_hours(table, gb, s["kind"].tolist(),
+                            registry_technology(NET, s["asset_id"]), s["effect"].tolist(),
+                            s["fraction_lost"].to_numpy(float), s["repair_h"].to_numpy(float))
+    np.testing.assert_array_equal(got, want.to_numpy())
+    assert got[1] == 12.0
+    assert ga.random() == gb.random()
+    assert repair_hours(s.iloc[:0], NET, seed=1).empty
 
 
 def test_override_replaces_only_its_row():

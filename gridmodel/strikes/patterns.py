@@ -909,7 +909,7 @@ def _night_frame(pattern: Pattern, tg: _Targeting, net, rng: np.random.Generator
                  n_hits: np.ndarray, per_class: np.ndarray) -> pd.DataFrame:
     """The resolved strike table of the combined hits (:func:`_combine_hits`), with
     effects, weapons and repair times drawn from ``rng``."""
-    from gridmodel.strikes.repairs import repair_hours
+    from gridmodel.strikes.repairs import draw_repair_hours, load_repair_table
     from gridmodel.strikes.resolve import RESOLVED_COLUMNS
 
     thr = pattern.defaults["destroyed_below"]
@@ -922,10 +922,8 @@ def _night_frame(pattern: Pattern, tg: _Targeting, net, rng: np.random.Generator
                        for counts in per_class.tolist()], dtype=object)
     asset_id = tg.assets[struck]
     kind = tg.kind[struck]
-    drawn = repair_hours(pd.DataFrame({"asset_id": asset_id, "kind": kind, "effect": effect,
-                                       "fraction_lost": fraction_lost,
-                                       "repair_h": np.nan}), net, rng=rng,
-                         technology=tg.technology[struck].tolist())
+    drawn = draw_repair_hours(load_repair_table(None), rng, [str(k) for k in kind.tolist()],
+                              tg.technology[struck].tolist(), effect.tolist(), fraction_lost)
     repair_h = np.array([round(h, 1) for h in drawn.tolist()])
     m = len(struck)
     minute_ns = 60 * 1_000_000_000

@@ -321,18 +321,35 @@ def repair_hours(strikes: pd.DataFrame, net=None, *, seed=None,
     if len(tech) != len(strikes):
         msg = f"technology has {len(tech)} entries for {len(strikes)} strikes."
         raise ValueError(msg)
-    kinds = strikes["kind"] if "kind" in strikes else pd.Series("*", index=strikes.index)
-    u = gen.random(len(strikes))  # one uniform per row: inverse-CDF sampling, order-stable
-    given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else np.full(
-        len(strikes), np.nan)
-    drawn = np.isnan(given)
-    out = _draw_hours(table, [str(k) for k in kinds.tolist()], tech, strikes, u, drawn)
-    out = np.where(drawn, out, given)
+    if not len(strikes):
+        return pd.Series(np.zeros(0), index=strikes.index, name="repair_h")
+    kinds = ([str(k) for k in strikes["kind"].tolist()] if "kind" in strikes
+             else ["*"] * len(strikes))
+    given = strikes["repair_h"].to_numpy(float) if "repair_h" in strikes else None
+    out = draw_repair_hours(table, gen, kinds, tech, strikes["effect"].tolist(),
+                            strikes["fraction_lost"].to_numpy(float), given)
     return pd.Series(out, index=strikes.index, name="repair_h")
 
 
-def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
-                strikes: pd.DataFrame, u: np.ndarray, drawn: np.ndarray) -> np.ndarray:
+def draw_repair_hours(table: RepairTable, rng: np.random.Generator, kinds: list[str],
+                      tech: list[str], effects: list, fraction_lost: np.ndarray,
+                      given_h: np.ndarray | None = None) -> np.ndarray:
+    """:func:`repair_hours` on arrays: one uniform per strike from ``rng`` (in row order),
+    a drawn time where ``given_h`` is NaN (or absent), ``given_h`` elsewhere [h].
+
+    ``kinds``, ``tech`` (:func:`registry_technology`), ``effects`` and ``fraction_lost``
+    give each strike's row of ``table``; a caller that holds them as arrays (the sampled
+    nights of :mod:`gridmodel.strikes.patterns`) skips building a table.
+    """
+    u = rng.random(len(kinds))  # one uniform per row: inverse-CDF sampling, order-stable
+    given = np.full(len(kinds), np.nan) if given_h is None else given_h
+    drawn = np.isnan(given)
+    out = _draw_hours(table, kinds, tech, effects, fraction_lost, u, drawn)
+    return np.where(drawn, out, given)
+
+
+def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str], effects: list,
+                frac: np.ndarray, u: np.ndarray, drawn: np.ndarray) -> np.ndarray:
     """Repair hours ``max(F^-1(u), 0)`` per strike, ``F`` from :meth:`RepairTable.lookup`.
 
     Strikes are grouped by (kind, technology, effect) and each entry's distribution is
@@ -348,8 +365,6 @@ def _draw_hours(table: RepairTable, kinds: list[str], tech: list[str],
     out = np.full(len(u), np.nan)
     if not len(u):
         return out
-    effects = strikes["effect"].tolist()
-    frac = strikes["fraction_lost"].to_numpy(float)
     groups: dict[tuple, list[int]] = {}
     for i, key in enumerate(zip(kinds, tech, effects, strict=True)):
         groups.setdefault(key, []).append(i)
