@@ -492,6 +492,9 @@ def apply_outages(model: Model, outages: Mapping[str, float] | None,
 def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tuple:
     """What the checked outages ``outs`` leave of each element (:func:`apply_outages`).
 
+    The outages are gathered per element kind and applied at once: a fraction is the
+    least of those acting on an element (``np.minimum.at``, exact whatever the order).
+
     Returns
     -------
     (bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed)
@@ -499,13 +502,11 @@ def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tupl
         source capacity and load connection, shunts still in, and the asset ids removed
         (fraction 0) in input order.
     """
-    bus_alive = model.bus_in_service.copy()
-    br_in = model.br_in_service.copy()
-    br_frac = base["ones_br"].copy()
-    src_frac = base["src_frac0"].copy()
-    load_frac = base["load_frac0"].copy()
-    shunt_in = model.shunt_in_service.copy()
     removed: list[str] = []
+    # positions removed per element kind; positions (lists) and the fraction each keeps
+    off: dict[str, list] = {"buses": [], "branch": [], "shunt": []}
+    part: dict[str, tuple[list, list]] = {k: ([], []) for k in ("br", "source", "load")}
+    closed: list[int] = []
     actions = base["actions"]
     for aid, f in outs.items():
         act = actions.get(aid)
@@ -516,26 +517,52 @@ def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tupl
             removed.append(aid)
         if code == "buses":
             if f == 0.0:
-                bus_alive[pos] = False
+                off["buses"].append(pos)
             else:
-                br_frac[trs] = np.minimum(br_frac[trs], f)
-        elif code == "branch":
-            if f == 0.0:
-                br_in[pos] = False
-            elif model.br_normally_open[pos]:
-                br_in[pos] = True  # a tie listed with f > 0 is closed
-            br_frac[pos] = min(br_frac[pos], f)
-        elif code == "source":
-            src_frac[pos] = min(src_frac[pos], f)
-        elif code == "load":
-            load_frac[pos] = min(load_frac[pos], f)
+                part["br"][0].append(trs)
+                part["br"][1].append(f)
+        elif code in ("branch", "source", "load"):
+            if code == "branch":
+                if f == 0.0:
+                    off["branch"].append([pos])
+                elif model.br_normally_open[pos]:
+                    closed.append(pos)  # a tie listed with f > 0 is closed
+                code = "br"
+            part[code][0].append([pos])
+            part[code][1].append(f)
         elif code == "shunt":
             if f == 0.0:
-                shunt_in[pos] = False
+                off["shunt"].append([pos])
         else:
             msg = f"asset {aid!r} has element {pos!r}, which outages cannot act on."
             raise InputError(msg)
+    bus_alive = _without(model.bus_in_service, off["buses"])
+    br_in = model.br_in_service.copy()
+    br_in[closed] = True
+    br_in = _without(br_in, off["branch"])
+    shunt_in = _without(model.shunt_in_service, off["shunt"])
+    br_frac, src_frac, load_frac = (
+        _least(base[k0], *part[k]) for k0, k in (("ones_br", "br"), ("src_frac0", "source"),
+                                                 ("load_frac0", "load")))
     return bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed
+
+
+def _without(alive: np.ndarray, parts: list) -> np.ndarray:
+    """A copy of ``alive`` with the positions in ``parts`` (a list of arrays) False."""
+    out = alive.copy()
+    if parts:
+        out[np.concatenate(parts).astype(np.int64)] = False
+    return out
+
+
+def _least(frac0: np.ndarray, pos: list, values: list) -> np.ndarray:
+    """A copy of ``frac0`` lowered to the least fraction acting at each position:
+    ``values[i]`` acts at the positions ``pos[i]``."""
+    out = frac0.copy()
+    if pos:
+        np.minimum.at(out, np.concatenate(pos).astype(np.int64),
+                      np.repeat(np.asarray(values, dtype=float), [len(p) for p in pos]))
+    return out
 
 
 def load_positions(model: Model, load_ids) -> np.ndarray:
