@@ -503,9 +503,9 @@ def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tupl
         (fraction 0) in input order.
     """
     removed: list[str] = []
-    # positions removed per element kind; positions (lists) and the fraction each keeps
-    off: dict[str, list] = {"buses": [], "branch": [], "shunt": []}
-    part: dict[str, tuple[list, list]] = {k: ([], []) for k in ("br", "source", "load")}
+    dead: dict[str, list] = {"buses": [], "branch": [], "shunt": []}  # positions removed
+    # per element kind: positions (a list of arrays) and the fraction that acts on each
+    cut: dict[str, tuple[list, list]] = {k: ([], []) for k in ("branch", "source", "load")}
     closed: list[int] = []
     actions = base["actions"]
     for aid, f in outs.items():
@@ -517,34 +517,29 @@ def _element_fractions(model: Model, base: dict, outs: dict[str, float]) -> tupl
             removed.append(aid)
         if code == "buses":
             if f == 0.0:
-                off["buses"].append(pos)
-            else:
-                part["br"][0].append(trs)
-                part["br"][1].append(f)
-        elif code in ("branch", "source", "load"):
-            if code == "branch":
-                if f == 0.0:
-                    off["branch"].append([pos])
-                elif model.br_normally_open[pos]:
-                    closed.append(pos)  # a tie listed with f > 0 is closed
-                code = "br"
-            part[code][0].append([pos])
-            part[code][1].append(f)
+                dead["buses"].append(pos)
+            else:  # a damaged substation keeps f of its transformers' rating
+                cut["branch"][0].append(trs)
+                cut["branch"][1].append(f)
+        elif code in cut:
+            if code == "branch" and f == 0.0:
+                dead["branch"].append([pos])
+            elif code == "branch" and model.br_normally_open[pos]:
+                closed.append(pos)  # a tie listed with f > 0 is closed
+            cut[code][0].append([pos])
+            cut[code][1].append(f)
         elif code == "shunt":
             if f == 0.0:
-                off["shunt"].append([pos])
+                dead["shunt"].append([pos])
         else:
             msg = f"asset {aid!r} has element {pos!r}, which outages cannot act on."
             raise InputError(msg)
-    bus_alive = _without(model.bus_in_service, off["buses"])
-    br_in = model.br_in_service.copy()
-    br_in[closed] = True
-    br_in = _without(br_in, off["branch"])
-    shunt_in = _without(model.shunt_in_service, off["shunt"])
-    br_frac, src_frac, load_frac = (
-        _least(base[k0], *part[k]) for k0, k in (("ones_br", "br"), ("src_frac0", "source"),
-                                                 ("load_frac0", "load")))
-    return bus_alive, br_in, br_frac, src_frac, load_frac, shunt_in, removed
+    br_in = _without(model.br_in_service, dead["branch"])
+    br_in[closed] = True  # (a closed tie is never one removed: one asset per branch)
+    br_frac, src_frac, load_frac = (_least(base[k0], *cut[k]) for k0, k in (
+        ("ones_br", "branch"), ("src_frac0", "source"), ("load_frac0", "load")))
+    return (_without(model.bus_in_service, dead["buses"]), br_in, br_frac, src_frac,
+            load_frac, _without(model.shunt_in_service, dead["shunt"]), removed)
 
 
 def _without(alive: np.ndarray, parts: list) -> np.ndarray:
