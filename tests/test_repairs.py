@@ -89,23 +89,32 @@ def test_seeded_draws_reproducible_and_seed_sensitive():
     assert 60 * 24 <= a.iloc[0] <= 120 * 24
 
 
-def test_array_draws_equal_the_table_draws():
-    """draw_repair_hours (the sampled nights' path, on arrays) is repair_hours without the
-    frame: the same uniforms in row order, given hours kept, the generator left alike."""
+def test_array_draws_are_the_table_rows_inverse_cdfs():
+    """draw_repair_hours (the sampled nights' path, on arrays): row i's time is its table
+    entry's inverse CDF at the generator's i-th uniform (max 0), a given time is kept and
+    still takes its uniform; repair_hours on the same strikes gives the same times."""
     s = strikes([("plant:chp", "plant", 0, "destroyed", 1.0, np.nan),
                  ("sub:a", "substation", 1, "damaged", 0.5, 12.0),
                  ("line:x", "line", 2, "disabled", 1.0, np.nan),
                  ("plant:chp", "plant", 3, "damaged", 0.2, np.nan)])
     table = load_repair_table()
-    ga, gb = np.random.default_rng(5), np.random.default_rng(5)
-    want = repair_hours(s, NET, rng=ga, table=table)
-    got = draw_repair_hours(table, gb, s["kind"].tolist(),
-                            registry_technology(NET, s["asset_id"]), s["effect"].tolist(),
+    tech = registry_technology(NET, s["asset_id"])
+    u = np.random.default_rng(5).random(len(s))
+    want = [max(table.lookup(k, t, e, f).dist.ppf(ui), 0.0) for k, t, e, f, ui in zip(
+        s["kind"], tech, s["effect"], s["fraction_lost"], u, strict=True)]
+    want[1] = 12.0
+    gen = np.random.default_rng(5)
+    got = draw_repair_hours(table, gen, s["kind"].tolist(), tech, s["effect"].tolist(),
                             s["fraction_lost"].to_numpy(float), s["repair_h"].to_numpy(float))
-    np.testing.assert_array_equal(got, want.to_numpy())
-    assert got[1] == 12.0
-    assert ga.random() == gb.random()
+    np.testing.assert_array_equal(got, want)
+    assert gen.random() == np.random.default_rng(5).random(len(s) + 1)[-1]
+    np.testing.assert_array_equal(repair_hours(s, NET, seed=5, table=table).to_numpy(), got)
     assert repair_hours(s.iloc[:0], NET, seed=1).empty
+    short = np.random.default_rng(5)
+    with pytest.raises(ValueError, match="fraction_lost"):
+        draw_repair_hours(table, short, s["kind"].tolist(), tech, s["effect"].tolist(),
+                          np.ones(3))
+    assert short.random() == u[0]  # nothing drawn before the error
 
 
 def test_override_replaces_only_its_row():

@@ -340,9 +340,20 @@ def draw_repair_hours(table: RepairTable, rng: np.random.Generator, kinds: list[
     ``kinds``, ``tech`` (:func:`registry_technology`), ``effects`` and ``fraction_lost``
     give each strike's row of ``table``; a caller that holds them as arrays (the sampled
     nights of :mod:`gridmodel.strikes.patterns`) skips building a table.
+
+    Raises
+    ------
+    ValueError
+        When the per-strike inputs differ in length (before any draw).
     """
+    given = (np.full(len(kinds), np.nan) if given_h is None
+             else np.asarray(given_h, dtype=float))
+    sizes = {"kinds": len(kinds), "tech": len(tech), "effects": len(effects),
+             "fraction_lost": len(fraction_lost), "given_h": len(given)}
+    if len(set(sizes.values())) > 1:
+        msg = f"one entry per strike in each input; got lengths {sizes}."
+        raise ValueError(msg)
     u = rng.random(len(kinds))  # one uniform per row: inverse-CDF sampling, order-stable
-    given = np.full(len(kinds), np.nan) if given_h is None else given_h
     drawn = np.isnan(given)
     out = _draw_hours(table, kinds, tech, effects, fraction_lost, u, drawn)
     return np.where(drawn, out, given)
