@@ -15,17 +15,22 @@ in under 5 minutes at the measured rate. Last, ``--floor K`` (default 20; 0 skip
 profiles ``K`` replicates and prints the time spent inside compiled solvers (HiGHS,
 SuperLU, DAQP and the numba kernels), the part that no removal of Python or pandas
 bookkeeping can take away, and the ratio to the baseline's replicate it leaves at best.
+``--stages K`` (default 0: skipped) times the chain's steps over ``K`` replicates in one
+process (each step's own CPU time, its sub-steps apart): the table of docs/ensembles.md.
 
 Usage::
 
     python benchmarks/bench_ensemble.py [--n 1000] [--workers 2] [--baseline 3]
                                         [--vs-baseline 20] [--passes 5] [--floor 20]
+                                        [--stages 0]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
+import functools
 import importlib
 import pkgutil
 import pstats
@@ -33,6 +38,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -207,11 +213,65 @@ def solver_floor(k: int, baseline_ms: float | None) -> None:
               f"{baseline_ms / floor_ms:.1f}x cheaper than the baseline's {baseline_ms:.1f} ms")
 
 
+#: the chain's steps timed by ``--stages``: (module, function, label); a step's time
+#: excludes that of the steps it calls (the LP is timed inside the grid timeline)
+STAGES = [
+    ("gridmodel.studies.ensemble", "_replicate", "the rest (row, chain glue)"),
+    ("gridmodel.strikes.patterns", "sample_night", "sample the night"),
+    ("gridmodel.outage.timeline", "_asset_periods", "asset periods"),
+    ("gridmodel.outage.timeline", "_run_steps", "rest of the grid timeline"),
+    ("gridmodel.outage.fast", "constrained_balance", "line-limit LPs"),
+    ("gridmodel.outage.timeline", "_blackouts", "rolling blackouts"),
+    ("gridmodel.pipeline", "heat_inputs", "heat inputs"),
+    ("gridmodel.pipeline", "heat_chain", "heat chain"),
+    ("gridmodel.studies.ensemble", "metric_values", "row metrics"),
+]
+
+
+def stage_times(k: int) -> dict[str, float]:
+    """CPU a replicate spends in each step of :data:`STAGES` [ms], over ``k`` replicates
+    in this process (``time.process_time``; each step without the steps it calls), plus
+    ``"outside the replicates"`` (the ensemble's own frame and bookkeeping)."""
+    acc = {label: 0.0 for *_, label in STAGES}
+    inner: list[float] = []  # time of the timed steps called by each open step
+
+    def timed(f, label):
+        @functools.wraps(f)
+        def g(*a, **kw):
+            inner.append(0.0)
+            t = time.process_time()
+            try:
+                return f(*a, **kw)
+            finally:
+                el = time.process_time() - t
+                acc[label] += el - inner.pop()
+                if inner:
+                    inner[-1] += el
+        return g
+
+    pattern = pattern_from_dict(PATTERN)
+    ensemble.run(pattern, 1, seed=SEED, progress=False)  # compile and cache first
+    with contextlib.ExitStack() as stack:
+        for mod, name, label in STAGES:
+            m = importlib.import_module(mod)
+            stack.enter_context(mock.patch.object(m, name, timed(getattr(m, name), label)))
+        t0 = time.process_time()
+        ensemble.run(pattern, k, seed=SEED, progress=False)
+        total = time.process_time() - t0
+    out = {label: s / k * 1e3 for label, s in acc.items()}
+    out["outside the replicates"] = (total - sum(acc.values())) / k * 1e3
+    print(f"stages: {total / k * 1e3:.1f} ms a replicate over {k} replicates (one process)")
+    for label, ms in sorted(out.items(), key=lambda x: -x[1]):
+        print(f"  {label:28s} {ms:6.1f} ms")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--baseline", type=int, default=3)
+    ap.add_argument("--baseline", type=int, default=3,
+                    help="replicates through the pandapower engine for the ratio (0: skip)")
     ap.add_argument("--out", default=None,
                     help="write part files here (resumable with --resume; rate is then "
                     "measured on the replicates computed in this run)")
@@ -223,6 +283,8 @@ def main() -> None:
                     help="interleaved passes of that comparison (each side's best is kept)")
     ap.add_argument("--floor", type=int, default=20, metavar="K",
                     help="replicates profiled for the time inside compiled solvers (0: skip)")
+    ap.add_argument("--stages", type=int, default=0, metavar="K",
+                    help="replicates timed step by step in one process (0: skip)")
     args = ap.parse_args()
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -239,16 +301,19 @@ def main() -> None:
           f"{args.workers} workers, {wall:.1f} s wall including start-up "
           f"({res.timings_s['setup']:.1f} s) -> {rate:.2f} replicates/s "
           f"({args.workers / rate:.2f} s per replicate per worker)")
-    per_rep_pp = baseline(pattern, min(args.baseline, args.n), res.frame)
-    print(f"ratio: ensemble throughput / pandapower path throughput = "
-          f"{rate * per_rep_pp:.1f}x ({args.workers} workers vs 1 process); per core "
-          f"{rate * per_rep_pp / args.workers:.1f}x")
+    if min(args.baseline, args.n) > 0:  # --baseline 0: no pandapower path, no ratio
+        per_rep_pp = baseline(pattern, min(args.baseline, args.n), res.frame)
+        print(f"ratio: ensemble throughput / pandapower path throughput = "
+              f"{rate * per_rep_pp:.1f}x ({args.workers} workers vs 1 process); per core "
+              f"{rate * per_rep_pp / args.workers:.1f}x")
     t10k = 10_000 / rate
     verdict = "yes" if t10k < 300 else "no"
     print(f"10,000 replicates at this rate: {t10k / 60:.1f} min -> under 5 minutes: {verdict}")
     print(res.summary.to_string(index=False))
     if args.floor:  # last: its warm caches must not speed up the ensemble's start-up
         solver_floor(args.floor, base_ms)
+    if args.stages:
+        stage_times(args.stages)
 
 
 if __name__ == "__main__":
