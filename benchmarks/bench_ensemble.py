@@ -174,6 +174,14 @@ def _numba_kernels() -> set[tuple[str, str]]:
     return out
 
 
+def _warm_pattern():
+    """The benchmark's pattern, after one replicate in this process has compiled the
+    kernels and filled the caches (so what is timed next is the steady state)."""
+    pattern = pattern_from_dict(PATTERN)
+    ensemble.run(pattern, 1, seed=SEED, progress=False)
+    return pattern
+
+
 def solver_floor(k: int, baseline_ms: float | None) -> None:
     """CPU a replicate spends inside compiled solvers, by cProfile over ``k`` replicates.
 
@@ -184,8 +192,7 @@ def solver_floor(k: int, baseline_ms: float | None) -> None:
     nothing: the floor of the chain as its rules stand, and ``baseline_ms`` over it the
     largest ratio to the baseline that plumbing alone could reach.
     """
-    pattern = pattern_from_dict(PATTERN)
-    ensemble.run(pattern, 1, seed=SEED, progress=False)  # compile and cache first
+    pattern = _warm_pattern()
     kernels = _numba_kernels()
     prof = cProfile.Profile()
     t0 = time.process_time()
@@ -231,13 +238,17 @@ STAGES = [
 def stage_times(k: int) -> dict[str, float]:
     """CPU a replicate spends in each step of :data:`STAGES` [ms], over ``k`` replicates
     in this process (``time.process_time``; each step without the steps it calls), plus
-    ``"outside the replicates"`` (the ensemble's own frame and bookkeeping)."""
+    ``"outside the replicates"`` (the ensemble's own frame and bookkeeping). Each step's
+    calls a replicate are printed beside it: a step never entered shows 0 calls, not a
+    quiet 0 ms (a function renamed or called by another name than the one patched)."""
     acc = {label: 0.0 for *_, label in STAGES}
+    calls = dict.fromkeys(acc, 0)
     inner: list[float] = []  # time of the timed steps called by each open step
 
     def timed(f, label):
         @functools.wraps(f)
         def g(*a, **kw):
+            calls[label] += 1
             inner.append(0.0)
             t = time.process_time()
             try:
@@ -249,8 +260,7 @@ def stage_times(k: int) -> dict[str, float]:
                     inner[-1] += el
         return g
 
-    pattern = pattern_from_dict(PATTERN)
-    ensemble.run(pattern, 1, seed=SEED, progress=False)  # compile and cache first
+    pattern = _warm_pattern()
     with contextlib.ExitStack() as stack:
         for mod, name, label in STAGES:
             m = importlib.import_module(mod)
@@ -262,7 +272,8 @@ def stage_times(k: int) -> dict[str, float]:
     out["outside the replicates"] = (total - sum(acc.values())) / k * 1e3
     print(f"stages: {total / k * 1e3:.1f} ms a replicate over {k} replicates (one process)")
     for label, ms in sorted(out.items(), key=lambda x: -x[1]):
-        print(f"  {label:28s} {ms:6.1f} ms")
+        n_calls = f"{calls[label] / k:6.1f} calls" if label in calls else ""
+        print(f"  {label:28s} {ms:6.1f} ms {n_calls}")
     return out
 
 
