@@ -178,7 +178,7 @@ def _warm_pattern():
     """The benchmark's pattern, after one replicate in this process has compiled the
     kernels and filled the caches (so what is timed next is the steady state)."""
     pattern = pattern_from_dict(PATTERN)
-    ensemble.run(pattern, 1, seed=SEED, progress=False)
+    ensemble.run(pattern, 1, seed=SEED, workers=1, progress=False)
     return pattern
 
 
@@ -197,7 +197,7 @@ def solver_floor(k: int, baseline_ms: float | None) -> None:
     prof = cProfile.Profile()
     t0 = time.process_time()
     prof.enable()
-    ensemble.run(pattern, k, seed=SEED, progress=False)
+    ensemble.run(pattern, k, seed=SEED, workers=1, progress=False)  # profiled: this process
     prof.disable()
     total_ms = (time.process_time() - t0) / k * 1e3
     parts = dict.fromkeys([*COMPILED_SOLVERS, "numba kernels", "tie-rule QP (DAQP)"], 0.0)
@@ -266,7 +266,7 @@ def stage_times(k: int) -> dict[str, float]:
             m = importlib.import_module(mod)
             stack.enter_context(mock.patch.object(m, name, timed(getattr(m, name), label)))
         t0 = time.process_time()
-        ensemble.run(pattern, k, seed=SEED, progress=False)
+        ensemble.run(pattern, k, seed=SEED, workers=1, progress=False)  # timers: this process
         total = time.process_time() - t0
     out = {label: s / k * 1e3 for label, s in acc.items()}
     out["outside the replicates"] = (total - sum(acc.values())) / k * 1e3
