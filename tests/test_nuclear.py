@@ -121,6 +121,39 @@ def test_ukraine_three_npp_switchyards_hit_give_the_field_notes_stage():
     got = stage_for_deficit(hit.shed_mw, hit.demand_mw)
     assert (got.queues, got.hours_off_per_day, got.emergency) == (5.0, 20.0, True)
     assert hit.shed_mw - base.shed_mw == pytest.approx(6268.0, rel=0.01)
+    # the public one-step API gives the snapshot's answer on the same asset state
+    from gridmodel.outage import simulate_outage
+    from gridmodel.strikes import remaining_fractions
+
+    one = simulate_outage(net, remaining_fractions(s), engine="fast", ac=False)
+    assert one.nuclear_trips == ("plant:khmelnytskyi-npp", "plant:rivne-npp",
+                                 "plant:south-ukraine-npp")
+    assert one.shed_mw == pytest.approx(hit.shed_mw, abs=1e-9)
+
+
+@pytest.mark.parametrize("engine", ["pandapower", "fast"])
+def test_simulate_outage_trips_the_unit_as_the_snapshot_does(net, engine):
+    # the public one-step API applies the same rule as the strike list's snapshot: 30 % of
+    # the switchyard lost trips the 1,000 MW unit, so 400 MW of gas serve 1,200 MW
+    from gridmodel.outage import simulate_outage
+
+    res = simulate_outage(net, {"sub:npp": 0.7}, engine=engine, ac=False)
+    assert res.nuclear_trips == ("plant:npp",)
+    assert "plant:npp" in res.removed
+    assert res.shed_mw == pytest.approx(800.0, abs=1e-6)
+    assert "Nuclear response: 1 plant(s) tripped" in res.summary()
+    # off: the outages are the whole asset state, the unit runs at its damaged switchyard
+    raw = simulate_outage(net, {"sub:npp": 0.7}, engine=engine, ac=False,
+                          nuclear_response=False)
+    assert raw.nuclear_trips == ()
+    assert raw.shed_mw == pytest.approx(0.0, abs=1e-6)
+    # a plant the outages already remove is not reported as tripped by the rule
+    both = simulate_outage(net, {"sub:npp": 0.7, "plant:npp": 0.0}, engine=engine, ac=False)
+    assert both.nuclear_trips == ()
+    assert both.shed_mw == pytest.approx(800.0, abs=1e-6)
+    # the islanded switchyard (its only outlet line out) trips it too
+    isl = simulate_outage(net, {"line:npp-grid": 0.0}, engine=engine, ac=False)
+    assert isl.nuclear_trips == ("plant:npp",)
 
 
 def test_islanded_switchyard_trips_until_an_outlet_returns(net):

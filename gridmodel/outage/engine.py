@@ -37,7 +37,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
                     demand_mw: pd.Series | None = None, import_cap_mw: float | None = None,
                     max_cascade_rounds: int = GRID.max_cascade_rounds,
                     overload_threshold: float | None = None,
-                    compiled=None, line_limits: bool = True) -> OutageResult:
+                    compiled=None, line_limits: bool = True,
+                    nuclear_response: bool = True) -> OutageResult:
     """Simulate what a set of outages does to the system in one step.
 
     Parameters
@@ -75,6 +76,12 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
         continuous rating by the LP of :mod:`gridmodel.outage.lp` (redispatch and priority
         shedding within the DC line limits). False keeps the proportional balance (line
         limits then act only through the overload trips).
+    nuclear_response : bool
+        Trip the nuclear plants whose connection substations ``outages`` hits (below 1),
+        or whose every outlet line it removes, as the timeline does at a strike
+        (:mod:`gridmodel.outage.nuclear`, FIELD_NOTES 2); the plants tripped are in the
+        result's ``nuclear_trips``. False takes ``outages`` as the whole asset state (the
+        timeline's own steps, which carry the trips with their restart times).
 
     Returns
     -------
@@ -96,7 +103,8 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
     check_cascade_args(max_cascade_rounds, overload_threshold)
     with recording_model_warnings() as said:
         result = _simulate(net, outages, engine, ac, demand_mw, import_cap_mw,
-                           max_cascade_rounds, overload_threshold, compiled, line_limits)
+                           max_cascade_rounds, overload_threshold, compiled, line_limits,
+                           nuclear_response)
         if result.cascade_status == "limit hit":
             warn_cascade_limit(max_cascade_rounds, overload_threshold, line_limits)
     result.model_warnings = unique_messages(said)
@@ -105,7 +113,7 @@ def simulate_outage(net, outages: Mapping[str, float] | None = None, *,
 
 def _simulate(net, outages, engine: str, ac: bool, demand_mw, import_cap_mw,
               max_cascade_rounds: int, overload_threshold: float, compiled,
-              line_limits: bool) -> OutageResult:
+              line_limits: bool, nuclear_response: bool) -> OutageResult:
     """The step of :func:`simulate_outage`, its arguments checked."""
     if engine == "fast":
         if ac:
@@ -116,14 +124,30 @@ def _simulate(net, outages, engine: str, ac: bool, demand_mw, import_cap_mw,
 
         if compiled is None:
             compiled = compile_cached(net)  # compiled once per (unchanged) net
+    trips: list[str] = []
+    if nuclear_response and outages:
+        from gridmodel.outage.nuclear import tripped_plants
+
+        cache = compiled.extra.setdefault("nuclear", {}) if engine == "fast" else None
+        trips = [p for p in tripped_plants(net, outages, network_cache=cache)
+                 if float(outages.get(p, 1.0)) > 0.0]  # not already out in ``outages``
+        if trips:
+            outages = {**outages, **dict.fromkeys(trips, 0.0)}
+    if engine == "fast":
         ev = evaluate(compiled, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw,
                       max_cascade_rounds=max_cascade_rounds,
                       overload_threshold=overload_threshold, line_limits=line_limits)
-        return to_result(compiled, ev)
-    model = build_model(net)
-    state = apply_outages(model, outages, demand_mw=demand_mw, import_cap_mw=import_cap_mw)
-    return run_pandapower(net, model, state, ac=ac, max_cascade_rounds=max_cascade_rounds,
-                          overload_threshold=overload_threshold, line_limits=line_limits)
+        result = to_result(compiled, ev)
+    else:
+        model = build_model(net)
+        state = apply_outages(model, outages, demand_mw=demand_mw,
+                              import_cap_mw=import_cap_mw)
+        result = run_pandapower(net, model, state, ac=ac,
+                                max_cascade_rounds=max_cascade_rounds,
+                                overload_threshold=overload_threshold,
+                                line_limits=line_limits)
+    result.nuclear_trips = tuple(trips)
+    return result
 
 
 def _loadings(model: Model, state: State, labels: np.ndarray, bal, fr,

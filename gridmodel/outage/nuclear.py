@@ -39,7 +39,7 @@ import pandas as pd
 
 from gridmodel.strikes.repairs import period_records, repair_hours
 
-__all__ = ["connection_substations", "response_strikes", "snapshot_outages"]
+__all__ = ["connection_substations", "response_strikes", "snapshot_outages", "tripped_plants"]
 
 #: strike-list label of the rows this rule adds: ``nuclear<-<row of the substation strike>``
 ROW_PREFIX = "nuclear<-"
@@ -67,25 +67,34 @@ def connection_substations(net) -> dict[str, list[str]]:
     return out
 
 
-def snapshot_outages(net, outages: Mapping[str, float] | None) -> dict[str, float] | None:
+def snapshot_outages(net, outages: Mapping[str, float] | None, *,
+                     network_cache: dict | None = None) -> dict[str, float] | None:
     """``outages`` with every nuclear plant whose connection substation is hit at 0.
 
     For a snapshot (all strikes at once, no time): a substation with a remaining fraction
     below 1 trips the plants it connects, and so does the loss of every outlet line of a
-    switchyard (module rule). ``None`` stays ``None``.
+    switchyard (module rule). ``None`` stays ``None``. ``network_cache``: as in
+    :func:`response_strikes`.
     """
     if outages is None:
         return None
-    out = dict(outages)
-    conn = connection_substations(net)
-    outlets = _outlets(net, conn)
-    for plant, subs in conn.items():
-        hit = any(float(outages.get(s, 1.0)) < 1.0 for s in subs)
-        islanded = plant in outlets and all(
-            min(float(outages.get(a, 1.0)) for a in pair) <= 0.0 for pair in outlets[plant])
-        if hit or islanded:
-            out[plant] = 0.0
-    return out
+    return {**outages, **dict.fromkeys(tripped_plants(net, outages,
+                                                      network_cache=network_cache), 0.0)}
+
+
+def tripped_plants(net, outages: Mapping[str, float] | None, *,
+                   network_cache: dict | None = None) -> list[str]:
+    """Nuclear plants the module rule trips under the asset state ``outages``, sorted:
+    a connection substation below 1, or every outlet of the switchyard at 0. A plant
+    already at 0 in ``outages`` is listed too (the rule would trip it)."""
+    if not outages:
+        return []
+    by_sub, outlets, _ = _watched(net, network_cache)
+    out = {plant for sub, plants in by_sub.items() if float(outages.get(sub, 1.0)) < 1.0
+           for plant in plants}
+    out |= {plant for plant, pairs in outlets.items()
+            if all(min(float(outages.get(a, 1.0)) for a in pair) <= 0.0 for pair in pairs)}
+    return sorted(out)
 
 
 def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,

@@ -119,6 +119,11 @@ class OutageResult(LazyTables):
         island whose line limits could not be held:
         :class:`~gridmodel.errors.LineLimitWarning`); set by
         :func:`~gridmodel.outage.engine.simulate_outage`.
+    nuclear_trips : tuple of str
+        Nuclear plants that :func:`~gridmodel.outage.engine.simulate_outage` tripped
+        because the outages hit their connection substations or every outlet
+        (:mod:`gridmodel.outage.nuclear`); also in :attr:`removed`. Empty when none did
+        or the rule was off.
     """
 
     TABLES = TABLES
@@ -153,6 +158,7 @@ class OutageResult(LazyTables):
         self.damaged = {} if damaged is None else damaged
         self.extra = {} if extra is None else extra
         self.model_warnings: tuple[str, ...] = ()
+        self.nuclear_trips: tuple[str, ...] = ()
 
     def _load_total(self, column: str) -> float:
         """Sum of a column of :attr:`loads` [MW], from the engine's arrays while the
@@ -206,6 +212,9 @@ class OutageResult(LazyTables):
             f"Cascade: {self.cascade_rounds} round(s), {len(self.cascade_log)} branch(es) "
             f"tripped on overload, {self.cascade_status}.",
         ]
+        if self.nuclear_trips:
+            lines.append(f"Nuclear response: {len(self.nuclear_trips)} plant(s) tripped, "
+                         f"their switchyards hit: {', '.join(self.nuclear_trips)}.")
         cut_off = self.loads.loc[self.loads["island"] < 0, "shed_mw"].sum()
         if cut_off > 0:
             lines.append(f"Loads cut off at struck buses: {cut_off:,.1f} MW shed.")

@@ -49,7 +49,7 @@ from gridmodel.outage.demand import (
     load_demand_profile,
     profile_loads,
 )
-from gridmodel.outage.nuclear import response_strikes, snapshot_outages
+from gridmodel.outage.nuclear import response_strikes
 from gridmodel.outage.result import LazyTable, LazyTables
 from gridmodel.outage.steps import SUM_COLUMNS, StepArrays
 from gridmodel.outage.ties import with_tie_closings
@@ -551,7 +551,9 @@ def _steps_results(net, kwargs, states, factors, meta, times, progress):
             demand = pd.Series(meta["p_peak_mw"].to_numpy()
                                * f[meta["class_for_profile"]].to_numpy(),
                                index=meta["load_id"].to_numpy())
-            res = _simulate(net, dict(state), demand_mw=demand, **kwargs)
+            # the states carry the nuclear trips with their restart times already
+            res = _simulate(net, dict(state), demand_mw=demand, nuclear_response=False,
+                            **kwargs)
             cache[key] = (len(cache), res)
         run, res = cache[key]
         t = times[k]
@@ -740,11 +742,11 @@ def snapshot(net, strikes=None, *, engine: str = "pandapower", ac: bool = True, 
     -------
     OutageResult
         The engine's result; outages are :func:`gridmodel.strikes.remaining_fractions`,
-        with the nuclear plants whose connection substations are hit tripped
-        (:func:`gridmodel.outage.nuclear.snapshot_outages`).
+        with the nuclear plants whose connection substations are hit tripped by the
+        engine (``nuclear_response``, listed in the result's ``nuclear_trips``).
     """
     from gridmodel.strikes import remaining_fractions
 
     strikes = _as_strikes(net, strikes)
     outages = remaining_fractions(strikes) if strikes is not None else None
-    return _simulate(net, snapshot_outages(net, outages), engine=engine, ac=ac, **kwargs)
+    return _simulate(net, outages, engine=engine, ac=ac, **kwargs)
