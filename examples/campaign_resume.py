@@ -39,7 +39,8 @@ def main(argv=None) -> int:
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", required=True, type=Path)
-    out = ap.parse_args(argv).out
+    # absolute: the scenario's initial_state is read relative to the scenario file
+    out = ap.parse_args(argv).out.resolve()
     whole = run(HERE / "campaign.toml", out=out / "campaign", progress=False)
     night1 = run(HERE / "night1.toml", out=out / "night1", progress=False)
     sc2 = load_scenario(HERE / "night2.toml").model_copy(
