@@ -134,6 +134,23 @@ def test_struck_substation_takes_its_buses_and_elements(tiny_net, engine):
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_every_bus_struck_leaves_no_island_and_sheds_everything(tiny_net, engine):
+    # no live bus at all: no island, every load cut off (it raised IndexError before)
+    reg = tiny_net.registry
+    res = _run(tiny_net, dict.fromkeys(reg.loc[reg["kind"] == "bus", "asset_id"], 0.0),
+               engine)
+    assert res.n_islands == 0
+    assert len(res.islands) == 0
+    assert res.served_mw == 0.0
+    assert res.shed_mw == pytest.approx(res.demand_mw)
+    assert res.demand_mw > 0.0
+    assert (res.loads["island"] == -1).all()
+    assert not res.loads["energised"].any()
+    assert not res.branches["in_service"].any()
+    assert "0 island(s)" in res.summary()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_import_cap_argument_and_no_source(tiny_net, engine):
     res = _run(tiny_net, {"plant:tpp": 0.0}, engine, import_cap_mw=0.0)
     assert res.shed_mw == pytest.approx(90.0)

@@ -25,7 +25,7 @@ from gridmodel.outage.cascade import (
     trip_round,
     warn_cascade_limit,
 )
-from gridmodel.outage.islands import labels_from_sets
+from gridmodel.outage.islands import energised_buses, labels_from_sets
 from gridmodel.outage.lp import constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -154,10 +154,9 @@ def _loadings(model: Model, state: State, labels: np.ndarray, bal, fr,
               br_alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Branches in use and their loadings (DC, or pandapower's AC loading where the
     island was solved in AC, divided by the damage fraction); 0 where not in use."""
-    live = br_alive & (labels[model.br_from] >= 0)
-    live &= bal.energised[np.maximum(labels[model.br_from], 0)]
+    live = br_alive & energised_buses(labels[model.br_from], bal.energised)
     loading = dc_loading(fr.p_from_mw, state.br_rating_mw)
-    if fr.loading_ac is not None:
+    if fr.loading_ac is not None and len(fr.method):  # (no island left: none in use)
         br_method = fr.method[np.maximum(labels[model.br_from], 0)]
         use_ac = live & (br_method == "ac")
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -70,6 +70,7 @@ from gridmodel.outage.cascade import (
     trip_round,
     warn_cascade_limit,
 )
+from gridmodel.outage.islands import energised_buses
 from gridmodel.outage.lp import DCBranches, above_rating, constrained_balance, limit_binds
 from gridmodel.outage.result import OutageResult, build_result
 
@@ -652,7 +653,7 @@ def _in_use(model: Model, labels: np.ndarray, bal: Balance,
             br_alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Energised buses (in an island ``bal`` energises) and branches in use (alive, from
     an energised bus)."""
-    energ_bus = (labels >= 0) & bal.energised[np.maximum(labels, 0)]
+    energ_bus = energised_buses(labels, bal.energised)
     return energ_bus, br_alive & energ_bus[model.br_from]
 
 

@@ -19,6 +19,15 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
+def energised_buses(labels: np.ndarray, energised: np.ndarray) -> np.ndarray:
+    """Positions of ``labels`` (island per bus or branch end, ``-1`` dead) that lie in an
+    island ``energised`` (bool per island) marks; all False when no island is left (every
+    bus struck: ``energised`` is empty)."""
+    if not len(energised):
+        return np.zeros(len(labels), dtype=bool)
+    return (labels >= 0) & energised[np.maximum(labels, 0)]
+
+
 def island_labels(n_bus: int, br_from: np.ndarray, br_to: np.ndarray, br_alive: np.ndarray,
                   bus_alive: np.ndarray) -> tuple[int, np.ndarray]:
     """Label the islands of a bus-branch graph.

@@ -27,6 +27,7 @@ import pandapower as pp
 from pandapower.auxiliary import LoadflowNotConverged
 
 from gridmodel.errors import SimulationError
+from gridmodel.outage.islands import energised_buses
 
 #: pandapower tables with a single ``bus`` column that the flow switches with their bus
 _BUS_TABLES = ("gen", "sgen", "load", "shunt", "ext_grid", "storage", "ward", "xward",
@@ -127,8 +128,7 @@ class PandapowerFlow:
     def _write_round(self, labels: np.ndarray, balance, br_alive: np.ndarray,
                      src_cap_mw: np.ndarray) -> None:
         work, model = self.net, self.model
-        energised = balance.energised
-        bus_on = (labels >= 0) & energised[np.maximum(labels, 0)]
+        bus_on = energised_buses(labels, balance.energised)
         self.bus_on = bus_on
         work.bus["in_service"] = bus_on
         on = br_alive & bus_on[model.br_from]
@@ -156,7 +156,7 @@ class PandapowerFlow:
             work.ext_grid.drop(work.ext_grid.index, inplace=True)
         src_isl = np.where(src_cap_mw > 0, labels[model.src_bus], -1)
         self.slack_island = []
-        for isl in np.flatnonzero(energised):
+        for isl in np.flatnonzero(balance.energised):
             ks = np.flatnonzero(src_isl == isl)
             k = ks[np.argmax(src_cap_mw[ks])]
             bus = int(model.bus_index[model.src_bus[k]])

@@ -17,6 +17,7 @@ from pandas.core.internals.blocks import new_block_2d
 from pandas.core.internals.managers import BlockManager
 
 from gridmodel.outage._kernel import group_sums_nb
+from gridmodel.outage.islands import energised_buses
 
 ISLAND_COLUMNS = ["island", "n_buses", "buses", "energised", "generation_mw", "demand_mw",
                   "served_mw", "shed_mw", "converged", "method", "cascade_rounds"]
@@ -298,8 +299,7 @@ def island_columns(model, n_islands: int, bus_island: np.ndarray, balance,
 def load_columns(model, state, bus_island: np.ndarray, balance) -> dict:
     """Columns of the per-load table (:data:`LOAD_COLUMNS`) as arrays."""
     load_island = np.where(state.load_alive, bus_island[model.load_bus], -1)
-    energised_isl = balance.energised
-    load_energised = (load_island >= 0) & energised_isl[np.maximum(load_island, 0)]
+    load_energised = energised_buses(load_island, balance.energised)
     return {
         "load_id": model.load_id,
         "oblast": model.load_oblast,

@@ -214,6 +214,7 @@ class Criticality:
             ``zones_unpumped`` (zone ids whose pumping stops at some hour).
         """
         from gridmodel.outage.fast import evaluate
+        from gridmodel.outage.islands import energised_buses
         from gridmodel.outage.timeline import state_timeline
 
         lost = tuple(sorted(lost))
@@ -231,7 +232,7 @@ class Criticality:
         ev = evaluate(self.compiled, grid_lost, demand_mw=demand,
                       max_cascade_rounds=self.scenario.grid.max_cascade_rounds)
         lab = ev.bus_island
-        energ = (lab >= 0) & ev.balance.energised[np.maximum(lab, 0)]
+        energ = energised_buses(lab, ev.balance.energised)
         dark = sorted(str(b) for b in self.compiled.model.bus_name[~energ])
         cap, pump = res.availability.source_capacity, res.availability.pumping
         return {"dark_buses": dark, "heat_hourly": self._heat_hourly(res.heat),
