@@ -130,3 +130,41 @@ def test_refill_repair_hours_are_checked(kyiv_layer):
     ga = _kyiv_chp6_out(kyiv_layer)
     with pytest.raises(ValueError, match="refill_repair_h"):
         restart_buildings(ga, 1, 12.0, 12.0, np.full(len(kyiv_layer.buildings), -1.0))
+
+
+def _one_building(circulating: np.ndarray, drain_trigger: np.ndarray):
+    """A one-building, one-group availability by hand (the fields the restarts read)."""
+    from types import SimpleNamespace
+
+    n = len(circulating)
+    return SimpleNamespace(
+        index=pd.date_range("2026-02-03", periods=n, freq="h", tz="Europe/Kyiv"),
+        group_of=np.array([0]), drain_trigger=drain_trigger,
+        drain_cause=drain_trigger.astype(np.int8), circulating=circulating,
+        supply_ok=circulating, supply_cause=(~circulating).astype(np.int8),
+        freeze_risk=np.zeros((n, 1), bool), section_of=None, heat_level=None)
+
+
+def test_a_new_drain_does_not_cut_a_failed_refills_repair_short():
+    """Drained at 0, supply back at 10: one crew starts at 10, coolant would come at 14,
+    the refill fails and its 30 h repair ends at 44. Drained again at 12 (supply off
+    12-15), restarted at 15: coolant still not before 44 (before the fix it came at 19,
+    the repair forgotten). Without the second stop: back at 44 too."""
+    t = np.arange(60)[:, None]
+    once = t >= 10
+    twice = once.copy()
+    twice[12:15] = False
+    repair = np.array([30.0])
+    one = restart_buildings(_one_building(once, t == 0), 1, 1.0, 4.0, repair)
+    two = restart_buildings(_one_building(twice, (t == 0) | (t == 12)), 1, 1.0, 4.0, repair)
+    assert one.heat_back[0] == 44
+    assert two.drain_time[0] == 12
+    assert two.restart_start[0] == 15
+    assert two.heat_back[0] == 44
+    assert two.without_heat[:44, 0].all()
+    assert not two.without_heat[44:, 0].any()
+    # after the repair has ended, a new drain restarts in heat_to_flats_h as any building
+    late = once.copy()
+    late[50:53] = False
+    three = restart_buildings(_one_building(late, (t == 0) | (t == 50)), 1, 1.0, 4.0, repair)
+    assert three.heat_back[0] == 53 + 4

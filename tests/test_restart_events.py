@@ -17,6 +17,7 @@ def _reference(g, section, trigger, cause, circ, n_crews, crew_h, flats_h, extra
     n_t, n_b = trigger.shape[0], len(g)
     state, dcause, code = [NORMAL] * n_b, [0] * n_b, [0] * n_b
     start, ready, failed = [-1] * n_b, [0.0] * n_b, [False] * n_b
+    repair_end = [0.0] * n_b  # a failed refill's repair runs to its end through new drains
     queue, restarting, crew_end, events = [], [], [], []
     for t in range(n_t):
         still = []
@@ -45,7 +46,8 @@ def _reference(g, section, trigger, cause, circ, n_crews, crew_h, flats_h, extra
                     state[i], start[i], ready[i] = RESTARTING, t, t + flats_h
                     if extra[i] > 0 and not failed[i]:  # first refill fails: repair first
                         failed[i] = True
-                        ready[i] += extra[i]
+                        repair_end[i] = ready[i] + extra[i]
+                    ready[i] = max(ready[i], repair_end[i])
                     if ready[i] <= t:
                         state[i] = NORMAL
                     else:
@@ -85,7 +87,7 @@ def test_recorded_changes_equal_a_full_scan_every_hour(args):
     n_t, n_b = trigger.shape[0], len(g)
     ev_b, ev_t, ev_code, n_ev = _restart_loop(
         g.astype(np.int64), section.astype(np.int64), trigger, cause, circ, n_t, n_crews,
-        crew_h, flats_h, extra, np.zeros(n_b, dtype=np.bool_), np.full(n_b, -1),
+        crew_h, flats_h, extra, np.zeros(n_b, dtype=np.bool_), np.zeros(n_b), np.full(n_b, -1),
         np.full(n_b, -1), np.full(n_b, -1), np.zeros(n_t, dtype=np.int64))
     got = list(zip(ev_b[:n_ev].tolist(), ev_t[:n_ev].tolist(), ev_code[:n_ev].tolist(),
                    strict=True))

@@ -200,6 +200,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
         msg = f"refill_repair_h must be {n_b} finite hours >= 0, one per building."
         raise ValueError(msg)
     failed = np.zeros(n_b, dtype=np.bool_)
+    repair_end = np.zeros(n_b, dtype=np.float64)  # hour a failed refill's repair ends
     circulating = np.ascontiguousarray(ga.circulating, dtype=np.bool_)
     supply_ok = np.ascontiguousarray(ga.supply_ok, dtype=np.bool_)
     supply_cause = np.ascontiguousarray(ga.supply_cause, dtype=np.int8)
@@ -207,8 +208,8 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     ev_b, ev_t, ev_code, n_ev = _restart_loop(
         g, _sections(ga, n_b), drain_trigger,
         np.ascontiguousarray(ga.drain_cause, dtype=np.int8), circulating, n_t, int(n_crews),
-        float(crew_hours_per_building), float(heat_to_flats_h), extra, failed, drain_time,
-        start, back, crews_busy)
+        float(crew_hours_per_building), float(heat_to_flats_h), extra, failed, repair_end,
+        drain_time, start, back, crews_busy)
     first, timeline, offsets, ev_t, ev_code = _distinct_timelines(g, ev_b[:n_ev], ev_t[:n_ev],
                                                                   ev_code[:n_ev])
     n_tl = first.size
@@ -240,7 +241,7 @@ def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
 
 @njit(cache=True)
 def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_crews, crew_h,
-                  flats_h, extra_h, failed, drain_time, start, back,
+                  flats_h, extra_h, failed, repair_end, drain_time, start, back,
                   crews_busy):  # pragma: no cover
     """Hour-by-hour crew loop of :func:`restart_buildings`.
 
@@ -290,7 +291,7 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_cr
         if free > 0 and q_len:
             q_len, n_busy, n_restarting = _assign_crews(
                 t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
-                ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
+                repair_end, ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
                 restarting_start, n_restarting, mark, touched, n_touched)
         crews_busy[t] = n_busy
         if n_ev + n_b > ev_b.size:  # room for a change of every building this hour
@@ -449,7 +450,7 @@ def _free_crews(t, crew_end, n_busy):  # pragma: no cover
 
 @njit(cache=True)
 def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
-                  ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
+                  repair_end, ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
                   restarting_start, n_restarting, mark, touched,
                   n_touched):  # pragma: no cover
     """Give the ``free`` crews to the sections of the first queued buildings that circulate.
@@ -458,6 +459,9 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extr
     takes a crew for its section, and every other queued building of that section whose
     group circulates restarts with it. The queue keeps the buildings still waiting, in
     order; ``taken[s]`` is ``t + 1`` once section ``s`` has a crew from hour ``t``.
+    A building's first refill fails when ``extra_h`` > 0: its repair ends ``extra_h``
+    after the coolant would have come (``repair_end``), and no restart of it, that one
+    or a later one after a new drain, supplies coolant before then.
     Returns (queue length, busy crews, restarting entries).
     """
     m = 0
@@ -476,7 +480,9 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extr
             _touch(i, t, mark, touched, n_touched)
             if extra_h[i] > 0 and not failed[i]:  # first refill fails: repair first
                 failed[i] = True
-                ready[i] += extra_h[i]
+                repair_end[i] = ready[i] + extra_h[i]
+            if repair_end[i] > ready[i]:  # a repair under way is not cut short by a drain
+                ready[i] = repair_end[i]
             if ready[i] <= t:
                 state[i] = NORMAL
                 back[i] = t
