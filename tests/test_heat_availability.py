@@ -400,6 +400,48 @@ def test_decision_at_t_ignores_a_later_strike(kyiv_layer):
     assert (bh1.drain_time[z6] == 12).all()
 
 
+def test_a_node_outage_inside_a_block_is_judged_from_its_own_first_hour(kyiv_layer):
+    """Tall buildings on (Solomianskyi 110 kV, queue 2): their block is 8-12 h, and the
+    node goes dark at hour 10 for 100 h (the schedule then keeps the queue off). At 08 only
+    the 4 h block is known (below their own pipe-freeze time of 46-61 h at -20 C: no
+    drain); the outage is known from hour 10: drained at 10 at the earliest, not at 8
+    (before, the whole run was judged at its first hour)."""
+    temp = _temp(-20.0, n=130)
+    node = "bus:kyiv-110-solomianskyi"
+    bp = pd.DataFrame(True, index=temp.index, columns=pd.MultiIndex.from_tuples([(node, 2)]))
+    bp.iloc[8:110] = False
+    npow = pd.DataFrame({node: True}, index=temp.index)
+    npow.iloc[10:110] = False
+    b = kyiv_layer.buildings
+    tall = (b["grid_node"].eq(node) & b["queue"].eq(2)
+            & (b["floors"] > int(kyiv_layer.param("power", "tall_floors")))).to_numpy()
+    ga, bh = _run(kyiv_layer, temp, building_power=bp, node_power=npow)
+    assert tall.sum() > 10
+    own = ga.supply_ok[:, ga.group_of[tall]] & ~ga.circulating[:, ga.group_of[tall]]
+    # a building stop (supply on) until the zone's pumps, on their 48 h backup from the
+    # node's loss at 10, stop at 58
+    assert own[8:58].all()
+    drained = bh.drain_time[tall]
+    assert not ((drained >= 0) & (drained < 10)).any()
+    # the 16+-storey panels (t_own 45.7 h < the 50 h stop known at 10) drain at 10; the
+    # others wait for the supply stop at 58
+    assert (drained == 10).sum() > 10
+    assert set(drained.tolist()) <= {10, 58}
+    # the block alone (node powered): 4 h, no drain
+    bp4 = bp.copy()
+    bp4.iloc[12:110] = True
+    _, bh4 = _run(kyiv_layer, temp, building_power=bp4)
+    assert (bh4.drain_time[tall] == -1).all()
+    # the node dark at the horizon: taken to outlast it, as a supply stop is
+    bp_end = bp.copy()
+    bp_end.iloc[110:] = False
+    np_end = npow.copy()
+    np_end.iloc[110:] = False
+    _, bh_end = _run(kyiv_layer, temp.iloc[:40], building_power=bp_end.iloc[:40],
+                     node_power=np_end.iloc[:40])
+    assert (bh_end.drain_time[tall] == 10).all()
+
+
 def test_one_crew_action_restores_a_whole_section(kyiv_layer):
     """CHP-6 out hours 0-9 at -20 C: its zones drain at hour 0. One crew, 12 h a section,
     coolant 12 h after it starts: at hour 10 it takes the section of the first drained

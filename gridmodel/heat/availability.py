@@ -719,7 +719,7 @@ def _section_of(layer: HeatLayer) -> np.ndarray | None:
         layer.buildings["section_id"], sort=True)[0].astype(np.int64))
 
 
-def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
+def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
     """Drain triggers and freeze risk of network stops and of buildings' own stops.
 
     Two kinds of stop, each judged by what is known when it begins (rule 5): a **supply
@@ -728,6 +728,11 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
     pumps off in a blackout block) by its block's length against the building's own
     pipe-freeze time (:func:`draining.building_pipe_kwargs`, FIELD_NOTES 12). A block
     that ends where a supply stop begins is not judged by the supply stop's length.
+    Within a building stop, the hours its grid node is dark (``node_dark``: an outage,
+    known from its first hour through the repair timeline) and the scheduled hours are
+    segments known each from its own first hour (:func:`draining.drain_states`): a
+    block is not judged by a node outage that begins inside it. A node still dark at the
+    last hour is taken to outlast the horizon, as a supply stop is.
     """
     kw = bridging_kwargs(layer)
     censored = float(layer.param("expected_duration", "censored_supply_outage_h"))
@@ -739,7 +744,8 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of):
         kwb = draining.building_pipe_kwargs(
             kw, _tau_group_h(layer, group_of, supply_ok.shape[1]),
             float(layer.param("comfort", "initial_indoor_c")))
-        tb, fb = draining.drain_states(own, False, tair, kwb)
+        tb, fb = draining.drain_states(own, (own[-1] & node_dark[-1]) if n_t else False,
+                                       tair, kwb, censored_h=censored, segment=node_dark)
         trig, frz = trig | tb, frz | fb
     return trig, frz
 
@@ -848,7 +854,9 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
         supply_cause[on_sb] = 0
     circ = supply_ok & bp
 
-    trig, frz = _drain(layer, supply_ok, circ, tair, group_of)
+    node_dark = ~_columns(node_power, [grp.node_queue[g][0] for g in g_static], True, bool,
+                          n_t)
+    trig, frz = _drain(layer, supply_ok, circ, tair, group_of, node_dark)
     drain_cause = np.where(trig, np.where(supply_cause > 0, supply_cause, 3), 0).astype(np.int8)
     return GroupAvailability(index=index, temp_air=tair, groups=groups, group_of=group_of,
                              supply_ok=supply_ok, circulating=circ, drain_trigger=trig,

@@ -205,12 +205,20 @@ def freeze_risk(stopped, drained_run, temp_air, elapsed_h, bridging_kwargs=None)
     return s & ~np.asarray(drained_run, bool) & (np.asarray(elapsed_h, float) > phys)
 
 
-def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censored_h=1.0e9):
+def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censored_h=1.0e9,
+                 segment=None):
     """Drain triggers and freeze risk of every stop run, in one pass.
 
     The same as :func:`run_lengths` (with ``censored_long`` and ``censored_h``), then
     :func:`drain_triggers` and :func:`freeze_risk` with the hours of a run from its
     trigger on taken as drained.
+
+    With ``segment``, a run is made of segments of one cause each (a change of the code
+    from one stopped hour to the next starts a new one), and an operator knows a segment
+    only from its first hour: the expected total at hour u is the run's length up to the
+    end of the latest segment begun by u (the whole censored length when that segment
+    reaches the end of a censored-long run). Without it the run is one segment, known
+    from its first hour, as above.
 
     Parameters
     ----------
@@ -224,6 +232,9 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
         be arrays of shape (group,) (a building's own piping, :func:`building_pipe_kwargs`).
     censored_h : float, default 1e9
         Total length [h] given to censored-long runs.
+    segment : array-like of int, shape (time, group), optional
+        Cause code of each stopped hour (e.g. 0 a scheduled blackout block, 1 the grid
+        node dark); default one code.
 
     Returns
     -------
@@ -242,14 +253,17 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     phys = np.ascontiguousarray(np.broadcast_to(bridging_time_h(t_air, **kw), s.shape),
                                 dtype=float)
     cl = np.broadcast_to(np.asarray(censored_long, dtype=bool), (s.shape[1],))
+    seg = (np.zeros(s.shape, dtype=np.int8) if segment is None
+           else np.ascontiguousarray(np.broadcast_to(segment, s.shape), dtype=np.int8))
     trigger = np.zeros(s.shape, dtype=bool)
     freeze = np.zeros(s.shape, dtype=bool)
-    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), trigger, freeze)
+    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), seg, trigger,
+                freeze)
     return trigger, freeze
 
 
 @njit(cache=True)
-def _drain_runs(stopped, censored_long, bridge, phys, censored_h, trigger,
+def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, trigger,
                 freeze):  # pragma: no cover
     """Column by column, run by run: fill ``trigger`` and ``freeze`` (see drain_states)."""
     n_t, n_g = stopped.shape
@@ -262,9 +276,17 @@ def _drain_runs(stopped, censored_long, bridge, phys, censored_h, trigger,
             a = t
             while t < n_t and stopped[t, g]:
                 t += 1
-            total = censored_h if (t == n_t and censored_long[g]) else float(t - a)
+            whole = censored_h if (t == n_t and censored_long[g]) else float(t - a)
+            total = 0.0  # expected total known so far: up to the latest segment's end
             drained = False
             for u in range(a, t):
+                if u == a or segment[u, g] != segment[u - 1, g]:  # a segment begins
+                    e = u + 1
+                    while e < t and segment[e, g] == segment[u, g]:
+                        e += 1
+                    known = whole if e == t else float(e - a)
+                    if known > total:
+                        total = known
                 if not drained and total > bridge[u, g]:
                     trigger[u, g] = True
                     drained = True
