@@ -71,16 +71,25 @@ def network_summary(network_name: str, status_date: str | None) -> None:
     "out",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="PNG file to write",
+    help="image file to write (.png unless another format's suffix is given)",
 )
 @click.option("--force", is_flag=True, help="overwrite an existing file")
 def network_plot(network_name: str, status_date: str | None, out: Path, force: bool) -> None:
     """Draw the network in lon/lat, coloured by voltage, plants sized by MW."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
     from gridmodel.network.io import load_network
     from gridmodel.network.plot import save_network_plot
 
+    if not out.suffix:
+        out = out.with_suffix(".png")  # the file matplotlib would write
     if out.exists() and not force:
         msg = f"{out} exists; pass --force to overwrite it or choose another --out."
+        raise InputError(msg)
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if out.suffix[1:].lower() not in formats:
+        msg = (f"--out {out}: unknown image format {out.suffix!r}; use one of "
+               f"{', '.join('.' + f for f in sorted(formats))} (e.g. {out.with_suffix('.png')}).")
         raise InputError(msg)
     if not out.parent.is_dir():
         what = "is a file, not a folder" if out.parent.exists() else "does not exist"

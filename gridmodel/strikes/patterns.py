@@ -492,8 +492,18 @@ def _parse_air_defence(doc: dict, defaults: dict, where: str) -> tuple[dict, str
     return _check_probs(probs, f"{where}: [air_defence]"), name, basis
 
 
+#: the keys of ``[doctrine]`` and of each of its ``targets``
+_DOCTRINE_KEYS = {"preset", "targets", "order", "hits_per_target", "basis"}
+_TARGET_KEYS = {"select", "weight"}
+_NIGHT_KEYS = {"first", "last"}
+
+
 def _parse_doctrine(doc_d: dict, defaults: dict, where: str) -> Doctrine:
     """``[doctrine]``: a preset of the defaults file (keys given override it) or custom."""
+    bad = sorted(set(doc_d) - _DOCTRINE_KEYS)
+    if bad:
+        msg = f"{where}: unknown [doctrine] key(s) {bad}; allowed: {sorted(_DOCTRINE_KEYS)}."
+        raise PatternError(msg)
     dpreset = doc_d.pop("preset", None)
     if dpreset is not None:
         if dpreset not in defaults["doctrine"]:
@@ -531,9 +541,16 @@ def _target_groups(targets, where: str) -> list[tuple[str, float]]:
         if not isinstance(t, dict) or "select" not in t:
             msg = f"{where}: doctrine target {i} needs select = \"kind=...\" and weight."
             raise PatternError(msg)
+        bad = sorted(set(t) - _TARGET_KEYS)
+        if bad:
+            msg = (f"{where}: doctrine target {i} ({t['select']!r}): unknown key(s) {bad}; "
+                   f"allowed: {sorted(_TARGET_KEYS)}.")
+            raise PatternError(msg)
         w = t.get("weight", 1.0)
-        if isinstance(w, bool) or not isinstance(w, int | float) or not w > 0:
-            msg = f"{where}: doctrine target {i} ({t['select']!r}) weight {w!r}; give a number > 0."
+        if (isinstance(w, bool) or not isinstance(w, int | float) or not w > 0
+                or not math.isfinite(w)):
+            msg = (f"{where}: doctrine target {i} ({t['select']!r}) weight {w!r}; give a "
+                   "finite number > 0.")
             raise PatternError(msg)
         groups.append((str(t["select"]), float(w)))
     return groups
@@ -556,6 +573,10 @@ def _parse_protection(doc_p: dict, defaults: dict, where: str) -> dict[str, list
 
 def _parse_night(night: dict, where: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """``[night]``: the first and last time of the hits (UTC)."""
+    bad = sorted(set(night) - _NIGHT_KEYS)
+    if bad:
+        msg = f"{where}: unknown [night] key(s) {bad}; allowed: {sorted(_NIGHT_KEYS)}."
+        raise PatternError(msg)
     if "first" not in night or "last" not in night:
         msg = (f"{where}: [night] needs first and last, the window of the hits, e.g. "
                "first = 2026-02-03T01:00:00+02:00, last = 2026-02-03T07:00:00+02:00.")
@@ -590,13 +611,26 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
         msg = (f"{where}: the night {first} .. {last} lies outside the run period starting "
                f"{start} for {h} h; move run.start or the night.")
         raise PatternError(msg)
-    if isinstance(run["status_date"], str):
-        run["status_date"] = dt.date.fromisoformat(run["status_date"])
+    run["status_date"] = _status_date(run["status_date"], where)
     run["start"] = start
     for k in ("network", "weather", "heat_layer"):
         run[k] = resolve_name(str(run[k]), base)
     run.update(_grid_options(run, where))
     return run
+
+
+def _status_date(value, where: str) -> dt.date | None:
+    """``run.status_date``: a TOML date or an ISO date string (None: no status)."""
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    msg = (f"{where}: run.status_date = {value!r}; give a date as YYYY-MM-DD, e.g. "
+           "status_date = 2026-01-15.")
+    raise PatternError(msg)
 
 
 def _grid_options(run: dict, where: str) -> dict:
