@@ -23,7 +23,9 @@ field              required  meaning
 ``source``         no        where the strike is reported
 =================  ========  ============================================================
 
-Any other column (``reliability``, ``note``, ...) is kept as it is. In a CSV file, lines
+Any other column (``reliability``, ``note``, ...) is kept as it is, unless its name is
+close to a field above (``repair_hours``, ``weapons``): that is an error naming the field
+meant, since the value would otherwise be lost silently. In a CSV file, lines
 starting with ``#`` are comments. Repeated strikes on the same asset are allowed (see
 :mod:`gridmodel.strikes.repairs` for how they combine).
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import math
 import re
@@ -268,7 +271,7 @@ def strikes_from_records(records: Iterable[Mapping], where: str = "<strikes>",
                "simulate_outage(net) / simulate_outages(net, strikes=None, ...) or run "
                "`gridmodel network summary`; a strike list needs at least one row.")
         raise StrikeListError(msg)
-    errors: list[str] = []
+    errors: list[str] = _misspelt_fields(records, rows, where)
     good = []
     for rec, row in zip(records, rows, strict=True):
         label = f"{where}, row {row}"
@@ -291,6 +294,25 @@ def strikes_from_records(records: Iterable[Mapping], where: str = "<strikes>",
     df["repair_h"] = df["repair_h"].astype(float)
     df["row"] = df["row"].astype("int64")
     return df.reset_index(drop=True)
+
+
+def _misspelt_fields(records: list[Mapping], rows: list[int], where: str) -> list[str]:
+    """One problem per field name that is not a strike field but close to one
+    (``repair_hours`` for ``repair_h``): kept as an extra column, it would leave the strike
+    without the value the user meant, silently."""
+    seen: dict[str, int] = {}
+    for rec, row in zip(records, rows, strict=True):
+        for k in rec:
+            if k not in STRIKE_FIELDS and k not in RAW_COLUMNS:
+                seen.setdefault(str(k), row)
+    out = []
+    for k, row in seen.items():
+        close = difflib.get_close_matches(k, STRIKE_FIELDS, n=1, cutoff=0.75)
+        if close:
+            out.append(f"{where}, row {row}: field {k!r} is not a strike field; did you mean "
+                       f"{close[0]!r}? (Other fields are kept as extra columns: rename it if "
+                       f"it is not meant as {close[0]}.)")
+    return out
 
 
 def _read_csv_records(path: Path) -> tuple[list[dict], list[int]]:

@@ -181,6 +181,13 @@ CASES = [
                                                    STRIKE.replace(",test,", ',st",'), ""])),
      outage(),
      ["{root}/strikes.csv:2:", "runs over lines 2-3"]),
+    ("strike-misspelt-repair-column", write(ST, f"{HEADER.replace('repair_h', 'repair_hours')}"
+                                                 f"\n{STRIKE}\n"), outage(),
+     ["{root}/strikes.csv, row 2: field 'repair_hours' is not a strike field",
+      "did you mean 'repair_h'?"]),
+    ("strike-toml-misspelt-key", write("s.toml", TOML_STRIKE.format(time='"2026-01-15T04:00Z"')
+                                       + "repair_hours = 2\n"), outage(strikes="s.toml"),
+     ["{root}/s.toml", "field 'repair_hours' is not a strike field", "'repair_h'"]),
     ("strike-short-row", strike(",720,test,tests/data/tiny/README.md", ",720"), outage(),
      ["{root}/strikes.csv:4:", "5 fields, the header has 7"]),
     ("strike-long-row", strike(",test,", ",test,extra,"), outage(),
