@@ -91,6 +91,19 @@ EDITS = [
      r"buildings\.csv:3: design_load_kw: must be .* kW per m2 .*unit slip"),
     ("out of range", "heat_sources.csv", ",plant:tiny-chp,3.0,", ",plant:tiny-chp,-3.0,",
      r"heat_sources\.csv:2: heat_capacity_mw: must be a number > 0"),
+    ("wrong unit: capacity in kW as MW", "heat_sources.csv", ",plant:tiny-chp,3.0,",
+     ",plant:tiny-chp,3000,",
+     r"heat_sources\.csv:2: heat_capacity_mw: must be 0\.5-20\.0 x the design load .*unit slip"),
+    ("wrong unit: capacity in GW as MW", "heat_sources.csv", ",plant:tiny-chp,3.0,",
+     ",plant:tiny-chp,0.003,",
+     r"heat_sources\.csv:2: heat_capacity_mw: must be 0\.5-20\.0 x the design load"),
+    ("wrong unit: setpoint in kelvin", "assumptions.toml", "indoor_setpoint_c = 20.0",
+     "indoor_setpoint_c = 293.15",
+     r"assumptions\.toml:9: heat_capacity\.indoor_setpoint_c.*less than or equal to 35"),
+    ("wrong unit: indoor start in kelvin", "assumptions.toml", "initial_indoor_c = 19.0",
+     "initial_indoor_c = 292.15", r"assumptions\.toml:41: comfort\.initial_indoor_c"),
+    ("wrong unit: reserve in percent", "assumptions.toml", "reserve = 0.10", "reserve = 10",
+     r"assumptions\.toml:10: heat_capacity\.reserve.*less than or equal to 1"),
     ("duplicate id", "buildings.csv", "tiny-b14,", "tiny-b13,",
      r"buildings\.csv:15: building_id: repeats an earlier row's value"),
     ("unknown grid asset", "pumping.csv", ",zone:tiny-boilers-south,bus:tiny-110-south",
@@ -145,3 +158,12 @@ def test_shares_table_of_one_number_per_key(layer):
     with (layer / "assumptions.toml").open("a") as f:
         f.write('\n[district_shares]\ntag = "C"\nnorth = 0.6\nsouth = 0.3\n')
     _one(layer, r"assumptions\.toml:\d+: \[district_shares\] \(all keys\): shares sum to 0\.9")
+
+
+def test_a_built_in_layer_by_name_and_a_file_for_a_folder():
+    code, out = _check("kharkiv")
+    assert code == 0, out
+    assert "OK (Kharkiv:" in out
+    code, out = _check(TINY / "strikes.csv")
+    assert code == 2
+    assert "strikes.csv is a file; give the heat layer's folder" in out

@@ -23,6 +23,10 @@ from gridmodel._io.schema import toml_line
 __all__ = ["SHARE_TOLERANCE", "Assumptions", "share_problems"]
 
 _SHARE = {"ge": 0.0, "le": 1.0}
+#: plausible ranges of the temperatures [°C] (a value outside is most likely in kelvin or
+#: degrees Fahrenheit, or a sign slip) [C]
+_INDOOR_C = {"ge": 5.0, "le": 35.0}
+_OUTDOOR_C = {"ge": -60.0, "le": 20.0}
 
 
 class _Section(BaseModel):
@@ -34,9 +38,10 @@ class _Section(BaseModel):
 
 
 class _HeatCapacity(_Section):
-    indoor_setpoint_c: float
-    design_temp_c: float | None = None  # the build script sizes sources with these two
-    reserve: float | None = Field(None, ge=0.0)
+    indoor_setpoint_c: float = Field(**_INDOOR_C)
+    # the build script sizes sources with these two
+    design_temp_c: float | None = Field(None, **_OUTDOOR_C)
+    reserve: float | None = Field(None, ge=0.0, le=1.0)  # a share of the design load
 
 
 class _PowerNeed(_Section):
@@ -58,10 +63,10 @@ class _Power(_Section):
 
 
 class _Bridging(_Section):
-    start_c: float
-    freeze_c: float
+    start_c: float = Field(gt=0.0, le=150.0)  # supply water
+    freeze_c: float = Field(ge=-10.0, le=5.0)
     tau_pipe_h: float = Field(gt=0.0)
-    drain_max_temp_c: float
+    drain_max_temp_c: float = Field(**_OUTDOOR_C)
 
     @model_validator(mode="after")
     def _warmer_start(self):
@@ -99,8 +104,8 @@ class _Occupants(_Section):
 
 
 class _Comfort(_Section):
-    health_risk_c: float
-    initial_indoor_c: float
+    health_risk_c: float = Field(**_INDOOR_C)
+    initial_indoor_c: float = Field(**_INDOOR_C)
 
 
 class _CapacityCut(_Section):

@@ -235,6 +235,11 @@ DESIGN_KW_PER_M2 = (0.01, 0.2)
 MAX_FLOORS = 60
 MAX_FLOOR_AREA_M2 = 500_000.0
 MAX_HEAT_CAPACITY_MW = 5_000.0
+#: plausible heat capacity of a source over the design load of the buildings it supplies:
+#: sources are sized to their zones' design load plus a reserve (Kyiv, Odesa 1.1; Kharkiv
+#: up to 4.3 where a plant supplies part of its zone's demand); outside is most likely a
+#: unit slip (kW or GW written as MW) [C]
+CAPACITY_OVER_DESIGN_LOAD = (0.5, 20.0)
 
 
 def _ref(ids: pd.Series, what: str) -> pa.Column:
@@ -257,6 +262,29 @@ def _per_floor_area(floor_area_m2: pd.Series) -> pa.Check:
 
     return pa.Check(ok, error=(f"must be {lo}-{hi} kW per m2 of floor_area_m2 (design load "
                                "in kW, floor area in m2: a unit slip?)"))
+
+
+def _capacity_for_design_load(t: dict[str, pd.DataFrame]) -> pa.Check:
+    """Each source's ``heat_capacity_mw`` within CAPACITY_OVER_DESIGN_LOAD of the summed
+    ``design_load_kw`` of its buildings (a source without buildings, or buildings without
+    design loads, passes)."""
+    lo, hi = CAPACITY_OVER_DESIGN_LOAD
+    b = t["buildings"]
+    if {"source_id", "design_load_kw"} <= set(b.columns):
+        load_mw = pd.to_numeric(b["design_load_kw"], errors="coerce").groupby(
+            b["source_id"]).sum() / 1e3
+    else:
+        load_mw = pd.Series(dtype=float)
+    ids = _col(t["sources"], "source_id")
+
+    def ok(s: pd.Series) -> pd.Series:
+        design = ids.reindex(s.index).map(load_mw)
+        r = pd.to_numeric(s, errors="coerce") / design.where(design > 0)
+        return r.isna() | r.between(lo, hi)
+
+    return pa.Check(ok, error=(f"must be {lo}-{hi} x the design load of the source's "
+                               "buildings (sum of their design_load_kw / 1000): a unit slip "
+                               "(kW or GW written as MW)?"))
 
 
 def _node_unless_own_power(own_power: pd.Series) -> pa.Check:
@@ -299,7 +327,8 @@ def layer_schemas(t: dict[str, pd.DataFrame], n_queues: int) -> dict[str, pa.Dat
         "sources": pa.DataFrameSchema({
             "source_id": unique_id(), "kind": pa.Column(checks=one_of(SOURCE_KINDS, "kind")),
             "power_asset": pa.Column(nullable=True),  # none: needs no grid power
-            "heat_capacity_mw": pa.Column(checks=number(gt=0, le=MAX_HEAT_CAPACITY_MW)),
+            "heat_capacity_mw": pa.Column(checks=[number(gt=0, le=MAX_HEAT_CAPACITY_MW),
+                                                  _capacity_for_design_load(t)]),
             **_SITE_POWER,
             **lon_lat(nullable=True)},  # a standby source (mobile boilers) has no site
             checks=nonempty("heat source")),
