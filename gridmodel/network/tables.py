@@ -147,7 +147,15 @@ def net_from_tables(t: dict[str, pd.DataFrame], meta: dict, folder: Path | None 
     tables' extra columns (oblast, technology, priority class, ...), the metadata in
     ``net.meta`` and the asset registry in ``net.registry``.
     """
-    _check_all_refs(t, Path(folder) if folder is not None else Path("<tables>"))
+    where = Path(folder) if folder is not None else Path("<tables>")
+    _check_all_refs(t, where)
+    imports = meta.get("imports", {})
+    if len(t["interconnectors.csv"]) and not (
+            isinstance(imports, dict) and ({"commercial_mw", "emergency_mw"} & set(imports))):
+        msg = (f"{where / 'interconnectors.csv'} lists {len(t['interconnectors.csv'])} import "
+               f"tie(s) but {where / 'network.toml'} gives no import cap: add [imports] with "
+               "commercial_mw (and emergency_mw) [MW]; each tie carries its share of it.")
+        raise NetworkFileError(msg)
     net = pp.create_empty_network(name=str(meta.get("name", "")), f_hz=50.0)
     vm_pu = float(meta.get("operation", {}).get("generator_vm_pu", 1.0))
     pos = _create_buses(net, t["buses.csv"])
