@@ -108,3 +108,22 @@ def test_a_state_saved_before_a_grid_option_existed_resumes_at_its_default(runs)
     off = sc.model_copy(update={"grid": sc.grid.model_copy(update={"line_limits": False})})
     with pytest.raises(InputError, match="grid"):
         resume_config(off, state)
+
+
+def test_resume_with_another_heat_layer_is_refused(runs, tmp_path):
+    # the saved state's buildings no longer match the layer (one gone, one renamed): its
+    # drained flags and indoor temperatures would land on other buildings (a broadcast
+    # error before)
+    import pandas as pd
+
+    d = runs[0]
+    state = tmp_path / "state"
+    shutil.copytree(d / "out" / "night1" / "state", state)
+    b = pd.read_parquet(state / "buildings.parquet").iloc[:-1].copy()
+    b.loc[b.index[0], "building_id"] = "kyiv-renamed"
+    b.to_parquet(state / "buildings.parquet", index=False)
+    sc = load_scenario(d / "night2.toml").model_copy(update={"initial_state": str(state)})
+    with pytest.raises(InputError, match="saved with another heat layer") as err:
+        run(sc, progress=False)
+    assert "1 of its buildings are not in the layer now (e.g. ['kyiv-renamed'])" in str(err.value)
+    assert "2 of the layer's are not in the state" in str(err.value)

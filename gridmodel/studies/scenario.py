@@ -284,6 +284,8 @@ def _model(sc: Scenario, progress: bool, given=None) -> _Model:
     state = st.load_state(sc.resolve(sc.initial_state)) if sc.initial_state else None
     full = st.resume_config(sc, state) if state is not None else sc
     ctx = build_context(full, error=ScenarioError, net=given and given.net)
+    if state is not None:
+        st.check_layer_matches(state, ctx.layer)
     strikes, strikes_path = scenario_strikes(sc, ctx.net, ctx.layer, ctx.cities,
                                              table=given and given.strikes)
     every = st.history_strikes(state, strikes, sc.start) if state is not None else strikes

@@ -221,6 +221,31 @@ def history_strikes(state: dict, new: pd.DataFrame | None, start) -> pd.DataFram
     return df.sort_values("time", kind="stable").reset_index(drop=True)
 
 
+def check_layer_matches(state: dict, layer) -> None:
+    """The heat layer of a resumed run has the buildings of the state, in its order.
+
+    Raises
+    ------
+    InputError
+        Buildings added, removed, renamed or reordered since the state was saved: the
+        state's drained buildings and indoor temperatures would belong to others.
+    """
+    saved = state["buildings"]["building_id"].astype(str).to_numpy()
+    now = layer.buildings["building_id"].astype(str).to_numpy()
+    if len(saved) == len(now) and (saved == now).all():
+        return
+    gone = sorted(set(saved) - set(now))
+    new = sorted(set(now) - set(saved))
+    what = (f"{len(gone)} of its buildings are not in the layer now (e.g. {gone[:3]}), "
+            f"{len(new)} of the layer's are not in the state (e.g. {new[:3]})"
+            if gone or new else "the layer lists the same buildings in another order")
+    msg = (f"initial_state {state['folder']} was saved with another heat layer than "
+           f"{layer.folder}'s: {what}. Resume "
+           "with the layer the state was saved with, or start the campaign again from its "
+           "first night.")
+    raise InputError(msg)
+
+
 def resume_check(state: dict, chain, k: int) -> dict:
     """Replayed state at the hour before the resume (row ``k - 1``) against the saved one."""
     b = state["buildings"]
