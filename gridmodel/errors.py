@@ -41,10 +41,12 @@ class UnknownAssetError(InputError):
     notes : dict, optional
         ``{name: note}``: how a name was matched (the noise words ignored, the matches
         refused as another kind or technology), added to its line.
+    fix : str, optional
+        The last line, what to do (default: use an id, name or alias of the registry).
     """
 
     def __init__(self, problems: dict[str, list[str]], kind: str = "unknown",
-                 notes: dict[str, str] | None = None) -> None:
+                 notes: dict[str, str] | None = None, fix: str | None = None) -> None:
         self.problems = dict(problems)
         self.kind = kind
         self.notes = {k: v for k, v in (notes or {}).items() if k in self.problems}
@@ -54,10 +56,10 @@ class UnknownAssetError(InputError):
             verb = "matches" if kind == "ambiguous" else "closest"
             note = f" ({self.notes[name]})" if name in self.notes else ""
             lines.append(f"  {name!r}: {verb} {hint}{note}")
-        lines.append(
+        lines.append(fix or (
             "Use an asset id, name or alias from net.registry "
             "(`gridmodel network assets` lists them)."
-        )
+        ))
         super().__init__("\n".join(lines))
 
 

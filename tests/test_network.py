@@ -545,3 +545,12 @@ def test_plot_marks_dark_and_struck_buses(abc_folder):
     assert marked["struck"] == [[30.0, 50.0]]
     ax = plot_network(net, dark_buses=[], struck_buses=None)
     assert not {"dark (no supply)", "struck"} & {c.get_label() for c in ax.collections}
+
+
+@pytest.mark.parametrize("bad", [None, "", 3])
+def test_load_network_needs_a_name_or_a_path(bad):
+    import gridmodel
+    from gridmodel.errors import NetworkFileError
+
+    with pytest.raises(NetworkFileError, match="needs a built-in network name"):
+        gridmodel.load_network(bad)

@@ -324,6 +324,7 @@ def test_unknown_asset_and_bad_fraction(tiny_net):
     with pytest.raises(UnknownAssetError, match="plant:tpx") as err:
         simulate_outage(tiny_net, {"plant:tpx": 0.0})
     assert "plant:tpp" in str(err.value)  # suggestion
+    assert "An outage step takes asset ids" in str(err.value)  # not "use a name"
     with pytest.raises(InputError, match="plant:tpp"):
         simulate_outage(tiny_net, {"plant:tpp": 1.5})
     with pytest.raises(InputError, match="line:city-east"):

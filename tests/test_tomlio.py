@@ -54,3 +54,14 @@ def test_syntax_error_names_the_file_and_line(tmp_path, what):
     assert str(path) in msg
     assert "TOML syntax error" in msg
     assert "line 2" in msg
+
+
+def test_a_byte_order_mark_is_dropped_as_in_csv_files(tmp_path):
+    # Windows editors write one at the start; tomllib alone rejects it at line 1, column 1
+    from gridmodel._io.tomlio import parse_toml, read_toml
+
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbfname = \"x\"\n[run]\nhorizon_h = 4\n")
+    doc, _ = read_toml(path, "scenario")
+    assert doc == {"name": "x", "run": {"horizon_h": 4}}
+    assert parse_toml("\ufeffa = 1\n", "<text>") == {"a": 1}

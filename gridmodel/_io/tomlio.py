@@ -4,7 +4,8 @@ Every TOML file gridmodel reads (scenarios, plans, patterns, strike lists, netwo
 layer metadata, assumption and default tables) goes through :func:`read_toml` or, for
 parsers cached on the file's text, :func:`parse_toml`. A missing or unreadable file and a
 syntax error raise the caller's :class:`~gridmodel.errors.InputError` subclass, naming
-the file (and, for syntax errors, tomllib's line and column).
+the file (and, for syntax errors, tomllib's line and column). A UTF-8 byte-order mark
+at the start (as Windows editors write) is dropped, as for CSV files.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def read_text(path: str | Path, what: str, error: type[InputError] = InputError)
         msg = f"{what} {path} does not exist."
         raise error(msg)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")  # a byte-order mark (Notepad) dropped
     except (OSError, UnicodeDecodeError) as exc:
         msg = f"cannot read {what} {path}: {exc}."
         raise error(msg) from None
@@ -33,7 +34,7 @@ def read_text(path: str | Path, what: str, error: type[InputError] = InputError)
 def parse_toml(text: str, where: str, error: type[InputError] = InputError) -> dict:
     """Parse TOML ``text`` read from ``where``; a syntax error raises ``error``."""
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text.removeprefix("\ufeff"))  # a byte-order mark, as in CSVs
     except tomllib.TOMLDecodeError as exc:
         msg = f"{where}: TOML syntax error: {exc}."
         raise error(msg) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -68,6 +69,10 @@ def load_network(name_or_path: str | Path, status_date=None):
     StatusError
         Bad status table, or a ``status_date`` outside the table's range.
     """
+    if not isinstance(name_or_path, str | os.PathLike) or not str(name_or_path).strip():
+        msg = (f"load_network needs a built-in network name (e.g. 'ukraine') or a path; got "
+               f"{name_or_path!r}.")
+        raise NetworkFileError(msg)
     path = Path(name_or_path)
     if path.suffix.lower() in (".json", ".m", ".mat"):
         if not path.is_file():

@@ -415,7 +415,11 @@ def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str
     assets = model.assets
     unknown = [a for a in outages if a not in assets]
     if unknown:
-        raise UnknownAssetError({a: suggest(model.registry, str(a)) for a in unknown})
+        raise UnknownAssetError(
+            {a: suggest(model.registry, str(a)) for a in unknown},
+            fix=("An outage step takes asset ids (the part in brackets above, e.g. "
+                 "'sub:kyivska-750'); names and aliases are resolved by strike lists or "
+                 "gridmodel.network.registry.resolve(net, names)."))
     out: dict[str, float] = {}
     for aid, frac in outages.items():
         if type(frac) is float:
