@@ -334,6 +334,14 @@ def _prepare_out(out, resume: bool, force: bool, manifest: dict,
                        f"now: {manifest.get(key)!r}); rerun with the same patterns, n, "
                        "seed and chunk_size, or use a new folder.")
                 raise EnsembleError(msg)
+        if "hashes" in old:  # (a folder of an earlier gridmodel has none)
+            changed = sorted(k for k in set(old["hashes"]) | set(manifest["hashes"])
+                             if old["hashes"].get(k) != manifest["hashes"].get(k))
+            if changed:
+                msg = (f"cannot resume in {out}: input(s) changed since its first part "
+                       f"{changed}; the replicates written would mix two sets of inputs. "
+                       "Restore them, or run again into a new folder.")
+                raise EnsembleError(msg)
         return folder
     (path / "parts").mkdir()
     mpath.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
@@ -636,8 +644,25 @@ def _open_out(pats, n: int, seed: int, size: int, out, resume: bool,
                               "file": str(p.path) if p.path else None} for p in pats],
                 "n": n, "seed_entropy": str(seed), "chunk_size": size,
                 "illustrative": True}
-    return _prepare_out(out, resume, force, manifest,
-                        _inputs(pats) if out is not None else ())
+    inputs = _inputs(pats) if out is not None else []
+    manifest["hashes"] = inputs_digest(inputs)
+    return _prepare_out(out, resume, force, manifest, inputs)
+
+
+def inputs_digest(paths: Iterable[Path]) -> dict[str, str]:
+    """SHA-256 of the content of each input, by path (a folder: every file below it, as a
+    run's ``summary.json`` hashes; a file with its ``<stem>.meta.toml`` beside it, as a
+    weather profile has). A resumed ensemble checks them (:func:`_prepare_out`)."""
+    from gridmodel.studies.scenario import _sha256_path
+
+    out = {}
+    for p in (Path(q) for q in paths if q is not None):  # (a pattern built in memory)
+        if not p.exists():
+            continue
+        meta = p.with_name(p.stem + ".meta.toml")
+        out[str(p)] = _sha256_path(p) + (
+            "+" + _sha256_path(meta) if p.is_file() and meta.is_file() else "")
+    return out
 
 
 def _replicates(folder, pats, spec: tuple, workers, client, progress, save_nights,

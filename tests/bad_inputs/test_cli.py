@@ -612,6 +612,9 @@ CASES = [
     ("ensemble-resume-other-n", damaged_part, lambda r: [
         "ensemble", r / PA, "-n", "3", "--out", r / "eout", "--quiet", "--resume"],
      ["cannot resume in {root}/eout: n differs (folder: 2, now: 3)"]),
+    ("ensemble-resume-weather-changed", lambda r: (damaged_part(r), weather_values("-25.0")(r)),
+     ensemble("--resume"), ["cannot resume in {root}/eout: input(s) changed since its first "
+                            "part ['{root}/weather.csv']"]),
     ("ensemble-resume-other-seed", damaged_part, ensemble("--resume", "--seed", "4"),
      ["cannot resume in {root}/eout: seed_entropy differs"]),
     # plan and rank files and options
