@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -27,7 +29,14 @@ def _curve(values, start="2026-01-09T00:00"):
 
 def _event(tmp_path, figures: str, score: str = "[score]\npeak_rel_tol = 0.1\n"
            "milestone_factor = 1.5\n"):
-    (tmp_path / "s.toml").write_text("", encoding="utf-8")
+    # the tiny scenario moved to 9 Jan, 48 h: every figure below lies in its period
+    tiny = Path(__file__).resolve().parent / "data" / "tiny"
+    sc = (tiny / "scenario.toml").read_text(encoding="utf-8")
+    for key in ("network", "weather", "file", "layer"):
+        sc = re.sub(rf'^{key} = "\.?/?([^"]+)"', lambda m: f'{m.group(0).split("=")[0]}= '
+                    f'"{tiny / m.group(1)}"', sc, flags=re.M)
+    sc = sc.replace("start = 2026-01-15T00:00:00+02:00", "start = 2026-01-09T00:00:00+02:00")
+    (tmp_path / "s.toml").write_text(sc, encoding="utf-8")
     (tmp_path / "reported.toml").write_text(
         '[event]\ntitle = "t"\nscenario = "s.toml"\n' + score + figures, encoding="utf-8")
     return load_event(tmp_path)

@@ -54,8 +54,8 @@ class _EventMeta(_Strict):
 
 
 class _Score(_Strict):
-    peak_rel_tol: float = Field(gt=0.0)
-    milestone_factor: float = Field(gt=1.0)
+    peak_rel_tol: float = Field(gt=0.0, le=1.0)  # a fraction of the peak, not a percentage
+    milestone_factor: float = Field(gt=1.0, le=10.0)
 
 
 class _Figure(_Strict):
@@ -66,7 +66,7 @@ class _Figure(_Strict):
     place: str = ""
     definition: str = ""
     source: str = Field(min_length=1)
-    reliability: str = ""
+    reliability: Literal["", "A", "B", "C"] = ""  # the FIELD_NOTES grades
 
     @field_validator("value", mode="before")
     @classmethod
@@ -158,11 +158,30 @@ def load_event(name_or_path) -> Event:
     if (figs["figure"] == "peak").sum() > 1:
         msg = f"{path}: at most one figure = 'peak' per event."
         raise InputError(msg)
+    _check_figures_in_period(figs, scenario, path)
     figs = figs.sort_values("time", kind="stable").reset_index(drop=True)
     score = ev.score
     return Event(name=folder.name, folder=folder, title=ev.event.title, note=ev.event.note,
                  scenario=scenario, peak_rel_tol=score.peak_rel_tol if score else None,
                  milestone_factor=score.milestone_factor if score else None, figures=figs)
+
+
+def _check_figures_in_period(figs: pd.DataFrame, scenario: Path, path: Path) -> None:
+    """Every reported figure's time lies in the run period of the event's scenario (else
+    it could never be reached, and building-hours would be joined over months)."""
+    from gridmodel.studies.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    start = pd.Timestamp(sc.start).tz_convert("UTC")
+    end = start + pd.Timedelta(hours=int(sc.horizon_h))
+    out = figs[(figs["time"] < start) | (figs["time"] > end)]
+    if len(out):
+        i = int(out.index[0])
+        msg = (f"{path}: figure {i + 1} ({out.at[i, 'figure']} {out.at[i, 'value']:g} at "
+               f"{out.at[i, 'time'].isoformat()}) lies outside the run period of "
+               f"{scenario} ({start.isoformat()} to {end.isoformat()}); fix its time or "
+               "lengthen the scenario's horizon_h.")
+        raise InputError(msg)
 
 
 # ------------------------------------------------------------------ scores
@@ -309,6 +328,13 @@ def validate(events=None, out=None, *, force: bool = False,
     if not events:
         events = sorted(q.name for q in catalogue().iterdir() if (q / EVENT_FILE).is_file())
     loaded = [load_event(e) for e in events]
+    seen: dict[Path, str] = {}
+    for e, ev in zip(events, loaded, strict=True):
+        if ev.folder in seen:
+            msg = (f"event {e!r} is given twice (also as {seen[ev.folder]!r}, both "
+                   f"{ev.folder}); give each event once.")
+            raise InputError(msg)
+        seen[ev.folder] = str(e)
     if out is None:
         return [_scored(ev, progress) for ev in loaded]
     from gridmodel.report.validation import write_validation

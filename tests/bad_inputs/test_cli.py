@@ -58,6 +58,8 @@ label = "x"
 district = "{district}"
 heat_mw = {mw}
 """
+FIGURE = ('\n[[figure]]\nfigure = "milestone"\nvalue = 100\ntime = {time}\nsource = "x"\n'
+          "{extra}")
 TOML_STRIKE = '[[strikes]]\ntarget = "plant:tiny-chp"\ntime = {time}\neffect = "destroyed"\n'
 NT = "network/network.toml"
 SC, ST, WE, WM, PA, PL = ("scenario.toml", "strikes.csv", "weather.csv", "weather.meta.toml",
@@ -133,6 +135,13 @@ def event(root: Path, extra: str) -> None:
     shutil.copytree(EVENTS / "kyiv-2026-02-03", root / "ev")
     path = root / "ev" / "reported.toml"
     path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+
+def event_run(root: Path, extra: str) -> None:
+    """:func:`event` with its scenario named by absolute path (found from the copy)."""
+    event(root, extra)
+    sub("ev/reported.toml", 'scenario = "../../kyiv_2026_02_03.toml"',
+        f'scenario = "{EVENTS.parent / "kyiv_2026_02_03.toml"}"')(root)
 
 
 def nothing(root: Path) -> None:
@@ -653,6 +662,22 @@ CASES = [
     ("validate-report-unknown-key", lambda r: event(r, "\ncolour = 1\n"),
      command("validate", "ROOT/ev", "--out", "ROOT/vout"),
      ["{root}/ev/reported.toml:", "unknown key 'colour'"]),
+    ("validate-score-in-percent", lambda r: event(r, "\n[score]\npeak_rel_tol = 10\n"
+                                                  "milestone_factor = 1.5\n"),
+     command("validate", "ROOT/ev", "--out", "ROOT/vout"),
+     ["{root}/ev/reported.toml:", "score.peak_rel_tol", "less than or equal to 1"]),
+    ("validate-figure-outside-the-run", lambda r: event_run(r, FIGURE.format(
+        time="2026-03-16T10:00:00+02:00", extra="")),
+     command("validate", "ROOT/ev", "--out", "ROOT/vout"),
+     ["{root}/ev/reported.toml: figure 2 (milestone 100 at 2026-03-16T08:00:00+00:00) lies "
+      "outside the run period"]),
+    ("validate-unknown-reliability", lambda r: event(r, FIGURE.format(
+        time="2026-02-04T10:00:00+02:00", extra='reliability = "Z"\n')),
+     command("validate", "ROOT/ev", "--out", "ROOT/vout"),
+     ["{root}/ev/reported.toml:", "reliability"]),
+    ("validate-event-twice", lambda r: event_run(r, ""),
+     command("validate", "ROOT/ev", "ROOT/ev", "--out", "ROOT/vout"),
+     ["event '{root}/ev' is given twice"]),
     ("validate-report-syntax", lambda r: event(r, "\nx = \n"),
      command("validate", "ROOT/ev", "--out", "ROOT/vout"),
      ["{root}/ev/reported.toml", "TOML syntax error"]),
