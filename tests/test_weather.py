@@ -173,7 +173,8 @@ def test_user_file_loads_and_converts_zone(tmp_path):
 
 def test_user_file_zone_from_its_metadata_file(tmp_path):
     path = _write(tmp_path, "\n".join(_good_lines(4)) + "\n")
-    assert str(load_profile(path).index.tz) == "UTC"  # no metadata: instants in UTC
+    # no metadata: the file's own offset
+    assert load_profile(path).index[0].utcoffset() == pd.Timedelta(hours=2)
     meta = _write(tmp_path, 'tz = "Europe/Berlin"\n', name="profile.meta.toml")
     assert weather.profile_tz(path) == "Europe/Berlin"
     series = load_profile(path)
@@ -379,3 +380,19 @@ def test_from_daily_extremes_meets_extremes():
 
 def test_weather_dir_points_at_repo_folder():
     assert weather._weather_dir().resolve() == WEATHER_DIR
+
+
+def test_a_file_without_metadata_keeps_its_own_offset(tmp_path):
+    # no <stem>.meta.toml: the hours stay those of the file (+02:00), not UTC
+    path = _write(tmp_path, "\n".join(_good_lines(4)) + "\n")
+    series = load_profile(path)
+    assert series.index[0].isoformat() == "2026-02-03T00:00:00+02:00"
+    assert series.index[0].utcoffset() == pd.Timedelta(hours=2)
+
+
+def test_a_misspelt_metadata_key_is_refused(tmp_path):
+    path = _write(tmp_path, "\n".join(_good_lines(4)) + "\n")
+    _write(tmp_path, 'timezone = "Europe/Kyiv"\n', name="profile.meta.toml")
+    with pytest.raises(WeatherError, match=r"unknown key\(s\) \['timezone'\]; the time zone "
+                                           "key is tz"):
+        load_profile(path)

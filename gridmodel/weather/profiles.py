@@ -60,9 +60,24 @@ def _meta_path(csv_path: Path) -> Path:
     return csv_path.with_suffix(_META_SUFFIX)
 
 
+#: the keys of a profile's metadata file (the catalogue's and the provenance's)
+META_KEYS = ("name", "kind", "summary", "tz", "label", "description", "columns", "builder",
+             "sources", "anchors")
+
+
 def _read_meta(path: Path) -> dict:
-    """A profile's metadata file, parsed (:class:`WeatherError` if unreadable)."""
-    return read_toml(path, "weather profile metadata", WeatherError)[0]
+    """A profile's metadata file, parsed (:class:`WeatherError` if unreadable, or if it
+    has a key outside :data:`META_KEYS`: a misspelt ``tz`` would leave the profile in
+    UTC without a word)."""
+    meta = read_toml(path, "weather profile metadata", WeatherError)[0]
+    bad = [k for k in meta if k not in META_KEYS]
+    if bad:
+        hint = ("; the time zone key is tz" if any(
+            k.lower().replace("_", "") in ("timezone", "zone", "tzname") for k in bad) else "")
+        msg = (f"{path}: unknown key(s) {bad}{hint}; a weather profile's metadata has "
+               f"{list(META_KEYS)}.")
+        raise WeatherError(msg)
+    return meta
 
 
 def _builtin_profiles() -> dict[str, dict[str, str]]:
@@ -149,7 +164,9 @@ def load_profile(
     tz : str or None, default "profile"
         Time zone of the returned index. ``"profile"``: the profile's own zone, the ``tz``
         of the ``<stem>.meta.toml`` beside the CSV (every built-in profile has one; see
-        :func:`profile_tz`), else UTC. ``None`` keeps the instants in UTC.
+        :func:`profile_tz`), else the fixed offset of the file's first timestamp (a
+        profile without metadata keeps its local hours). ``None`` keeps the instants in
+        UTC.
     check_units : bool, default True
         Refuse values whose mean is implausible in °C for Ukraine (above 15 °C when most
         timestamps fall in November-March, above 35 °C otherwise) as probable
@@ -180,6 +197,8 @@ def load_profile(
     raw = _read_csv(path)
     timestamps = _parse_timestamps(raw, path)
     _check_hourly_step(raw, timestamps, path)
+    if own_tz is None:  # no metadata: the file's own offset, not UTC (local times stay local)
+        own_tz = pd.Timestamp(raw["timestamp"].iloc[0].strip()).tzinfo if len(raw) else None
     local = timestamps.tz_convert(own_tz) if own_tz is not None else timestamps
     temp_air = _parse_temperatures(raw, local, path, check_units)
     index = pd.DatetimeIndex(timestamps, name="timestamp")
