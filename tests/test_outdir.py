@@ -67,6 +67,26 @@ def test_force_replaces_only_gridmodel_folders(tmp_path):
     assert not prepare_out_dir(tmp_path / "a" / "b", force=False, create=False).exists()
 
 
+def test_force_keeps_a_file_the_user_added_to_an_output_folder(tmp_path):
+    # the marker lists what gridmodel wrote; a file added since is the user's: --force
+    # refuses to delete it (it did before), naming it
+    out = _earlier(tmp_path / "run")
+    assert json.loads((out / MARKER).read_text(encoding="utf-8"))["files"] == ["summary.json"]
+    (out / "my_notes.txt").write_text("keep me", encoding="utf-8")
+    (out / "sub").mkdir()
+    (out / "sub" / "x.csv").write_text("1", encoding="utf-8")
+    before = _tree(out)
+    with pytest.raises(NotOutputFolderError, match=r"my_notes\.txt, sub/x\.csv; --force would "
+                                                   "delete them"):
+        check_out_dir(out, force=True)
+    with pytest.raises(NotOutputFolderError), output_folder(out, force=True) as tmp:
+        (tmp / "summary.json").write_text("{}", encoding="utf-8")
+    assert _tree(out) == before
+    (out / "my_notes.txt").unlink()
+    (out / "sub" / "x.csv").unlink()
+    assert check_out_dir(out, force=True) == out  # gridmodel's files only: replaceable
+
+
 def test_commit_writes_the_marker_and_replaces_the_earlier_folder(tmp_path):
     out = _earlier(tmp_path / "run")
     marker = json.loads((out / MARKER).read_text(encoding="utf-8"))

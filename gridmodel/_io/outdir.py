@@ -10,7 +10,8 @@ everywhere:
    hold an input of the run (scenario, strike list, pattern, plan, a network, heat-layer
    or weather folder given as a path). An existing ``out`` is refused without ``force``;
    with ``force`` it is replaced only when it is empty or carries gridmodel's output
-   marker (:data:`MARKER`), never a folder gridmodel did not write.
+   marker (:data:`MARKER`), never a folder gridmodel did not write, nor one to which a
+   file was added since (the marker lists the files written).
 2. **Write aside**: :meth:`OutputFolder.open` creates the hidden sibling
    ``.<name>.gridmodel-tmp-<pid>`` (which also proves the parent writable) and the
    command writes there.
@@ -122,6 +123,33 @@ def _check_replaceable(out: Path, r: Path, allowed: bool, hint: str = "") -> Non
                f"{MARKER} marker); --force replaces only gridmodel's own output folders. "
                "Choose another --out, or move or delete the folder yourself.")
         raise NotOutputFolderError(msg)
+    added = _files_added(r)
+    if added:
+        more = f" and {len(added) - 5} more" if len(added) > 5 else ""
+        msg = (f"output folder {out} holds file(s) gridmodel did not write there: "
+               f"{', '.join(added[:5])}{more}; --force would delete them. Move them out of "
+               "the folder, or choose another --out.")
+        raise NotOutputFolderError(msg)
+
+
+def _written_files(folder: Path) -> list[str]:
+    """Every file below ``folder`` (relative, POSIX), the marker aside."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                  if p.is_file() and p.name != MARKER)
+
+
+def _files_added(folder: Path) -> list[str]:
+    """Files of an output folder that its marker does not list (a user's, added since):
+    none for a marker of an earlier gridmodel, which lists no files."""
+    if not is_output_folder(folder):
+        return []
+    try:
+        listed = json.loads((folder / MARKER).read_text(encoding="utf-8")).get("files")
+    except (OSError, ValueError, AttributeError):
+        return []
+    if not isinstance(listed, list):
+        return []
+    return sorted(set(_written_files(folder)) - set(listed))
 
 
 def check_out_dir(out, force: bool, *, inputs: Iterable = (), resume: bool = False) -> Path:
@@ -242,7 +270,8 @@ class OutputFolder:
         _check_replaceable(self.out, r, self.force or self.resume)
         marker = {"gridmodel_output": 1, "command": self.command, "argv": sys.argv,
                   "version": _version(), "summary": summary,
-                  "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+                  "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                  "files": _written_files(self.path)}
         (self.path / MARKER).write_text(json.dumps(marker, indent=1) + "\n",
                                         encoding="utf-8")
         if r.exists():
