@@ -329,6 +329,8 @@ def test_unknown_asset_and_bad_fraction(tiny_net):
         simulate_outage(tiny_net, {"plant:tpp": 1.5})
     with pytest.raises(InputError, match="line:city-east"):
         simulate_outage(tiny_net, {"line:city-east": float("nan")})
+    with pytest.raises(InputError, match=r"'plant:tpp' is True"):  # not read as intact
+        simulate_outage(tiny_net, {"plant:tpp": True})
     with pytest.raises(InputError, match="engine"):
         simulate_outage(tiny_net, {}, engine="magic")
     with pytest.raises(InputError, match="DC only"):

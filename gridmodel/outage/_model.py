@@ -424,6 +424,8 @@ def check_outages(model: Model, outages: Mapping[str, float] | None) -> dict[str
     for aid, frac in outages.items():
         if type(frac) is float:
             f = frac
+        elif isinstance(frac, bool | np.bool_):  # True is not "intact": say what is meant
+            f = math.nan
         else:
             try:
                 f = float(frac)

@@ -179,6 +179,9 @@ def _blank(value) -> bool:
 def _number(value, where: str, field: str, errors: list[str]) -> float | None:
     if _blank(value):
         return None
+    if isinstance(value, bool):  # TOML true / false is not a number
+        errors.append(f"{where}, field {field}: {value!r} is not a number.")
+        return None
     try:
         x = float(value)
     except (TypeError, ValueError):

@@ -197,6 +197,9 @@ CASES = [
     ("strike-toml-misspelt-key", write("s.toml", TOML_STRIKE.format(time='"2026-01-15T04:00Z"')
                                        + "repair_hours = 2\n"), outage(strikes="s.toml"),
      ["{root}/s.toml", "field 'repair_hours' is not a strike field", "'repair_h'"]),
+    ("strike-toml-boolean-fraction", write("s.toml", TOML_STRIKE.format(
+        time='"2026-01-15T04:00Z"').replace('"destroyed"', '"damaged"') + "fraction_lost = true\n"),
+     outage(strikes="s.toml"), ["{root}/s.toml", "field fraction_lost: True is not a number"]),
     ("strike-short-row", strike(",720,test,tests/data/tiny/README.md", ",720"), outage(),
      ["{root}/strikes.csv:4:", "5 fields, the header has 7"]),
     ("strike-long-row", strike(",test,", ",test,extra,"), outage(),
