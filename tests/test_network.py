@@ -554,3 +554,14 @@ def test_load_network_needs_a_name_or_a_path(bad):
 
     with pytest.raises(NetworkFileError, match="needs a built-in network name"):
         gridmodel.load_network(bad)
+
+
+@pytest.mark.parametrize(("row", "fraction"), [(1, 0.5), (0, 0.0), (0, 1.0)])
+def test_status_fraction_contradicting_the_status(abc_folder, row, fraction):
+    # row 1 is sub:gamma occupied (must be 0), row 0 plant:alpha-npp damaged (0 < f < 1)
+    df = pd.read_csv(abc_folder / "status.csv", keep_default_na=False)
+    df.loc[row, "available_fraction"] = fraction
+    df.to_csv(abc_folder / "status.csv", index=False)
+    with pytest.raises(StatusError, match=rf"status.csv:{row + 2}: available_fraction: "
+                                          "contradicts the row's status"):
+        gridmodel.load_network(abc_folder, status_date="2024-05-15")

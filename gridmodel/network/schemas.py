@@ -144,6 +144,21 @@ def check_tables(t: dict[str, pd.DataFrame], folder: str | Path) -> None:
     raise_problems(problems, f"network folder {folder}: invalid tables", NetworkFileError)
 
 
+def _fraction_fits_status(status: pd.Series) -> pa.Check:
+    """``available_fraction`` 0 for a status that takes the asset out (occupied, destroyed,
+    disabled) and strictly between 0 and 1 for ``damaged``: a contradiction would be read
+    one way without a word."""
+    def ok(s: pd.Series) -> pd.Series:
+        st = status.reindex(s.index).astype(str)
+        f = pd.to_numeric(s, errors="coerce")
+        out = st.isin(("occupied", "destroyed", "disabled"))
+        return f.isna() | (~out | (f == 0)) & ((st != "damaged") | ((f > 0) & (f < 1)))
+
+    return pa.Check(ok, error=("contradicts the row's status: occupied, destroyed and "
+                               "disabled assets have available_fraction 0, a damaged one a "
+                               "fraction between 0 and 1 (exclusive)"))
+
+
 def check_status(df: pd.DataFrame, path: str | Path, known_ids: Iterable,
                  statuses: Iterable[str]) -> None:
     """Validate a status table (``status.csv``) as read.
@@ -166,7 +181,7 @@ def check_status(df: pd.DataFrame, path: str | Path, known_ids: Iterable,
     schema = pa.DataFrameSchema({
         "asset_id": _ref(known_ids, "asset of the network (gridmodel network assets)"),
         "status": _col(one_of(statuses, "status")),
-        "available_fraction": _col(number(ge=0, le=1)),
+        "available_fraction": _col(number(ge=0, le=1), _fraction_fits_status(df["status"])),
         "start": _col(iso_date()),
         "end": _col(iso_date(), after(df["start"], "its start"), nullable=True),
         "source": pa.Column(nullable=True)})
