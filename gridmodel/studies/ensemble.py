@@ -510,7 +510,15 @@ def compare(patterns: Sequence, n: int, seed: int | None = 0, **kwargs) -> Ensem
     if len(patterns) < 1:
         msg = "compare needs at least one pattern file."
         raise EnsembleError(msg)
-    return _run_many(list(patterns), n, seed, plots=True, **kwargs)
+    pats = _as_patterns(patterns)
+    periods = {(str(p.run["start"]), int(p.run["horizon_h"])) for p in pats}
+    if len(periods) > 1:  # the metrics sum over the run period: not comparable otherwise
+        each = "; ".join(f"{p.name}: start {p.run['start']}, horizon_h {p.run['horizon_h']}"
+                         for p in pats)
+        msg = (f"compare needs the patterns on one run period, their metrics are sums over "
+               f"it ({each}); give every pattern's [run] the same start and horizon_h.")
+        raise EnsembleError(msg)
+    return _run_many(pats, n, seed, plots=True, **kwargs)
 
 
 def _check_args(n, patterns, seed, workers, scheduler, out, save_nights, chunk_size):

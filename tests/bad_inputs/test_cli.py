@@ -478,6 +478,11 @@ CASES = [
     ("ensemble-not-resumed", damaged_part, ensemble(), ["{root}/eout", "--resume"]),
     ("compare-same-name", nothing, lambda r: ["compare", r / PA, r / PA, "-n", "2", "--out",
                                               r / "cout"], ["patterns ['tiny'] appear more"]),
+    ("compare-other-horizon", lambda r: (r / "p6.toml").write_text(
+        (r / PA).read_text(encoding="utf-8").replace('name = "tiny"', 'name = "tiny-6h"')
+        .replace("horizon_h = 4", "horizon_h = 6"), encoding="utf-8"),
+     lambda r: ["compare", r / PA, r / "p6.toml", "-n", "2", "--out", r / "cout"],
+     ["compare needs the patterns on one run period", "tiny-6h: start", "horizon_h 6"]),
     # plan and rank
     ("plan-file-missing", lambda r: (r / PL).unlink(), plan(),
      ["plan file {root}/plan.toml does not exist"]),
