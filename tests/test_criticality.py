@@ -266,3 +266,11 @@ def test_an_evaluation_that_warns_keeps_its_warning(scenario, monkeypatch):
     assert (res.worst_sets["warnings"] == "no optimum with 2 lost").all()
     # the baseline, 2 singles and the pair: 2 evaluations warned
     assert res.meta["evaluations_with_model_warnings"] == 2
+
+
+def test_console_cells_are_whole_numbers_never_minus_zero():
+    # -1.8e-12 MW of round-off printed "-0" in the rank table
+    from gridmodel.cli.plan import _whole
+
+    assert [_whole(v) for v in (-1.8e-12, -0.4, 1234.6, float("nan"))] == [
+        "0", "0", "1,235", "nan"]

@@ -7,6 +7,7 @@ The model lives in :func:`gridmodel.studies.planning.evaluate.run_plan` and
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -21,6 +22,12 @@ _OUT = click.option("--out", "out", required=True,
 _FORCE = click.option("--force", is_flag=True, help="replace an existing output folder")
 _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 
+
+
+
+def _whole(v: float) -> str:
+    """A table cell rounded to a whole number, never ``-0`` (a -1e-12 MW of round-off)."""
+    return f"{round(v):,d}" if math.isfinite(v) else f"{v}"
 
 @click.command("plan", cls=Command)
 @click.argument("base", required=False, default=None,
@@ -55,7 +62,7 @@ def plan_command(base: Path | None, plan_file: Path, n: int, seed: int | None,
     m = res.metric
     cols = ["rank", "variant", "capital_cost", f"avoided_{m}", f"avoided_{m}_p05",
             f"avoided_{m}_p95", f"avoided_{m}_per_m{cur}"]
-    click.echo(r[cols].to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+    click.echo(r[cols].to_string(index=False, float_format=_whole))
     click.echo(f"wrote {out}/report.html")
 
 
@@ -92,7 +99,7 @@ def rank_command(scenario: Path, outage_h: int | None, k: int, top: int, pool: i
                    exact_pool=exact_pool, force=force, progress=not quiet,
                    candidates=list(assets) or None, horizon_h=horizon_h)
     click.echo(res.top(top)[["rank", "asset_id", *res.score_columns]].to_string(
-        index=False, float_format=lambda v: f"{v:,.0f}"))
+        index=False, float_format=_whole))
     for row in res.worst_sets.itertuples(index=False):
         click.echo(f"worst set ({row.method}): {row.assets} -> "
                    f"{row.buildings_without_heat:,.0f} buildings, "

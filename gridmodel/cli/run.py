@@ -83,7 +83,8 @@ def _run_one(path, out, force, quiet, engine=None):
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Output folder (must not exist unless --force).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
-@click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
+@click.option("--quiet", is_flag=True,
+              help="No progress bar and no explanation; the headline figures still print.")
 @click.option("--engine", type=click.Choice(["fast", "pandapower"]), default=None,
               help="grid engine; default: the scenario's [grid] engine (fast unless set)")
 def run_command(scenario: Path, out: Path, force: bool, quiet: bool,
@@ -104,7 +105,8 @@ def run_command(scenario: Path, out: Path, force: bool, quiet: bool,
 @click.option("--list", "list_", is_flag=True, help="List the named reproductions.")
 @click.option("--force", is_flag=True, help="Replace existing output folders.")
 @click.option("--base-only", is_flag=True, help="Run only the base scenario.")
-@click.option("--quiet", is_flag=True, help="No progress bar and no explanation.")
+@click.option("--quiet", is_flag=True,
+              help="No progress bar and no explanation; the headline figures still print.")
 def reproduce_command(name, out, list_, force, base_only, quiet) -> None:
     """Reproduce a reported event (e.g. kyiv-2026-02-03) from its scenario files."""
     known = reproductions()
