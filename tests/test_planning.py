@@ -356,3 +356,21 @@ def test_a_reused_timeline_keeps_its_warnings_for_every_variant():
                        [by["backup-pumps"]], ns, runner)
     assert len(runner.context.timelines) == 1  # one grid timeline for both variants
     assert res.replicates["warnings"].tolist() == ["island 9: no optimum"] * 2
+
+
+@pytest.mark.slow
+def test_no_shipped_intervention_leaves_more_people_without_heat_on_any_night(tmp_path):
+    """Regression of a label flip (session 21): pump backup lengthened a tall building's
+    own-power stop past its pipe-freeze time while a node outage ran on, so it was counted
+    "without heat" from the strike instead of "interrupted" until the supply stop, and
+    backup-pumps came out worse than nothing on 9 of 12 nights. A node outage is now judged
+    by its whole length whatever stop follows (docs/heat.md, Expected duration). On the
+    shipped plan's first 6 nights (full model) no variant is worse than the baseline."""
+    res = run_plan(EX / "kyiv_winter_base.toml", EX / "kyiv_winter_plan.toml", 6,
+                   tmp_path / "plan", progress=False)
+    r = res.replicates
+    metric = "people_hours_without_heat"
+    base = r[r["variant"] == "baseline"].set_index("replicate")[metric]
+    for variant, g in r[r["variant"] != "baseline"].groupby("variant"):
+        worse = g.set_index("replicate")[metric] - base
+        assert (worse <= 1e-6).all(), (variant, worse[worse > 1e-6].to_dict())

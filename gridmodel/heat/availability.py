@@ -731,8 +731,10 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
     Within a building stop, the hours its grid node is dark (``node_dark``: an outage,
     known from its first hour through the repair timeline) and the scheduled hours are
     segments known each from its own first hour (:func:`draining.drain_states`): a
-    block is not judged by a node outage that begins inside it. A node still dark at the
-    last hour is taken to outlast the horizon, as a supply stop is.
+    block is not judged by a node outage that begins inside it, and a node outage by its
+    whole length, also when a supply stop follows within it (the node's loss stops the
+    zone's pumps once their backup runs out: circulation does not resume in between). A
+    node still dark at the last hour is taken to outlast the horizon, as a supply stop is.
     """
     kw = bridging_kwargs(layer)
     censored = float(layer.param("expected_duration", "censored_supply_outage_h"))
@@ -745,9 +747,20 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
             kw, _tau_group_h(layer, group_of, supply_ok.shape[1]),
             float(layer.param("comfort", "initial_indoor_c")))
         tb, fb = draining.drain_states(own, (own[-1] & node_dark[-1]) if n_t else False,
-                                       tair, kwb, censored_h=censored, segment=node_dark)
+                                       tair, kwb, censored_h=censored, segment=node_dark,
+                                       segment_end=_dark_end(node_dark))
         trig, frz = trig | tb, frz | fb
     return trig, frz
+
+
+def _dark_end(node_dark: np.ndarray) -> np.ndarray:
+    """Per dark hour, the hour its grid node's outage ends (``inf``: still dark at the
+    last hour, beyond the horizon); 0 where the node is powered."""
+    n_t = node_dark.shape[0]
+    idx = np.arange(n_t, dtype=float)[:, None]
+    nxt = np.where(~node_dark, idx, np.inf)
+    nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]  # next powered hour at or after t
+    return np.where(node_dark, nxt, 0.0)
 
 
 def _reduced_heat(layer: HeatLayer, served: np.ndarray):

@@ -206,7 +206,7 @@ def freeze_risk(stopped, drained_run, temp_air, elapsed_h, bridging_kwargs=None)
 
 
 def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censored_h=1.0e9,
-                 segment=None):
+                 segment=None, segment_end=None):
     """Drain triggers and freeze risk of every stop run, in one pass.
 
     The same as :func:`run_lengths` (with ``censored_long`` and ``censored_h``), then
@@ -218,7 +218,10 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     only from its first hour: the expected total at hour u is the run's length up to the
     end of the latest segment begun by u (the whole censored length when that segment
     reaches the end of a censored-long run). Without it the run is one segment, known
-    from its first hour, as above.
+    from its first hour, as above. ``segment_end`` gives, where positive, the hour at
+    which a segment's cause is known to end even when the run ends sooner (a grid node
+    dark beyond a building stop that a supply stop follows: circulation does not resume
+    there); ``inf``: beyond the horizon (``censored_h``).
 
     Parameters
     ----------
@@ -235,6 +238,9 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     segment : array-like of int, shape (time, group), optional
         Cause code of each stopped hour (e.g. 0 a scheduled blackout block, 1 the grid
         node dark); default one code.
+    segment_end : array-like of float, shape (time, group), optional
+        Hour index at which the cause of each stopped hour is known to end (0: the end of
+        its stretch in the run, as without it).
 
     Returns
     -------
@@ -255,16 +261,18 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     cl = np.broadcast_to(np.asarray(censored_long, dtype=bool), (s.shape[1],))
     seg = (np.zeros(s.shape, dtype=np.int8) if segment is None
            else np.ascontiguousarray(np.broadcast_to(segment, s.shape), dtype=np.int8))
+    ends = (np.zeros(s.shape, dtype=float) if segment_end is None
+            else np.ascontiguousarray(np.broadcast_to(segment_end, s.shape), dtype=float))
     trigger = np.zeros(s.shape, dtype=bool)
     freeze = np.zeros(s.shape, dtype=bool)
-    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), seg, trigger,
-                freeze)
+    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), seg, ends,
+                trigger, freeze)
     return trigger, freeze
 
 
 @njit(cache=True)
-def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, trigger,
-                freeze):  # pragma: no cover
+def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, segment_end,
+                trigger, freeze):  # pragma: no cover
     """Column by column, run by run: fill ``trigger`` and ``freeze`` (see drain_states)."""
     n_t, n_g = stopped.shape
     for g in range(n_g):
@@ -285,6 +293,9 @@ def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, trigg
                     while e < t and segment[e, g] == segment[u, g]:
                         e += 1
                     known = whole if e == t else float(e - a)
+                    end = segment_end[u, g]
+                    if end > 0.0:  # the cause's own end, known beyond the run
+                        known = max(known, censored_h if np.isinf(end) else end - a)
                     if known > total:
                         total = known
                 if not drained and total > bridge[u, g]:
