@@ -396,3 +396,18 @@ def test_a_misspelt_metadata_key_is_refused(tmp_path):
     with pytest.raises(WeatherError, match=r"unknown key\(s\) \['timezone'\]; the time zone "
                                            "key is tz"):
         load_profile(path)
+
+
+def test_a_file_half_in_kelvin_says_so_not_fahrenheit(tmp_path):
+    temps = [-20.0, -19.0, 253.15, 254.15]  # median below 200: not all in kelvin
+    path = _write(tmp_path, "\n".join(_good_lines(4, temps=temps)) + "\n")
+    with pytest.raises(WeatherError, match=r"line 4: temp_air 253.15 looks like kelvin, and "
+                                           r"2 of 4 rows are above 200: the file mixes units"):
+        load_profile(path)
+
+
+def test_semicolons_and_decimal_commas_get_the_hint(tmp_path):
+    path = _write(tmp_path, "timestamp;temp_air\n2026-01-15T00:00:00+02:00;-11,4\n"
+                            "2026-01-15T01:00:00+02:00;-11,7\n")
+    with pytest.raises(WeatherError, match="seems to use ';' as separator and ',' as decimal"):
+        load_profile(path)

@@ -226,7 +226,12 @@ def _read_csv(path: Path) -> pd.DataFrame:
     """The weather table as text; a malformed CSV (an unterminated quote, a row with
     another number of fields than the header) is an error naming its line."""
     text = read_text(path, "weather file", WeatherError)
-    raise_problems(csv_problems(text, path), f"{path}: not a well-formed CSV weather file",
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    semicolons = ";" in header and "," not in header  # a European spreadsheet export
+    raise_problems(csv_problems(text, path),
+                   f"{path}: not a well-formed CSV weather file"
+                   + (" (it seems to use ';' as separator and ',' as decimal mark: save it "
+                      "with commas between fields and '.' in numbers)" if semicolons else ""),
                    WeatherError)
     try:
         raw = pd.read_csv(
@@ -359,6 +364,13 @@ def _parse_temperatures(
             "°C: subtract 273.15."
         )
         raise WeatherError(msg)
+    kelvin = np.flatnonzero(values > 200.0)
+    if kelvin.size:  # some rows only: a file joined from two sources?
+        row = int(kelvin[0])
+        msg = (f"{path}, line {row + 2}: temp_air {values[row]:g} looks like kelvin, and "
+               f"{kelvin.size} of {values.size} rows are above 200: the file mixes units. "
+               "gridmodel needs °C in every row: subtract 273.15 from those.")
+        raise WeatherError(msg)
     mean = float(values.mean())
     winter = np.isin(timestamps.month, (11, 12, 1, 2, 3)).mean() > 0.5  # local months
     limit = _WINTER_MEAN_MAX_C if winter else _MEAN_MAX_C
@@ -367,7 +379,8 @@ def _parse_temperatures(
         msg = (
             f"{path}: temp_air looks like Fahrenheit (mean {mean:.1f} {season}; a mean above "
             f"{limit:g} °C is implausible for Ukraine). gridmodel needs °C: convert with "
-            "(F - 32) * 5/9. If the values really are °C, pass check_units=False."
+            "(F - 32) * 5/9. If the values really are °C, pass check_units=False to "
+            "load_profile (the command line always checks)."
         )
         raise WeatherError(msg)
     impossible = (values < _TEMP_MIN_C) | (values > _TEMP_MAX_C)
