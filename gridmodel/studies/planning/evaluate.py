@@ -513,8 +513,9 @@ def plot_ranking(result: PlanResult, path) -> None:
     ax = axes[1]
     a = r[f"avoided_{m}"].to_numpy(float)
     ax.barh(y, a, color="#8d99ae")
-    ax.errorbar(a, y, xerr=[np.maximum(a - r[f"avoided_{m}_p05"], 0),
-                            np.maximum(r[f"avoided_{m}_p95"] - a, 0)],
+    a05 = r[f"avoided_{m}_p05"].to_numpy(float)
+    a95 = r[f"avoided_{m}_p95"].to_numpy(float)
+    ax.errorbar(a, y, xerr=[np.maximum(a - a05, 0), np.maximum(a95 - a, 0)],
                 fmt="none", ecolor="k", capsize=3, lw=1)
     ax.set_yticks(y, [""] * len(r))
     ax.set_xlabel(f"avoided {METRICS[m][0]} [{METRICS[m][1]}]")
