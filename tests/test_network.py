@@ -565,3 +565,13 @@ def test_status_fraction_contradicting_the_status(abc_folder, row, fraction):
     with pytest.raises(StatusError, match=rf"status.csv:{row + 2}: available_fraction: "
                                           "contradicts the row's status"):
         gridmodel.load_network(abc_folder, status_date="2024-05-15")
+
+
+def test_a_technology_without_an_availability_factor_names_file_and_plant(abc_folder):
+    df = pd.read_csv(abc_folder / "plants.csv", keep_default_na=False)
+    df.loc[0, "technology"] = "Nuclear"
+    df.to_csv(abc_folder / "plants.csv", index=False)
+    with pytest.raises(StatusError, match=r"availability\.csv has no factor for technologies "
+                                          r"\['Nuclear'\] \(of plants\.csv, e\.g\. \{'Nuclear': "
+                                          r"'plant:alpha-npp'\}\).*known: \['nuclear'\]"):
+        gridmodel.load_network(abc_folder)

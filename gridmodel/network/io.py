@@ -90,7 +90,7 @@ def load_network(name_or_path: str | Path, status_date=None):
     net = net_from_folder(folder)
     avail_path = folder / "availability.csv"
     factors = st.read_availability(avail_path) if avail_path.is_file() else None
-    st.apply_availability(net, factors)
+    st.apply_availability(net, factors, folder)
     net["status_active"] = pd.DataFrame(columns=st.STATUS_COLUMNS)
     net["status_date"] = ""
     if status_date is not None:
@@ -106,7 +106,7 @@ def load_network(name_or_path: str | Path, status_date=None):
             st.parse_date(rng.get("valid_to", "2100-01-01")),
         )
         active = st.apply_status(net, table, date, valid)
-        st.apply_availability(net, factors)  # the status fractions into max_p_mw
+        st.apply_availability(net, factors, folder)  # the status fractions into max_p_mw
         st.apply_import_caps(net, date)  # the interconnectors' cap of that date
         net["status_active"] = active.reset_index()
         net["status_date"] = date.isoformat()

@@ -106,7 +106,7 @@ def read_availability(path: Path) -> pd.Series:
     return df.set_index("technology")["availability_factor"]
 
 
-def apply_availability(net, factors: pd.Series | None) -> None:
+def apply_availability(net, factors: pd.Series | None, where=None) -> None:
     """Set ``availability_factor`` and ``max_p_mw`` of every generator from its technology.
 
     ``max_p_mw`` = ``installed_mw`` x ``status_fraction`` x ``availability_factor``, so
@@ -124,9 +124,13 @@ def apply_availability(net, factors: pd.Series | None) -> None:
             tech = tab["technology"].astype(str)
             unknown = sorted(set(tech) - set(factors.index) - {"import"})
             if unknown:
+                ids = tab["plant_id"].astype(str) if "plant_id" in tab else tab["name"]
+                first = {u: str(ids[tech == u].iloc[0]) for u in unknown}
+                folder = f"{where}/" if where is not None else ""
                 msg = (
-                    f"availability.csv has no factor for technologies {unknown}; add a row "
-                    "per technology with its source."
+                    f"{folder}availability.csv has no factor for technologies {unknown} "
+                    f"(of plants.csv, e.g. {first}); add a row per technology with its "
+                    f"source, or correct the technology (known: {sorted(factors.index)})."
                 )
                 raise StatusError(msg)
             tab["availability_factor"] = tech.map(factors).fillna(1.0).astype(float)

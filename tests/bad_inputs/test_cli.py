@@ -510,6 +510,9 @@ CASES = [
      ["strike pattern", "nowhere.toml does not exist"]),
     ("rank-unknown-asset", nothing, rank("--asset", "plant:atlantis"),
      ["plant:atlantis", "Tiny CHP [plant:tiny-chp]"]),
+    ("rank-asset-selector", nothing, rank("--asset", "kind=plant"),
+     ["unknown candidate asset(s)", "['kind=plant'] look like selectors: --asset takes asset "
+      "ids"]),
     ("rank-beyond-the-weather", sub(SC, "horizon_h = 48", "horizon_h = 100"), rank(),
      ["{root}/scenario.toml", "lies outside the weather profile"]),
     # validate, reproduce

@@ -380,7 +380,11 @@ def _candidates(crit: Criticality, candidates) -> pd.DataFrame:
         from gridmodel.network.registry import suggest
 
         hints = {u: suggest(crit.net.registry, u) for u in unknown}
-        msg = f"unknown candidate asset(s): {hints} (name: closest registry names)."
+        selectors = [u for u in unknown if "=" in u]
+        extra = (f" {selectors} look like selectors: --asset takes asset ids, one per "
+                 "option (`gridmodel network assets --kind ...` lists them)." if selectors
+                 else " --asset takes asset ids (the part in brackets of a registry name).")
+        msg = f"unknown candidate asset(s): {hints} (name: closest registry names).{extra}"
         raise InputError(msg)
     return cand[cand["asset_id"].isin(want)]
 
