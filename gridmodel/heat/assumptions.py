@@ -63,7 +63,7 @@ class _Power(_Section):
 
 
 class _Bridging(_Section):
-    start_c: float = Field(gt=0.0, le=150.0)  # supply water
+    start_c: float = Field(le=150.0)  # supply water (above freeze_c: checked below)
     freeze_c: float = Field(ge=-10.0, le=5.0)
     tau_pipe_h: float = Field(gt=0.0)
     drain_max_temp_c: float = Field(**_OUTDOOR_C)

@@ -719,7 +719,7 @@ def _section_of(layer: HeatLayer) -> np.ndarray | None:
         layer.buildings["section_id"], sort=True)[0].astype(np.int64))
 
 
-def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
+def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_power, grp, g_static):
     """Drain triggers and freeze risk of network stops and of buildings' own stops.
 
     Two kinds of stop, each judged by what is known when it begins (rule 5): a **supply
@@ -728,9 +728,10 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
     pumps off in a blackout block) by its block's length against the building's own
     pipe-freeze time (:func:`draining.building_pipe_kwargs`, FIELD_NOTES 12). A block
     that ends where a supply stop begins is not judged by the supply stop's length.
-    Within a building stop, the hours its grid node is dark (``node_dark``: an outage,
-    known from its first hour through the repair timeline) and the scheduled hours are
-    segments known each from its own first hour (:func:`draining.drain_states`): a
+    Within a building stop, the hours its grid node is dark (``node_power`` False at the
+    node of each group ``g_static`` of ``grp``: an outage, known from its first hour
+    through the repair timeline) and the scheduled hours are segments known each from
+    its own first hour (:func:`draining.drain_states`): a
     block is not judged by a node outage that begins inside it, and a node outage by its
     whole length, also when a supply stop follows within it (the node's loss stops the
     zone's pumps once their backup runs out: circulation does not resume in between). A
@@ -743,6 +744,8 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_dark):
                                       censored_h=censored)
     own = supply_ok & ~circ
     if own.any():
+        node_dark = ~_columns(node_power, [grp.node_queue[g][0] for g in g_static], True,
+                              bool, n_t)
         kwb = draining.building_pipe_kwargs(
             kw, _tau_group_h(layer, group_of, supply_ok.shape[1]),
             float(layer.param("comfort", "initial_indoor_c")))
@@ -867,9 +870,7 @@ def group_availability(layer: HeatLayer, temp_air: pd.Series, asset_available=No
         supply_cause[on_sb] = 0
     circ = supply_ok & bp
 
-    node_dark = ~_columns(node_power, [grp.node_queue[g][0] for g in g_static], True, bool,
-                          n_t)
-    trig, frz = _drain(layer, supply_ok, circ, tair, group_of, node_dark)
+    trig, frz = _drain(layer, supply_ok, circ, tair, group_of, node_power, grp, g_static)
     drain_cause = np.where(trig, np.where(supply_cause > 0, supply_cause, 3), 0).astype(np.int8)
     return GroupAvailability(index=index, temp_air=tair, groups=groups, group_of=group_of,
                              supply_ok=supply_ok, circulating=circ, drain_trigger=trig,

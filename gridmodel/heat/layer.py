@@ -279,7 +279,8 @@ def _capacity_for_design_load(t: dict[str, pd.DataFrame]) -> pa.Check:
 
     def ok(s: pd.Series) -> pd.Series:
         design = ids.reindex(s.index).map(load_mw)
-        r = pd.to_numeric(s, errors="coerce") / design.where(design > 0)
+        mw = pd.to_numeric(s, errors="coerce")
+        r = mw.where(mw > 0) / design.where(design > 0)  # (<= 0: the range check's to say)
         return r.isna() | r.between(lo, hi)
 
     return pa.Check(ok, error=(f"must be {lo}-{hi} x the design load of the source's "
