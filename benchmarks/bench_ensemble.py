@@ -85,7 +85,8 @@ def baseline(pattern, n: int, frame) -> float:
 RULES_SINCE_BASELINE = (
     "transmission-constrained balance (outage.lp), nuclear response to frequency, dated "
     "import caps, per-area rolling-blackout queues, heat-only CHP operation, standby units, "
-    "the network's GridKit joints kept")
+    "the network's GridKit joints kept, building stops judged segment by segment with a node "
+    "outage's whole length, a failed refill's repair kept through a new drain")
 
 
 def _replicate_cpu_code(k: int, pattern: dict = PATTERN) -> str:
