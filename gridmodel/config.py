@@ -155,14 +155,16 @@ class RunConfig(_Strict):
     def _iso(cls, v, info):
         """ISO strings as ``load_network`` takes them: ``"2026-02-02"``,
         ``"2026-02-03T00:00+02:00"`` (a TOML file's own dates pass as they are)."""
+        kind = dt.date if info.field_name == "status_date" else dt.datetime
+        msg = f"{info.field_name} {v!r} is not an ISO {kind.__name__}, e.g. " + (
+            "2026-02-02" if kind is dt.date else "2026-02-03T00:00:00+02:00")
+        if isinstance(v, int | float):  # 20260115 is not a date (pydantic: a Unix time)
+            raise ValueError(msg)
         if not isinstance(v, str):
             return v
-        kind = dt.date if info.field_name == "status_date" else dt.datetime
         try:
             return kind.fromisoformat(v.strip())
         except ValueError:
-            msg = f"{info.field_name} {v!r} is not an ISO {kind.__name__}, e.g. " + (
-                "2026-02-02" if kind is dt.date else "2026-02-03T00:00:00+02:00")
             raise ValueError(msg) from None
 
     @field_validator("start")

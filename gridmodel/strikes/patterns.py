@@ -35,7 +35,6 @@ pattern can point to a replacement with ``defaults = "file.toml"``. Sampled nigh
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import hashlib
 import math
 import weakref
@@ -49,7 +48,7 @@ import scipy.stats
 from pydantic import ValidationError
 
 from gridmodel._io.tomlio import read_toml
-from gridmodel.config import DEFAULTS, GRID_RUN_KEYS, MAX_HOURS, GridConfig, resolve_name
+from gridmodel.config import DEFAULTS, GRID_RUN_KEYS, MAX_HOURS, RunConfig, resolve_name
 from gridmodel.errors import InputError
 
 __all__ = [
@@ -611,40 +610,25 @@ def _parse_run(run_doc: dict, first: pd.Timestamp, last: pd.Timestamp, where: st
         msg = (f"{where}: the night {first} .. {last} lies outside the run period starting "
                f"{start} for {h} h; move run.start or the night.")
         raise PatternError(msg)
-    run["status_date"] = _status_date(run["status_date"], where)
     run["start"] = start
     for k in ("network", "weather", "heat_layer"):
         run[k] = resolve_name(str(run[k]), base)
-    run.update(_grid_options(run, where))
+    run.update(_run_options(run, where))
     return run
 
 
-def _status_date(value, where: str) -> dt.date | None:
-    """``run.status_date``: a TOML date or an ISO date string (None: no status)."""
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    msg = (f"{where}: run.status_date = {value!r}; give a date as YYYY-MM-DD, e.g. "
-           "status_date = 2026-01-15.")
-    raise PatternError(msg)
-
-
-def _grid_options(run: dict, where: str) -> dict:
-    """The grid options of a ``[run]`` table checked as a run's ``[grid]`` table is (the
-    types :meth:`gridmodel.config.RunConfig.from_flat` accepts): their values, or a
+def _run_options(run: dict, where: str) -> dict:
+    """``status_date`` and the grid options checked as the run the pattern's nights are
+    (:meth:`gridmodel.config.RunConfig.from_flat`): their values, or a
     :class:`PatternError` naming the key."""
     try:
-        grid = GridConfig.model_validate({k: run[k] for k in GRID_RUN_KEYS}, strict=False)
+        cfg = RunConfig.from_flat(run)
     except ValidationError as exc:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         msg = f"{where}: run.{key} = {err.get('input')!r}: {err['msg']}."
         raise PatternError(msg) from None
-    return {k: getattr(grid, k) for k in GRID_RUN_KEYS}
+    return {"status_date": cfg.status_date, **{k: getattr(cfg.grid, k) for k in GRID_RUN_KEYS}}
 
 
 def load_pattern(path: str | Path) -> Pattern:
