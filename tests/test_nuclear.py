@@ -17,7 +17,7 @@ import pytest
 from conftest import build_net
 
 import gridmodel.outage.timeline as tl
-from gridmodel.outage.nuclear import connection_substations, response_strikes, snapshot_outages
+from gridmodel.outage.nuclear import connection_substations, response_strikes, tripped_plants
 from gridmodel.strikes import resolve_strikes, strikes_from_records
 
 START = "2026-02-03T00:00+02:00"
@@ -50,10 +50,11 @@ def test_connection_substations_are_the_switchyard_or_the_listed_ones(net):
 
 def test_snapshot_trips_the_unit_of_a_damaged_switchyard_only(net):
     # 30 % of the switchyard lost: the bus stays, the unit trips (0 MW)
-    assert snapshot_outages(net, {"sub:npp": 0.7}) == {"sub:npp": 0.7, "plant:npp": 0.0}
+    assert tripped_plants(net, {"sub:npp": 0.7}) == ["plant:npp"]
     # a strike elsewhere leaves the unit unchanged
-    assert snapshot_outages(net, {"plant:gas": 0.0}) == {"plant:gas": 0.0}
-    assert snapshot_outages(net, None) is None
+    assert tripped_plants(net, {"plant:gas": 0.0}) == []
+    assert tripped_plants(net, None) == []
+    assert tripped_plants(net, {"sub:npp": 0.7, "plant:npp": 0.0}) == []  # already out
     s = strikes(net, [{"target": "sub:npp", "time": START, "effect": "damaged",
                        "fraction_lost": 0.3}])
     res = tl.snapshot(net, s, engine="pandapower", ac=False)
@@ -161,8 +162,8 @@ def test_islanded_switchyard_trips_until_an_outlet_returns(net):
     # restarts after the line is back plus a restart draw
     s = strikes(net, [{"target": "line:npp-grid", "time": "2026-02-03T02:00+02:00",
                        "effect": "disabled", "repair_h": 6}])
-    assert snapshot_outages(net, {"line:npp-grid": 0.0})["plant:npp"] == 0.0
-    assert "plant:npp" not in snapshot_outages(net, {"line:npp-grid": 0.5})
+    assert tripped_plants(net, {"line:npp-grid": 0.0}) == ["plant:npp"]
+    assert tripped_plants(net, {"line:npp-grid": 0.5}) == []
     rows, h = response_strikes(net, s, pd.Series([6.0], index=s.index),
                                rng=np.random.default_rng(0))
     assert rows["asset_id"].tolist() == ["plant:npp"]
@@ -187,8 +188,8 @@ def test_islanded_from_the_last_outlet_lost_to_the_first_back():
 
     assert _outlets(net, {"plant:npp": ["sub:npp"]}) == {
         "plant:npp": [("line:npp-a", "sub:a"), ("line:npp-b", "sub:b")]}
-    assert "plant:npp" not in snapshot_outages(net, {"line:npp-a": 0.0})
-    assert snapshot_outages(net, {"line:npp-a": 0.0, "sub:b": 0.0})["plant:npp"] == 0.0
+    assert tripped_plants(net, {"line:npp-a": 0.0}) == []
+    assert tripped_plants(net, {"line:npp-a": 0.0, "sub:b": 0.0}) == ["plant:npp"]
     s = strikes(net, [
         {"target": "line:npp-a", "time": "2026-02-03T02:00+02:00", "effect": "disabled",
          "repair_h": 10},
@@ -208,7 +209,6 @@ def test_ukraine_one_switchyard_hit_trips_that_plant_only():
     conn = connection_substations(net)
     # Zaporizhzhia NPP is occupied (out by its status): nothing to trip
     assert set(conn) == {"plant:rivne-npp", "plant:khmelnytskyi-npp", "plant:south-ukraine-npp"}
-    assert snapshot_outages(net, {"sub:rivne-npp": 0.7}) == {
-        "sub:rivne-npp": 0.7, "plant:rivne-npp": 0.0}
+    assert tripped_plants(net, {"sub:rivne-npp": 0.7}) == ["plant:rivne-npp"]
     # Kyivska-750 destroyed: every NPP keeps other outlets, none trips
-    assert snapshot_outages(net, {"sub:kyivska-750": 0.0}) == {"sub:kyivska-750": 0.0}
+    assert tripped_plants(net, {"sub:kyivska-750": 0.0}) == []

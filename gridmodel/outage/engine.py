@@ -129,8 +129,7 @@ def _simulate(net, outages, engine: str, ac: bool, demand_mw, import_cap_mw,
         from gridmodel.outage.nuclear import tripped_plants
 
         cache = compiled.extra.setdefault("nuclear", {}) if engine == "fast" else None
-        trips = [p for p in tripped_plants(net, outages, network_cache=cache)
-                 if float(outages.get(p, 1.0)) > 0.0]  # not already out in ``outages``
+        trips = tripped_plants(net, outages, network_cache=cache)
         if trips:
             outages = {**outages, **dict.fromkeys(trips, 0.0)}
     if engine == "fast":

@@ -26,8 +26,9 @@ a dead island further away (the outlets intact) stops in the balance (the engine
 again as soon as its island is energised (no restart delay: [C], a gap in this rule).
 
 The rule acts on the asset state (strike rows the timeline adds before its periods,
-:func:`response_strikes`; the snapshot's outage dict, :func:`snapshot_outages`), so the
-balance engines need no hook.
+:func:`response_strikes`; the plants a one-step outage dict trips, :func:`tripped_plants`,
+which :func:`gridmodel.outage.engine.simulate_outage` sets to 0), so the balance engines
+need no hook.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import pandas as pd
 
 from gridmodel.strikes.repairs import period_records, repair_hours
 
-__all__ = ["connection_substations", "response_strikes", "snapshot_outages", "tripped_plants"]
+__all__ = ["connection_substations", "response_strikes", "tripped_plants"]
 
 #: strike-list label of the rows this rule adds: ``nuclear<-<row of the substation strike>``
 ROW_PREFIX = "nuclear<-"
@@ -67,26 +68,12 @@ def connection_substations(net) -> dict[str, list[str]]:
     return out
 
 
-def snapshot_outages(net, outages: Mapping[str, float] | None, *,
-                     network_cache: dict | None = None) -> dict[str, float] | None:
-    """``outages`` with every nuclear plant whose connection substation is hit at 0.
-
-    For a snapshot (all strikes at once, no time): a substation with a remaining fraction
-    below 1 trips the plants it connects, and so does the loss of every outlet line of a
-    switchyard (module rule). ``None`` stays ``None``. ``network_cache``: as in
-    :func:`response_strikes`.
-    """
-    if outages is None:
-        return None
-    return {**outages, **dict.fromkeys(tripped_plants(net, outages,
-                                                      network_cache=network_cache), 0.0)}
-
-
 def tripped_plants(net, outages: Mapping[str, float] | None, *,
                    network_cache: dict | None = None) -> list[str]:
-    """Nuclear plants the module rule trips under the asset state ``outages``, sorted:
-    a connection substation below 1, or every outlet of the switchyard at 0. A plant
-    already at 0 in ``outages`` is listed too (the rule would trip it)."""
+    """Nuclear plants the module rule trips under the asset state ``outages`` (a snapshot:
+    all strikes at once, no time), sorted: a connection substation below 1, or every
+    outlet of the switchyard at 0; a plant ``outages`` already takes out is not listed.
+    ``network_cache``: as in :func:`response_strikes`."""
     if not outages:
         return []
     by_sub, outlets, _ = _watched(net, network_cache)
@@ -94,7 +81,7 @@ def tripped_plants(net, outages: Mapping[str, float] | None, *,
            for plant in plants}
     out |= {plant for plant, pairs in outlets.items()
             if all(min(float(outages.get(a, 1.0)) for a in pair) <= 0.0 for pair in pairs)}
-    return sorted(out)
+    return sorted(p for p in out if float(outages.get(p, 1.0)) > 0.0)
 
 
 def response_strikes(net, strikes: pd.DataFrame, repair_h: pd.Series, *, rng,
