@@ -749,9 +749,8 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_power, grp, g
         kwb = draining.building_pipe_kwargs(
             kw, _tau_group_h(layer, group_of, supply_ok.shape[1]),
             float(layer.param("comfort", "initial_indoor_c")))
-        tb, fb = draining.drain_states(own, (own[-1] & node_dark[-1]) if n_t else False,
-                                       tair, kwb, censored_h=censored, segment=node_dark,
-                                       segment_end=_dark_end(node_dark))
+        tb, fb = draining.drain_states(own, False, tair, kwb, censored_h=censored,
+                                       known_end=_dark_end(node_dark))
         trig, frz = trig | tb, frz | fb
     return trig, frz
 
@@ -759,11 +758,9 @@ def _drain(layer: HeatLayer, supply_ok, circ, tair, group_of, node_power, grp, g
 def _dark_end(node_dark: np.ndarray) -> np.ndarray:
     """Per dark hour, the hour its grid node's outage ends (``inf``: still dark at the
     last hour, beyond the horizon); 0 where the node is powered."""
-    n_t = node_dark.shape[0]
-    idx = np.arange(n_t, dtype=float)[:, None]
-    nxt = np.where(~node_dark, idx, np.inf)
-    nxt = np.minimum.accumulate(nxt[::-1], axis=0)[::-1]  # next powered hour at or after t
-    return np.where(node_dark, nxt, 0.0)
+    elapsed, total = draining.run_lengths(node_dark, node_dark[-1], censored_h=np.inf)
+    first = np.arange(len(node_dark))[:, None] - elapsed + 1  # the run's first hour
+    return np.where(node_dark, first + total, 0.0)
 
 
 def _reduced_heat(layer: HeatLayer, served: np.ndarray):

@@ -206,22 +206,21 @@ def freeze_risk(stopped, drained_run, temp_air, elapsed_h, bridging_kwargs=None)
 
 
 def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censored_h=1.0e9,
-                 segment=None, segment_end=None):
+                 known_end=None):
     """Drain triggers and freeze risk of every stop run, in one pass.
 
     The same as :func:`run_lengths` (with ``censored_long`` and ``censored_h``), then
     :func:`drain_triggers` and :func:`freeze_risk` with the hours of a run from its
     trigger on taken as drained.
 
-    With ``segment``, a run is made of segments of one cause each (a change of the code
-    from one stopped hour to the next starts a new one), and an operator knows a segment
-    only from its first hour: the expected total at hour u is the run's length up to the
-    end of the latest segment begun by u (the whole censored length when that segment
-    reaches the end of a censored-long run). Without it the run is one segment, known
-    from its first hour, as above. ``segment_end`` gives, where positive, the hour at
-    which a segment's cause is known to end even when the run ends sooner (a grid node
-    dark beyond a building stop that a supply stop follows: circulation does not resume
-    there); ``inf``: beyond the horizon (``censored_h``).
+    With ``known_end``, a run is made of segments, one per stretch of equal ``known_end``,
+    and an operator knows a segment only from its first hour: the expected total at hour
+    u is the run's length up to the end of the latest segment begun by u. A segment's end
+    is its ``known_end`` where that is positive (the hour its cause ends, even beyond the
+    run: a grid node dark past a building stop that a supply stop follows; ``inf``: beyond
+    the horizon, ``censored_h``), else the end of its stretch in the run (a scheduled
+    block; the whole censored length when it reaches the end of a censored-long run).
+    Without it the run is one segment, known from its first hour, as above.
 
     Parameters
     ----------
@@ -235,12 +234,9 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
         be arrays of shape (group,) (a building's own piping, :func:`building_pipe_kwargs`).
     censored_h : float, default 1e9
         Total length [h] given to censored-long runs.
-    segment : array-like of int, shape (time, group), optional
-        Cause code of each stopped hour (e.g. 0 a scheduled blackout block, 1 the grid
-        node dark); default one code.
-    segment_end : array-like of float, shape (time, group), optional
-        Hour index at which the cause of each stopped hour is known to end (0: the end of
-        its stretch in the run, as without it).
+    known_end : array-like of float, shape (time, group), optional
+        Hour index at which the cause of each stopped hour is known to end; 0 for an hour
+        known only to the end of its stretch (a scheduled blackout block).
 
     Returns
     -------
@@ -259,19 +255,18 @@ def drain_states(stopped, censored_long, temp_air, bridging_kwargs=None, censore
     phys = np.ascontiguousarray(np.broadcast_to(bridging_time_h(t_air, **kw), s.shape),
                                 dtype=float)
     cl = np.broadcast_to(np.asarray(censored_long, dtype=bool), (s.shape[1],))
-    seg = (np.zeros(s.shape, dtype=np.int8) if segment is None
-           else np.ascontiguousarray(np.broadcast_to(segment, s.shape), dtype=np.int8))
-    ends = (np.zeros(s.shape, dtype=float) if segment_end is None
-            else np.ascontiguousarray(np.broadcast_to(segment_end, s.shape), dtype=float))
+    # (1, 1) when not given: the kernel reads it only with known_end given
+    ends = (np.zeros((1, 1)) if known_end is None
+            else np.ascontiguousarray(np.broadcast_to(known_end, s.shape), dtype=float))
     trigger = np.zeros(s.shape, dtype=bool)
     freeze = np.zeros(s.shape, dtype=bool)
-    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h), seg, ends,
-                trigger, freeze)
+    _drain_runs(s, np.ascontiguousarray(cl), bridge, phys, float(censored_h),
+                known_end is not None, ends, trigger, freeze)
     return trigger, freeze
 
 
 @njit(cache=True)
-def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, segment_end,
+def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segmented, known_end,
                 trigger, freeze):  # pragma: no cover
     """Column by column, run by run: fill ``trigger`` and ``freeze`` (see drain_states)."""
     n_t, n_g = stopped.shape
@@ -285,19 +280,19 @@ def _drain_runs(stopped, censored_long, bridge, phys, censored_h, segment, segme
             while t < n_t and stopped[t, g]:
                 t += 1
             whole = censored_h if (t == n_t and censored_long[g]) else float(t - a)
-            total = 0.0  # expected total known so far: up to the latest segment's end
+            total = 0.0 if segmented else whole  # known so far: the latest segment's end
             drained = False
             for u in range(a, t):
-                if u == a or segment[u, g] != segment[u - 1, g]:  # a segment begins
-                    e = u + 1
-                    while e < t and segment[e, g] == segment[u, g]:
-                        e += 1
-                    known = whole if e == t else float(e - a)
-                    end = segment_end[u, g]
+                if segmented and (u == a or known_end[u, g] != known_end[u - 1, g]):
+                    end = known_end[u, g]  # a segment begins
                     if end > 0.0:  # the cause's own end, known beyond the run
-                        known = max(known, censored_h if np.isinf(end) else end - a)
-                    if known > total:
-                        total = known
+                        known = censored_h if np.isinf(end) else end - a
+                    else:  # a scheduled stretch: to its end in the run
+                        e = u + 1
+                        while e < t and known_end[e, g] == 0.0:
+                            e += 1
+                        known = whole if e == t else float(e - a)
+                    total = max(total, known)
                 if not drained and total > bridge[u, g]:
                     trigger[u, g] = True
                     drained = True
