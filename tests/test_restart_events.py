@@ -87,7 +87,7 @@ def test_recorded_changes_equal_a_full_scan_every_hour(args):
     n_t, n_b = trigger.shape[0], len(g)
     ev_b, ev_t, ev_code, n_ev = _restart_loop(
         g.astype(np.int64), section.astype(np.int64), trigger, cause, circ, n_t, n_crews,
-        crew_h, flats_h, extra, np.zeros(n_b, dtype=np.bool_), np.zeros(n_b), np.full(n_b, -1),
+        crew_h, flats_h, extra, np.zeros(n_b), np.full(n_b, -1),
         np.full(n_b, -1), np.full(n_b, -1), np.zeros(n_t, dtype=np.int64))
     got = list(zip(ev_b[:n_ev].tolist(), ev_t[:n_ev].tolist(), ev_code[:n_ev].tolist(),
                    strict=True))

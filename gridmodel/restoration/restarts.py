@@ -199,8 +199,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     if extra.shape != (n_b,) or not np.isfinite(extra).all() or (extra < 0).any():
         msg = f"refill_repair_h must be {n_b} finite hours >= 0, one per building."
         raise ValueError(msg)
-    failed = np.zeros(n_b, dtype=np.bool_)
-    repair_end = np.zeros(n_b, dtype=np.float64)  # hour a failed refill's repair ends
+    repair_end = np.zeros(n_b, dtype=np.float64)  # hour a failed refill's repair ends (0: none)
     circulating = np.ascontiguousarray(ga.circulating, dtype=np.bool_)
     supply_ok = np.ascontiguousarray(ga.supply_ok, dtype=np.bool_)
     supply_cause = np.ascontiguousarray(ga.supply_cause, dtype=np.int8)
@@ -208,7 +207,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
     ev_b, ev_t, ev_code, n_ev = _restart_loop(
         g, _sections(ga, n_b), drain_trigger,
         np.ascontiguousarray(ga.drain_cause, dtype=np.int8), circulating, n_t, int(n_crews),
-        float(crew_hours_per_building), float(heat_to_flats_h), extra, failed, repair_end,
+        float(crew_hours_per_building), float(heat_to_flats_h), extra, repair_end,
         drain_time, start, back, crews_busy)
     first, timeline, offsets, ev_t, ev_code = _distinct_timelines(g, ev_b[:n_ev], ev_t[:n_ev],
                                                                   ev_code[:n_ev])
@@ -227,7 +226,7 @@ def restart_buildings(ga: GroupAvailability, n_crews: int, crew_hours_per_buildi
         level = None
     return BuildingHeat(timeline=timeline, **{f"{k}_timelines": v for k, v in states.items()},
                         drain_time=drain_time, restart_start=start, heat_back=back,
-                        crews_busy=crews_busy, refill_failed=failed,
+                        crews_busy=crews_busy, refill_failed=repair_end > 0.0,
                         heat_level_timelines=level)
 
 
@@ -241,7 +240,7 @@ def _sections(ga: GroupAvailability, n_b: int) -> np.ndarray:
 
 @njit(cache=True)
 def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_crews, crew_h,
-                  flats_h, extra_h, failed, repair_end, drain_time, start, back,
+                  flats_h, extra_h, repair_end, drain_time, start, back,
                   crews_busy):  # pragma: no cover
     """Hour-by-hour crew loop of :func:`restart_buildings`.
 
@@ -290,7 +289,7 @@ def _restart_loop(g, section, drain_trigger, drain_cause, circulating, n_t, n_cr
         free = n_crews - n_busy
         if free > 0 and q_len:
             q_len, n_busy, n_restarting = _assign_crews(
-                t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
+                t, free, g, section, taken, circulating, crew_h, flats_h, extra_h,
                 repair_end, ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
                 restarting_start, n_restarting, mark, touched, n_touched)
         crews_busy[t] = n_busy
@@ -449,7 +448,7 @@ def _free_crews(t, crew_end, n_busy):  # pragma: no cover
 
 
 @njit(cache=True)
-def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extra_h, failed,
+def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extra_h,
                   repair_end, ready, state, start, back, queue, q_len, crew_end, n_busy, restarting,
                   restarting_start, n_restarting, mark, touched,
                   n_touched):  # pragma: no cover
@@ -478,8 +477,7 @@ def _assign_crews(t, free, g, section, taken, circulating, crew_h, flats_h, extr
             start[i] = t
             ready[i] = t + flats_h
             _touch(i, t, mark, touched, n_touched)
-            if extra_h[i] > 0 and not failed[i]:  # first refill fails: repair first
-                failed[i] = True
+            if extra_h[i] > 0 and repair_end[i] == 0.0:  # first refill fails: repair first
                 repair_end[i] = ready[i] + extra_h[i]
             if repair_end[i] > ready[i]:  # a repair under way is not cut short by a drain
                 ready[i] = repair_end[i]
