@@ -166,4 +166,6 @@ def test_a_built_in_layer_by_name_and_a_file_for_a_folder():
     assert "OK (Kharkiv:" in out
     code, out = _check(TINY / "strikes.csv")
     assert code == 2
-    assert "strikes.csv is a file; give the heat layer's folder" in out
+    assert "strikes.csv: is a file; give the heat layer's folder" in out
+    # the Python entry takes the name too, as load_layer does
+    assert layer_problems("odesa", check_network=False) == []

@@ -30,15 +30,9 @@ def layer_check(folder: Path, no_network: bool) -> None:
     Prints every problem as file:line: column: message and exits with code 2 if there is
     any; prints a one-line summary and exits 0 otherwise.
     """
-    from gridmodel._io.data import data_dir
     from gridmodel.heat.check import layer_problems
-    from gridmodel.heat.layer import builtin_layers, load_layer
+    from gridmodel.heat.layer import load_layer
 
-    if folder.is_file():
-        msg = f"{folder} is a file; give the heat layer's folder (the one holding layer.toml)."
-        raise InputError(msg)
-    if not (folder / "layer.toml").is_file() and str(folder) in builtin_layers():
-        folder = data_dir("networks") / str(folder)  # a built-in layer by its name
     problems = layer_problems(folder, check_network=not no_network)
     if problems:
         click.echo("\n".join(problems), err=True)

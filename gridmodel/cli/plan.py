@@ -23,11 +23,10 @@ _FORCE = click.option("--force", is_flag=True, help="replace an existing output 
 _QUIET = click.option("--quiet", is_flag=True, help="no progress bars")
 
 
-
-
 def _whole(v: float) -> str:
     """A table cell rounded to a whole number, never ``-0`` (a -1e-12 MW of round-off)."""
     return f"{round(v):,d}" if math.isfinite(v) else f"{v}"
+
 
 @click.command("plan", cls=Command)
 @click.argument("base", required=False, default=None,

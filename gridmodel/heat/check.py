@@ -25,6 +25,7 @@ from gridmodel.heat.layer import (
     TABLES,
     HeatLayerError,
     LayerFile,
+    _folder,
     layer_files,
     layer_schemas,
 )
@@ -146,8 +147,9 @@ def layer_problems(folder: str | os.PathLike, check_network: bool = True) -> lis
 
     Parameters
     ----------
-    folder : path
-        The layer folder (holding ``layer.toml``).
+    folder : path or str
+        The layer folder (holding ``layer.toml``), or a built-in layer's name, as
+        :func:`~gridmodel.heat.layer.load_layer` takes it.
     check_network : bool
         Also load the layer's network and check every grid id the layer names.
 
@@ -156,7 +158,13 @@ def layer_problems(folder: str | os.PathLike, check_network: bool = True) -> lis
     list of str
         ``file:line: column or key: message``; empty when the layer is valid.
     """
-    folder = Path(folder)
+    if Path(folder).is_file():
+        return [f"{folder}: is a file; give the heat layer's folder (the one holding "
+                "layer.toml)"]
+    try:
+        folder = _folder(folder)  # a folder holding layer.toml, or a built-in name
+    except HeatLayerError:
+        folder = Path(folder)  # its missing layer.toml is the first problem
     meta_path = folder / "layer.toml"
     if not meta_path.is_file():
         return [f"{meta_path}: missing file: a layer folder holds layer.toml "
