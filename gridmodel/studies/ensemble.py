@@ -658,19 +658,13 @@ def _open_out(pats, n: int, seed: int, size: int, out, resume: bool,
 
 
 def inputs_digest(paths: Iterable[Path]) -> dict[str, str]:
-    """SHA-256 of the content of each input, by path (a folder: every file below it, as a
-    run's ``summary.json`` hashes; a file with its ``<stem>.meta.toml`` beside it, as a
-    weather profile has). A resumed ensemble checks them (:func:`_prepare_out`)."""
+    """SHA-256 of the content of each input (:func:`_inputs`), by path (a folder: every
+    file below it, as a run's ``summary.json`` hashes). A resumed ensemble checks them
+    (:func:`_prepare_out`)."""
     from gridmodel.studies.scenario import _sha256_path
 
-    out = {}
-    for p in (Path(q) for q in paths if q is not None):  # (a pattern built in memory)
-        if not p.exists():
-            continue
-        meta = p.with_name(p.stem + ".meta.toml")
-        out[str(p)] = _sha256_path(p) + (
-            "+" + _sha256_path(meta) if p.is_file() and meta.is_file() else "")
-    return out
+    # keyed by the resolved path: the same inputs from another working folder match
+    return {str(Path(p).resolve()): _sha256_path(Path(p)) for p in paths if p is not None}
 
 
 def _replicates(folder, pats, spec: tuple, workers, client, progress, save_nights,

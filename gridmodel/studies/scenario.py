@@ -381,7 +381,7 @@ def _network_path(network: str) -> Path:
 def run_inputs(cfg) -> list[Path]:
     """Files and folders a run (a :class:`Scenario` or a RunConfig) reads: its own file,
     the strike list, the network, the heat layer (and a replacement assumptions file)
-    and the weather profile.
+    and the weather profile (with its ``<stem>.meta.toml`` when it has one: its time zone).
 
     Built-in names are resolved to their data folders; a name that resolves to nothing is
     left out (its loader reports it). An output folder must not hold any of them
@@ -389,6 +389,7 @@ def run_inputs(cfg) -> list[Path]:
     """
     from gridmodel.heat.layer import _folder as layer_folder
     from gridmodel.weather import _resolve_profile
+    from gridmodel.weather.profiles import _meta_path
 
     strikes = getattr(cfg, "strikes", None)
     cities = cfg.heat.city_list(cfg.weather)
@@ -402,6 +403,8 @@ def run_inputs(cfg) -> list[Path]:
         with contextlib.suppress(InputError):
             paths.append(find(cfg.resolve_layer(name) if find is layer_folder
                               else cfg.resolve_name(name)))
+            if find is _resolve_profile and _meta_path(Path(paths[-1])).is_file():
+                paths.append(_meta_path(Path(paths[-1])))
     return [Path(p) for p in dict.fromkeys(paths) if p is not None]
 
 

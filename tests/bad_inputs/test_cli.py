@@ -638,6 +638,10 @@ CASES = [
     ("ensemble-resume-weather-changed", lambda r: (damaged_part(r), weather_values("-25.0")(r)),
      ensemble("--resume"), ["cannot resume in {root}/eout: input(s) changed since its first "
                             "part ['{root}/weather.csv']"]),
+    ("ensemble-resume-weather-zone-changed", lambda r: (
+        damaged_part(r), sub(WM, 'tz = "Europe/Kyiv"', 'tz = "Europe/Warsaw"')(r)),
+     ensemble("--resume"), ["cannot resume in {root}/eout: input(s) changed since its first "
+                            "part ['{root}/weather.meta.toml']"]),
     ("ensemble-resume-other-seed", damaged_part, ensemble("--resume", "--seed", "4"),
      ["cannot resume in {root}/eout: seed_entropy differs"]),
     # plan and rank files and options
